@@ -1,0 +1,517 @@
+#include "config/cfg.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "config/cfg_scan.h"
+
+/* A configuration file larger than this is refused before it is parsed. */
+#define CFG_MAX_FILE_BYTES (1024 * 1024)
+/* Any single string value longer than this is refused. */
+#define CFG_MAX_VALUE_BYTES 4096
+
+enum cfg_type {
+	CFG_STRING,  /* free text */
+	CFG_PATH,    /* a file system path */
+	CFG_ADDRESS, /* an IPv4 or IPv6 literal */
+	CFG_INT,     /* a decimal integer within [min, max] */
+	CFG_LEVEL,   /* a log level name */
+	CFG_URL,     /* http:// or https:// URL */
+};
+
+struct cfg_key {
+	const char *section;
+	const char *name;
+	enum cfg_type type;
+	size_t offset;
+	long min, max;
+	bool allow_empty;
+	bool reloadable;
+	const char *def;
+};
+
+#define KEY(sec, nm, ty, field, lo, hi, empty, reload, dflt)                                       \
+	{                                                                                          \
+		sec, nm, ty, offsetof(struct cfg, field), lo, hi, empty, reload, dflt              \
+	}
+
+/* Keep config/hearthd.conf.example in step: tests/unit/config checks it. */
+static const struct cfg_key cfg_keys[] = {
+	KEY("server", "listen_address", CFG_ADDRESS, listen_address, 0, 0, false, false,
+	    "127.0.0.1"),
+	KEY("server", "listen_port", CFG_INT, listen_port, 0, 65535, false, false, "8080"),
+	KEY("server", "public_url", CFG_URL, public_url, 0, 0, true, false, ""),
+	KEY("server", "tls_certificate", CFG_PATH, tls_certificate, 0, 0, true, false, ""),
+	KEY("server", "tls_private_key", CFG_PATH, tls_private_key, 0, 0, true, false, ""),
+	KEY("storage", "state_directory", CFG_PATH, state_directory, 0, 0, true, false, ""),
+	KEY("storage", "admin_socket", CFG_PATH, admin_socket, 0, 0, true, false, ""),
+	KEY("media", "workers", CFG_INT, media_workers, 0, CFG_MAX_WORKERS, false, false, "0"),
+	KEY("media", "bind_address", CFG_ADDRESS, media_bind_address, 0, 0, false, false,
+	    "127.0.0.1"),
+	KEY("media", "port_min", CFG_INT, media_port_min, 0, 65535, false, false, "40000"),
+	KEY("media", "port_max", CFG_INT, media_port_max, 0, 65535, false, false, "40063"),
+	KEY("media", "public_address", CFG_ADDRESS, media_public_address, 0, 0, true, false, ""),
+	KEY("log", "level", CFG_LEVEL, log_level, 0, 0, false, true, "info"),
+};
+
+#define CFG_KEY_COUNT (sizeof(cfg_keys) / sizeof(cfg_keys[0]))
+
+size_t cfg_key_count(void)
+{
+	return CFG_KEY_COUNT;
+}
+
+const char *cfg_key_section(size_t index)
+{
+	g_assert(index < CFG_KEY_COUNT);
+	return cfg_keys[index].section;
+}
+
+const char *cfg_key_name(size_t index)
+{
+	g_assert(index < CFG_KEY_COUNT);
+	return cfg_keys[index].name;
+}
+
+const char *cfg_key_default(size_t index)
+{
+	g_assert(index < CFG_KEY_COUNT);
+	return cfg_keys[index].def;
+}
+
+bool cfg_key_reloadable(size_t index)
+{
+	g_assert(index < CFG_KEY_COUNT);
+	return cfg_keys[index].reloadable;
+}
+
+static void *cfg_field(struct cfg *cfg, const struct cfg_key *key)
+{
+	return (char *)cfg + key->offset;
+}
+
+static const void *cfg_field_const(const struct cfg *cfg, const struct cfg_key *key)
+{
+	return (const char *)cfg + key->offset;
+}
+
+static int cfg_find_key(const char *section, const char *name)
+{
+	for (size_t i = 0; i < CFG_KEY_COUNT; i++)
+		if (strcmp(cfg_keys[i].section, section) == 0 && strcmp(cfg_keys[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+static bool cfg_known_section(const char *section)
+{
+	for (size_t i = 0; i < CFG_KEY_COUNT; i++)
+		if (strcmp(cfg_keys[i].section, section) == 0)
+			return true;
+	return false;
+}
+
+/* Parses a whole decimal integer; no sign tricks, no trailing text. */
+static int cfg_parse_long(const char *text, long *ret_value)
+{
+	char *end = NULL;
+	long value;
+
+	if (!*text || g_ascii_isspace(*text))
+		return -EINVAL;
+	errno = 0;
+	value = strtol(text, &end, 10);
+	if (errno == ERANGE)
+		return -ERANGE;
+	if (errno != 0 || end == text || *end != '\0')
+		return -EINVAL;
+	*ret_value = value;
+	return 0;
+}
+
+/* Checks and stores one value; on failure returns -EINVAL and a problem text
+ * (caller frees) without touching cfg. */
+static int cfg_store(struct cfg *cfg, const struct cfg_key *key, const char *value,
+		     char **ret_problem)
+{
+	unsigned char addr[sizeof(struct in6_addr)];
+	long number;
+	enum log_level level;
+	int r;
+
+	if (strlen(value) > CFG_MAX_VALUE_BYTES) {
+		*ret_problem = g_strdup_printf("value is longer than %d bytes", CFG_MAX_VALUE_BYTES);
+		return -EINVAL;
+	}
+	if (!*value && key->type != CFG_INT && key->type != CFG_LEVEL && !key->allow_empty) {
+		*ret_problem = g_strdup("must not be empty");
+		return -EINVAL;
+	}
+
+	switch (key->type) {
+	case CFG_INT:
+		r = cfg_parse_long(value, &number);
+		if (r == -EINVAL) {
+			*ret_problem = g_strdup_printf("\"%s\" is not a whole number", value);
+			return -EINVAL;
+		}
+		if (r < 0 || number < key->min || number > key->max) {
+			*ret_problem = g_strdup_printf("%s is out of range (%ld..%ld)", value,
+						       key->min, key->max);
+			return -EINVAL;
+		}
+		*(int *)cfg_field(cfg, key) = (int)number;
+		return 0;
+	case CFG_LEVEL:
+		if (log_level_parse(value, &level) < 0) {
+			*ret_problem = g_strdup_printf(
+				"\"%s\" is not a log level (error, warn, info, debug)", value);
+			return -EINVAL;
+		}
+		*(int *)cfg_field(cfg, key) = (int)level;
+		return 0;
+	case CFG_ADDRESS:
+		if (*value && inet_pton(AF_INET, value, addr) != 1 &&
+		    inet_pton(AF_INET6, value, addr) != 1) {
+			*ret_problem = g_strdup_printf("\"%s\" is not an IPv4 or IPv6 address", value);
+			return -EINVAL;
+		}
+		break;
+	case CFG_URL:
+		if (*value && !g_str_has_prefix(value, "http://") &&
+		    !g_str_has_prefix(value, "https://")) {
+			*ret_problem =
+				g_strdup_printf("\"%s\" is not an http:// or https:// URL", value);
+			return -EINVAL;
+		}
+		for (const char *c = value; *c; c++) {
+			if (g_ascii_isspace(*c) || (unsigned char)*c < 0x20) {
+				*ret_problem = g_strdup("a URL must not contain spaces");
+				return -EINVAL;
+			}
+		}
+		break;
+	case CFG_STRING:
+	case CFG_PATH:
+		break;
+	}
+
+	char **slot = cfg_field(cfg, key);
+	g_free(*slot);
+	*slot = g_strdup(value);
+	return 0;
+}
+
+void cfg_init(struct cfg *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->origins = g_new0(struct cfg_origin, CFG_KEY_COUNT);
+	for (size_t i = 0; i < CFG_KEY_COUNT; i++) {
+		char *problem = NULL;
+		int r = cfg_store(cfg, &cfg_keys[i], cfg_keys[i].def, &problem);
+		g_assert(r == 0);
+		(void)r;
+	}
+}
+
+void cfg_clear(struct cfg *cfg)
+{
+	if (!cfg)
+		return;
+	for (size_t i = 0; i < CFG_KEY_COUNT; i++) {
+		const struct cfg_key *key = &cfg_keys[i];
+		if (key->type != CFG_INT && key->type != CFG_LEVEL) {
+			char **slot = cfg_field(cfg, key);
+			g_free(*slot);
+		}
+	}
+	g_free(cfg->origins);
+	g_free(cfg->path);
+	memset(cfg, 0, sizeof(*cfg));
+}
+
+static void cfg_problem(GPtrArray *errors, const char *file, int line, const char *section,
+			const char *name, const char *problem)
+{
+	GString *s = g_string_new(file ? file : "command line");
+	if (line > 0)
+		g_string_append_printf(s, ":%d", line);
+	g_string_append(s, ": ");
+	if (section)
+		g_string_append_printf(s, "[%s]", section);
+	if (name)
+		g_string_append_printf(s, " %s", name);
+	g_string_append_printf(s, ": %s", problem);
+	g_ptr_array_add(errors, g_string_free(s, FALSE));
+}
+
+static int cfg_apply_group(struct cfg *cfg, GKeyFile *kf, const char *file,
+			   const struct cfg_scan *scan, const char *group, GPtrArray *errors)
+{
+	g_auto(GStrv) names = g_key_file_get_keys(kf, group, NULL, NULL);
+	int r = 0;
+
+	for (size_t k = 0; names && names[k]; k++) {
+		int line = cfg_scan_key_line(scan, group, names[k]);
+		int idx = cfg_find_key(group, names[k]);
+		if (idx < 0) {
+			cfg_problem(errors, file, line, group, names[k], "unknown key");
+			r = -EINVAL;
+			continue;
+		}
+		g_autoptr(GError) error = NULL;
+		g_autofree char *value = g_key_file_get_string(kf, group, names[k], &error);
+		if (!value) {
+			cfg_problem(errors, file, line, group, names[k], error->message);
+			r = -EINVAL;
+			continue;
+		}
+		g_autofree char *problem = NULL;
+		if (cfg_store(cfg, &cfg_keys[idx], value, &problem) < 0) {
+			cfg_problem(errors, file, line, group, names[k], problem);
+			r = -EINVAL;
+			continue;
+		}
+		cfg->origins[idx].file = g_intern_string(file);
+		cfg->origins[idx].line = line;
+	}
+	return r;
+}
+
+int cfg_load_file(struct cfg *cfg, const char *path, GPtrArray *errors)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree char *text = NULL;
+	gsize length = 0;
+	struct cfg_scan scan;
+	int r = 0;
+
+	if (!g_file_get_contents(path, &text, &length, &error)) {
+		g_ptr_array_add(errors, g_strdup_printf("%s: cannot read: %s", path,
+							error->message));
+		return -EINVAL;
+	}
+	if (length > CFG_MAX_FILE_BYTES) {
+		g_ptr_array_add(errors, g_strdup_printf("%s: file is larger than %d bytes", path,
+							CFG_MAX_FILE_BYTES));
+		return -EINVAL;
+	}
+	if (!g_utf8_validate(text, (gssize)length, NULL)) {
+		g_ptr_array_add(errors, g_strdup_printf("%s: file is not valid UTF-8", path));
+		return -EINVAL;
+	}
+
+	/* GKeyFile keeps no line numbers, and silently merges repeated sections
+	 * and keys; one pass of our own finds both. */
+	if (cfg_scan_text(&scan, path, text, errors) < 0) {
+		cfg_scan_clear(&scan);
+		return -EINVAL;
+	}
+
+	g_autoptr(GKeyFile) kf = g_key_file_new();
+	if (!g_key_file_load_from_data(kf, text, length, G_KEY_FILE_NONE, &error)) {
+		g_ptr_array_add(errors, g_strdup_printf("%s: %s", path, error->message));
+		cfg_scan_clear(&scan);
+		return -EINVAL;
+	}
+
+	g_auto(GStrv) groups = g_key_file_get_groups(kf, NULL);
+	for (size_t g = 0; groups && groups[g]; g++) {
+		if (!cfg_known_section(groups[g])) {
+			cfg_problem(errors, path, cfg_scan_section_line(&scan, groups[g]), groups[g],
+				    NULL, "unknown section");
+			r = -EINVAL;
+			continue;
+		}
+		if (cfg_apply_group(cfg, kf, path, &scan, groups[g], errors) < 0)
+			r = -EINVAL;
+	}
+	cfg_scan_clear(&scan);
+
+	if (r == 0) {
+		g_free(cfg->path);
+		cfg->path = g_strdup(path);
+	}
+	return r;
+}
+
+int cfg_set_override(struct cfg *cfg, const char *assignment, GPtrArray *errors)
+{
+	const char *eq = strchr(assignment, '=');
+	const char *dot = strchr(assignment, '.');
+
+	if (!eq || !dot || dot > eq) {
+		g_ptr_array_add(errors, g_strdup_printf("command line: --set %s: expected "
+							"SECTION.KEY=VALUE",
+							assignment));
+		return -EINVAL;
+	}
+	g_autofree char *section = g_strndup(assignment, (gsize)(dot - assignment));
+	g_autofree char *name = g_strndup(dot + 1, (gsize)(eq - dot - 1));
+	int idx = cfg_find_key(section, name);
+	if (idx < 0) {
+		cfg_problem(errors, NULL, 0, section, name,
+			    cfg_known_section(section) ? "unknown key" : "unknown section");
+		return -EINVAL;
+	}
+	g_autofree char *problem = NULL;
+	if (cfg_store(cfg, &cfg_keys[idx], eq + 1, &problem) < 0) {
+		cfg_problem(errors, NULL, 0, section, name, problem);
+		return -EINVAL;
+	}
+	cfg->origins[idx].file = g_intern_static_string("command line");
+	cfg->origins[idx].line = 0;
+	return 0;
+}
+
+static void cfg_key_problem(const struct cfg *cfg, GPtrArray *errors, const char *section,
+			    const char *name, const char *problem)
+{
+	int idx = cfg_find_key(section, name);
+	g_assert(idx >= 0);
+	const struct cfg_origin *o = &cfg->origins[idx];
+	cfg_problem(errors, o->file ? o->file : "defaults", o->line, section, name, problem);
+}
+
+static int cfg_resolve_media(struct cfg *cfg, GPtrArray *errors)
+{
+	if (cfg->media_workers == 0) {
+		long cores = sysconf(_SC_NPROCESSORS_ONLN);
+		cfg->media_workers = (int)CLAMP(cores, 1, CFG_MAX_WORKERS);
+	}
+	/* Port 0 asks the kernel for a free port per worker (tests use it). */
+	if (cfg->media_port_min == 0) {
+		if (cfg->media_port_max != 0) {
+			cfg_key_problem(cfg, errors, "media", "port_max",
+					"must be 0 when port_min is 0 (any free port)");
+			return -EINVAL;
+		}
+		return 0;
+	}
+	if (cfg->media_port_max < cfg->media_port_min) {
+		g_autofree char *p = g_strdup_printf("%d is below port_min (%d)",
+						     cfg->media_port_max, cfg->media_port_min);
+		cfg_key_problem(cfg, errors, "media", "port_max", p);
+		return -EINVAL;
+	}
+	if (cfg->media_port_max - cfg->media_port_min + 1 < cfg->media_workers) {
+		g_autofree char *p = g_strdup_printf(
+			"the range %d..%d holds fewer ports than the %d media workers",
+			cfg->media_port_min, cfg->media_port_max, cfg->media_workers);
+		cfg_key_problem(cfg, errors, "media", "port_max", p);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int cfg_resolve_tls(struct cfg *cfg, GPtrArray *errors)
+{
+	bool has_cert = *cfg->tls_certificate, has_key = *cfg->tls_private_key;
+	int r = 0;
+
+	if (has_cert != has_key) {
+		cfg_key_problem(cfg, errors, "server",
+				has_cert ? "tls_certificate" : "tls_private_key",
+				has_cert ? "set tls_private_key too (both or neither)"
+					 : "set tls_certificate too (both or neither)");
+		return -EINVAL;
+	}
+	if (has_cert && access(cfg->tls_certificate, R_OK) < 0) {
+		g_autofree char *p = g_strdup_printf("cannot read %s: %s", cfg->tls_certificate,
+						     g_strerror(errno));
+		cfg_key_problem(cfg, errors, "server", "tls_certificate", p);
+		r = -EINVAL;
+	}
+	if (has_key && access(cfg->tls_private_key, R_OK) < 0) {
+		g_autofree char *p = g_strdup_printf("cannot read %s: %s", cfg->tls_private_key,
+						     g_strerror(errno));
+		cfg_key_problem(cfg, errors, "server", "tls_private_key", p);
+		r = -EINVAL;
+	}
+	return r;
+}
+
+static void cfg_replace(char **slot, char *value)
+{
+	g_free(*slot);
+	*slot = value;
+}
+
+int cfg_resolve(struct cfg *cfg, GPtrArray *errors)
+{
+	int r = 0;
+
+	if (cfg_resolve_media(cfg, errors) < 0)
+		r = -EINVAL;
+	if (cfg_resolve_tls(cfg, errors) < 0)
+		r = -EINVAL;
+
+	/* systemd's StateDirectory= and RuntimeDirectory= export these. */
+	if (!*cfg->state_directory) {
+		const char *env = getenv("STATE_DIRECTORY");
+		cfg_replace(&cfg->state_directory, g_strdup(env && *env ? env : "hearth-state"));
+	}
+	if (!*cfg->admin_socket) {
+		const char *env = getenv("RUNTIME_DIRECTORY");
+		cfg_replace(&cfg->admin_socket,
+			    g_build_filename(env && *env ? env : cfg->state_directory,
+					     "hearthd.sock", NULL));
+	}
+	if (strlen(cfg->admin_socket) >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
+		cfg_key_problem(cfg, errors, "storage", "admin_socket",
+				"path is too long for a unix socket (107 bytes at most)");
+		r = -EINVAL;
+	}
+	if (!*cfg->public_url) {
+		bool v6 = strchr(cfg->listen_address, ':') != NULL;
+		cfg_replace(&cfg->public_url,
+			    g_strdup_printf("%s://%s%s%s:%d", *cfg->tls_certificate ? "https" : "http",
+					    v6 ? "[" : "", cfg->listen_address, v6 ? "]" : "",
+					    cfg->listen_port));
+	} else if (g_str_has_suffix(cfg->public_url, "/")) {
+		/* Invite links append "/join/…"; keep exactly one slash. */
+		size_t n = strlen(cfg->public_url);
+		while (n > 0 && cfg->public_url[n - 1] == '/')
+			cfg->public_url[--n] = '\0';
+	}
+	return r;
+}
+
+static char *cfg_format_value(const struct cfg *cfg, const struct cfg_key *key)
+{
+	switch (key->type) {
+	case CFG_INT:
+		return g_strdup_printf("%d", *(const int *)cfg_field_const(cfg, key));
+	case CFG_LEVEL:
+		return g_strdup(log_level_name(*(const int *)cfg_field_const(cfg, key)));
+	default:
+		return g_strdup(*(char *const *)cfg_field_const(cfg, key));
+	}
+}
+
+char *cfg_dump(const struct cfg *cfg)
+{
+	GString *s = g_string_new(NULL);
+	for (size_t i = 0; i < CFG_KEY_COUNT; i++) {
+		g_autofree char *v = cfg_format_value(cfg, &cfg_keys[i]);
+		g_string_append_printf(s, "%s.%s = %s\n", cfg_keys[i].section, cfg_keys[i].name, v);
+	}
+	return g_string_free(s, FALSE);
+}
+
+void cfg_diff(const struct cfg *a, const struct cfg *b, GPtrArray *changed)
+{
+	for (size_t i = 0; i < CFG_KEY_COUNT; i++) {
+		g_autofree char *va = cfg_format_value(a, &cfg_keys[i]);
+		g_autofree char *vb = cfg_format_value(b, &cfg_keys[i]);
+		if (strcmp(va, vb) != 0)
+			g_ptr_array_add(changed, g_strdup_printf("%s.%s", cfg_keys[i].section,
+								 cfg_keys[i].name));
+	}
+}

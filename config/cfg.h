@@ -1,0 +1,84 @@
+/* hearthd's configuration: the keys, their defaults, loading and validation.
+ *
+ * The file is INI as read by GLib's GKeyFile. Every key is described once, in
+ * the table in cfg.c; that table drives loading, --set overrides, validation
+ * and `hearthd --help-config`, and config/hearthd.conf.example documents the
+ * same keys (a unit test keeps the two in step).
+ *
+ * Problems are reported as "file:line: [section] key: what is wrong", one
+ * string each, appended to the caller's GPtrArray (which owns them). */
+#ifndef HEARTH_CONFIG_CFG_H
+#define HEARTH_CONFIG_CFG_H
+
+#include <glib.h>
+#include <stdbool.h>
+
+#include "core/log.h"
+
+/* Exit status for a configuration error (sysexits.h EX_CONFIG). */
+#define CFG_EXIT_CONFIG 78
+
+#define CFG_MAX_WORKERS 64
+
+struct cfg_origin {
+	const char *file; /* interned with g_intern_string(); NULL = default */
+	int line;         /* 0 when not from a file line */
+};
+
+struct cfg {
+	/* [server] */
+	char *listen_address;
+	int listen_port;
+	char *public_url; /* "" = derived from listen address and port */
+	char *tls_certificate;
+	char *tls_private_key;
+	/* [storage] */
+	char *state_directory;
+	char *admin_socket; /* "" = derived: $RUNTIME_DIRECTORY or state dir */
+	/* [media] */
+	int media_workers; /* 0 = one per core, resolved by cfg_resolve() */
+	char *media_bind_address;
+	int media_port_min;
+	int media_port_max;
+	char *media_public_address;
+	/* [log] */
+	int log_level; /* enum log_level */
+
+	/* Where each key's value came from, indexed like the key table. */
+	struct cfg_origin *origins;
+	/* The file this configuration was read from; NULL for defaults only. */
+	char *path;
+};
+
+/* Fills cfg with the embedded defaults. Free with cfg_clear(). */
+void cfg_init(struct cfg *cfg);
+void cfg_clear(struct cfg *cfg);
+
+/* Reads an INI file over the current values. Returns 0, or -EINVAL with one
+ * message per problem appended to errors. */
+int cfg_load_file(struct cfg *cfg, const char *path, GPtrArray *errors);
+
+/* Applies "section.key=value" from the command line. */
+int cfg_set_override(struct cfg *cfg, const char *assignment, GPtrArray *errors);
+
+/* Checks rules that span keys (port ranges, TLS pairs) and fills in derived
+ * values (workers = cores, public URL, admin socket). Call after loading. */
+int cfg_resolve(struct cfg *cfg, GPtrArray *errors);
+
+/* Returns a newly allocated "section.key = value" listing of every key. */
+char *cfg_dump(const struct cfg *cfg);
+
+/* The number of keys and their "section.key" names, for docs and tests. */
+size_t cfg_key_count(void);
+const char *cfg_key_section(size_t index);
+const char *cfg_key_name(size_t index);
+/* The default as the example config spells it. */
+const char *cfg_key_default(size_t index);
+/* Whether a running daemon applies a change of this key on SIGHUP. */
+bool cfg_key_reloadable(size_t index);
+
+/* Compares two resolved configurations; appends "section.key" of each key
+ * whose value differs to changed (caller frees with g_ptr_array_unref). */
+void cfg_diff(const struct cfg *a, const struct cfg *b, GPtrArray *changed);
+
+#endif

@@ -1,0 +1,135 @@
+#include "relay/relay.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "config/cfg.h"
+#include "core/log.h"
+#include "relay/worker.h"
+
+struct relay {
+	unsigned count;
+	unsigned next_poll; /* round-robin start for relay_next_event() */
+	int event_fd;       /* owned; every worker's event queue wakes it */
+	struct relay_worker *workers;
+};
+
+int relay_new(const struct cfg *cfg, struct relay **ret_relay)
+{
+	struct relay *relay;
+	int r;
+
+	relay = calloc(1, sizeof(*relay));
+	if (!relay)
+		return -ENOMEM;
+	relay->event_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (relay->event_fd < 0) {
+		r = -errno;
+		goto fail;
+	}
+	relay->workers = calloc((size_t)cfg->media_workers, sizeof(*relay->workers));
+	if (!relay->workers) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	for (int i = 0; i < cfg->media_workers; i++) {
+		int port = cfg->media_port_min ? cfg->media_port_min + i : 0;
+		relay->count = (unsigned)i + 1;
+		r = relay_worker_init(&relay->workers[i], (unsigned)i, cfg->media_bind_address, port,
+				      relay->event_fd);
+		if (r < 0) {
+			log_error("media worker %d: cannot use UDP port %d on %s: %s", i, port,
+				  cfg->media_bind_address, strerror(-r));
+			goto fail;
+		}
+	}
+	for (unsigned i = 0; i < relay->count; i++) {
+		r = relay_worker_start(&relay->workers[i]);
+		if (r < 0) {
+			log_error("media worker %u: cannot start thread: %s", i, strerror(-r));
+			goto fail;
+		}
+	}
+	*ret_relay = relay;
+	return 0;
+fail:
+	relay_free(relay);
+	return r;
+}
+
+struct relay *relay_free(struct relay *relay)
+{
+	struct relay_msg stop = {.type = RELAY_CMD_STOP};
+
+	if (!relay)
+		return NULL;
+	for (unsigned i = 0; i < relay->count; i++) {
+		struct relay_worker *w = &relay->workers[i];
+		if (!w->started)
+			continue;
+		/* A full queue only delays the stop: retry until it fits. */
+		while (relay_queue_push(&w->commands, &stop) == -EAGAIN)
+			usleep(1000);
+	}
+	for (unsigned i = 0; i < relay->count; i++)
+		relay_worker_clear(&relay->workers[i]);
+	free(relay->workers);
+	if (relay->event_fd >= 0)
+		close(relay->event_fd);
+	free(relay);
+	return NULL;
+}
+
+int relay_event_fd(const struct relay *relay)
+{
+	return relay->event_fd;
+}
+
+unsigned relay_worker_count(const struct relay *relay)
+{
+	return relay->count;
+}
+
+int relay_worker_port(const struct relay *relay, unsigned worker)
+{
+	return worker < relay->count ? relay->workers[worker].port : -1;
+}
+
+void relay_worker_stats(const struct relay *relay, unsigned worker,
+			struct relay_worker_stats *ret_stats)
+{
+	struct relay_worker *w = &relay->workers[worker];
+
+	ret_stats->datagrams_received =
+		atomic_load_explicit(&w->datagrams_received, memory_order_relaxed);
+	ret_stats->datagrams_dropped_unknown =
+		atomic_load_explicit(&w->datagrams_dropped_unknown, memory_order_relaxed);
+	ret_stats->events_dropped = atomic_load_explicit(&w->events_dropped, memory_order_relaxed);
+}
+
+int relay_send(struct relay *relay, unsigned worker, const struct relay_msg *msg)
+{
+	if (worker >= relay->count)
+		return -EINVAL;
+	return relay_queue_push(&relay->workers[worker].commands, msg);
+}
+
+bool relay_next_event(struct relay *relay, struct relay_msg *ret_msg)
+{
+	for (unsigned n = 0; n < relay->count; n++) {
+		unsigned i = (relay->next_poll + n) % relay->count;
+		if (relay_queue_pop(&relay->workers[i].events, ret_msg)) {
+			relay->next_poll = (i + 1) % relay->count;
+			return true;
+		}
+	}
+	return false;
+}
+
+void relay_event_fd_drain(struct relay *relay)
+{
+	relay_wake_drain(relay->event_fd);
+}

@@ -1,0 +1,297 @@
+#include "signaling/control.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <systemd/sd-daemon.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config/cfg.h"
+#include "core/log.h"
+#include "relay/relay.h"
+#include "signaling/server.h"
+
+/* A worker that has not answered a ping for this long is unhealthy: /healthz
+ * says so and the systemd watchdog is no longer fed. */
+#define CONTROL_WORKER_TIMEOUT_US (3 * 1000000LL)
+#define CONTROL_TICK_US           (1000000LL)
+
+struct sig_control {
+	struct cfg *cfg;   /* borrowed */
+	char **overrides;  /* borrowed */
+	struct relay *relay;
+	struct sig_server *server;
+	int signal_fd;
+	bool stopping;
+	bool watchdog;
+	uint64_t ping_seq;
+	int64_t started_us;
+	int64_t *last_pong_us; /* per worker, monotonic */
+};
+
+static int64_t control_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
+}
+
+int sig_control_block_signals(void)
+{
+	sigset_t mask;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
+		return -errno;
+	/* A closed client socket must not kill the daemon. */
+	signal(SIGPIPE, SIG_IGN);
+	return 0;
+}
+
+static unsigned control_unhealthy_workers(const struct sig_control *c)
+{
+	int64_t now = control_now_us();
+	unsigned bad = 0;
+
+	for (unsigned i = 0; i < relay_worker_count(c->relay); i++)
+		if (now - c->last_pong_us[i] > CONTROL_WORKER_TIMEOUT_US)
+			bad++;
+	return bad;
+}
+
+static void control_healthz(void *userdata, struct sig_http_request *req)
+{
+	struct sig_control *c = userdata;
+	unsigned workers = relay_worker_count(c->relay);
+	unsigned bad = control_unhealthy_workers(c);
+
+	if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0) {
+		sig_http_respond_error(req, 405, "method_not_allowed", "use GET");
+		return;
+	}
+	json_t *body = json_pack("{s:s,s:s,s:I,s:i,s:i}", "status", bad ? "degraded" : "ok",
+				 "version", HEARTH_VERSION, "uptime_s",
+				 (json_int_t)((control_now_us() - c->started_us) / 1000000),
+				 "workers", (int)workers, "workers_responding", (int)(workers - bad));
+	sig_http_respond_json(req, bad ? 503 : 200, body);
+	json_decref(body);
+}
+
+static void control_relay_events(void *userdata)
+{
+	struct sig_control *c = userdata;
+	struct relay_msg msg;
+
+	relay_event_fd_drain(c->relay);
+	while (relay_next_event(c->relay, &msg)) {
+		switch (msg.type) {
+		case RELAY_EVT_PONG:
+			if (msg.worker < relay_worker_count(c->relay))
+				c->last_pong_us[msg.worker] = control_now_us();
+			break;
+		default:
+			log_debug("control: unexpected event %u from worker %u", msg.type,
+				  msg.worker);
+			break;
+		}
+		free(msg.payload);
+	}
+}
+
+static void control_tick(void *userdata)
+{
+	struct sig_control *c = userdata;
+	struct relay_msg ping = {.type = RELAY_CMD_PING, .arg = ++c->ping_seq};
+
+	for (unsigned i = 0; i < relay_worker_count(c->relay); i++)
+		if (relay_send(c->relay, i, &ping) < 0)
+			log_warn("control: worker %u command queue is full", i);
+
+	/* Feed the watchdog only while every worker answers, so that systemd
+	 * restarts a daemon whose media plane hangs. */
+	if (c->watchdog && control_unhealthy_workers(c) == 0)
+		sd_notify(0, "WATCHDOG=1");
+}
+
+static void control_reload(struct sig_control *c)
+{
+	g_autoptr(GPtrArray) errors = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GPtrArray) changed = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GString) applied = g_string_new(NULL);
+	struct cfg fresh;
+	int r = 0;
+
+	sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%lld", (long long)control_now_us());
+	cfg_init(&fresh);
+	if (c->cfg->path)
+		r = cfg_load_file(&fresh, c->cfg->path, errors);
+	for (size_t i = 0; c->overrides && c->overrides[i] && r == 0; i++)
+		r = cfg_set_override(&fresh, c->overrides[i], errors);
+	if (r == 0)
+		r = cfg_resolve(&fresh, errors);
+	if (r < 0) {
+		for (size_t i = 0; i < errors->len; i++)
+			log_error("reload: %s", (const char *)errors->pdata[i]);
+		log_error("reload failed: keeping the running configuration");
+		cfg_clear(&fresh);
+		sd_notify(0, "READY=1\nSTATUS=Reload failed; running on the previous configuration");
+		return;
+	}
+
+	cfg_diff(c->cfg, &fresh, changed);
+	for (size_t i = 0; i < changed->len; i++) {
+		const char *name = changed->pdata[i];
+		if (strcmp(name, "log.level") == 0) {
+			c->cfg->log_level = fresh.log_level;
+			log_set_level((enum log_level)fresh.log_level);
+			g_string_append_printf(applied, "%s%s=%s", applied->len ? ", " : "", name,
+					       log_level_name((enum log_level)fresh.log_level));
+		} else {
+			log_warn("reload: %s changed; it takes effect at the next restart", name);
+		}
+	}
+	log_info("reloaded %s: %s", c->cfg->path ? c->cfg->path : "(embedded defaults)",
+		 applied->len ? applied->str : "no reloadable setting changed");
+	cfg_clear(&fresh);
+	sd_notify(0, "READY=1\nSTATUS=Serving");
+}
+
+static void control_signal(void *userdata)
+{
+	struct sig_control *c = userdata;
+	struct signalfd_siginfo si;
+
+	while (read(c->signal_fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGHUP:
+			control_reload(c);
+			break;
+		case SIGTERM:
+		case SIGINT:
+			if (!c->stopping)
+				log_info("received %s: stopping",
+					 si.ssi_signo == SIGTERM ? "SIGTERM" : "SIGINT");
+			c->stopping = true;
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+static int control_start_loop(struct sig_control *c)
+{
+	uint64_t watchdog_us = 0;
+	int64_t tick = CONTROL_TICK_US;
+	int r;
+
+	r = sig_server_new(c->cfg, &c->server);
+	if (r < 0)
+		return r;
+	r = sig_server_route(c->server, "/healthz", control_healthz, c);
+	if (r < 0)
+		return r;
+	r = sig_server_watch_fd(c->server, relay_event_fd(c->relay), control_relay_events, c);
+	if (r < 0)
+		return r;
+	r = sig_server_watch_fd(c->server, c->signal_fd, control_signal, c);
+	if (r < 0)
+		return r;
+	if (sd_watchdog_enabled(0, &watchdog_us) > 0) {
+		c->watchdog = true;
+		if ((int64_t)watchdog_us / 2 < tick)
+			tick = (int64_t)watchdog_us / 2;
+	}
+	return sig_server_every(c->server, tick, control_tick, c);
+}
+
+int sig_control_new(struct cfg *cfg, char **overrides, struct sig_control **ret_control)
+{
+	struct sig_control *c;
+	sigset_t mask;
+	int r;
+
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	c->signal_fd = -1;
+	c->cfg = cfg;
+	c->overrides = overrides;
+	c->started_us = control_now_us();
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	c->signal_fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (c->signal_fd < 0) {
+		r = -errno;
+		goto fail;
+	}
+	if (g_mkdir_with_parents(cfg->state_directory, 0700) < 0) {
+		r = -errno;
+		log_error("cannot create state directory %s: %s", cfg->state_directory,
+			  strerror(-r));
+		goto fail;
+	}
+	r = relay_new(cfg, &c->relay);
+	if (r < 0)
+		goto fail;
+	c->last_pong_us = calloc(relay_worker_count(c->relay), sizeof(*c->last_pong_us));
+	if (!c->last_pong_us) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	/* Count the workers healthy until their first ping is due. */
+	for (unsigned i = 0; i < relay_worker_count(c->relay); i++)
+		c->last_pong_us[i] = c->started_us;
+	r = control_start_loop(c);
+	if (r < 0)
+		goto fail;
+	*ret_control = c;
+	return 0;
+fail:
+	sig_control_free(c);
+	return r;
+}
+
+int sig_control_run(struct sig_control *c)
+{
+	unsigned n = relay_worker_count(c->relay);
+	int first = relay_worker_port(c->relay, 0), last = relay_worker_port(c->relay, n - 1);
+
+	log_info("hearthd %s listening on %s (HTTP %s port %d); %u media workers on UDP %s "
+		 "ports %d-%d; state in %s",
+		 HEARTH_VERSION, c->cfg->public_url, c->cfg->listen_address,
+		 sig_server_port(c->server), n, c->cfg->media_bind_address, first, last,
+		 c->cfg->state_directory);
+	sd_notifyf(0, "READY=1\nSTATUS=Serving on port %d\nMAINPID=%lu", sig_server_port(c->server),
+		   (unsigned long)getpid());
+
+	while (!c->stopping)
+		sig_server_service(c->server);
+
+	sd_notify(0, "STOPPING=1\nSTATUS=Stopping");
+	return 0;
+}
+
+struct sig_control *sig_control_free(struct sig_control *c)
+{
+	if (!c)
+		return NULL;
+	/* Listeners first, so nothing new arrives while the workers stop. */
+	c->server = sig_server_free(c->server);
+	c->relay = relay_free(c->relay);
+	free(c->last_pong_us);
+	if (c->signal_fd >= 0)
+		close(c->signal_fd);
+	free(c);
+	return NULL;
+}

@@ -1,0 +1,69 @@
+/* The control thread's event loop: one libwebsockets context serving HTTP on
+ * the configured address, plus descriptors and timers of our own (the relay's
+ * event fd, the signalfd) run on the same loop.
+ *
+ * Everything here runs on the control thread. */
+#ifndef HEARTH_SIGNALING_SERVER_H
+#define HEARTH_SIGNALING_SERVER_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+struct cfg;
+struct lws;
+struct sig_server;
+
+/* One HTTP request, borrowed for the duration of the handler call. */
+struct sig_http_request {
+	struct lws *wsi;
+	const char *method; /* "GET", "POST", ... */
+	const char *path;   /* without query string */
+};
+
+/* Handlers answer with sig_http_respond*(); a handler that does not answer
+ * gets a 500. */
+typedef void (*sig_http_handler)(void *userdata, struct sig_http_request *req);
+
+typedef void (*sig_fd_callback)(void *userdata);
+typedef void (*sig_timer_callback)(void *userdata);
+
+/* Creates the context and the HTTP listener. Returns 0 or a negative errno;
+ * a listener that cannot bind is logged with its address. */
+int sig_server_new(const struct cfg *cfg, struct sig_server **ret_server);
+
+/* Closes the listener and every connection. Accepts NULL; returns NULL. */
+struct sig_server *sig_server_free(struct sig_server *server);
+
+/* The TCP port the HTTP listener is bound to (useful when configured as 0). */
+int sig_server_port(const struct sig_server *server);
+
+/* Serves requests whose path is exactly `path`. The table holds at most
+ * SIG_SERVER_MAX_ROUTES routes. */
+#define SIG_SERVER_MAX_ROUTES 16
+int sig_server_route(struct sig_server *server, const char *path, sig_http_handler handler,
+		     void *userdata);
+
+/* Calls cb on the loop whenever fd is readable. The server watches a
+ * duplicate of fd: the caller keeps and closes its own. At most
+ * SIG_SERVER_MAX_WATCHES descriptors. */
+#define SIG_SERVER_MAX_WATCHES 4
+int sig_server_watch_fd(struct sig_server *server, int fd, sig_fd_callback cb, void *userdata);
+
+/* Calls cb every interval_us, starting one interval from now. At most
+ * SIG_SERVER_MAX_TIMERS timers. */
+#define SIG_SERVER_MAX_TIMERS 4
+int sig_server_every(struct sig_server *server, int64_t interval_us, sig_timer_callback cb,
+		     void *userdata);
+
+/* Runs the loop once (waits for the next event or timer). */
+void sig_server_service(struct sig_server *server);
+
+/* Answers with a JSON body (takes a reference to body). */
+void sig_http_respond_json(struct sig_http_request *req, int status, json_t *body);
+
+/* Answers {"error":{"code":code,"message":message}}. */
+void sig_http_respond_error(struct sig_http_request *req, int status, const char *code,
+			    const char *message);
+
+#endif

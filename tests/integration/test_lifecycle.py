@@ -1,0 +1,137 @@
+"""The real hearthd on loopback: /healthz over HTTP, worker threads, SIGHUP
+reload, SIGTERM within 2 s, and the sd_notify conversation with systemd."""
+
+import os
+import re
+import signal
+import socket
+import tempfile
+import time
+import unittest
+
+from hearthlib import Daemon
+
+
+def thread_names(pid):
+    names = []
+    for tid in os.listdir("/proc/%d/task" % pid):
+        with open("/proc/%d/task/%s/comm" % (pid, tid)) as f:
+            names.append(f.read().strip())
+    return sorted(names)
+
+
+class Lifecycle(unittest.TestCase):
+    def test_serve_reload_stop(self):
+        with Daemon("[media]\nworkers = 3\n") as d:
+            d.start()
+            status, body, headers = d.http("GET", "/healthz")
+            self.assertEqual(status, 200)
+            self.assertEqual(body["status"], "ok")
+            self.assertEqual(body["workers"], 3)
+            self.assertEqual(headers["Content-Type"], "application/json")
+
+            # The control thread plus one thread per worker, nothing else.
+            names = thread_names(d.proc.pid)
+            self.assertEqual(len(names), 4, names)
+            self.assertEqual(names.count("hearthd"), 1, names)
+            for i in range(3):
+                self.assertIn("hearth-media%d" % i, names)
+
+            status, body, _ = d.http("GET", "/nope")
+            self.assertEqual(status, 404)
+            self.assertEqual(body["error"]["code"], "not_found")
+            status, body, _ = d.http("POST", "/healthz", body={})
+            self.assertEqual(status, 405)
+
+            # SIGHUP applies the new log level and says so, still serving.
+            mark = len(d.lines)
+            d.write_config("[media]\nworkers = 3\n[log]\nlevel = debug\n")
+            d.signal(signal.SIGHUP)
+            d.wait_for_log(re.compile(r"reloaded .*: log\.level=debug"), start=mark)
+            self.assertEqual(d.http("GET", "/healthz")[0], 200)
+
+            # A change that needs a restart is named, not applied.
+            mark = len(d.lines)
+            d.write_config("[media]\nworkers = 2\n[log]\nlevel = debug\n")
+            d.signal(signal.SIGHUP)
+            d.wait_for_log("media.workers changed; it takes effect at the next restart",
+                           start=mark)
+            self.assertEqual(d.http("GET", "/healthz")[1]["workers"], 3)
+
+            # A broken file on reload keeps the running configuration.
+            mark = len(d.lines)
+            with open(d.config_path, "a") as f:
+                f.write("[nonsense]\n")
+            d.signal(signal.SIGHUP)
+            d.wait_for_log("reload failed: keeping the running configuration", start=mark)
+            self.assertEqual(d.http("GET", "/healthz")[0], 200)
+
+            rc, took = d.stop()
+            self.assertEqual(rc, 0, d.log())
+            self.assertLess(took, 2.0)
+            self.assertIn("stopped", d.log())
+
+    def test_sigint_stops(self):
+        with Daemon() as d:
+            d.start()
+            t0 = time.monotonic()
+            d.signal(signal.SIGINT)
+            self.assertEqual(d.proc.wait(5), 0)
+            self.assertLess(time.monotonic() - t0, 2.0)
+
+    def test_busy_port_fails_cleanly(self):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            s.listen()
+            port = s.getsockname()[1]
+            with Daemon("[server]\nlisten_port = %d\n" % port) as d:
+                d.proc = None
+                import subprocess
+                r = subprocess.run([os.environ["HEARTHD"], "--config", d.config_path],
+                                   capture_output=True, text=True, timeout=10)
+                self.assertEqual(r.returncode, 1)
+                self.assertIn("cannot listen on 127.0.0.1 port %d" % port, r.stderr)
+
+    def test_systemd_notify(self):
+        """READY=1, WATCHDOG=1, RELOADING=1 and STOPPING=1, as systemd sees them."""
+        tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(tmp.cleanup)
+        sock_path = os.path.join(tmp.name, "notify")
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        sock.bind(sock_path)
+        sock.settimeout(5)
+        self.addCleanup(sock.close)
+
+        def expect(field):
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline:
+                msg = sock.recv(4096).decode()
+                if field in msg.split("\n"):
+                    return msg
+            self.fail("no %s from hearthd" % field)
+
+        env = {"NOTIFY_SOCKET": sock_path, "WATCHDOG_USEC": "400000"}
+        with Daemon(env=env) as d:
+            # sd_watchdog_enabled() wants WATCHDOG_PID to be the daemon's own
+            # pid or unset; unset means "for this process".
+            d.start()
+            expect("READY=1")
+            expect("WATCHDOG=1")
+            expect("WATCHDOG=1")
+            d.signal(signal.SIGHUP)
+            expect("RELOADING=1")
+            expect("READY=1")
+            d.signal(signal.SIGTERM)
+            expect("STOPPING=1")
+            self.assertEqual(d.proc.wait(5), 0)
+
+    def test_journal_prefixes(self):
+        """Under systemd (JOURNAL_STREAM matches stderr) lines carry <N> priorities."""
+        with Daemon() as d:
+            d.start()
+            self.assertNotRegex(d.lines[-1], r"^<\d>")
+            d.stop()
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,253 @@
+/* Unit tests of config/: the example file, every kind of bad input, and the
+ * cross-key rules. */
+#include <errno.h>
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "config/cfg.h"
+
+static char *write_temp(const char *text)
+{
+	g_autoptr(GError) error = NULL;
+	char *path = NULL;
+	int fd = g_file_open_tmp("hearth-cfg-XXXXXX.conf", &path, &error);
+
+	g_assert_no_error(error);
+	g_assert_true(g_file_set_contents(path, text, -1, &error));
+	g_assert_no_error(error);
+	close(fd);
+	return path;
+}
+
+/* Loads text, expects failure and exactly one problem, returns it with the
+ * temporary path replaced by "FILE". */
+static char *load_expect_error(const char *text)
+{
+	g_autoptr(GPtrArray) errors = g_ptr_array_new_with_free_func(g_free);
+	g_autofree char *path = write_temp(text);
+	struct cfg cfg;
+	int r;
+
+	cfg_init(&cfg);
+	r = cfg_load_file(&cfg, path, errors);
+	if (r == 0)
+		r = cfg_resolve(&cfg, errors);
+	cfg_clear(&cfg);
+	g_unlink(path);
+	g_assert_cmpint(r, ==, -EINVAL);
+	g_assert_cmpuint(errors->len, ==, 1);
+	g_autofree char *msg = g_strdup(errors->pdata[0]);
+	g_assert_true(g_str_has_prefix(msg, path));
+	return g_strconcat("FILE", msg + strlen(path), NULL);
+}
+
+static void test_defaults_resolve(void)
+{
+	g_autoptr(GPtrArray) errors = g_ptr_array_new_with_free_func(g_free);
+	struct cfg cfg;
+
+	g_unsetenv("STATE_DIRECTORY");
+	g_unsetenv("RUNTIME_DIRECTORY");
+	cfg_init(&cfg);
+	g_assert_cmpint(cfg_resolve(&cfg, errors), ==, 0);
+	g_assert_cmpstr(cfg.listen_address, ==, "127.0.0.1");
+	g_assert_cmpint(cfg.listen_port, ==, 8080);
+	g_assert_cmpstr(cfg.public_url, ==, "http://127.0.0.1:8080");
+	g_assert_cmpstr(cfg.state_directory, ==, "hearth-state");
+	g_assert_cmpstr(cfg.admin_socket, ==, "hearth-state/hearthd.sock");
+	g_assert_cmpint(cfg.media_workers, >=, 1);
+	g_assert_cmpint(cfg.log_level, ==, LOG_LEVEL_INFO);
+	cfg_clear(&cfg);
+}
+
+static void test_systemd_directories(void)
+{
+	g_autoptr(GPtrArray) errors = g_ptr_array_new_with_free_func(g_free);
+	struct cfg cfg;
+
+	g_setenv("STATE_DIRECTORY", "/var/lib/hearth", TRUE);
+	g_setenv("RUNTIME_DIRECTORY", "/run/hearth", TRUE);
+	cfg_init(&cfg);
+	g_assert_cmpint(cfg_resolve(&cfg, errors), ==, 0);
+	g_assert_cmpstr(cfg.state_directory, ==, "/var/lib/hearth");
+	g_assert_cmpstr(cfg.admin_socket, ==, "/run/hearth/hearthd.sock");
+	cfg_clear(&cfg);
+	g_unsetenv("STATE_DIRECTORY");
+	g_unsetenv("RUNTIME_DIRECTORY");
+}
+
+/* The example documents every key with its default: loaded as shipped (all
+ * commented) it is valid; with every key uncommented it is still valid and
+ * equal to the embedded defaults, and names every key of the table. */
+static void test_example_matches_table(void)
+{
+	g_autoptr(GPtrArray) errors = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GPtrArray) changed = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GError) error = NULL;
+	g_autofree char *text = NULL;
+	const char *example = g_getenv("HEARTH_EXAMPLE_CONFIG");
+	struct cfg defaults, shipped, uncommented;
+
+	g_assert_nonnull(example);
+	g_assert_true(g_file_get_contents(example, &text, NULL, &error));
+
+	cfg_init(&shipped);
+	g_assert_cmpint(cfg_load_file(&shipped, example, errors), ==, 0);
+
+	g_autoptr(GRegex) re = g_regex_new("^#([a-z_]+ =)", G_REGEX_MULTILINE, 0, &error);
+	g_assert_no_error(error);
+	g_autofree char *open_text = g_regex_replace(re, text, -1, 0, "\\1", 0, &error);
+	g_assert_no_error(error);
+	g_autofree char *path = write_temp(open_text);
+
+	cfg_init(&uncommented);
+	g_assert_cmpint(cfg_load_file(&uncommented, path, errors), ==, 0);
+	for (size_t i = 0; i < cfg_key_count(); i++) {
+		g_autofree char *line = g_strdup_printf("\n%s = %s\n", cfg_key_name(i),
+							cfg_key_default(i));
+		if (!*cfg_key_default(i))
+			line[strlen(line) - 2] = '\n', line[strlen(line) - 1] = '\0';
+		g_assert_nonnull(strstr(open_text, line));
+		g_assert_cmpint(uncommented.origins[i].line, >, 0);
+	}
+	cfg_init(&defaults);
+	cfg_diff(&defaults, &uncommented, changed);
+	g_assert_cmpuint(changed->len, ==, 0);
+	g_assert_cmpuint(errors->len, ==, 0);
+
+	cfg_clear(&defaults);
+	cfg_clear(&shipped);
+	cfg_clear(&uncommented);
+	g_unlink(path);
+}
+
+static void test_values_override_defaults(void)
+{
+	g_autoptr(GPtrArray) errors = g_ptr_array_new_with_free_func(g_free);
+	g_autofree char *path = write_temp("[server]\nlisten_address = ::1\nlisten_port = 9443\n"
+					   "[media]\nworkers = 3\nport_min = 50000\nport_max = 50002\n"
+					   "[log]\nlevel = debug\n");
+	struct cfg cfg;
+
+	cfg_init(&cfg);
+	g_assert_cmpint(cfg_load_file(&cfg, path, errors), ==, 0);
+	g_assert_cmpint(cfg_set_override(&cfg, "log.level=warn", errors), ==, 0);
+	g_assert_cmpint(cfg_resolve(&cfg, errors), ==, 0);
+	g_assert_cmpstr(cfg.listen_address, ==, "::1");
+	g_assert_cmpint(cfg.listen_port, ==, 9443);
+	g_assert_cmpstr(cfg.public_url, ==, "http://[::1]:9443");
+	g_assert_cmpint(cfg.media_workers, ==, 3);
+	g_assert_cmpint(cfg.log_level, ==, LOG_LEVEL_WARN);
+	cfg_clear(&cfg);
+	g_unlink(path);
+}
+
+struct bad_case {
+	const char *text;
+	const char *message;
+};
+
+static const struct bad_case bad_cases[] = {
+	{"[server]\nlisten_port = 80\n[video]\nfps = 30\n", "FILE:3: [video]: unknown section"},
+	{"[server]\nlisten_prot = 80\n", "FILE:2: [server] listen_prot: unknown key"},
+	{"[media]\nworkers = two\n", "FILE:2: [media] workers: \"two\" is not a whole number"},
+	{"[media]\nworkers = 4x\n", "FILE:2: [media] workers: \"4x\" is not a whole number"},
+	{"# c\n[server]\nlisten_port = 70000\n",
+	 "FILE:3: [server] listen_port: 70000 is out of range (0..65535)"},
+	{"[media]\nworkers = -1\n", "FILE:2: [media] workers: -1 is out of range (0..64)"},
+	{"[media]\nworkers = 99999999999999999999\n",
+	 "FILE:2: [media] workers: 99999999999999999999 is out of range (0..64)"},
+	{"[log]\nlevel = verbose\n",
+	 "FILE:2: [log] level: \"verbose\" is not a log level (error, warn, info, debug)"},
+	{"[server]\nlisten_address = localhost\n",
+	 "FILE:2: [server] listen_address: \"localhost\" is not an IPv4 or IPv6 address"},
+	{"[server]\nlisten_address =\n", "FILE:2: [server] listen_address: must not be empty"},
+	{"[server]\npublic_url = ftp://x\n",
+	 "FILE:2: [server] public_url: \"ftp://x\" is not an http:// or https:// URL"},
+	{"[server]\nthis line is wrong\n",
+	 "FILE:2: expected \"key = value\", \"[section]\" or a # comment"},
+	{"listen_port = 1\n", "FILE:1: key before any [section]"},
+	{"[server\n", "FILE:1: a section header must look like [name]"},
+	{"[log]\nlevel = info\nlevel = debug\n", "FILE:3: [log] level repeats line 2"},
+	{"[log]\n[log]\n", "FILE:2: [log] repeats line 1"},
+	{"[media]\nport_min = 5000\nport_max = 4000\n",
+	 "FILE:3: [media] port_max: 4000 is below port_min (5000)"},
+	{"[media]\nworkers = 4\nport_min = 5000\nport_max = 5001\n",
+	 "FILE:4: [media] port_max: the range 5000..5001 holds fewer ports than the 4 media "
+	 "workers"},
+	{"[media]\nport_min = 0\nport_max = 10\n",
+	 "FILE:3: [media] port_max: must be 0 when port_min is 0 (any free port)"},
+	{"[server]\ntls_certificate = /etc/hostname\n",
+	 "FILE:2: [server] tls_certificate: set tls_private_key too (both or neither)"},
+};
+
+static void test_bad_input(gconstpointer data)
+{
+	const struct bad_case *c = data;
+	g_autofree char *msg = load_expect_error(c->text);
+
+	g_assert_cmpstr(msg, ==, c->message);
+}
+
+static void test_unreadable_file(void)
+{
+	g_autoptr(GPtrArray) errors = g_ptr_array_new_with_free_func(g_free);
+	struct cfg cfg;
+
+	cfg_init(&cfg);
+	g_assert_cmpint(cfg_load_file(&cfg, "/nonexistent/hearthd.conf", errors), ==, -EINVAL);
+	g_assert_cmpuint(errors->len, ==, 1);
+	g_assert_true(g_str_has_prefix(errors->pdata[0], "/nonexistent/hearthd.conf: cannot read:"));
+	cfg_clear(&cfg);
+}
+
+static void test_all_problems_reported(void)
+{
+	g_autoptr(GPtrArray) errors = g_ptr_array_new_with_free_func(g_free);
+	g_autofree char *path = write_temp("[server]\nlisten_port = x\nbogus = 1\n[log]\nlevel = y\n");
+	struct cfg cfg;
+
+	cfg_init(&cfg);
+	g_assert_cmpint(cfg_load_file(&cfg, path, errors), ==, -EINVAL);
+	g_assert_cmpuint(errors->len, ==, 3);
+	cfg_clear(&cfg);
+	g_unlink(path);
+}
+
+static void test_override_errors(void)
+{
+	g_autoptr(GPtrArray) errors = g_ptr_array_new_with_free_func(g_free);
+	struct cfg cfg;
+
+	cfg_init(&cfg);
+	g_assert_cmpint(cfg_set_override(&cfg, "listen_port", errors), ==, -EINVAL);
+	g_assert_cmpint(cfg_set_override(&cfg, "server.nope=1", errors), ==, -EINVAL);
+	g_assert_cmpint(cfg_set_override(&cfg, "nope.x=1", errors), ==, -EINVAL);
+	g_assert_cmpint(cfg_set_override(&cfg, "media.workers=100", errors), ==, -EINVAL);
+	g_assert_cmpuint(errors->len, ==, 4);
+	g_assert_cmpstr(errors->pdata[0], ==,
+			"command line: --set listen_port: expected SECTION.KEY=VALUE");
+	g_assert_cmpstr(errors->pdata[1], ==, "command line: [server] nope: unknown key");
+	g_assert_cmpstr(errors->pdata[2], ==, "command line: [nope] x: unknown section");
+	g_assert_cmpstr(errors->pdata[3], ==,
+			"command line: [media] workers: 100 is out of range (0..64)");
+	cfg_clear(&cfg);
+}
+
+int main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/config/defaults", test_defaults_resolve);
+	g_test_add_func("/config/systemd-directories", test_systemd_directories);
+	g_test_add_func("/config/example", test_example_matches_table);
+	g_test_add_func("/config/values", test_values_override_defaults);
+	g_test_add_func("/config/unreadable", test_unreadable_file);
+	g_test_add_func("/config/all-problems", test_all_problems_reported);
+	g_test_add_func("/config/override-errors", test_override_errors);
+	for (size_t i = 0; i < G_N_ELEMENTS(bad_cases); i++) {
+		g_autofree char *name = g_strdup_printf("/config/bad/%zu", i);
+		g_test_add_data_func(name, &bad_cases[i], test_bad_input);
+	}
+	return g_test_run();
+}
