@@ -284,39 +284,35 @@ static int cfg_apply_group(struct cfg *cfg, GKeyFile *kf, const char *file,
 	return r;
 }
 
-int cfg_load_file(struct cfg *cfg, const char *path, GPtrArray *errors)
+int cfg_load_data(struct cfg *cfg, const char *name, const char *text, size_t length,
+		  GPtrArray *errors)
 {
 	g_autoptr(GError) error = NULL;
-	g_autofree char *text = NULL;
-	gsize length = 0;
+	g_autofree char *copy = NULL;
 	struct cfg_scan scan;
 	int r = 0;
 
-	if (!g_file_get_contents(path, &text, &length, &error)) {
-		g_ptr_array_add(errors, g_strdup_printf("%s: cannot read: %s", path,
-							error->message));
-		return -EINVAL;
-	}
 	if (length > CFG_MAX_FILE_BYTES) {
-		g_ptr_array_add(errors, g_strdup_printf("%s: file is larger than %d bytes", path,
+		g_ptr_array_add(errors, g_strdup_printf("%s: file is larger than %d bytes", name,
 							CFG_MAX_FILE_BYTES));
 		return -EINVAL;
 	}
-	if (!g_utf8_validate(text, (gssize)length, NULL)) {
-		g_ptr_array_add(errors, g_strdup_printf("%s: file is not valid UTF-8", path));
+	if (!g_utf8_validate_len(text, length, NULL)) {
+		g_ptr_array_add(errors, g_strdup_printf("%s: file is not valid UTF-8", name));
 		return -EINVAL;
 	}
+	copy = g_strndup(text, length);
 
 	/* GKeyFile keeps no line numbers, and silently merges repeated sections
 	 * and keys; one pass of our own finds both. */
-	if (cfg_scan_text(&scan, path, text, errors) < 0) {
+	if (cfg_scan_text(&scan, name, copy, errors) < 0) {
 		cfg_scan_clear(&scan);
 		return -EINVAL;
 	}
 
 	g_autoptr(GKeyFile) kf = g_key_file_new();
 	if (!g_key_file_load_from_data(kf, text, length, G_KEY_FILE_NONE, &error)) {
-		g_ptr_array_add(errors, g_strdup_printf("%s: %s", path, error->message));
+		g_ptr_array_add(errors, g_strdup_printf("%s: %s", name, error->message));
 		cfg_scan_clear(&scan);
 		return -EINVAL;
 	}
@@ -324,21 +320,34 @@ int cfg_load_file(struct cfg *cfg, const char *path, GPtrArray *errors)
 	g_auto(GStrv) groups = g_key_file_get_groups(kf, NULL);
 	for (size_t g = 0; groups && groups[g]; g++) {
 		if (!cfg_known_section(groups[g])) {
-			cfg_problem(errors, path, cfg_scan_section_line(&scan, groups[g]), groups[g],
+			cfg_problem(errors, name, cfg_scan_section_line(&scan, groups[g]), groups[g],
 				    NULL, "unknown section");
 			r = -EINVAL;
 			continue;
 		}
-		if (cfg_apply_group(cfg, kf, path, &scan, groups[g], errors) < 0)
+		if (cfg_apply_group(cfg, kf, name, &scan, groups[g], errors) < 0)
 			r = -EINVAL;
 	}
 	cfg_scan_clear(&scan);
-
-	if (r == 0) {
-		g_free(cfg->path);
-		cfg->path = g_strdup(path);
-	}
 	return r;
+}
+
+int cfg_load_file(struct cfg *cfg, const char *path, GPtrArray *errors)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree char *text = NULL;
+	gsize length = 0;
+
+	if (!g_file_get_contents(path, &text, &length, &error)) {
+		g_ptr_array_add(errors, g_strdup_printf("%s: cannot read: %s", path,
+							error->message));
+		return -EINVAL;
+	}
+	if (cfg_load_data(cfg, path, text, length, errors) < 0)
+		return -EINVAL;
+	g_free(cfg->path);
+	cfg->path = g_strdup(path);
+	return 0;
 }
 
 int cfg_set_override(struct cfg *cfg, const char *assignment, GPtrArray *errors)

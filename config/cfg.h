@@ -58,6 +58,11 @@ void cfg_clear(struct cfg *cfg);
  * message per problem appended to errors. */
 int cfg_load_file(struct cfg *cfg, const char *path, GPtrArray *errors);
 
+/* The same for text already in memory; name stands for the file in
+ * messages. */
+int cfg_load_data(struct cfg *cfg, const char *name, const char *text, size_t length,
+		  GPtrArray *errors);
+
 /* Applies "section.key=value" from the command line. */
 int cfg_set_override(struct cfg *cfg, const char *assignment, GPtrArray *errors);
 

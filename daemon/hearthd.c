@@ -82,38 +82,24 @@ static int hearthd_configure(const struct hearthd_args *args, struct cfg *cfg,
 	return r;
 }
 
-int main(int argc, char **argv)
+static void hearthd_args_clear(struct hearthd_args *args)
 {
-	struct hearthd_args args = {0};
-	g_autoptr(GPtrArray) overrides = g_ptr_array_new_with_free_func(g_free);
+	g_free(args->config_path);
+	g_free(args->log_level);
+	g_strfreev(args->overrides);
+}
+
+static int hearthd_serve(struct cfg *cfg, GPtrArray *overrides)
+{
 	struct sig_control *control = NULL;
-	struct cfg cfg;
 	int status, r;
 
-	if (hearthd_parse_args(&argc, &argv, &args) < 0)
-		return EXIT_USAGE;
-	if (args.version) {
-		printf("hearthd %s\n", HEARTH_VERSION);
-		return 0;
-	}
-	if (hearthd_configure(&args, &cfg, overrides) < 0) {
-		cfg_clear(&cfg);
-		return CFG_EXIT_CONFIG;
-	}
-	if (args.check_config) {
-		g_autofree char *dump = cfg_dump(&cfg);
-		printf("%s: configuration is valid\n%s",
-		       args.config_path ? args.config_path : "embedded defaults", dump);
-		cfg_clear(&cfg);
-		return 0;
-	}
-
 	log_init();
-	log_set_level((enum log_level)cfg.log_level);
+	log_set_level((enum log_level)cfg->log_level);
 
 	r = sig_control_block_signals();
 	if (r == 0)
-		r = sig_control_new(&cfg, (char **)overrides->pdata, &control);
+		r = sig_control_new(cfg, (char **)overrides->pdata, &control);
 	if (r < 0) {
 		log_error("cannot start: %s", strerror(-r));
 		status = EXIT_FAILURE;
@@ -122,9 +108,32 @@ int main(int argc, char **argv)
 	}
 	control = sig_control_free(control);
 	log_info("stopped");
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	struct hearthd_args args = {0};
+	g_autoptr(GPtrArray) overrides = g_ptr_array_new_with_free_func(g_free);
+	struct cfg cfg = {0};
+	int status;
+
+	if (hearthd_parse_args(&argc, &argv, &args) < 0) {
+		status = EXIT_USAGE;
+	} else if (args.version) {
+		printf("hearthd %s\n", HEARTH_VERSION);
+		status = EXIT_SUCCESS;
+	} else if (hearthd_configure(&args, &cfg, overrides) < 0) {
+		status = CFG_EXIT_CONFIG;
+	} else if (args.check_config) {
+		g_autofree char *dump = cfg_dump(&cfg);
+		printf("%s: configuration is valid\n%s",
+		       args.config_path ? args.config_path : "embedded defaults", dump);
+		status = EXIT_SUCCESS;
+	} else {
+		status = hearthd_serve(&cfg, overrides);
+	}
 	cfg_clear(&cfg);
-	g_free(args.config_path);
-	g_free(args.log_level);
-	g_strfreev(args.overrides);
+	hearthd_args_clear(&args);
 	return status;
 }

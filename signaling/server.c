@@ -9,12 +9,7 @@
 
 #include "config/cfg.h"
 #include "core/log.h"
-
-struct sig_route {
-	char *path;
-	sig_http_handler handler;
-	void *userdata;
-};
+#include "signaling/http.h"
 
 struct sig_watch {
 	struct sig_server *server;
@@ -34,148 +29,12 @@ struct sig_server {
 	struct lws_context *context;
 	struct lws_vhost *vhost;
 	int port;
-	struct sig_route routes[SIG_SERVER_MAX_ROUTES];
-	size_t route_count;
+	struct sig_http_routes routes;
 	struct sig_watch watches[SIG_SERVER_MAX_WATCHES];
 	size_t watch_count;
 	struct sig_timer timers[SIG_SERVER_MAX_TIMERS];
 	size_t timer_count;
 };
-
-/* Per HTTP connection: the pending response body, written when writable. */
-struct sig_http_conn {
-	unsigned char *out; /* LWS_PRE bytes of headroom, then the body */
-	size_t out_len;
-	bool responded;
-};
-
-static const char *const sig_method_names[] = {
-	[LWSHUMETH_GET] = "GET",	   [LWSHUMETH_POST] = "POST",
-	[LWSHUMETH_OPTIONS] = "OPTIONS", [LWSHUMETH_PUT] = "PUT",
-	[LWSHUMETH_PATCH] = "PATCH",	   [LWSHUMETH_DELETE] = "DELETE",
-	[LWSHUMETH_CONNECT] = "CONNECT", [LWSHUMETH_HEAD] = "HEAD",
-};
-
-static void sig_http_respond_bytes(struct lws *wsi, int status, const char *content_type,
-				   const char *body, size_t len)
-{
-	struct sig_http_conn *conn = lws_wsi_user(wsi);
-	unsigned char headers[LWS_PRE + 1024];
-	unsigned char *start = headers + LWS_PRE, *p = start, *end = headers + sizeof(headers) - 1;
-
-	if (!conn || conn->responded)
-		return;
-	conn->responded = true;
-	conn->out = malloc(LWS_PRE + len + 1);
-	if (!conn->out) {
-		lws_return_http_status(wsi, HTTP_STATUS_INTERNAL_SERVER_ERROR, NULL);
-		return;
-	}
-	memcpy(conn->out + LWS_PRE, body, len);
-	conn->out_len = len;
-
-	if (lws_add_http_common_headers(wsi, (unsigned)status, content_type, (lws_filepos_t)len, &p,
-					end) ||
-	    lws_add_http_header_by_name(wsi, (const unsigned char *)"cache-control:",
-					(const unsigned char *)"no-store", 8, &p, end) ||
-	    lws_add_http_header_by_name(wsi, (const unsigned char *)"x-content-type-options:",
-					(const unsigned char *)"nosniff", 7, &p, end) ||
-	    lws_add_http_header_by_name(wsi, (const unsigned char *)"referrer-policy:",
-					(const unsigned char *)"no-referrer", 11, &p, end) ||
-	    lws_finalize_write_http_header(wsi, start, &p, end)) {
-		log_debug("http: cannot write response headers");
-		return;
-	}
-	lws_callback_on_writable(wsi);
-}
-
-void sig_http_respond_json(struct sig_http_request *req, int status, json_t *body)
-{
-	char *text = json_dumps(body, JSON_COMPACT);
-
-	if (!text) {
-		sig_http_respond_bytes(req->wsi, 500, "application/json",
-				       "{\"error\":{\"code\":\"internal\",\"message\":\"out of "
-				       "memory\"}}",
-				       53);
-		return;
-	}
-	sig_http_respond_bytes(req->wsi, status, "application/json", text, strlen(text));
-	free(text);
-}
-
-void sig_http_respond_error(struct sig_http_request *req, int status, const char *code,
-			    const char *message)
-{
-	json_t *body = json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", message);
-
-	sig_http_respond_json(req, status, body);
-	json_decref(body);
-}
-
-static void sig_http_dispatch(struct sig_server *server, struct lws *wsi, const char *path)
-{
-	struct sig_http_request req = {.wsi = wsi, .path = path};
-	char *uri = NULL;
-	int uri_len = 0;
-	int method = lws_http_get_uri_and_method(wsi, &uri, &uri_len);
-
-	if (method < 0 || (size_t)method >= sizeof(sig_method_names) / sizeof(sig_method_names[0]) ||
-	    !sig_method_names[method]) {
-		sig_http_respond_error(&req, 405, "method_not_allowed", "unsupported method");
-		return;
-	}
-	req.method = sig_method_names[method];
-
-	for (size_t i = 0; i < server->route_count; i++) {
-		if (strcmp(server->routes[i].path, path) == 0) {
-			server->routes[i].handler(server->routes[i].userdata, &req);
-			if (!((struct sig_http_conn *)lws_wsi_user(wsi))->responded)
-				sig_http_respond_error(&req, 500, "internal", "no response");
-			return;
-		}
-	}
-	sig_http_respond_error(&req, 404, "not_found", "no such resource");
-}
-
-static int sig_http_writeable(struct lws *wsi, struct sig_http_conn *conn)
-{
-	if (!conn->out)
-		return 0;
-	int n = lws_write(wsi, conn->out + LWS_PRE, conn->out_len, LWS_WRITE_HTTP_FINAL);
-	free(conn->out);
-	conn->out = NULL;
-	if (n < 0)
-		return -1;
-	/* Keep-alive: ready the connection for its next request. */
-	conn->responded = false;
-	return lws_http_transaction_completed(wsi) ? -1 : 0;
-}
-
-static int sig_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
-			     void *in, size_t len)
-{
-	struct sig_http_conn *conn = user;
-	struct sig_server *server = lws_context_user(lws_get_context(wsi));
-
-	switch (reason) {
-	case LWS_CALLBACK_HTTP:
-		sig_http_dispatch(server, wsi, in ? (const char *)in : "/");
-		return 0;
-	case LWS_CALLBACK_HTTP_WRITEABLE:
-		return sig_http_writeable(wsi, conn);
-	case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
-	case LWS_CALLBACK_CLOSED_HTTP:
-		if (conn) {
-			free(conn->out);
-			conn->out = NULL;
-		}
-		break;
-	default:
-		break;
-	}
-	return lws_callback_http_dummy(wsi, reason, user, in, len);
-}
 
 static int sig_fd_callback_lws(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 			       void *in, size_t len)
@@ -266,8 +125,7 @@ struct sig_server *sig_server_free(struct sig_server *server)
 		return NULL;
 	if (server->context)
 		lws_context_destroy(server->context);
-	for (size_t i = 0; i < server->route_count; i++)
-		free(server->routes[i].path);
+	sig_http_routes_clear(&server->routes);
 	free(server);
 	return NULL;
 }
@@ -280,14 +138,12 @@ int sig_server_port(const struct sig_server *server)
 int sig_server_route(struct sig_server *server, const char *path, sig_http_handler handler,
 		     void *userdata)
 {
-	if (server->route_count == SIG_SERVER_MAX_ROUTES)
-		return -ENOSPC;
-	char *copy = strdup(path);
-	if (!copy)
-		return -ENOMEM;
-	server->routes[server->route_count++] =
-		(struct sig_route){.path = copy, .handler = handler, .userdata = userdata};
-	return 0;
+	return sig_http_routes_add(&server->routes, path, handler, userdata);
+}
+
+const struct sig_http_routes *sig_server_routes(const struct sig_server *server)
+{
+	return &server->routes;
 }
 
 int sig_server_watch_fd(struct sig_server *server, int fd, sig_fd_callback cb, void *userdata)

@@ -18,8 +18,15 @@ struct sig_server;
 struct sig_http_request {
 	struct lws *wsi;
 	const char *method; /* "GET", "POST", ... */
-	const char *path;   /* without query string */
+	const char *path;   /* without query string, not decoded */
+	const char *body;   /* NUL-terminated; "" when none */
+	size_t body_len;    /* at most SIG_HTTP_MAX_BODY */
 };
+
+/* Request bodies larger than this are refused with 413. */
+#define SIG_HTTP_MAX_BODY (64 * 1024)
+/* Request paths longer than this are refused with 414. */
+#define SIG_HTTP_MAX_PATH 1024
 
 /* Handlers answer with sig_http_respond*(); a handler that does not answer
  * gets a 500. */
@@ -38,9 +45,9 @@ struct sig_server *sig_server_free(struct sig_server *server);
 /* The TCP port the HTTP listener is bound to (useful when configured as 0). */
 int sig_server_port(const struct sig_server *server);
 
-/* Serves requests whose path is exactly `path`. The table holds at most
- * SIG_SERVER_MAX_ROUTES routes. */
-#define SIG_SERVER_MAX_ROUTES 16
+/* Serves requests whose path is exactly `path`, or that start with it when
+ * it ends in '/'. The longest match wins. At most SIG_SERVER_MAX_ROUTES. */
+#define SIG_SERVER_MAX_ROUTES 32
 int sig_server_route(struct sig_server *server, const char *path, sig_http_handler handler,
 		     void *userdata);
 

@@ -126,11 +126,26 @@ class Lifecycle(unittest.TestCase):
             self.assertEqual(d.proc.wait(5), 0)
 
     def test_journal_prefixes(self):
-        """Under systemd (JOURNAL_STREAM matches stderr) lines carry <N> priorities."""
+        """Under systemd (JOURNAL_STREAM names stderr) lines carry <N> priorities;
+        on a terminal or pipe of its own they carry a timestamp and level."""
+        import subprocess
         with Daemon() as d:
+            r, w = os.pipe()
+            st = os.fstat(w)
+            env = dict(d.env, JOURNAL_STREAM="%d:%d" % (st.st_dev, st.st_ino))
+            proc = subprocess.Popen([os.environ["HEARTHD"], "--config", d.config_path],
+                                    stderr=w, env=env)
+            os.close(w)
+            with os.fdopen(r) as f:
+                first = f.readline()
+                proc.send_signal(signal.SIGTERM)
+                rest = f.read()
+            self.assertEqual(proc.wait(5), 0)
+            self.assertRegex(first, r"^<6>hearthd .* listening on ")
+            self.assertIn("<6>received SIGTERM: stopping", rest)
+
             d.start()
-            self.assertNotRegex(d.lines[-1], r"^<\d>")
-            d.stop()
+            self.assertRegex(d.lines[0], r"^\d{4}-\d\d-\d\dT[\d:.]+Z info  hearthd ")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,251 @@
+#include "signaling/http.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+
+static const char *const sig_method_names[] = {
+	[LWSHUMETH_GET] = "GET",	   [LWSHUMETH_POST] = "POST",
+	[LWSHUMETH_OPTIONS] = "OPTIONS", [LWSHUMETH_PUT] = "PUT",
+	[LWSHUMETH_PATCH] = "PATCH",	   [LWSHUMETH_DELETE] = "DELETE",
+	[LWSHUMETH_CONNECT] = "CONNECT", [LWSHUMETH_HEAD] = "HEAD",
+};
+
+int sig_http_routes_add(struct sig_http_routes *routes, const char *path,
+			sig_http_handler handler, void *userdata)
+{
+	size_t n = strlen(path);
+
+	if (routes->count == SIG_SERVER_MAX_ROUTES)
+		return -ENOSPC;
+	char *copy = strdup(path);
+	if (!copy)
+		return -ENOMEM;
+	routes->items[routes->count++] = (struct sig_http_route){
+		.path = copy,
+		.path_len = n,
+		.prefix = n > 1 && path[n - 1] == '/',
+		.handler = handler,
+		.userdata = userdata,
+	};
+	return 0;
+}
+
+void sig_http_routes_clear(struct sig_http_routes *routes)
+{
+	for (size_t i = 0; i < routes->count; i++)
+		free(routes->items[i].path);
+	routes->count = 0;
+}
+
+const struct sig_http_route *sig_http_routes_find(const struct sig_http_routes *routes,
+						  const char *path)
+{
+	const struct sig_http_route *best = NULL;
+
+	for (size_t i = 0; i < routes->count; i++) {
+		const struct sig_http_route *r = &routes->items[i];
+		bool match = r->prefix ? strncmp(path, r->path, r->path_len) == 0
+				       : strcmp(path, r->path) == 0;
+		if (match && (!best || r->path_len > best->path_len))
+			best = r;
+	}
+	return best;
+}
+
+static void sig_http_conn_reset(struct sig_http_conn *conn)
+{
+	free(conn->body);
+	free(conn->out);
+	memset(conn, 0, sizeof(*conn));
+}
+
+static void sig_http_respond_bytes(struct lws *wsi, int status, const char *content_type,
+				   const char *body, size_t len)
+{
+	struct sig_http_conn *conn = lws_wsi_user(wsi);
+	unsigned char headers[LWS_PRE + 1024];
+	unsigned char *start = headers + LWS_PRE, *p = start, *end = headers + sizeof(headers) - 1;
+
+	if (!conn || conn->responded)
+		return;
+	conn->responded = true;
+	conn->out = malloc(LWS_PRE + len + 1);
+	if (!conn->out) {
+		lws_return_http_status(wsi, HTTP_STATUS_INTERNAL_SERVER_ERROR, NULL);
+		return;
+	}
+	memcpy(conn->out + LWS_PRE, body, len);
+	conn->out_len = len;
+
+	if (lws_add_http_common_headers(wsi, (unsigned)status, content_type, (lws_filepos_t)len, &p,
+					end) ||
+	    lws_add_http_header_by_name(wsi, (const unsigned char *)"cache-control:",
+					(const unsigned char *)"no-store", 8, &p, end) ||
+	    lws_add_http_header_by_name(wsi, (const unsigned char *)"x-content-type-options:",
+					(const unsigned char *)"nosniff", 7, &p, end) ||
+	    lws_add_http_header_by_name(wsi, (const unsigned char *)"referrer-policy:",
+					(const unsigned char *)"no-referrer", 11, &p, end) ||
+	    lws_finalize_write_http_header(wsi, start, &p, end)) {
+		log_debug("http: cannot write response headers");
+		return;
+	}
+	lws_callback_on_writable(wsi);
+}
+
+void sig_http_respond_json(struct sig_http_request *req, int status, json_t *body)
+{
+	char *text = json_dumps(body, JSON_COMPACT);
+
+	if (!text) {
+		static const char oom[] = "{\"error\":{\"code\":\"internal\",\"message\":\"out "
+					  "of memory\"}}";
+		sig_http_respond_bytes(req->wsi, 500, "application/json", oom, sizeof(oom) - 1);
+		return;
+	}
+	sig_http_respond_bytes(req->wsi, status, "application/json", text, strlen(text));
+	free(text);
+}
+
+void sig_http_respond_error(struct sig_http_request *req, int status, const char *code,
+			    const char *message)
+{
+	json_t *body = json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", message);
+
+	sig_http_respond_json(req, status, body);
+	json_decref(body);
+}
+
+static void sig_http_dispatch(struct lws *wsi, struct sig_http_conn *conn)
+{
+	struct sig_server *server = lws_context_user(lws_get_context(wsi));
+	struct sig_http_request req = {
+		.wsi = wsi,
+		.method = sig_method_names[conn->method],
+		.path = conn->path,
+		.body = conn->body ? conn->body : "",
+		.body_len = conn->body_len,
+	};
+	const struct sig_http_route *route = sig_http_routes_find(sig_server_routes(server),
+								  conn->path);
+
+	if (!route) {
+		sig_http_respond_error(&req, 404, "not_found", "no such resource");
+		return;
+	}
+	route->handler(route->userdata, &req);
+	if (!conn->responded)
+		sig_http_respond_error(&req, 500, "internal", "no response");
+}
+
+/* A new request: check what can be checked before any body arrives. Returns
+ * true when the request waits for its body. */
+static bool sig_http_begin(struct lws *wsi, struct sig_http_conn *conn, const char *path)
+{
+	struct sig_http_request req = {.wsi = wsi, .path = "", .body = ""};
+	char *uri = NULL;
+	char length[32];
+	int uri_len = 0;
+	int method = lws_http_get_uri_and_method(wsi, &uri, &uri_len);
+
+	sig_http_conn_reset(conn);
+	if (method < 0 || (size_t)method >= sizeof(sig_method_names) / sizeof(sig_method_names[0]) ||
+	    !sig_method_names[method]) {
+		sig_http_respond_error(&req, 405, "method_not_allowed", "unsupported method");
+		return false;
+	}
+	conn->method = method;
+	req.method = sig_method_names[method];
+	if (strlen(path) > SIG_HTTP_MAX_PATH) {
+		sig_http_respond_error(&req, 414, "uri_too_long", "the request path is too long");
+		return false;
+	}
+	memcpy(conn->path, path, strlen(path) + 1);
+
+	if (lws_hdr_copy(wsi, length, sizeof(length), WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0) {
+		char *end = NULL;
+		errno = 0;
+		unsigned long long n = strtoull(length, &end, 10);
+		if (errno || end == length || *end) {
+			sig_http_respond_error(&req, 400, "bad_request", "bad Content-Length");
+			return false;
+		}
+		if (n > SIG_HTTP_MAX_BODY) {
+			sig_http_respond_error(&req, 413, "body_too_large",
+					       "request bodies are limited to 65536 bytes");
+			return false;
+		}
+		conn->body_expected = (size_t)n;
+	}
+	if (conn->body_expected == 0)
+		return false;
+	conn->body = malloc(conn->body_expected + 1);
+	if (!conn->body) {
+		sig_http_respond_error(&req, 500, "internal", "out of memory");
+		return false;
+	}
+	conn->body[0] = '\0';
+	return true;
+}
+
+static int sig_http_body(struct lws *wsi, struct sig_http_conn *conn, const void *in, size_t len)
+{
+	/* More than Content-Length promised: refuse rather than grow. */
+	if (!conn->body || len > conn->body_expected - conn->body_len) {
+		struct sig_http_request req = {.wsi = wsi, .method = "", .path = "", .body = ""};
+		sig_http_respond_error(&req, 413, "body_too_large", "body exceeds Content-Length");
+		conn->close_after = true;
+		return 0;
+	}
+	memcpy(conn->body + conn->body_len, in, len);
+	conn->body_len += len;
+	conn->body[conn->body_len] = '\0';
+	return 0;
+}
+
+static int sig_http_writeable(struct lws *wsi, struct sig_http_conn *conn)
+{
+	if (!conn->out)
+		return 0;
+	int n = lws_write(wsi, conn->out + LWS_PRE, conn->out_len, LWS_WRITE_HTTP_FINAL);
+	bool close_after = conn->close_after;
+	sig_http_conn_reset(conn);
+	if (n < 0 || close_after)
+		return -1;
+	return lws_http_transaction_completed(wsi) ? -1 : 0;
+}
+
+int sig_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+		      size_t len)
+{
+	struct sig_http_conn *conn = user;
+
+	switch (reason) {
+	case LWS_CALLBACK_HTTP:
+		if (!sig_http_begin(wsi, conn, in ? (const char *)in : "/")) {
+			if (conn->responded)
+				conn->close_after = true;
+			else
+				sig_http_dispatch(wsi, conn);
+		}
+		return 0;
+	case LWS_CALLBACK_HTTP_BODY:
+		return conn->responded ? 0 : sig_http_body(wsi, conn, in, len);
+	case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+		if (!conn->responded)
+			sig_http_dispatch(wsi, conn);
+		return 0;
+	case LWS_CALLBACK_HTTP_WRITEABLE:
+		return sig_http_writeable(wsi, conn);
+	case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
+	case LWS_CALLBACK_CLOSED_HTTP:
+		if (conn)
+			sig_http_conn_reset(conn);
+		break;
+	default:
+		break;
+	}
+	return lws_callback_http_dummy(wsi, reason, user, in, len);
+}

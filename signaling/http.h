@@ -1,0 +1,53 @@
+/* HTTP request handling inside signaling/: the libwebsockets protocol
+ * callback, request bodies with their cap, the route table, and responses.
+ * Private to signaling/; handlers see only server.h. */
+#ifndef HEARTH_SIGNALING_HTTP_H
+#define HEARTH_SIGNALING_HTTP_H
+
+#include <libwebsockets.h>
+#include <stddef.h>
+
+#include "signaling/server.h"
+
+struct sig_http_route {
+	char *path; /* owned */
+	size_t path_len;
+	bool prefix;
+	sig_http_handler handler;
+	void *userdata;
+};
+
+struct sig_http_routes {
+	struct sig_http_route items[SIG_SERVER_MAX_ROUTES];
+	size_t count;
+};
+
+int sig_http_routes_add(struct sig_http_routes *routes, const char *path,
+			sig_http_handler handler, void *userdata);
+void sig_http_routes_clear(struct sig_http_routes *routes);
+const struct sig_http_route *sig_http_routes_find(const struct sig_http_routes *routes,
+						  const char *path);
+
+/* The server's table, for the protocol callback. */
+const struct sig_http_routes *sig_server_routes(const struct sig_server *server);
+
+/* Per HTTP connection (one request at a time; reset between keep-alive
+ * requests). */
+struct sig_http_conn {
+	char path[SIG_HTTP_MAX_PATH + 1];
+	int method;          /* LWSHUMETH_* */
+	char *body;          /* request body being collected, NUL-terminated */
+	size_t body_len;
+	size_t body_expected;
+	unsigned char *out;  /* LWS_PRE bytes of headroom, then the response body */
+	size_t out_len;
+	bool responded;
+	bool close_after; /* the request was refused before its body was read */
+};
+
+/* The "http" protocol callback; its per-connection data is a
+ * struct sig_http_conn. */
+int sig_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+		      size_t len);
+
+#endif
