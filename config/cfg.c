@@ -43,21 +43,19 @@ struct cfg_key {
 
 /* Keep config/hearthd.conf.example in step: tests/unit/config checks it. */
 static const struct cfg_key cfg_keys[] = {
-	KEY("server", "listen_address", CFG_ADDRESS, listen_address, 0, 0, false, false,
-	    "127.0.0.1"),
-	KEY("server", "listen_port", CFG_INT, listen_port, 0, 65535, false, false, "8080"),
-	KEY("server", "public_url", CFG_URL, public_url, 0, 0, true, false, ""),
-	KEY("server", "tls_certificate", CFG_PATH, tls_certificate, 0, 0, true, false, ""),
-	KEY("server", "tls_private_key", CFG_PATH, tls_private_key, 0, 0, true, false, ""),
-	KEY("storage", "state_directory", CFG_PATH, state_directory, 0, 0, true, false, ""),
-	KEY("storage", "admin_socket", CFG_PATH, admin_socket, 0, 0, true, false, ""),
-	KEY("media", "workers", CFG_INT, media_workers, 0, CFG_MAX_WORKERS, false, false, "0"),
-	KEY("media", "bind_address", CFG_ADDRESS, media_bind_address, 0, 0, false, false,
-	    "127.0.0.1"),
-	KEY("media", "port_min", CFG_INT, media_port_min, 0, 65535, false, false, "40000"),
-	KEY("media", "port_max", CFG_INT, media_port_max, 0, 65535, false, false, "40063"),
-	KEY("media", "public_address", CFG_ADDRESS, media_public_address, 0, 0, true, false, ""),
-	KEY("log", "level", CFG_LEVEL, log_level, 0, 0, false, true, "info"),
+    KEY("server", "listen_address", CFG_ADDRESS, listen_address, 0, 0, false, false, "127.0.0.1"),
+    KEY("server", "listen_port", CFG_INT, listen_port, 0, 65535, false, false, "8080"),
+    KEY("server", "public_url", CFG_URL, public_url, 0, 0, true, false, ""),
+    KEY("server", "tls_certificate", CFG_PATH, tls_certificate, 0, 0, true, false, ""),
+    KEY("server", "tls_private_key", CFG_PATH, tls_private_key, 0, 0, true, false, ""),
+    KEY("storage", "state_directory", CFG_PATH, state_directory, 0, 0, true, false, ""),
+    KEY("storage", "admin_socket", CFG_PATH, admin_socket, 0, 0, true, false, ""),
+    KEY("media", "workers", CFG_INT, media_workers, 0, CFG_MAX_WORKERS, false, false, "0"),
+    KEY("media", "bind_address", CFG_ADDRESS, media_bind_address, 0, 0, false, false, "127.0.0.1"),
+    KEY("media", "port_min", CFG_INT, media_port_min, 0, 65535, false, false, "40000"),
+    KEY("media", "port_max", CFG_INT, media_port_max, 0, 65535, false, false, "40063"),
+    KEY("media", "public_address", CFG_ADDRESS, media_public_address, 0, 0, true, false, ""),
+    KEY("log", "level", CFG_LEVEL, log_level, 0, 0, false, true, "info"),
 };
 
 #define CFG_KEY_COUNT (sizeof(cfg_keys) / sizeof(cfg_keys[0]))
@@ -104,7 +102,8 @@ static const void *cfg_field_const(const struct cfg *cfg, const struct cfg_key *
 static int cfg_find_key(const char *section, const char *name)
 {
 	for (size_t i = 0; i < CFG_KEY_COUNT; i++)
-		if (strcmp(cfg_keys[i].section, section) == 0 && strcmp(cfg_keys[i].name, name) == 0)
+		if (strcmp(cfg_keys[i].section, section) == 0 &&
+		    strcmp(cfg_keys[i].name, name) == 0)
 			return (int)i;
 	return -1;
 }
@@ -146,7 +145,8 @@ static int cfg_store(struct cfg *cfg, const struct cfg_key *key, const char *val
 	int r;
 
 	if (strlen(value) > CFG_MAX_VALUE_BYTES) {
-		*ret_problem = g_strdup_printf("value is longer than %d bytes", CFG_MAX_VALUE_BYTES);
+		*ret_problem =
+		    g_strdup_printf("value is longer than %d bytes", CFG_MAX_VALUE_BYTES);
 		return -EINVAL;
 	}
 	if (!*value && key->type != CFG_INT && key->type != CFG_LEVEL && !key->allow_empty) {
@@ -171,7 +171,7 @@ static int cfg_store(struct cfg *cfg, const struct cfg_key *key, const char *val
 	case CFG_LEVEL:
 		if (log_level_parse(value, &level) < 0) {
 			*ret_problem = g_strdup_printf(
-				"\"%s\" is not a log level (error, warn, info, debug)", value);
+			    "\"%s\" is not a log level (error, warn, info, debug)", value);
 			return -EINVAL;
 		}
 		*(int *)cfg_field(cfg, key) = (int)level;
@@ -179,7 +179,8 @@ static int cfg_store(struct cfg *cfg, const struct cfg_key *key, const char *val
 	case CFG_ADDRESS:
 		if (*value && inet_pton(AF_INET, value, addr) != 1 &&
 		    inet_pton(AF_INET6, value, addr) != 1) {
-			*ret_problem = g_strdup_printf("\"%s\" is not an IPv4 or IPv6 address", value);
+			*ret_problem =
+			    g_strdup_printf("\"%s\" is not an IPv4 or IPv6 address", value);
 			return -EINVAL;
 		}
 		break;
@@ -187,7 +188,7 @@ static int cfg_store(struct cfg *cfg, const struct cfg_key *key, const char *val
 		if (*value && !g_str_has_prefix(value, "http://") &&
 		    !g_str_has_prefix(value, "https://")) {
 			*ret_problem =
-				g_strdup_printf("\"%s\" is not an http:// or https:// URL", value);
+			    g_strdup_printf("\"%s\" is not an http:// or https:// URL", value);
 			return -EINVAL;
 		}
 		for (const char *c = value; *c; c++) {
@@ -320,8 +321,8 @@ int cfg_load_data(struct cfg *cfg, const char *name, const char *text, size_t le
 	g_auto(GStrv) groups = g_key_file_get_groups(kf, NULL);
 	for (size_t g = 0; groups && groups[g]; g++) {
 		if (!cfg_known_section(groups[g])) {
-			cfg_problem(errors, name, cfg_scan_section_line(&scan, groups[g]), groups[g],
-				    NULL, "unknown section");
+			cfg_problem(errors, name, cfg_scan_section_line(&scan, groups[g]),
+				    groups[g], NULL, "unknown section");
 			r = -EINVAL;
 			continue;
 		}
@@ -339,8 +340,8 @@ int cfg_load_file(struct cfg *cfg, const char *path, GPtrArray *errors)
 	gsize length = 0;
 
 	if (!g_file_get_contents(path, &text, &length, &error)) {
-		g_ptr_array_add(errors, g_strdup_printf("%s: cannot read: %s", path,
-							error->message));
+		g_ptr_array_add(errors,
+				g_strdup_printf("%s: cannot read: %s", path, error->message));
 		return -EINVAL;
 	}
 	if (cfg_load_data(cfg, path, text, length, errors) < 0)
@@ -410,9 +411,9 @@ static int cfg_resolve_media(struct cfg *cfg, GPtrArray *errors)
 		return -EINVAL;
 	}
 	if (cfg->media_port_max - cfg->media_port_min + 1 < cfg->media_workers) {
-		g_autofree char *p = g_strdup_printf(
-			"the range %d..%d holds fewer ports than the %d media workers",
-			cfg->media_port_min, cfg->media_port_max, cfg->media_workers);
+		g_autofree char *p =
+		    g_strdup_printf("the range %d..%d holds fewer ports than the %d media workers",
+				    cfg->media_port_min, cfg->media_port_max, cfg->media_workers);
 		cfg_key_problem(cfg, errors, "media", "port_max", p);
 		return -EINVAL;
 	}
@@ -432,14 +433,14 @@ static int cfg_resolve_tls(struct cfg *cfg, GPtrArray *errors)
 		return -EINVAL;
 	}
 	if (has_cert && access(cfg->tls_certificate, R_OK) < 0) {
-		g_autofree char *p = g_strdup_printf("cannot read %s: %s", cfg->tls_certificate,
-						     g_strerror(errno));
+		g_autofree char *p =
+		    g_strdup_printf("cannot read %s: %s", cfg->tls_certificate, g_strerror(errno));
 		cfg_key_problem(cfg, errors, "server", "tls_certificate", p);
 		r = -EINVAL;
 	}
 	if (has_key && access(cfg->tls_private_key, R_OK) < 0) {
-		g_autofree char *p = g_strdup_printf("cannot read %s: %s", cfg->tls_private_key,
-						     g_strerror(errno));
+		g_autofree char *p =
+		    g_strdup_printf("cannot read %s: %s", cfg->tls_private_key, g_strerror(errno));
 		cfg_key_problem(cfg, errors, "server", "tls_private_key", p);
 		r = -EINVAL;
 	}
@@ -480,9 +481,9 @@ int cfg_resolve(struct cfg *cfg, GPtrArray *errors)
 	if (!*cfg->public_url) {
 		bool v6 = strchr(cfg->listen_address, ':') != NULL;
 		cfg_replace(&cfg->public_url,
-			    g_strdup_printf("%s://%s%s%s:%d", *cfg->tls_certificate ? "https" : "http",
-					    v6 ? "[" : "", cfg->listen_address, v6 ? "]" : "",
-					    cfg->listen_port));
+			    g_strdup_printf("%s://%s%s%s:%d",
+					    *cfg->tls_certificate ? "https" : "http", v6 ? "[" : "",
+					    cfg->listen_address, v6 ? "]" : "", cfg->listen_port));
 	} else if (g_str_has_suffix(cfg->public_url, "/")) {
 		/* Invite links append "/join/…"; keep exactly one slash. */
 		size_t n = strlen(cfg->public_url);

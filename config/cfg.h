@@ -22,7 +22,7 @@
 
 struct cfg_origin {
 	const char *file; /* interned with g_intern_string(); NULL = default */
-	int line;         /* 0 when not from a file line */
+	int line;	  /* 0 when not from a file line */
 };
 
 struct cfg {

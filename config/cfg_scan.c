@@ -38,8 +38,8 @@ int cfg_scan_text(struct cfg_scan *scan, const char *file, const char *text, GPt
 		if (*s == '[') {
 			size_t n = strlen(s);
 			if (n < 3 || s[n - 1] != ']') {
-				g_ptr_array_add(errors, g_strdup_printf(
-								"%s:%d: a section header must look "
+				g_ptr_array_add(errors,
+						g_strdup_printf("%s:%d: a section header must look "
 								"like [name]",
 								file, line));
 				r = -EINVAL;
@@ -48,7 +48,8 @@ int cfg_scan_text(struct cfg_scan *scan, const char *file, const char *text, GPt
 			g_free(section);
 			section = g_strndup(s + 1, n - 2);
 			g_autofree char *what = g_strdup_printf("[%s]", section);
-			if (cfg_scan_remember(scan, g_strdup(section), line, file, errors, what) < 0)
+			if (cfg_scan_remember(scan, g_strdup(section), line, file, errors, what) <
+			    0)
 				r = -EINVAL;
 			continue;
 		}
@@ -61,8 +62,8 @@ int cfg_scan_text(struct cfg_scan *scan, const char *file, const char *text, GPt
 			continue;
 		}
 		if (!section) {
-			g_ptr_array_add(errors,
-					g_strdup_printf("%s:%d: key before any [section]", file, line));
+			g_ptr_array_add(
+			    errors, g_strdup_printf("%s:%d: key before any [section]", file, line));
 			r = -EINVAL;
 			continue;
 		}

@@ -58,7 +58,8 @@ void log_init(void)
 		return;
 	if (fstat(STDERR_FILENO, &st) < 0)
 		return;
-	log_to_journal = (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
+	log_to_journal =
+	    (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
 }
 
 void log_write(enum log_level level, const char *fmt, ...)

@@ -22,28 +22,28 @@ struct hearthd_args {
 static int hearthd_parse_args(int *argc, char ***argv, struct hearthd_args *args)
 {
 	const GOptionEntry entries[] = {
-		{"config", 'c', 0, G_OPTION_ARG_FILENAME, &args->config_path,
-		 "Read the configuration from FILE (INI); without it the embedded defaults apply",
-		 "FILE"},
-		{"set", 's', 0, G_OPTION_ARG_STRING_ARRAY, &args->overrides,
-		 "Override one key, e.g. --set server.listen_port=9000 (repeatable)",
-		 "SECTION.KEY=VALUE"},
-		{"log-level", 'l', 0, G_OPTION_ARG_STRING, &args->log_level,
-		 "Log level: error, warn, info or debug (same as --set log.level=LEVEL)", "LEVEL"},
-		{"check-config", 0, 0, G_OPTION_ARG_NONE, &args->check_config,
-		 "Validate the configuration, print the effective values and exit", NULL},
-		{"version", 'V', 0, G_OPTION_ARG_NONE, &args->version, "Print the version and exit",
-		 NULL},
-		G_OPTION_ENTRY_NULL,
+	    {"config", 'c', 0, G_OPTION_ARG_FILENAME, &args->config_path,
+	     "Read the configuration from FILE (INI); without it the embedded defaults apply",
+	     "FILE"},
+	    {"set", 's', 0, G_OPTION_ARG_STRING_ARRAY, &args->overrides,
+	     "Override one key, e.g. --set server.listen_port=9000 (repeatable)",
+	     "SECTION.KEY=VALUE"},
+	    {"log-level", 'l', 0, G_OPTION_ARG_STRING, &args->log_level,
+	     "Log level: error, warn, info or debug (same as --set log.level=LEVEL)", "LEVEL"},
+	    {"check-config", 0, 0, G_OPTION_ARG_NONE, &args->check_config,
+	     "Validate the configuration, print the effective values and exit", NULL},
+	    {"version", 'V', 0, G_OPTION_ARG_NONE, &args->version, "Print the version and exit",
+	     NULL},
+	    G_OPTION_ENTRY_NULL,
 	};
 	g_autoptr(GOptionContext) ctx = g_option_context_new("- Hearth video-session relay");
 	g_autoptr(GError) error = NULL;
 
 	g_option_context_add_main_entries(ctx, entries, NULL);
 	g_option_context_set_description(
-		ctx, "Configuration errors exit with status 78 and are reported as\n"
-		     "  FILE:LINE: [section] key: what is wrong\n"
-		     "Every key is documented in hearthd.conf.example.\n");
+	    ctx, "Configuration errors exit with status 78 and are reported as\n"
+		 "  FILE:LINE: [section] key: what is wrong\n"
+		 "Every key is documented in hearthd.conf.example.\n");
 	if (!g_option_context_parse(ctx, argc, argv, &error)) {
 		fprintf(stderr, "hearthd: %s (try --help)\n", error->message);
 		return -EINVAL;
@@ -57,8 +57,7 @@ static int hearthd_parse_args(int *argc, char ***argv, struct hearthd_args *args
 
 /* Builds the effective configuration: defaults, then the file, then the
  * command line. Prints every problem found; returns 0 or -EINVAL. */
-static int hearthd_configure(const struct hearthd_args *args, struct cfg *cfg,
-			     GPtrArray *overrides)
+static int hearthd_configure(const struct hearthd_args *args, struct cfg *cfg, GPtrArray *overrides)
 {
 	g_autoptr(GPtrArray) errors = g_ptr_array_new_with_free_func(g_free);
 	int r = 0;

@@ -17,7 +17,7 @@ struct relay_queue {
 	uint32_t mask;
 	_Alignas(64) _Atomic uint32_t head; /* next slot to read; written by the consumer */
 	_Alignas(64) _Atomic uint32_t tail; /* next slot to write; written by the producer */
-	int wake_fd;                        /* borrowed eventfd of the consumer */
+	int wake_fd;			    /* borrowed eventfd of the consumer */
 };
 
 /* capacity is rounded up to a power of two. Returns 0 or -ENOMEM. */

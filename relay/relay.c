@@ -13,7 +13,7 @@
 struct relay {
 	unsigned count;
 	unsigned next_poll; /* round-robin start for relay_next_event() */
-	int event_fd;       /* owned; every worker's event queue wakes it */
+	int event_fd;	    /* owned; every worker's event queue wakes it */
 	struct relay_worker *workers;
 };
 
@@ -38,8 +38,8 @@ int relay_new(const struct cfg *cfg, struct relay **ret_relay)
 	for (int i = 0; i < cfg->media_workers; i++) {
 		int port = cfg->media_port_min ? cfg->media_port_min + i : 0;
 		relay->count = (unsigned)i + 1;
-		r = relay_worker_init(&relay->workers[i], (unsigned)i, cfg->media_bind_address, port,
-				      relay->event_fd);
+		r = relay_worker_init(&relay->workers[i], (unsigned)i, cfg->media_bind_address,
+				      port, relay->event_fd);
 		if (r < 0) {
 			log_error("media worker %d: cannot use UDP port %d on %s: %s", i, port,
 				  cfg->media_bind_address, strerror(-r));
@@ -104,9 +104,9 @@ void relay_worker_stats(const struct relay *relay, unsigned worker,
 	struct relay_worker *w = &relay->workers[worker];
 
 	ret_stats->datagrams_received =
-		atomic_load_explicit(&w->datagrams_received, memory_order_relaxed);
+	    atomic_load_explicit(&w->datagrams_received, memory_order_relaxed);
 	ret_stats->datagrams_dropped_unknown =
-		atomic_load_explicit(&w->datagrams_dropped_unknown, memory_order_relaxed);
+	    atomic_load_explicit(&w->datagrams_dropped_unknown, memory_order_relaxed);
 	ret_stats->events_dropped = atomic_load_explicit(&w->events_dropped, memory_order_relaxed);
 }
 

@@ -15,7 +15,7 @@ struct cfg;
 enum relay_msg_type {
 	/* control -> worker */
 	RELAY_CMD_PING = 1, /* arg: sequence number, echoed in RELAY_EVT_PONG */
-	RELAY_CMD_STOP,     /* leave the loop; the thread ends */
+	RELAY_CMD_STOP,	    /* leave the loop; the thread ends */
 	/* worker -> control */
 	RELAY_EVT_PONG = 100, /* arg: the sequence number of the ping */
 };
@@ -23,7 +23,7 @@ enum relay_msg_type {
 /* One queue slot. payload, when set, is owned by whoever holds the message:
  * the receiver frees it (or hands it on). */
 struct relay_msg {
-	uint32_t type;   /* enum relay_msg_type */
+	uint32_t type;	 /* enum relay_msg_type */
 	uint32_t worker; /* index of the worker that sent or receives it */
 	uint64_t arg;
 	void *payload;
@@ -34,7 +34,7 @@ struct relay_msg {
 struct relay_worker_stats {
 	uint64_t datagrams_received;
 	uint64_t datagrams_dropped_unknown; /* from no known transport */
-	uint64_t events_dropped;            /* event queue full */
+	uint64_t events_dropped;	    /* event queue full */
 };
 
 struct relay;

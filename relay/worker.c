@@ -13,8 +13,8 @@
 
 #include "core/log.h"
 
-#define RELAY_QUEUE_SLOTS 4096
-#define RELAY_RECV_BATCH  32
+#define RELAY_QUEUE_SLOTS  4096
+#define RELAY_RECV_BATCH   32
 #define RELAY_DATAGRAM_MAX 1500
 
 enum { EP_COMMANDS = 1, EP_UDP = 2 };
@@ -44,7 +44,8 @@ static int relay_worker_bind(const char *address, int port, int *ret_fd, int *re
 	if (fd < 0)
 		return -errno;
 	/* "::" serves IPv4 clients too (as v4-mapped addresses). */
-	if (family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero)) < 0)
+	if (family == AF_INET6 &&
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero)) < 0)
 		goto fail;
 	if (bind(fd, (struct sockaddr *)&ss, len) < 0)
 		goto fail;
@@ -68,8 +69,8 @@ static int relay_worker_watch(int epoll_fd, int fd, uint64_t tag)
 	return epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
 }
 
-int relay_worker_init(struct relay_worker *w, unsigned index, const char *bind_address,
-		      int port, int control_wake_fd)
+int relay_worker_init(struct relay_worker *w, unsigned index, const char *bind_address, int port,
+		      int control_wake_fd)
 {
 	int r;
 
@@ -140,7 +141,8 @@ static void relay_worker_receive(struct relay_worker *w)
 
 	for (;;) {
 		for (int i = 0; i < RELAY_RECV_BATCH; i++) {
-			iov[i] = (struct iovec){.iov_base = buffers[i], .iov_len = RELAY_DATAGRAM_MAX};
+			iov[i] =
+			    (struct iovec){.iov_base = buffers[i], .iov_len = RELAY_DATAGRAM_MAX};
 			msgs[i].msg_hdr = (struct msghdr){.msg_name = &from[i],
 							  .msg_namelen = sizeof(from[i]),
 							  .msg_iov = &iov[i],
@@ -150,7 +152,8 @@ static void relay_worker_receive(struct relay_worker *w)
 		int n = recvmmsg(w->udp_fd, msgs, RELAY_RECV_BATCH, MSG_DONTWAIT, NULL);
 		if (n <= 0)
 			return;
-		atomic_fetch_add_explicit(&w->datagrams_received, (uint64_t)n, memory_order_relaxed);
+		atomic_fetch_add_explicit(&w->datagrams_received, (uint64_t)n,
+					  memory_order_relaxed);
 		atomic_fetch_add_explicit(&w->datagrams_dropped_unknown, (uint64_t)n,
 					  memory_order_relaxed);
 		if (n < RELAY_RECV_BATCH)

@@ -16,9 +16,9 @@ struct relay_worker {
 	int epoll_fd;
 	int udp_fd;
 	int port;
-	int cmd_wake_fd;              /* owned: the worker's eventfd */
-	struct relay_queue commands;  /* control -> worker */
-	struct relay_queue events;    /* worker -> control, wakes the control fd */
+	int cmd_wake_fd;	     /* owned: the worker's eventfd */
+	struct relay_queue commands; /* control -> worker */
+	struct relay_queue events;   /* worker -> control, wakes the control fd */
 	pthread_t thread;
 	bool started;
 	_Atomic uint64_t datagrams_received;
@@ -28,8 +28,8 @@ struct relay_worker {
 
 /* Creates the socket, eventfd, epoll set and queues; does not start the
  * thread. Returns 0 or a negative errno; the worker is then safe to clear. */
-int relay_worker_init(struct relay_worker *w, unsigned index, const char *bind_address,
-		      int port, int control_wake_fd);
+int relay_worker_init(struct relay_worker *w, unsigned index, const char *bind_address, int port,
+		      int control_wake_fd);
 
 /* Starts the thread. */
 int relay_worker_start(struct relay_worker *w);

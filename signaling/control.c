@@ -17,11 +17,11 @@
 /* A worker that has not answered a ping for this long is unhealthy: /healthz
  * says so and the systemd watchdog is no longer fed. */
 #define CONTROL_WORKER_TIMEOUT_US (3 * 1000000LL)
-#define CONTROL_TICK_US           (1000000LL)
+#define CONTROL_TICK_US		  (1000000LL)
 
 struct sig_control {
-	struct cfg *cfg;   /* borrowed */
-	char **overrides;  /* borrowed */
+	struct cfg *cfg;  /* borrowed */
+	char **overrides; /* borrowed */
 	struct relay *relay;
 	struct sig_server *server;
 	int signal_fd;
@@ -76,10 +76,10 @@ static void control_healthz(void *userdata, struct sig_http_request *req)
 		sig_http_respond_error(req, 405, "method_not_allowed", "use GET");
 		return;
 	}
-	json_t *body = json_pack("{s:s,s:s,s:I,s:i,s:i}", "status", bad ? "degraded" : "ok",
-				 "version", HEARTH_VERSION, "uptime_s",
-				 (json_int_t)((control_now_us() - c->started_us) / 1000000),
-				 "workers", (int)workers, "workers_responding", (int)(workers - bad));
+	json_t *body = json_pack(
+	    "{s:s,s:s,s:I,s:i,s:i}", "status", bad ? "degraded" : "ok", "version", HEARTH_VERSION,
+	    "uptime_s", (json_int_t)((control_now_us() - c->started_us) / 1000000), "workers",
+	    (int)workers, "workers_responding", (int)(workers - bad));
 	sig_http_respond_json(req, bad ? 503 : 200, body);
 	json_decref(body);
 }
@@ -141,7 +141,8 @@ static void control_reload(struct sig_control *c)
 			log_error("reload: %s", (const char *)errors->pdata[i]);
 		log_error("reload failed: keeping the running configuration");
 		cfg_clear(&fresh);
-		sd_notify(0, "READY=1\nSTATUS=Reload failed; running on the previous configuration");
+		sd_notify(0,
+			  "READY=1\nSTATUS=Reload failed; running on the previous configuration");
 		return;
 	}
 

@@ -7,14 +7,13 @@
 #include "core/log.h"
 
 static const char *const sig_method_names[] = {
-	[LWSHUMETH_GET] = "GET",	   [LWSHUMETH_POST] = "POST",
-	[LWSHUMETH_OPTIONS] = "OPTIONS", [LWSHUMETH_PUT] = "PUT",
-	[LWSHUMETH_PATCH] = "PATCH",	   [LWSHUMETH_DELETE] = "DELETE",
-	[LWSHUMETH_CONNECT] = "CONNECT", [LWSHUMETH_HEAD] = "HEAD",
+    [LWSHUMETH_GET] = "GET",	     [LWSHUMETH_POST] = "POST",	  [LWSHUMETH_OPTIONS] = "OPTIONS",
+    [LWSHUMETH_PUT] = "PUT",	     [LWSHUMETH_PATCH] = "PATCH", [LWSHUMETH_DELETE] = "DELETE",
+    [LWSHUMETH_CONNECT] = "CONNECT", [LWSHUMETH_HEAD] = "HEAD",
 };
 
-int sig_http_routes_add(struct sig_http_routes *routes, const char *path,
-			sig_http_handler handler, void *userdata)
+int sig_http_routes_add(struct sig_http_routes *routes, const char *path, sig_http_handler handler,
+			void *userdata)
 {
 	size_t n = strlen(path);
 
@@ -24,11 +23,11 @@ int sig_http_routes_add(struct sig_http_routes *routes, const char *path,
 	if (!copy)
 		return -ENOMEM;
 	routes->items[routes->count++] = (struct sig_http_route){
-		.path = copy,
-		.path_len = n,
-		.prefix = n > 1 && path[n - 1] == '/',
-		.handler = handler,
-		.userdata = userdata,
+	    .path = copy,
+	    .path_len = n,
+	    .prefix = n > 1 && path[n - 1] == '/',
+	    .handler = handler,
+	    .userdata = userdata,
 	};
 	return 0;
 }
@@ -122,14 +121,14 @@ static void sig_http_dispatch(struct lws *wsi, struct sig_http_conn *conn)
 {
 	struct sig_server *server = lws_context_user(lws_get_context(wsi));
 	struct sig_http_request req = {
-		.wsi = wsi,
-		.method = sig_method_names[conn->method],
-		.path = conn->path,
-		.body = conn->body ? conn->body : "",
-		.body_len = conn->body_len,
+	    .wsi = wsi,
+	    .method = sig_method_names[conn->method],
+	    .path = conn->path,
+	    .body = conn->body ? conn->body : "",
+	    .body_len = conn->body_len,
 	};
-	const struct sig_http_route *route = sig_http_routes_find(sig_server_routes(server),
-								  conn->path);
+	const struct sig_http_route *route =
+	    sig_http_routes_find(sig_server_routes(server), conn->path);
 
 	if (!route) {
 		sig_http_respond_error(&req, 404, "not_found", "no such resource");
@@ -151,7 +150,8 @@ static bool sig_http_begin(struct lws *wsi, struct sig_http_conn *conn, const ch
 	int method = lws_http_get_uri_and_method(wsi, &uri, &uri_len);
 
 	sig_http_conn_reset(conn);
-	if (method < 0 || (size_t)method >= sizeof(sig_method_names) / sizeof(sig_method_names[0]) ||
+	if (method < 0 ||
+	    (size_t)method >= sizeof(sig_method_names) / sizeof(sig_method_names[0]) ||
 	    !sig_method_names[method]) {
 		sig_http_respond_error(&req, 405, "method_not_allowed", "unsupported method");
 		return false;

@@ -22,8 +22,8 @@ struct sig_http_routes {
 	size_t count;
 };
 
-int sig_http_routes_add(struct sig_http_routes *routes, const char *path,
-			sig_http_handler handler, void *userdata);
+int sig_http_routes_add(struct sig_http_routes *routes, const char *path, sig_http_handler handler,
+			void *userdata);
 void sig_http_routes_clear(struct sig_http_routes *routes);
 const struct sig_http_route *sig_http_routes_find(const struct sig_http_routes *routes,
 						  const char *path);
@@ -35,11 +35,11 @@ const struct sig_http_routes *sig_server_routes(const struct sig_server *server)
  * requests). */
 struct sig_http_conn {
 	char path[SIG_HTTP_MAX_PATH + 1];
-	int method;          /* LWSHUMETH_* */
-	char *body;          /* request body being collected, NUL-terminated */
+	int method; /* LWSHUMETH_* */
+	char *body; /* request body being collected, NUL-terminated */
 	size_t body_len;
 	size_t body_expected;
-	unsigned char *out;  /* LWS_PRE bytes of headroom, then the response body */
+	unsigned char *out; /* LWS_PRE bytes of headroom, then the response body */
 	size_t out_len;
 	bool responded;
 	bool close_after; /* the request was refused before its body was read */

@@ -50,9 +50,9 @@ static int sig_fd_callback_lws(struct lws *wsi, enum lws_callback_reasons reason
 }
 
 static const struct lws_protocols sig_protocols[] = {
-	{"http", sig_http_callback, sizeof(struct sig_http_conn), 0, 0, NULL, 0},
-	{"hearth-fd", sig_fd_callback_lws, 0, 0, 0, NULL, 0},
-	{NULL, NULL, 0, 0, 0, NULL, 0},
+    {"http", sig_http_callback, sizeof(struct sig_http_conn), 0, 0, NULL, 0},
+    {"hearth-fd", sig_fd_callback_lws, 0, 0, 0, NULL, 0},
+    {NULL, NULL, 0, 0, 0, NULL, 0},
 };
 
 static void sig_lws_log(int level, const char *line)
@@ -101,7 +101,8 @@ int sig_server_new(const struct cfg *cfg, struct sig_server **ret_server)
 	info.keepalive_timeout = 30;
 	info.timeout_secs = 30;
 	if (strchr(cfg->listen_address, ':'))
-		info.options |= LWS_SERVER_OPTION_IPV6_V6ONLY_MODIFY | LWS_SERVER_OPTION_IPV6_V6ONLY_VALUE;
+		info.options |=
+		    LWS_SERVER_OPTION_IPV6_V6ONLY_MODIFY | LWS_SERVER_OPTION_IPV6_V6ONLY_VALUE;
 	if (*cfg->tls_certificate) {
 		info.ssl_cert_filepath = cfg->tls_certificate;
 		info.ssl_private_key_filepath = cfg->tls_private_key;

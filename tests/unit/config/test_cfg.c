@@ -104,8 +104,8 @@ static void test_example_matches_table(void)
 	cfg_init(&uncommented);
 	g_assert_cmpint(cfg_load_file(&uncommented, path, errors), ==, 0);
 	for (size_t i = 0; i < cfg_key_count(); i++) {
-		g_autofree char *line = g_strdup_printf("\n%s = %s\n", cfg_key_name(i),
-							cfg_key_default(i));
+		g_autofree char *line =
+		    g_strdup_printf("\n%s = %s\n", cfg_key_name(i), cfg_key_default(i));
 		if (!*cfg_key_default(i))
 			line[strlen(line) - 2] = '\n', line[strlen(line) - 1] = '\0';
 		g_assert_nonnull(strstr(open_text, line));
@@ -125,9 +125,10 @@ static void test_example_matches_table(void)
 static void test_values_override_defaults(void)
 {
 	g_autoptr(GPtrArray) errors = g_ptr_array_new_with_free_func(g_free);
-	g_autofree char *path = write_temp("[server]\nlisten_address = ::1\nlisten_port = 9443\n"
-					   "[media]\nworkers = 3\nport_min = 50000\nport_max = 50002\n"
-					   "[log]\nlevel = debug\n");
+	g_autofree char *path =
+	    write_temp("[server]\nlisten_address = ::1\nlisten_port = 9443\n"
+		       "[media]\nworkers = 3\nport_min = 50000\nport_max = 50002\n"
+		       "[log]\nlevel = debug\n");
 	struct cfg cfg;
 
 	cfg_init(&cfg);
@@ -149,37 +150,37 @@ struct bad_case {
 };
 
 static const struct bad_case bad_cases[] = {
-	{"[server]\nlisten_port = 80\n[video]\nfps = 30\n", "FILE:3: [video]: unknown section"},
-	{"[server]\nlisten_prot = 80\n", "FILE:2: [server] listen_prot: unknown key"},
-	{"[media]\nworkers = two\n", "FILE:2: [media] workers: \"two\" is not a whole number"},
-	{"[media]\nworkers = 4x\n", "FILE:2: [media] workers: \"4x\" is not a whole number"},
-	{"# c\n[server]\nlisten_port = 70000\n",
-	 "FILE:3: [server] listen_port: 70000 is out of range (0..65535)"},
-	{"[media]\nworkers = -1\n", "FILE:2: [media] workers: -1 is out of range (0..64)"},
-	{"[media]\nworkers = 99999999999999999999\n",
-	 "FILE:2: [media] workers: 99999999999999999999 is out of range (0..64)"},
-	{"[log]\nlevel = verbose\n",
-	 "FILE:2: [log] level: \"verbose\" is not a log level (error, warn, info, debug)"},
-	{"[server]\nlisten_address = localhost\n",
-	 "FILE:2: [server] listen_address: \"localhost\" is not an IPv4 or IPv6 address"},
-	{"[server]\nlisten_address =\n", "FILE:2: [server] listen_address: must not be empty"},
-	{"[server]\npublic_url = ftp://x\n",
-	 "FILE:2: [server] public_url: \"ftp://x\" is not an http:// or https:// URL"},
-	{"[server]\nthis line is wrong\n",
-	 "FILE:2: expected \"key = value\", \"[section]\" or a # comment"},
-	{"listen_port = 1\n", "FILE:1: key before any [section]"},
-	{"[server\n", "FILE:1: a section header must look like [name]"},
-	{"[log]\nlevel = info\nlevel = debug\n", "FILE:3: [log] level repeats line 2"},
-	{"[log]\n[log]\n", "FILE:2: [log] repeats line 1"},
-	{"[media]\nport_min = 5000\nport_max = 4000\n",
-	 "FILE:3: [media] port_max: 4000 is below port_min (5000)"},
-	{"[media]\nworkers = 4\nport_min = 5000\nport_max = 5001\n",
-	 "FILE:4: [media] port_max: the range 5000..5001 holds fewer ports than the 4 media "
-	 "workers"},
-	{"[media]\nport_min = 0\nport_max = 10\n",
-	 "FILE:3: [media] port_max: must be 0 when port_min is 0 (any free port)"},
-	{"[server]\ntls_certificate = /etc/hostname\n",
-	 "FILE:2: [server] tls_certificate: set tls_private_key too (both or neither)"},
+    {"[server]\nlisten_port = 80\n[video]\nfps = 30\n", "FILE:3: [video]: unknown section"},
+    {"[server]\nlisten_prot = 80\n", "FILE:2: [server] listen_prot: unknown key"},
+    {"[media]\nworkers = two\n", "FILE:2: [media] workers: \"two\" is not a whole number"},
+    {"[media]\nworkers = 4x\n", "FILE:2: [media] workers: \"4x\" is not a whole number"},
+    {"# c\n[server]\nlisten_port = 70000\n",
+     "FILE:3: [server] listen_port: 70000 is out of range (0..65535)"},
+    {"[media]\nworkers = -1\n", "FILE:2: [media] workers: -1 is out of range (0..64)"},
+    {"[media]\nworkers = 99999999999999999999\n",
+     "FILE:2: [media] workers: 99999999999999999999 is out of range (0..64)"},
+    {"[log]\nlevel = verbose\n",
+     "FILE:2: [log] level: \"verbose\" is not a log level (error, warn, info, debug)"},
+    {"[server]\nlisten_address = localhost\n",
+     "FILE:2: [server] listen_address: \"localhost\" is not an IPv4 or IPv6 address"},
+    {"[server]\nlisten_address =\n", "FILE:2: [server] listen_address: must not be empty"},
+    {"[server]\npublic_url = ftp://x\n",
+     "FILE:2: [server] public_url: \"ftp://x\" is not an http:// or https:// URL"},
+    {"[server]\nthis line is wrong\n",
+     "FILE:2: expected \"key = value\", \"[section]\" or a # comment"},
+    {"listen_port = 1\n", "FILE:1: key before any [section]"},
+    {"[server\n", "FILE:1: a section header must look like [name]"},
+    {"[log]\nlevel = info\nlevel = debug\n", "FILE:3: [log] level repeats line 2"},
+    {"[log]\n[log]\n", "FILE:2: [log] repeats line 1"},
+    {"[media]\nport_min = 5000\nport_max = 4000\n",
+     "FILE:3: [media] port_max: 4000 is below port_min (5000)"},
+    {"[media]\nworkers = 4\nport_min = 5000\nport_max = 5001\n",
+     "FILE:4: [media] port_max: the range 5000..5001 holds fewer ports than the 4 media "
+     "workers"},
+    {"[media]\nport_min = 0\nport_max = 10\n",
+     "FILE:3: [media] port_max: must be 0 when port_min is 0 (any free port)"},
+    {"[server]\ntls_certificate = /etc/hostname\n",
+     "FILE:2: [server] tls_certificate: set tls_private_key too (both or neither)"},
 };
 
 static void test_bad_input(gconstpointer data)
@@ -198,14 +199,16 @@ static void test_unreadable_file(void)
 	cfg_init(&cfg);
 	g_assert_cmpint(cfg_load_file(&cfg, "/nonexistent/hearthd.conf", errors), ==, -EINVAL);
 	g_assert_cmpuint(errors->len, ==, 1);
-	g_assert_true(g_str_has_prefix(errors->pdata[0], "/nonexistent/hearthd.conf: cannot read:"));
+	g_assert_true(
+	    g_str_has_prefix(errors->pdata[0], "/nonexistent/hearthd.conf: cannot read:"));
 	cfg_clear(&cfg);
 }
 
 static void test_all_problems_reported(void)
 {
 	g_autoptr(GPtrArray) errors = g_ptr_array_new_with_free_func(g_free);
-	g_autofree char *path = write_temp("[server]\nlisten_port = x\nbogus = 1\n[log]\nlevel = y\n");
+	g_autofree char *path =
+	    write_temp("[server]\nlisten_port = x\nbogus = 1\n[log]\nlevel = y\n");
 	struct cfg cfg;
 
 	cfg_init(&cfg);
