@@ -23,6 +23,7 @@ enum cfg_type {
 	CFG_INT,     /* a decimal integer within [min, max] */
 	CFG_LEVEL,   /* a log level name */
 	CFG_URL,     /* http:// or https:// URL */
+	CFG_API_KEYS, /* see cfg_api_keys_parse() */
 };
 
 struct cfg_key {
@@ -56,6 +57,7 @@ static const struct cfg_key cfg_keys[] = {
     KEY("media", "port_max", CFG_INT, media_port_max, 0, 65535, false, false, "40063"),
     KEY("media", "public_address", CFG_ADDRESS, media_public_address, 0, 0, true, false, ""),
     KEY("log", "level", CFG_LEVEL, log_level, 0, 0, false, true, "info"),
+    KEY("admin", "api_keys", CFG_API_KEYS, admin_api_keys, 0, 0, true, true, ""),
 };
 
 #define CFG_KEY_COUNT (sizeof(cfg_keys) / sizeof(cfg_keys[0]))
@@ -198,6 +200,12 @@ static int cfg_store(struct cfg *cfg, const struct cfg_key *key, const char *val
 			}
 		}
 		break;
+	case CFG_API_KEYS: {
+		struct cfg_api_key keys[CFG_API_KEYS_MAX];
+		if (cfg_api_keys_parse(value, keys, ret_problem) < 0)
+			return -EINVAL;
+		break;
+	}
 	case CFG_STRING:
 	case CFG_PATH:
 		break;
@@ -491,6 +499,89 @@ int cfg_resolve(struct cfg *cfg, GPtrArray *errors)
 			cfg->public_url[--n] = '\0';
 	}
 	return r;
+}
+
+static int cfg_hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static int cfg_api_key_parse_one(const char *entry, struct cfg_api_key *ret_key, char **ret_problem)
+{
+	g_auto(GStrv) parts = g_strsplit(entry, ":", -1);
+	guint n = g_strv_length(parts);
+	struct cfg_api_key key = {0};
+
+	if (n < 2 || n > 3 || (n == 3 && strcmp(parts[2], "read") != 0)) {
+		*ret_problem = g_strdup_printf("\"%s\" is not name:sha256hex or name:sha256hex:read",
+					       entry);
+		return -EINVAL;
+	}
+	size_t len = strlen(parts[0]);
+	if (len == 0 || len > CFG_API_KEY_NAME_MAX ||
+	    strspn(parts[0], "abcdefghijklmnopqrstuvwxyz0123456789_-") != len) {
+		*ret_problem = g_strdup_printf("key name \"%s\" must be 1..%d of a-z 0-9 _ -",
+					       parts[0], CFG_API_KEY_NAME_MAX);
+		return -EINVAL;
+	}
+	memcpy(key.name, parts[0], len + 1);
+	if (strlen(parts[1]) != 64) {
+		*ret_problem = g_strdup_printf("key %s: the hash must be 64 hex digits (SHA-256)",
+					       key.name);
+		return -EINVAL;
+	}
+	for (int i = 0; i < 32; i++) {
+		int hi = cfg_hex_digit(parts[1][2 * i]), lo = cfg_hex_digit(parts[1][2 * i + 1]);
+		if (hi < 0 || lo < 0) {
+			*ret_problem = g_strdup_printf("key %s: the hash must be 64 hex digits "
+						       "(SHA-256)",
+						       key.name);
+			return -EINVAL;
+		}
+		key.hash[i] = (unsigned char)(hi << 4 | lo);
+	}
+	key.read_only = n == 3;
+	*ret_key = key;
+	return 0;
+}
+
+int cfg_api_keys_parse(const char *text, struct cfg_api_key ret_keys[CFG_API_KEYS_MAX],
+		       char **ret_problem)
+{
+	g_auto(GStrv) entries = g_strsplit(text, ",", -1);
+	int count = 0;
+
+	for (size_t i = 0; entries[i]; i++) {
+		char *entry = g_strstrip(entries[i]);
+		if (!*entry) {
+			if (entries[i + 1] || i > 0) {
+				*ret_problem = g_strdup("empty entry in the list");
+				return -EINVAL;
+			}
+			continue;
+		}
+		if (count == CFG_API_KEYS_MAX) {
+			*ret_problem = g_strdup_printf("more than %d keys", CFG_API_KEYS_MAX);
+			return -EINVAL;
+		}
+		if (cfg_api_key_parse_one(entry, &ret_keys[count], ret_problem) < 0)
+			return -EINVAL;
+		for (int k = 0; k < count; k++) {
+			if (strcmp(ret_keys[k].name, ret_keys[count].name) == 0) {
+				*ret_problem = g_strdup_printf("key name %s appears twice",
+							       ret_keys[k].name);
+				return -EINVAL;
+			}
+		}
+		count++;
+	}
+	return count;
 }
 
 static char *cfg_format_value(const struct cfg *cfg, const struct cfg_key *key)

@@ -43,6 +43,8 @@ struct cfg {
 	char *media_public_address;
 	/* [log] */
 	int log_level; /* enum log_level */
+	/* [admin] */
+	char *admin_api_keys; /* "name:sha256hex[:read],..."; see cfg_api_keys_parse() */
 
 	/* Where each key's value came from, indexed like the key table. */
 	struct cfg_origin *origins;
@@ -81,6 +83,22 @@ const char *cfg_key_name(size_t index);
 const char *cfg_key_default(size_t index);
 /* Whether a running daemon applies a change of this key on SIGHUP. */
 bool cfg_key_reloadable(size_t index);
+
+#define CFG_API_KEYS_MAX     64
+#define CFG_API_KEY_NAME_MAX 32
+
+/* One admin API key as configured: only the SHA-256 of the key is known. */
+struct cfg_api_key {
+	char name[CFG_API_KEY_NAME_MAX + 1]; /* [a-z0-9_-], 1..32 */
+	unsigned char hash[32];
+	bool read_only;
+};
+
+/* Parses "name:sha256hex[:read]" entries separated by commas (spaces
+ * allowed around them). Returns the number of keys (0..CFG_API_KEYS_MAX)
+ * written to ret_keys, or -EINVAL with ret_problem (caller frees). */
+int cfg_api_keys_parse(const char *text, struct cfg_api_key ret_keys[CFG_API_KEYS_MAX],
+		       char **ret_problem);
 
 /* Compares two resolved configurations; appends "section.key" of each key
  * whose value differs to changed (caller frees with g_ptr_array_unref). */

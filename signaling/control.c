@@ -12,7 +12,9 @@
 #include "config/cfg.h"
 #include "core/log.h"
 #include "relay/relay.h"
+#include "signaling/api.h"
 #include "signaling/server.h"
+#include "signaling/store.h"
 
 /* A worker that has not answered a ping for this long is unhealthy: /healthz
  * says so and the systemd watchdog is no longer fed. */
@@ -24,6 +26,8 @@ struct sig_control {
 	char **overrides; /* borrowed */
 	struct relay *relay;
 	struct sig_server *server;
+	struct sig_store *store;
+	struct sig_api *api;
 	int signal_fd;
 	bool stopping;
 	bool watchdog;
@@ -120,6 +124,15 @@ static void control_tick(void *userdata)
 		sd_notify(0, "WATCHDOG=1");
 }
 
+static unsigned control_key_count(const struct cfg *cfg)
+{
+	struct cfg_api_key keys[CFG_API_KEYS_MAX];
+	g_autofree char *problem = NULL;
+	int n = cfg_api_keys_parse(cfg->admin_api_keys, keys, &problem);
+
+	return n < 0 ? 0 : (unsigned)n;
+}
+
 static void control_reload(struct sig_control *c)
 {
 	g_autoptr(GPtrArray) errors = g_ptr_array_new_with_free_func(g_free);
@@ -154,6 +167,13 @@ static void control_reload(struct sig_control *c)
 			log_set_level((enum log_level)fresh.log_level);
 			g_string_append_printf(applied, "%s%s=%s", applied->len ? ", " : "", name,
 					       log_level_name((enum log_level)fresh.log_level));
+		} else if (strcmp(name, "admin.api_keys") == 0) {
+			/* Keys are hashes, but say only how many there are. */
+			g_free(c->cfg->admin_api_keys);
+			c->cfg->admin_api_keys = g_strdup(fresh.admin_api_keys);
+			sig_api_reload(c->api, c->cfg);
+			g_string_append_printf(applied, "%s%s (%u keys)", applied->len ? ", " : "",
+					       name, control_key_count(c->cfg));
 		} else {
 			log_warn("reload: %s changed; it takes effect at the next restart", name);
 		}
@@ -199,6 +219,9 @@ static int control_start_loop(struct sig_control *c)
 	r = sig_server_route(c->server, "/healthz", control_healthz, c);
 	if (r < 0)
 		return r;
+	r = sig_api_new(c->store, c->cfg, c->server, &c->api);
+	if (r < 0)
+		return r;
 	r = sig_server_watch_fd(c->server, relay_event_fd(c->relay), control_relay_events, c);
 	if (r < 0)
 		return r;
@@ -215,6 +238,7 @@ static int control_start_loop(struct sig_control *c)
 
 int sig_control_new(struct cfg *cfg, char **overrides, struct sig_control **ret_control)
 {
+	g_autofree char *db_path = NULL;
 	struct sig_control *c;
 	sigset_t mask;
 	int r;
@@ -240,6 +264,12 @@ int sig_control_new(struct cfg *cfg, char **overrides, struct sig_control **ret_
 		r = -errno;
 		log_error("cannot create state directory %s: %s", cfg->state_directory,
 			  strerror(-r));
+		goto fail;
+	}
+	db_path = g_build_filename(cfg->state_directory, "hearth.db", NULL);
+	r = sig_store_open(db_path, &c->store);
+	if (r < 0) {
+		log_error("cannot open the database %s: %s", db_path, strerror(-r));
 		goto fail;
 	}
 	r = relay_new(cfg, &c->relay);
@@ -289,7 +319,9 @@ struct sig_control *sig_control_free(struct sig_control *c)
 		return NULL;
 	/* Listeners first, so nothing new arrives while the workers stop. */
 	c->server = sig_server_free(c->server);
+	c->api = sig_api_free(c->api);
 	c->relay = relay_free(c->relay);
+	c->store = sig_store_close(c->store);
 	free(c->last_pong_us);
 	if (c->signal_fd >= 0)
 		close(c->signal_fd);

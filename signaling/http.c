@@ -6,6 +6,8 @@
 
 #include "core/log.h"
 
+#include <glib.h>
+
 static const char *const sig_method_names[] = {
     [LWSHUMETH_GET] = "GET",	     [LWSHUMETH_POST] = "POST",	  [LWSHUMETH_OPTIONS] = "OPTIONS",
     [LWSHUMETH_PUT] = "PUT",	     [LWSHUMETH_PATCH] = "PATCH", [LWSHUMETH_DELETE] = "DELETE",
@@ -86,8 +88,19 @@ static void sig_http_respond_bytes(struct lws *wsi, int status, const char *cont
 	    lws_add_http_header_by_name(wsi, (const unsigned char *)"x-content-type-options:",
 					(const unsigned char *)"nosniff", 7, &p, end) ||
 	    lws_add_http_header_by_name(wsi, (const unsigned char *)"referrer-policy:",
-					(const unsigned char *)"no-referrer", 11, &p, end) ||
-	    lws_finalize_write_http_header(wsi, start, &p, end)) {
+					(const unsigned char *)"no-referrer", 11, &p, end)) {
+		log_debug("http: cannot write response headers");
+		return;
+	}
+	for (unsigned i = 0; i < conn->extra_count; i++) {
+		if (lws_add_http_header_by_name(wsi, (const unsigned char *)conn->extra[i].name,
+						(const unsigned char *)conn->extra[i].value,
+						(int)strlen(conn->extra[i].value), &p, end)) {
+			log_debug("http: cannot write response headers");
+			return;
+		}
+	}
+	if (lws_finalize_write_http_header(wsi, start, &p, end)) {
 		log_debug("http: cannot write response headers");
 		return;
 	}
@@ -117,16 +130,54 @@ void sig_http_respond_error(struct sig_http_request *req, int status, const char
 	json_decref(body);
 }
 
+void sig_http_respond_empty(struct sig_http_request *req, int status)
+{
+	sig_http_respond_bytes(req->wsi, status, "application/json", "", 0);
+}
+
+void sig_http_add_header(struct sig_http_request *req, const char *name, const char *value)
+{
+	struct sig_http_conn *conn = lws_wsi_user(req->wsi);
+
+	g_assert(strlen(name) < sizeof(conn->extra[0].name));
+	if (!conn || conn->extra_count == G_N_ELEMENTS(conn->extra) ||
+	    strlen(value) >= sizeof(conn->extra[0].value))
+		return;
+	memcpy(conn->extra[conn->extra_count].name, name, strlen(name) + 1);
+	memcpy(conn->extra[conn->extra_count].value, value, strlen(value) + 1);
+	conn->extra_count++;
+}
+
+int sig_http_query(struct sig_http_request *req, const char *name, char *buf, size_t len)
+{
+	char key[64], arg[256];
+	const char *value;
+
+	if (snprintf(key, sizeof(key), "%s=", name) >= (int)sizeof(key))
+		return -1;
+	value = lws_get_urlarg_by_name(req->wsi, key, arg, (int)sizeof(arg));
+	if (!value || strlen(value) >= len)
+		return -1;
+	memcpy(buf, value, strlen(value) + 1);
+	return (int)strlen(value);
+}
+
 static void sig_http_dispatch(struct lws *wsi, struct sig_http_conn *conn)
 {
 	struct sig_server *server = lws_context_user(lws_get_context(wsi));
+	char peer[64] = "";
 	struct sig_http_request req = {
-	    .wsi = wsi,
-	    .method = sig_method_names[conn->method],
-	    .path = conn->path,
-	    .body = conn->body ? conn->body : "",
-	    .body_len = conn->body_len,
+		.wsi = wsi,
+		.method = sig_method_names[conn->method],
+		.path = conn->path,
+		.body = conn->body ? conn->body : "",
+		.body_len = conn->body_len,
+		.admin_socket = sig_server_is_admin_vhost(server, lws_get_vhost(wsi)),
+		.peer = peer,
 	};
+
+	if (!req.admin_socket && !lws_get_peer_simple(wsi, peer, sizeof(peer)))
+		peer[0] = '\0';
 	const struct sig_http_route *route =
 	    sig_http_routes_find(sig_server_routes(server), conn->path);
 

@@ -28,6 +28,9 @@ void sig_http_routes_clear(struct sig_http_routes *routes);
 const struct sig_http_route *sig_http_routes_find(const struct sig_http_routes *routes,
 						  const char *path);
 
+/* Whether a connection arrived on the admin unix socket. */
+bool sig_server_is_admin_vhost(const struct sig_server *server, const struct lws_vhost *vhost);
+
 /* The server's table, for the protocol callback. */
 const struct sig_http_routes *sig_server_routes(const struct sig_server *server);
 
@@ -43,6 +46,11 @@ struct sig_http_conn {
 	size_t out_len;
 	bool responded;
 	bool close_after; /* the request was refused before its body was read */
+	struct {
+		char name[32];
+		char value[160];
+	} extra[4]; /* headers for the response, from sig_http_add_header() */
+	unsigned extra_count;
 };
 
 /* The "http" protocol callback; its per-connection data is a

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <libwebsockets.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,7 @@ struct sig_timer {
 struct sig_server {
 	struct lws_context *context;
 	struct lws_vhost *vhost;
+	struct lws_vhost *admin_vhost; /* the unix socket */
 	int port;
 	struct sig_http_routes routes;
 	struct sig_watch watches[SIG_SERVER_MAX_WATCHES];
@@ -69,6 +71,47 @@ static void sig_lws_log(int level, const char *line)
 		log_debug("lws: %.*s", (int)n, line);
 }
 
+/* The admin socket: the same routes, without API keys; its file mode (0660)
+ * is the access control. */
+static int sig_server_listen_admin(struct sig_server *server, const char *path)
+{
+	struct lws_context_creation_info info;
+	struct stat st;
+
+	/* A socket left by a killed daemon would make the bind fail; anything
+	 * else at that path is not ours to remove. */
+	if (lstat(path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode)) {
+			log_error("admin socket: %s exists and is not a socket", path);
+			return -EEXIST;
+		}
+		unlink(path);
+	}
+	memset(&info, 0, sizeof(info));
+	info.vhost_name = "hearth-admin";
+	info.iface = path;
+	info.port = 0;
+	info.options = LWS_SERVER_OPTION_UNIX_SOCK;
+	info.protocols = sig_protocols;
+	info.keepalive_timeout = 30;
+	info.timeout_secs = 30;
+	server->admin_vhost = lws_create_vhost(server->context, &info);
+	if (!server->admin_vhost) {
+		log_error("admin socket: cannot listen on %s", path);
+		return -EADDRINUSE;
+	}
+	if (chmod(path, 0660) < 0) {
+		log_error("admin socket: cannot set the mode of %s: %s", path, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+bool sig_server_is_admin_vhost(const struct sig_server *server, const struct lws_vhost *vhost)
+{
+	return server->admin_vhost && vhost == server->admin_vhost;
+}
+
 int sig_server_new(const struct cfg *cfg, struct sig_server **ret_server)
 {
 	struct lws_context_creation_info info;
@@ -106,7 +149,6 @@ int sig_server_new(const struct cfg *cfg, struct sig_server **ret_server)
 	if (*cfg->tls_certificate) {
 		info.ssl_cert_filepath = cfg->tls_certificate;
 		info.ssl_private_key_filepath = cfg->tls_private_key;
-		info.options |= LWS_SERVER_OPTION_REDIRECT_HTTP_TO_HTTPS;
 	}
 	server->vhost = lws_create_vhost(server->context, &info);
 	if (!server->vhost) {
@@ -116,6 +158,10 @@ int sig_server_new(const struct cfg *cfg, struct sig_server **ret_server)
 		return -EADDRINUSE;
 	}
 	server->port = lws_get_vhost_listen_port(server->vhost);
+	if (sig_server_listen_admin(server, cfg->admin_socket) < 0) {
+		sig_server_free(server);
+		return -EADDRINUSE;
+	}
 	*ret_server = server;
 	return 0;
 }

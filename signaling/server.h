@@ -21,6 +21,8 @@ struct sig_http_request {
 	const char *path;   /* without query string, not decoded */
 	const char *body;   /* NUL-terminated; "" when none */
 	size_t body_len;    /* at most SIG_HTTP_MAX_BODY */
+	bool admin_socket;  /* arrived on the admin unix socket (trusted) */
+	const char *peer;   /* client IP address text; "" on the admin socket */
 };
 
 /* Request bodies larger than this are refused with 413. */
@@ -72,5 +74,16 @@ void sig_http_respond_json(struct sig_http_request *req, int status, json_t *bod
 /* Answers {"error":{"code":code,"message":message}}. */
 void sig_http_respond_error(struct sig_http_request *req, int status, const char *code,
 			    const char *message);
+
+/* Adds a response header ("retry-after:", "www-authenticate:") to the next
+ * sig_http_respond_*() call of this request. At most 4 per response. */
+void sig_http_add_header(struct sig_http_request *req, const char *name, const char *value);
+
+/* Copies the value of query argument name (e.g. "limit") into buf; returns
+ * its length, or -1 when absent or longer than the buffer. */
+int sig_http_query(struct sig_http_request *req, const char *name, char *buf, size_t len);
+
+/* Answers 204 No Content. */
+void sig_http_respond_empty(struct sig_http_request *req, int status);
 
 #endif

@@ -144,6 +144,8 @@ static void test_values_override_defaults(void)
 	g_unlink(path);
 }
 
+#define HASH64 "5e884898da28047151d0e56f8dc6292773603d0d6aabbdd62a11ef721d1542d8"
+
 struct bad_case {
 	const char *text;
 	const char *message;
@@ -218,6 +220,24 @@ static void test_all_problems_reported(void)
 	g_unlink(path);
 }
 
+static void test_api_keys(void)
+{
+	struct cfg_api_key keys[CFG_API_KEYS_MAX];
+	char *problem = NULL;
+
+	g_assert_cmpint(cfg_api_keys_parse("", keys, &problem), ==, 0);
+	g_assert_cmpint(cfg_api_keys_parse(" sched:" HASH64 " , audit-1:" HASH64 ":read ", keys,
+					   &problem),
+			==, 2);
+	g_assert_cmpstr(keys[0].name, ==, "sched");
+	g_assert_false(keys[0].read_only);
+	g_assert_cmpstr(keys[1].name, ==, "audit-1");
+	g_assert_true(keys[1].read_only);
+	g_assert_cmpuint(keys[1].hash[0], ==, 0x5e);
+	g_assert_cmpuint(keys[1].hash[31], ==, 0xd8);
+	g_assert_null(problem);
+}
+
 static void test_override_errors(void)
 {
 	g_autoptr(GPtrArray) errors = g_ptr_array_new_with_free_func(g_free);
@@ -248,6 +268,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/config/unreadable", test_unreadable_file);
 	g_test_add_func("/config/all-problems", test_all_problems_reported);
 	g_test_add_func("/config/override-errors", test_override_errors);
+	g_test_add_func("/config/api-keys", test_api_keys);
 	for (size_t i = 0; i < G_N_ELEMENTS(bad_cases); i++) {
 		g_autofree char *name = g_strdup_printf("/config/bad/%zu", i);
 		g_test_add_data_func(name, &bad_cases[i], test_bad_input);

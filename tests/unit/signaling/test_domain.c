@@ -1,0 +1,153 @@
+/* Unit tests of signaling/domain: names, the defaults kinds and roles bring,
+ * validation of what people type, and the audit hash. */
+#include <glib.h>
+#include <string.h>
+
+#include "signaling/domain.h"
+
+static void test_names_round_trip(void)
+{
+	for (int k = 0; k < SIG_KIND_COUNT; k++) {
+		enum sig_kind back;
+		g_assert_cmpint(sig_kind_parse(sig_kind_name(k), &back), ==, 0);
+		g_assert_cmpint(back, ==, k);
+	}
+	for (int r = 0; r < SIG_ROLE_COUNT; r++) {
+		enum sig_role back;
+		g_assert_cmpint(sig_role_parse(sig_role_name(r), &back), ==, 0);
+		g_assert_cmpint(back, ==, r);
+	}
+	for (int a = 0; a < SIG_AUDIT_KIND_COUNT; a++) {
+		enum sig_audit_kind back;
+		g_assert_cmpint(sig_audit_kind_parse(sig_audit_kind_name(a), &back), ==, 0);
+		g_assert_cmpint(back, ==, a);
+	}
+	enum sig_kind k;
+	g_assert_cmpint(sig_kind_parse("Family", &k), <, 0);
+	g_assert_cmpint(sig_kind_parse("", &k), <, 0);
+	g_assert_cmpstr(sig_permission_name(SIG_PERM_MODERATE), ==, "moderate");
+	g_assert_null(sig_permission_name(SIG_PERM_MODERATE | SIG_PERM_SUBSCRIBE));
+	g_assert_null(sig_permission_name(1u << 7));
+}
+
+static void test_kind_defaults(void)
+{
+	static const struct {
+		enum sig_kind kind;
+		int capacity;
+		bool waiting_room;
+		enum sig_publish_policy policy;
+	} want[] = {
+		{SIG_KIND_INDIVIDUAL, 3, true, SIG_PUBLISH_EVERYONE},
+		{SIG_KIND_COUPLES, 3, true, SIG_PUBLISH_EVERYONE},
+		{SIG_KIND_FAMILY, 10, true, SIG_PUBLISH_EVERYONE},
+		{SIG_KIND_GROUP, 16, true, SIG_PUBLISH_EVERYONE},
+		{SIG_KIND_WORKSHOP, 150, false, SIG_PUBLISH_HOSTS},
+	};
+	for (size_t i = 0; i < G_N_ELEMENTS(want); i++) {
+		struct sig_session s = {0};
+		sig_session_defaults(want[i].kind, &s);
+		g_assert_cmpint(s.capacity, ==, want[i].capacity);
+		g_assert_cmpint(s.waiting_room, ==, want[i].waiting_room);
+		g_assert_cmpint(s.publish_policy, ==, want[i].policy);
+	}
+}
+
+static void test_role_permissions(void)
+{
+	const unsigned av = SIG_PERM_PUBLISH_AUDIO | SIG_PERM_PUBLISH_VIDEO | SIG_PERM_SHARE_SCREEN;
+
+	g_assert_cmpuint(sig_role_default_permissions(SIG_ROLE_HOST, SIG_PUBLISH_HOSTS), ==,
+			 SIG_PERM_ALL);
+	g_assert_cmpuint(sig_role_default_permissions(SIG_ROLE_COHOST, SIG_PUBLISH_EVERYONE), ==,
+			 SIG_PERM_ALL);
+	g_assert_cmpuint(sig_role_default_permissions(SIG_ROLE_FAMILY, SIG_PUBLISH_EVERYONE), ==,
+			 av | SIG_PERM_SUBSCRIBE);
+	g_assert_cmpuint(sig_role_default_permissions(SIG_ROLE_PEER, SIG_PUBLISH_HOSTS), ==,
+			 SIG_PERM_SUBSCRIBE);
+	g_assert_cmpuint(sig_role_default_permissions(SIG_ROLE_VIEWER, SIG_PUBLISH_EVERYONE), ==,
+			 SIG_PERM_SUBSCRIBE);
+	for (int r = 0; r < SIG_ROLE_COUNT; r++)
+		if (r != SIG_ROLE_HOST && r != SIG_ROLE_COHOST)
+			g_assert_false(sig_role_default_permissions(r, SIG_PUBLISH_EVERYONE) &
+				       SIG_PERM_MODERATE);
+	g_assert_true(sig_role_default_auto_admit(SIG_ROLE_HOST));
+	g_assert_false(sig_role_default_auto_admit(SIG_ROLE_FAMILY));
+}
+
+static void expect_entry_problem(const char *name, const char *want_field)
+{
+	struct sig_roster_entry e = {.display_name = (char *)name, .role = SIG_ROLE_FAMILY};
+	const char *field = NULL;
+	char *problem = NULL;
+
+	g_assert_cmpint(sig_roster_entry_validate(&e, &field, &problem), <, 0);
+	g_assert_cmpstr(field, ==, want_field);
+	g_assert_nonnull(problem);
+	g_free(problem);
+}
+
+static void test_entry_validation(void)
+{
+	struct sig_roster_entry ok = {.display_name = (char *)"Zoë O'Neil", .role = SIG_ROLE_PEER,
+				      .permissions = SIG_PERM_SUBSCRIBE};
+	const char *field = NULL;
+	char *problem = NULL;
+	char long_name[SIG_DISPLAY_NAME_MAX + 2];
+
+	g_assert_cmpint(sig_roster_entry_validate(&ok, &field, &problem), ==, 0);
+	expect_entry_problem("", "display_name");
+	expect_entry_problem("tab\tname", "display_name");
+	expect_entry_problem(" padded", "display_name");
+	expect_entry_problem("\xff\xfe", "display_name");
+	memset(long_name, 'a', sizeof(long_name) - 1);
+	long_name[sizeof(long_name) - 1] = '\0';
+	expect_entry_problem(long_name, "display_name");
+	ok.permissions = 1u << 9;
+	g_assert_cmpint(sig_roster_entry_validate(&ok, &field, &problem), <, 0);
+	g_assert_cmpstr(field, ==, "permissions");
+	g_free(problem);
+}
+
+static void test_audit_hash(void)
+{
+	struct sig_audit_event a = {.id = 1,
+				    .at_ms = 1700000000123,
+				    .kind = SIG_AUDIT_JOIN,
+				    .session_id = 4,
+				    .roster_entry_id = 9,
+				    .actor = (char *)"roster:9",
+				    .detail = (char *)"{}"};
+	struct sig_audit_event b = a;
+	uint8_t ha[CRYPTO_SHA256_BYTES], hb[CRYPTO_SHA256_BYTES];
+
+	sig_audit_hash(&a, ha);
+	sig_audit_hash(&b, hb);
+	g_assert_cmpmem(ha, sizeof(ha), hb, sizeof(hb));
+	/* Every field counts, including the link to the row before. */
+	b.roster_entry_id = 10;
+	sig_audit_hash(&b, hb);
+	g_assert_false(memcmp(ha, hb, sizeof(ha)) == 0);
+	b = a;
+	b.prev_hash[31] = 1;
+	sig_audit_hash(&b, hb);
+	g_assert_false(memcmp(ha, hb, sizeof(ha)) == 0);
+	/* Field boundaries cannot be shifted: "roster:9" + "{}" differs from
+	 * "roster:9{" + "}". */
+	b = a;
+	b.actor = (char *)"roster:9{";
+	b.detail = (char *)"}";
+	sig_audit_hash(&b, hb);
+	g_assert_false(memcmp(ha, hb, sizeof(ha)) == 0);
+}
+
+int main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/domain/names", test_names_round_trip);
+	g_test_add_func("/domain/kind-defaults", test_kind_defaults);
+	g_test_add_func("/domain/role-permissions", test_role_permissions);
+	g_test_add_func("/domain/entry-validation", test_entry_validation);
+	g_test_add_func("/domain/audit-hash", test_audit_hash);
+	return g_test_run();
+}
