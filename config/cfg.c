@@ -17,12 +17,12 @@
 #define CFG_MAX_VALUE_BYTES 4096
 
 enum cfg_type {
-	CFG_STRING,  /* free text */
-	CFG_PATH,    /* a file system path */
-	CFG_ADDRESS, /* an IPv4 or IPv6 literal */
-	CFG_INT,     /* a decimal integer within [min, max] */
-	CFG_LEVEL,   /* a log level name */
-	CFG_URL,     /* http:// or https:// URL */
+	CFG_STRING,   /* free text */
+	CFG_PATH,     /* a file system path */
+	CFG_ADDRESS,  /* an IPv4 or IPv6 literal */
+	CFG_INT,      /* a decimal integer within [min, max] */
+	CFG_LEVEL,    /* a log level name */
+	CFG_URL,      /* http:// or https:// URL */
 	CFG_API_KEYS, /* see cfg_api_keys_parse() */
 };
 
@@ -455,6 +455,14 @@ static int cfg_resolve_tls(struct cfg *cfg, GPtrArray *errors)
 	return r;
 }
 
+char *cfg_derive_public_url(const struct cfg *cfg, int port)
+{
+	bool v6 = strchr(cfg->listen_address, ':') != NULL;
+
+	return g_strdup_printf("%s://%s%s%s:%d", *cfg->tls_certificate ? "https" : "http",
+			       v6 ? "[" : "", cfg->listen_address, v6 ? "]" : "", port);
+}
+
 static void cfg_replace(char **slot, char *value)
 {
 	g_free(*slot);
@@ -487,11 +495,8 @@ int cfg_resolve(struct cfg *cfg, GPtrArray *errors)
 		r = -EINVAL;
 	}
 	if (!*cfg->public_url) {
-		bool v6 = strchr(cfg->listen_address, ':') != NULL;
-		cfg_replace(&cfg->public_url,
-			    g_strdup_printf("%s://%s%s%s:%d",
-					    *cfg->tls_certificate ? "https" : "http", v6 ? "[" : "",
-					    cfg->listen_address, v6 ? "]" : "", cfg->listen_port));
+		cfg->public_url_derived = true;
+		cfg_replace(&cfg->public_url, cfg_derive_public_url(cfg, cfg->listen_port));
 	} else if (g_str_has_suffix(cfg->public_url, "/")) {
 		/* Invite links append "/join/…"; keep exactly one slash. */
 		size_t n = strlen(cfg->public_url);
@@ -519,8 +524,8 @@ static int cfg_api_key_parse_one(const char *entry, struct cfg_api_key *ret_key,
 	struct cfg_api_key key = {0};
 
 	if (n < 2 || n > 3 || (n == 3 && strcmp(parts[2], "read") != 0)) {
-		*ret_problem = g_strdup_printf("\"%s\" is not name:sha256hex or name:sha256hex:read",
-					       entry);
+		*ret_problem =
+		    g_strdup_printf("\"%s\" is not name:sha256hex or name:sha256hex:read", entry);
 		return -EINVAL;
 	}
 	size_t len = strlen(parts[0]);
@@ -532,8 +537,8 @@ static int cfg_api_key_parse_one(const char *entry, struct cfg_api_key *ret_key,
 	}
 	memcpy(key.name, parts[0], len + 1);
 	if (strlen(parts[1]) != 64) {
-		*ret_problem = g_strdup_printf("key %s: the hash must be 64 hex digits (SHA-256)",
-					       key.name);
+		*ret_problem =
+		    g_strdup_printf("key %s: the hash must be 64 hex digits (SHA-256)", key.name);
 		return -EINVAL;
 	}
 	for (int i = 0; i < 32; i++) {
@@ -574,8 +579,8 @@ int cfg_api_keys_parse(const char *text, struct cfg_api_key ret_keys[CFG_API_KEY
 			return -EINVAL;
 		for (int k = 0; k < count; k++) {
 			if (strcmp(ret_keys[k].name, ret_keys[count].name) == 0) {
-				*ret_problem = g_strdup_printf("key name %s appears twice",
-							       ret_keys[k].name);
+				*ret_problem =
+				    g_strdup_printf("key name %s appears twice", ret_keys[k].name);
 				return -EINVAL;
 			}
 		}

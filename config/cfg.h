@@ -29,7 +29,8 @@ struct cfg {
 	/* [server] */
 	char *listen_address;
 	int listen_port;
-	char *public_url; /* "" = derived from listen address and port */
+	char *public_url;	 /* "" = derived from listen address and port */
+	bool public_url_derived; /* set by cfg_resolve() when it derived it */
 	char *tls_certificate;
 	char *tls_private_key;
 	/* [storage] */
@@ -71,6 +72,9 @@ int cfg_set_override(struct cfg *cfg, const char *assignment, GPtrArray *errors)
 /* Checks rules that span keys (port ranges, TLS pairs) and fills in derived
  * values (workers = cores, public URL, admin socket). Call after loading. */
 int cfg_resolve(struct cfg *cfg, GPtrArray *errors);
+
+/* "http(s)://<listen address>:<port>" (IPv6 in brackets); caller frees. */
+char *cfg_derive_public_url(const struct cfg *cfg, int port);
 
 /* Returns a newly allocated "section.key = value" listing of every key. */
 char *cfg_dump(const struct cfg *cfg);

@@ -16,10 +16,10 @@
 
 #define SIG_API_PREFIX "/api/v1"
 /* Failed key or invite attempts an address may make before waiting. */
-#define SIG_API_FAIL_BURST      10
-#define SIG_API_FAIL_REFILL_MS  6000
-#define SIG_API_FAIL_ADDRESSES  10000
-#define SIG_API_MAX_KEY_BYTES   256
+#define SIG_API_FAIL_BURST     10
+#define SIG_API_FAIL_REFILL_MS 6000
+#define SIG_API_FAIL_ADDRESSES 10000
+#define SIG_API_MAX_KEY_BYTES  256
 
 struct sig_api_route {
 	const char *method;
@@ -29,23 +29,23 @@ struct sig_api_route {
 };
 
 static const struct sig_api_route sig_api_routes[] = {
-	{"POST", "/sessions", sig_api_sessions_create, true},
-	{"GET", "/sessions", sig_api_sessions_list, false},
-	{"GET", "/sessions/#", sig_api_sessions_get, false},
-	{"PATCH", "/sessions/#", sig_api_sessions_update, true},
-	{"DELETE", "/sessions/#", sig_api_sessions_delete, true},
-	{"POST", "/sessions/#/end", sig_api_sessions_end, true},
-	{"POST", "/sessions/#/roster", sig_api_roster_create, true},
-	{"GET", "/sessions/#/roster", sig_api_roster_list, false},
-	{"GET", "/sessions/#/roster/#", sig_api_roster_get, false},
-	{"PATCH", "/sessions/#/roster/#", sig_api_roster_update, true},
-	{"DELETE", "/sessions/#/roster/#", sig_api_roster_delete, true},
-	{"POST", "/sessions/#/roster/#/invite", sig_api_invites_create, true},
-	{"GET", "/sessions/#/invites", sig_api_invites_list, false},
-	{"GET", "/sessions/#/invites/#", sig_api_invites_get, false},
-	{"DELETE", "/sessions/#/invites/#", sig_api_invites_revoke, true},
-	{"GET", "/audit", sig_api_audit_list, false},
-	{"GET", "/audit/verify", sig_api_audit_verify, false},
+    {"POST", "/sessions", sig_api_sessions_create, true},
+    {"GET", "/sessions", sig_api_sessions_list, false},
+    {"GET", "/sessions/#", sig_api_sessions_get, false},
+    {"PATCH", "/sessions/#", sig_api_sessions_update, true},
+    {"DELETE", "/sessions/#", sig_api_sessions_delete, true},
+    {"POST", "/sessions/#/end", sig_api_sessions_end, true},
+    {"POST", "/sessions/#/roster", sig_api_roster_create, true},
+    {"GET", "/sessions/#/roster", sig_api_roster_list, false},
+    {"GET", "/sessions/#/roster/#", sig_api_roster_get, false},
+    {"PATCH", "/sessions/#/roster/#", sig_api_roster_update, true},
+    {"DELETE", "/sessions/#/roster/#", sig_api_roster_delete, true},
+    {"POST", "/sessions/#/roster/#/invite", sig_api_invites_create, true},
+    {"GET", "/sessions/#/invites", sig_api_invites_list, false},
+    {"GET", "/sessions/#/invites/#", sig_api_invites_get, false},
+    {"DELETE", "/sessions/#/invites/#", sig_api_invites_revoke, true},
+    {"GET", "/audit", sig_api_audit_list, false},
+    {"GET", "/audit/verify", sig_api_audit_verify, false},
 };
 
 void sig_invite_check_handler(void *userdata, struct sig_http_request *req);
@@ -119,26 +119,29 @@ int sig_api_check_fields(struct sig_api_call *call, const json_t *object, const 
 	const char *key;
 	json_t *value;
 
-	json_object_foreach((json_t *)object, key, value) {
+	json_object_foreach((json_t *)object, key, value)
+	{
 		size_t i = 0;
 		while (i < count && strcmp(fields[i].name, key) != 0)
 			i++;
-		g_autofree char *name = prefix ? g_strconcat(prefix, ".", key, NULL) : g_strdup(key);
+		g_autofree char *name =
+		    prefix ? g_strconcat(prefix, ".", key, NULL) : g_strdup(key);
 		if (i == count) {
 			sig_api_invalid(call, name, "unknown field");
 			return -EINVAL;
 		}
 		if (!sig_api_type_matches(value, fields[i].type)) {
 			g_autofree char *p =
-				g_strdup_printf("must be %s", sig_api_type_name(fields[i].type));
+			    g_strdup_printf("must be %s", sig_api_type_name(fields[i].type));
 			sig_api_invalid(call, name, p);
 			return -EINVAL;
 		}
 	}
 	for (size_t i = 0; i < count; i++) {
 		if (fields[i].required && !json_object_get(object, fields[i].name)) {
-			g_autofree char *name = prefix ? g_strconcat(prefix, ".", fields[i].name, NULL)
-						       : g_strdup(fields[i].name);
+			g_autofree char *name = prefix
+						    ? g_strconcat(prefix, ".", fields[i].name, NULL)
+						    : g_strdup(fields[i].name);
 			sig_api_invalid(call, name, "is required");
 			return -EINVAL;
 		}
@@ -200,7 +203,8 @@ int sig_api_page(struct sig_api_call *call, int64_t *ret_after, int *ret_limit)
 
 void sig_api_respond_page(struct sig_api_call *call, json_t *items, int limit, int64_t last_id)
 {
-	json_t *next = json_array_size(items) == (size_t)limit ? json_integer(last_id) : json_null();
+	json_t *next =
+	    json_array_size(items) == (size_t)limit ? json_integer(last_id) : json_null();
 	json_t *body = json_pack("{s:o,s:o}", "items", items, "next_after", next);
 
 	sig_http_respond_json(call->req, 200, body);
@@ -210,15 +214,17 @@ void sig_api_respond_page(struct sig_api_call *call, json_t *items, int limit, i
 int sig_api_audit(struct sig_api_call *call, enum sig_audit_kind kind, int64_t session_id,
 		  int64_t roster_entry_id, int64_t invite_id, json_t *detail)
 {
-	char *text = json_dumps(detail ? detail : json_object(), JSON_COMPACT | JSON_SORT_KEYS);
+	if (!detail)
+		detail = json_object();
+	char *text = json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS);
 	struct sig_audit_event event = {
-		.at_ms = sig_api_now_ms(),
-		.kind = kind,
-		.session_id = session_id,
-		.roster_entry_id = roster_entry_id,
-		.invite_id = invite_id,
-		.actor = g_strdup(call->actor),
-		.detail = g_strdup(text ? text : "{}"),
+	    .at_ms = sig_api_now_ms(),
+	    .kind = kind,
+	    .session_id = session_id,
+	    .roster_entry_id = roster_entry_id,
+	    .invite_id = invite_id,
+	    .actor = g_strdup(call->actor),
+	    .detail = g_strdup(text ? text : "{}"),
 	};
 	int r = text ? sig_store_audit_append(call->api->store, &event) : -ENOMEM;
 
@@ -329,11 +335,13 @@ static int sig_api_parse_body(struct sig_api_call *call)
 
 	if (call->req->body_len == 0)
 		return 0;
-	call->body = json_loadb(call->req->body, call->req->body_len,
-				JSON_REJECT_DUPLICATES, &error);
+	call->body =
+	    json_loadb(call->req->body, call->req->body_len, JSON_REJECT_DUPLICATES, &error);
 	if (!call->body || !json_is_object(call->body)) {
 		sig_api_error(call, 400, "bad_json", "the body is not a JSON object%s%s",
 			      call->body ? "" : ": ", call->body ? "" : error.text);
+		json_decref(call->body);
+		call->body = NULL;
 		return -EINVAL;
 	}
 	return 0;
@@ -376,8 +384,8 @@ int sig_api_new(struct sig_store *store, const struct cfg *cfg, struct sig_serve
 	int r;
 
 	api->store = store;
-	api->limiter = sig_ratelimit_new(SIG_API_FAIL_BURST, SIG_API_FAIL_REFILL_MS,
-					 SIG_API_FAIL_ADDRESSES);
+	api->limiter =
+	    sig_ratelimit_new(SIG_API_FAIL_BURST, SIG_API_FAIL_REFILL_MS, SIG_API_FAIL_ADDRESSES);
 	sig_api_reload(api, cfg);
 	r = sig_server_route(server, SIG_API_PREFIX "/", sig_api_handle, api);
 	if (r == 0)

@@ -219,6 +219,11 @@ static int control_start_loop(struct sig_control *c)
 	r = sig_server_route(c->server, "/healthz", control_healthz, c);
 	if (r < 0)
 		return r;
+	/* Port 0 took a free port: links must name the real one. */
+	if (c->cfg->public_url_derived && c->cfg->listen_port == 0) {
+		g_free(c->cfg->public_url);
+		c->cfg->public_url = cfg_derive_public_url(c->cfg, sig_server_port(c->server));
+	}
 	r = sig_api_new(c->store, c->cfg, c->server, &c->api);
 	if (r < 0)
 		return r;

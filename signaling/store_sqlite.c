@@ -6,8 +6,9 @@
  * schema lives in migrations[] below: each script runs in one transaction
  * that also bumps PRAGMA user_version.
  *
- * The audit log (store_sqlite_audit.c) is a hash chain; audit_head records
- * its last row so that cutting rows off the end is detectable too. */
+ * The audit log is a hash chain (sig_audit_hash()); audit_head records its
+ * last row, updated in the same transaction as each append, so that
+ * cutting rows off the end is detectable too. */
 #include "signaling/store.h"
 
 #include <errno.h>
@@ -16,6 +17,7 @@
 #include <jansson.h>
 #include <limits.h>
 #include <sqlite3.h>
+#include <stdarg.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -424,7 +426,7 @@ static void store_abort(struct sig_store *store, bool own)
 
 static int store_write_end(struct sig_store *store, bool own, int r)
 {
-	if (r >= 0) {
+	if (r == 0) {
 		r = store_run(store, own ? STORE_COMMIT : STORE_RELEASE);
 		if (r == 0)
 			return 0;
@@ -449,6 +451,72 @@ static void store_read_end(struct sig_store *store, bool own)
 	if (own && !sqlite3_get_autocommit(store->db))
 		(void)store_run(store, STORE_COMMIT);
 }
+
+/* ---- one statement: a write, a get, a page ---- */
+
+/* Steps a bound INSERT, UPDATE or DELETE inside the open transaction;
+ * -ENOENT when it changed no row. */
+static int store_change(struct sig_store *store, sqlite3_stmt *stmt)
+{
+	int r = store_step(store, stmt, sqlite3_sql(stmt));
+
+	store_reset(stmt);
+	if (r > 0)
+		return -EIO; /* writes return no rows */
+	if (r == 0 && sqlite3_changes(store->db) == 0)
+		return -ENOENT;
+	return r;
+}
+
+/* Runs one bound write in its own transaction (or the caller's). An
+ * INSERT gives its new rowid in ret_id (may be NULL). */
+static int store_write(struct sig_store *store, sqlite3_stmt *stmt, int64_t *ret_id)
+{
+	int64_t id = 0;
+	bool own;
+	int r = store_write_begin(store, &own);
+
+	if (r < 0) {
+		store_reset(stmt);
+		return r;
+	}
+	r = store_change(store, stmt);
+	if (r == 0)
+		id = sqlite3_last_insert_rowid(store->db);
+	r = store_write_end(store, own, r);
+	if (r == 0 && ret_id)
+		*ret_id = id;
+	return r;
+}
+
+/* Steps a bound single-row SELECT and reads its row; -ENOENT for none. */
+static int store_get(struct sig_store *store, sqlite3_stmt *stmt, store_row_fn read_row,
+		     void *ret_row)
+{
+	int r = store_step(store, stmt, sqlite3_sql(stmt));
+
+	if (r > 0)
+		r = read_row(stmt, ret_row);
+	else if (r == 0)
+		r = -ENOENT;
+	store_reset(stmt);
+	return r;
+}
+
+/* Binds a list's after_id (?1), limit (?2) and owner (?3, when not 0). */
+static int store_bind_page(struct sig_store *store, sqlite3_stmt *stmt, int64_t after_id, int limit,
+			   int64_t owner_id)
+{
+	int r = store_bind_int(store, stmt, 1, after_id);
+
+	if (r == 0)
+		r = store_bind_int(store, stmt, 2, limit);
+	if (r == 0 && owner_id != 0)
+		r = store_bind_int(store, stmt, 3, owner_id);
+	return r;
+}
+
+/* ---- transactions the caller groups ---- */
 
 int sig_store_begin(struct sig_store *store)
 {
@@ -613,7 +681,7 @@ static int store_migrate(struct sig_store *store)
 				(void)store_exec(store, "ROLLBACK", "migration");
 			return r;
 		}
-		if (version == latest)
+		if (version >= latest)
 			return 0;
 		log_debug("store: migrated to schema version %d", version + 1);
 	}
@@ -794,41 +862,6 @@ static int session_bind(struct sig_store *store, sqlite3_stmt *stmt,
 	return 0;
 }
 
-/* Steps a bound INSERT, UPDATE or DELETE inside the open transaction;
- * -ENOENT when it changed no row. */
-static int store_change(struct sig_store *store, sqlite3_stmt *stmt)
-{
-	int r = store_step(store, stmt, sqlite3_sql(stmt));
-
-	store_reset(stmt);
-	if (r > 0)
-		return -EIO; /* writes return no rows */
-	if (r == 0 && sqlite3_changes(store->db) == 0)
-		return -ENOENT;
-	return r;
-}
-
-/* Runs one bound write in its own transaction (or the caller's). An
- * INSERT gives its new rowid in ret_id (may be NULL). */
-static int store_write(struct sig_store *store, sqlite3_stmt *stmt, int64_t *ret_id)
-{
-	int64_t id = 0;
-	bool own;
-	int r = store_write_begin(store, &own);
-
-	if (r < 0) {
-		store_reset(stmt);
-		return r;
-	}
-	r = store_change(store, stmt);
-	if (r == 0)
-		id = sqlite3_last_insert_rowid(store->db);
-	r = store_write_end(store, own, r);
-	if (r == 0 && ret_id)
-		*ret_id = id;
-	return r;
-}
-
 int sig_store_session_insert(struct sig_store *store, struct sig_session *session)
 {
 	sqlite3_stmt *stmt = store_stmt(store, STORE_SESSION_INSERT);
@@ -849,20 +882,6 @@ int sig_store_session_insert(struct sig_store *store, struct sig_session *sessio
 		return r;
 	session->id = id;
 	return 0;
-}
-
-/* Steps a bound single-row SELECT and reads its row; -ENOENT for none. */
-static int store_get(struct sig_store *store, sqlite3_stmt *stmt, store_row_fn read_row,
-		     void *ret_row)
-{
-	int r = store_step(store, stmt, sqlite3_sql(stmt));
-
-	if (r > 0)
-		r = read_row(stmt, ret_row);
-	else if (r == 0)
-		r = -ENOENT;
-	store_reset(stmt);
-	return r;
 }
 
 int sig_store_session_get(struct sig_store *store, int64_t id, struct sig_session *ret_session)
@@ -897,19 +916,6 @@ int sig_store_session_delete(struct sig_store *store, int64_t id)
 	int r = store_bind_int(store, stmt, 1, id);
 
 	return r < 0 ? r : store_write(store, stmt, NULL);
-}
-
-/* Binds a list's after_id (?1), limit (?2) and owner (?3, when not 0). */
-static int store_bind_page(struct sig_store *store, sqlite3_stmt *stmt, int64_t after_id, int limit,
-			   int64_t owner_id)
-{
-	int r = store_bind_int(store, stmt, 1, after_id);
-
-	if (r == 0)
-		r = store_bind_int(store, stmt, 2, limit);
-	if (r == 0 && owner_id != 0)
-		r = store_bind_int(store, stmt, 3, owner_id);
-	return r;
 }
 
 int sig_store_session_list(struct sig_store *store, int64_t after_id, int limit, GArray *ret_rows)
@@ -1309,10 +1315,18 @@ struct audit_walk {
 	char *problem;
 };
 
-static int audit_break(struct audit_walk *walk, int64_t bad_id, char *problem)
+/* Records the first break; returns -EBADMSG. */
+static int audit_breakf(struct audit_walk *walk, int64_t bad_id, const char *fmt, ...)
+    G_GNUC_PRINTF(3, 4);
+
+static int audit_breakf(struct audit_walk *walk, int64_t bad_id, const char *fmt, ...)
 {
+	va_list ap;
+
+	va_start(ap, fmt);
 	walk->bad_id = bad_id;
-	walk->problem = problem;
+	walk->problem = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
 	return -EBADMSG;
 }
 
@@ -1323,24 +1337,20 @@ static int audit_check_row(struct audit_walk *walk, const struct sig_audit_event
 	uint8_t hash[CRYPTO_SHA256_BYTES];
 
 	if (id != expected && expected == 1)
-		return audit_break(
-		    walk, 1, g_strdup_printf("row 1 is missing (the log starts at row %lld)", id));
+		return audit_breakf(walk, 1, "row 1 is missing (the log starts at row %lld)", id);
 	if (id != expected)
-		return audit_break(
-		    walk, expected,
-		    g_strdup_printf("row %lld is missing (row %lld follows row %lld)", expected, id,
-				    expected - 1));
+		return audit_breakf(walk, expected,
+				    "row %lld is missing (row %lld follows row %lld)", expected, id,
+				    expected - 1);
+	if (memcmp(ev->prev_hash, walk->last_hash, CRYPTO_SHA256_BYTES) != 0 && id == 1)
+		return audit_breakf(walk, 1, "row 1: its previous-row hash is not zero");
 	if (memcmp(ev->prev_hash, walk->last_hash, CRYPTO_SHA256_BYTES) != 0)
-		return audit_break(
-		    walk, id,
-		    id == 1 ? g_strdup("row 1: its previous-row hash is not zero")
-			    : g_strdup_printf("row %lld: its previous-row hash does not match "
-					      "row %lld",
-					      id, id - 1));
+		return audit_breakf(walk, id,
+				    "row %lld: its previous-row hash does not match row %lld", id,
+				    id - 1);
 	sig_audit_hash(ev, hash);
 	if (memcmp(hash, ev->hash, CRYPTO_SHA256_BYTES) != 0)
-		return audit_break(
-		    walk, id, g_strdup_printf("row %lld: hash does not match its contents", id));
+		return audit_breakf(walk, id, "row %lld: hash does not match its contents", id);
 	walk->rows++;
 	walk->last_id = ev->id;
 	memcpy(walk->last_hash, ev->hash, CRYPTO_SHA256_BYTES);
@@ -1353,37 +1363,30 @@ static int audit_check_head(struct sig_store *store, struct audit_walk *walk)
 	const long long last = walk->last_id;
 	uint8_t head_hash[CRYPTO_SHA256_BYTES];
 	int64_t head_id = 0;
-	long long head;
 	int r = audit_read_head(store, &head_id, head_hash);
+	long long head = head_id;
 
 	if (r == -ENOENT || r == -EBADMSG)
-		return audit_break(walk, last + 1,
-				   g_strdup("the log's head record is missing or malformed"));
+		return audit_breakf(walk, last + 1,
+				    "the log's head record is missing or malformed");
 	if (r < 0)
 		return r;
-	head = head_id;
 	if (head > last && last == 0)
-		return audit_break(
-		    walk, 1,
-		    g_strdup_printf("the log is empty but its head records row %lld", head));
+		return audit_breakf(walk, 1, "the log is empty but its head records row %lld",
+				    head);
 	if (head > last)
-		return audit_break(
-		    walk, last + 1,
-		    g_strdup_printf("the log ends at row %lld but its head records row %lld", last,
-				    head));
+		return audit_breakf(walk, last + 1,
+				    "the log ends at row %lld but its head records row %lld", last,
+				    head);
 	if (head < last)
-		return audit_break(
+		return audit_breakf(
 		    walk, head + 1,
-		    g_strdup_printf("the log's head records row %lld but the log goes on to "
-				    "row %lld",
-				    head, last));
-	if (memcmp(head_hash, walk->last_hash, CRYPTO_SHA256_BYTES) != 0)
-		return audit_break(walk, last ? last : 1,
-				   last ? g_strdup_printf("row %lld: hash does not match the "
-							  "log's head",
-							  last)
-					: g_strdup("the log is empty but its head records a hash"));
-	return 0;
+		    "the log's head records row %lld but the log goes on to row %lld", head, last);
+	if (memcmp(head_hash, walk->last_hash, CRYPTO_SHA256_BYTES) == 0)
+		return 0;
+	if (last == 0)
+		return audit_breakf(walk, 1, "the log is empty but its head records a hash");
+	return audit_breakf(walk, last, "row %lld: hash does not match the log's head", last);
 }
 
 /* Walks every row in id order; streams, so the log may be long. */
@@ -1398,10 +1401,8 @@ static int audit_walk_rows(struct sig_store *store, struct audit_walk *walk)
 		if (audit_read_row(stmt, &ev) < 0) {
 			long long id = sqlite3_column_int64(stmt, 0);
 
-			r = audit_break(walk, id,
-					g_strdup_printf("row %lld cannot be read "
-							"(a field is malformed)",
-							id));
+			r = audit_breakf(walk, id, "row %lld cannot be read (a field is malformed)",
+					 id);
 			break;
 		}
 		r = audit_check_row(walk, &ev);

@@ -19,8 +19,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 /* Instants around the interesting ones: 1970, DST changes in 2026, the
  * year 9999, and absurd clock readings. */
 static const int64_t fuzz_instants[] = {
-    INT64_MIN, -1, 0, 1772953200 /* 2026-03-08T07:00:00Z */,
-    1793511000 /* 2026-11-01T05:30:00Z */, 253402300799 /* 9999-12-31T23:59:59Z */, INT64_MAX,
+    INT64_MIN,
+    -1,
+    0,
+    1772953200 /* 2026-03-08T07:00:00Z */,
+    1793511000 /* 2026-11-01T05:30:00Z */,
+    253402300799 /* 9999-12-31T23:59:59Z */,
+    INT64_MAX,
 };
 
 static void check_equal(const struct sig_schedule *a, const struct sig_schedule *b)
@@ -40,14 +45,19 @@ static void fuzz_schedule(const struct sig_schedule *s, int64_t extra)
 {
 	struct sig_schedule back;
 	struct sig_occurrence occ;
+	enum sig_schedule_state state;
 	const char *field;
 	char *problem = NULL;
 	json_t *json;
 
 	for (size_t i = 0; i < G_N_ELEMENTS(fuzz_instants); i++)
 		(void)sig_schedule_at(s, fuzz_instants[i], &occ);
-	if (sig_schedule_at(s, extra, &occ) != SIG_SCHEDULE_OVER &&
+	state = sig_schedule_at(s, extra, &occ);
+	if (state != SIG_SCHEDULE_OVER &&
 	    (occ.opens_at > occ.start || occ.start >= occ.end || occ.end > occ.closes_at))
+		abort();
+	if ((state == SIG_SCHEDULE_OPEN && (extra < occ.opens_at || extra >= occ.closes_at)) ||
+	    (state == SIG_SCHEDULE_NOT_OPEN_YET && extra >= occ.opens_at))
 		abort();
 	json = sig_schedule_to_json(s);
 	if (!json || sig_schedule_from_json(json, &back, &field, &problem) != 0)

@@ -55,8 +55,9 @@ class AdminApi(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         rc, _ = cls.d.stop()
+        log = cls.d.log()
         cls.d.close()
-        assert rc == 0, rc
+        assert rc == 0, "hearthd exited %d:\n%s" % (rc, log)
 
     def api(self, method, path, body=None, key=KEY, raw=None):
         headers = {"Content-Type": "application/json"}

@@ -161,6 +161,19 @@ class Offline(unittest.TestCase):
         out, err = p.communicate(timeout=20)
         self.assertEqual(p.returncode, EXIT_UNREACHABLE, err)
 
+    def test_daemon_that_never_answers_times_out(self):
+        # Listening, but never accepting nor answering: the 10 s deadline.
+        path = os.path.join(self.tmp.name, "stuck.sock")
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.bind(path)
+        s.listen(4)
+        self.addCleanup(s.close)
+        t0 = time.monotonic()
+        r = ctl("audit", "verify", sock=path)
+        self.assertEqual(r.returncode, EXIT_UNREACHABLE, r.stderr)
+        self.assertIn("no answer", r.stderr)
+        self.assertLess(time.monotonic() - t0, 20)
+
     def test_api_key_generate(self):
         r = ctl("api-key", "generate", "scheduler")
         self.assertEqual(r.returncode, EXIT_OK, r.stderr)
@@ -213,8 +226,9 @@ class WithDaemon(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         rc, _ = cls.d.stop()
+        log = cls.d.log()
         cls.d.close()
-        assert rc == 0, rc
+        assert rc == 0, "hearthd exited with %d:\n%s" % (rc, log[-4000:])
 
     def run_ok(self, *args):
         r = ctl(*args, sock=self.sock)
@@ -377,8 +391,12 @@ class WithDaemon(unittest.TestCase):
 
         r = self.run_ok("roster", "remove", sid, str(v["id"]))
         self.assertIn("removed", r.stdout)
-        # No invite for a removed entry.
-        self.expect(EXIT_CONFLICT, "invite", "create", sid, str(v["id"]))
+        self.expect(EXIT_NOT_FOUND, "roster", "show", sid, str(v["id"]))
+        # No invite for a removed entry: the API deletes it (404); an entry a
+        # host removed in the session is kept with removed_at (409).
+        r = ctl("invite", "create", sid, str(v["id"]), sock=self.sock)
+        self.assertIn(r.returncode, (EXIT_NOT_FOUND, EXIT_CONFLICT), r.stdout + r.stderr)
+        self.assertNotIn("/join/", r.stdout)
 
     def test_invites(self):
         sid = str(self.new_session()["id"])
@@ -489,7 +507,7 @@ class AuditTampering(unittest.TestCase):
         self.assertFalse(j["ok"])
         self.assertEqual(j["first_bad_id"], victim)
         rc, _ = d.stop()
-        self.assertEqual(rc, 0)
+        self.assertEqual(rc, 0, d.log()[-4000:])
 
 
 if __name__ == "__main__":

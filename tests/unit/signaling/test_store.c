@@ -459,6 +459,35 @@ static void test_unknown_name_is_eio(struct fixture *f, gconstpointer data)
 	g_free(sql);
 }
 
+static void test_list_failure_keeps_rows(struct fixture *f, gconstpointer data)
+{
+	GArray *rows = g_array_new(FALSE, TRUE, sizeof(struct sig_session));
+	int64_t bad;
+	char *sql;
+	sqlite3 *db;
+
+	(void)data;
+	g_array_set_clear_func(rows, session_clear_func);
+	add_session(f, "One");
+	bad = add_session(f, "Two");
+	add_session(f, "Three");
+	g_assert_cmpint(sig_store_session_list(f->store, 0, 1, rows), ==, 0);
+	g_assert_cmpuint(rows->len, ==, 1);
+
+	sql = g_strdup_printf("UPDATE sessions SET publish_policy = 'nobody' WHERE id = %lld",
+			      (long long)bad);
+	db = raw_open(f);
+	raw_exec_ok(db, "PRAGMA ignore_check_constraints = ON");
+	raw_exec_ok(db, sql);
+	sqlite3_close(db);
+	/* Row one reads, row two does not: the caller's array stays as it was. */
+	g_assert_cmpint(sig_store_session_list(f->store, 0, 10, rows), ==, -EIO);
+	g_assert_cmpuint(rows->len, ==, 1);
+	g_assert_cmpstr(g_array_index(rows, struct sig_session, 0).title, ==, "One");
+	g_array_unref(rows);
+	g_free(sql);
+}
+
 /* ---- roster ---- */
 
 static void test_roster_crud(struct fixture *f, gconstpointer data)
@@ -824,6 +853,33 @@ static void test_transaction_rollback(struct fixture *f, gconstpointer data)
 
 /* ---- the audit log ---- */
 
+static void test_failed_append_in_group(struct fixture *f, gconstpointer data)
+{
+	struct sig_audit_event ev = new_event(SIG_AUDIT_JOIN, 1, 1);
+	int64_t sid, n = -1, bad = -1;
+	char *problem = NULL;
+	sqlite3 *db = raw_open(f);
+
+	(void)data;
+	/* The head update fails after the row went in: the append must take
+	 * its row back, though the caller's transaction goes on. */
+	raw_exec_ok(db, "CREATE TRIGGER head_jam BEFORE UPDATE ON audit_head"
+			" BEGIN SELECT RAISE(ABORT, 'jammed'); END");
+	sqlite3_close(db);
+	g_assert_cmpint(sig_store_begin(f->store), ==, 0);
+	sid = add_session(f, "Kept");
+	g_assert_cmpint(sig_store_audit_append(f->store, &ev), ==, -EIO);
+	g_assert_cmpint(ev.id, ==, 0);
+	g_assert_cmpint(sig_store_commit(f->store), ==, 0);
+
+	g_assert_cmpint(raw_count(f, "sessions"), ==, 1);
+	g_assert_cmpint(raw_count(f, "audit"), ==, 0);
+	g_assert_cmpint(sig_store_audit_verify(f->store, &n, &bad, &problem), ==, 0);
+	g_assert_cmpint(n, ==, 0);
+	g_assert_cmpint(sid, >, 0);
+	sig_audit_event_clear(&ev);
+}
+
 static void test_audit_chain(struct fixture *f, gconstpointer data)
 {
 	GArray *rows = g_array_new(FALSE, TRUE, sizeof(struct sig_audit_event));
@@ -1049,6 +1105,7 @@ int main(int argc, char **argv)
 	ADD("/store/session/crud", test_session_crud);
 	ADD("/store/session/invalid", test_session_invalid);
 	ADD("/store/session/unknown-name-is-eio", test_unknown_name_is_eio);
+	ADD("/store/session/list-failure-keeps-rows", test_list_failure_keeps_rows);
 	ADD("/store/roster/crud", test_roster_crud);
 	ADD("/store/roster/missing-session", test_roster_missing_session);
 	ADD("/store/roster/count-ignores-removed", test_roster_count_ignores_removed);
@@ -1062,6 +1119,7 @@ int main(int argc, char **argv)
 	ADD("/store/transaction/rollback", test_transaction_rollback);
 	ADD("/store/audit/chain", test_audit_chain);
 	ADD("/store/audit/refuses-bad-rows", test_audit_refuses_bad_rows);
+	ADD("/store/audit/failed-append-in-group", test_failed_append_in_group);
 	ADD("/store/audit/append-only", test_audit_append_only);
 	ADD("/store/audit/tamper-detail", test_tamper_detail);
 	ADD("/store/audit/tamper-delete-middle", test_tamper_delete_middle);
