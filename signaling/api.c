@@ -50,7 +50,7 @@ static const struct sig_api_route sig_api_routes[] = {
 
 void sig_invite_check_handler(void *userdata, struct sig_http_request *req);
 
-static int64_t sig_api_now_ms(void)
+int64_t sig_now_ms(void)
 {
 	struct timespec ts;
 
@@ -211,27 +211,34 @@ void sig_api_respond_page(struct sig_api_call *call, json_t *items, int limit, i
 	json_decref(body);
 }
 
-int sig_api_audit(struct sig_api_call *call, enum sig_audit_kind kind, int64_t session_id,
-		  int64_t roster_entry_id, int64_t invite_id, json_t *detail)
+int sig_audit_record(struct sig_store *store, const char *actor, enum sig_audit_kind kind,
+		     int64_t session_id, int64_t roster_entry_id, int64_t invite_id, json_t *detail)
 {
 	if (!detail)
 		detail = json_object();
 	char *text = json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS);
 	struct sig_audit_event event = {
-	    .at_ms = sig_api_now_ms(),
+	    .at_ms = sig_now_ms(),
 	    .kind = kind,
 	    .session_id = session_id,
 	    .roster_entry_id = roster_entry_id,
 	    .invite_id = invite_id,
-	    .actor = g_strdup(call->actor),
+	    .actor = g_strdup(actor),
 	    .detail = g_strdup(text ? text : "{}"),
 	};
-	int r = text ? sig_store_audit_append(call->api->store, &event) : -ENOMEM;
+	int r = text ? sig_store_audit_append(store, &event) : -ENOMEM;
 
 	free(text);
 	json_decref(detail);
 	sig_audit_event_clear(&event);
 	return r;
+}
+
+int sig_api_audit(struct sig_api_call *call, enum sig_audit_kind kind, int64_t session_id,
+		  int64_t roster_entry_id, int64_t invite_id, json_t *detail)
+{
+	return sig_audit_record(call->api->store, call->actor, kind, session_id, roster_entry_id,
+				invite_id, detail);
 }
 
 /* Constant-time over every configured key, so the time taken does not say
@@ -255,7 +262,7 @@ static int sig_api_authenticate(struct sig_api_call *call, char *actor_buf, size
 {
 	struct sig_http_request *req = call->req;
 	char header[SIG_API_MAX_KEY_BYTES + 16];
-	int64_t now_ms = sig_api_now_ms();
+	int64_t now_ms = sig_now_ms();
 	int retry_after, idx = -1;
 
 	if (req->admin_socket) {
@@ -364,6 +371,11 @@ static void sig_api_handle(void *userdata, struct sig_http_request *req)
 		return;
 	route->handler(&call);
 	json_decref(call.body);
+}
+
+void sig_api_attach_ws(struct sig_api *api, struct sig_ws *ws)
+{
+	api->ws = ws;
 }
 
 void sig_api_reload(struct sig_api *api, const struct cfg *cfg)

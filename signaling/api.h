@@ -15,6 +15,11 @@ int sig_api_new(struct sig_store *store, const struct cfg *cfg, struct sig_serve
 		struct sig_api **ret_api);
 struct sig_api *sig_api_free(struct sig_api *api);
 
+/* Connects the API to the live sessions, so that ending a session or
+ * deleting a roster entry disconnects the people concerned. */
+struct sig_ws;
+void sig_api_attach_ws(struct sig_api *api, struct sig_ws *ws);
+
 /* Takes the reloadable settings (the API keys) from a new configuration. */
 void sig_api_reload(struct sig_api *api, const struct cfg *cfg);
 

@@ -16,13 +16,13 @@ static json_t *sig_api_audit_json(const struct sig_audit_event *e)
 		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
 		 (int)(e->at_ms % 1000));
 	crypto_hex(e->hash, sizeof(e->hash), hash);
-	return json_pack("{s:I,s:s,s:s,s:o,s:o,s:o,s:s,s:o,s:s}", "id", (json_int_t)e->id, "at",
-			 at, "kind", sig_audit_kind_name(e->kind), "session_id",
-			 e->session_id ? json_integer(e->session_id) : json_null(),
-			 "roster_entry_id",
-			 e->roster_entry_id ? json_integer(e->roster_entry_id) : json_null(),
-			 "invite_id", e->invite_id ? json_integer(e->invite_id) : json_null(),
-			 "actor", e->actor, "detail", detail ? detail : json_object(), "hash", hash);
+	return json_pack(
+	    "{s:I,s:s,s:s,s:o,s:o,s:o,s:s,s:o,s:s}", "id", (json_int_t)e->id, "at", at, "kind",
+	    sig_audit_kind_name(e->kind), "session_id",
+	    e->session_id ? json_integer(e->session_id) : json_null(), "roster_entry_id",
+	    e->roster_entry_id ? json_integer(e->roster_entry_id) : json_null(), "invite_id",
+	    e->invite_id ? json_integer(e->invite_id) : json_null(), "actor", e->actor, "detail",
+	    detail ? detail : json_object(), "hash", hash);
 }
 
 void sig_api_audit_list(struct sig_api_call *call)
@@ -51,12 +51,11 @@ void sig_api_audit_list(struct sig_api_call *call)
 	}
 	json_t *items = json_array();
 	for (guint i = 0; i < rows->len; i++)
-		json_array_append_new(items, sig_api_audit_json(&g_array_index(
-						     rows, struct sig_audit_event, i)));
-	sig_api_respond_page(call, items, limit,
-			     rows->len ? g_array_index(rows, struct sig_audit_event, rows->len - 1)
-						 .id
-				       : 0);
+		json_array_append_new(
+		    items, sig_api_audit_json(&g_array_index(rows, struct sig_audit_event, i)));
+	sig_api_respond_page(
+	    call, items, limit,
+	    rows->len ? g_array_index(rows, struct sig_audit_event, rows->len - 1).id : 0);
 }
 
 void sig_api_audit_verify(struct sig_api_call *call)

@@ -15,8 +15,11 @@
 
 #define SIG_API_LIST_DEFAULT 50
 
+struct sig_ws;
+
 struct sig_api {
 	struct sig_store *store; /* borrowed */
+	struct sig_ws *ws;       /* borrowed: the people connected now; may be NULL */
 	struct sig_ratelimit *limiter;
 	struct cfg_api_key keys[CFG_API_KEYS_MAX];
 	int key_count;
@@ -59,6 +62,14 @@ int sig_api_require_body(struct sig_api_call *call, bool allow_empty);
 int sig_api_page(struct sig_api_call *call, int64_t *ret_after, int *ret_limit);
 /* {"items": items, "next_after": last id or null}; takes items. */
 void sig_api_respond_page(struct sig_api_call *call, json_t *items, int limit, int64_t last_id);
+
+/* Unix time in milliseconds. */
+int64_t sig_now_ms(void);
+
+/* Appends one audit row in its own transaction or the caller's (takes
+ * detail, which may be NULL). */
+int sig_audit_record(struct sig_store *store, const char *actor, enum sig_audit_kind kind,
+		     int64_t session_id, int64_t roster_entry_id, int64_t invite_id, json_t *detail);
 
 /* Appends one audit row (takes detail, which may be NULL); on failure the
  * caller's transaction must roll back. */

@@ -10,7 +10,7 @@
 void sig_invite_check_handler(void *userdata, struct sig_http_request *req);
 
 static const struct sig_api_field invite_fields[] = {
-	{"max_uses", JSON_INTEGER, false},
+    {"max_uses", JSON_INTEGER, false},
 };
 
 /* One link per roster entry: revokes the entry's other active invites,
@@ -45,8 +45,8 @@ static void sig_api_respond_new_invite(struct sig_api_call *call, const struct s
 				       const char *token)
 {
 	g_autofree char *url = g_strdup_printf("%s/join/%s", call->api->public_url, token);
-	json_t *body = json_pack("{s:o,s:s,s:s}", "invite", sig_api_invite_json(inv), "token", token,
-				 "url", url);
+	json_t *body = json_pack("{s:o,s:s,s:s}", "invite", sig_api_invite_json(inv), "token",
+				 token, "url", url);
 
 	sig_http_respond_json(call->req, 201, body);
 	json_decref(body);
@@ -139,10 +139,11 @@ void sig_api_invites_list(struct sig_api_call *call)
 	}
 	json_t *items = json_array();
 	for (guint i = 0; i < rows->len; i++)
-		json_array_append_new(items,
-				      sig_api_invite_json(&g_array_index(rows, struct sig_invite, i)));
+		json_array_append_new(
+		    items, sig_api_invite_json(&g_array_index(rows, struct sig_invite, i)));
 	sig_api_respond_page(call, items, limit,
-			     rows->len ? g_array_index(rows, struct sig_invite, rows->len - 1).id : 0);
+			     rows->len ? g_array_index(rows, struct sig_invite, rows->len - 1).id
+				       : 0);
 }
 
 /* Loads an invite of the session in ids[0], or answers 404. */
@@ -202,12 +203,12 @@ static void sig_invite_check_respond(struct sig_http_request *req,
 	const struct sig_roster_entry *e = &res->entry;
 	struct sig_occurrence occ;
 	json_t *body = json_pack(
-		"{s:{s:I,s:s,s:s,s:s,s:o,s:o},s:{s:I,s:s,s:s,s:o,s:b}}", "session", "id",
-		(json_int_t)s->id, "kind", sig_kind_name(s->kind), "title", s->title, "status",
-		sig_api_session_status(s, now, &occ), "opens_at", sig_api_time(occ.opens_at),
-		"closes_at", sig_api_time(occ.closes_at), "participant", "roster_entry_id",
-		(json_int_t)e->id, "display_name", e->display_name, "role", sig_role_name(e->role),
-		"permissions", sig_api_permissions_json(e->permissions), "auto_admit", e->auto_admit);
+	    "{s:{s:I,s:s,s:s,s:s,s:o,s:o},s:{s:I,s:s,s:s,s:o,s:b}}", "session", "id",
+	    (json_int_t)s->id, "kind", sig_kind_name(s->kind), "title", s->title, "status",
+	    sig_api_session_status(s, now, &occ), "opens_at", sig_api_time(occ.opens_at),
+	    "closes_at", sig_api_time(occ.closes_at), "participant", "roster_entry_id",
+	    (json_int_t)e->id, "display_name", e->display_name, "role", sig_role_name(e->role),
+	    "permissions", sig_api_permissions_json(e->permissions), "auto_admit", e->auto_admit);
 
 	sig_http_respond_json(req, 200, body);
 	json_decref(body);

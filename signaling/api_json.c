@@ -127,6 +127,6 @@ json_t *sig_api_changed_fields(const json_t *body)
 	json_t *value;
 
 	json_object_foreach((json_t *)body, key, value)
-		json_array_append_new(names, json_string(key));
+	    json_array_append_new(names, json_string(key));
 	return json_pack("{s:o}", "fields", names);
 }

@@ -3,25 +3,26 @@
 #include <string.h>
 
 #include "signaling/api_call.h"
+#include "signaling/ws.h"
 
 static const struct sig_api_field roster_fields[] = {
-	{"display_name", JSON_STRING, true},
-	{"role", JSON_STRING, true},
-	{"permissions", JSON_OBJECT, false},
-	{"auto_admit", JSON_TRUE, false},
+    {"display_name", JSON_STRING, true},
+    {"role", JSON_STRING, true},
+    {"permissions", JSON_OBJECT, false},
+    {"auto_admit", JSON_TRUE, false},
 };
 
 static const struct sig_api_field roster_patch_fields[] = {
-	{"display_name", JSON_STRING, false},
-	{"role", JSON_STRING, false},
-	{"permissions", JSON_OBJECT, false},
-	{"auto_admit", JSON_TRUE, false},
+    {"display_name", JSON_STRING, false},
+    {"role", JSON_STRING, false},
+    {"permissions", JSON_OBJECT, false},
+    {"auto_admit", JSON_TRUE, false},
 };
 
 static const struct sig_api_field permission_fields[] = {
-	{"publish_audio", JSON_TRUE, false}, {"publish_video", JSON_TRUE, false},
-	{"share_screen", JSON_TRUE, false},  {"subscribe", JSON_TRUE, false},
-	{"moderate", JSON_TRUE, false},
+    {"publish_audio", JSON_TRUE, false}, {"publish_video", JSON_TRUE, false},
+    {"share_screen", JSON_TRUE, false},	 {"subscribe", JSON_TRUE, false},
+    {"moderate", JSON_TRUE, false},
 };
 
 /* Merges {"publish_video": false, ...} into *permissions. */
@@ -34,7 +35,8 @@ static int sig_api_apply_permissions(struct sig_api_call *call, const json_t *ob
 	if (sig_api_check_fields(call, object, "permissions", permission_fields,
 				 G_N_ELEMENTS(permission_fields)) < 0)
 		return -EINVAL;
-	json_object_foreach((json_t *)object, key, value) {
+	json_object_foreach((json_t *)object, key, value)
+	{
 		for (unsigned bit = 1; bit <= SIG_PERM_MODERATE; bit <<= 1) {
 			if (strcmp(sig_permission_name(bit), key) != 0)
 				continue;
@@ -68,7 +70,7 @@ static int sig_api_apply_entry(struct sig_api_call *call, const struct sig_sessi
 			return -EINVAL;
 		}
 		entry->permissions =
-			sig_role_default_permissions(entry->role, session->publish_policy);
+		    sig_role_default_permissions(entry->role, session->publish_policy);
 		if (creating)
 			entry->auto_admit = sig_role_default_auto_admit(entry->role);
 	}
@@ -120,8 +122,8 @@ void sig_api_roster_create(struct sig_api_call *call)
 		r = sig_store_roster_count(store, session.id, &count);
 	if (r == 0 && count >= session.capacity) {
 		sig_store_rollback(store);
-		sig_api_error(call, 409, "capacity_exceeded", "the roster is full (%d of %d)", count,
-			      session.capacity);
+		sig_api_error(call, 409, "capacity_exceeded", "the roster is full (%d of %d)",
+			      count, session.capacity);
 		goto out;
 	}
 	if (r == 0)
@@ -155,12 +157,11 @@ void sig_api_roster_list(struct sig_api_call *call)
 	}
 	json_t *items = json_array();
 	for (guint i = 0; i < rows->len; i++)
-		json_array_append_new(items, sig_api_roster_json(&g_array_index(
-						     rows, struct sig_roster_entry, i)));
-	sig_api_respond_page(call, items, limit,
-			     rows->len ? g_array_index(rows, struct sig_roster_entry, rows->len - 1)
-						 .id
-				       : 0);
+		json_array_append_new(
+		    items, sig_api_roster_json(&g_array_index(rows, struct sig_roster_entry, i)));
+	sig_api_respond_page(
+	    call, items, limit,
+	    rows->len ? g_array_index(rows, struct sig_roster_entry, rows->len - 1).id : 0);
 }
 
 void sig_api_roster_get(struct sig_api_call *call)
@@ -220,6 +221,9 @@ void sig_api_roster_delete(struct sig_api_call *call)
 	if (r == 0)
 		r = sig_api_audit(call, SIG_AUDIT_ROSTER_DELETED, call->ids[0], call->ids[1], 0,
 				  NULL);
-	if (sig_api_finish(call, r, "roster entry") == 0)
-		sig_http_respond_empty(call->req, 204);
+	if (sig_api_finish(call, r, "roster entry") < 0)
+		return;
+	if (call->api->ws)
+		sig_ws_remove_entry(call->api->ws, call->ids[0], call->ids[1]);
+	sig_http_respond_empty(call->req, 204);
 }

@@ -3,18 +3,22 @@
 #include <string.h>
 
 #include "signaling/api_call.h"
+#include "signaling/ws.h"
 
 static const struct sig_api_field session_fields[] = {
-	{"kind", JSON_STRING, true},	      {"title", JSON_STRING, true},
-	{"capacity", JSON_INTEGER, false},    {"waiting_room", JSON_TRUE, false},
-	{"publish_policy", JSON_STRING, false}, {"schedule", JSON_OBJECT, true},
+    {"kind", JSON_STRING, true},
+    {"title", JSON_STRING, true},
+    {"capacity", JSON_INTEGER, false},
+    {"waiting_room", JSON_TRUE, false},
+    {"publish_policy", JSON_STRING, false},
+    {"schedule", JSON_OBJECT, true},
 };
 
 /* PATCH: the same fields, none required (kind is refused by name). */
 static const struct sig_api_field session_patch_fields[] = {
-	{"kind", JSON_STRING, false},	      {"title", JSON_STRING, false},
-	{"capacity", JSON_INTEGER, false},    {"waiting_room", JSON_TRUE, false},
-	{"publish_policy", JSON_STRING, false}, {"schedule", JSON_OBJECT, false},
+    {"kind", JSON_STRING, false},	    {"title", JSON_STRING, false},
+    {"capacity", JSON_INTEGER, false},	    {"waiting_room", JSON_TRUE, false},
+    {"publish_policy", JSON_STRING, false}, {"schedule", JSON_OBJECT, false},
 };
 
 /* Applies the optional fields present in body to session (kind excepted)
@@ -111,9 +115,9 @@ void sig_api_sessions_list(struct sig_api_call *call)
 	}
 	json_t *items = json_array();
 	for (guint i = 0; i < rows->len; i++)
-		json_array_append_new(items, sig_api_session_json(
-						     &g_array_index(rows, struct sig_session, i),
-						     call->now));
+		json_array_append_new(
+		    items,
+		    sig_api_session_json(&g_array_index(rows, struct sig_session, i), call->now));
 	sig_api_respond_page(call, items, limit,
 			     rows->len ? g_array_index(rows, struct sig_session, rows->len - 1).id
 				       : 0);
@@ -183,8 +187,11 @@ void sig_api_sessions_delete(struct sig_api_call *call)
 		r = sig_store_session_delete(store, call->ids[0]);
 	if (r == 0)
 		r = sig_api_audit(call, SIG_AUDIT_SESSION_DELETED, call->ids[0], 0, 0, NULL);
-	if (sig_api_finish(call, r, "session") == 0)
-		sig_http_respond_empty(call->req, 204);
+	if (sig_api_finish(call, r, "session") < 0)
+		return;
+	if (call->api->ws)
+		sig_ws_end_session(call->api->ws, call->ids[0], "deleted");
+	sig_http_respond_empty(call->req, 204);
 }
 
 void sig_api_sessions_end(struct sig_api_call *call)
@@ -205,6 +212,9 @@ void sig_api_sessions_end(struct sig_api_call *call)
 		if (sig_api_finish(call, r, "session") < 0)
 			goto out;
 	}
+	/* Also when it had ended already: nobody stays in an ended session. */
+	if (call->api->ws)
+		sig_ws_end_session(call->api->ws, session.id, "ended");
 	sig_api_respond_session(call, 200, &session);
 out:
 	sig_session_clear(&session);

@@ -14,7 +14,9 @@
 #include "relay/relay.h"
 #include "signaling/api.h"
 #include "signaling/server.h"
+#include "signaling/room.h"
 #include "signaling/store.h"
+#include "signaling/ws.h"
 
 /* A worker that has not answered a ping for this long is unhealthy: /healthz
  * says so and the systemd watchdog is no longer fed. */
@@ -28,6 +30,8 @@ struct sig_control {
 	struct sig_server *server;
 	struct sig_store *store;
 	struct sig_api *api;
+	struct sig_rooms *rooms;
+	struct sig_ws *ws;
 	int signal_fd;
 	bool stopping;
 	bool watchdog;
@@ -227,6 +231,10 @@ static int control_start_loop(struct sig_control *c)
 	r = sig_api_new(c->store, c->cfg, c->server, &c->api);
 	if (r < 0)
 		return r;
+	c->rooms = sig_rooms_new();
+	c->ws = sig_ws_new(c->api, c->rooms);
+	sig_api_attach_ws(c->api, c->ws);
+	sig_server_set_ws(c->server, c->ws);
 	r = sig_server_watch_fd(c->server, relay_event_fd(c->relay), control_relay_events, c);
 	if (r < 0)
 		return r;
@@ -323,7 +331,10 @@ struct sig_control *sig_control_free(struct sig_control *c)
 	if (!c)
 		return NULL;
 	/* Listeners first, so nothing new arrives while the workers stop. */
+	/* Closing the server closes every WebSocket, which leaves its room. */
 	c->server = sig_server_free(c->server);
+	c->ws = sig_ws_free(c->ws);
+	c->rooms = sig_rooms_free(c->rooms);
 	c->api = sig_api_free(c->api);
 	c->relay = relay_free(c->relay);
 	c->store = sig_store_close(c->store);

@@ -167,13 +167,13 @@ static void sig_http_dispatch(struct lws *wsi, struct sig_http_conn *conn)
 	struct sig_server *server = lws_context_user(lws_get_context(wsi));
 	char peer[64] = "";
 	struct sig_http_request req = {
-		.wsi = wsi,
-		.method = sig_method_names[conn->method],
-		.path = conn->path,
-		.body = conn->body ? conn->body : "",
-		.body_len = conn->body_len,
-		.admin_socket = sig_server_is_admin_vhost(server, lws_get_vhost(wsi)),
-		.peer = peer,
+	    .wsi = wsi,
+	    .method = sig_method_names[conn->method],
+	    .path = conn->path,
+	    .body = conn->body ? conn->body : "",
+	    .body_len = conn->body_len,
+	    .admin_socket = sig_server_is_admin_vhost(server, lws_get_vhost(wsi)),
+	    .peer = peer,
 	};
 
 	if (!req.admin_socket && !lws_get_peer_simple(wsi, peer, sizeof(peer)))
@@ -290,6 +290,10 @@ int sig_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *u
 		return 0;
 	case LWS_CALLBACK_HTTP_WRITEABLE:
 		return sig_http_writeable(wsi, conn);
+	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+		/* A WebSocket upgrade lands here when it names no protocol we
+		 * serve: refuse it rather than speak plain HTTP over it. */
+		return 1;
 	case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
 	case LWS_CALLBACK_CLOSED_HTTP:
 		if (conn)

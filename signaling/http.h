@@ -31,6 +31,9 @@ const struct sig_http_route *sig_http_routes_find(const struct sig_http_routes *
 /* Whether a connection arrived on the admin unix socket. */
 bool sig_server_is_admin_vhost(const struct sig_server *server, const struct lws_vhost *vhost);
 
+/* The /ws service the server's WebSocket protocol dispatches to. */
+struct sig_ws *sig_server_ws(const struct sig_server *server);
+
 /* The server's table, for the protocol callback. */
 const struct sig_http_routes *sig_server_routes(const struct sig_server *server);
 

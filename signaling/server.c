@@ -11,6 +11,7 @@
 #include "config/cfg.h"
 #include "core/log.h"
 #include "signaling/http.h"
+#include "signaling/ws.h"
 
 struct sig_watch {
 	struct sig_server *server;
@@ -32,6 +33,8 @@ struct sig_server {
 	struct lws_vhost *admin_vhost; /* the unix socket */
 	int port;
 	struct sig_http_routes routes;
+	struct sig_ws *ws; /* borrowed */
+	struct lws_protocols protocols[4];
 	struct sig_watch watches[SIG_SERVER_MAX_WATCHES];
 	size_t watch_count;
 	struct sig_timer timers[SIG_SERVER_MAX_TIMERS];
@@ -51,11 +54,38 @@ static int sig_fd_callback_lws(struct lws *wsi, enum lws_callback_reasons reason
 	return 0;
 }
 
-static const struct lws_protocols sig_protocols[] = {
-    {"http", sig_http_callback, sizeof(struct sig_http_conn), 0, 0, NULL, 0},
-    {"hearth-fd", sig_fd_callback_lws, 0, 0, 0, NULL, 0},
-    {NULL, NULL, 0, 0, 0, NULL, 0},
+/* WebSocket clients are pinged after 20 s of silence and dropped after 60 s. */
+static const lws_retry_bo_t sig_ws_idle_policy = {
+    .secs_since_valid_ping = 20,
+    .secs_since_valid_hangup = 60,
 };
+
+static void sig_server_init_protocols(struct sig_server *server)
+{
+	struct lws_protocols *p = server->protocols;
+
+	memset(server->protocols, 0, sizeof(server->protocols));
+	p[0].name = "http";
+	p[0].callback = sig_http_callback;
+	p[0].per_session_data_size = sizeof(struct sig_http_conn);
+	p[1].name = SIG_WS_PROTOCOL;
+	p[1].callback = sig_ws_callback;
+	p[1].per_session_data_size = sig_ws_conn_size();
+	p[1].rx_buffer_size = 16384;
+	p[2].name = "hearth-fd";
+	p[2].callback = sig_fd_callback_lws;
+	/* p[3] stays zero: the terminator. */
+}
+
+void sig_server_set_ws(struct sig_server *server, struct sig_ws *ws)
+{
+	server->ws = ws;
+}
+
+struct sig_ws *sig_server_ws(const struct sig_server *server)
+{
+	return server->ws;
+}
 
 static void sig_lws_log(int level, const char *line)
 {
@@ -92,7 +122,7 @@ static int sig_server_listen_admin(struct sig_server *server, const char *path)
 	info.iface = path;
 	info.port = 0;
 	info.options = LWS_SERVER_OPTION_UNIX_SOCK;
-	info.protocols = sig_protocols;
+	info.protocols = server->protocols;
 	info.keepalive_timeout = 30;
 	info.timeout_secs = 30;
 	server->admin_vhost = lws_create_vhost(server->context, &info);
@@ -122,6 +152,7 @@ int sig_server_new(const struct cfg *cfg, struct sig_server **ret_server)
 		return -ENOMEM;
 
 	lws_set_log_level(LLL_ERR | LLL_WARN, sig_lws_log);
+	sig_server_init_protocols(server);
 
 	memset(&info, 0, sizeof(info));
 	info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS | LWS_SERVER_OPTION_DISABLE_OS_CA_CERTS;
@@ -138,9 +169,10 @@ int sig_server_new(const struct cfg *cfg, struct sig_server **ret_server)
 
 	memset(&info, 0, sizeof(info));
 	info.vhost_name = "hearth";
+	info.retry_and_idle_policy = &sig_ws_idle_policy;
 	info.port = cfg->listen_port;
 	info.iface = cfg->listen_address;
-	info.protocols = sig_protocols;
+	info.protocols = server->protocols;
 	info.keepalive_timeout = 30;
 	info.timeout_secs = 30;
 	if (strchr(cfg->listen_address, ':'))

@@ -65,6 +65,10 @@ int sig_server_watch_fd(struct sig_server *server, int fd, sig_fd_callback cb, v
 int sig_server_every(struct sig_server *server, int64_t interval_us, sig_timer_callback cb,
 		     void *userdata);
 
+/* Serves the client protocol on /ws with ws (borrowed). */
+struct sig_ws;
+void sig_server_set_ws(struct sig_server *server, struct sig_ws *ws);
+
 /* Runs the loop once (waits for the next event or timer). */
 void sig_server_service(struct sig_server *server);
 

@@ -1,0 +1,525 @@
+#include "signaling/ws.h"
+
+#include <errno.h>
+#include <glib.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/log.h"
+#include "signaling/api_call.h"
+#include "signaling/http.h"
+#include "signaling/invite.h"
+#include "signaling/room.h"
+
+struct sig_ws {
+	struct sig_api *api;	 /* borrowed: store and failure limiter */
+	struct sig_rooms *rooms; /* borrowed */
+};
+
+/* One queued outgoing text frame, with LWS_PRE bytes of headroom. */
+struct sig_ws_frame {
+	size_t len;
+	unsigned char data[];
+};
+
+/* Per connection; lws allocates and zeroes it. */
+struct sig_ws_conn {
+	struct lws *wsi;
+	struct sig_ws *ws;
+	struct sig_member *member; /* NULL until join.ok, and after leaving */
+	char peer[64];
+	char *rx; /* the message being received, SIG_WS_MAX_MESSAGE + 1 bytes */
+	size_t rx_len;
+	GQueue out;
+	size_t out_bytes;
+	bool closing;
+	enum lws_close_status close_status;
+	lws_sorted_usec_list_t join_timer;
+	int64_t window_start_ms;
+	int window_count;
+};
+
+size_t sig_ws_conn_size(void)
+{
+	return sizeof(struct sig_ws_conn);
+}
+
+struct sig_ws *sig_ws_new(struct sig_api *api, struct sig_rooms *rooms)
+{
+	struct sig_ws *ws = g_new0(struct sig_ws, 1);
+
+	ws->api = api;
+	ws->rooms = rooms;
+	return ws;
+}
+
+struct sig_ws *sig_ws_free(struct sig_ws *ws)
+{
+	g_free(ws);
+	return NULL;
+}
+
+/* Disconnects within a second: after the queue drains, or by force. */
+static void sig_ws_close(struct sig_ws_conn *conn, enum lws_close_status status)
+{
+	if (conn->closing)
+		return;
+	conn->closing = true;
+	conn->close_status = status;
+	lws_callback_on_writable(conn->wsi);
+	lws_set_timeout(conn->wsi, PENDING_TIMEOUT_CLOSE_SEND, 1);
+}
+
+/* Queues msg (takes it) for the client. A client that does not read what
+ * it is sent is disconnected rather than buffered without bound. */
+static void sig_ws_send(struct sig_ws_conn *conn, json_t *msg)
+{
+	char *text = json_dumps(msg, JSON_COMPACT);
+	size_t n = text ? strlen(text) : 0;
+
+	json_decref(msg);
+	if (!text || conn->closing)
+		goto out;
+	if (conn->out_bytes + n > SIG_WS_MAX_QUEUED) {
+		log_warn("ws: participant %s reads too slowly; disconnecting",
+			 conn->member ? conn->member->participant_id : "-");
+		sig_ws_close(conn, LWS_CLOSE_STATUS_POLICY_VIOLATION);
+		goto out;
+	}
+	struct sig_ws_frame *f = malloc(sizeof(*f) + LWS_PRE + n);
+	if (!f)
+		goto out;
+	f->len = n;
+	memcpy(f->data + LWS_PRE, text, n);
+	g_queue_push_tail(&conn->out, f);
+	conn->out_bytes += n;
+	lws_callback_on_writable(conn->wsi);
+out:
+	free(text);
+}
+
+static void sig_ws_reply(struct sig_ws_conn *conn, const json_t *id, const char *type, json_t *msg)
+{
+	g_autofree char *ok = g_strconcat(type, ".ok", NULL);
+
+	if (!msg)
+		msg = json_object();
+	json_object_set_new(msg, "type", json_string(ok));
+	if (id)
+		json_object_set(msg, "id", (json_t *)id);
+	sig_ws_send(conn, msg);
+}
+
+static void sig_ws_error(struct sig_ws_conn *conn, const json_t *id, const char *code,
+			 const char *message, json_t *extra)
+{
+	json_t *error = json_pack("{s:s,s:s}", "code", code, "message", message);
+	json_t *msg;
+
+	if (extra)
+		json_object_update(error, extra);
+	json_decref(extra);
+	msg = json_pack("{s:s,s:o}", "type", "error", "error", error);
+	if (id)
+		json_object_set(msg, "id", (json_t *)id);
+	sig_ws_send(conn, msg);
+}
+
+static char *sig_ws_actor(const struct sig_member *m)
+{
+	return g_strdup_printf("roster:%lld", (long long)m->roster_entry_id);
+}
+
+static void sig_ws_audit(struct sig_ws *ws, const struct sig_member *m, enum sig_audit_kind kind,
+			 const char *reason)
+{
+	g_autofree char *actor = sig_ws_actor(m);
+	json_t *detail = json_pack("{s:s}", "participant", m->participant_id);
+
+	if (reason)
+		json_object_set_new(detail, "reason", json_string(reason));
+	if (sig_audit_record(ws->api->store, actor, kind, m->session_id, m->roster_entry_id, 0,
+			     detail) < 0)
+		log_error("ws: session %lld: cannot write the audit row for %s",
+			  (long long)m->session_id, m->participant_id);
+}
+
+struct sig_ws_broadcast {
+	const struct sig_member *except;
+	json_t *msg;
+};
+
+static void sig_ws_broadcast_one(struct sig_member *m, void *userdata)
+{
+	struct sig_ws_broadcast *b = userdata;
+
+	if (m != b->except && m->conn)
+		sig_ws_send(m->conn, json_incref(b->msg));
+}
+
+/* Sends msg (taken) to everyone in session but except. */
+static void sig_ws_broadcast(struct sig_ws *ws, int64_t session_id, const struct sig_member *except,
+			     json_t *msg)
+{
+	struct sig_ws_broadcast b = {.except = except, .msg = msg};
+
+	sig_rooms_foreach(ws->rooms, session_id, sig_ws_broadcast_one, &b);
+	json_decref(msg);
+}
+
+/* A member that is no longer present: the others are told, the audit log
+ * records it, its connection forgets it. The caller has detached it. */
+static void sig_ws_departed(struct sig_ws *ws, struct sig_member *m, const char *reason)
+{
+	/* m is detached already: everyone still present hears it. */
+	sig_ws_broadcast(ws, m->session_id, NULL,
+			 json_pack("{s:s,s:s}", "type", "participant.left", "participant_id",
+				   m->participant_id));
+	sig_ws_audit(ws, m, SIG_AUDIT_LEAVE, reason);
+	log_info("session %lld: participant %s (roster entry %lld) left (%s)",
+		 (long long)m->session_id, m->participant_id, (long long)m->roster_entry_id,
+		 reason);
+	if (m->conn)
+		m->conn->member = NULL;
+	sig_member_free(m);
+}
+
+static void sig_ws_list_member(struct sig_member *m, void *userdata)
+{
+	struct sig_ws_broadcast *b = userdata;
+
+	if (m != b->except)
+		json_array_append_new(b->msg, sig_member_json(m));
+}
+
+static json_t *sig_ws_join_ok(struct sig_ws *ws, const struct sig_invite_resolution *res,
+			      const struct sig_member *m)
+{
+	struct sig_ws_broadcast list = {.except = m, .msg = json_array()};
+
+	sig_rooms_foreach(ws->rooms, m->session_id, sig_ws_list_member, &list);
+	return json_pack(
+	    "{s:i,s:{s:I,s:s,s:s,s:o},s:{s:s,s:I,s:s,s:s,s:o},s:o}", "protocol", 1, "session", "id",
+	    (json_int_t)res->session.id, "kind", sig_kind_name(res->session.kind), "title",
+	    res->session.title, "closes_at", sig_api_time(res->occurrence.closes_at), "you",
+	    "participant_id", m->participant_id, "roster_entry_id", (json_int_t)m->roster_entry_id,
+	    "display_name", m->display_name, "role", sig_role_name(m->role), "permissions",
+	    sig_api_permissions_json(m->permissions), "participants", list.msg);
+}
+
+/* Tells each member taken from the room and disconnects it. */
+static void sig_ws_evict(struct sig_ws *ws, GPtrArray *taken, json_t *msg, const char *reason)
+{
+	for (guint i = 0; i < taken->len; i++) {
+		struct sig_member *m = taken->pdata[i];
+		if (m->conn) {
+			sig_ws_send(m->conn, json_incref(msg));
+			sig_ws_close(m->conn, LWS_CLOSE_STATUS_NORMAL);
+		}
+		sig_ws_departed(ws, m, reason);
+	}
+	json_decref(msg);
+	g_ptr_array_free(taken, TRUE);
+}
+
+/* A refused join: the client hears why, the address's failure budget pays
+ * for anything that looks like guessing, and the socket closes. */
+static void sig_ws_refuse(struct sig_ws_conn *conn, const json_t *id,
+			  const struct sig_invite_resolution *res)
+{
+	json_t *extra = NULL;
+
+	if (res->refusal == SIG_INVITE_NOT_OPEN_YET)
+		extra = json_pack("{s:o}", "opens_at", sig_api_time(res->occurrence.opens_at));
+	if (res->refusal != SIG_INVITE_FAILED)
+		sig_ratelimit_failed(conn->ws->api->limiter, conn->peer, sig_now_ms());
+	sig_ws_error(conn, id, sig_invite_refusal_code(res->refusal),
+		     sig_invite_refusal_message(res->refusal), extra);
+	sig_ws_close(conn, LWS_CLOSE_STATUS_POLICY_VIOLATION);
+}
+
+/* Admits conn into the resolved session: presence, the use of the invite,
+ * the audit row, then the answers. */
+static void sig_ws_admit(struct sig_ws_conn *conn, const json_t *id,
+			 struct sig_invite_resolution *res, const char *token)
+{
+	struct sig_ws *ws = conn->ws;
+	struct sig_member *m = NULL;
+	struct sig_invite_resolution used;
+	int64_t now = (int64_t)time(NULL);
+	int r;
+
+	if (!sig_rooms_has_seat(ws->rooms, &res->session, res->entry.id)) {
+		sig_ws_error(conn, id, "session_full", "the session is full", NULL);
+		sig_ws_close(conn, LWS_CLOSE_STATUS_POLICY_VIOLATION);
+		return;
+	}
+	/* Count the use only once the seat is certain (one thread: it stays
+	 * free until the join below). */
+	if (sig_invite_resolve(ws->api->store, token, now, true, &used) != SIG_INVITE_OK) {
+		sig_ws_refuse(conn, id, &used);
+		sig_invite_resolution_clear(&used);
+		return;
+	}
+	sig_invite_resolution_clear(&used);
+	/* One connection per roster entry: an earlier one (another tab or
+	 * device) is told and closed before the newcomer is in the room. */
+	sig_ws_evict(ws, sig_rooms_take(ws->rooms, res->session.id, res->entry.id),
+		     json_pack("{s:s,s:s}", "type", "bye", "reason", "replaced"), "replaced");
+	r = sig_rooms_join(ws->rooms, &res->session, &res->entry, conn, &m);
+	if (r < 0) {
+		sig_ws_error(conn, id, "internal", "the server could not add you", NULL);
+		sig_ws_close(conn, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION);
+		return;
+	}
+	conn->member = m;
+	lws_sul_cancel(&conn->join_timer);
+	sig_ws_audit(ws, m, SIG_AUDIT_JOIN, NULL);
+	log_info("session %lld: participant %s (roster entry %lld) joined",
+		 (long long)m->session_id, m->participant_id, (long long)m->roster_entry_id);
+	sig_ws_reply(conn, id, "join", sig_ws_join_ok(ws, res, m));
+	sig_ws_broadcast(ws, m->session_id, m,
+			 json_pack("{s:s,s:o}", "type", "participant.joined", "participant",
+				   sig_member_json(m)));
+}
+
+static void sig_ws_on_join(struct sig_ws_conn *conn, json_t *msg, const json_t *id)
+{
+	struct sig_invite_resolution res;
+	json_t *v = json_object_get(msg, "v"), *token = json_object_get(msg, "token");
+	int retry;
+
+	if (conn->member) {
+		sig_ws_error(conn, id, "already_joined", "this connection has joined already",
+			     NULL);
+		return;
+	}
+	if (!json_is_integer(v) || !json_is_string(token)) {
+		sig_ws_error(conn, id, "bad_message", "join needs \"v\" (integer) and \"token\"",
+			     NULL);
+		return;
+	}
+	if (json_integer_value(v) != 1) {
+		sig_ws_error(conn, id, "unsupported_version", "this server speaks version 1", NULL);
+		sig_ws_close(conn, LWS_CLOSE_STATUS_POLICY_VIOLATION);
+		return;
+	}
+	if (!sig_ratelimit_allowed(conn->ws->api->limiter, conn->peer, sig_now_ms(), &retry)) {
+		sig_ws_error(conn, id, "rate_limited", "too many failed attempts; retry later",
+			     json_pack("{s:i}", "retry_after", retry));
+		sig_ws_close(conn, LWS_CLOSE_STATUS_POLICY_VIOLATION);
+		return;
+	}
+	const char *text = json_string_value(token);
+	if (sig_invite_resolve(conn->ws->api->store, text, (int64_t)time(NULL), false, &res) ==
+	    SIG_INVITE_OK)
+		sig_ws_admit(conn, id, &res, text);
+	else
+		sig_ws_refuse(conn, id, &res);
+	sig_invite_resolution_clear(&res);
+}
+
+static void sig_ws_on_leave(struct sig_ws_conn *conn, json_t *msg, const json_t *id)
+{
+	struct sig_member *m = conn->member;
+
+	(void)msg;
+	sig_rooms_detach(conn->ws->rooms, m);
+	sig_ws_departed(conn->ws, m, "left");
+	sig_ws_reply(conn, id, "leave", NULL);
+	sig_ws_close(conn, LWS_CLOSE_STATUS_NORMAL);
+}
+
+static void sig_ws_on_ping(struct sig_ws_conn *conn, json_t *msg, const json_t *id)
+{
+	(void)msg;
+	json_t *pong = json_pack("{s:s}", "type", "pong");
+	if (id)
+		json_object_set(pong, "id", (json_t *)id);
+	sig_ws_send(conn, pong);
+}
+
+struct sig_ws_handler {
+	const char *type;
+	void (*fn)(struct sig_ws_conn *conn, json_t *msg, const json_t *id);
+	bool needs_join;
+};
+
+static const struct sig_ws_handler sig_ws_handlers[] = {
+    {"join", sig_ws_on_join, false},
+    {"leave", sig_ws_on_leave, true},
+    {"ping", sig_ws_on_ping, false},
+};
+
+/* Requests per connection per window; true when this one is allowed. */
+static bool sig_ws_within_rate(struct sig_ws_conn *conn)
+{
+	int64_t now = sig_now_ms();
+
+	if (now - conn->window_start_ms >= SIG_WS_RATE_WINDOW_MS) {
+		conn->window_start_ms = now;
+		conn->window_count = 0;
+	}
+	return ++conn->window_count <= SIG_WS_RATE_MAX;
+}
+
+static void sig_ws_dispatch(struct sig_ws_conn *conn, const char *text, size_t len)
+{
+	json_t *msg = json_loadb(text, len, JSON_REJECT_DUPLICATES, NULL);
+	json_t *type = json_object_get(msg, "type"), *id = json_object_get(msg, "id");
+
+	if (!sig_ws_within_rate(conn)) {
+		sig_ws_error(conn, NULL, "rate_limited", "too many requests", NULL);
+		goto out;
+	}
+	if (!json_is_object(msg) || !json_is_string(type) ||
+	    (id && (!json_is_integer(id) || json_integer_value(id) < 1 ||
+		    json_integer_value(id) > INT32_MAX))) {
+		sig_ws_error(conn, json_is_integer(id) ? id : NULL, "bad_message",
+			     "expected a JSON object with a string \"type\" and an optional "
+			     "positive integer \"id\"",
+			     NULL);
+		goto out;
+	}
+	for (size_t i = 0; i < G_N_ELEMENTS(sig_ws_handlers); i++) {
+		const struct sig_ws_handler *h = &sig_ws_handlers[i];
+		if (strcmp(h->type, json_string_value(type)) != 0)
+			continue;
+		if (h->needs_join && !conn->member)
+			sig_ws_error(conn, id, "not_joined", "join first", NULL);
+		else
+			h->fn(conn, msg, id);
+		goto out;
+	}
+	sig_ws_error(conn, id, "unknown_type", "this server does not know that request", NULL);
+out:
+	json_decref(msg);
+}
+
+static void sig_ws_join_timeout(lws_sorted_usec_list_t *sul)
+{
+	struct sig_ws_conn *conn = lws_container_of(sul, struct sig_ws_conn, join_timer);
+
+	if (conn->member)
+		return;
+	sig_ws_error(conn, NULL, "join_timeout", "no join within 10 seconds", NULL);
+	sig_ws_close(conn, LWS_CLOSE_STATUS_POLICY_VIOLATION);
+}
+
+static int sig_ws_receive(struct sig_ws_conn *conn, const void *in, size_t len)
+{
+	if (conn->closing)
+		return 0;
+	if (!conn->rx) {
+		conn->rx = malloc(SIG_WS_MAX_MESSAGE + 1);
+		if (!conn->rx)
+			return -1;
+	}
+	if (len > SIG_WS_MAX_MESSAGE - conn->rx_len || lws_frame_is_binary(conn->wsi)) {
+		sig_ws_error(conn, NULL, "too_large",
+			     "messages are JSON text of at most 65536 bytes", NULL);
+		sig_ws_close(conn, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE);
+		return 0;
+	}
+	memcpy(conn->rx + conn->rx_len, in, len);
+	conn->rx_len += len;
+	if (!lws_is_final_fragment(conn->wsi) || lws_remaining_packet_payload(conn->wsi))
+		return 0;
+	sig_ws_dispatch(conn, conn->rx, conn->rx_len);
+	conn->rx_len = 0;
+	return 0;
+}
+
+static int sig_ws_writeable(struct sig_ws_conn *conn)
+{
+	struct sig_ws_frame *f = g_queue_pop_head(&conn->out);
+
+	if (f) {
+		conn->out_bytes -= f->len;
+		int n = lws_write(conn->wsi, f->data + LWS_PRE, f->len, LWS_WRITE_TEXT);
+		free(f);
+		if (n < 0)
+			return -1;
+		if (!g_queue_is_empty(&conn->out) || conn->closing)
+			lws_callback_on_writable(conn->wsi);
+		return 0;
+	}
+	if (conn->closing) {
+		lws_close_reason(conn->wsi, conn->close_status, NULL, 0);
+		return -1;
+	}
+	return 0;
+}
+
+static void sig_ws_closed(struct sig_ws_conn *conn)
+{
+	struct sig_member *m = conn->member;
+	struct sig_ws_frame *f;
+
+	lws_sul_cancel(&conn->join_timer);
+	if (m) {
+		sig_rooms_detach(conn->ws->rooms, m);
+		m->conn = NULL;
+		sig_ws_departed(conn->ws, m, "disconnected");
+	}
+	while ((f = g_queue_pop_head(&conn->out)))
+		free(f);
+	free(conn->rx);
+	conn->rx = NULL;
+}
+
+static bool sig_ws_path_ok(struct lws *wsi)
+{
+	char path[16];
+
+	return lws_hdr_copy(wsi, path, sizeof(path), WSI_TOKEN_GET_URI) > 0 &&
+	       strcmp(path, "/ws") == 0;
+}
+
+int sig_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+		    size_t len)
+{
+	struct sig_ws_conn *conn = user;
+	struct sig_server *server = lws_context_user(lws_get_context(wsi));
+
+	switch (reason) {
+	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+		/* Only /ws, and never on the admin socket. */
+		return !sig_ws_path_ok(wsi) ||
+		       sig_server_is_admin_vhost(server, lws_get_vhost(wsi));
+	case LWS_CALLBACK_ESTABLISHED:
+		conn->wsi = wsi;
+		conn->ws = sig_server_ws(server);
+		if (!conn->ws)
+			return -1;
+		if (!lws_get_peer_simple(wsi, conn->peer, sizeof(conn->peer)))
+			conn->peer[0] = '\0';
+		lws_sul_schedule(lws_get_context(wsi), 0, &conn->join_timer, sig_ws_join_timeout,
+				 SIG_WS_JOIN_TIMEOUT_S * LWS_US_PER_SEC);
+		return 0;
+	case LWS_CALLBACK_RECEIVE:
+		return sig_ws_receive(conn, in, len);
+	case LWS_CALLBACK_SERVER_WRITEABLE:
+		return sig_ws_writeable(conn);
+	case LWS_CALLBACK_CLOSED:
+		if (conn->ws)
+			sig_ws_closed(conn);
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+void sig_ws_end_session(struct sig_ws *ws, int64_t session_id, const char *reason)
+{
+	sig_ws_evict(ws, sig_rooms_take(ws->rooms, session_id, 0),
+		     json_pack("{s:s,s:s}", "type", "session.ended", "reason", reason), reason);
+}
+
+void sig_ws_remove_entry(struct sig_ws *ws, int64_t session_id, int64_t entry_id)
+{
+	sig_ws_evict(ws, sig_rooms_take(ws->rooms, session_id, entry_id),
+		     json_pack("{s:s,s:s}", "type", "bye", "reason", "removed"), "removed");
+}

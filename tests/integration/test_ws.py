@@ -1,0 +1,215 @@
+"""The client protocol at /ws against the real hearthd: joining with invite
+links, presence events, leaving, replacement, removal and session end, and
+every refusal of docs/protocol.md."""
+
+import json
+import os
+import socket
+import time
+import unittest
+
+from hearthlib import Daemon
+from wsclient import Closed, WsClient
+
+
+def iso(t):
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
+
+
+def open_now():
+    now = int(time.time())
+    return {"type": "once", "start": iso(now - 60), "end": iso(now + 3600)}
+
+
+class Protocol(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.d = Daemon()
+        cls.sock = os.path.join(cls.d.tmp.name, "admin.sock")
+        cls.d.write_config("[storage]\nadmin_socket = %s\n" % cls.sock)
+        cls.d.start()
+
+    @classmethod
+    def tearDownClass(cls):
+        rc, _ = cls.d.stop()
+        log = cls.d.log()
+        cls.d.close()
+        assert rc == 0, "hearthd exited %d:\n%s" % (rc, log)
+
+    def admin(self, method, path, body=None):
+        import http.client
+        conn = http.client.HTTPConnection("localhost", timeout=5)
+        conn.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        conn.sock.connect(self.sock)
+        conn.request(method, "/api/v1" + path, body=None if body is None else json.dumps(body))
+        resp = conn.getresponse()
+        text = resp.read()
+        conn.close()
+        return resp.status, (json.loads(text) if text else None)
+
+    def family(self, names=("Host", "Dana", "Sam"), schedule=None, max_uses=20):
+        status, s = self.admin("POST", "/sessions", {"kind": "family", "title": "Family",
+                                                     "schedule": schedule or open_now()})
+        self.assertEqual(status, 201, s)
+        people = []
+        for i, name in enumerate(names):
+            role = "host" if i == 0 else "family"
+            status, e = self.admin("POST", "/sessions/%d/roster" % s["id"],
+                                   {"display_name": name, "role": role})
+            self.assertEqual(status, 201, e)
+            status, inv = self.admin("POST", "/sessions/%d/roster/%d/invite" % (s["id"], e["id"]),
+                                     {"max_uses": max_uses})
+            self.assertEqual(status, 201, inv)
+            people.append((e, inv["token"]))
+        return s, people
+
+    def join(self, token, id_=1):
+        ws = WsClient(self.d.port)
+        ws.send({"type": "join", "id": id_, "v": 1, "token": token})
+        return ws, ws.recv()
+
+    def test_join_presence_leave(self):
+        s, people = self.family()
+        a, ok = self.join(people[0][1])
+        self.assertEqual(ok["type"], "join.ok", ok)
+        self.assertEqual(ok["id"], 1)
+        self.assertEqual(ok["session"]["id"], s["id"])
+        self.assertEqual(ok["you"]["display_name"], "Host")
+        self.assertEqual(ok["you"]["role"], "host")
+        self.assertTrue(ok["you"]["permissions"]["moderate"])
+        self.assertEqual(ok["participants"], [])
+
+        b, ok_b = self.join(people[1][1])
+        self.assertEqual([p["display_name"] for p in ok_b["participants"]], ["Host"])
+        joined = a.recv_type("participant.joined")
+        self.assertEqual(joined["participant"]["display_name"], "Dana")
+        self.assertEqual(joined["participant"]["participant_id"], ok_b["you"]["participant_id"])
+
+        b.send({"type": "ping", "id": 5})
+        self.assertEqual(b.recv(), {"type": "pong", "id": 5})
+        b.send({"type": "leave", "id": 6})
+        self.assertEqual(b.recv(), {"type": "leave.ok", "id": 6})
+        code, _ = b.expect_close()
+        self.assertEqual(code, 1000)
+        left = a.recv_type("participant.left")
+        self.assertEqual(left["participant_id"], ok_b["you"]["participant_id"])
+
+        # Closing the socket is leaving too.
+        c, ok_c = self.join(people[2][1])
+        a.recv_type("participant.joined")
+        c.close()
+        self.assertEqual(a.recv_type("participant.left")["participant_id"],
+                         ok_c["you"]["participant_id"])
+        a.close()
+
+        status, page = self.admin("GET", "/audit?session=%d&limit=200" % s["id"])
+        kinds = [(r["kind"], r["roster_entry_id"]) for r in page["items"]
+                 if r["kind"] in ("join", "leave")]
+        host, dana, sam = (p[0]["id"] for p in people)
+        self.assertEqual(kinds[:5], [("join", host), ("join", dana), ("leave", dana),
+                                     ("join", sam), ("leave", sam)])
+        for r in page["items"]:
+            if r["kind"] == "join":
+                self.assertEqual(r["actor"], "roster:%d" % r["roster_entry_id"])
+        self.assertNotIn("Dana", json.dumps(page))
+
+    def test_refusals(self):
+        s, people = self.family(names=("Host", "Once"), max_uses=1)
+        ws, err = self.join("A" * 43)
+        self.assertEqual(err["error"]["code"], "invite_unknown")
+        self.assertEqual(err["id"], 1)
+        ws.expect_close()
+
+        # max_uses=1: the second join with the same link is refused.
+        ws, ok = self.join(people[1][1])
+        self.assertEqual(ok["type"], "join.ok")
+        ws.close()
+        time.sleep(0.2)
+        ws, err = self.join(people[1][1])
+        self.assertEqual(err["error"]["code"], "invite_used_up")
+
+        now = int(time.time())
+        later, lp = self.family(names=("Host",), schedule={
+            "type": "once", "start": iso(now + 7200), "end": iso(now + 9000)})
+        ws, err = self.join(lp[0][1])
+        self.assertEqual(err["error"]["code"], "session_not_open_yet")
+        self.assertEqual(err["error"]["opens_at"], iso(now + 7200 - 900))
+
+        ws = WsClient(self.d.port)
+        ws.send({"type": "join", "v": 2, "token": people[0][1]})
+        self.assertEqual(ws.recv()["error"]["code"], "unsupported_version")
+
+    def test_bad_messages(self):
+        ws = WsClient(self.d.port)
+        ws.send({"type": "leave", "id": 3})
+        self.assertEqual(ws.recv()["error"]["code"], "not_joined")
+        ws.send({"type": "dance", "id": 4})
+        self.assertEqual(ws.recv(), {"type": "error", "id": 4, "error": {
+            "code": "unknown_type", "message": "this server does not know that request"}})
+        ws.send_raw(b"not json")
+        self.assertEqual(ws.recv()["error"]["code"], "bad_message")
+        ws.send({"type": "ping", "id": "seven"})
+        self.assertEqual(ws.recv()["error"]["code"], "bad_message")
+        ws.send({"type": "join", "id": 8})
+        self.assertEqual(ws.recv()["error"]["code"], "bad_message")
+        ws.send_raw(b'{"type":"ping","pad":"' + b"x" * 70000 + b'"}')
+        self.assertEqual(ws.recv()["error"]["code"], "too_large")
+        code, _ = ws.expect_close()
+        self.assertEqual(code, 1009)
+
+    def test_request_rate(self):
+        ws = WsClient(self.d.port)
+        for i in range(60):
+            ws.send({"type": "ping", "id": i + 1})
+        codes = [ws.recv().get("type") for _ in range(60)]
+        self.assertEqual(codes.count("pong"), 50)
+        self.assertEqual(codes.count("error"), 10)
+        ws.close()
+
+    def test_wrong_path_and_protocol(self):
+        with self.assertRaises(ConnectionError):
+            WsClient(self.d.port, path="/other")
+        # Without the subprotocol the upgrade is refused.
+        with self.assertRaises(ConnectionError):
+            WsClient(self.d.port, protocol=None)
+
+    def test_join_timeout(self):
+        ws = WsClient(self.d.port)
+        t0 = time.monotonic()
+        code, seen = ws.expect_close(timeout=15)
+        self.assertEqual(seen[0]["error"]["code"], "join_timeout")
+        self.assertTrue(9 <= time.monotonic() - t0 < 13)
+
+    def test_replaced_removed_ended(self):
+        s, people = self.family()
+        host, _ = self.join(people[0][1])
+        first, ok1 = self.join(people[1][1])
+        host.recv_type("participant.joined")
+        second, ok2 = self.join(people[1][1])  # the same person, another device
+        self.assertEqual(ok2["type"], "join.ok")
+        code, seen = first.expect_close()
+        self.assertIn({"type": "bye", "reason": "replaced"}, seen)
+        self.assertEqual(host.recv_type("participant.left")["participant_id"],
+                         ok1["you"]["participant_id"])
+
+        # Deleting the roster entry cuts them off within a second.
+        t0 = time.monotonic()
+        self.assertEqual(self.admin("DELETE", "/sessions/%d/roster/%d"
+                                    % (s["id"], people[1][0]["id"]))[0], 204)
+        code, seen = second.expect_close()
+        self.assertLess(time.monotonic() - t0, 1.0)
+        self.assertIn({"type": "bye", "reason": "removed"}, seen)
+        host.recv_type("participant.left")
+        ws, err = self.join(people[1][1])
+        self.assertEqual(err["error"]["code"], "invite_unknown")
+
+        # Ending the session disconnects everyone, and nobody gets back in.
+        self.assertEqual(self.admin("POST", "/sessions/%d/end" % s["id"])[0], 200)
+        code, seen = host.expect_close()
+        self.assertIn({"type": "session.ended", "reason": "ended"}, seen)
+        ws, err = self.join(people[0][1])
+        self.assertEqual(err["error"]["code"], "session_ended")
+
+
+if __name__ == "__main__":
+    unittest.main()
