@@ -17,7 +17,8 @@ struct relay {
 	struct relay_worker *workers;
 };
 
-int relay_new(const struct cfg *cfg, struct relay **ret_relay)
+int relay_new(const struct cfg *cfg, struct crypto_dtls_identity *identity,
+	      struct relay **ret_relay)
 {
 	struct relay *relay;
 	int r;
@@ -39,7 +40,7 @@ int relay_new(const struct cfg *cfg, struct relay **ret_relay)
 		int port = cfg->media_port_min ? cfg->media_port_min + i : 0;
 		relay->count = (unsigned)i + 1;
 		r = relay_worker_init(&relay->workers[i], (unsigned)i, cfg->media_bind_address,
-				      port, relay->event_fd);
+				      port, relay->event_fd, identity);
 		if (r < 0) {
 			log_error("media worker %d: cannot use UDP port %d on %s: %s", i, port,
 				  cfg->media_bind_address, strerror(-r));
@@ -108,6 +109,9 @@ void relay_worker_stats(const struct relay *relay, unsigned worker,
 	ret_stats->datagrams_dropped_unknown =
 	    atomic_load_explicit(&w->datagrams_dropped_unknown, memory_order_relaxed);
 	ret_stats->events_dropped = atomic_load_explicit(&w->events_dropped, memory_order_relaxed);
+	ret_stats->stun_refused = atomic_load_explicit(&w->stun_refused, memory_order_relaxed);
+	ret_stats->rtp_forwarded = atomic_load_explicit(&w->rtp_forwarded, memory_order_relaxed);
+	ret_stats->srtp_failures = atomic_load_explicit(&w->srtp_failures, memory_order_relaxed);
 }
 
 int relay_send(struct relay *relay, unsigned worker, const struct relay_msg *msg)

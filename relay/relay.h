@@ -16,8 +16,74 @@ enum relay_msg_type {
 	/* control -> worker */
 	RELAY_CMD_PING = 1, /* arg: sequence number, echoed in RELAY_EVT_PONG */
 	RELAY_CMD_STOP,	    /* leave the loop; the thread ends */
+	RELAY_CMD_TRANSPORT_ADD,    /* payload: struct relay_transport_params (taken) */
+	RELAY_CMD_TRANSPORT_REMOVE, /* arg: transport id */
+	RELAY_CMD_ROUTES_SET,       /* payload: struct relay_routes (taken) */
 	/* worker -> control */
-	RELAY_EVT_PONG = 100, /* arg: the sequence number of the ping */
+	RELAY_EVT_PONG = 100,	     /* arg: the sequence number of the ping */
+	RELAY_EVT_TRANSPORT_UP,	     /* arg: transport id; ICE and DTLS done, SRTP keyed */
+	RELAY_EVT_TRANSPORT_CLOSED, /* arg: transport id; arg2: enum relay_close_reason */
+};
+
+/* Why a worker closed a transport (RELAY_EVT_TRANSPORT_CLOSED). */
+enum relay_close_reason {
+	RELAY_CLOSE_REMOVED = 0,     /* the control thread asked */
+	RELAY_CLOSE_CONSENT,         /* no valid STUN check for 30 s (RFC 7675) */
+	RELAY_CLOSE_DTLS_FAILED,     /* handshake failed or timed out */
+	RELAY_CLOSE_FINGERPRINT,     /* the peer's certificate does not match its SDP */
+	RELAY_CLOSE_PEER_CLOSED,     /* DTLS close_notify */
+};
+
+#define RELAY_ICE_UFRAG_MAX 32  /* bytes, ours and theirs (RFC 8839 allows 256; we cap) */
+#define RELAY_ICE_PWD_MAX   64
+#define RELAY_FINGERPRINT_MAX 128
+#define RELAY_MAX_STREAMS   4   /* published streams per transport: audio, video, screen */
+
+enum relay_stream_kind { RELAY_STREAM_AUDIO = 0, RELAY_STREAM_VIDEO = 1 };
+
+/* One published RTP stream as the publisher's SDP describes it. */
+struct relay_stream {
+	uint32_t ssrc;     /* 0 when the SDP named none: learnt from the first packet of its mid */
+	uint32_t rtx_ssrc; /* 0 = none */
+	uint8_t payload_type;
+	uint8_t rtx_payload_type;
+	uint8_t kind; /* enum relay_stream_kind */
+	char mid[16];
+};
+
+/* What a worker needs to run one browser's ICE-lite/DTLS/SRTP association.
+ * Owned by whoever holds it; the worker frees it (and wipes the secrets). */
+struct relay_transport_params {
+	uint64_t id;
+	uint64_t session_id;
+	char local_ufrag[RELAY_ICE_UFRAG_MAX + 1];
+	char local_pwd[RELAY_ICE_PWD_MAX + 1];
+	char remote_ufrag[RELAY_ICE_UFRAG_MAX + 1];
+	char remote_fingerprint[RELAY_FINGERPRINT_MAX + 1]; /* "sha-256 AB:CD:..." */
+	bool dtls_server; /* we answer a=setup:passive */
+	bool publishing;  /* a publish transport (receives media) */
+	unsigned stream_count;
+	struct relay_stream streams[RELAY_MAX_STREAMS]; /* what it may publish */
+};
+
+#define RELAY_MAX_ROUTES 64
+
+/* One forwarded stream: packets of publisher `from` with SSRC `ssrc` (and
+ * its RTX) go to subscriber `to`, with the payload types its answer chose. */
+struct relay_route {
+	uint64_t from;
+	uint32_t ssrc;
+	uint32_t rtx_ssrc;
+	uint8_t out_payload_type;
+	uint8_t out_rtx_payload_type;
+};
+
+/* The complete set of streams subscriber transport `to` receives; replaces
+ * the previous set. */
+struct relay_routes {
+	uint64_t to;
+	unsigned count;
+	struct relay_route routes[RELAY_MAX_ROUTES];
 };
 
 /* One queue slot. payload, when set, is owned by whoever holds the message:
@@ -26,12 +92,16 @@ struct relay_msg {
 	uint32_t type;	 /* enum relay_msg_type */
 	uint32_t worker; /* index of the worker that sent or receives it */
 	uint64_t arg;
+	uint64_t arg2;
 	void *payload;
 };
 
 /* Counters a worker keeps for itself; the control thread may read them at
  * any time (relaxed loads), never write them. */
 struct relay_worker_stats {
+	uint64_t stun_refused;
+	uint64_t rtp_forwarded;
+	uint64_t srtp_failures;
 	uint64_t datagrams_received;
 	uint64_t datagrams_dropped_unknown; /* from no known transport */
 	uint64_t events_dropped;	    /* event queue full */
@@ -39,9 +109,13 @@ struct relay_worker_stats {
 
 struct relay;
 
-/* Binds one UDP socket per worker and starts the worker threads. Returns 0
- * or a negative errno (a bind failure names the port in the log). */
-int relay_new(const struct cfg *cfg, struct relay **ret_relay);
+/* Binds one UDP socket per worker and starts the worker threads, which
+ * share identity (our DTLS certificate; borrowed, must outlive the relay).
+ * Returns 0 or a negative errno (a bind failure names the port in the
+ * log). */
+struct crypto_dtls_identity;
+int relay_new(const struct cfg *cfg, struct crypto_dtls_identity *identity,
+	      struct relay **ret_relay);
 
 /* Sends STOP to every worker, joins the threads, closes every descriptor.
  * Accepts NULL; returns NULL. */

@@ -5,17 +5,20 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "core/log.h"
+#include "crypto/dtls.h"
+#include "crypto/token.h"
+#include "relay/transport.h"
 
 #define RELAY_QUEUE_SLOTS  4096
-#define RELAY_RECV_BATCH   32
-#define RELAY_DATAGRAM_MAX 1500
 
 enum { EP_COMMANDS = 1, EP_UDP = 2 };
 
@@ -69,14 +72,26 @@ static int relay_worker_watch(int epoll_fd, int fd, uint64_t tag)
 	return epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
 }
 
+static void relay_transport_destroy(gpointer data)
+{
+	relay_transport_free(data);
+}
+
 int relay_worker_init(struct relay_worker *w, unsigned index, const char *bind_address, int port,
-		      int control_wake_fd)
+		      int control_wake_fd, struct crypto_dtls_identity *identity)
 {
 	int r;
 
 	memset(w, 0, sizeof(*w));
 	w->index = index;
 	w->epoll_fd = w->udp_fd = w->cmd_wake_fd = -1;
+	w->identity = identity;
+	w->by_id = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, relay_transport_destroy);
+	w->by_ufrag = g_hash_table_new(g_str_hash, g_str_equal);
+	w->by_addr = g_hash_table_new(relay_addr_key_hash, relay_addr_key_equal);
+	w->out = calloc(1, sizeof(*w->out));
+	if (!w->out)
+		return -ENOMEM;
 
 	r = relay_worker_bind(bind_address, port, &w->udp_fd, &w->port);
 	if (r < 0)
@@ -99,12 +114,110 @@ int relay_worker_init(struct relay_worker *w, unsigned index, const char *bind_a
 	return relay_worker_watch(w->epoll_fd, w->udp_fd, EP_UDP);
 }
 
-static void relay_worker_emit(struct relay_worker *w, uint32_t type, uint64_t arg)
+static int64_t relay_now_us(void)
 {
-	struct relay_msg msg = {.type = type, .worker = w->index, .arg = arg};
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
+}
+
+void relay_worker_emit(struct relay_worker *w, uint32_t type, uint64_t arg, uint64_t arg2)
+{
+	struct relay_msg msg = {.type = type, .worker = w->index, .arg = arg, .arg2 = arg2};
 
 	if (relay_queue_push(&w->events, &msg) < 0)
 		atomic_fetch_add_explicit(&w->events_dropped, 1, memory_order_relaxed);
+}
+
+void relay_worker_close(struct relay_worker *w, struct relay_transport *t,
+			enum relay_close_reason reason)
+{
+	if (t->state == RELAY_TRANSPORT_CLOSING)
+		return;
+	t->state = RELAY_TRANSPORT_CLOSING;
+	t->close_reason = reason;
+	w->reap = true;
+}
+
+/* Frees the transports marked CLOSING: out of every table, out of every
+ * publisher's forwarding list, and the control thread told why. */
+static void relay_worker_reap(struct relay_worker *w)
+{
+	GHashTableIter it;
+	gpointer key, value;
+	GPtrArray *dead = g_ptr_array_new();
+
+	g_hash_table_iter_init(&it, w->by_id);
+	while (g_hash_table_iter_next(&it, &key, &value))
+		if (((struct relay_transport *)value)->state == RELAY_TRANSPORT_CLOSING)
+			g_ptr_array_add(dead, value);
+	for (guint i = 0; i < dead->len; i++) {
+		struct relay_transport *t = dead->pdata[i];
+		g_hash_table_iter_init(&it, w->by_id);
+		while (g_hash_table_iter_next(&it, &key, &value))
+			if (value != t && ((struct relay_transport *)value)->p.publishing)
+				relay_transport_drop_outs(value, t);
+		g_hash_table_remove(w->by_ufrag, t->p.local_ufrag);
+		if (t->bound)
+			g_hash_table_remove(w->by_addr, &t->addr_key);
+		if (t->close_reason != RELAY_CLOSE_REMOVED)
+			relay_worker_emit(w, RELAY_EVT_TRANSPORT_CLOSED, t->p.id, t->close_reason);
+		g_hash_table_remove(w->by_id, &t->p.id); /* frees t */
+	}
+	g_ptr_array_free(dead, TRUE);
+	w->reap = false;
+}
+
+static void relay_worker_add(struct relay_worker *w, struct relay_transport_params *p)
+{
+	uint64_t id = p->id;
+	struct relay_transport *t = NULL;
+
+	if (!g_hash_table_contains(w->by_id, &id) &&
+	    !g_hash_table_contains(w->by_ufrag, p->local_ufrag)) {
+		t = relay_transport_new(p, w->identity, relay_now_us()); /* takes p */
+	} else {
+		crypto_wipe(p, sizeof(*p));
+		free(p);
+	}
+	if (!t) {
+		relay_worker_emit(w, RELAY_EVT_TRANSPORT_CLOSED, id, RELAY_CLOSE_DTLS_FAILED);
+		return;
+	}
+	g_hash_table_insert(w->by_id, &t->p.id, t);
+	g_hash_table_insert(w->by_ufrag, t->p.local_ufrag, t);
+}
+
+/* Replaces the set of streams subscriber `to` receives. */
+static void relay_worker_routes(struct relay_worker *w, struct relay_routes *routes)
+{
+	struct relay_transport *to = g_hash_table_lookup(w->by_id, &routes->to);
+	GHashTableIter it;
+	gpointer key, value;
+
+	if (!to)
+		goto out;
+	g_hash_table_iter_init(&it, w->by_id);
+	while (g_hash_table_iter_next(&it, &key, &value))
+		if (((struct relay_transport *)value)->p.publishing)
+			relay_transport_drop_outs(value, to);
+	for (unsigned i = 0; i < routes->count; i++) {
+		const struct relay_route *r = &routes->routes[i];
+		struct relay_transport *from = g_hash_table_lookup(w->by_id, &r->from);
+		for (unsigned s = 0; from && s < from->p.stream_count; s++) {
+			struct relay_pub_stream *ps = &from->pub[s];
+			if (ps->desc.ssrc != r->ssrc || ps->out_count == RELAY_MAX_OUTS)
+				continue;
+			ps->outs[ps->out_count++] = (struct relay_out){
+				.to = to,
+				.payload_type = r->out_payload_type,
+				.rtx_payload_type = r->out_rtx_payload_type,
+			};
+		}
+	}
+out:
+	free(routes);
 }
 
 /* Returns false when the worker must stop. */
@@ -117,21 +230,34 @@ static bool relay_worker_commands(struct relay_worker *w)
 	while (relay_queue_pop(&w->commands, &msg)) {
 		switch (msg.type) {
 		case RELAY_CMD_PING:
-			relay_worker_emit(w, RELAY_EVT_PONG, msg.arg);
+			relay_worker_emit(w, RELAY_EVT_PONG, msg.arg, 0);
 			break;
 		case RELAY_CMD_STOP:
 			running = false;
 			break;
+		case RELAY_CMD_TRANSPORT_ADD:
+			relay_worker_add(w, msg.payload);
+			break;
+		case RELAY_CMD_TRANSPORT_REMOVE: {
+			struct relay_transport *t = g_hash_table_lookup(w->by_id, &msg.arg);
+			if (t)
+				relay_worker_close(w, t, RELAY_CLOSE_REMOVED);
+			break;
+		}
+		case RELAY_CMD_ROUTES_SET:
+			relay_worker_routes(w, msg.payload);
+			break;
 		default:
 			log_debug("worker %u: unknown command %u", w->index, msg.type);
+			free(msg.payload);
 			break;
 		}
 	}
 	return running;
 }
 
-/* Drains the socket in batches. Until transports exist nothing is known, so
- * every datagram is counted and dropped. */
+/* Drains the socket in batches of recvmmsg(2); each datagram goes through
+ * the packet path, and what it produced leaves in sendmmsg(2) batches. */
 static void relay_worker_receive(struct relay_worker *w)
 {
 	static _Thread_local unsigned char buffers[RELAY_RECV_BATCH][RELAY_DATAGRAM_MAX];
@@ -141,8 +267,7 @@ static void relay_worker_receive(struct relay_worker *w)
 
 	for (;;) {
 		for (int i = 0; i < RELAY_RECV_BATCH; i++) {
-			iov[i] =
-			    (struct iovec){.iov_base = buffers[i], .iov_len = RELAY_DATAGRAM_MAX};
+			iov[i] = (struct iovec){.iov_base = buffers[i], .iov_len = RELAY_DATAGRAM_MAX};
 			msgs[i].msg_hdr = (struct msghdr){.msg_name = &from[i],
 							  .msg_namelen = sizeof(from[i]),
 							  .msg_iov = &iov[i],
@@ -151,14 +276,40 @@ static void relay_worker_receive(struct relay_worker *w)
 		}
 		int n = recvmmsg(w->udp_fd, msgs, RELAY_RECV_BATCH, MSG_DONTWAIT, NULL);
 		if (n <= 0)
-			return;
-		atomic_fetch_add_explicit(&w->datagrams_received, (uint64_t)n,
-					  memory_order_relaxed);
-		atomic_fetch_add_explicit(&w->datagrams_dropped_unknown, (uint64_t)n,
-					  memory_order_relaxed);
+			break;
+		int64_t now = relay_now_us();
+		atomic_fetch_add_explicit(&w->datagrams_received, (uint64_t)n, memory_order_relaxed);
+		for (int i = 0; i < n; i++)
+			relay_worker_on_datagram(w, buffers[i], msgs[i].msg_len, &from[i], now);
 		if (n < RELAY_RECV_BATCH)
-			return;
+			break;
 	}
+	relay_worker_flush(w);
+}
+
+/* Every 100 ms: DTLS retransmissions, consent freshness (RFC 7675). */
+static void relay_worker_tick(struct relay_worker *w, int64_t now)
+{
+	GHashTableIter it;
+	gpointer key, value;
+
+	g_hash_table_iter_init(&it, w->by_id);
+	while (g_hash_table_iter_next(&it, &key, &value)) {
+		struct relay_transport *t = value;
+		if (t->state == RELAY_TRANSPORT_CLOSING)
+			continue;
+		if (now - t->consent_us > RELAY_CONSENT_TIMEOUT_US) {
+			relay_worker_close(w, t, RELAY_CLOSE_CONSENT);
+			continue;
+		}
+		if (t->state == RELAY_TRANSPORT_DTLS && crypto_dtls_timeout_us(t->dtls) == 0) {
+			if (crypto_dtls_on_timeout(t->dtls) < 0)
+				relay_worker_close(w, t, RELAY_CLOSE_DTLS_FAILED);
+			else
+				relay_worker_flush_dtls(w, t);
+		}
+	}
+	relay_worker_flush(w);
 }
 
 static void *relay_worker_main(void *arg)
@@ -173,7 +324,7 @@ static void *relay_worker_main(void *arg)
 	log_debug("worker %u: running on UDP port %d", w->index, w->port);
 
 	while (running) {
-		int n = epoll_wait(w->epoll_fd, events, 16, -1);
+		int n = epoll_wait(w->epoll_fd, events, 16, 100);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -186,6 +337,13 @@ static void *relay_worker_main(void *arg)
 			else if (events[i].data.u64 == EP_UDP)
 				relay_worker_receive(w);
 		}
+		int64_t now = relay_now_us();
+		if (now >= w->next_tick_us) {
+			relay_worker_tick(w, now);
+			w->next_tick_us = now + 100000;
+		}
+		if (w->reap)
+			relay_worker_reap(w);
 	}
 	log_debug("worker %u: stopped", w->index);
 	return NULL;
@@ -209,6 +367,15 @@ void relay_worker_clear(struct relay_worker *w)
 	if (w->started)
 		pthread_join(w->thread, NULL);
 	w->started = false;
+	if (w->by_ufrag)
+		g_hash_table_destroy(w->by_ufrag);
+	if (w->by_addr)
+		g_hash_table_destroy(w->by_addr);
+	if (w->by_id)
+		g_hash_table_destroy(w->by_id);
+	w->by_id = w->by_ufrag = w->by_addr = NULL;
+	free(w->out);
+	w->out = NULL;
 	relay_queue_clear(&w->commands);
 	relay_queue_clear(&w->events);
 	if (w->epoll_fd >= 0)

@@ -11,9 +11,12 @@
 
 #include "config/cfg.h"
 #include "core/log.h"
+#include "crypto/dtls.h"
+#include "crypto/srtp.h"
 #include "relay/relay.h"
 #include "signaling/api.h"
 #include "signaling/server.h"
+#include "signaling/media.h"
 #include "signaling/room.h"
 #include "signaling/store.h"
 #include "signaling/ws.h"
@@ -32,6 +35,8 @@ struct sig_control {
 	struct sig_api *api;
 	struct sig_rooms *rooms;
 	struct sig_ws *ws;
+	struct sig_media *media;
+	struct crypto_dtls_identity *identity; /* our DTLS certificate, shared with workers */
 	int signal_fd;
 	bool stopping;
 	bool watchdog;
@@ -103,6 +108,11 @@ static void control_relay_events(void *userdata)
 		case RELAY_EVT_PONG:
 			if (msg.worker < relay_worker_count(c->relay))
 				c->last_pong_us[msg.worker] = control_now_us();
+			break;
+		case RELAY_EVT_TRANSPORT_UP:
+		case RELAY_EVT_TRANSPORT_CLOSED:
+			if (c->media)
+				sig_media_on_event(c->media, &msg);
 			break;
 		default:
 			log_debug("control: unexpected event %u from worker %u", msg.type,
@@ -235,6 +245,9 @@ static int control_start_loop(struct sig_control *c)
 	c->ws = sig_ws_new(c->api, c->rooms);
 	sig_api_attach_ws(c->api, c->ws);
 	sig_server_set_ws(c->server, c->ws);
+	c->media = sig_media_new(c->relay, c->rooms, c->cfg,
+				 crypto_dtls_identity_fingerprint(c->identity));
+	sig_ws_attach_media(c->ws, c->media);
 	r = sig_server_watch_fd(c->server, relay_event_fd(c->relay), control_relay_events, c);
 	if (r < 0)
 		return r;
@@ -285,7 +298,17 @@ int sig_control_new(struct cfg *cfg, char **overrides, struct sig_control **ret_
 		log_error("cannot open the database %s: %s", db_path, strerror(-r));
 		goto fail;
 	}
-	r = relay_new(cfg, &c->relay);
+	r = crypto_srtp_global_init();
+	if (r < 0) {
+		log_error("cannot initialise libsrtp: %s", strerror(-r));
+		goto fail;
+	}
+	r = crypto_dtls_identity_generate(&c->identity);
+	if (r < 0) {
+		log_error("cannot make a DTLS certificate: %s", strerror(-r));
+		goto fail;
+	}
+	r = relay_new(cfg, c->identity, &c->relay);
 	if (r < 0)
 		goto fail;
 	c->last_pong_us = calloc(relay_worker_count(c->relay), sizeof(*c->last_pong_us));
@@ -334,9 +357,11 @@ struct sig_control *sig_control_free(struct sig_control *c)
 	/* Closing the server closes every WebSocket, which leaves its room. */
 	c->server = sig_server_free(c->server);
 	c->ws = sig_ws_free(c->ws);
+	c->media = sig_media_free(c->media);
 	c->rooms = sig_rooms_free(c->rooms);
 	c->api = sig_api_free(c->api);
 	c->relay = relay_free(c->relay);
+	c->identity = crypto_dtls_identity_free(c->identity);
 	c->store = sig_store_close(c->store);
 	free(c->last_pong_us);
 	if (c->signal_fd >= 0)

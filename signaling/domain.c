@@ -5,20 +5,23 @@
 #include <string.h>
 
 static const char *const kind_names[SIG_KIND_COUNT] = {
-	"individual", "couples", "family", "group", "workshop",
+    "individual", "couples", "family", "group", "workshop",
 };
 static const char *const role_names[SIG_ROLE_COUNT] = {
-	"host", "cohost", "client", "partner", "family", "peer", "viewer",
+    "host", "cohost", "client", "partner", "family", "peer", "viewer",
 };
 static const char *const policy_names[SIG_PUBLISH_COUNT] = {"everyone", "hosts"};
 static const char *const audit_names[SIG_AUDIT_KIND_COUNT] = {
-	"session_created", "session_updated", "session_deleted", "session_ended",
-	"roster_added",	   "roster_updated",  "roster_deleted",	 "invite_created",
-	"invite_revoked",  "join",	      "admit",		 "deny",
-	"remove",	   "leave",
+    "session_created", "session_updated",
+    "session_deleted", "session_ended",
+    "roster_added",    "roster_updated",
+    "roster_deleted",  "invite_created",
+    "invite_revoked",  "join",
+    "admit",	       "deny",
+    "remove",	       "leave",
 };
 static const char *const permission_names[] = {
-	"publish_audio", "publish_video", "share_screen", "subscribe", "moderate",
+    "publish_audio", "publish_video", "share_screen", "subscribe", "moderate",
 };
 
 static int sig_name_index(const char *const *names, int count, const char *name)
@@ -107,13 +110,14 @@ void sig_session_defaults(enum sig_kind kind, struct sig_session *session)
 	session->kind = kind;
 	session->capacity = capacity[kind];
 	session->waiting_room = kind != SIG_KIND_WORKSHOP;
-	session->publish_policy = kind == SIG_KIND_WORKSHOP ? SIG_PUBLISH_HOSTS : SIG_PUBLISH_EVERYONE;
+	session->publish_policy =
+	    kind == SIG_KIND_WORKSHOP ? SIG_PUBLISH_HOSTS : SIG_PUBLISH_EVERYONE;
 }
 
 unsigned sig_role_default_permissions(enum sig_role role, enum sig_publish_policy policy)
 {
 	const unsigned publish =
-		SIG_PERM_PUBLISH_AUDIO | SIG_PERM_PUBLISH_VIDEO | SIG_PERM_SHARE_SCREEN;
+	    SIG_PERM_PUBLISH_AUDIO | SIG_PERM_PUBLISH_VIDEO | SIG_PERM_SHARE_SCREEN;
 
 	switch (role) {
 	case SIG_ROLE_HOST:
@@ -122,7 +126,8 @@ unsigned sig_role_default_permissions(enum sig_role role, enum sig_publish_polic
 	case SIG_ROLE_VIEWER:
 		return SIG_PERM_SUBSCRIBE;
 	default:
-		return policy == SIG_PUBLISH_HOSTS ? SIG_PERM_SUBSCRIBE : publish | SIG_PERM_SUBSCRIBE;
+		return policy == SIG_PUBLISH_HOSTS ? SIG_PERM_SUBSCRIBE
+						   : publish | SIG_PERM_SUBSCRIBE;
 	}
 }
 

@@ -10,14 +10,14 @@ struct sig_refusal_info {
 };
 
 static const struct sig_refusal_info refusals[] = {
-	[SIG_INVITE_OK] = {"ok", 200, "the invite is valid"},
-	[SIG_INVITE_UNKNOWN] = {"invite_unknown", 404, "this link is not valid"},
-	[SIG_INVITE_REVOKED] = {"invite_revoked", 410, "this link was revoked"},
-	[SIG_INVITE_USED_UP] = {"invite_used_up", 410, "this link has been used too many times"},
-	[SIG_INVITE_NOT_OPEN_YET] = {"session_not_open_yet", 403, "the session is not open yet"},
-	[SIG_INVITE_EXPIRED] = {"invite_expired", 410, "the session this link was for is over"},
-	[SIG_INVITE_ENDED] = {"session_ended", 410, "the session has ended"},
-	[SIG_INVITE_FAILED] = {"internal", 500, "the server could not check this link"},
+    [SIG_INVITE_OK] = {"ok", 200, "the invite is valid"},
+    [SIG_INVITE_UNKNOWN] = {"invite_unknown", 404, "this link is not valid"},
+    [SIG_INVITE_REVOKED] = {"invite_revoked", 410, "this link was revoked"},
+    [SIG_INVITE_USED_UP] = {"invite_used_up", 410, "this link has been used too many times"},
+    [SIG_INVITE_NOT_OPEN_YET] = {"session_not_open_yet", 403, "the session is not open yet"},
+    [SIG_INVITE_EXPIRED] = {"invite_expired", 410, "the session this link was for is over"},
+    [SIG_INVITE_ENDED] = {"session_ended", 410, "the session has ended"},
+    [SIG_INVITE_FAILED] = {"internal", 500, "the server could not check this link"},
 };
 
 const char *sig_invite_refusal_code(enum sig_invite_refusal refusal)
@@ -85,9 +85,8 @@ static int sig_invite_load(struct sig_store *store, const char *token,
 	return sig_store_session_get(store, res->invite.session_id, &res->session);
 }
 
-enum sig_invite_refusal sig_invite_resolve(struct sig_store *store, const char *token,
-					   int64_t now, bool consume,
-					   struct sig_invite_resolution *ret)
+enum sig_invite_refusal sig_invite_resolve(struct sig_store *store, const char *token, int64_t now,
+					   bool consume, struct sig_invite_resolution *ret)
 {
 	int r;
 

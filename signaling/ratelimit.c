@@ -5,10 +5,10 @@
 #include <string.h>
 
 struct sig_bucket {
-	char *key;       /* owned; also the hash table key */
+	char *key;	      /* owned; also the hash table key */
 	int64_t tokens_milli; /* attempts left, in thousandths */
 	int64_t updated_ms;
-	GList link;      /* in the LRU queue; data = this bucket */
+	GList link; /* in the LRU queue; data = this bucket */
 };
 
 struct sig_ratelimit {
@@ -16,7 +16,7 @@ struct sig_ratelimit {
 	int64_t refill_ms; /* per attempt */
 	unsigned max_addresses;
 	GHashTable *buckets; /* key -> struct sig_bucket */
-	GQueue lru;          /* head: idle the longest */
+	GQueue lru;	     /* head: idle the longest */
 };
 
 struct sig_ratelimit *sig_ratelimit_new(int burst, int64_t refill_ms, unsigned max_addresses)

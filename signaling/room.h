@@ -13,6 +13,7 @@
 #include "signaling/domain.h"
 
 struct sig_ws_conn;
+struct sig_media_peer;
 struct sig_rooms;
 
 struct sig_member {
@@ -23,6 +24,7 @@ struct sig_member {
 	enum sig_role role;
 	unsigned permissions;
 	struct sig_ws_conn *conn; /* borrowed; the connection outlives membership */
+	struct sig_media_peer *media; /* owned by media.c: freed by sig_media_member_left() */
 };
 
 struct sig_rooms *sig_rooms_new(void);

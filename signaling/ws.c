@@ -11,11 +11,13 @@
 #include "signaling/api_call.h"
 #include "signaling/http.h"
 #include "signaling/invite.h"
+#include "signaling/media.h"
 #include "signaling/room.h"
 
 struct sig_ws {
 	struct sig_api *api;	 /* borrowed: store and failure limiter */
 	struct sig_rooms *rooms; /* borrowed */
+	struct sig_media *media; /* borrowed; NULL: no media plane */
 };
 
 /* One queued outgoing text frame, with LWS_PRE bytes of headroom. */
@@ -53,6 +55,11 @@ struct sig_ws *sig_ws_new(struct sig_api *api, struct sig_rooms *rooms)
 	ws->api = api;
 	ws->rooms = rooms;
 	return ws;
+}
+
+void sig_ws_attach_media(struct sig_ws *ws, struct sig_media *media)
+{
+	ws->media = media;
 }
 
 struct sig_ws *sig_ws_free(struct sig_ws *ws)
@@ -98,6 +105,14 @@ static void sig_ws_send(struct sig_ws_conn *conn, json_t *msg)
 	lws_callback_on_writable(conn->wsi);
 out:
 	free(text);
+}
+
+void sig_ws_send_member(struct sig_member *member, json_t *msg)
+{
+	if (member->conn)
+		sig_ws_send(member->conn, msg);
+	else
+		json_decref(msg);
 }
 
 static void sig_ws_reply(struct sig_ws_conn *conn, const json_t *id, const char *type, json_t *msg)
@@ -173,6 +188,8 @@ static void sig_ws_broadcast(struct sig_ws *ws, int64_t session_id, const struct
  * records it, its connection forgets it. The caller has detached it. */
 static void sig_ws_departed(struct sig_ws *ws, struct sig_member *m, const char *reason)
 {
+	if (ws->media)
+		sig_media_member_left(ws->media, m);
 	/* m is detached already: everyone still present hears it. */
 	sig_ws_broadcast(ws, m->session_id, NULL,
 			 json_pack("{s:s,s:s}", "type", "participant.left", "participant_id",
@@ -341,6 +358,77 @@ static void sig_ws_on_ping(struct sig_ws_conn *conn, json_t *msg, const json_t *
 	sig_ws_send(conn, pong);
 }
 
+/* The "sdp" string of a media request, or an error answered. */
+static const char *sig_ws_sdp(struct sig_ws_conn *conn, json_t *msg, const json_t *id)
+{
+	json_t *sdp = json_object_get(msg, "sdp");
+
+	if (!conn->ws->media) {
+		sig_ws_error(conn, id, "unknown_type", "this server relays no media", NULL);
+		return NULL;
+	}
+	if (!json_is_string(sdp)) {
+		sig_ws_error(conn, id, "bad_message", "\"sdp\" must be a string", NULL);
+		return NULL;
+	}
+	return json_string_value(sdp);
+}
+
+static void sig_ws_on_publish(struct sig_ws_conn *conn, json_t *msg, const json_t *id)
+{
+	const char *sdp = sig_ws_sdp(conn, msg, id), *code = NULL;
+	g_autofree char *problem = NULL;
+
+	if (!sdp)
+		return;
+	g_autofree char *answer =
+	    sig_media_publish(conn->ws->media, conn->member, sdp,
+			      json_string_length(json_object_get(msg, "sdp")), &code, &problem);
+	if (!answer) {
+		sig_ws_error(conn, id, code, problem ? problem : "refused", NULL);
+		return;
+	}
+	sig_ws_reply(conn, id, "publish", json_pack("{s:s}", "sdp", answer));
+}
+
+static void sig_ws_on_subscribe(struct sig_ws_conn *conn, json_t *msg, const json_t *id)
+{
+	(void)msg;
+	if (!conn->ws->media) {
+		sig_ws_error(conn, id, "unknown_type", "this server relays no media", NULL);
+		return;
+	}
+	int r = sig_media_subscribe(conn->ws->media, conn->member);
+	if (r == -EPERM)
+		sig_ws_error(conn, id, "forbidden", "you may not receive media in this session",
+			     NULL);
+	else if (r < 0)
+		sig_ws_error(conn, id, "internal", "the server could not subscribe you", NULL);
+	else
+		sig_ws_reply(conn, id, "subscribe", NULL);
+}
+
+static void sig_ws_on_subscribe_answer(struct sig_ws_conn *conn, json_t *msg, const json_t *id)
+{
+	const char *sdp = sig_ws_sdp(conn, msg, id), *code = NULL;
+	json_t *version = json_object_get(msg, "version");
+	g_autofree char *problem = NULL;
+
+	if (!sdp)
+		return;
+	if (!json_is_integer(version)) {
+		sig_ws_error(conn, id, "bad_message", "\"version\" must be an integer", NULL);
+		return;
+	}
+	if (sig_media_subscribe_answer(conn->ws->media, conn->member, json_integer_value(version),
+				       sdp, json_string_length(json_object_get(msg, "sdp")), &code,
+				       &problem) < 0) {
+		sig_ws_error(conn, id, code, problem ? problem : "refused", NULL);
+		return;
+	}
+	sig_ws_reply(conn, id, "subscribe.answer", NULL);
+}
+
 struct sig_ws_handler {
 	const char *type;
 	void (*fn)(struct sig_ws_conn *conn, json_t *msg, const json_t *id);
@@ -351,6 +439,9 @@ static const struct sig_ws_handler sig_ws_handlers[] = {
     {"join", sig_ws_on_join, false},
     {"leave", sig_ws_on_leave, true},
     {"ping", sig_ws_on_ping, false},
+    {"publish", sig_ws_on_publish, true},
+    {"subscribe", sig_ws_on_subscribe, true},
+    {"subscribe.answer", sig_ws_on_subscribe_answer, true},
 };
 
 /* Requests per connection per window; true when this one is allowed. */

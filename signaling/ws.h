@@ -4,6 +4,7 @@
 #ifndef HEARTH_SIGNALING_WS_H
 #define HEARTH_SIGNALING_WS_H
 
+#include <jansson.h>
 #include <libwebsockets.h>
 #include <stdint.h>
 
@@ -28,6 +29,14 @@ struct sig_ws *sig_ws_free(struct sig_ws *ws);
 int sig_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
 		    size_t len);
 size_t sig_ws_conn_size(void);
+
+/* Serves publish/subscribe through media (borrowed). */
+struct sig_media;
+void sig_ws_attach_media(struct sig_ws *ws, struct sig_media *media);
+
+/* Queues msg (taken) for member's connection, if it still has one. */
+struct sig_member;
+void sig_ws_send_member(struct sig_member *member, json_t *msg);
 
 /* Everyone in session is told the session ended and disconnected. */
 void sig_ws_end_session(struct sig_ws *ws, int64_t session_id, const char *reason);

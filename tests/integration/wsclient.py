@@ -1,12 +1,17 @@
 """A small RFC 6455 WebSocket client for tests (stdlib only): handshake with a
 subprotocol, masked text frames out, text frames in (fragments joined), pings
-answered, close frames reported."""
+answered, close frames reported.
+
+Blocking by default (recv with a timeout). start_reader() instead hands every
+message to a callback from a background thread; sending stays possible from
+any thread (frames are written under a lock)."""
 
 import base64
 import json
 import os
 import socket
 import struct
+import threading
 import time
 
 
@@ -36,6 +41,8 @@ class WsClient:
             raise ConnectionError("handshake refused: %r" % status_line)
         self.buf = rest.partition(b"\r\n\r\n")[2]
         self.close_code = None
+        self.send_lock = threading.Lock()
+        self.reader = None
 
     def _frame(self, opcode, payload, fin=True):
         head = bytes([(0x80 if fin else 0) | opcode])
@@ -51,7 +58,9 @@ class WsClient:
         return head + mask + body
 
     def send_raw(self, payload, opcode=1):
-        self.sock.sendall(self._frame(opcode, payload))
+        frame = self._frame(opcode, payload)
+        with self.send_lock:
+            self.sock.sendall(frame)
 
     def send(self, obj):
         self.send_raw(json.dumps(obj).encode())
@@ -84,7 +93,7 @@ class WsClient:
                 self.close_code = struct.unpack("!H", payload[:2])[0] if len(payload) >= 2 else None
                 raise Closed(self.close_code)
             if op == 9:
-                self.sock.sendall(self._frame(10, payload))
+                self.send_raw(payload, opcode=10)
                 continue
             if op in (0, 1):
                 parts.append(payload)
@@ -108,9 +117,36 @@ class WsClient:
         except Closed as c:
             return c.code, seen
 
+    def start_reader(self, on_message, on_closed=None):
+        """Receives in a daemon thread from now on: on_message(msg) for every
+        message, then on_closed(code) once when the connection ends (code is
+        None when it ended without a close frame). Don't call recv() after."""
+        def run():
+            code = None
+            try:
+                while True:
+                    on_message(self.recv(timeout=None))
+            except Closed as c:
+                code = c.code
+            except (OSError, ValueError):
+                pass
+            if on_closed:
+                on_closed(code)
+
+        self.reader = threading.Thread(target=run, name="ws-reader", daemon=True)
+        self.reader.start()
+        return self.reader
+
     def close(self):
         try:
-            self.sock.sendall(self._frame(8, struct.pack("!H", 1000)))
+            self.send_raw(struct.pack("!H", 1000), opcode=8)
+        except OSError:
+            pass
+        try:
+            # Wakes a reader thread blocked in recv (close() alone does not).
+            self.sock.shutdown(socket.SHUT_RDWR)
         except OSError:
             pass
         self.sock.close()
+        if self.reader and self.reader is not threading.current_thread():
+            self.reader.join(5)

@@ -1,0 +1,128 @@
+/* ICE-lite (RFC 8445 §2.5, §7.3): answer Binding requests that carry our
+ * ufrag and a valid MESSAGE-INTEGRITY and FINGERPRINT, and bind (or move)
+ * the transport to the address they came from. Consent freshness (RFC
+ * 7675) is the time of the last such check. Everything else is dropped and
+ * counted. */
+#include <string.h>
+
+#include "crypto/dtls.h"
+#include "relay/stun.h"
+#include "relay/transport.h"
+#include "relay/worker.h"
+
+
+/* A valid check from a new address: the client changed network (or this is
+ * the first check). The newest address with valid credentials wins. */
+static void relay_ice_bind(struct relay_worker *w, struct relay_transport *t,
+			   const struct sockaddr_storage *from)
+{
+	struct relay_addr_key key;
+
+	relay_addr_key_from(from, &key);
+	if (t->bound && relay_addr_key_equal(&key, &t->addr_key))
+		return;
+	struct relay_transport *other = g_hash_table_lookup(w->by_addr, &key);
+	if (other && other != t) {
+		/* Two transports cannot share an address; the older loses it. */
+		g_hash_table_remove(w->by_addr, &key);
+		other->bound = false;
+	}
+	if (t->bound)
+		g_hash_table_remove(w->by_addr, &t->addr_key);
+	t->addr_key = key;
+	t->remote = *from;
+	t->remote_len = from->ss_family == AF_INET ? sizeof(struct sockaddr_in)
+						   : sizeof(struct sockaddr_in6);
+	t->bound = true;
+	g_hash_table_insert(w->by_addr, &t->addr_key, t);
+}
+
+/* Looks the transport up by the first half of USERNAME ("ours:theirs"),
+ * RFC 8445 §7.3. */
+static struct relay_transport *relay_ice_find(struct relay_worker *w,
+					      const struct relay_stun_msg *msg)
+{
+	char ufrag[RELAY_ICE_UFRAG_MAX + 1];
+	const char *colon;
+	size_t n;
+
+	if (!msg->username || msg->username_len == 0)
+		return NULL;
+	colon = memchr(msg->username, ':', msg->username_len);
+	n = colon ? (size_t)(colon - (const char *)msg->username) : 0;
+	if (!colon || n == 0 || n > RELAY_ICE_UFRAG_MAX)
+		return NULL;
+	memcpy(ufrag, msg->username, n);
+	ufrag[n] = '\0';
+	struct relay_transport *t = g_hash_table_lookup(w->by_ufrag, ufrag);
+	if (!t)
+		return NULL;
+	/* The second half must be the peer's ufrag from its SDP. */
+	size_t rest = msg->username_len - n - 1;
+	if (rest != strlen(t->p.remote_ufrag) || memcmp(colon + 1, t->p.remote_ufrag, rest) != 0)
+		return NULL;
+	return t;
+}
+
+/* Answers an authenticated request that the lite verdict refuses (420,
+ * 487), signed with the transport's password. */
+static void relay_ice_answer_error(struct relay_worker *w, const struct relay_stun_msg *msg,
+				   int code, const struct relay_transport *t,
+				   const struct sockaddr_storage *from)
+{
+	uint8_t *slot = relay_worker_slot(w);
+	size_t out_len = 0;
+
+	if (slot && relay_stun_build_error(slot, RELAY_SEND_SLOT, msg, code, t->p.local_pwd,
+					   strlen(t->p.local_pwd), &out_len) == 0)
+		relay_worker_commit(w, out_len, from);
+}
+
+void relay_worker_on_stun(struct relay_worker *w, const uint8_t *pkt, size_t len,
+			  const struct sockaddr_storage *from, int64_t now_us)
+{
+	struct relay_stun_msg msg;
+	struct relay_transport *t;
+	uint8_t *slot;
+	size_t out_len = 0;
+	int verdict;
+
+	/* Unauthenticated or malformed requests are dropped, not answered:
+	 * nothing is revealed to a sender without the credentials. */
+	if (relay_stun_parse(pkt, len, &msg) < 0 || msg.type != RELAY_STUN_BINDING_REQUEST ||
+	    !msg.has_integrity || !msg.has_fingerprint)
+		goto refuse;
+	t = relay_ice_find(w, &msg);
+	if (!t || t->state == RELAY_TRANSPORT_CLOSING ||
+	    !relay_stun_integrity_ok(pkt, len, &msg, t->p.local_pwd, strlen(t->p.local_pwd)))
+		goto refuse;
+	verdict = relay_stun_lite_verdict(&msg, true);
+	if (verdict > 0) {
+		relay_ice_answer_error(w, &msg, verdict, t, from);
+		goto refuse;
+	}
+	if (verdict < 0)
+		goto refuse;
+
+	relay_ice_bind(w, t, from);
+	t->consent_us = now_us;
+	slot = relay_worker_slot(w);
+	if (slot && relay_stun_build_success(slot, RELAY_SEND_SLOT, msg.txid,
+					     (const struct sockaddr *)from, t->p.local_pwd,
+					     strlen(t->p.local_pwd), &out_len) == 0)
+		relay_worker_commit(w, out_len, from);
+
+	if (t->state == RELAY_TRANSPORT_NEW) {
+		t->state = RELAY_TRANSPORT_DTLS;
+		/* As DTLS client we speak first (RFC 5763 §5). */
+		if (!t->p.dtls_server) {
+			if (crypto_dtls_start(t->dtls) < 0)
+				relay_worker_close(w, t, RELAY_CLOSE_DTLS_FAILED);
+			else
+				relay_worker_flush_dtls(w, t);
+		}
+	}
+	return;
+refuse:
+	atomic_fetch_add_explicit(&w->stun_refused, 1, memory_order_relaxed);
+}

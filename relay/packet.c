@@ -1,0 +1,310 @@
+/* The packet path of a media worker (DESIGN.md): demultiplex by first byte
+ * (RFC 7983), find the transport by address, then DTLS, or SRTP unprotect →
+ * route → protect for each subscriber → batch for sendmmsg(2). No
+ * allocation, no lock, no log per packet: counters instead. */
+#include <errno.h>
+#include <string.h>
+
+#include "crypto/dtls.h"
+#include "crypto/srtp.h"
+#include "relay/rtp.h"
+#include "relay/transport.h"
+#include "relay/worker.h"
+
+/* The SSRC the relay's own RTCP (PLI) is sent from. */
+#define RELAY_OWN_SSRC 0x48525448u /* "HRTH" */
+
+uint8_t *relay_worker_slot(struct relay_worker *w)
+{
+	if (w->out->count == RELAY_SEND_BATCH)
+		relay_worker_flush(w);
+	return w->out->count < RELAY_SEND_BATCH ? w->out->buf[w->out->count] : NULL;
+}
+
+void relay_worker_commit(struct relay_worker *w, size_t len, const struct sockaddr_storage *to)
+{
+	struct relay_send_batch *b = w->out;
+	unsigned i = b->count++;
+
+	b->to[i] = *to;
+	b->iov[i] = (struct iovec){.iov_base = b->buf[i], .iov_len = len};
+	b->msgs[i].msg_hdr = (struct msghdr){
+		.msg_name = &b->to[i],
+		.msg_namelen = to->ss_family == AF_INET ? sizeof(struct sockaddr_in)
+							: sizeof(struct sockaddr_in6),
+		.msg_iov = &b->iov[i],
+		.msg_iovlen = 1,
+	};
+}
+
+void relay_worker_queue(struct relay_worker *w, const uint8_t *data, size_t len,
+			const struct sockaddr_storage *to)
+{
+	uint8_t *slot = relay_worker_slot(w);
+
+	if (!slot || len > RELAY_SEND_SLOT)
+		return;
+	memcpy(slot, data, len);
+	relay_worker_commit(w, len, to);
+}
+
+void relay_worker_flush(struct relay_worker *w)
+{
+	struct relay_send_batch *b = w->out;
+	unsigned sent = 0;
+
+	while (sent < b->count) {
+		int n = sendmmsg(w->udp_fd, b->msgs + sent, b->count - sent, MSG_DONTWAIT);
+		if (n <= 0) {
+			/* A full socket buffer or an unreachable peer: drop the
+			 * rest of the batch rather than block the loop. */
+			if (n < 0 && errno == EINTR)
+				continue;
+			break;
+		}
+		sent += (unsigned)n;
+	}
+	b->count = 0;
+}
+
+void relay_worker_flush_dtls(struct relay_worker *w, struct relay_transport *t)
+{
+	for (;;) {
+		uint8_t *slot = relay_worker_slot(w);
+		size_t len = 0;
+		if (!slot || crypto_dtls_next_datagram(t->dtls, slot, RELAY_SEND_SLOT, &len) < 0 ||
+		    len == 0)
+			return;
+		relay_worker_commit(w, len, &t->remote);
+	}
+}
+
+/* Keyframe requests reach publishers at most every RELAY_PLI_INTERVAL_US. */
+static void relay_send_pli(struct relay_worker *w, struct relay_transport *pub,
+			   struct relay_pub_stream *ps, int64_t now)
+{
+	uint8_t *slot;
+	size_t len;
+
+	if (pub->state != RELAY_TRANSPORT_UP || now - ps->last_pli_us < RELAY_PLI_INTERVAL_US)
+		return;
+	slot = relay_worker_slot(w);
+	if (!slot)
+		return;
+	len = (size_t)relay_rtcp_build_pli(slot, RELAY_SEND_SLOT, RELAY_OWN_SSRC, ps->desc.ssrc);
+	if (crypto_srtp_protect_rtcp(pub->srtp_out, slot, &len, RELAY_SEND_SLOT) < 0)
+		return;
+	ps->last_pli_us = now;
+	relay_worker_commit(w, len, &pub->remote);
+}
+
+/* Finds the publisher stream (of any transport on this worker) that
+ * subscriber `to` receives with this SSRC. */
+struct relay_pli_ctx {
+	struct relay_worker *w;
+	struct relay_transport *to;
+	int64_t now;
+};
+
+static void relay_on_keyframe_request(uint32_t media_ssrc, void *userdata)
+{
+	struct relay_pli_ctx *c = userdata;
+	GHashTableIter it;
+	gpointer key, value;
+
+	g_hash_table_iter_init(&it, c->w->by_id);
+	while (g_hash_table_iter_next(&it, &key, &value)) {
+		struct relay_transport *pub = value;
+		if (!pub->p.publishing || pub->p.session_id != c->to->p.session_id)
+			continue;
+		for (unsigned s = 0; s < pub->p.stream_count; s++)
+			if (pub->pub[s].desc.ssrc == media_ssrc)
+				relay_send_pli(c->w, pub, &pub->pub[s], c->now);
+	}
+}
+
+/* Asks every publisher this subscriber receives for a keyframe, so its
+ * decoders start at once. */
+void relay_request_keyframes(struct relay_worker *w, struct relay_transport *to, int64_t now);
+void relay_request_keyframes(struct relay_worker *w, struct relay_transport *to, int64_t now)
+{
+	GHashTableIter it;
+	gpointer key, value;
+
+	g_hash_table_iter_init(&it, w->by_id);
+	while (g_hash_table_iter_next(&it, &key, &value)) {
+		struct relay_transport *pub = value;
+		if (!pub->p.publishing)
+			continue;
+		for (unsigned s = 0; s < pub->p.stream_count; s++)
+			for (unsigned o = 0; o < pub->pub[s].out_count; o++)
+				if (pub->pub[s].outs[o].to == to &&
+				    pub->pub[s].desc.kind == RELAY_STREAM_VIDEO)
+					relay_send_pli(w, pub, &pub->pub[s], now);
+	}
+}
+
+static void relay_on_dtls(struct relay_worker *w, struct relay_transport *t, const uint8_t *pkt,
+			  size_t len, int64_t now)
+{
+	int r;
+
+	if (t->state == RELAY_TRANSPORT_CLOSING)
+		return;
+	r = crypto_dtls_receive(t->dtls, pkt, len);
+	relay_worker_flush_dtls(w, t);
+	if (r == -EPERM) {
+		relay_worker_close(w, t, RELAY_CLOSE_FINGERPRINT);
+		return;
+	}
+	if (r == -ECONNRESET) {
+		relay_worker_close(w, t, RELAY_CLOSE_PEER_CLOSED);
+		return;
+	}
+	if (r < 0) {
+		relay_worker_close(w, t, RELAY_CLOSE_DTLS_FAILED);
+		return;
+	}
+	if (r == CRYPTO_DTLS_CONNECTED && t->state != RELAY_TRANSPORT_UP) {
+		if (relay_transport_key_srtp(t) < 0) {
+			relay_worker_close(w, t, RELAY_CLOSE_DTLS_FAILED);
+			return;
+		}
+		t->state = RELAY_TRANSPORT_UP;
+		relay_worker_emit(w, RELAY_EVT_TRANSPORT_UP, t->p.id, 0);
+		if (!t->p.publishing)
+			relay_request_keyframes(w, t, now);
+	}
+}
+
+/* One plain RTP packet of a publisher, to each of its subscribers. */
+static void relay_forward_rtp(struct relay_worker *w, struct relay_transport *pub,
+			      const uint8_t *pkt, size_t len)
+{
+	struct relay_rtp_header h;
+	struct relay_pub_stream *ps = NULL;
+	bool rtx = false;
+
+	if (relay_rtp_parse(pkt, len, &h) < 0) {
+		pub->dropped++;
+		return;
+	}
+	for (unsigned s = 0; s < pub->p.stream_count && !ps; s++) {
+		if (pub->pub[s].desc.ssrc == h.ssrc)
+			ps = &pub->pub[s];
+		else if (pub->pub[s].desc.rtx_ssrc && pub->pub[s].desc.rtx_ssrc == h.ssrc)
+			ps = &pub->pub[s], rtx = true;
+	}
+	/* Only what the publisher was allowed to send, as negotiated. */
+	if (!ps) {
+		pub->dropped++;
+		return;
+	}
+	pub->rtp_in++;
+	for (unsigned o = 0; o < ps->out_count; o++) {
+		struct relay_out *out = &ps->outs[o];
+		struct relay_transport *to = out->to;
+		if (to->state != RELAY_TRANSPORT_UP || (rtx && !out->rtx_payload_type))
+			continue;
+		uint8_t *slot = relay_worker_slot(w);
+		if (!slot)
+			return;
+		int n = relay_rtp_copy_for(pkt, len, &h, rtx ? out->rtx_payload_type : out->payload_type,
+					   slot, RELAY_SEND_SLOT - CRYPTO_SRTP_MAX_TRAILER);
+		size_t plen = n > 0 ? (size_t)n : 0;
+		if (n <= 0 || crypto_srtp_protect_rtp(to->srtp_out, slot, &plen, RELAY_SEND_SLOT) < 0) {
+			to->dropped++;
+			continue;
+		}
+		relay_worker_commit(w, plen, &to->remote);
+		to->rtp_out++;
+		atomic_fetch_add_explicit(&w->rtp_forwarded, 1, memory_order_relaxed);
+	}
+}
+
+/* A publisher's RTCP (sender reports: lip sync) goes to its subscribers;
+ * a subscriber's keyframe requests go to the publishers. */
+static void relay_on_rtcp(struct relay_worker *w, struct relay_transport *t, const uint8_t *pkt,
+			  size_t len, int64_t now)
+{
+	t->rtcp_in++;
+	if (!t->p.publishing) {
+		struct relay_pli_ctx c = {.w = w, .to = t, .now = now};
+		relay_rtcp_keyframe_requests(pkt, len, relay_on_keyframe_request, &c);
+		return;
+	}
+	for (unsigned s = 0; s < t->p.stream_count; s++) {
+		struct relay_pub_stream *ps = &t->pub[s];
+		for (unsigned o = 0; o < ps->out_count; o++) {
+			struct relay_transport *to = ps->outs[o].to;
+			uint8_t *slot;
+			size_t plen = len;
+			/* One copy per subscriber, not per stream it receives. */
+			bool seen = false;
+			for (unsigned e = 0; e < s && !seen; e++)
+				for (unsigned q = 0; q < t->pub[e].out_count; q++)
+					seen |= t->pub[e].outs[q].to == to;
+			if (seen || to->state != RELAY_TRANSPORT_UP || len > RELAY_DATAGRAM_MAX)
+				continue;
+			slot = relay_worker_slot(w);
+			if (!slot)
+				return;
+			memcpy(slot, pkt, len);
+			if (crypto_srtp_protect_rtcp(to->srtp_out, slot, &plen, RELAY_SEND_SLOT) == 0)
+				relay_worker_commit(w, plen, &to->remote);
+		}
+	}
+}
+
+static void relay_on_srtp(struct relay_worker *w, struct relay_transport *t, uint8_t *pkt,
+			  size_t len, int64_t now)
+{
+	if (t->state != RELAY_TRANSPORT_UP) {
+		t->dropped++;
+		return;
+	}
+	if (relay_rtp_is_rtcp(pkt, len)) {
+		if (crypto_srtp_unprotect_rtcp(t->srtp_in, pkt, &len) < 0) {
+			atomic_fetch_add_explicit(&w->srtp_failures, 1, memory_order_relaxed);
+			return;
+		}
+		relay_on_rtcp(w, t, pkt, len, now);
+		return;
+	}
+	if (crypto_srtp_unprotect_rtp(t->srtp_in, pkt, &len) < 0) {
+		atomic_fetch_add_explicit(&w->srtp_failures, 1, memory_order_relaxed);
+		return;
+	}
+	if (t->p.publishing)
+		relay_forward_rtp(w, t, pkt, len);
+	else
+		t->dropped++; /* subscribers send no media */
+}
+
+void relay_worker_on_datagram(struct relay_worker *w, uint8_t *pkt, size_t len,
+			      const struct sockaddr_storage *from, int64_t now_us)
+{
+	struct relay_addr_key key;
+	struct relay_transport *t;
+
+	if (len == 0)
+		return;
+	/* RFC 7983 §7 */
+	if (pkt[0] <= 3) {
+		relay_worker_on_stun(w, pkt, len, from, now_us);
+		return;
+	}
+	relay_addr_key_from(from, &key);
+	t = g_hash_table_lookup(w->by_addr, &key);
+	if (!t || t->state == RELAY_TRANSPORT_CLOSING) {
+		/* Only addresses that passed a STUN check are heard. */
+		atomic_fetch_add_explicit(&w->datagrams_dropped_unknown, 1, memory_order_relaxed);
+		return;
+	}
+	if (pkt[0] >= 20 && pkt[0] <= 63)
+		relay_on_dtls(w, t, pkt, len, now_us);
+	else if (pkt[0] >= 128 && pkt[0] <= 191)
+		relay_on_srtp(w, t, pkt, len, now_us);
+	else
+		atomic_fetch_add_explicit(&w->datagrams_dropped_unknown, 1, memory_order_relaxed);
+}

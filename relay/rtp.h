@@ -1,0 +1,51 @@
+/* RTP and RTCP as the relay handles them (RFC 3550, RFC 4585, RFC 5104):
+ * reading the few header fields routing needs, writing a subscriber's copy
+ * of a packet, and building the feedback the relay sends itself. Pure
+ * functions on caller buffers: no allocation, no logging. */
+#ifndef HEARTH_RELAY_RTP_H
+#define HEARTH_RELAY_RTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* RFC 5761 §4: RTCP packet types 192..223 share the byte with RTP's
+ * marker + payload type; these are RTCP when rtcp-mux is on. */
+bool relay_rtp_is_rtcp(const uint8_t *pkt, size_t len);
+
+struct relay_rtp_header {
+	uint8_t payload_type;
+	bool marker;
+	uint16_t seq;
+	uint32_t timestamp;
+	uint32_t ssrc;
+	size_t header_len;  /* fixed header + CSRCs + extension block */
+	size_t payload_len; /* after the header, padding included */
+};
+
+/* Parses an (unprotected) RTP header. Returns 0 or -EINVAL. */
+int relay_rtp_parse(const uint8_t *pkt, size_t len, struct relay_rtp_header *ret);
+
+/* Writes a subscriber's copy of an unprotected RTP packet into out: the
+ * publisher's SSRC, sequence number and timestamp, the subscriber's payload
+ * type, no header extension (their ids are the publisher's; the subscriber
+ * demultiplexes by SSRC from its SDP). Returns the length written, or
+ * -ENOBUFS / -EINVAL. */
+int relay_rtp_copy_for(const uint8_t *pkt, size_t len, const struct relay_rtp_header *h,
+		       uint8_t payload_type, uint8_t *out, size_t cap);
+
+/* Walks a compound RTCP packet; calls fn for every PLI (RFC 4585 §6.3.1)
+ * and FIR (RFC 5104 §4.3.1) with the media SSRC it asks a keyframe of.
+ * Returns 0, or -EINVAL when the compound is malformed (fn may have been
+ * called for the packets before). */
+int relay_rtcp_keyframe_requests(const uint8_t *pkt, size_t len,
+				 void (*fn)(uint32_t media_ssrc, void *userdata), void *userdata);
+
+/* The SSRC of the sender of an RTCP packet (its first packet's). */
+int relay_rtcp_sender_ssrc(const uint8_t *pkt, size_t len, uint32_t *ret_ssrc);
+
+/* Builds a PLI from sender_ssrc about media_ssrc; 12 bytes. Returns the
+ * length or -ENOBUFS. */
+int relay_rtcp_build_pli(uint8_t *out, size_t cap, uint32_t sender_ssrc, uint32_t media_ssrc);
+
+#endif

@@ -1,0 +1,89 @@
+/* One browser's association on a media worker: ICE-lite state, DTLS, SRTP
+ * contexts, and what it publishes or receives. Owned by its worker thread;
+ * never touched by another thread. */
+#ifndef HEARTH_RELAY_TRANSPORT_H
+#define HEARTH_RELAY_TRANSPORT_H
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "relay/relay.h"
+
+struct crypto_dtls;
+struct crypto_dtls_identity;
+struct crypto_srtp;
+
+/* RFC 7675 §5.1: consent expires 30 s after the last valid check. */
+#define RELAY_CONSENT_TIMEOUT_US (30 * 1000000LL)
+/* A subscriber's PLI/FIR reaches the publisher at most this often. */
+#define RELAY_PLI_INTERVAL_US (500 * 1000LL)
+
+enum relay_transport_state {
+	RELAY_TRANSPORT_NEW = 0,  /* waiting for a valid STUN check */
+	RELAY_TRANSPORT_DTLS,     /* address known, DTLS handshaking */
+	RELAY_TRANSPORT_UP,       /* SRTP keyed: media flows */
+	RELAY_TRANSPORT_CLOSING,  /* to be reaped at the end of the loop iteration */
+};
+
+/* Where a publisher's stream goes: one entry per subscriber. */
+struct relay_out {
+	struct relay_transport *to; /* borrowed; cleared when `to` goes */
+	uint8_t payload_type, rtx_payload_type;
+};
+
+#define RELAY_MAX_OUTS 160 /* subscribers of one stream (a workshop's viewers) */
+
+struct relay_pub_stream {
+	struct relay_stream desc;
+	unsigned out_count;
+	struct relay_out outs[RELAY_MAX_OUTS];
+	int64_t last_pli_us;
+};
+
+/* A remote address as a hash key: family, port and address bytes, with
+ * IPv4-mapped IPv6 folded to IPv4 so one client has one key. */
+struct relay_addr_key {
+	uint8_t family; /* AF_INET or AF_INET6 */
+	uint8_t pad;
+	uint16_t port;
+	uint8_t addr[16];
+};
+
+void relay_addr_key_from(const struct sockaddr_storage *ss, struct relay_addr_key *ret);
+unsigned relay_addr_key_hash(const void *key);
+int relay_addr_key_equal(const void *a, const void *b);
+
+struct relay_transport {
+	struct relay_transport_params p; /* ICE credentials, fingerprint, streams */
+	struct relay_addr_key addr_key;  /* valid when bound */
+	bool bound;
+	bool up_reported;
+	enum relay_transport_state state;
+	enum relay_close_reason close_reason;
+	struct sockaddr_storage remote;
+	socklen_t remote_len;
+	int64_t consent_us; /* monotonic time of the last valid check (creation before any) */
+	struct crypto_dtls *dtls;
+	struct crypto_srtp *srtp_in, *srtp_out;
+	struct relay_pub_stream pub[RELAY_MAX_STREAMS]; /* when publishing */
+	/* counters (read by the worker only; summed into worker stats) */
+	uint64_t rtp_in, rtp_out, rtcp_in, dropped;
+};
+
+/* Creates a transport from params (taken: freed, secrets wiped, on every
+ * path). Returns NULL on allocation or DTLS setup failure. */
+struct relay_transport *relay_transport_new(struct relay_transport_params *params,
+					    struct crypto_dtls_identity *identity, int64_t now_us);
+
+/* Keys SRTP from the finished DTLS handshake. Returns 0 or a negative errno. */
+int relay_transport_key_srtp(struct relay_transport *t);
+
+/* Stops every publisher stream of sessions's transports from forwarding to
+ * `to` (it is going, or its routes are being replaced). */
+void relay_transport_drop_outs(struct relay_transport *publisher, const struct relay_transport *to);
+/* Wipes keys and frees. Accepts NULL; returns NULL. */
+struct relay_transport *relay_transport_free(struct relay_transport *t);
+
+#endif

@@ -1,0 +1,48 @@
+/* Media negotiation on the control thread (docs/protocol.md, "Media"):
+ * publish offers answered with a transport on the session's worker,
+ * subscribe offers built from the others' streams, routes handed to the
+ * worker when a subscriber answers, and the workers' transport events. */
+#ifndef HEARTH_SIGNALING_MEDIA_H
+#define HEARTH_SIGNALING_MEDIA_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct cfg;
+struct relay;
+struct relay_msg;
+struct sig_member;
+struct sig_rooms;
+struct sig_media;
+
+/* relay and rooms are borrowed; fingerprint is our DTLS certificate's
+ * ("sha-256 AB:…"). */
+struct sig_media *sig_media_new(struct relay *relay, struct sig_rooms *rooms,
+				const struct cfg *cfg, const char *fingerprint);
+struct sig_media *sig_media_free(struct sig_media *media);
+
+/* A member's publish offer. Returns the answer (caller g_free()s), or NULL
+ * with ret_code ("forbidden", "sdp_refused", "internal") and ret_problem
+ * (caller frees). */
+char *sig_media_publish(struct sig_media *media, struct sig_member *member, const char *sdp,
+			size_t len, const char **ret_code, char **ret_problem);
+
+/* A member asks to receive the others' streams; offers follow as
+ * "subscribe.offer" messages. Returns 0 or -EPERM (no subscribe
+ * permission). */
+int sig_media_subscribe(struct sig_media *media, struct sig_member *member);
+
+/* The member's answer to subscribe offer `version`. Returns 0, or a
+ * negative errno with ret_code and ret_problem as for publish. */
+int sig_media_subscribe_answer(struct sig_media *media, struct sig_member *member,
+			       int64_t version, const char *sdp, size_t len, const char **ret_code,
+			       char **ret_problem);
+
+/* The member left: its transports go, the others stop receiving it. */
+void sig_media_member_left(struct sig_media *media, struct sig_member *member);
+
+/* A worker's event about a transport. */
+void sig_media_on_event(struct sig_media *media, const struct relay_msg *msg);
+
+#endif

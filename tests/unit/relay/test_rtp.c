@@ -1,0 +1,97 @@
+/* Unit tests of relay/rtp: header parsing, a subscriber's copy (payload
+ * type, no extension, same SSRC/seq/timestamp), RTCP keyframe requests. */
+#include <glib.h>
+#include <errno.h>
+#include <string.h>
+
+#include "relay/rtp.h"
+
+/* V=2, X=1, CC=1, M=1 PT=96, seq 0x1234, ts 0x01020304, SSRC 0xaabbccdd,
+ * CSRC 0x11223344, one-byte extension block (id 1 len 1: 2 bytes + pad),
+ * payload "abcd". */
+static const uint8_t sample[] = {
+	0x91, 0xe0, 0x12, 0x34, 0x01, 0x02, 0x03, 0x04, 0xaa, 0xbb, 0xcc, 0xdd, 0x11, 0x22,
+	0x33, 0x44, 0xbe, 0xde, 0x00, 0x01, 0x11, 0x05, 0x06, 0x00, 'a',  'b',  'c',  'd',
+};
+
+static void test_parse(void)
+{
+	struct relay_rtp_header h;
+
+	g_assert_cmpint(relay_rtp_parse(sample, sizeof(sample), &h), ==, 0);
+	g_assert_cmpuint(h.payload_type, ==, 96);
+	g_assert_true(h.marker);
+	g_assert_cmpuint(h.seq, ==, 0x1234);
+	g_assert_cmpuint(h.timestamp, ==, 0x01020304);
+	g_assert_cmpuint(h.ssrc, ==, 0xaabbccdd);
+	g_assert_cmpuint(h.header_len, ==, 24);
+	g_assert_cmpuint(h.payload_len, ==, 4);
+	/* Truncations and a wrong version are refused. */
+	for (size_t n = 0; n < 24; n++)
+		g_assert_cmpint(relay_rtp_parse(sample, n, &h), <, 0);
+	uint8_t v1[sizeof(sample)];
+	memcpy(v1, sample, sizeof(v1));
+	v1[0] = 0x51;
+	g_assert_cmpint(relay_rtp_parse(v1, sizeof(v1), &h), <, 0);
+	g_assert_false(relay_rtp_is_rtcp(sample, sizeof(sample)));
+}
+
+static void test_copy_for(void)
+{
+	struct relay_rtp_header h;
+	uint8_t out[64];
+
+	g_assert_cmpint(relay_rtp_parse(sample, sizeof(sample), &h), ==, 0);
+	int n = relay_rtp_copy_for(sample, sizeof(sample), &h, 100, out, sizeof(out));
+	g_assert_cmpint(n, ==, 12 + 4 + 4);
+	g_assert_cmpuint(out[0], ==, 0x81); /* X cleared, CC kept */
+	g_assert_cmpuint(out[1], ==, 0x80 | 100);
+	g_assert_cmpmem(out + 2, 10, sample + 2, 10);   /* seq, ts, ssrc */
+	g_assert_cmpmem(out + 12, 4, sample + 12, 4);   /* CSRC */
+	g_assert_cmpmem(out + 16, 4, "abcd", 4);
+	g_assert_cmpint(relay_rtp_copy_for(sample, sizeof(sample), &h, 100, out, 19), ==, -ENOBUFS);
+}
+
+static void count_ssrc(uint32_t ssrc, void *userdata)
+{
+	GArray *seen = userdata;
+	g_array_append_val(seen, ssrc);
+}
+
+static void test_keyframe_requests(void)
+{
+	uint8_t compound[64];
+	g_autoptr(GArray) seen = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+	/* RR (empty) + PLI + FIR with two entries */
+	static const uint8_t rr[] = {0x80, 201, 0x00, 0x01, 0, 0, 0, 9};
+	static const uint8_t fir[] = {0x84, 206, 0x00, 0x06, 0, 0, 0, 9, 0, 0, 0, 0,
+				      0, 0, 0, 7, 1, 0, 0, 0, 0, 0, 0, 8, 2, 0, 0, 0};
+	size_t off = 0;
+
+	memcpy(compound, rr, sizeof(rr));
+	off += sizeof(rr);
+	g_assert_cmpint(relay_rtcp_build_pli(compound + off, 12, 9, 0xaabbccdd), ==, 12);
+	off += 12;
+	memcpy(compound + off, fir, sizeof(fir));
+	off += sizeof(fir);
+	g_assert_true(relay_rtp_is_rtcp(compound, off));
+	g_assert_cmpint(relay_rtcp_keyframe_requests(compound, off, count_ssrc, seen), ==, 0);
+	g_assert_cmpuint(seen->len, ==, 3);
+	g_assert_cmpuint(g_array_index(seen, uint32_t, 0), ==, 0xaabbccdd);
+	g_assert_cmpuint(g_array_index(seen, uint32_t, 1), ==, 7);
+	g_assert_cmpuint(g_array_index(seen, uint32_t, 2), ==, 8);
+	/* A length that runs past the datagram is malformed. */
+	g_assert_cmpint(relay_rtcp_keyframe_requests(compound, off - 1, count_ssrc, seen), <, 0);
+	uint32_t ssrc;
+	g_assert_cmpint(relay_rtcp_sender_ssrc(compound, off, &ssrc), ==, 0);
+	g_assert_cmpuint(ssrc, ==, 9);
+}
+
+int main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/relay/rtp/parse", test_parse);
+	g_test_add_func("/relay/rtp/copy-for", test_copy_for);
+	g_test_add_func("/relay/rtp/keyframe-requests", test_keyframe_requests);
+	return g_test_run();
+}
