@@ -1,0 +1,186 @@
+"""The media plane against the real hearthd: GStreamer webrtcbin peers
+(peer.py) publish VP8 + Opus and subscribe over /ws as docs/protocol.md
+("Media") describes, and we count what each decodes from whom.
+
+Standalone: HEARTHD=/path/to/hearthd PYTHONPATH=tests/integration \\
+    /usr/bin/python3 tests/integration/test_media.py -v
+(HEARTH_PEER_DEBUG=1 traces the signalling.)"""
+
+import json
+import os
+import socket
+import time
+import unittest
+
+from hearthlib import Daemon
+from peer import Peer, measure, wait_flowing
+
+WINDOW = 10          # seconds of media measured
+MIN_VIDEO = 0.90     # share of the video frames sent that must be decoded
+MIN_AUDIO = 0.80     # share of the Opus packets sent that must be decoded
+
+
+def iso(t):
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
+
+
+def open_now():
+    now = int(time.time())
+    return {"type": "once", "start": iso(now - 60), "end": iso(now + 3600)}
+
+
+class Media(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.d = Daemon()
+        cls.sock = os.path.join(cls.d.tmp.name, "admin.sock")
+        cls.d.write_config("[storage]\nadmin_socket = %s\n" % cls.sock)
+        cls.d.start()
+
+    @classmethod
+    def tearDownClass(cls):
+        rc, _ = cls.d.stop()
+        log = cls.d.log()
+        cls.d.close()
+        assert rc == 0, "hearthd exited %d:\n%s" % (rc, log)
+
+    def setUp(self):
+        self.peers = []
+
+    def tearDown(self):
+        for p in self.peers:
+            p.close()
+
+    def admin(self, method, path, body=None):
+        import http.client
+        conn = http.client.HTTPConnection("localhost", timeout=5)
+        conn.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        conn.sock.connect(self.sock)
+        conn.request(method, "/api/v1" + path, body=None if body is None else json.dumps(body))
+        resp = conn.getresponse()
+        text = resp.read()
+        conn.close()
+        return resp.status, (json.loads(text) if text else None)
+
+    def family(self, names):
+        """A family session open now; returns the invite tokens of names
+        (the first is the host)."""
+        status, s = self.admin("POST", "/sessions", {"kind": "family", "title": "Family",
+                                                     "schedule": open_now()})
+        self.assertEqual(status, 201, s)
+        tokens = []
+        for i, name in enumerate(names):
+            status, e = self.admin("POST", "/sessions/%d/roster" % s["id"],
+                                   {"display_name": name, "role": "host" if i == 0 else "family"})
+            self.assertEqual(status, 201, e)
+            status, inv = self.admin("POST", "/sessions/%d/roster/%d/invite" % (s["id"], e["id"]),
+                                     {"max_uses": 5})
+            self.assertEqual(status, 201, inv)
+            tokens.append(inv["token"])
+        return tokens
+
+    def peer(self, token, name, **kw):
+        p = Peer(self.d.port, token, name=name, **kw)
+        self.peers.append(p)
+        return p
+
+    def start(self, p, publish=True, subscribe=True):
+        if subscribe:
+            ok = p.subscribe()
+            self.assertEqual(ok.get("type"), "subscribe.ok", "%s: %r" % (p.name, ok))
+        if publish:
+            ok = p.publish()
+            self.assertEqual(ok.get("type"), "publish.ok", "%s: %r" % (p.name, ok))
+
+    def assert_all_decode_all(self, peers):
+        pairs = [(rx, tx.participant_id) for rx in peers for tx in peers if rx is not tx]
+        missing = wait_flowing(pairs, timeout=20)
+        self.assertEqual(missing, [], self.diagnose(peers, missing))
+        d = measure({p.participant_id: p for p in peers}, peers, WINDOW)
+        report = []
+        for i, rx in enumerate(peers):
+            for tx in peers:
+                if rx is tx:
+                    continue
+                sent, got = d.sent[tx.participant_id], d.decoded[(i, tx.participant_id)]
+                report.append("%s from %s: video %d/%d, audio %d/%d" % (
+                    rx.name, tx.name, got[0], sent[0], got[1], sent[1]))
+        msg = "\n".join(report)
+        for i, rx in enumerate(peers):
+            for tx in peers:
+                if rx is tx:
+                    continue
+                self.assertGreaterEqual(d.sent[tx.participant_id][0], WINDOW * 30 * 0.8, msg)
+                self.assertGreaterEqual(d.ratio(i, tx.participant_id, "video"), MIN_VIDEO, msg)
+                self.assertGreaterEqual(d.ratio(i, tx.participant_id, "audio"), MIN_AUDIO, msg)
+        for p in peers:
+            self.assertEqual(p.errors, [], p.name)
+
+    def diagnose(self, peers, missing=()):
+        lines = ["missing: %s" % [(rx.name, tx) for rx, tx in missing]]
+        for p in peers:
+            lines.append("%s (%s): sent %d frames; decoded %s; offers %s; errors %s; pub %s; sub %s"
+                         % (p.name, p.participant_id, p.frames_sent(), p.decoded(),
+                            [o.get("version") for o in p.sub_offers], p.errors,
+                            p.publisher and p.publisher.connection_state(),
+                            p.subscriber and p.subscriber.stream_details()))
+        return "\n".join(lines)
+
+    def test_two_peers(self):
+        tokens = self.family(["Host", "Dana"])
+        peers = [self.peer(t, n) for t, n in zip(tokens, ["host", "dana"])]
+        for p in peers:
+            self.start(p)
+        self.assert_all_decode_all(peers)
+        # Each learned the other's streams from the msids of its offers.
+        self.assertEqual(peers[0].offered_participants(), {peers[1].participant_id})
+        self.assertEqual(peers[1].offered_participants(), {peers[0].participant_id})
+
+    def test_three_peers(self):
+        tokens = self.family(["Host", "Dana", "Sam"])
+        peers = [self.peer(t, n) for t, n in zip(tokens, ["host", "dana", "sam"])]
+        for p in peers:
+            self.start(p)
+        self.assert_all_decode_all(peers)
+
+    def test_other_session_sees_nothing(self):
+        ours = self.family(["Host", "Dana"])
+        theirs = self.family(["Stranger"])
+        a, b = (self.peer(t, n) for t, n in zip(ours, ["host", "dana"]))
+        x = self.peer(theirs[0], "stranger")
+        for p in (a, b, x):
+            self.start(p)
+        missing = wait_flowing([(a, b.participant_id), (b, a.participant_id)], timeout=20)
+        self.assertEqual(missing, [], self.diagnose([a, b, x], missing))
+        time.sleep(3)
+        ids = {a.participant_id, b.participant_id}
+        self.assertEqual(x.offered_participants() & ids, set(), self.diagnose([x]))
+        self.assertEqual(x.decoded(), {}, self.diagnose([x]))
+        for p in (a, b):
+            self.assertNotIn(x.participant_id, p.offered_participants())
+            self.assertNotIn(x.participant_id, p.decoded())
+        self.assertGreater(x.frames_sent(), 60)  # x did send all along
+
+    def test_fingerprint_mismatch_gets_no_media_through(self):
+        tokens = self.family(["Host", "Dana", "Mallory"])
+        a = self.peer(tokens[0], "host")
+        b = self.peer(tokens[1], "dana")
+        m = self.peer(tokens[2], "mallory", bad_fingerprint=True)
+        for p in (a, b):
+            self.start(p)
+        self.assertEqual(m.subscribe().get("type"), "subscribe.ok")
+        reply = m.publish()  # may be accepted: the lie shows only in the DTLS handshake
+        self.assertIn(reply.get("type"), ("publish.ok", "error"), reply)
+        missing = wait_flowing([(a, b.participant_id), (b, a.participant_id)], timeout=20)
+        self.assertEqual(missing, [], self.diagnose([a, b, m], missing))
+        time.sleep(5)
+        self.assertGreater(m.frames_sent(), 100)  # mallory's encoder did run
+        for p in (a, b):
+            got = p.decoded_from(m.participant_id)
+            self.assertEqual(got, {"video": 0, "audio": 0}, self.diagnose([a, b, m]))
+        # The honest ones still get each other's media.
+        self.assertGreater(a.decoded_from(b.participant_id)["video"], 100)
+
+
+if __name__ == "__main__":
+    unittest.main()
