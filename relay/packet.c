@@ -264,6 +264,12 @@ static void relay_on_srtp(struct relay_worker *w, struct relay_transport *t, uin
 		return;
 	}
 	if (relay_rtp_is_rtcp(pkt, len)) {
+		uint32_t sender;
+		if (relay_rtcp_sender_ssrc(pkt, len, &sender) < 0 ||
+		    !relay_transport_accepts_ssrc(t, sender, true)) {
+			t->dropped++;
+			return;
+		}
 		if (crypto_srtp_unprotect_rtcp(t->srtp_in, pkt, &len) < 0) {
 			atomic_fetch_add_explicit(&w->srtp_failures, 1, memory_order_relaxed);
 			return;
@@ -271,14 +277,20 @@ static void relay_on_srtp(struct relay_worker *w, struct relay_transport *t, uin
 		relay_on_rtcp(w, t, pkt, len, now);
 		return;
 	}
+	/* Only the streams the SDP declared: anything else is neither
+	 * decrypted nor forwarded (and costs libsrtp no state). */
+	if (!t->p.publishing || len < 12 ||
+	    !relay_transport_accepts_ssrc(t, (uint32_t)pkt[8] << 24 | (uint32_t)pkt[9] << 16 |
+						     (uint32_t)pkt[10] << 8 | pkt[11],
+					  false)) {
+		t->dropped++;
+		return;
+	}
 	if (crypto_srtp_unprotect_rtp(t->srtp_in, pkt, &len) < 0) {
 		atomic_fetch_add_explicit(&w->srtp_failures, 1, memory_order_relaxed);
 		return;
 	}
-	if (t->p.publishing)
-		relay_forward_rtp(w, t, pkt, len);
-	else
-		t->dropped++; /* subscribers send no media */
+	relay_forward_rtp(w, t, pkt, len);
 }
 
 void relay_worker_on_datagram(struct relay_worker *w, uint8_t *pkt, size_t len,

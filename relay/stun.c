@@ -466,6 +466,14 @@ static void stun_put_xor_address(struct stun_writer *w, const struct sockaddr *s
 	struct sockaddr_in6 sin6;
 	uint8_t mask[16];
 	memcpy(&sin6, sa, sizeof(sin6));
+	if (IN6_IS_ADDR_V4MAPPED(&sin6.sin6_addr)) {
+		/* A dual-stack socket's IPv4 peer: it sent from IPv4, so that is
+		 * the address it must see. */
+		struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = sin6.sin6_port};
+		memcpy(&sin.sin_addr, sin6.sin6_addr.s6_addr + 12, 4);
+		stun_put_xor_address(w, (const struct sockaddr *)&sin, txid);
+		return;
+	}
 	v = stun_attr(w, STUN_ATTR_XOR_MAPPED_ADDRESS, 20);
 	if (!v)
 		return;

@@ -114,7 +114,9 @@ int relay_stun_username_split(const struct relay_stun_msg *msg, struct relay_stu
 int relay_stun_lite_verdict(const struct relay_stun_msg *msg, bool authenticated);
 
 /* Binding success response to txid: XOR-MAPPED-ADDRESS of mapped (AF_INET
- * or AF_INET6), MESSAGE-INTEGRITY keyed with key, FINGERPRINT. Writes at
+ * or AF_INET6; an IPv4-mapped IPv6 address, as a dual-stack socket reports
+ * an IPv4 peer, goes out as IPv4), MESSAGE-INTEGRITY keyed with key,
+ * FINGERPRINT. Writes at
  * most cap bytes into out. Returns 0 with the length in ret_len, -ENOBUFS
  * when cap is too small, -EAFNOSUPPORT, or -EINVAL for an empty key. */
 int relay_stun_build_success(uint8_t *out, size_t cap, const uint8_t txid[RELAY_STUN_TXID_LEN],

@@ -107,3 +107,20 @@ void relay_transport_drop_outs(struct relay_transport *publisher, const struct r
 		}
 	}
 }
+
+bool relay_transport_accepts_ssrc(struct relay_transport *t, uint32_t ssrc, bool rtcp)
+{
+	for (unsigned i = 0; i < t->p.stream_count; i++)
+		if (t->p.streams[i].ssrc == ssrc || (t->p.streams[i].rtx_ssrc &&
+						     t->p.streams[i].rtx_ssrc == ssrc))
+			return true;
+	if (!rtcp || t->p.publishing)
+		return false;
+	for (unsigned i = 0; i < t->rtcp_ssrc_count; i++)
+		if (t->rtcp_ssrcs[i] == ssrc)
+			return true;
+	if (t->rtcp_ssrc_count == sizeof(t->rtcp_ssrcs) / sizeof(t->rtcp_ssrcs[0]))
+		return false;
+	t->rtcp_ssrcs[t->rtcp_ssrc_count++] = ssrc;
+	return true;
+}

@@ -68,6 +68,10 @@ struct relay_transport {
 	struct crypto_dtls *dtls;
 	struct crypto_srtp *srtp_in, *srtp_out;
 	struct relay_pub_stream pub[RELAY_MAX_STREAMS]; /* when publishing */
+	/* RTCP sender SSRCs a subscriber has used: libsrtp keeps state per
+	 * SSRC, so a peer may not make it create streams without bound. */
+	uint32_t rtcp_ssrcs[4];
+	unsigned rtcp_ssrc_count;
 	/* counters (read by the worker only; summed into worker stats) */
 	uint64_t rtp_in, rtp_out, rtcp_in, dropped;
 };
@@ -79,6 +83,11 @@ struct relay_transport *relay_transport_new(struct relay_transport_params *param
 
 /* Keys SRTP from the finished DTLS handshake. Returns 0 or a negative errno. */
 int relay_transport_key_srtp(struct relay_transport *t);
+
+/* Whether an inbound packet with this (plaintext) SSRC may be unprotected:
+ * a publisher's declared streams, or one of a few RTCP senders of a
+ * subscriber (learnt). */
+bool relay_transport_accepts_ssrc(struct relay_transport *t, uint32_t ssrc, bool rtcp);
 
 /* Stops every publisher stream of sessions's transports from forwarding to
  * `to` (it is going, or its routes are being replaced). */

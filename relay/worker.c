@@ -260,7 +260,8 @@ static bool relay_worker_commands(struct relay_worker *w)
  * the packet path, and what it produced leaves in sendmmsg(2) batches. */
 static void relay_worker_receive(struct relay_worker *w)
 {
-	static _Thread_local unsigned char buffers[RELAY_RECV_BATCH][RELAY_DATAGRAM_MAX];
+	/* libsrtp wants 4-byte aligned packets. */
+	static _Thread_local _Alignas(8) unsigned char buffers[RELAY_RECV_BATCH][RELAY_DATAGRAM_MAX];
 	struct mmsghdr msgs[RELAY_RECV_BATCH];
 	struct iovec iov[RELAY_RECV_BATCH];
 	struct sockaddr_storage from[RELAY_RECV_BATCH];

@@ -27,7 +27,7 @@ struct relay_send_batch {
 	struct mmsghdr msgs[RELAY_SEND_BATCH];
 	struct iovec iov[RELAY_SEND_BATCH];
 	struct sockaddr_storage to[RELAY_SEND_BATCH];
-	uint8_t buf[RELAY_SEND_BATCH][RELAY_SEND_SLOT];
+	_Alignas(8) uint8_t buf[RELAY_SEND_BATCH][RELAY_SEND_SLOT]; /* libsrtp: 4-byte aligned */
 };
 
 struct relay_worker {
