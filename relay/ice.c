@@ -104,8 +104,19 @@ void relay_worker_on_stun(struct relay_worker *w, const uint8_t *pkt, size_t len
 	if (verdict < 0)
 		goto refuse;
 
-	relay_ice_bind(w, t, from);
-	t->consent_us = now_us;
+	/* The first valid check binds the address; afterwards only a
+	 * nominating one (USE-CANDIDATE) moves it, so a client checking several
+	 * paths at once does not make media flap between them (RFC 8445
+	 * §7.3.1.5), while a client that changed network keeps its call. */
+	struct relay_addr_key key;
+	relay_addr_key_from(from, &key);
+	bool same = t->bound && relay_addr_key_equal(&key, &t->addr_key);
+	if (!t->bound || (!same && msg.use_candidate)) {
+		relay_ice_bind(w, t, from);
+		same = true;
+	}
+	if (same)
+		t->consent_us = now_us; /* RFC 7675: consent for the path in use */
 	slot = relay_worker_slot(w);
 	if (slot && relay_stun_build_success(slot, RELAY_SEND_SLOT, msg.txid,
 					     (const struct sockaddr *)from, t->p.local_pwd,

@@ -60,7 +60,8 @@ enum sig_sdp_kind {
 	SIG_SDP_APPLICATION = 2,
 };
 
-/* From the point of view of the side that wrote the description. */
+/* From the point of view of the side that wrote the description. The values
+ * are bits (send 1, receive 2): direction & SIG_SDP_SENDONLY means "sends". */
 enum sig_sdp_direction {
 	SIG_SDP_INACTIVE = 0,
 	SIG_SDP_SENDONLY = 1,

@@ -50,19 +50,16 @@ static int fuzz_build(const struct relay_stun_msg *req, int verdict, const struc
 				      sign ? strlen(fuzz_key) : 0, ret_len);
 }
 
-/* Builds what the agent would answer and checks it reads back. */
-static void fuzz_answer(const struct relay_stun_msg *req, bool authenticated)
+/* Builds the answer for a verdict (0: success) and checks it reads back. */
+static void fuzz_answer(const struct relay_stun_msg *req, int verdict)
 {
 	static const struct sockaddr_in fallback = {.sin_family = AF_INET, .sin_port = 0x1234};
 	const struct sockaddr *to = req->has_xor_mapped ? (const struct sockaddr *)&req->xor_mapped
 							: (const struct sockaddr *)&fallback;
-	int verdict = relay_stun_lite_verdict(req, authenticated);
 	uint8_t out[RELAY_STUN_MAX_LEN];
 	struct relay_stun_msg resp;
 	size_t len = 0, short_len = 0;
 
-	if (verdict < 0)
-		return;
 	if (fuzz_build(req, verdict, to, out, sizeof(out), &len) < 0 ||
 	    relay_stun_parse(out, len, &resp) < 0 ||
 	    memcmp(resp.txid, req->txid, RELAY_STUN_TXID_LEN) != 0 || !resp.has_fingerprint ||
@@ -79,6 +76,7 @@ static void fuzz_answer(const struct relay_stun_msg *req, bool authenticated)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct relay_stun_msg m;
+	int verdict;
 	bool ok;
 
 	if (relay_stun_parse(data, size, &m) < 0)
@@ -87,7 +85,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ok = relay_stun_integrity_ok(data, size, &m, fuzz_key, strlen(fuzz_key));
 	if (ok && !m.has_integrity)
 		abort();
-	if (m.type == RELAY_STUN_BINDING_REQUEST)
-		fuzz_answer(&m, ok);
+	if (m.type != RELAY_STUN_BINDING_REQUEST)
+		return 0;
+	verdict = relay_stun_lite_verdict(&m, ok);
+	if (verdict < 0)
+		abort();
+	fuzz_answer(&m, verdict);
+	if (verdict != 0)
+		fuzz_answer(&m, 0); /* the success path for every request */
 	return 0;
 }

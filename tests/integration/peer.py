@@ -379,6 +379,8 @@ class Endpoint:
             while not (self.webrtc.get_property("ice-gathering-state") == GATHERING_COMPLETE
                        and self.candidates):
                 left = deadline - time.monotonic()
+                if self.closed:
+                    raise PeerError("%s: closed while gathering" % self.name)
                 if left <= 0:
                     raise PeerError("%s: ICE gathering did not complete in %ss (candidates: %r)"
                                     % (self.name, timeout, self.candidates))
@@ -743,25 +745,23 @@ class Peer:
         return self.request({"type": "subscribe"}, timeout)
 
     def wait_answered(self, version, timeout=10):
-        """Waits until our answer to subscribe offer `version` was accepted."""
-        def accepted(m):
-            return (m.get("type") == "subscribe.answer.ok"
-                    and self.answered.get(m.get("id")) == version)
-
-        def check():
-            if self.errors:
-                raise PeerError("%s: %s" % (self.name, self.errors))
-            return False
-
+        """Waits until the server accepted our answer to subscribe offer
+        `version`; raises if handling an offer failed or the answer was refused."""
         deadline = time.monotonic() + timeout
-        while True:
-            check()
-            try:
-                return self.wait_message(accepted, min(0.5, max(0.01, deadline - time.monotonic())),
-                                         "subscribe.answer.ok for version %s" % version)
-            except PeerError:
-                if time.monotonic() >= deadline:
-                    raise
+        with self.cond:
+            while True:
+                if self.errors:
+                    raise PeerError("%s: %s" % (self.name, self.errors))
+                for m in self.messages:
+                    if self.answered.get(m.get("id")) == version:
+                        if m.get("type") == "subscribe.answer.ok":
+                            return m
+                        raise PeerError("%s: answer to v%s refused: %r" % (self.name, version, m))
+                left = deadline - time.monotonic()
+                if left <= 0 or self.ws_closed is not None:
+                    raise PeerError("%s: answer to v%s not accepted in %ss; got %s" % (
+                        self.name, version, timeout, [_brief(m) for m in self.messages]))
+                self.cond.wait(min(left, 0.2))
 
     def offered_participants(self):
         """Every participant_id named by an msid in any subscribe offer."""

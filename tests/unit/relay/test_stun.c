@@ -448,6 +448,15 @@ static void test_round_trip(void)
 		g_assert_true(relay_stun_integrity_ok(out, out_len, &resp, rq.key, rq.key_len));
 		g_assert_false(integrity(out, out_len, &resp, "other"));
 	}
+	/* An IPv4 peer seen through a dual-stack socket is answered in IPv4. */
+	struct sockaddr_storage mapped = make_addr("::ffff:203.0.113.5", 5000);
+	g_assert_cmpint(relay_stun_build_success(out, sizeof(out), req.txid,
+						 (const struct sockaddr *)&mapped, rq.key,
+						 rq.key_len, &out_len),
+			==, 0);
+	g_assert_cmpint(relay_stun_parse(out, out_len, &resp), ==, 0);
+	check_ipv4(&resp.xor_mapped, "203.0.113.5", 5000);
+	g_assert_true(relay_stun_integrity_ok(out, out_len, &resp, rq.key, rq.key_len));
 	struct sockaddr bad = {.sa_family = AF_UNIX};
 	g_assert_cmpint(relay_stun_build_success(out, sizeof(out), req.txid, &bad, rq.key,
 						 rq.key_len, &out_len),
