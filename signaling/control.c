@@ -1,6 +1,7 @@
 #include "signaling/control.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,6 +96,47 @@ static void control_healthz(void *userdata, struct sig_http_request *req)
 	    (int)workers, "workers_responding", (int)(workers - bad));
 	sig_http_respond_json(req, bad ? 503 : 200, body);
 	json_decref(body);
+}
+
+/* Prometheus text format (version 0.0.4): the media workers' counters. */
+static void control_metrics(void *userdata, struct sig_http_request *req)
+{
+	static const struct {
+		const char *name, *help;
+		size_t offset;
+	} counters[] = {
+		{"hearth_datagrams_received_total", "UDP datagrams received",
+		 offsetof(struct relay_worker_stats, datagrams_received)},
+		{"hearth_datagrams_dropped_unknown_total",
+		 "datagrams from addresses that passed no STUN check, or not STUN/DTLS/RTP",
+		 offsetof(struct relay_worker_stats, datagrams_dropped_unknown)},
+		{"hearth_stun_refused_total", "STUN messages refused (credentials, format)",
+		 offsetof(struct relay_worker_stats, stun_refused)},
+		{"hearth_rtp_forwarded_total", "SRTP packets sent to subscribers",
+		 offsetof(struct relay_worker_stats, rtp_forwarded)},
+		{"hearth_srtp_failures_total", "SRTP/SRTCP packets that failed to unprotect",
+		 offsetof(struct relay_worker_stats, srtp_failures)},
+	};
+	struct sig_control *c = userdata;
+	g_autoptr(GString) out = g_string_new(NULL);
+
+	if (strcmp(req->method, "GET") != 0) {
+		sig_http_respond_error(req, 405, "method_not_allowed", "use GET");
+		return;
+	}
+	for (size_t k = 0; k < G_N_ELEMENTS(counters); k++) {
+		g_string_append_printf(out, "# HELP %s %s\n# TYPE %s counter\n", counters[k].name,
+				       counters[k].help, counters[k].name);
+		for (unsigned i = 0; i < relay_worker_count(c->relay); i++) {
+			struct relay_worker_stats st;
+			relay_worker_stats(c->relay, i, &st);
+			uint64_t v = *(const uint64_t *)((const char *)&st + counters[k].offset);
+			g_string_append_printf(out, "%s{worker=\"%u\",port=\"%d\"} %llu\n",
+					       counters[k].name, i, relay_worker_port(c->relay, i),
+					       (unsigned long long)v);
+		}
+	}
+	sig_http_respond_text(req, 200, "text/plain; version=0.0.4", out->str);
 }
 
 static void control_relay_events(void *userdata)
@@ -231,6 +273,9 @@ static int control_start_loop(struct sig_control *c)
 	if (r < 0)
 		return r;
 	r = sig_server_route(c->server, "/healthz", control_healthz, c);
+	if (r < 0)
+		return r;
+	r = sig_server_route(c->server, "/metrics", control_metrics, c);
 	if (r < 0)
 		return r;
 	/* Port 0 took a free port: links must name the real one. */

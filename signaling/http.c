@@ -130,6 +130,12 @@ void sig_http_respond_error(struct sig_http_request *req, int status, const char
 	json_decref(body);
 }
 
+void sig_http_respond_text(struct sig_http_request *req, int status, const char *content_type,
+			   const char *text)
+{
+	sig_http_respond_bytes(req->wsi, status, content_type, text, strlen(text));
+}
+
 void sig_http_respond_empty(struct sig_http_request *req, int status)
 {
 	sig_http_respond_bytes(req->wsi, status, "application/json", "", 0);

@@ -87,6 +87,10 @@ void sig_http_add_header(struct sig_http_request *req, const char *name, const c
  * its length, or -1 when absent or longer than the buffer. */
 int sig_http_query(struct sig_http_request *req, const char *name, char *buf, size_t len);
 
+/* Answers with a text body of the given content type. */
+void sig_http_respond_text(struct sig_http_request *req, int status, const char *content_type,
+			   const char *text);
+
 /* Answers 204 No Content. */
 void sig_http_respond_empty(struct sig_http_request *req, int status);
 
