@@ -56,6 +56,8 @@ static const struct cfg_key cfg_keys[] = {
     KEY("media", "port_min", CFG_INT, media_port_min, 0, 65535, false, false, "40000"),
     KEY("media", "port_max", CFG_INT, media_port_max, 0, 65535, false, false, "40063"),
     KEY("media", "public_address", CFG_ADDRESS, media_public_address, 0, 0, true, false, ""),
+    KEY("media", "dtls_certificate", CFG_PATH, media_dtls_certificate, 0, 0, true, false, ""),
+    KEY("media", "dtls_private_key", CFG_PATH, media_dtls_private_key, 0, 0, true, false, ""),
     KEY("log", "level", CFG_LEVEL, log_level, 0, 0, false, true, "info"),
     KEY("admin", "api_keys", CFG_API_KEYS, admin_api_keys, 0, 0, true, true, ""),
 };
@@ -428,31 +430,41 @@ static int cfg_resolve_media(struct cfg *cfg, GPtrArray *errors)
 	return 0;
 }
 
-static int cfg_resolve_tls(struct cfg *cfg, GPtrArray *errors)
+/* A certificate and its key: both or neither, both readable. */
+static int cfg_resolve_pair(struct cfg *cfg, GPtrArray *errors, const char *section,
+			    const char *cert_key, const char *cert, const char *key_key,
+			    const char *key)
 {
-	bool has_cert = *cfg->tls_certificate, has_key = *cfg->tls_private_key;
+	bool has_cert = *cert, has_key = *key;
 	int r = 0;
 
 	if (has_cert != has_key) {
-		cfg_key_problem(cfg, errors, "server",
-				has_cert ? "tls_certificate" : "tls_private_key",
-				has_cert ? "set tls_private_key too (both or neither)"
-					 : "set tls_certificate too (both or neither)");
+		g_autofree char *p = g_strdup_printf("set %s too (both or neither)",
+						     has_cert ? key_key : cert_key);
+		cfg_key_problem(cfg, errors, section, has_cert ? cert_key : key_key, p);
 		return -EINVAL;
 	}
-	if (has_cert && access(cfg->tls_certificate, R_OK) < 0) {
-		g_autofree char *p =
-		    g_strdup_printf("cannot read %s: %s", cfg->tls_certificate, g_strerror(errno));
-		cfg_key_problem(cfg, errors, "server", "tls_certificate", p);
+	if (has_cert && access(cert, R_OK) < 0) {
+		g_autofree char *p = g_strdup_printf("cannot read %s: %s", cert, g_strerror(errno));
+		cfg_key_problem(cfg, errors, section, cert_key, p);
 		r = -EINVAL;
 	}
-	if (has_key && access(cfg->tls_private_key, R_OK) < 0) {
-		g_autofree char *p =
-		    g_strdup_printf("cannot read %s: %s", cfg->tls_private_key, g_strerror(errno));
-		cfg_key_problem(cfg, errors, "server", "tls_private_key", p);
+	if (has_key && access(key, R_OK) < 0) {
+		g_autofree char *p = g_strdup_printf("cannot read %s: %s", key, g_strerror(errno));
+		cfg_key_problem(cfg, errors, section, key_key, p);
 		r = -EINVAL;
 	}
 	return r;
+}
+
+static int cfg_resolve_tls(struct cfg *cfg, GPtrArray *errors)
+{
+	int r = cfg_resolve_pair(cfg, errors, "server", "tls_certificate", cfg->tls_certificate,
+				 "tls_private_key", cfg->tls_private_key);
+	int r2 = cfg_resolve_pair(cfg, errors, "media", "dtls_certificate",
+				  cfg->media_dtls_certificate, "dtls_private_key",
+				  cfg->media_dtls_private_key);
+	return r < 0 ? r : r2;
 }
 
 char *cfg_derive_public_url(const struct cfg *cfg, int port)

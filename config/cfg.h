@@ -42,6 +42,8 @@ struct cfg {
 	int media_port_min;
 	int media_port_max;
 	char *media_public_address;
+	char *media_dtls_certificate; /* "" = an ECDSA P-256 certificate made at start */
+	char *media_dtls_private_key;
 	/* [log] */
 	int log_level; /* enum log_level */
 	/* [admin] */

@@ -348,9 +348,13 @@ int sig_control_new(struct cfg *cfg, char **overrides, struct sig_control **ret_
 		log_error("cannot initialise libsrtp: %s", strerror(-r));
 		goto fail;
 	}
-	r = crypto_dtls_identity_generate(&c->identity);
+	if (*cfg->media_dtls_certificate)
+		r = crypto_dtls_identity_load(cfg->media_dtls_certificate,
+					      cfg->media_dtls_private_key, &c->identity);
+	else
+		r = crypto_dtls_identity_generate(&c->identity);
 	if (r < 0) {
-		log_error("cannot make a DTLS certificate: %s", strerror(-r));
+		log_error("cannot make or load the DTLS certificate: %s", strerror(-r));
 		goto fail;
 	}
 	r = relay_new(cfg, c->identity, &c->relay);
