@@ -179,7 +179,7 @@ static void relay_on_dtls(struct relay_worker *w, struct relay_transport *t, con
 
 /* One plain RTP packet of a publisher, to each of its subscribers. */
 static void relay_forward_rtp(struct relay_worker *w, struct relay_transport *pub,
-			      const uint8_t *pkt, size_t len)
+			      const uint8_t *pkt, size_t len, int64_t now)
 {
 	struct relay_rtp_header h;
 	struct relay_pub_stream *ps = NULL;
@@ -201,6 +201,9 @@ static void relay_forward_rtp(struct relay_worker *w, struct relay_transport *pu
 		return;
 	}
 	pub->rtp_in++;
+	if (!rtx)
+		relay_rx_stats_update(&ps->rx, h.seq, h.timestamp, now,
+				      ps->desc.kind == RELAY_STREAM_AUDIO ? 48000 : 90000);
 	for (unsigned o = 0; o < ps->out_count; o++) {
 		struct relay_out *out = &ps->outs[o];
 		struct relay_transport *to = out->to;
@@ -222,12 +225,56 @@ static void relay_forward_rtp(struct relay_worker *w, struct relay_transport *pu
 	}
 }
 
+struct relay_sr_ctx {
+	struct relay_transport *t;
+	int64_t now;
+};
+
+static void relay_on_sender_report(uint32_t ssrc, uint32_t ntp_middle, void *userdata)
+{
+	struct relay_sr_ctx *c = userdata;
+
+	for (unsigned s = 0; s < c->t->p.stream_count; s++)
+		if (c->t->pub[s].desc.ssrc == ssrc)
+			relay_rx_stats_sender_report(&c->t->pub[s].rx, ntp_middle, c->now);
+}
+
+/* The relay's own receiver report to a publisher (RFC 3550 §6.4.2): one
+ * block per stream it has received. */
+void relay_send_receiver_report(struct relay_worker *w, struct relay_transport *pub, int64_t now)
+{
+	uint32_t ssrcs[RELAY_MAX_STREAMS];
+	struct relay_rx_stats *stats[RELAY_MAX_STREAMS];
+	unsigned n = 0;
+
+	if (pub->state != RELAY_TRANSPORT_UP || !pub->p.publishing)
+		return;
+	for (unsigned s = 0; s < pub->p.stream_count; s++) {
+		if (!pub->pub[s].rx.started)
+			continue;
+		ssrcs[n] = pub->pub[s].desc.ssrc;
+		stats[n++] = &pub->pub[s].rx;
+	}
+	uint8_t *slot = n ? relay_worker_slot(w) : NULL;
+	if (!slot)
+		return;
+	int len = relay_rtcp_build_rr(slot, RELAY_SEND_SLOT - CRYPTO_SRTP_MAX_TRAILER, RELAY_OWN_SSRC,
+				      ssrcs, stats, n, now);
+	size_t plen = len > 0 ? (size_t)len : 0;
+	if (len > 0 && crypto_srtp_protect_rtcp(pub->srtp_out, slot, &plen, RELAY_SEND_SLOT) == 0)
+		relay_worker_commit(w, plen, &pub->remote);
+}
+
 /* A publisher's RTCP (sender reports: lip sync) goes to its subscribers;
  * a subscriber's keyframe requests go to the publishers. */
 static void relay_on_rtcp(struct relay_worker *w, struct relay_transport *t, const uint8_t *pkt,
 			  size_t len, int64_t now)
 {
 	t->rtcp_in++;
+	if (t->p.publishing) {
+		struct relay_sr_ctx sr = {.t = t, .now = now};
+		relay_rtcp_sender_reports(pkt, len, relay_on_sender_report, &sr);
+	}
 	if (!t->p.publishing) {
 		struct relay_pli_ctx c = {.w = w, .to = t, .now = now};
 		relay_rtcp_keyframe_requests(pkt, len, relay_on_keyframe_request, &c);
@@ -290,7 +337,7 @@ static void relay_on_srtp(struct relay_worker *w, struct relay_transport *t, uin
 		atomic_fetch_add_explicit(&w->srtp_failures, 1, memory_order_relaxed);
 		return;
 	}
-	relay_forward_rtp(w, t, pkt, len);
+	relay_forward_rtp(w, t, pkt, len, now);
 }
 
 void relay_worker_on_datagram(struct relay_worker *w, uint8_t *pkt, size_t len,

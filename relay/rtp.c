@@ -113,3 +113,98 @@ int relay_rtcp_build_pli(uint8_t *out, size_t cap, uint32_t sender_ssrc, uint32_
 	wr32(out + 8, media_ssrc);
 	return 12;
 }
+
+void relay_rx_stats_update(struct relay_rx_stats *st, uint16_t seq, uint32_t timestamp,
+			   int64_t arrival_us, uint32_t clock_rate)
+{
+	/* RFC 3550 A.8: transit time in timestamp units. */
+	int64_t arrival = arrival_us * (int64_t)clock_rate / 1000000;
+	int64_t transit = arrival - (int64_t)timestamp;
+
+	if (!st->started) {
+		st->started = true;
+		st->base_seq = seq;
+		st->max_seq = seq;
+		st->last_transit = transit;
+		st->received = 1;
+		return;
+	}
+	uint16_t delta = (uint16_t)(seq - st->max_seq);
+	if (delta < 0x8000) { /* in order, possibly with a gap */
+		if (seq < st->max_seq)
+			st->cycles += 1u << 16;
+		st->max_seq = seq;
+	}
+	st->received++;
+	int64_t d = transit - st->last_transit;
+	st->last_transit = transit;
+	if (d < 0)
+		d = -d;
+	/* J += (|D| - J) / 16, kept times 16 */
+	st->jitter += (uint32_t)(d - (int64_t)((st->jitter + 8) >> 4));
+}
+
+void relay_rx_stats_sender_report(struct relay_rx_stats *st, uint32_t ntp_middle,
+				  int64_t arrival_us)
+{
+	st->last_sr = ntp_middle;
+	st->last_sr_us = arrival_us;
+}
+
+int relay_rtcp_sender_reports(const uint8_t *pkt, size_t len,
+			      void (*fn)(uint32_t ssrc, uint32_t ntp_middle, void *userdata),
+			      void *userdata)
+{
+	size_t off = 0;
+
+	while (off + 4 <= len) {
+		const uint8_t *p = pkt + off;
+		size_t plen = 4 + 4u * rd16(p + 2);
+		if ((p[0] >> 6) != 2 || off + plen > len)
+			return -EINVAL;
+		if (p[1] == 200 && plen >= 28) /* SR: ssrc, NTP msw, NTP lsw, ... */
+			fn(rd32(p + 4), (rd32(p + 8) << 16) | (rd32(p + 12) >> 16), userdata);
+		off += plen;
+	}
+	return 0;
+}
+
+int relay_rtcp_build_rr(uint8_t *out, size_t cap, uint32_t sender_ssrc, const uint32_t *ssrcs,
+			struct relay_rx_stats *const *stats, unsigned n, int64_t now_us)
+{
+	size_t len = 8 + 24u * n;
+
+	if (n > 31 || cap < len)
+		return -ENOBUFS;
+	out[0] = (uint8_t)(0x80 | n);
+	out[1] = 201;
+	wr16(out + 2, (uint16_t)(len / 4 - 1));
+	wr32(out + 4, sender_ssrc);
+	for (unsigned i = 0; i < n; i++) {
+		struct relay_rx_stats *st = stats[i];
+		uint8_t *b = out + 8 + 24 * i;
+		uint32_t ext_max = st->cycles + st->max_seq;
+		uint32_t expected = ext_max - st->base_seq + 1;
+		int64_t lost = (int64_t)expected - st->received;
+		uint32_t exp_int = expected - st->expected_prior;
+		uint32_t rec_int = st->received - st->received_prior;
+		int64_t lost_int = (int64_t)exp_int - rec_int;
+		uint8_t fraction = exp_int == 0 || lost_int <= 0 ? 0 : (uint8_t)((lost_int << 8) / exp_int);
+
+		st->expected_prior = expected;
+		st->received_prior = st->received;
+		if (lost > 0x7fffff)
+			lost = 0x7fffff;
+		else if (lost < -0x800000)
+			lost = -0x800000;
+		wr32(b, ssrcs[i]);
+		wr32(b + 4, (uint32_t)fraction << 24 | ((uint32_t)lost & 0xffffff));
+		wr32(b + 8, ext_max);
+		wr32(b + 12, st->jitter >> 4);
+		wr32(b + 16, st->last_sr);
+		/* DLSR in units of 1/65536 s */
+		wr32(b + 20, st->last_sr_us ? (uint32_t)((now_us - st->last_sr_us) * 65536 / 1000000)
+					    : 0);
+	}
+	return (int)len;
+}

@@ -48,4 +48,39 @@ int relay_rtcp_sender_ssrc(const uint8_t *pkt, size_t len, uint32_t *ret_ssrc);
  * length or -ENOBUFS. */
 int relay_rtcp_build_pli(uint8_t *out, size_t cap, uint32_t sender_ssrc, uint32_t media_ssrc);
 
+/* Reception statistics of one incoming stream (RFC 3550 §6.4.1, A.1, A.8),
+ * kept by the relay for its receiver reports to the publisher. */
+struct relay_rx_stats {
+	bool started;
+	uint16_t max_seq;
+	uint32_t cycles;	   /* shifted count of sequence number wraps */
+	uint32_t base_seq;
+	uint32_t received;
+	uint32_t expected_prior, received_prior;
+	uint32_t jitter;	   /* in timestamp units, times 16 (A.8) */
+	int64_t last_transit;
+	uint32_t last_sr;	   /* middle 32 bits of the last SR's NTP time */
+	int64_t last_sr_us;	   /* when it arrived (monotonic), 0 = none */
+};
+
+/* Counts one packet (seq, RTP timestamp) that arrived at arrival_us. */
+void relay_rx_stats_update(struct relay_rx_stats *st, uint16_t seq, uint32_t timestamp,
+			   int64_t arrival_us, uint32_t clock_rate);
+
+/* Remembers a sender report of the stream (for LSR/DLSR). */
+void relay_rx_stats_sender_report(struct relay_rx_stats *st, uint32_t ntp_middle,
+				  int64_t arrival_us);
+
+/* Finds the sender reports in a compound RTCP packet: calls fn with the
+ * sender's SSRC and the middle 32 bits of its NTP timestamp. */
+int relay_rtcp_sender_reports(const uint8_t *pkt, size_t len,
+			      void (*fn)(uint32_t ssrc, uint32_t ntp_middle, void *userdata),
+			      void *userdata);
+
+/* Builds a receiver report from sender_ssrc with one block per stream
+ * (ssrcs[i] with stats[i], at most 31). Updates the stats' "prior"
+ * counters. Returns the length or -ENOBUFS. */
+int relay_rtcp_build_rr(uint8_t *out, size_t cap, uint32_t sender_ssrc, const uint32_t *ssrcs,
+			struct relay_rx_stats *const *stats, unsigned n, int64_t now_us);
+
 #endif

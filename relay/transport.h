@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 
 #include "relay/relay.h"
+#include "relay/rtp.h"
 
 struct crypto_dtls;
 struct crypto_dtls_identity;
@@ -37,6 +38,7 @@ struct relay_out {
 
 struct relay_pub_stream {
 	struct relay_stream desc;
+	struct relay_rx_stats rx; /* for the relay's receiver reports */
 	unsigned out_count;
 	struct relay_out outs[RELAY_MAX_OUTS];
 	int64_t last_pli_us;

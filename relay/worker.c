@@ -303,6 +303,9 @@ static void relay_worker_tick(struct relay_worker *w, int64_t now)
 			relay_worker_close(w, t, RELAY_CLOSE_CONSENT);
 			continue;
 		}
+		/* Once a second, a receiver report to each publisher. */
+		if (w->ticks % 10 == 0)
+			relay_send_receiver_report(w, t, now);
 		if (t->state == RELAY_TRANSPORT_DTLS && crypto_dtls_timeout_us(t->dtls) == 0) {
 			if (crypto_dtls_on_timeout(t->dtls) < 0)
 				relay_worker_close(w, t, RELAY_CLOSE_DTLS_FAILED);
@@ -311,6 +314,7 @@ static void relay_worker_tick(struct relay_worker *w, int64_t now)
 		}
 	}
 	relay_worker_flush(w);
+	w->ticks++;
 }
 
 static void *relay_worker_main(void *arg)

@@ -38,6 +38,7 @@ struct relay_worker {
 	GHashTable *by_addr;  /* struct relay_addr_key -> transport */
 	bool reap;	      /* some transport is CLOSING */
 	int64_t next_tick_us;
+	unsigned ticks;
 	struct relay_send_batch *out;
 	int epoll_fd;
 	int udp_fd;
@@ -70,6 +71,9 @@ void relay_worker_commit(struct relay_worker *w, size_t len, const struct sockad
 void relay_worker_flush(struct relay_worker *w);
 /* Sends every datagram DTLS has queued for t. */
 void relay_worker_flush_dtls(struct relay_worker *w, struct relay_transport *t);
+/* Sends the relay's receiver report to a publisher. */
+void relay_send_receiver_report(struct relay_worker *w, struct relay_transport *pub, int64_t now);
+
 /* Marks t for closing at the end of this loop iteration. */
 void relay_worker_close(struct relay_worker *w, struct relay_transport *t,
 			enum relay_close_reason reason);

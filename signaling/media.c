@@ -209,6 +209,42 @@ static struct relay_transport_params *sig_media_params(uint64_t id, const struct
 
 static void sig_media_refresh_session(struct sig_media *m, int64_t session_id);
 
+struct sig_media_notice {
+	const struct sig_member *except;
+	json_t *msg;
+};
+
+static void sig_media_notice_one(struct sig_member *other, void *userdata)
+{
+	struct sig_media_notice *n = userdata;
+
+	if (other != n->except)
+		sig_ws_send_member(other, json_incref(n->msg));
+}
+
+/* Tells everyone else in the session that member's streams appeared or
+ * went ("stream.added" / "stream.removed"). */
+static void sig_media_announce(struct sig_media *m, const struct sig_member *mb,
+			       const struct sig_media_peer *peer, const char *type)
+{
+	unsigned videos = 0;
+
+	for (unsigned i = 0; i < peer->pub_count; i++) {
+		const struct relay_stream *st = &peer->pub[i];
+		bool audio = st->kind == RELAY_STREAM_AUDIO;
+		const char *source = audio ? "microphone" : videos++ ? "screen" : "camera";
+		g_autofree char *id = g_strdup_printf("%s-%s", audio ? "audio" : "video", st->mid);
+		struct sig_media_notice n = {
+			.except = mb,
+			.msg = json_pack("{s:s,s:s,s:{s:s,s:s,s:s}}", "type", type, "participant_id",
+					 mb->participant_id, "stream", "id", id, "kind",
+					 audio ? "audio" : "video", "source", source),
+		};
+		sig_rooms_foreach(m->rooms, mb->session_id, sig_media_notice_one, &n);
+		json_decref(n.msg);
+	}
+}
+
 char *sig_media_publish(struct sig_media *m, struct sig_member *mb, const char *sdp, size_t len,
 			const char **ret_code, char **ret_problem)
 {
@@ -266,8 +302,10 @@ char *sig_media_publish(struct sig_media *m, struct sig_member *mb, const char *
 		goto out;
 	}
 	/* Publishing again replaces the earlier transport. */
-	if (peer->pub_id)
+	if (peer->pub_id) {
 		sig_media_send(m, peer->worker, RELAY_CMD_TRANSPORT_REMOVE, peer->pub_id, NULL);
+		sig_media_announce(m, mb, peer, "stream.removed");
+	}
 	peer->pub_id = id;
 	peer->pub_count = p->stream_count;
 	memcpy(peer->pub, p->streams, sizeof(peer->pub));
@@ -284,6 +322,7 @@ char *sig_media_publish(struct sig_media *m, struct sig_member *mb, const char *
 		log_info("session %lld: participant %s publishes %u streams on worker %u",
 			 (long long)mb->session_id, mb->participant_id, peer->pub_count,
 			 peer->worker);
+		sig_media_announce(m, mb, peer, "stream.added");
 		sig_media_refresh_session(m, mb->session_id);
 	}
 out:
@@ -514,6 +553,8 @@ void sig_media_member_left(struct sig_media *m, struct sig_member *mb)
 	if (peer->sub_id)
 		sig_media_send(m, peer->worker, RELAY_CMD_TRANSPORT_REMOVE, peer->sub_id, NULL);
 	bool published = peer->pub_id != 0;
+	if (published)
+		sig_media_announce(m, mb, peer, "stream.removed");
 	g_free(peer);
 	mb->media = NULL;
 	if (published)

@@ -87,11 +87,54 @@ static void test_keyframe_requests(void)
 	g_assert_cmpuint(ssrc, ==, 9);
 }
 
+static uint32_t rd32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* 100 packets across a sequence wrap with 10 lost: the report says 10 lost,
+ * fraction 10/110, the extended highest sequence number with one cycle, and
+ * LSR/DLSR from the last sender report. */
+static void test_receiver_report(void)
+{
+	struct relay_rx_stats st = {0};
+	struct relay_rx_stats *stats[1] = {&st};
+	uint32_t ssrc = 0x01020304;
+	uint8_t rr[64];
+	int64_t t = 1000000;
+
+	for (unsigned i = 0; i < 110; i++) {
+		uint16_t seq = (uint16_t)(65500 + i);
+		if (i % 11 == 5)
+			continue; /* lost */
+		relay_rx_stats_update(&st, seq, 3000 * i, t + 33333 * i, 90000);
+	}
+	relay_rx_stats_sender_report(&st, 0xabcd1234, t + 2000000);
+	int n = relay_rtcp_build_rr(rr, sizeof(rr), 9, &ssrc, stats, 1, t + 2500000);
+	g_assert_cmpint(n, ==, 32);
+	g_assert_cmpuint(rr[0], ==, 0x81);
+	g_assert_cmpuint(rr[1], ==, 201);
+	g_assert_cmpuint(rd32(rr + 4), ==, 9);
+	g_assert_cmpuint(rd32(rr + 8), ==, ssrc);
+	g_assert_cmpuint(rr[12], ==, (10 << 8) / 110);          /* fraction lost */
+	g_assert_cmpuint(rd32(rr + 12) & 0xffffff, ==, 10);     /* cumulative lost */
+	g_assert_cmpuint(rd32(rr + 16), ==, 65536u + (uint16_t)(65500 + 109));
+	g_assert_cmpuint(rd32(rr + 24), ==, 0xabcd1234);        /* LSR */
+	g_assert_cmpuint(rd32(rr + 28), ==, 65536 / 2);         /* DLSR: 0.5 s */
+	/* Steady 30 fps with matching timestamps: jitter stays near zero. */
+	g_assert_cmpuint(rd32(rr + 20), <, 10);
+	/* The next interval starts from here: no new loss, fraction 0. */
+	n = relay_rtcp_build_rr(rr, sizeof(rr), 9, &ssrc, stats, 1, t + 3000000);
+	g_assert_cmpuint(rr[12], ==, 0);
+	g_assert_cmpint(relay_rtcp_build_rr(rr, 31, 9, &ssrc, stats, 1, 0), ==, -ENOBUFS);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/relay/rtp/parse", test_parse);
 	g_test_add_func("/relay/rtp/copy-for", test_copy_for);
 	g_test_add_func("/relay/rtp/keyframe-requests", test_keyframe_requests);
+	g_test_add_func("/relay/rtp/receiver-report", test_receiver_report);
 	return g_test_run();
 }
