@@ -401,6 +401,16 @@ static void cfg_key_problem(const struct cfg *cfg, GPtrArray *errors, const char
 
 static int cfg_resolve_media(struct cfg *cfg, GPtrArray *errors)
 {
+	/* Browsers need an address they can reach in our ICE candidates; a
+	 * wildcard bind has none to offer. */
+	if ((strcmp(cfg->media_bind_address, "0.0.0.0") == 0 ||
+	     strcmp(cfg->media_bind_address, "::") == 0) &&
+	    !*cfg->media_public_address) {
+		cfg_key_problem(cfg, errors, "media", "bind_address",
+				"a wildcard address needs [media] public_address (the address "
+				"browsers reach)");
+		return -EINVAL;
+	}
 	if (cfg->media_workers == 0) {
 		long cores = sysconf(_SC_NPROCESSORS_ONLN);
 		cfg->media_workers = (int)CLAMP(cores, 1, CFG_MAX_WORKERS);
