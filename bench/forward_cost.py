@@ -63,7 +63,7 @@ def main():
         peers = []
         for i in range(n):
             e = admin("POST", "/sessions/%d/roster" % s["id"],
-                      {"display_name": "P%d" % i, "role": "peer"})
+                      {"display_name": "P%d" % i, "role": "peer", "auto_admit": True})
             tok = admin("POST", "/sessions/%d/roster/%d/invite" % (s["id"], e["id"]), {})["token"]
             p = Peer(d.port, tok, name="p%d" % i)
             p.subscribe()

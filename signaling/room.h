@@ -23,6 +23,7 @@ struct sig_member {
 	char *display_name; /* owned */
 	enum sig_role role;
 	unsigned permissions;
+	bool waiting; /* in the waiting room: hears nothing, sends nothing, until admitted */
 	struct sig_ws_conn *conn; /* borrowed; the connection outlives membership */
 	struct sig_media_peer *media; /* owned by media.c: freed by sig_media_member_left() */
 };

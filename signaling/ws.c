@@ -170,8 +170,25 @@ static void sig_ws_broadcast_one(struct sig_member *m, void *userdata)
 {
 	struct sig_ws_broadcast *b = userdata;
 
-	if (m != b->except && m->conn)
+	if (m != b->except && m->conn && !m->waiting)
 		sig_ws_send(m->conn, json_incref(b->msg));
+}
+
+static void sig_ws_moderator_one(struct sig_member *m, void *userdata)
+{
+	struct sig_ws_broadcast *b = userdata;
+
+	if (m != b->except && m->conn && !m->waiting && (m->permissions & SIG_PERM_MODERATE))
+		sig_ws_send(m->conn, json_incref(b->msg));
+}
+
+/* Sends msg (taken) to the hosts and cohosts present. */
+static void sig_ws_tell_moderators(struct sig_ws *ws, int64_t session_id, json_t *msg)
+{
+	struct sig_ws_broadcast b = {.msg = msg};
+
+	sig_rooms_foreach(ws->rooms, session_id, sig_ws_moderator_one, &b);
+	json_decref(msg);
 }
 
 /* Sends msg (taken) to everyone in session but except. */
@@ -190,10 +207,16 @@ static void sig_ws_departed(struct sig_ws *ws, struct sig_member *m, const char 
 {
 	if (ws->media)
 		sig_media_member_left(ws->media, m);
-	/* m is detached already: everyone still present hears it. */
-	sig_ws_broadcast(ws, m->session_id, NULL,
-			 json_pack("{s:s,s:s}", "type", "participant.left", "participant_id",
-				   m->participant_id));
+	/* m is detached already: everyone still present hears it (only the
+	 * hosts, for someone who was still waiting). */
+	if (m->waiting)
+		sig_ws_tell_moderators(ws, m->session_id,
+				       json_pack("{s:s,s:s}", "type", "waiting.removed",
+						 "participant_id", m->participant_id));
+	else
+		sig_ws_broadcast(ws, m->session_id, NULL,
+				 json_pack("{s:s,s:s}", "type", "participant.left",
+					   "participant_id", m->participant_id));
 	sig_ws_audit(ws, m, SIG_AUDIT_LEAVE, reason);
 	log_info("session %lld: participant %s (roster entry %lld) left (%s)",
 		 (long long)m->session_id, m->participant_id, (long long)m->roster_entry_id,
@@ -207,23 +230,50 @@ static void sig_ws_list_member(struct sig_member *m, void *userdata)
 {
 	struct sig_ws_broadcast *b = userdata;
 
-	if (m != b->except)
+	if (m != b->except && !m->waiting)
 		json_array_append_new(b->msg, sig_member_json(m));
+}
+
+static void sig_ws_list_waiting(struct sig_member *m, void *userdata)
+{
+	struct sig_ws_broadcast *b = userdata;
+
+	if (m != b->except && m->waiting)
+		json_array_append_new(b->msg, sig_member_json(m));
+}
+
+/* What a member sees of the session once admitted: who is present, and
+ * for hosts who is waiting. */
+static void sig_ws_add_presence(struct sig_ws *ws, const struct sig_member *m, json_t *msg)
+{
+	struct sig_ws_broadcast present = {.except = m, .msg = json_array()};
+
+	sig_rooms_foreach(ws->rooms, m->session_id, sig_ws_list_member, &present);
+	json_object_set_new(msg, "participants", present.msg);
+	if (m->permissions & SIG_PERM_MODERATE) {
+		struct sig_ws_broadcast waiting = {.except = m, .msg = json_array()};
+		sig_rooms_foreach(ws->rooms, m->session_id, sig_ws_list_waiting, &waiting);
+		json_object_set_new(msg, "waiting", waiting.msg);
+	}
 }
 
 static json_t *sig_ws_join_ok(struct sig_ws *ws, const struct sig_invite_resolution *res,
 			      const struct sig_member *m)
 {
-	struct sig_ws_broadcast list = {.except = m, .msg = json_array()};
+	json_t *msg = json_pack(
+	    "{s:i,s:s,s:{s:I,s:s,s:s,s:o},s:{s:s,s:I,s:s,s:s,s:o}}", "protocol", 1, "state",
+	    m->waiting ? "waiting" : "admitted", "session", "id", (json_int_t)res->session.id,
+	    "kind", sig_kind_name(res->session.kind), "title", res->session.title, "closes_at",
+	    sig_api_time(res->occurrence.closes_at), "you", "participant_id", m->participant_id,
+	    "roster_entry_id", (json_int_t)m->roster_entry_id, "display_name", m->display_name,
+	    "role", sig_role_name(m->role), "permissions", sig_api_permissions_json(m->permissions));
 
-	sig_rooms_foreach(ws->rooms, m->session_id, sig_ws_list_member, &list);
-	return json_pack(
-	    "{s:i,s:{s:I,s:s,s:s,s:o},s:{s:s,s:I,s:s,s:s,s:o},s:o}", "protocol", 1, "session", "id",
-	    (json_int_t)res->session.id, "kind", sig_kind_name(res->session.kind), "title",
-	    res->session.title, "closes_at", sig_api_time(res->occurrence.closes_at), "you",
-	    "participant_id", m->participant_id, "roster_entry_id", (json_int_t)m->roster_entry_id,
-	    "display_name", m->display_name, "role", sig_role_name(m->role), "permissions",
-	    sig_api_permissions_json(m->permissions), "participants", list.msg);
+	/* Someone waiting learns nothing of who is inside. */
+	if (m->waiting)
+		json_object_set_new(msg, "participants", json_array());
+	else
+		sig_ws_add_presence(ws, m, msg);
+	return msg;
 }
 
 /* Tells each member taken from the room and disconnects it. */
@@ -292,14 +342,117 @@ static void sig_ws_admit(struct sig_ws_conn *conn, const json_t *id,
 		return;
 	}
 	conn->member = m;
+	/* The waiting room: only a host's decision (or "admit automatically"
+	 * on the roster entry) lets someone in; a host arriving does not. */
+	m->waiting = res->session.waiting_room && !res->entry.auto_admit;
 	lws_sul_cancel(&conn->join_timer);
 	sig_ws_audit(ws, m, SIG_AUDIT_JOIN, NULL);
-	log_info("session %lld: participant %s (roster entry %lld) joined",
-		 (long long)m->session_id, m->participant_id, (long long)m->roster_entry_id);
+	log_info("session %lld: participant %s (roster entry %lld) joined%s",
+		 (long long)m->session_id, m->participant_id, (long long)m->roster_entry_id,
+		 m->waiting ? ", waiting" : "");
 	sig_ws_reply(conn, id, "join", sig_ws_join_ok(ws, res, m));
+	if (m->waiting)
+		sig_ws_tell_moderators(ws, m->session_id,
+				       json_pack("{s:s,s:o}", "type", "waiting.added", "participant",
+						 sig_member_json(m)));
+	else
+		sig_ws_broadcast(ws, m->session_id, m,
+				 json_pack("{s:s,s:o}", "type", "participant.joined", "participant",
+					   sig_member_json(m)));
+}
+
+struct sig_ws_find {
+	const char *participant_id;
+	struct sig_member *found;
+};
+
+static void sig_ws_find_one(struct sig_member *m, void *userdata)
+{
+	struct sig_ws_find *f = userdata;
+
+	if (strcmp(m->participant_id, f->participant_id) == 0)
+		f->found = m;
+}
+
+/* The waiting member a host's admit/deny names, or an error answered. */
+static struct sig_member *sig_ws_waiting_target(struct sig_ws_conn *conn, json_t *msg,
+						const json_t *id)
+{
+	json_t *pid = json_object_get(msg, "participant_id");
+	struct sig_ws_find f = {.participant_id = json_string_value(pid)};
+
+	if (!(conn->member->permissions & SIG_PERM_MODERATE) || conn->member->waiting) {
+		sig_ws_error(conn, id, "forbidden", "only hosts and cohosts may do that", NULL);
+		return NULL;
+	}
+	if (!json_is_string(pid)) {
+		sig_ws_error(conn, id, "bad_message", "\"participant_id\" must be a string", NULL);
+		return NULL;
+	}
+	sig_rooms_foreach(conn->ws->rooms, conn->member->session_id, sig_ws_find_one, &f);
+	if (!f.found || !f.found->waiting) {
+		sig_ws_error(conn, id, "not_found", "nobody of that id is waiting", NULL);
+		return NULL;
+	}
+	return f.found;
+}
+
+static void sig_ws_audit_decision(struct sig_ws *ws, const struct sig_member *host,
+				  const struct sig_member *m, enum sig_audit_kind kind)
+{
+	g_autofree char *actor = sig_ws_actor(host);
+
+	if (sig_audit_record(ws->api->store, actor, kind, m->session_id, m->roster_entry_id, 0,
+			     json_pack("{s:s}", "participant", m->participant_id)) < 0)
+		log_error("ws: session %lld: cannot write the audit row for %s",
+			  (long long)m->session_id, m->participant_id);
+}
+
+static void sig_ws_on_admit(struct sig_ws_conn *conn, json_t *msg, const json_t *id)
+{
+	struct sig_member *m = sig_ws_waiting_target(conn, msg, id);
+	struct sig_ws *ws = conn->ws;
+
+	if (!m)
+		return;
+	m->waiting = false;
+	sig_ws_reply(conn, id, "admit", NULL);
+	sig_ws_audit_decision(ws, conn->member, m, SIG_AUDIT_ADMIT);
+	log_info("session %lld: participant %s admitted by %s", (long long)m->session_id,
+		 m->participant_id, conn->member->participant_id);
+	json_t *admitted = json_pack("{s:s}", "type", "admitted");
+	sig_ws_add_presence(ws, m, admitted);
+	sig_ws_send_member(m, admitted);
+	sig_ws_tell_moderators(ws, m->session_id,
+			       json_pack("{s:s,s:s}", "type", "waiting.removed", "participant_id",
+					 m->participant_id));
 	sig_ws_broadcast(ws, m->session_id, m,
 			 json_pack("{s:s,s:o}", "type", "participant.joined", "participant",
 				   sig_member_json(m)));
+}
+
+static void sig_ws_on_deny(struct sig_ws_conn *conn, json_t *msg, const json_t *id)
+{
+	struct sig_member *m = sig_ws_waiting_target(conn, msg, id);
+	json_t *reason = json_object_get(msg, "reason");
+	struct sig_ws *ws = conn->ws;
+
+	if (!m)
+		return;
+	if (reason && (!json_is_string(reason) || json_string_length(reason) > 500)) {
+		sig_ws_error(conn, id, "bad_message", "\"reason\" must be a string of at most 500 "
+						      "bytes", NULL);
+		return;
+	}
+	sig_ws_reply(conn, id, "deny", NULL);
+	sig_ws_audit_decision(ws, conn->member, m, SIG_AUDIT_DENY);
+	log_info("session %lld: participant %s denied by %s", (long long)m->session_id,
+		 m->participant_id, conn->member->participant_id);
+	/* The reason is for the person, never for logs or the audit row. */
+	GPtrArray *taken = sig_rooms_take(ws->rooms, m->session_id, m->roster_entry_id);
+	json_t *denied = json_pack("{s:s,s:s}", "type", "denied", "reason",
+				   reason ? json_string_value(reason) : "");
+	sig_ws_evict(ws, taken, denied, "denied");
 }
 
 static void sig_ws_on_join(struct sig_ws_conn *conn, json_t *msg, const json_t *id)
@@ -367,6 +520,10 @@ static const char *sig_ws_sdp(struct sig_ws_conn *conn, json_t *msg, const json_
 		sig_ws_error(conn, id, "unknown_type", "this server relays no media", NULL);
 		return NULL;
 	}
+	if (conn->member->waiting) {
+		sig_ws_error(conn, id, "waiting", "you are in the waiting room", NULL);
+		return NULL;
+	}
 	if (!json_is_string(sdp)) {
 		sig_ws_error(conn, id, "bad_message", "\"sdp\" must be a string", NULL);
 		return NULL;
@@ -396,6 +553,10 @@ static void sig_ws_on_subscribe(struct sig_ws_conn *conn, json_t *msg, const jso
 	(void)msg;
 	if (!conn->ws->media) {
 		sig_ws_error(conn, id, "unknown_type", "this server relays no media", NULL);
+		return;
+	}
+	if (conn->member->waiting) {
+		sig_ws_error(conn, id, "waiting", "you are in the waiting room", NULL);
 		return;
 	}
 	int r = sig_media_subscribe(conn->ws->media, conn->member);
@@ -442,6 +603,8 @@ static const struct sig_ws_handler sig_ws_handlers[] = {
     {"publish", sig_ws_on_publish, true},
     {"subscribe", sig_ws_on_subscribe, true},
     {"subscribe.answer", sig_ws_on_subscribe_answer, true},
+    {"admit", sig_ws_on_admit, true},
+    {"deny", sig_ws_on_deny, true},
 };
 
 /* Requests per connection per window; true when this one is allowed. */

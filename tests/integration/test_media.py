@@ -75,7 +75,9 @@ class Media(unittest.TestCase):
         tokens = []
         for i, name in enumerate(names):
             status, e = self.admin("POST", "/sessions/%d/roster" % s["id"],
-                                   {"display_name": name, "role": "host" if i == 0 else "family"})
+                                   {"display_name": name, "role": "host" if i == 0 else "family",
+                                    # the waiting room is tested in test_ws.py
+                                    "auto_admit": True})
             self.assertEqual(status, 201, e)
             status, inv = self.admin("POST", "/sessions/%d/roster/%d/invite" % (s["id"], e["id"]),
                                      {"max_uses": 5})

@@ -47,7 +47,7 @@ class Protocol(unittest.TestCase):
         conn.close()
         return resp.status, (json.loads(text) if text else None)
 
-    def family(self, names=("Host", "Dana", "Sam"), schedule=None, max_uses=20):
+    def family(self, names=("Host", "Dana", "Sam"), schedule=None, max_uses=20, auto_admit=True):
         status, s = self.admin("POST", "/sessions", {"kind": "family", "title": "Family",
                                                      "schedule": schedule or open_now()})
         self.assertEqual(status, 201, s)
@@ -55,7 +55,8 @@ class Protocol(unittest.TestCase):
         for i, name in enumerate(names):
             role = "host" if i == 0 else "family"
             status, e = self.admin("POST", "/sessions/%d/roster" % s["id"],
-                                   {"display_name": name, "role": role})
+                                   {"display_name": name, "role": role,
+                                    "auto_admit": auto_admit or i == 0})
             self.assertEqual(status, 201, e)
             status, inv = self.admin("POST", "/sessions/%d/roster/%d/invite" % (s["id"], e["id"]),
                                      {"max_uses": max_uses})
@@ -209,6 +210,60 @@ class Protocol(unittest.TestCase):
         self.assertIn({"type": "session.ended", "reason": "ended"}, seen)
         ws, err = self.join(people[0][1])
         self.assertEqual(err["error"]["code"], "session_ended")
+
+    def test_waiting_room(self):
+        s, people = self.family(auto_admit=False)  # Host admitted automatically, the others wait
+        dana, ok = self.join(people[1][1])
+        self.assertEqual(ok["state"], "waiting")
+        self.assertEqual(ok["participants"], [])
+        dana.send({"type": "publish", "id": 2, "sdp": "v=0"})
+        self.assertEqual(dana.recv()["error"]["code"], "waiting")
+        dana.send({"type": "subscribe", "id": 3})
+        self.assertEqual(dana.recv()["error"]["code"], "waiting")
+
+        # The host arrives after her: that admits nobody by itself.
+        host, ok_h = self.join(people[0][1])
+        self.assertEqual(ok_h["state"], "admitted")
+        self.assertEqual([w["display_name"] for w in ok_h["waiting"]], ["Dana"])
+        self.assertEqual(ok_h["participants"], [])
+        sam, ok_s = self.join(people[2][1])
+        self.assertEqual(host.recv_type("waiting.added")["participant"]["display_name"], "Sam")
+        time.sleep(0.3)
+        dana.send({"type": "ping", "id": 4})
+        self.assertEqual(dana.recv(), {"type": "pong", "id": 4})  # still waiting, nothing else
+
+        # Only a moderator may decide.
+        sam.send({"type": "admit", "id": 5, "participant_id": ok["you"]["participant_id"]})
+        self.assertEqual(sam.recv()["error"]["code"], "forbidden")
+
+        host.send({"type": "admit", "id": 6, "participant_id": ok["you"]["participant_id"]})
+        admitted = dana.recv_type("admitted")
+        self.assertEqual([p["display_name"] for p in admitted["participants"]], ["Host"])
+        self.assertEqual(host.recv_type("admit.ok")["id"], 6)
+        self.assertEqual(host.recv_type("participant.joined")["participant"]["display_name"],
+                         "Dana")
+
+        host.send({"type": "deny", "id": 7, "participant_id": ok_s["you"]["participant_id"],
+                   "reason": "Please call the clinic first."})
+        code, seen = sam.expect_close()
+        self.assertIn({"type": "denied", "reason": "Please call the clinic first."}, seen)
+        host.recv_type("deny.ok")
+        # Dana, admitted, never heard of Sam.
+        dana.send({"type": "ping", "id": 8})
+        self.assertEqual(dana.recv(), {"type": "pong", "id": 8})
+        host.send({"type": "admit", "id": 9, "participant_id": "p-0000000000000000"})
+        self.assertEqual(host.recv_type("error")["error"]["code"], "not_found")
+
+        status, page = self.admin("GET", "/audit?session=%d&limit=200" % s["id"])
+        kinds = [(r["kind"], r["roster_entry_id"], r["actor"]) for r in page["items"]
+                 if r["kind"] in ("admit", "deny")]
+        host_actor = "roster:%d" % people[0][0]["id"]
+        self.assertEqual(kinds, [("admit", people[1][0]["id"], host_actor),
+                                 ("deny", people[2][0]["id"], host_actor)])
+        self.assertNotIn("clinic first", json.dumps(page))
+        self.assertNotIn("clinic first", self.d.log())
+        host.close()
+        dana.close()
 
 
 if __name__ == "__main__":
