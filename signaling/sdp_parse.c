@@ -1,7 +1,7 @@
 /* Parsing and validation of offers and answers (see sdp.h).
  *
  * GStreamer's SDP parser is lenient: it accepts any text, skips lines it
- * does not understand, reads numbers with atoi() and warns (g_warning) about
+ * does not understand, reads numbers without range checks and warns about
  * a version other than 0. So the raw text is checked for shape first (size,
  * UTF-8, one "x=value" per line, no control characters, v=0 first), then
  * GstSDPMessage splits it, and every value used is validated here. Values

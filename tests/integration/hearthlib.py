@@ -158,3 +158,31 @@ def merge_ini(base, extra):
         "[%s]\n%s" % (sec, "".join("%s = %s\n" % kv for kv in kv_map.items()))
         for sec, kv_map in merged.items()
     )
+
+
+def iso(t):
+    """RFC 3339 UTC text of a Unix time."""
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
+
+
+def open_now(minutes=60):
+    """A one-off schedule whose window contains now."""
+    now = int(time.time())
+    return {"type": "once", "start": iso(now - 60), "end": iso(now + minutes * 60)}
+
+
+def admin_call(sock_path, method, path, body=None):
+    """One admin API request over the unix socket: (status, parsed JSON or None)."""
+    import http.client
+    import socket
+
+    conn = http.client.HTTPConnection("localhost", timeout=5)
+    conn.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    conn.sock.connect(sock_path)
+    try:
+        conn.request(method, "/api/v1" + path, body=None if body is None else json.dumps(body))
+        resp = conn.getresponse()
+        text = resp.read()
+        return resp.status, (json.loads(text) if text else None)
+    finally:
+        conn.close()

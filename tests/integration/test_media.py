@@ -12,7 +12,7 @@ import socket
 import time
 import unittest
 
-from hearthlib import Daemon
+from hearthlib import Daemon, admin_call, iso, open_now
 from peer import Peer, measure, wait_flowing
 
 WINDOW = 10          # seconds of media measured
@@ -22,15 +22,6 @@ MIN_AUDIO = 0.80     # share of the Opus packets sent that must be decoded
 
 def fingerprints(sdp):
     return {line for line in sdp.splitlines() if line.startswith("a=fingerprint:")}
-
-
-def iso(t):
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
-
-
-def open_now():
-    now = int(time.time())
-    return {"type": "once", "start": iso(now - 60), "end": iso(now + 3600)}
 
 
 class Media(unittest.TestCase):
@@ -56,15 +47,7 @@ class Media(unittest.TestCase):
             p.close()
 
     def admin(self, method, path, body=None):
-        import http.client
-        conn = http.client.HTTPConnection("localhost", timeout=5)
-        conn.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        conn.sock.connect(self.sock)
-        conn.request(method, "/api/v1" + path, body=None if body is None else json.dumps(body))
-        resp = conn.getresponse()
-        text = resp.read()
-        conn.close()
-        return resp.status, (json.loads(text) if text else None)
+        return admin_call(self.sock, method, path, body)
 
     def family(self, names):
         """A family session open now; returns the invite tokens of names

@@ -8,17 +8,10 @@ import socket
 import time
 import unittest
 
-from hearthlib import Daemon
+from hearthlib import Daemon, admin_call, iso, open_now
 from wsclient import Closed, WsClient
 
 
-def iso(t):
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
-
-
-def open_now():
-    now = int(time.time())
-    return {"type": "once", "start": iso(now - 60), "end": iso(now + 3600)}
 
 
 class Protocol(unittest.TestCase):
@@ -37,15 +30,7 @@ class Protocol(unittest.TestCase):
         assert rc == 0, "hearthd exited %d:\n%s" % (rc, log)
 
     def admin(self, method, path, body=None):
-        import http.client
-        conn = http.client.HTTPConnection("localhost", timeout=5)
-        conn.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        conn.sock.connect(self.sock)
-        conn.request(method, "/api/v1" + path, body=None if body is None else json.dumps(body))
-        resp = conn.getresponse()
-        text = resp.read()
-        conn.close()
-        return resp.status, (json.loads(text) if text else None)
+        return admin_call(self.sock, method, path, body)
 
     def family(self, names=("Host", "Dana", "Sam"), schedule=None, max_uses=20, auto_admit=True):
         status, s = self.admin("POST", "/sessions", {"kind": "family", "title": "Family",

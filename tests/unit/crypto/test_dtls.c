@@ -35,7 +35,7 @@ static void sha256_fingerprint(const uint8_t *der, size_t len,
 
 	g_assert_cmpint(EVP_Digest(der, len, md, &n, EVP_sha256(), NULL), ==, 1);
 	g_assert_cmpuint(n, ==, 32);
-	strcpy(out, "sha-256 ");
+	memcpy(out, "sha-256 ", 9);
 	for (unsigned i = 0; i < n; i++)
 		g_snprintf(out + 8 + 3 * i, 4, i + 1 < n ? "%02X:" : "%02X", md[i]);
 }

@@ -96,7 +96,7 @@ static int offered_ext_id(const GstSDPMedia *m, const char *uri)
 
 		if (space && strncmp(space + 1, uri, strlen(uri)) == 0 &&
 		    (space[1 + strlen(uri)] == '\0' || space[1 + strlen(uri)] == ' '))
-			return atoi(v);
+			return (int)g_ascii_strtoll(v, NULL, 10);
 	}
 	return -1;
 }
@@ -139,7 +139,7 @@ static void check_answered_media(const GstSDPMedia *om, const GstSDPMedia *am, c
 	g_assert_true(g_ascii_strncasecmp(mine, codec, strlen(codec)) == 0);
 	g_assert_true(g_ascii_strcasecmp(mine, theirs) == 0);
 	for (guint i = 0; (v = gst_sdp_media_get_attribute_val_n(am, "extmap", i)); i++)
-		g_assert_cmpint(atoi(v), ==, offered_ext_id(om, strchr(v, ' ') + 1));
+		g_assert_cmpint((int)g_ascii_strtoll(v, NULL, 10), ==, offered_ext_id(om, strchr(v, ' ') + 1));
 }
 
 /* Our answer, read with GstSDPMessage alone, against the offer. */
