@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "config/cfg.h"
+#include "signaling/audit.h"
 #include "signaling/domain.h"
 #include "signaling/ratelimit.h"
 #include "signaling/server.h"
@@ -62,14 +63,6 @@ int sig_api_require_body(struct sig_api_call *call, bool allow_empty);
 int sig_api_page(struct sig_api_call *call, int64_t *ret_after, int *ret_limit);
 /* {"items": items, "next_after": last id or null}; takes items. */
 void sig_api_respond_page(struct sig_api_call *call, json_t *items, int limit, int64_t last_id);
-
-/* Unix time in milliseconds. */
-int64_t sig_now_ms(void);
-
-/* Appends one audit row in its own transaction or the caller's (takes
- * detail, which may be NULL). */
-int sig_audit_record(struct sig_store *store, const char *actor, enum sig_audit_kind kind,
-		     int64_t session_id, int64_t roster_entry_id, int64_t invite_id, json_t *detail);
 
 /* Appends one audit row (takes detail, which may be NULL); on failure the
  * caller's transaction must roll back. */

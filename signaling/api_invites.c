@@ -13,34 +13,6 @@ static const struct sig_api_field invite_fields[] = {
     {"max_uses", JSON_INTEGER, false},
 };
 
-/* One link per roster entry: revokes the entry's other active invites,
- * inside the caller's transaction. */
-static int sig_api_revoke_others(struct sig_api_call *call, int64_t session_id, int64_t entry_id)
-{
-	g_autoptr(GArray) rows = g_array_new(FALSE, TRUE, sizeof(struct sig_invite));
-	int64_t after = 0;
-	int r;
-
-	do {
-		g_array_set_size(rows, 0);
-		r = sig_store_invite_list(call->api->store, session_id, entry_id, after,
-					  SIG_STORE_LIST_MAX, rows);
-		for (guint i = 0; r == 0 && i < rows->len; i++) {
-			struct sig_invite *inv = &g_array_index(rows, struct sig_invite, i);
-			after = inv->id;
-			if (inv->revoked_at)
-				continue;
-			inv->revoked_at = call->now;
-			r = sig_store_invite_update(call->api->store, inv);
-			if (r == 0)
-				r = sig_api_audit(call, SIG_AUDIT_INVITE_REVOKED, session_id,
-						  entry_id, inv->id,
-						  json_pack("{s:s}", "reason", "replaced"));
-		}
-	} while (r == 0 && rows->len == SIG_STORE_LIST_MAX);
-	return r;
-}
-
 static void sig_api_respond_new_invite(struct sig_api_call *call, const struct sig_invite *inv,
 				       const char *token)
 {
@@ -96,7 +68,9 @@ void sig_api_invites_create(struct sig_api_call *call)
 
 	r = sig_store_begin(store);
 	if (r == 0)
-		r = sig_api_revoke_others(call, session.id, entry.id);
+		/* One link per roster entry: earlier ones stop working. */
+		r = sig_invite_revoke_entry(store, session.id, entry.id, call->now, call->actor,
+					    "replaced");
 	if (r == 0)
 		r = sig_store_invite_insert(store, &inv);
 	if (r == 0)

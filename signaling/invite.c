@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include "signaling/audit.h"
+
 struct sig_refusal_info {
 	const char *code;
 	int status;
@@ -119,4 +121,31 @@ void sig_invite_resolution_clear(struct sig_invite_resolution *res)
 {
 	sig_session_clear(&res->session);
 	sig_roster_entry_clear(&res->entry);
+}
+
+int sig_invite_revoke_entry(struct sig_store *store, int64_t session_id, int64_t entry_id,
+			    int64_t now, const char *actor, const char *reason)
+{
+	g_autoptr(GArray) rows = g_array_new(FALSE, TRUE, sizeof(struct sig_invite));
+	int64_t after = 0;
+	int r;
+
+	do {
+		g_array_set_size(rows, 0);
+		r = sig_store_invite_list(store, session_id, entry_id, after, SIG_STORE_LIST_MAX,
+					  rows);
+		for (guint i = 0; r == 0 && i < rows->len; i++) {
+			struct sig_invite *inv = &g_array_index(rows, struct sig_invite, i);
+			after = inv->id;
+			if (inv->revoked_at)
+				continue;
+			inv->revoked_at = now;
+			r = sig_store_invite_update(store, inv);
+			if (r == 0)
+				r = sig_audit_record(store, actor, SIG_AUDIT_INVITE_REVOKED, session_id,
+						     entry_id, inv->id,
+						     json_pack("{s:s}", "reason", reason));
+		}
+	} while (r == 0 && rows->len == SIG_STORE_LIST_MAX);
+	return r;
 }

@@ -42,6 +42,11 @@ const char *sig_invite_refusal_code(enum sig_invite_refusal refusal);
 int sig_invite_refusal_status(enum sig_invite_refusal refusal);
 const char *sig_invite_refusal_message(enum sig_invite_refusal refusal);
 
+/* Revokes every active invite of a roster entry, with an audit row each
+ * (detail {"reason": reason}), inside the caller's transaction. */
+int sig_invite_revoke_entry(struct sig_store *store, int64_t session_id, int64_t entry_id,
+			    int64_t now, const char *actor, const char *reason);
+
 /* "active", "revoked" or "used_up". */
 const char *sig_invite_state(const struct sig_invite *invite);
 
