@@ -10,7 +10,6 @@
 #include "relay/transport.h"
 #include "relay/worker.h"
 
-
 /* A valid check from a new address: the client changed network (or this is
  * the first check). The newest address with valid credentials wins. */
 static void relay_ice_bind(struct relay_worker *w, struct relay_transport *t,
@@ -31,8 +30,8 @@ static void relay_ice_bind(struct relay_worker *w, struct relay_transport *t,
 		g_hash_table_remove(w->by_addr, &t->addr_key);
 	t->addr_key = key;
 	t->remote = *from;
-	t->remote_len = from->ss_family == AF_INET ? sizeof(struct sockaddr_in)
-						   : sizeof(struct sockaddr_in6);
+	t->remote_len =
+	    from->ss_family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
 	t->bound = true;
 	g_hash_table_insert(w->by_addr, &t->addr_key, t);
 }
@@ -118,9 +117,9 @@ void relay_worker_on_stun(struct relay_worker *w, const uint8_t *pkt, size_t len
 	if (same)
 		t->consent_us = now_us; /* RFC 7675: consent for the path in use */
 	slot = relay_worker_slot(w);
-	if (slot && relay_stun_build_success(slot, RELAY_SEND_SLOT, msg.txid,
-					     (const struct sockaddr *)from, t->p.local_pwd,
-					     strlen(t->p.local_pwd), &out_len) == 0)
+	if (slot &&
+	    relay_stun_build_success(slot, RELAY_SEND_SLOT, msg.txid, (const struct sockaddr *)from,
+				     t->p.local_pwd, strlen(t->p.local_pwd), &out_len) == 0)
 		relay_worker_commit(w, out_len, from);
 
 	if (t->state == RELAY_TRANSPORT_NEW) {

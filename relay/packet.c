@@ -29,11 +29,11 @@ void relay_worker_commit(struct relay_worker *w, size_t len, const struct sockad
 	b->to[i] = *to;
 	b->iov[i] = (struct iovec){.iov_base = b->buf[i], .iov_len = len};
 	b->msgs[i].msg_hdr = (struct msghdr){
-		.msg_name = &b->to[i],
-		.msg_namelen = to->ss_family == AF_INET ? sizeof(struct sockaddr_in)
-							: sizeof(struct sockaddr_in6),
-		.msg_iov = &b->iov[i],
-		.msg_iovlen = 1,
+	    .msg_name = &b->to[i],
+	    .msg_namelen =
+		to->ss_family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6),
+	    .msg_iov = &b->iov[i],
+	    .msg_iovlen = 1,
 	};
 }
 
@@ -201,6 +201,10 @@ static void relay_forward_rtp(struct relay_worker *w, struct relay_transport *pu
 		return;
 	}
 	pub->rtp_in++;
+	/* A host muted it: nothing of it leaves the relay. */
+	if (pub->muted &
+	    (ps->desc.kind == RELAY_STREAM_AUDIO ? RELAY_MUTE_AUDIO : RELAY_MUTE_VIDEO))
+		return;
 	if (!rtx)
 		relay_rx_stats_update(&ps->rx, h.seq, h.timestamp, now,
 				      ps->desc.kind == RELAY_STREAM_AUDIO ? 48000 : 90000);
@@ -212,10 +216,12 @@ static void relay_forward_rtp(struct relay_worker *w, struct relay_transport *pu
 		uint8_t *slot = relay_worker_slot(w);
 		if (!slot)
 			return;
-		int n = relay_rtp_copy_for(pkt, len, &h, rtx ? out->rtx_payload_type : out->payload_type,
-					   slot, RELAY_SEND_SLOT - CRYPTO_SRTP_MAX_TRAILER);
+		int n = relay_rtp_copy_for(pkt, len, &h,
+					   rtx ? out->rtx_payload_type : out->payload_type, slot,
+					   RELAY_SEND_SLOT - CRYPTO_SRTP_MAX_TRAILER);
 		size_t plen = n > 0 ? (size_t)n : 0;
-		if (n <= 0 || crypto_srtp_protect_rtp(to->srtp_out, slot, &plen, RELAY_SEND_SLOT) < 0) {
+		if (n <= 0 ||
+		    crypto_srtp_protect_rtp(to->srtp_out, slot, &plen, RELAY_SEND_SLOT) < 0) {
 			to->dropped++;
 			continue;
 		}
@@ -258,8 +264,8 @@ void relay_send_receiver_report(struct relay_worker *w, struct relay_transport *
 	uint8_t *slot = n ? relay_worker_slot(w) : NULL;
 	if (!slot)
 		return;
-	int len = relay_rtcp_build_rr(slot, RELAY_SEND_SLOT - CRYPTO_SRTP_MAX_TRAILER, RELAY_OWN_SSRC,
-				      ssrcs, stats, n, now);
+	int len = relay_rtcp_build_rr(slot, RELAY_SEND_SLOT - CRYPTO_SRTP_MAX_TRAILER,
+				      RELAY_OWN_SSRC, ssrcs, stats, n, now);
 	size_t plen = len > 0 ? (size_t)len : 0;
 	if (len > 0 && crypto_srtp_protect_rtcp(pub->srtp_out, slot, &plen, RELAY_SEND_SLOT) == 0)
 		relay_worker_commit(w, plen, &pub->remote);
@@ -297,7 +303,8 @@ static void relay_on_rtcp(struct relay_worker *w, struct relay_transport *t, con
 			if (!slot)
 				return;
 			memcpy(slot, pkt, len);
-			if (crypto_srtp_protect_rtcp(to->srtp_out, slot, &plen, RELAY_SEND_SLOT) == 0)
+			if (crypto_srtp_protect_rtcp(to->srtp_out, slot, &plen, RELAY_SEND_SLOT) ==
+			    0)
 				relay_worker_commit(w, plen, &to->remote);
 		}
 	}
@@ -327,8 +334,9 @@ static void relay_on_srtp(struct relay_worker *w, struct relay_transport *t, uin
 	/* Only the streams the SDP declared: anything else is neither
 	 * decrypted nor forwarded (and costs libsrtp no state). */
 	if (!t->p.publishing || len < 12 ||
-	    !relay_transport_accepts_ssrc(t, (uint32_t)pkt[8] << 24 | (uint32_t)pkt[9] << 16 |
-						     (uint32_t)pkt[10] << 8 | pkt[11],
+	    !relay_transport_accepts_ssrc(t,
+					  (uint32_t)pkt[8] << 24 | (uint32_t)pkt[9] << 16 |
+					      (uint32_t)pkt[10] << 8 | pkt[11],
 					  false)) {
 		t->dropped++;
 		return;

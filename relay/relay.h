@@ -14,36 +14,41 @@ struct cfg;
 
 enum relay_msg_type {
 	/* control -> worker */
-	RELAY_CMD_PING = 1, /* arg: sequence number, echoed in RELAY_EVT_PONG */
-	RELAY_CMD_STOP,	    /* leave the loop; the thread ends */
+	RELAY_CMD_PING = 1,	    /* arg: sequence number, echoed in RELAY_EVT_PONG */
+	RELAY_CMD_STOP,		    /* leave the loop; the thread ends */
 	RELAY_CMD_TRANSPORT_ADD,    /* payload: struct relay_transport_params (taken) */
 	RELAY_CMD_TRANSPORT_REMOVE, /* arg: transport id */
-	RELAY_CMD_ROUTES_SET,       /* payload: struct relay_routes (taken) */
+	RELAY_CMD_ROUTES_SET,	    /* payload: struct relay_routes (taken) */
+	RELAY_CMD_MUTE,		    /* arg: publisher transport id; arg2: RELAY_MUTE_* bits */
 	/* worker -> control */
-	RELAY_EVT_PONG = 100,	     /* arg: the sequence number of the ping */
-	RELAY_EVT_TRANSPORT_UP,	     /* arg: transport id; ICE and DTLS done, SRTP keyed */
+	RELAY_EVT_PONG = 100,	    /* arg: the sequence number of the ping */
+	RELAY_EVT_TRANSPORT_UP,	    /* arg: transport id; ICE and DTLS done, SRTP keyed */
 	RELAY_EVT_TRANSPORT_CLOSED, /* arg: transport id; arg2: enum relay_close_reason */
 };
 
 /* Why a worker closed a transport (RELAY_EVT_TRANSPORT_CLOSED). */
 enum relay_close_reason {
-	RELAY_CLOSE_REMOVED = 0,     /* the control thread asked */
-	RELAY_CLOSE_CONSENT,         /* no valid STUN check for 30 s (RFC 7675) */
-	RELAY_CLOSE_DTLS_FAILED,     /* handshake failed or timed out */
-	RELAY_CLOSE_FINGERPRINT,     /* the peer's certificate does not match its SDP */
-	RELAY_CLOSE_PEER_CLOSED,     /* DTLS close_notify */
+	RELAY_CLOSE_REMOVED = 0, /* the control thread asked */
+	RELAY_CLOSE_CONSENT,	 /* no valid STUN check for 30 s (RFC 7675) */
+	RELAY_CLOSE_DTLS_FAILED, /* handshake failed or timed out */
+	RELAY_CLOSE_FINGERPRINT, /* the peer's certificate does not match its SDP */
+	RELAY_CLOSE_PEER_CLOSED, /* DTLS close_notify */
 };
 
-#define RELAY_ICE_UFRAG_MAX 32  /* bytes, ours and theirs (RFC 8839 allows 256; we cap) */
-#define RELAY_ICE_PWD_MAX   64
+#define RELAY_ICE_UFRAG_MAX   32 /* bytes, ours and theirs (RFC 8839 allows 256; we cap) */
+#define RELAY_ICE_PWD_MAX     64
 #define RELAY_FINGERPRINT_MAX 128
-#define RELAY_MAX_STREAMS   4   /* published streams per transport: audio, video, screen */
+#define RELAY_MAX_STREAMS     4 /* published streams per transport: audio, video, screen */
 
 enum relay_stream_kind { RELAY_STREAM_AUDIO = 0, RELAY_STREAM_VIDEO = 1 };
 
+/* What a publisher may no longer have forwarded (a host muted it). */
+#define RELAY_MUTE_AUDIO (1u << 0)
+#define RELAY_MUTE_VIDEO (1u << 1)
+
 /* One published RTP stream as the publisher's SDP describes it. */
 struct relay_stream {
-	uint32_t ssrc;     /* 0 when the SDP named none: learnt from the first packet of its mid */
+	uint32_t ssrc;	   /* 0 when the SDP named none: learnt from the first packet of its mid */
 	uint32_t rtx_ssrc; /* 0 = none */
 	uint8_t payload_type;
 	uint8_t rtx_payload_type;
@@ -60,8 +65,8 @@ struct relay_transport_params {
 	char local_pwd[RELAY_ICE_PWD_MAX + 1];
 	char remote_ufrag[RELAY_ICE_UFRAG_MAX + 1];
 	char remote_fingerprint[RELAY_FINGERPRINT_MAX + 1]; /* "sha-256 AB:CD:..." */
-	bool dtls_server; /* we answer a=setup:passive */
-	bool publishing;  /* a publish transport (receives media) */
+	bool dtls_server;				    /* we answer a=setup:passive */
+	bool publishing; /* a publish transport (receives media) */
 	unsigned stream_count;
 	struct relay_stream streams[RELAY_MAX_STREAMS]; /* what it may publish */
 };

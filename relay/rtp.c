@@ -39,7 +39,7 @@ int relay_rtp_parse(const uint8_t *pkt, size_t len, struct relay_rtp_header *ret
 	if (len < 12 || (pkt[0] >> 6) != 2)
 		return -EINVAL;
 	n += 4u * (pkt[0] & 0x0f); /* CSRCs */
-	if (pkt[0] & 0x10) {       /* RFC 3550 §5.3.1 header extension */
+	if (pkt[0] & 0x10) {	   /* RFC 3550 §5.3.1 header extension */
 		if (len < n + 4)
 			return -EINVAL;
 		n += 4 + 4u * rd16(pkt + n + 2);
@@ -107,7 +107,7 @@ int relay_rtcp_build_pli(uint8_t *out, size_t cap, uint32_t sender_ssrc, uint32_
 	if (cap < 12)
 		return -ENOBUFS;
 	out[0] = 0x80 | 1; /* V=2, FMT=1 (PLI) */
-	out[1] = 206;      /* PSFB */
+	out[1] = 206;	   /* PSFB */
 	wr16(out + 2, 2);  /* length in words - 1 */
 	wr32(out + 4, sender_ssrc);
 	wr32(out + 8, media_ssrc);
@@ -189,7 +189,8 @@ int relay_rtcp_build_rr(uint8_t *out, size_t cap, uint32_t sender_ssrc, const ui
 		uint32_t exp_int = expected - st->expected_prior;
 		uint32_t rec_int = st->received - st->received_prior;
 		int64_t lost_int = (int64_t)exp_int - rec_int;
-		uint8_t fraction = exp_int == 0 || lost_int <= 0 ? 0 : (uint8_t)((lost_int << 8) / exp_int);
+		uint8_t fraction =
+		    exp_int == 0 || lost_int <= 0 ? 0 : (uint8_t)((lost_int << 8) / exp_int);
 
 		st->expected_prior = expected;
 		st->received_prior = st->received;
@@ -203,8 +204,8 @@ int relay_rtcp_build_rr(uint8_t *out, size_t cap, uint32_t sender_ssrc, const ui
 		wr32(b + 12, st->jitter >> 4);
 		wr32(b + 16, st->last_sr);
 		/* DLSR in units of 1/65536 s */
-		wr32(b + 20, st->last_sr_us ? (uint32_t)((now_us - st->last_sr_us) * 65536 / 1000000)
-					    : 0);
+		wr32(b + 20,
+		     st->last_sr_us ? (uint32_t)((now_us - st->last_sr_us) * 65536 / 1000000) : 0);
 	}
 	return (int)len;
 }

@@ -53,14 +53,14 @@ int relay_rtcp_build_pli(uint8_t *out, size_t cap, uint32_t sender_ssrc, uint32_
 struct relay_rx_stats {
 	bool started;
 	uint16_t max_seq;
-	uint32_t cycles;	   /* shifted count of sequence number wraps */
+	uint32_t cycles; /* shifted count of sequence number wraps */
 	uint32_t base_seq;
 	uint32_t received;
 	uint32_t expected_prior, received_prior;
-	uint32_t jitter;	   /* in timestamp units, times 16 (A.8) */
+	uint32_t jitter; /* in timestamp units, times 16 (A.8) */
 	int64_t last_transit;
-	uint32_t last_sr;	   /* middle 32 bits of the last SR's NTP time */
-	int64_t last_sr_us;	   /* when it arrived (monotonic), 0 = none */
+	uint32_t last_sr;   /* middle 32 bits of the last SR's NTP time */
+	int64_t last_sr_us; /* when it arrived (monotonic), 0 = none */
 };
 
 /* Counts one packet (seq, RTP timestamp) that arrived at arrival_us. */

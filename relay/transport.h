@@ -22,10 +22,10 @@ struct crypto_srtp;
 #define RELAY_PLI_INTERVAL_US (500 * 1000LL)
 
 enum relay_transport_state {
-	RELAY_TRANSPORT_NEW = 0,  /* waiting for a valid STUN check */
-	RELAY_TRANSPORT_DTLS,     /* address known, DTLS handshaking */
-	RELAY_TRANSPORT_UP,       /* SRTP keyed: media flows */
-	RELAY_TRANSPORT_CLOSING,  /* to be reaped at the end of the loop iteration */
+	RELAY_TRANSPORT_NEW = 0, /* waiting for a valid STUN check */
+	RELAY_TRANSPORT_DTLS,	 /* address known, DTLS handshaking */
+	RELAY_TRANSPORT_UP,	 /* SRTP keyed: media flows */
+	RELAY_TRANSPORT_CLOSING, /* to be reaped at the end of the loop iteration */
 };
 
 /* Where a publisher's stream goes: one entry per subscriber. */
@@ -59,9 +59,10 @@ int relay_addr_key_equal(const void *a, const void *b);
 
 struct relay_transport {
 	struct relay_transport_params p; /* ICE credentials, fingerprint, streams */
-	struct relay_addr_key addr_key;  /* valid when bound */
+	struct relay_addr_key addr_key;	 /* valid when bound */
 	bool bound;
 	bool up_reported;
+	unsigned muted; /* RELAY_MUTE_* : kinds not forwarded */
 	enum relay_transport_state state;
 	enum relay_close_reason close_reason;
 	struct sockaddr_storage remote;

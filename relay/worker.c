@@ -18,7 +18,7 @@
 #include "crypto/token.h"
 #include "relay/transport.h"
 
-#define RELAY_QUEUE_SLOTS  4096
+#define RELAY_QUEUE_SLOTS 4096
 
 enum { EP_COMMANDS = 1, EP_UDP = 2 };
 
@@ -86,7 +86,8 @@ int relay_worker_init(struct relay_worker *w, unsigned index, const char *bind_a
 	w->index = index;
 	w->epoll_fd = w->udp_fd = w->cmd_wake_fd = -1;
 	w->identity = identity;
-	w->by_id = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, relay_transport_destroy);
+	w->by_id =
+	    g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, relay_transport_destroy);
 	w->by_ufrag = g_hash_table_new(g_str_hash, g_str_equal);
 	w->by_addr = g_hash_table_new(relay_addr_key_hash, relay_addr_key_equal);
 	w->out = calloc(1, sizeof(*w->out));
@@ -210,9 +211,9 @@ static void relay_worker_routes(struct relay_worker *w, struct relay_routes *rou
 			if (ps->desc.ssrc != r->ssrc || ps->out_count == RELAY_MAX_OUTS)
 				continue;
 			ps->outs[ps->out_count++] = (struct relay_out){
-				.to = to,
-				.payload_type = r->out_payload_type,
-				.rtx_payload_type = r->out_rtx_payload_type,
+			    .to = to,
+			    .payload_type = r->out_payload_type,
+			    .rtx_payload_type = r->out_rtx_payload_type,
 			};
 		}
 	}
@@ -244,6 +245,12 @@ static bool relay_worker_commands(struct relay_worker *w)
 				relay_worker_close(w, t, RELAY_CLOSE_REMOVED);
 			break;
 		}
+		case RELAY_CMD_MUTE: {
+			struct relay_transport *t = g_hash_table_lookup(w->by_id, &msg.arg);
+			if (t)
+				t->muted = (unsigned)msg.arg2;
+			break;
+		}
 		case RELAY_CMD_ROUTES_SET:
 			relay_worker_routes(w, msg.payload);
 			break;
@@ -261,14 +268,16 @@ static bool relay_worker_commands(struct relay_worker *w)
 static void relay_worker_receive(struct relay_worker *w)
 {
 	/* libsrtp wants 4-byte aligned packets. */
-	static _Thread_local _Alignas(8) unsigned char buffers[RELAY_RECV_BATCH][RELAY_DATAGRAM_MAX];
+	static _Thread_local _Alignas(
+	    8) unsigned char buffers[RELAY_RECV_BATCH][RELAY_DATAGRAM_MAX];
 	struct mmsghdr msgs[RELAY_RECV_BATCH];
 	struct iovec iov[RELAY_RECV_BATCH];
 	struct sockaddr_storage from[RELAY_RECV_BATCH];
 
 	for (;;) {
 		for (int i = 0; i < RELAY_RECV_BATCH; i++) {
-			iov[i] = (struct iovec){.iov_base = buffers[i], .iov_len = RELAY_DATAGRAM_MAX};
+			iov[i] =
+			    (struct iovec){.iov_base = buffers[i], .iov_len = RELAY_DATAGRAM_MAX};
 			msgs[i].msg_hdr = (struct msghdr){.msg_name = &from[i],
 							  .msg_namelen = sizeof(from[i]),
 							  .msg_iov = &iov[i],
@@ -279,7 +288,8 @@ static void relay_worker_receive(struct relay_worker *w)
 		if (n <= 0)
 			break;
 		int64_t now = relay_now_us();
-		atomic_fetch_add_explicit(&w->datagrams_received, (uint64_t)n, memory_order_relaxed);
+		atomic_fetch_add_explicit(&w->datagrams_received, (uint64_t)n,
+					  memory_order_relaxed);
 		for (int i = 0; i < n; i++)
 			relay_worker_on_datagram(w, buffers[i], msgs[i].msg_len, &from[i], now);
 		if (n < RELAY_RECV_BATCH)

@@ -16,7 +16,7 @@
 #define RELAY_RECV_BATCH   32
 #define RELAY_DATAGRAM_MAX 1500
 #define RELAY_SEND_BATCH   64
-#define RELAY_SEND_SLOT    (RELAY_DATAGRAM_MAX + 160) /* room for the SRTP trailer */
+#define RELAY_SEND_SLOT	   (RELAY_DATAGRAM_MAX + 160) /* room for the SRTP trailer */
 
 struct crypto_dtls_identity;
 struct relay_transport;
@@ -33,10 +33,10 @@ struct relay_send_batch {
 struct relay_worker {
 	unsigned index;
 	struct crypto_dtls_identity *identity; /* borrowed, shared read-only */
-	GHashTable *by_id;    /* uint64 id -> transport (owns them) */
-	GHashTable *by_ufrag; /* our ufrag -> transport */
-	GHashTable *by_addr;  /* struct relay_addr_key -> transport */
-	bool reap;	      /* some transport is CLOSING */
+	GHashTable *by_id;		       /* uint64 id -> transport (owns them) */
+	GHashTable *by_ufrag;		       /* our ufrag -> transport */
+	GHashTable *by_addr;		       /* struct relay_addr_key -> transport */
+	bool reap;			       /* some transport is CLOSING */
 	int64_t next_tick_us;
 	unsigned ticks;
 	struct relay_send_batch *out;
@@ -51,9 +51,9 @@ struct relay_worker {
 	_Atomic uint64_t datagrams_received;
 	_Atomic uint64_t datagrams_dropped_unknown;
 	_Atomic uint64_t events_dropped;
-	_Atomic uint64_t stun_refused;	  /* bad integrity, unknown ufrag, malformed */
-	_Atomic uint64_t rtp_forwarded;	  /* SRTP packets sent to subscribers */
-	_Atomic uint64_t srtp_failures;	  /* unprotect failed (auth, replay) */
+	_Atomic uint64_t stun_refused;	/* bad integrity, unknown ufrag, malformed */
+	_Atomic uint64_t rtp_forwarded; /* SRTP packets sent to subscribers */
+	_Atomic uint64_t srtp_failures; /* unprotect failed (auth, replay) */
 };
 
 /* The packet path (packet.c, ice.c). */

@@ -35,4 +35,3 @@ int sig_audit_record(struct sig_store *store, const char *actor, enum sig_audit_
 	sig_audit_event_clear(&event);
 	return r;
 }
-

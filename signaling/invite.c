@@ -142,8 +142,8 @@ int sig_invite_revoke_entry(struct sig_store *store, int64_t session_id, int64_t
 			inv->revoked_at = now;
 			r = sig_store_invite_update(store, inv);
 			if (r == 0)
-				r = sig_audit_record(store, actor, SIG_AUDIT_INVITE_REVOKED, session_id,
-						     entry_id, inv->id,
+				r = sig_audit_record(store, actor, SIG_AUDIT_INVITE_REVOKED,
+						     session_id, entry_id, inv->id,
 						     json_pack("{s:s}", "reason", reason));
 		}
 	} while (r == 0 && rows->len == SIG_STORE_LIST_MAX);

@@ -34,6 +34,7 @@ struct sig_media_peer {
 	unsigned pub_count;
 	struct relay_stream pub[RELAY_MAX_STREAMS];
 	struct sig_sdp_codec pub_codec[RELAY_MAX_STREAMS];
+	unsigned muted; /* RELAY_MUTE_* a host imposed */
 	/* subscribing */
 	bool subscribed;
 	uint64_t sub_id; /* 0 until the first answer */
@@ -235,10 +236,10 @@ static void sig_media_announce(struct sig_media *m, const struct sig_member *mb,
 		const char *source = audio ? "microphone" : videos++ ? "screen" : "camera";
 		g_autofree char *id = g_strdup_printf("%s-%s", audio ? "audio" : "video", st->mid);
 		struct sig_media_notice n = {
-			.except = mb,
-			.msg = json_pack("{s:s,s:s,s:{s:s,s:s,s:s}}", "type", type, "participant_id",
-					 mb->participant_id, "stream", "id", id, "kind",
-					 audio ? "audio" : "video", "source", source),
+		    .except = mb,
+		    .msg = json_pack("{s:s,s:s,s:{s:s,s:s,s:s}}", "type", type, "participant_id",
+				     mb->participant_id, "stream", "id", id, "kind",
+				     audio ? "audio" : "video", "source", source),
 		};
 		sig_rooms_foreach(m->rooms, mb->session_id, sig_media_notice_one, &n);
 		json_decref(n.msg);
@@ -318,6 +319,8 @@ char *sig_media_publish(struct sig_media *m, struct sig_member *mb, const char *
 		*ret_problem = g_strdup("the media worker is overloaded");
 	}
 	p = NULL;
+	if (answer && peer->muted) /* a host's mute outlives republishing */
+		sig_media_set_muted(m, mb, peer->muted);
 	if (answer) {
 		log_info("session %lld: participant %s publishes %u streams on worker %u",
 			 (long long)mb->session_id, mb->participant_id, peer->pub_count,
@@ -540,6 +543,19 @@ int sig_media_subscribe_answer(struct sig_media *m, struct sig_member *mb, int64
 	if (peer->dirty)
 		sig_media_refresh_member(mb, m);
 	return 0;
+}
+
+void sig_media_set_muted(struct sig_media *m, struct sig_member *mb, unsigned mute)
+{
+	struct sig_media_peer *peer = sig_media_peer(mb);
+	struct relay_msg msg = {.type = RELAY_CMD_MUTE, .arg2 = mute};
+
+	peer->muted = mute;
+	if (!peer->pub_id)
+		return;
+	msg.arg = peer->pub_id;
+	if (relay_send(m->relay, peer->worker, &msg) < 0)
+		log_error("media: worker %u queue full; a mute was not applied", peer->worker);
 }
 
 void sig_media_member_left(struct sig_media *m, struct sig_member *mb)

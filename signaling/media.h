@@ -39,6 +39,10 @@ int sig_media_subscribe_answer(struct sig_media *media, struct sig_member *membe
 			       int64_t version, const char *sdp, size_t len, const char **ret_code,
 			       char **ret_problem);
 
+/* Stops (or resumes) forwarding the member's audio and video: mute holds
+ * RELAY_MUTE_* bits. Applies to its current and future publish transports. */
+void sig_media_set_muted(struct sig_media *media, struct sig_member *member, unsigned mute);
+
 /* The member left: its transports go, the others stop receiving it. */
 void sig_media_member_left(struct sig_media *media, struct sig_member *member);
 

@@ -168,7 +168,14 @@ unsigned sig_rooms_count(struct sig_rooms *rooms, int64_t session_id)
 
 json_t *sig_member_json(const struct sig_member *m)
 {
-	return json_pack("{s:s,s:I,s:s,s:s}", "participant_id", m->participant_id,
+	json_t *muted = json_array();
+
+	if (m->muted & 1u)
+		json_array_append_new(muted, json_string("audio"));
+	if (m->muted & 2u)
+		json_array_append_new(muted, json_string("video"));
+	return json_pack("{s:s,s:I,s:s,s:s,s:b,s:b,s:o}", "participant_id", m->participant_id,
 			 "roster_entry_id", (json_int_t)m->roster_entry_id, "display_name",
-			 m->display_name, "role", sig_role_name(m->role));
+			 m->display_name, "role", sig_role_name(m->role), "audio", m->audio_on,
+			 "video", m->video_on, "muted", muted);
 }

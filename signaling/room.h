@@ -24,7 +24,10 @@ struct sig_member {
 	enum sig_role role;
 	unsigned permissions;
 	bool waiting; /* in the waiting room: hears nothing, sends nothing, until admitted */
-	struct sig_ws_conn *conn; /* borrowed; the connection outlives membership */
+	bool audio_on, video_on;      /* as the participant reports its microphone and camera */
+	unsigned muted;		      /* RELAY_MUTE_* a host imposed */
+	unsigned locked;	      /* of those, the ones the participant may not lift */
+	struct sig_ws_conn *conn;     /* borrowed; the connection outlives membership */
 	struct sig_media_peer *media; /* owned by media.c: freed by sig_media_member_left() */
 };
 
@@ -62,7 +65,8 @@ GPtrArray *sig_rooms_take(struct sig_rooms *rooms, int64_t session_id, int64_t e
 
 unsigned sig_rooms_count(struct sig_rooms *rooms, int64_t session_id);
 
-/* {"participant_id","roster_entry_id","display_name","role"} */
+/* {"participant_id","roster_entry_id","display_name","role","audio","video",
+ *  "muted": [kinds]} */
 json_t *sig_member_json(const struct sig_member *member);
 
 #endif

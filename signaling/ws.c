@@ -12,6 +12,7 @@
 #include "signaling/http.h"
 #include "signaling/invite.h"
 #include "signaling/media.h"
+#include "relay/relay.h"
 #include "signaling/room.h"
 
 struct sig_ws {
@@ -266,7 +267,8 @@ static json_t *sig_ws_join_ok(struct sig_ws *ws, const struct sig_invite_resolut
 	    "kind", sig_kind_name(res->session.kind), "title", res->session.title, "closes_at",
 	    sig_api_time(res->occurrence.closes_at), "you", "participant_id", m->participant_id,
 	    "roster_entry_id", (json_int_t)m->roster_entry_id, "display_name", m->display_name,
-	    "role", sig_role_name(m->role), "permissions", sig_api_permissions_json(m->permissions));
+	    "role", sig_role_name(m->role), "permissions",
+	    sig_api_permissions_json(m->permissions));
 
 	/* Someone waiting learns nothing of who is inside. */
 	if (m->waiting)
@@ -353,8 +355,8 @@ static void sig_ws_admit(struct sig_ws_conn *conn, const json_t *id,
 	sig_ws_reply(conn, id, "join", sig_ws_join_ok(ws, res, m));
 	if (m->waiting)
 		sig_ws_tell_moderators(ws, m->session_id,
-				       json_pack("{s:s,s:o}", "type", "waiting.added", "participant",
-						 sig_member_json(m)));
+				       json_pack("{s:s,s:o}", "type", "waiting.added",
+						 "participant", sig_member_json(m)));
 	else
 		sig_ws_broadcast(ws, m->session_id, m,
 				 json_pack("{s:s,s:o}", "type", "participant.joined", "participant",
@@ -423,9 +425,9 @@ static void sig_ws_on_admit(struct sig_ws_conn *conn, json_t *msg, const json_t 
 	json_t *admitted = json_pack("{s:s}", "type", "admitted");
 	sig_ws_add_presence(ws, m, admitted);
 	sig_ws_send_member(m, admitted);
-	sig_ws_tell_moderators(ws, m->session_id,
-			       json_pack("{s:s,s:s}", "type", "waiting.removed", "participant_id",
-					 m->participant_id));
+	sig_ws_tell_moderators(
+	    ws, m->session_id,
+	    json_pack("{s:s,s:s}", "type", "waiting.removed", "participant_id", m->participant_id));
 	sig_ws_broadcast(ws, m->session_id, m,
 			 json_pack("{s:s,s:o}", "type", "participant.joined", "participant",
 				   sig_member_json(m)));
@@ -440,8 +442,10 @@ static void sig_ws_on_deny(struct sig_ws_conn *conn, json_t *msg, const json_t *
 	if (!m)
 		return;
 	if (reason && (!json_is_string(reason) || json_string_length(reason) > 500)) {
-		sig_ws_error(conn, id, "bad_message", "\"reason\" must be a string of at most 500 "
-						      "bytes", NULL);
+		sig_ws_error(conn, id, "bad_message",
+			     "\"reason\" must be a string of at most 500 "
+			     "bytes",
+			     NULL);
 		return;
 	}
 	sig_ws_reply(conn, id, "deny", NULL);
@@ -590,6 +594,215 @@ static void sig_ws_on_subscribe_answer(struct sig_ws_conn *conn, json_t *msg, co
 	sig_ws_reply(conn, id, "subscribe.answer", NULL);
 }
 
+/* The member (admitted or waiting) of this session a host's request names,
+ * or an error answered. */
+static struct sig_member *sig_ws_target(struct sig_ws_conn *conn, json_t *msg, const json_t *id)
+{
+	json_t *pid = json_object_get(msg, "participant_id");
+	struct sig_ws_find f = {.participant_id = json_string_value(pid)};
+
+	if (!(conn->member->permissions & SIG_PERM_MODERATE) || conn->member->waiting) {
+		sig_ws_error(conn, id, "forbidden", "only hosts and cohosts may do that", NULL);
+		return NULL;
+	}
+	if (!json_is_string(pid)) {
+		sig_ws_error(conn, id, "bad_message", "\"participant_id\" must be a string", NULL);
+		return NULL;
+	}
+	sig_rooms_foreach(conn->ws->rooms, conn->member->session_id, sig_ws_find_one, &f);
+	if (!f.found) {
+		sig_ws_error(conn, id, "not_found", "nobody of that id is in the session", NULL);
+		return NULL;
+	}
+	return f.found;
+}
+
+/* "audio" or "video" → its RELAY_MUTE_* bit, or 0 after answering. */
+static unsigned sig_ws_kind_bit(struct sig_ws_conn *conn, json_t *msg, const json_t *id)
+{
+	const char *kind = json_string_value(json_object_get(msg, "kind"));
+
+	if (kind && strcmp(kind, "audio") == 0)
+		return RELAY_MUTE_AUDIO;
+	if (kind && strcmp(kind, "video") == 0)
+		return RELAY_MUTE_VIDEO;
+	sig_ws_error(conn, id, "bad_message", "\"kind\" must be \"audio\" or \"video\"", NULL);
+	return 0;
+}
+
+static void sig_ws_apply_mute(struct sig_ws *ws, struct sig_member *m, unsigned bit, bool on,
+			      bool lock, const char *by)
+{
+	if (on)
+		m->muted |= bit;
+	else
+		m->muted &= ~bit;
+	if (on && lock)
+		m->locked |= bit;
+	else
+		m->locked &= ~bit;
+	if (ws->media)
+		sig_media_set_muted(ws->media, m, m->muted);
+	json_t *ev =
+	    json_pack("{s:s,s:s,s:s,s:b,s:s}", "type",
+		      on ? "participant.muted" : "participant.unmuted", "participant_id",
+		      m->participant_id, "kind", bit == RELAY_MUTE_AUDIO ? "audio" : "video",
+		      "locked", (m->locked & bit) != 0, "by", by);
+	sig_ws_broadcast(ws, m->session_id, NULL, ev);
+}
+
+/* A host mutes someone: the relay stops forwarding that kind at once;
+ * with "lock", the person cannot lift it. */
+static void sig_ws_on_mute(struct sig_ws_conn *conn, json_t *msg, const json_t *id)
+{
+	struct sig_member *m = sig_ws_target(conn, msg, id);
+	unsigned bit = m ? sig_ws_kind_bit(conn, msg, id) : 0;
+
+	if (!bit)
+		return;
+	sig_ws_reply(conn, id, "mute", NULL);
+	sig_ws_apply_mute(conn->ws, m, bit, true, json_is_true(json_object_get(msg, "lock")),
+			  "host");
+	log_info("session %lld: participant %s muted by %s", (long long)m->session_id,
+		 m->participant_id, conn->member->participant_id);
+}
+
+/* Lifts a host's mute: a host for anyone; a participant for itself, unless
+ * the host locked it. */
+static void sig_ws_on_unmute(struct sig_ws_conn *conn, json_t *msg, const json_t *id)
+{
+	struct sig_member *m = conn->member;
+	unsigned bit;
+
+	if (json_object_get(msg, "participant_id")) {
+		m = sig_ws_target(conn, msg, id);
+		if (!m)
+			return;
+	} else if (m->waiting) {
+		sig_ws_error(conn, id, "waiting", "you are in the waiting room", NULL);
+		return;
+	}
+	bit = sig_ws_kind_bit(conn, msg, id);
+	if (!bit)
+		return;
+	if (m == conn->member && (m->locked & bit) &&
+	    !(conn->member->permissions & SIG_PERM_MODERATE)) {
+		sig_ws_error(conn, id, "locked", "the host has locked this", NULL);
+		return;
+	}
+	sig_ws_reply(conn, id, "unmute", NULL);
+	if (m->muted & bit)
+		sig_ws_apply_mute(conn->ws, m, bit, false, false,
+				  m == conn->member ? "self" : "host");
+}
+
+/* Microphone and camera as the participant switches them. */
+static void sig_ws_on_media_state(struct sig_ws_conn *conn, json_t *msg, const json_t *id)
+{
+	struct sig_member *m = conn->member;
+	json_t *audio = json_object_get(msg, "audio"), *video = json_object_get(msg, "video");
+
+	if ((audio && !json_is_boolean(audio)) || (video && !json_is_boolean(video))) {
+		sig_ws_error(conn, id, "bad_message", "\"audio\" and \"video\" must be booleans",
+			     NULL);
+		return;
+	}
+	if (audio)
+		m->audio_on = json_is_true(audio);
+	if (video)
+		m->video_on = json_is_true(video);
+	sig_ws_reply(conn, id, "media.state", NULL);
+	if (!m->waiting)
+		sig_ws_broadcast(conn->ws, m->session_id, m,
+				 json_pack("{s:s,s:s,s:b,s:b}", "type", "participant.media",
+					   "participant_id", m->participant_id, "audio",
+					   m->audio_on, "video", m->video_on));
+}
+
+/* A host removes someone: off the roster (marked removed), its links
+ * revoked, disconnected within a second; a rejoin is refused. */
+static void sig_ws_on_remove(struct sig_ws_conn *conn, json_t *msg, const json_t *id)
+{
+	struct sig_member *m = sig_ws_target(conn, msg, id);
+	struct sig_ws *ws = conn->ws;
+	struct sig_store *store = ws->api->store;
+	struct sig_roster_entry entry = {0};
+	int64_t now = (int64_t)time(NULL);
+	int r;
+
+	if (!m)
+		return;
+	if (m == conn->member) {
+		sig_ws_error(conn, id, "bad_message", "leave instead of removing yourself", NULL);
+		return;
+	}
+	g_autofree char *actor = sig_ws_actor(conn->member);
+	r = sig_store_begin(store);
+	if (r == 0)
+		r = sig_store_roster_get(store, m->roster_entry_id, &entry);
+	if (r == 0) {
+		entry.removed_at = entry.updated_at = now;
+		r = sig_store_roster_update(store, &entry);
+	}
+	if (r == 0)
+		r = sig_invite_revoke_entry(store, m->session_id, m->roster_entry_id, now, actor,
+					    "removed");
+	if (r == 0)
+		r = sig_audit_record(store, actor, SIG_AUDIT_REMOVE, m->session_id,
+				     m->roster_entry_id, 0,
+				     json_pack("{s:s}", "participant", m->participant_id));
+	if (r == 0)
+		r = sig_store_commit(store);
+	sig_roster_entry_clear(&entry);
+	if (r < 0) {
+		sig_store_rollback(store);
+		sig_ws_error(conn, id, "internal", "the server could not remove them", NULL);
+		return;
+	}
+	sig_ws_reply(conn, id, "remove", NULL);
+	log_info("session %lld: participant %s removed by %s", (long long)m->session_id,
+		 m->participant_id, conn->member->participant_id);
+	sig_ws_remove_entry(ws, m->session_id, m->roster_entry_id);
+}
+
+/* A host ends the session for everyone, for good. */
+static void sig_ws_on_end(struct sig_ws_conn *conn, json_t *msg, const json_t *id)
+{
+	struct sig_ws *ws = conn->ws;
+	struct sig_store *store = ws->api->store;
+	struct sig_session session = {0};
+	int64_t sid = conn->member->session_id;
+	int r;
+
+	(void)msg;
+	if (!(conn->member->permissions & SIG_PERM_MODERATE) || conn->member->waiting) {
+		sig_ws_error(conn, id, "forbidden", "only hosts and cohosts may do that", NULL);
+		return;
+	}
+	g_autofree char *actor = sig_ws_actor(conn->member);
+	r = sig_store_begin(store);
+	if (r == 0)
+		r = sig_store_session_get(store, sid, &session);
+	if (r == 0 && !session.ended_at) {
+		session.ended_at = session.updated_at = (int64_t)time(NULL);
+		r = sig_store_session_update(store, &session);
+		if (r == 0)
+			r = sig_audit_record(store, actor, SIG_AUDIT_SESSION_ENDED, sid, 0, 0,
+					     NULL);
+	}
+	if (r == 0)
+		r = sig_store_commit(store);
+	sig_session_clear(&session);
+	if (r < 0) {
+		sig_store_rollback(store);
+		sig_ws_error(conn, id, "internal", "the server could not end the session", NULL);
+		return;
+	}
+	sig_ws_reply(conn, id, "end", NULL);
+	log_info("session %lld: ended by %s", (long long)sid, conn->member->participant_id);
+	sig_ws_end_session(ws, sid, "ended");
+}
+
 struct sig_ws_handler {
 	const char *type;
 	void (*fn)(struct sig_ws_conn *conn, json_t *msg, const json_t *id);
@@ -604,6 +817,11 @@ static const struct sig_ws_handler sig_ws_handlers[] = {
     {"subscribe", sig_ws_on_subscribe, true},
     {"subscribe.answer", sig_ws_on_subscribe_answer, true},
     {"admit", sig_ws_on_admit, true},
+    {"mute", sig_ws_on_mute, true},
+    {"unmute", sig_ws_on_unmute, true},
+    {"media.state", sig_ws_on_media_state, true},
+    {"remove", sig_ws_on_remove, true},
+    {"end", sig_ws_on_end, true},
     {"deny", sig_ws_on_deny, true},
 };
 

@@ -129,6 +129,30 @@ class Media(unittest.TestCase):
         self.assertEqual(peers[0].offered_participants(), {peers[1].participant_id})
         self.assertEqual(peers[1].offered_participants(), {peers[0].participant_id})
 
+    def test_host_mute_stops_forwarding(self):
+        tokens = self.family(["Host", "Dana"])
+        host, dana = (self.peer(t, n) for t, n in zip(tokens, ["host", "dana"]))
+        for p in (host, dana):
+            self.start(p)
+        self.assertEqual(wait_flowing([(host, dana.participant_id)], timeout=20), [])
+        ok = host.request({"type": "mute", "participant_id": dana.participant_id,
+                           "kind": "video", "lock": True})
+        self.assertEqual(ok.get("type"), "mute.ok", ok)
+        time.sleep(0.5)  # what was in flight drains
+        before = host.decoded_from(dana.participant_id)
+        time.sleep(2)
+        after = host.decoded_from(dana.participant_id)
+        self.assertLessEqual(after["video"] - before["video"], 1, (before, after))
+        self.assertGreater(after["audio"] - before["audio"], 50, (before, after))
+        self.assertGreater(dana.frames_sent(), 0)
+
+        ok = host.request({"type": "unmute", "participant_id": dana.participant_id,
+                           "kind": "video"})
+        self.assertEqual(ok.get("type"), "unmute.ok", ok)
+        time.sleep(2.5)  # the next keyframe (at most 1 s) restarts the decoder
+        again = host.decoded_from(dana.participant_id)
+        self.assertGreater(again["video"] - after["video"], 20, (after, again))
+
     def test_three_peers(self):
         tokens = self.family(["Host", "Dana", "Sam"])
         peers = [self.peer(t, n) for t, n in zip(tokens, ["host", "dana", "sam"])]

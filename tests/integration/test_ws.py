@@ -250,6 +250,70 @@ class Protocol(unittest.TestCase):
         host.close()
         dana.close()
 
+    def test_moderation(self):
+        s, people = self.family()
+        host, ok_h = self.join(people[0][1])
+        dana, ok_d = self.join(people[1][1])
+        sam, ok_s = self.join(people[2][1])
+        dana_id, sam_id = ok_d["you"]["participant_id"], ok_s["you"]["participant_id"]
+        self.assertEqual(ok_s["participants"][1]["muted"], [])
+
+        # Camera and microphone state is presence.
+        dana.send({"type": "media.state", "id": 2, "audio": True, "video": False})
+        self.assertEqual(dana.recv_type("media.state.ok")["id"], 2)
+        ev = host.recv_type("participant.media")
+        self.assertEqual((ev["participant_id"], ev["audio"], ev["video"]), (dana_id, True, False))
+
+        # Only hosts moderate.
+        sam.send({"type": "mute", "id": 3, "participant_id": dana_id, "kind": "audio"})
+        self.assertEqual(sam.recv_type("error")["error"]["code"], "forbidden")
+
+        host.send({"type": "mute", "id": 4, "participant_id": dana_id, "kind": "audio",
+                   "lock": True})
+        host.recv_type("mute.ok")
+        for ws in (dana, sam):
+            ev = ws.recv_type("participant.muted")
+            self.assertEqual((ev["participant_id"], ev["kind"], ev["locked"]),
+                             (dana_id, "audio", True))
+        dana.send({"type": "unmute", "id": 5, "kind": "audio"})
+        self.assertEqual(dana.recv_type("error")["error"]["code"], "locked")
+        host.send({"type": "unmute", "id": 6, "participant_id": dana_id, "kind": "audio"})
+        host.recv_type("unmute.ok")
+        self.assertFalse(sam.recv_type("participant.unmuted")["locked"])
+        # Not locked: she may lift a host's mute herself.
+        host.send({"type": "mute", "id": 7, "participant_id": dana_id, "kind": "video"})
+        dana.recv_type("participant.muted")
+        dana.send({"type": "unmute", "id": 8, "kind": "video"})
+        dana.recv_type("unmute.ok")
+        self.assertEqual(sam.recv_type("participant.unmuted")["by"], "self")
+
+        # Removal: out within a second, and the link no longer works.
+        t0 = time.monotonic()
+        host.send({"type": "remove", "id": 9, "participant_id": sam_id})
+        code, seen = sam.expect_close()
+        self.assertLess(time.monotonic() - t0, 1.0)
+        self.assertIn({"type": "bye", "reason": "removed"}, seen)
+        host.recv_type("remove.ok")
+        self.assertEqual(dana.recv_type("participant.left")["participant_id"], sam_id)
+        ws, err = self.join(people[2][1])
+        self.assertEqual(err["error"]["code"], "invite_revoked")
+        status, entry = self.admin("GET", "/sessions/%d/roster/%d" % (s["id"], people[2][0]["id"]))
+        self.assertIsNotNone(entry["removed_at"])
+        status, page = self.admin("GET", "/sessions/%d/invites?roster_entry=%d"
+                                  % (s["id"], people[2][0]["id"]))
+        self.assertEqual([i["state"] for i in page["items"]], ["revoked"])
+
+        # A host ends the session for everyone.
+        host.send({"type": "end", "id": 10})
+        code, seen = dana.expect_close()
+        self.assertIn({"type": "session.ended", "reason": "ended"}, seen)
+        status, got = self.admin("GET", "/sessions/%d" % s["id"])
+        self.assertEqual(got["status"], "ended")
+        status, page = self.admin("GET", "/audit?session=%d&limit=200" % s["id"])
+        kinds = [r["kind"] for r in page["items"]]
+        self.assertIn("remove", kinds)
+        self.assertIn("session_ended", kinds)
+
 
 if __name__ == "__main__":
     unittest.main()
