@@ -803,6 +803,44 @@ static void sig_ws_on_end(struct sig_ws_conn *conn, json_t *msg, const json_t *i
 	sig_ws_end_session(ws, sid, "ended");
 }
 
+#define SIG_WS_CHAT_MAX 2000 /* bytes of one chat message */
+
+/* Chat: relayed to the others present (or to one of them), never stored
+ * and never logged. */
+static void sig_ws_on_chat(struct sig_ws_conn *conn, json_t *msg, const json_t *id)
+{
+	struct sig_member *m = conn->member;
+	json_t *text = json_object_get(msg, "text"), *to = json_object_get(msg, "to");
+	struct sig_ws_find f = {.participant_id = json_string_value(to)};
+
+	if (m->waiting) {
+		sig_ws_error(conn, id, "waiting", "you are in the waiting room", NULL);
+		return;
+	}
+	if (!json_is_string(text) || json_string_length(text) == 0 ||
+	    json_string_length(text) > SIG_WS_CHAT_MAX || (to && !json_is_string(to))) {
+		sig_ws_error(conn, id, "bad_message",
+			     "\"text\" must be 1..2000 bytes; \"to\", if given, a participant id",
+			     NULL);
+		return;
+	}
+	if (to) {
+		sig_rooms_foreach(conn->ws->rooms, m->session_id, sig_ws_find_one, &f);
+		if (!f.found || f.found->waiting) {
+			sig_ws_error(conn, id, "not_found", "nobody of that id is in the session",
+				     NULL);
+			return;
+		}
+	}
+	json_t *out = json_pack("{s:s,s:s,s:O,s:b}", "type", "chat", "from", m->participant_id,
+				"text", text, "private", to != NULL);
+	sig_ws_reply(conn, id, "chat", NULL);
+	if (f.found)
+		sig_ws_send_member(f.found, out);
+	else
+		sig_ws_broadcast(conn->ws, m->session_id, m, out);
+}
+
 struct sig_ws_handler {
 	const char *type;
 	void (*fn)(struct sig_ws_conn *conn, json_t *msg, const json_t *id);
@@ -822,6 +860,7 @@ static const struct sig_ws_handler sig_ws_handlers[] = {
     {"media.state", sig_ws_on_media_state, true},
     {"remove", sig_ws_on_remove, true},
     {"end", sig_ws_on_end, true},
+    {"chat", sig_ws_on_chat, true},
     {"deny", sig_ws_on_deny, true},
 };
 

@@ -314,6 +314,37 @@ class Protocol(unittest.TestCase):
         self.assertIn("remove", kinds)
         self.assertIn("session_ended", kinds)
 
+    def test_chat(self):
+        s, people = self.family()
+        a, ok_a = self.join(people[0][1])
+        b, ok_b = self.join(people[1][1])
+        c, ok_c = self.join(people[2][1])
+        secret = "I feel better this week \u2764"
+        b.send({"type": "chat", "id": 2, "text": secret})
+        b.recv_type("chat.ok")
+        for ws in (a, c):
+            m = ws.recv_type("chat")
+            self.assertEqual((m["from"], m["text"], m["private"]),
+                             (ok_b["you"]["participant_id"], secret, False))
+        a.send({"type": "chat", "id": 3, "text": "just for you",
+                "to": ok_c["you"]["participant_id"]})
+        a.recv_type("chat.ok")
+        self.assertTrue(c.recv_type("chat")["private"])
+        b.send({"type": "ping", "id": 4})
+        self.assertEqual(b.recv_type("pong")["id"], 4)  # b got no private message
+        b.send({"type": "chat", "id": 5, "text": "x" * 2001})
+        self.assertEqual(b.recv_type("error")["error"]["code"], "bad_message")
+        # Never stored, never logged.
+        self.assertNotIn("feel better", self.d.log())
+        status, page = self.admin("GET", "/audit?session=%d&limit=200" % s["id"])
+        self.assertNotIn("feel better", json.dumps(page))
+        db = os.path.join(self.d.tmp.name, "state", "hearth.db")
+        for name in os.listdir(os.path.dirname(db)):
+            with open(os.path.join(os.path.dirname(db), name), "rb") as f:
+                self.assertNotIn(b"feel better", f.read())
+        for ws in (a, b, c):
+            ws.close()
+
 
 if __name__ == "__main__":
     unittest.main()
