@@ -243,6 +243,51 @@ static void sig_ws_list_waiting(struct sig_member *m, void *userdata)
 		json_array_append_new(b->msg, sig_member_json(m));
 }
 
+struct sig_ws_present {
+	int64_t entry_id;
+	bool present;
+};
+
+static void sig_ws_present_one(struct sig_member *m, void *userdata)
+{
+	struct sig_ws_present *p = userdata;
+
+	if (m->roster_entry_id == p->entry_id)
+		p->present = true;
+}
+
+/* For hosts: everyone expected (the roster, removed entries aside) and
+ * whether they are here. A roster holds at most SIG_CAPACITY_MAX. */
+static json_t *sig_ws_roster(struct sig_ws *ws, int64_t session_id)
+{
+	g_autoptr(GArray) rows = g_array_new(FALSE, TRUE, sizeof(struct sig_roster_entry));
+	json_t *out = json_array();
+	int64_t after = 0;
+
+	g_array_set_clear_func(rows, (GDestroyNotify)sig_roster_entry_clear);
+	do {
+		g_array_set_size(rows, 0);
+		if (sig_store_roster_list(ws->api->store, session_id, after, SIG_STORE_LIST_MAX,
+					  rows) < 0)
+			break;
+		for (guint i = 0; i < rows->len; i++) {
+			const struct sig_roster_entry *e =
+				&g_array_index(rows, struct sig_roster_entry, i);
+			struct sig_ws_present p = {.entry_id = e->id};
+			after = e->id;
+			if (e->removed_at)
+				continue;
+			sig_rooms_foreach(ws->rooms, session_id, sig_ws_present_one, &p);
+			json_array_append_new(out, json_pack("{s:I,s:s,s:s,s:b}", "roster_entry_id",
+							     (json_int_t)e->id, "display_name",
+							     e->display_name, "role",
+							     sig_role_name(e->role), "present",
+							     p.present));
+		}
+	} while (rows->len == SIG_STORE_LIST_MAX);
+	return out;
+}
+
 /* What a member sees of the session once admitted: who is present, and
  * for hosts who is waiting. */
 static void sig_ws_add_presence(struct sig_ws *ws, const struct sig_member *m, json_t *msg)
@@ -255,6 +300,7 @@ static void sig_ws_add_presence(struct sig_ws *ws, const struct sig_member *m, j
 		struct sig_ws_broadcast waiting = {.except = m, .msg = json_array()};
 		sig_rooms_foreach(ws->rooms, m->session_id, sig_ws_list_waiting, &waiting);
 		json_object_set_new(msg, "waiting", waiting.msg);
+		json_object_set_new(msg, "roster", sig_ws_roster(ws, m->session_id));
 	}
 }
 

@@ -210,6 +210,9 @@ class Protocol(unittest.TestCase):
         host, ok_h = self.join(people[0][1])
         self.assertEqual(ok_h["state"], "admitted")
         self.assertEqual([w["display_name"] for w in ok_h["waiting"]], ["Dana"])
+        self.assertEqual([(r["display_name"], r["present"]) for r in ok_h["roster"]],
+                         [("Host", True), ("Dana", True), ("Sam", False)])
+        self.assertNotIn("roster", ok)  # only hosts see who is expected
         self.assertEqual(ok_h["participants"], [])
         sam, ok_s = self.join(people[2][1])
         self.assertEqual(host.recv_type("waiting.added")["participant"]["display_name"], "Sam")
