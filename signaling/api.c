@@ -50,7 +50,6 @@ static const struct sig_api_route sig_api_routes[] = {
 
 void sig_invite_check_handler(void *userdata, struct sig_http_request *req);
 
-
 void sig_api_error(struct sig_api_call *call, int status, const char *code, const char *fmt, ...)
 {
 	va_list ap;

@@ -20,7 +20,7 @@ struct sig_ws;
 
 struct sig_api {
 	struct sig_store *store; /* borrowed */
-	struct sig_ws *ws;       /* borrowed: the people connected now; may be NULL */
+	struct sig_ws *ws;	 /* borrowed: the people connected now; may be NULL */
 	struct sig_ratelimit *limiter;
 	struct cfg_api_key keys[CFG_API_KEYS_MAX];
 	int key_count;
@@ -31,17 +31,17 @@ struct sig_api {
 struct sig_api_call {
 	struct sig_api *api;
 	struct sig_http_request *req;
-	int64_t ids[3];     /* the {id} segments of the path, in order */
-	json_t *body;       /* the parsed body object, or NULL when none was sent */
-	const char *actor;  /* "admin-socket" or "api-key:<name>" */
-	int64_t now;        /* Unix seconds, read once per call */
+	int64_t ids[3];	   /* the {id} segments of the path, in order */
+	json_t *body;	   /* the parsed body object, or NULL when none was sent */
+	const char *actor; /* "admin-socket" or "api-key:<name>" */
+	int64_t now;	   /* Unix seconds, read once per call */
 };
 
 typedef void (*sig_api_handler)(struct sig_api_call *call);
 
 /* Error answers: {"error":{"code","message"[,"field"]}}. */
 void sig_api_error(struct sig_api_call *call, int status, const char *code, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 void sig_api_invalid(struct sig_api_call *call, const char *field, const char *problem);
 /* Maps a store error to 404, 409 or 500. */
 void sig_api_store_error(struct sig_api_call *call, int r, const char *what);
@@ -70,7 +70,7 @@ int sig_api_audit(struct sig_api_call *call, enum sig_audit_kind kind, int64_t s
 		  int64_t roster_entry_id, int64_t invite_id, json_t *detail);
 
 /* JSON forms of the domain rows (new references). */
-json_t *sig_api_time(int64_t t);      /* RFC 3339 or null for 0 */
+json_t *sig_api_time(int64_t t); /* RFC 3339 or null for 0 */
 json_t *sig_api_permissions_json(unsigned permissions);
 json_t *sig_api_session_json(const struct sig_session *session, int64_t now);
 json_t *sig_api_roster_json(const struct sig_roster_entry *entry);

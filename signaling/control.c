@@ -105,17 +105,17 @@ static void control_metrics(void *userdata, struct sig_http_request *req)
 		const char *name, *help;
 		size_t offset;
 	} counters[] = {
-		{"hearth_datagrams_received_total", "UDP datagrams received",
-		 offsetof(struct relay_worker_stats, datagrams_received)},
-		{"hearth_datagrams_dropped_unknown_total",
-		 "datagrams from addresses that passed no STUN check, or not STUN/DTLS/RTP",
-		 offsetof(struct relay_worker_stats, datagrams_dropped_unknown)},
-		{"hearth_stun_refused_total", "STUN messages refused (credentials, format)",
-		 offsetof(struct relay_worker_stats, stun_refused)},
-		{"hearth_rtp_forwarded_total", "SRTP packets sent to subscribers",
-		 offsetof(struct relay_worker_stats, rtp_forwarded)},
-		{"hearth_srtp_failures_total", "SRTP/SRTCP packets that failed to unprotect",
-		 offsetof(struct relay_worker_stats, srtp_failures)},
+	    {"hearth_datagrams_received_total", "UDP datagrams received",
+	     offsetof(struct relay_worker_stats, datagrams_received)},
+	    {"hearth_datagrams_dropped_unknown_total",
+	     "datagrams from addresses that passed no STUN check, or not STUN/DTLS/RTP",
+	     offsetof(struct relay_worker_stats, datagrams_dropped_unknown)},
+	    {"hearth_stun_refused_total", "STUN messages refused (credentials, format)",
+	     offsetof(struct relay_worker_stats, stun_refused)},
+	    {"hearth_rtp_forwarded_total", "SRTP packets sent to subscribers",
+	     offsetof(struct relay_worker_stats, rtp_forwarded)},
+	    {"hearth_srtp_failures_total", "SRTP/SRTCP packets that failed to unprotect",
+	     offsetof(struct relay_worker_stats, srtp_failures)},
 	};
 	struct sig_control *c = userdata;
 	g_autoptr(GString) out = g_string_new(NULL);
@@ -168,6 +168,9 @@ static void control_relay_events(void *userdata)
 static void control_tick(void *userdata)
 {
 	struct sig_control *c = userdata;
+
+	if (c->ws)
+		sig_ws_tick(c->ws, (int64_t)time(NULL));
 	struct relay_msg ping = {.type = RELAY_CMD_PING, .arg = ++c->ping_seq};
 
 	for (unsigned i = 0; i < relay_worker_count(c->relay); i++)

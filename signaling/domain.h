@@ -13,10 +13,10 @@
 #include "crypto/token.h"
 #include "signaling/schedule.h"
 
-#define SIG_TITLE_MAX        200 /* bytes of a session title */
-#define SIG_DISPLAY_NAME_MAX 100 /* bytes of a roster display name */
-#define SIG_CAPACITY_MAX     500 /* people on one roster */
-#define SIG_INVITE_USES_MAX  1000
+#define SIG_TITLE_MAX		200 /* bytes of a session title */
+#define SIG_DISPLAY_NAME_MAX	100 /* bytes of a roster display name */
+#define SIG_CAPACITY_MAX	500 /* people on one roster */
+#define SIG_INVITE_USES_MAX	1000
 #define SIG_INVITE_USES_DEFAULT 20
 
 enum sig_kind {
@@ -42,7 +42,7 @@ enum sig_role {
 /* Who may publish media in a session. */
 enum sig_publish_policy {
 	SIG_PUBLISH_EVERYONE = 0, /* per each roster entry's permissions */
-	SIG_PUBLISH_HOSTS,        /* hosts and cohosts only; others on request (workshop) */
+	SIG_PUBLISH_HOSTS,	  /* hosts and cohosts only; others on request (workshop) */
 	SIG_PUBLISH_COUNT
 };
 
@@ -82,8 +82,9 @@ struct sig_invite {
 	int64_t id;
 	int64_t roster_entry_id;
 	int64_t session_id;
-	uint8_t token_hash[CRYPTO_SHA256_BYTES]; /* SHA-256 of the token; the token is never stored */
-	int max_uses; /* 1..SIG_INVITE_USES_MAX */
+	uint8_t
+	    token_hash[CRYPTO_SHA256_BYTES]; /* SHA-256 of the token; the token is never stored */
+	int max_uses;			     /* 1..SIG_INVITE_USES_MAX */
 	int uses;
 	int64_t created_at;
 	int64_t revoked_at;   /* 0 = not revoked */
@@ -111,16 +112,16 @@ enum sig_audit_kind {
 
 /* One audit row. Rows name ids, never display names or tokens. */
 struct sig_audit_event {
-	int64_t id;     /* assigned by the store, increasing */
-	int64_t at_ms;  /* Unix milliseconds */
+	int64_t id;    /* assigned by the store, increasing */
+	int64_t at_ms; /* Unix milliseconds */
 	enum sig_audit_kind kind;
-	int64_t session_id;      /* 0 = none */
+	int64_t session_id;	 /* 0 = none */
 	int64_t roster_entry_id; /* 0 = none */
-	int64_t invite_id;       /* 0 = none */
-	char *actor;  /* "api-key:<name>", "admin-socket", "roster:<id>", "system" */
+	int64_t invite_id;	 /* 0 = none */
+	char *actor;		 /* "api-key:<name>", "admin-socket", "roster:<id>", "system" */
 	char *detail; /* a JSON object as text, "{}" when nothing more; no personal data */
 	uint8_t prev_hash[CRYPTO_SHA256_BYTES]; /* hash of the row before (zeros for the first) */
-	uint8_t hash[CRYPTO_SHA256_BYTES];      /* sig_audit_hash() of this row */
+	uint8_t hash[CRYPTO_SHA256_BYTES];	/* sig_audit_hash() of this row */
 };
 
 /* Names as they appear in JSON and in the database, and their parsers

@@ -18,8 +18,8 @@ struct sig_media;
 
 /* relay and rooms are borrowed; fingerprint is our DTLS certificate's
  * ("sha-256 AB:…"). */
-struct sig_media *sig_media_new(struct relay *relay, struct sig_rooms *rooms,
-				const struct cfg *cfg, const char *fingerprint);
+struct sig_media *sig_media_new(struct relay *relay, struct sig_rooms *rooms, const struct cfg *cfg,
+				const char *fingerprint);
 struct sig_media *sig_media_free(struct sig_media *media);
 
 /* A member's publish offer. Returns the answer (caller g_free()s), or NULL
@@ -35,8 +35,8 @@ int sig_media_subscribe(struct sig_media *media, struct sig_member *member);
 
 /* The member's answer to subscribe offer `version`. Returns 0, or a
  * negative errno with ret_code and ret_problem as for publish. */
-int sig_media_subscribe_answer(struct sig_media *media, struct sig_member *member,
-			       int64_t version, const char *sdp, size_t len, const char **ret_code,
+int sig_media_subscribe_answer(struct sig_media *media, struct sig_member *member, int64_t version,
+			       const char *sdp, size_t len, const char **ret_code,
 			       char **ret_problem);
 
 /* Stops (or resumes) forwarding the member's audio and video: mute holds

@@ -166,6 +166,18 @@ unsigned sig_rooms_count(struct sig_rooms *rooms, int64_t session_id)
 	return members ? members->len : 0;
 }
 
+GArray *sig_rooms_sessions(struct sig_rooms *rooms)
+{
+	GArray *ids = g_array_new(FALSE, FALSE, sizeof(int64_t));
+	GHashTableIter it;
+	gpointer key, value;
+
+	g_hash_table_iter_init(&it, rooms->sessions);
+	while (g_hash_table_iter_next(&it, &key, &value))
+		g_array_append_val(ids, *(int64_t *)key);
+	return ids;
+}
+
 json_t *sig_member_json(const struct sig_member *m)
 {
 	json_t *muted = json_array();

@@ -27,6 +27,8 @@ struct sig_member {
 	bool audio_on, video_on;      /* as the participant reports its microphone and camera */
 	unsigned muted;		      /* RELAY_MUTE_* a host imposed */
 	unsigned locked;	      /* of those, the ones the participant may not lift */
+	int64_t closes_at;	      /* end of the occurrence's window (with grace), Unix s */
+	bool warned;		      /* told that the window closes soon */
 	struct sig_ws_conn *conn;     /* borrowed; the connection outlives membership */
 	struct sig_media_peer *media; /* owned by media.c: freed by sig_media_member_left() */
 };
@@ -64,6 +66,9 @@ void sig_rooms_foreach(struct sig_rooms *rooms, int64_t session_id, sig_member_f
 GPtrArray *sig_rooms_take(struct sig_rooms *rooms, int64_t session_id, int64_t entry_id);
 
 unsigned sig_rooms_count(struct sig_rooms *rooms, int64_t session_id);
+
+/* The ids of the sessions with someone present (caller frees the array). */
+GArray *sig_rooms_sessions(struct sig_rooms *rooms);
 
 /* {"participant_id","roster_entry_id","display_name","role","audio","video",
  *  "muted": [kinds]} */

@@ -51,8 +51,7 @@ int sig_store_session_insert(struct sig_store *store, struct sig_session *sessio
 int sig_store_session_get(struct sig_store *store, int64_t id, struct sig_session *ret_session);
 int sig_store_session_update(struct sig_store *store, const struct sig_session *session);
 int sig_store_session_delete(struct sig_store *store, int64_t id);
-int sig_store_session_list(struct sig_store *store, int64_t after_id, int limit,
-			   GArray *ret_rows);
+int sig_store_session_list(struct sig_store *store, int64_t after_id, int limit, GArray *ret_rows);
 
 /* Roster entries (of an existing session: else -ENOENT). count counts the
  * entries not removed. delete removes the entry's invites too. */
@@ -69,8 +68,7 @@ int sig_store_roster_count(struct sig_store *store, int64_t session_id, int *ret
  * time. list filters by session, and by roster entry unless 0. */
 int sig_store_invite_insert(struct sig_store *store, struct sig_invite *invite);
 int sig_store_invite_get(struct sig_store *store, int64_t id, struct sig_invite *ret_invite);
-int sig_store_invite_find_by_hash(struct sig_store *store,
-				  const uint8_t hash[CRYPTO_SHA256_BYTES],
+int sig_store_invite_find_by_hash(struct sig_store *store, const uint8_t hash[CRYPTO_SHA256_BYTES],
 				  struct sig_invite *ret_invite);
 int sig_store_invite_update(struct sig_store *store, const struct sig_invite *invite);
 int sig_store_invite_list(struct sig_store *store, int64_t session_id, int64_t roster_entry_id,

@@ -272,17 +272,16 @@ static json_t *sig_ws_roster(struct sig_ws *ws, int64_t session_id)
 			break;
 		for (guint i = 0; i < rows->len; i++) {
 			const struct sig_roster_entry *e =
-				&g_array_index(rows, struct sig_roster_entry, i);
+			    &g_array_index(rows, struct sig_roster_entry, i);
 			struct sig_ws_present p = {.entry_id = e->id};
 			after = e->id;
 			if (e->removed_at)
 				continue;
 			sig_rooms_foreach(ws->rooms, session_id, sig_ws_present_one, &p);
-			json_array_append_new(out, json_pack("{s:I,s:s,s:s,s:b}", "roster_entry_id",
-							     (json_int_t)e->id, "display_name",
-							     e->display_name, "role",
-							     sig_role_name(e->role), "present",
-							     p.present));
+			json_array_append_new(
+			    out, json_pack("{s:I,s:s,s:s,s:b}", "roster_entry_id",
+					   (json_int_t)e->id, "display_name", e->display_name,
+					   "role", sig_role_name(e->role), "present", p.present));
 		}
 	} while (rows->len == SIG_STORE_LIST_MAX);
 	return out;
@@ -390,6 +389,7 @@ static void sig_ws_admit(struct sig_ws_conn *conn, const json_t *id,
 		return;
 	}
 	conn->member = m;
+	m->closes_at = res->occurrence.closes_at;
 	/* The waiting room: only a host's decision (or "admit automatically"
 	 * on the roster entry) lets someone in; a host arriving does not. */
 	m->waiting = res->session.waiting_room && !res->entry.auto_admit;
@@ -1079,4 +1079,43 @@ void sig_ws_remove_entry(struct sig_ws *ws, int64_t session_id, int64_t entry_id
 {
 	sig_ws_evict(ws, sig_rooms_take(ws->rooms, session_id, entry_id),
 		     json_pack("{s:s,s:s}", "type", "bye", "reason", "removed"), "removed");
+}
+
+struct sig_ws_clock {
+	int64_t now;
+	bool over;
+};
+
+static void sig_ws_clock_one(struct sig_member *m, void *userdata)
+{
+	struct sig_ws_clock *c = userdata;
+
+	if (!m->closes_at)
+		return;
+	if (c->now >= m->closes_at) {
+		c->over = true;
+		return;
+	}
+	if (!m->warned && c->now >= m->closes_at - SIG_WS_END_WARNING_S) {
+		m->warned = true;
+		sig_ws_send_member(m, json_pack("{s:s,s:o,s:I}", "type", "session.ending", "at",
+						sig_api_time(m->closes_at), "in_s",
+						(json_int_t)(m->closes_at - c->now)));
+	}
+}
+
+void sig_ws_tick(struct sig_ws *ws, int64_t now)
+{
+	GArray *ids = sig_rooms_sessions(ws->rooms);
+
+	for (guint i = 0; i < ids->len; i++) {
+		int64_t sid = g_array_index(ids, int64_t, i);
+		struct sig_ws_clock c = {.now = now};
+		sig_rooms_foreach(ws->rooms, sid, sig_ws_clock_one, &c);
+		if (c.over) {
+			log_info("session %lld: its window closed", (long long)sid);
+			sig_ws_end_session(ws, sid, "schedule");
+		}
+	}
+	g_array_free(ids, TRUE);
 }

@@ -38,6 +38,11 @@ void sig_ws_attach_media(struct sig_ws *ws, struct sig_media *media);
 struct sig_member;
 void sig_ws_send_member(struct sig_member *member, json_t *msg);
 
+/* Once a second: warns everyone 5 minutes before their session's window
+ * (with grace) closes, and ends it for them when it does. */
+#define SIG_WS_END_WARNING_S 300
+void sig_ws_tick(struct sig_ws *ws, int64_t now);
+
 /* Everyone in session is told the session ended and disconnected. */
 void sig_ws_end_session(struct sig_ws *ws, int64_t session_id, const char *reason);
 /* The member of roster entry entry_id, if present, is told it was removed

@@ -348,6 +348,22 @@ class Protocol(unittest.TestCase):
         for ws in (a, b, c):
             ws.close()
 
+    def test_scheduled_end(self):
+        now = int(time.time())
+        s, people = self.family(names=("Host", "Dana"), schedule={
+            "type": "once", "start": iso(now - 60), "end": iso(now + 4),
+            "grace_before_minutes": 0, "grace_after_minutes": 0})
+        host, ok = self.join(people[0][1])
+        self.assertEqual(ok["session"]["closes_at"], iso(now + 4))
+        warning = host.recv_type("session.ending", timeout=3)
+        self.assertEqual(warning["at"], iso(now + 4))
+        self.assertLessEqual(warning["in_s"], 300)
+        code, seen = host.expect_close(timeout=8)
+        self.assertIn({"type": "session.ended", "reason": "schedule"}, seen)
+        self.assertGreaterEqual(time.time(), now + 4)
+        ws, err = self.join(people[1][1])
+        self.assertEqual(err["error"]["code"], "invite_expired")
+
 
 if __name__ == "__main__":
     unittest.main()
