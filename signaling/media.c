@@ -406,6 +406,7 @@ static void sig_media_send_offer(struct sig_media *m, struct sig_member *mb)
 		};
 		if (!s->stream.rtx_ssrc)
 			streams[i].codec.rtx_pt = 0;
+		streams[i].inactive = s->gone;
 	}
 	sig_media_local(m, peer->worker, peer->sub_ufrag, peer->sub_pwd, peer->sub_sdp_id,
 			(uint64_t)peer->version + 1, &cand, &local);

@@ -191,6 +191,10 @@ struct sig_sdp_stream {
 	uint32_t rtx_ssrc; /* used when codec.rtx_pt is set */
 	struct sig_sdp_codec codec;
 	uint8_t ext_id[SIG_SDP_EXT_COUNT]; /* ids to offer, 0 = not offered */
+	/* The stream went (its sender left or stopped): the m-line stays, as
+	 * a=inactive without msid or SSRCs, since m-lines are never removed
+	 * (RFC 3264 §8.2). */
+	bool inactive;
 };
 
 /* Parses a publish offer of len bytes (no NUL needed; a NUL inside is an

@@ -326,11 +326,13 @@ static void add_offered(GstSDPMessage *msg, const struct sig_sdp_stream *s,
 
 	init_media(&m, s->kind, t);
 	add_transport(&m, s->mid, t);
-	gst_sdp_media_add_attribute(&m, "sendonly", NULL);
-	add_attr(&m, "msid", "%s %s", s->stream_id, s->track_id);
+	gst_sdp_media_add_attribute(&m, s->inactive ? "inactive" : "sendonly", NULL);
+	if (!s->inactive)
+		add_attr(&m, "msid", "%s %s", s->stream_id, s->track_id);
 	add_codec(&m, &s->codec, t->local->rtcp_fb, rtx);
 	add_extmaps(&m, s->ext_id, t->local->extensions);
-	add_ssrcs(&m, s, rtx);
+	if (!s->inactive)
+		add_ssrcs(&m, s, rtx);
 	gst_sdp_message_add_media(msg, &m);
 }
 

@@ -153,6 +153,28 @@ class Media(unittest.TestCase):
         again = host.decoded_from(dana.participant_id)
         self.assertGreater(again["video"] - after["video"], 20, (after, again))
 
+    def test_leaver_streams_go_inactive(self):
+        tokens = self.family(["Host", "Dana", "Sam"])
+        peers = [self.peer(t, n) for t, n in zip(tokens, ["host", "dana", "sam"])]
+        for p in peers:
+            self.start(p)
+        host, dana, sam = peers
+        pairs = [(rx, tx.participant_id) for rx in peers for tx in peers if rx is not tx]
+        self.assertEqual(wait_flowing(pairs, timeout=20), [])
+        before = len(host.sub_offers)
+        sam.close()
+        self.peers.remove(sam)
+        # A new offer keeps Sam's m-lines, now inactive, and is answered.
+        deadline = time.time() + 10
+        while len(host.sub_offers) == before and time.time() < deadline:
+            time.sleep(0.1)
+        offer = host.sub_offers[-1]
+        self.assertGreater(len(host.sub_offers), before)
+        self.assertEqual(offer["sdp"].count("a=inactive"), 2, offer["sdp"])
+        self.assertNotIn(sam.participant_id, offer["sdp"])
+        host.wait_answered(offer["version"])
+        self.assert_all_decode_all([host, dana])
+
     def test_three_peers(self):
         tokens = self.family(["Host", "Dana", "Sam"])
         peers = [self.peer(t, n) for t, n in zip(tokens, ["host", "dana", "sam"])]
