@@ -175,6 +175,21 @@ class Media(unittest.TestCase):
         host.wait_answered(offer["version"])
         self.assert_all_decode_all([host, dana])
 
+    def test_removal_cuts_media_within_a_second(self):
+        tokens = self.family(["Host", "Dana"])
+        host, dana = (self.peer(t, n) for t, n in zip(tokens, ["host", "dana"]))
+        for p in (host, dana):
+            self.start(p)
+        self.assertEqual(wait_flowing([(host, dana.participant_id)], timeout=20), [])
+        ok = host.request({"type": "remove", "participant_id": dana.participant_id})
+        self.assertEqual(ok.get("type"), "remove.ok", ok)
+        time.sleep(1.0)
+        before = host.decoded_from(dana.participant_id)
+        time.sleep(2)
+        after = host.decoded_from(dana.participant_id)
+        self.assertEqual(after, before)  # nothing of hers arrives any more
+        self.assertGreater(dana.frames_sent(), 0)
+
     def test_three_peers(self):
         tokens = self.family(["Host", "Dana", "Sam"])
         peers = [self.peer(t, n) for t, n in zip(tokens, ["host", "dana", "sam"])]
