@@ -29,6 +29,8 @@ struct sig_member {
 	unsigned locked;	      /* of those, the ones the participant may not lift */
 	int64_t closes_at;	      /* end of the occurrence's window (with grace), Unix s */
 	bool warned;		      /* told that the window closes soon */
+	uint8_t resume_hash[32];      /* SHA-256 of the current resume token */
+	int64_t disconnected_us;      /* monotonic time its socket dropped; 0 = connected */
 	struct sig_ws_conn *conn;     /* borrowed; the connection outlives membership */
 	struct sig_media_peer *media; /* owned by media.c: freed by sig_media_member_left() */
 };

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "core/log.h"
+#include "crypto/token.h"
 #include "signaling/api_call.h"
 #include "signaling/http.h"
 #include "signaling/invite.h"
@@ -44,6 +45,30 @@ struct sig_ws_conn {
 	int window_count;
 };
 
+static void sig_ws_departed(struct sig_ws *ws, struct sig_member *m, const char *reason);
+
+static int64_t sig_ws_mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
+}
+
+/* A new resume token for m: returned to the client once, kept as a hash. */
+static json_t *sig_ws_new_resume_token(struct sig_member *m)
+{
+	char token[CRYPTO_TOKEN_CHARS + 1];
+	json_t *out;
+
+	if (crypto_token_new(token) < 0)
+		return json_null();
+	crypto_sha256(token, strlen(token), m->resume_hash);
+	out = json_string(token);
+	crypto_wipe(token, sizeof(token));
+	return out;
+}
+
 size_t sig_ws_conn_size(void)
 {
 	return sizeof(struct sig_ws_conn);
@@ -65,6 +90,18 @@ void sig_ws_attach_media(struct sig_ws *ws, struct sig_media *media)
 
 struct sig_ws *sig_ws_free(struct sig_ws *ws)
 {
+	if (ws) {
+		/* Seats held for a resume when the server stops: they leave. */
+		GArray *ids = sig_rooms_sessions(ws->rooms);
+		for (guint i = 0; i < ids->len; i++) {
+			GPtrArray *taken =
+			    sig_rooms_take(ws->rooms, g_array_index(ids, int64_t, i), 0);
+			for (guint k = 0; k < taken->len; k++)
+				sig_ws_departed(ws, taken->pdata[k], "server stopping");
+			g_ptr_array_free(taken, TRUE);
+		}
+		g_array_free(ids, TRUE);
+	}
 	g_free(ws);
 	return NULL;
 }
@@ -398,7 +435,9 @@ static void sig_ws_admit(struct sig_ws_conn *conn, const json_t *id,
 	log_info("session %lld: participant %s (roster entry %lld) joined%s",
 		 (long long)m->session_id, m->participant_id, (long long)m->roster_entry_id,
 		 m->waiting ? ", waiting" : "");
-	sig_ws_reply(conn, id, "join", sig_ws_join_ok(ws, res, m));
+	json_t *ok = sig_ws_join_ok(ws, res, m);
+	json_object_set_new(ok, "resume_token", sig_ws_new_resume_token(m));
+	sig_ws_reply(conn, id, "join", ok);
 	if (m->waiting)
 		sig_ws_tell_moderators(ws, m->session_id,
 				       json_pack("{s:s,s:o}", "type", "waiting.added",
@@ -887,6 +926,83 @@ static void sig_ws_on_chat(struct sig_ws_conn *conn, json_t *msg, const json_t *
 		sig_ws_broadcast(conn->ws, m->session_id, m, out);
 }
 
+struct sig_ws_resume_find {
+	uint8_t hash[CRYPTO_SHA256_BYTES];
+	struct sig_member *found;
+};
+
+static void sig_ws_resume_one(struct sig_member *m, void *userdata)
+{
+	struct sig_ws_resume_find *f = userdata;
+
+	if (crypto_equal(m->resume_hash, f->hash, sizeof(f->hash)))
+		f->found = m;
+}
+
+/* Takes a seat back after the socket dropped: same participant, same
+ * state (no second trip through the waiting room), same media. */
+static void sig_ws_on_resume(struct sig_ws_conn *conn, json_t *msg, const json_t *id)
+{
+	json_t *token = json_object_get(msg, "resume_token");
+	struct sig_ws_resume_find f = {.found = NULL};
+	struct sig_ws *ws = conn->ws;
+	int retry;
+
+	if (conn->member) {
+		sig_ws_error(conn, id, "already_joined", "this connection has joined already",
+			     NULL);
+		return;
+	}
+	if (!json_is_string(token)) {
+		sig_ws_error(conn, id, "bad_message", "resume needs \"resume_token\"", NULL);
+		return;
+	}
+	if (!sig_ratelimit_allowed(ws->api->limiter, conn->peer, sig_now_ms(), &retry)) {
+		sig_ws_error(conn, id, "rate_limited", "too many failed attempts; retry later",
+			     json_pack("{s:i}", "retry_after", retry));
+		sig_ws_close(conn, LWS_CLOSE_STATUS_POLICY_VIOLATION);
+		return;
+	}
+	crypto_sha256(json_string_value(token), json_string_length(token), f.hash);
+	GArray *ids = sig_rooms_sessions(ws->rooms);
+	for (guint i = 0; i < ids->len && !f.found; i++)
+		sig_rooms_foreach(ws->rooms, g_array_index(ids, int64_t, i), sig_ws_resume_one, &f);
+	g_array_free(ids, TRUE);
+	if (!f.found) {
+		sig_ratelimit_failed(ws->api->limiter, conn->peer, sig_now_ms());
+		sig_ws_error(conn, id, "resume_expired", "join again with your link", NULL);
+		sig_ws_close(conn, LWS_CLOSE_STATUS_POLICY_VIOLATION);
+		return;
+	}
+	struct sig_member *m = f.found;
+	if (m->conn) { /* the old socket is not seen as dropped yet */
+		sig_ws_send(m->conn, json_pack("{s:s,s:s}", "type", "bye", "reason", "replaced"));
+		m->conn->member = NULL;
+		sig_ws_close(m->conn, LWS_CLOSE_STATUS_NORMAL);
+	}
+	m->conn = conn;
+	m->disconnected_us = 0;
+	conn->member = m;
+	lws_sul_cancel(&conn->join_timer);
+	json_t *ok = json_pack("{s:i,s:s,s:{s:s,s:I,s:s,s:s,s:o}}", "protocol", 1, "state",
+			       m->waiting ? "waiting" : "admitted", "you", "participant_id",
+			       m->participant_id, "roster_entry_id", (json_int_t)m->roster_entry_id,
+			       "display_name", m->display_name, "role", sig_role_name(m->role),
+			       "permissions", sig_api_permissions_json(m->permissions));
+	if (m->waiting)
+		json_object_set_new(ok, "participants", json_array());
+	else
+		sig_ws_add_presence(ws, m, ok);
+	json_object_set_new(ok, "resume_token", sig_ws_new_resume_token(m));
+	sig_ws_reply(conn, id, "resume", ok);
+	log_info("session %lld: participant %s resumed", (long long)m->session_id,
+		 m->participant_id);
+	if (!m->waiting)
+		sig_ws_broadcast(ws, m->session_id, m,
+				 json_pack("{s:s,s:s}", "type", "participant.reconnected",
+					   "participant_id", m->participant_id));
+}
+
 struct sig_ws_handler {
 	const char *type;
 	void (*fn)(struct sig_ws_conn *conn, json_t *msg, const json_t *id);
@@ -895,6 +1011,7 @@ struct sig_ws_handler {
 
 static const struct sig_ws_handler sig_ws_handlers[] = {
     {"join", sig_ws_on_join, false},
+    {"resume", sig_ws_on_resume, false},
     {"leave", sig_ws_on_leave, true},
     {"ping", sig_ws_on_ping, false},
     {"publish", sig_ws_on_publish, true},
@@ -1017,9 +1134,15 @@ static void sig_ws_closed(struct sig_ws_conn *conn)
 
 	lws_sul_cancel(&conn->join_timer);
 	if (m) {
-		sig_rooms_detach(conn->ws->rooms, m);
+		/* The socket dropped without a leave: the seat (and the media
+		 * transports) wait SIG_WS_RESUME_S for a resume. */
 		m->conn = NULL;
-		sig_ws_departed(conn->ws, m, "disconnected");
+		m->disconnected_us = sig_ws_mono_us();
+		conn->member = NULL;
+		if (!m->waiting)
+			sig_ws_broadcast(conn->ws, m->session_id, m,
+					 json_pack("{s:s,s:s}", "type", "participant.reconnecting",
+						   "participant_id", m->participant_id));
 	}
 	while ((f = g_queue_pop_head(&conn->out)))
 		free(f);
@@ -1084,12 +1207,27 @@ void sig_ws_remove_entry(struct sig_ws *ws, int64_t session_id, int64_t entry_id
 struct sig_ws_clock {
 	int64_t now;
 	bool over;
+	bool expired; /* someone's resume time ran out */
 };
+
+static void sig_ws_expire_one(struct sig_member *m, void *userdata)
+{
+	GPtrArray *out = userdata;
+
+	if (m->disconnected_us &&
+	    sig_ws_mono_us() - m->disconnected_us > SIG_WS_RESUME_S * 1000000LL)
+		g_ptr_array_add(out, m);
+}
 
 static void sig_ws_clock_one(struct sig_member *m, void *userdata)
 {
 	struct sig_ws_clock *c = userdata;
 
+	if (m->disconnected_us &&
+	    sig_ws_mono_us() - m->disconnected_us > SIG_WS_RESUME_S * 1000000LL) {
+		c->expired = true;
+		return;
+	}
 	if (!m->closes_at)
 		return;
 	if (c->now >= m->closes_at) {
@@ -1115,6 +1253,17 @@ void sig_ws_tick(struct sig_ws *ws, int64_t now)
 		if (c.over) {
 			log_info("session %lld: its window closed", (long long)sid);
 			sig_ws_end_session(ws, sid, "schedule");
+			continue;
+		}
+		if (c.expired) {
+			/* Seats released: the others are told they left. */
+			g_autoptr(GPtrArray) gone = g_ptr_array_new();
+			sig_rooms_foreach(ws->rooms, sid, sig_ws_expire_one, gone);
+			for (guint k = 0; k < gone->len; k++) {
+				struct sig_member *m = gone->pdata[k];
+				sig_rooms_detach(ws->rooms, m);
+				sig_ws_departed(ws, m, "timeout");
+			}
 		}
 	}
 	g_array_free(ids, TRUE);

@@ -19,6 +19,7 @@ struct sig_ws_conn;
 #define SIG_WS_JOIN_TIMEOUT_S 10
 #define SIG_WS_RATE_WINDOW_MS 10000
 #define SIG_WS_RATE_MAX	      50 /* requests per window per connection */
+#define SIG_WS_RESUME_S	      30 /* a dropped connection keeps its seat this long */
 
 /* api (its store and failure limiter) and rooms are borrowed. */
 struct sig_ws *sig_ws_new(struct sig_api *api, struct sig_rooms *rooms);

@@ -799,10 +799,17 @@ class Peer:
         if self.publisher:
             self.publisher.resume()
 
-    def close(self):
+    def close(self, leave=True):
+        """Leaves (as a client's Leave button does) and tears down; with
+        leave=False the socket just drops, as on a network failure."""
         if self.closed:
             return
         self.closed = True
+        if leave and self.ws_closed is None:
+            try:
+                self.ws.send({"type": "leave", "id": next(self.ids)})
+            except OSError:
+                pass
         self.ws.close()
         for ep in (self.publisher, self.subscriber):
             if ep:
