@@ -559,6 +559,19 @@ void sig_media_set_muted(struct sig_media *m, struct sig_member *mb, unsigned mu
 		log_error("media: worker %u queue full; a mute was not applied", peer->worker);
 }
 
+void sig_media_unpublish(struct sig_media *m, struct sig_member *mb)
+{
+	struct sig_media_peer *peer = mb->media;
+
+	if (!peer || !peer->pub_id)
+		return;
+	sig_media_send(m, peer->worker, RELAY_CMD_TRANSPORT_REMOVE, peer->pub_id, NULL);
+	sig_media_announce(m, mb, peer, "stream.removed");
+	peer->pub_id = 0;
+	peer->pub_count = 0;
+	sig_media_refresh_session(m, mb->session_id);
+}
+
 void sig_media_member_left(struct sig_media *m, struct sig_member *mb)
 {
 	struct sig_media_peer *peer = mb->media;

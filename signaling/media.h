@@ -43,6 +43,10 @@ int sig_media_subscribe_answer(struct sig_media *media, struct sig_member *membe
  * RELAY_MUTE_* bits. Applies to its current and future publish transports. */
 void sig_media_set_muted(struct sig_media *media, struct sig_member *member, unsigned mute);
 
+/* Stops what the member publishes (a host took back its right to): its
+ * transport goes and the others' offers drop its streams. */
+void sig_media_unpublish(struct sig_media *media, struct sig_member *member);
+
 /* The member left: its transports go, the others stop receiving it. */
 void sig_media_member_left(struct sig_media *media, struct sig_member *member);
 

@@ -22,7 +22,9 @@ struct sig_member {
 	int64_t roster_entry_id;
 	char *display_name; /* owned */
 	enum sig_role role;
-	unsigned permissions;
+	unsigned permissions; /* the roster entry's, plus what a host granted */
+	unsigned granted;     /* publish permissions a host granted for this visit */
+	bool hand_raised;
 	bool waiting; /* in the waiting room: hears nothing, sends nothing, until admitted */
 	bool audio_on, video_on;      /* as the participant reports its microphone and camera */
 	unsigned muted;		      /* RELAY_MUTE_* a host imposed */

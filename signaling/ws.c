@@ -1003,6 +1003,91 @@ static void sig_ws_on_resume(struct sig_ws_conn *conn, json_t *msg, const json_t
 					   "participant_id", m->participant_id));
 }
 
+/* Raising a hand (a workshop viewer asking to speak): hosts are told. */
+static void sig_ws_on_hand(struct sig_ws_conn *conn, json_t *msg, const json_t *id)
+{
+	struct sig_member *m = conn->member;
+	json_t *raised = json_object_get(msg, "raised");
+
+	if (!json_is_boolean(raised)) {
+		sig_ws_error(conn, id, "bad_message", "\"raised\" must be a boolean", NULL);
+		return;
+	}
+	if (m->waiting) {
+		sig_ws_error(conn, id, "waiting", "you are in the waiting room", NULL);
+		return;
+	}
+	m->hand_raised = json_is_true(raised);
+	sig_ws_reply(conn, id, "hand", NULL);
+	sig_ws_tell_moderators(conn->ws, m->session_id,
+			       json_pack("{s:s,s:s,s:b}", "type", "hand", "participant_id",
+					 m->participant_id, "raised", m->hand_raised));
+}
+
+static json_t *sig_ws_permissions_event(const struct sig_member *m)
+{
+	return json_pack("{s:s,s:s,s:o}", "type", "permissions", "participant_id",
+			 m->participant_id, "permissions",
+			 sig_api_permissions_json(m->permissions));
+}
+
+/* A host lets someone publish for this visit ("publish": ["audio",
+ * "video"]), or takes it back (revoke): what they publish stops at once. */
+static void sig_ws_on_grant(struct sig_ws_conn *conn, json_t *msg, const json_t *id)
+{
+	struct sig_member *m = sig_ws_target(conn, msg, id);
+	json_t *what = json_object_get(msg, "publish"), *v;
+	unsigned add = 0;
+	size_t i;
+
+	if (!m)
+		return;
+	if (!json_is_array(what) || json_array_size(what) == 0 || json_array_size(what) > 2) {
+		sig_ws_error(conn, id, "bad_message",
+			     "\"publish\" must list \"audio\" and/or "
+			     "\"video\"",
+			     NULL);
+		return;
+	}
+	json_array_foreach(what, i, v)
+	{
+		const char *k = json_string_value(v);
+		if (k && strcmp(k, "audio") == 0)
+			add |= SIG_PERM_PUBLISH_AUDIO;
+		else if (k && strcmp(k, "video") == 0)
+			add |= SIG_PERM_PUBLISH_VIDEO;
+		else {
+			sig_ws_error(conn, id, "bad_message",
+				     "\"publish\" must list \"audio\" "
+				     "and/or \"video\"",
+				     NULL);
+			return;
+		}
+	}
+	m->granted |= add & ~m->permissions;
+	m->permissions |= add;
+	m->hand_raised = false;
+	sig_ws_reply(conn, id, "grant", NULL);
+	sig_ws_broadcast(conn->ws, m->session_id, NULL, sig_ws_permissions_event(m));
+}
+
+static void sig_ws_on_revoke(struct sig_ws_conn *conn, json_t *msg, const json_t *id)
+{
+	struct sig_member *m = sig_ws_target(conn, msg, id);
+
+	if (!m)
+		return;
+	bool had = m->granted != 0;
+	m->permissions &= ~m->granted;
+	m->granted = 0;
+	sig_ws_reply(conn, id, "revoke", NULL);
+	/* What was published under the grant stops; publishing again is
+	 * checked against what is left. */
+	if (conn->ws->media && had)
+		sig_media_unpublish(conn->ws->media, m);
+	sig_ws_broadcast(conn->ws, m->session_id, NULL, sig_ws_permissions_event(m));
+}
+
 struct sig_ws_handler {
 	const char *type;
 	void (*fn)(struct sig_ws_conn *conn, json_t *msg, const json_t *id);
@@ -1024,6 +1109,9 @@ static const struct sig_ws_handler sig_ws_handlers[] = {
     {"remove", sig_ws_on_remove, true},
     {"end", sig_ws_on_end, true},
     {"chat", sig_ws_on_chat, true},
+    {"hand", sig_ws_on_hand, true},
+    {"grant", sig_ws_on_grant, true},
+    {"revoke", sig_ws_on_revoke, true},
     {"deny", sig_ws_on_deny, true},
 };
 

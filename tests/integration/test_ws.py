@@ -403,6 +403,51 @@ class Protocol(unittest.TestCase):
         self.assertEqual(b4.recv()["error"]["code"], "resume_expired")
         a.close()
 
+    def test_workshop_hands(self):
+        status, w = self.admin("POST", "/sessions", {"kind": "workshop", "title": "Workshop",
+                                                     "schedule": open_now()})
+        tokens = []
+        for name, role in (("Speaker", "host"), ("Viewer", "viewer")):
+            status, e = self.admin("POST", "/sessions/%d/roster" % w["id"],
+                                   {"display_name": name, "role": role})
+            status, inv = self.admin("POST", "/sessions/%d/roster/%d/invite" % (w["id"], e["id"]),
+                                     {})
+            tokens.append(inv["token"])
+        host, ok_h = self.join(tokens[0])
+        viewer, ok_v = self.join(tokens[1])  # workshops have no waiting room
+        self.assertEqual(ok_v["state"], "admitted")
+        vid = ok_v["you"]["participant_id"]
+        offer = open(os.path.join(os.environ["HEARTH_SDP_DATA"],
+                                  "webrtcbin-publish-offer.sdp")).read()
+
+        viewer.send({"type": "publish", "id": 2, "sdp": offer})
+        self.assertEqual(viewer.recv_type("error")["error"]["code"], "forbidden")
+        viewer.send({"type": "hand", "id": 3, "raised": True})
+        viewer.recv_type("hand.ok")
+        hand = host.recv_type("hand")
+        self.assertEqual((hand["participant_id"], hand["raised"]), (vid, True))
+
+        host.send({"type": "grant", "id": 4, "participant_id": vid, "publish": ["audio", "video"]})
+        host.recv_type("grant.ok")
+        perms = viewer.recv_type("permissions")["permissions"]
+        self.assertTrue(perms["publish_audio"] and perms["publish_video"])
+        viewer.send({"type": "publish", "id": 5, "sdp": offer})
+        ok = viewer.recv_type("publish.ok")
+        self.assertIn("a=recvonly", ok["sdp"])
+        self.assertEqual(host.recv_type("stream.added")["participant_id"], vid)
+
+        host.send({"type": "revoke", "id": 6, "participant_id": vid})
+        host.recv_type("revoke.ok")
+        self.assertEqual(host.recv_type("stream.removed")["participant_id"], vid)
+        perms = viewer.recv_type("permissions")["permissions"]
+        self.assertFalse(perms["publish_audio"] or perms["publish_video"])
+        viewer.send({"type": "publish", "id": 7, "sdp": offer})
+        self.assertEqual(viewer.recv_type("error")["error"]["code"], "forbidden")
+        viewer.send({"type": "grant", "id": 8, "participant_id": vid, "publish": ["video"]})
+        self.assertEqual(viewer.recv_type("error")["error"]["code"], "forbidden")
+        host.close()
+        viewer.close()
+
 
 if __name__ == "__main__":
     unittest.main()
