@@ -137,7 +137,7 @@ void sig_api_sessions_update(struct sig_api_call *call)
 {
 	struct sig_session session = {0};
 	struct sig_store *store = call->api->store;
-	int count = 0, r;
+	int r;
 
 	if (sig_api_require_body(call, false) < 0 ||
 	    sig_api_check_fields(call, call->body, NULL, session_patch_fields,
@@ -157,16 +157,10 @@ void sig_api_sessions_update(struct sig_api_call *call)
 		goto out;
 	session.updated_at = call->now;
 
+	/* Lowering the capacity below the roster is allowed: everyone keeps
+	 * their entry, and joins beyond the capacity are refused
+	 * (session_full) while the session is that full. */
 	r = sig_store_begin(store);
-	if (r == 0)
-		r = sig_store_roster_count(store, session.id, &count);
-	if (r == 0 && count > session.capacity) {
-		sig_store_rollback(store);
-		sig_api_error(call, 409, "capacity_exceeded",
-			      "the roster has %d people, more than a capacity of %d", count,
-			      session.capacity);
-		goto out;
-	}
 	if (r == 0)
 		r = sig_store_session_update(store, &session);
 	if (r == 0)

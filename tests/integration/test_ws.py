@@ -448,6 +448,25 @@ class Protocol(unittest.TestCase):
         host.close()
         viewer.close()
 
+    def test_session_full(self):
+        s, people = self.family()
+        self.assertEqual(self.admin("PATCH", "/sessions/%d" % s["id"], {"capacity": 2})[0], 200)
+        a, ok_a = self.join(people[0][1])
+        b, ok_b = self.join(people[1][1])
+        c, err = self.join(people[2][1])
+        self.assertEqual(err["error"]["code"], "session_full")
+        c.expect_close()
+        # The same person on another device is not a newcomer: it takes its seat over.
+        b2, ok = self.join(people[1][1])
+        self.assertEqual(ok["type"], "join.ok")
+        # A seat freed lets the next one in.
+        a.send({"type": "leave", "id": 2})
+        a.expect_close()
+        c2, ok_c = self.join(people[2][1])
+        self.assertEqual(ok_c["type"], "join.ok")
+        for ws in (b2, c2):
+            ws.close()
+
 
 if __name__ == "__main__":
     unittest.main()
