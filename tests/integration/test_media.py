@@ -190,6 +190,32 @@ class Media(unittest.TestCase):
         self.assertEqual(after, before)  # nothing of hers arrives any more
         self.assertGreater(dana.frames_sent(), 0)
 
+    def test_resume_keeps_seat_and_media(self):
+        from wsclient import WsClient
+        tokens = self.family(["Host", "Dana"])
+        host, dana = (self.peer(t, n) for t, n in zip(tokens, ["host", "dana"]))
+        for p in (host, dana):
+            self.start(p)
+        self.assertEqual(wait_flowing([(host, dana.participant_id),
+                                       (dana, host.participant_id)], timeout=20), [])
+        token = dana.join_reply["resume_token"]
+        dana.ws.sock.shutdown(socket.SHUT_RDWR)  # the signalling socket drops
+        before = host.decoded_from(dana.participant_id)
+        time.sleep(2)
+        during = host.decoded_from(dana.participant_id)
+        self.assertGreater(during["video"] - before["video"], 30, (before, during))
+        ws = WsClient(self.d.port)
+        ws.send({"type": "resume", "id": 1, "resume_token": token})
+        ok = ws.recv_type("resume.ok")
+        self.assertEqual(ok["you"]["participant_id"], dana.participant_id)
+        self.assertEqual([p["participant_id"] for p in ok["participants"]],
+                         [host.participant_id])
+        time.sleep(1)
+        after = host.decoded_from(dana.participant_id)
+        self.assertGreater(after["video"], during["video"])
+        self.assertGreater(dana.decoded_from(host.participant_id)["video"], 0)
+        ws.close()
+
     def test_three_peers(self):
         tokens = self.family(["Host", "Dana", "Sam"])
         peers = [self.peer(t, n) for t, n in zip(tokens, ["host", "dana", "sam"])]
