@@ -20,6 +20,8 @@ enum relay_msg_type {
 	RELAY_CMD_TRANSPORT_REMOVE, /* arg: transport id */
 	RELAY_CMD_ROUTES_SET,	    /* payload: struct relay_routes (taken) */
 	RELAY_CMD_MUTE,		    /* arg: publisher transport id; arg2: RELAY_MUTE_* bits */
+	RELAY_CMD_TRANSPORT_UPDATE, /* payload: struct relay_transport_params (taken), same id:
+				       new ICE credentials and/or streams; DTLS and SRTP go on */
 	/* worker -> control */
 	RELAY_EVT_PONG = 100,	    /* arg: the sequence number of the ping */
 	RELAY_EVT_TRANSPORT_UP,	    /* arg: transport id; ICE and DTLS done, SRTP keyed */

@@ -190,6 +190,43 @@ static void relay_worker_add(struct relay_worker *w, struct relay_transport_para
 	g_hash_table_insert(w->by_ufrag, t->p.local_ufrag, t);
 }
 
+/* A renegotiation of a running transport (tracks changed, or an ICE
+ * restart): new credentials and streams; DTLS and SRTP go on, and streams
+ * that stay keep their subscribers. */
+static void relay_worker_update(struct relay_worker *w, struct relay_transport_params *p)
+{
+	struct relay_transport *t = g_hash_table_lookup(w->by_id, &p->id);
+	struct relay_pub_stream pub[RELAY_MAX_STREAMS];
+
+	if (!t || t->state == RELAY_TRANSPORT_CLOSING)
+		goto out;
+	if (strcmp(t->p.local_ufrag, p->local_ufrag) != 0) {
+		if (g_hash_table_contains(w->by_ufrag, p->local_ufrag))
+			goto out;
+		g_hash_table_remove(w->by_ufrag, t->p.local_ufrag);
+		memcpy(t->p.local_ufrag, p->local_ufrag, sizeof(t->p.local_ufrag));
+		memcpy(t->p.local_pwd, p->local_pwd, sizeof(t->p.local_pwd));
+		g_hash_table_insert(w->by_ufrag, t->p.local_ufrag, t);
+	}
+	memcpy(t->p.remote_ufrag, p->remote_ufrag, sizeof(t->p.remote_ufrag));
+	memset(pub, 0, sizeof(pub));
+	for (unsigned i = 0; i < p->stream_count; i++) {
+		pub[i].desc = p->streams[i];
+		for (unsigned k = 0; k < t->p.stream_count; k++) {
+			if (t->pub[k].desc.ssrc == p->streams[i].ssrc) {
+				pub[i] = t->pub[k];
+				pub[i].desc = p->streams[i];
+			}
+		}
+	}
+	memcpy(t->pub, pub, sizeof(pub));
+	memcpy(t->p.streams, p->streams, sizeof(t->p.streams));
+	t->p.stream_count = p->stream_count;
+out:
+	crypto_wipe(p, sizeof(*p));
+	free(p);
+}
+
 /* Replaces the set of streams subscriber `to` receives. */
 static void relay_worker_routes(struct relay_worker *w, struct relay_routes *routes)
 {
@@ -251,6 +288,9 @@ static bool relay_worker_commands(struct relay_worker *w)
 				t->muted = (unsigned)msg.arg2;
 			break;
 		}
+		case RELAY_CMD_TRANSPORT_UPDATE:
+			relay_worker_update(w, msg.payload);
+			break;
 		case RELAY_CMD_ROUTES_SET:
 			relay_worker_routes(w, msg.payload);
 			break;

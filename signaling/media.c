@@ -30,7 +30,10 @@ struct sig_media_slot {
 struct sig_media_peer {
 	unsigned worker;
 	/* publishing */
-	uint64_t pub_id; /* 0 = none */
+	uint64_t pub_id;				/* 0 = none */
+	char pub_ufrag[17], pub_pwd[33];		/* ours, for this transport */
+	char pub_remote_ufrag[RELAY_ICE_UFRAG_MAX + 1]; /* the client's */
+	char pub_fingerprint[RELAY_FINGERPRINT_MAX + 1];
 	unsigned pub_count;
 	struct relay_stream pub[RELAY_MAX_STREAMS];
 	struct sig_sdp_codec pub_codec[RELAY_MAX_STREAMS];
@@ -246,6 +249,31 @@ static void sig_media_announce(struct sig_media *m, const struct sig_member *mb,
 	}
 }
 
+/* stream.removed / stream.added for what a renegotiation changed. */
+static void sig_media_announce_changes(struct sig_media *m, const struct sig_member *mb,
+				       const struct sig_media_peer *peer,
+				       const struct relay_transport_params *p)
+{
+	struct sig_media_peer gone = {0}, added = {0};
+
+	for (unsigned i = 0; i < peer->pub_count; i++) {
+		bool kept = false;
+		for (unsigned k = 0; k < p->stream_count; k++)
+			kept |= p->streams[k].ssrc == peer->pub[i].ssrc;
+		if (!kept)
+			gone.pub[gone.pub_count++] = peer->pub[i];
+	}
+	for (unsigned k = 0; k < p->stream_count; k++) {
+		bool had = false;
+		for (unsigned i = 0; i < peer->pub_count; i++)
+			had |= p->streams[k].ssrc == peer->pub[i].ssrc;
+		if (!had)
+			added.pub[added.pub_count++] = p->streams[k];
+	}
+	sig_media_announce(m, mb, &gone, "stream.removed");
+	sig_media_announce(m, mb, &added, "stream.added");
+}
+
 char *sig_media_publish(struct sig_media *m, struct sig_member *mb, const char *sdp, size_t len,
 			const char **ret_code, char **ret_problem)
 {
@@ -264,12 +292,19 @@ char *sig_media_publish(struct sig_media *m, struct sig_member *mb, const char *
 		*ret_code = "forbidden";
 		goto out;
 	}
-	if (sig_media_random_ice(ufrag, 16) < 0 || sig_media_random_ice(pwd, 32) < 0) {
+	/* The same connection negotiating again (its DTLS association goes
+	 * on) keeps its transport; an ICE restart (new ufrag) gets new
+	 * credentials from us too (RFC 8839 §4.4.1.1). */
+	bool renegotiation = peer->pub_id && strcmp(offer->fingerprint, peer->pub_fingerprint) == 0;
+	if (renegotiation && strcmp(offer->ice_ufrag, peer->pub_remote_ufrag) == 0) {
+		memcpy(ufrag, peer->pub_ufrag, sizeof(ufrag));
+		memcpy(pwd, peer->pub_pwd, sizeof(pwd));
+	} else if (sig_media_random_ice(ufrag, 16) < 0 || sig_media_random_ice(pwd, 32) < 0) {
 		*ret_code = "internal";
 		*ret_problem = g_strdup("no random bytes");
 		goto out;
 	}
-	id = m->next_transport_id++;
+	id = renegotiation ? peer->pub_id : m->next_transport_id++;
 	p = sig_media_params(id, mb, offer, ufrag, pwd, true, ret_problem);
 	if (!p)
 		goto out;
@@ -302,15 +337,23 @@ char *sig_media_publish(struct sig_media *m, struct sig_member *mb, const char *
 		*ret_code = "internal";
 		goto out;
 	}
-	/* Publishing again replaces the earlier transport. */
-	if (peer->pub_id) {
+	/* A new connection replaces the earlier transport. */
+	if (peer->pub_id && !renegotiation) {
 		sig_media_send(m, peer->worker, RELAY_CMD_TRANSPORT_REMOVE, peer->pub_id, NULL);
 		sig_media_announce(m, mb, peer, "stream.removed");
 	}
+	if (renegotiation)
+		sig_media_announce_changes(m, mb, peer, p);
 	peer->pub_id = id;
 	peer->pub_count = p->stream_count;
 	memcpy(peer->pub, p->streams, sizeof(peer->pub));
-	if (sig_media_send(m, peer->worker, RELAY_CMD_TRANSPORT_ADD, id, p) < 0) {
+	memcpy(peer->pub_ufrag, ufrag, sizeof(peer->pub_ufrag));
+	memcpy(peer->pub_pwd, pwd, sizeof(peer->pub_pwd));
+	g_strlcpy(peer->pub_remote_ufrag, offer->ice_ufrag, sizeof(peer->pub_remote_ufrag));
+	g_strlcpy(peer->pub_fingerprint, offer->fingerprint, sizeof(peer->pub_fingerprint));
+	if (sig_media_send(m, peer->worker,
+			   renegotiation ? RELAY_CMD_TRANSPORT_UPDATE : RELAY_CMD_TRANSPORT_ADD, id,
+			   p) < 0) {
 		peer->pub_id = 0;
 		peer->pub_count = 0;
 		g_free(answer);
@@ -325,7 +368,8 @@ char *sig_media_publish(struct sig_media *m, struct sig_member *mb, const char *
 		log_info("session %lld: participant %s publishes %u streams on worker %u",
 			 (long long)mb->session_id, mb->participant_id, peer->pub_count,
 			 peer->worker);
-		sig_media_announce(m, mb, peer, "stream.added");
+		if (!renegotiation)
+			sig_media_announce(m, mb, peer, "stream.added");
 		sig_media_refresh_session(m, mb->session_id);
 	}
 out:
@@ -373,6 +417,7 @@ static void sig_media_collect_one(struct sig_member *other, void *userdata)
 
 struct sig_media_alive {
 	uint64_t from;
+	uint32_t ssrc;
 	bool found;
 };
 
@@ -380,8 +425,11 @@ static void sig_media_alive_one(struct sig_member *other, void *userdata)
 {
 	struct sig_media_alive *a = userdata;
 
-	if (other->media && other->media->pub_id == a->from)
-		a->found = true;
+	if (!other->media || other->media->pub_id != a->from)
+		return;
+	for (unsigned i = 0; i < other->media->pub_count; i++)
+		if (other->media->pub[i].ssrc == a->ssrc)
+			a->found = true;
 }
 
 static void sig_media_send_offer(struct sig_media *m, struct sig_member *mb)
@@ -435,7 +483,8 @@ static void sig_media_refresh_member(struct sig_member *mb, void *userdata)
 	struct sig_media_collect c = {.self = mb, .peer = peer};
 	sig_rooms_foreach(m->rooms, mb->session_id, sig_media_collect_one, &c);
 	for (unsigned i = 0; i < peer->slot_count; i++) {
-		struct sig_media_alive a = {.from = peer->slots[i].from};
+		struct sig_media_alive a = {.from = peer->slots[i].from,
+					    .ssrc = peer->slots[i].stream.ssrc};
 		sig_rooms_foreach(m->rooms, mb->session_id, sig_media_alive_one, &a);
 		if (!a.found && !peer->slots[i].gone) {
 			peer->slots[i].gone = true;

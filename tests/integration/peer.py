@@ -491,6 +491,14 @@ class Publisher(Endpoint):
         log(self.name, "offer:\n%s", self.offer)
         return self.offer
 
+    def renegotiate(self, timeout=10):
+        """A new offer on the running connection (same ICE and DTLS), as a
+        browser makes when its tracks change; returns it."""
+        offer = self._create("offer", timeout)
+        self._set("local", GstWebRTC.WebRTCSDPType.OFFER, offer, timeout)
+        self.offer = self._local_sdp_with_candidates(timeout)
+        return self.offer
+
     def apply_answer(self, text, timeout=10):
         log(self.name, "answer:\n%s", text)
         self._set("remote", GstWebRTC.WebRTCSDPType.ANSWER, text, timeout)

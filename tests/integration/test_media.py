@@ -216,6 +216,23 @@ class Media(unittest.TestCase):
         self.assertGreater(dana.decoded_from(host.participant_id)["video"], 0)
         ws.close()
 
+    def test_publish_renegotiation_keeps_media(self):
+        tokens = self.family(["Host", "Dana"])
+        host, dana = (self.peer(t, n) for t, n in zip(tokens, ["host", "dana"]))
+        for p in (host, dana):
+            self.start(p)
+        self.assertEqual(wait_flowing([(host, dana.participant_id)], timeout=20), [])
+        # Dana's connection negotiates again (same ICE and DTLS association).
+        offer = dana.publisher.renegotiate()
+        reply = dana.request({"type": "publish", "sdp": offer})
+        self.assertEqual(reply.get("type"), "publish.ok", reply)
+        dana.publisher.apply_answer(reply["sdp"])
+        time.sleep(1)
+        before = host.decoded_from(dana.participant_id)
+        time.sleep(2)
+        after = host.decoded_from(dana.participant_id)
+        self.assertGreater(after["video"] - before["video"], 40, (before, after))
+
     def test_three_peers(self):
         tokens = self.family(["Host", "Dana", "Sam"])
         peers = [self.peer(t, n) for t, n in zip(tokens, ["host", "dana", "sam"])]
