@@ -328,6 +328,10 @@ static void relay_on_srtp(struct relay_worker *w, struct relay_transport *t, uin
 			atomic_fetch_add_explicit(&w->srtp_failures, 1, memory_order_relaxed);
 			return;
 		}
+		/* Authenticated SRTCP from the bound address shows the peer is
+		 * there and receiving: consent, as a STUN check would (peers such
+		 * as libnice send only unauthenticated keepalive indications). */
+		t->consent_us = now;
 		relay_on_rtcp(w, t, pkt, len, now);
 		return;
 	}
@@ -345,6 +349,7 @@ static void relay_on_srtp(struct relay_worker *w, struct relay_transport *t, uin
 		atomic_fetch_add_explicit(&w->srtp_failures, 1, memory_order_relaxed);
 		return;
 	}
+	t->consent_us = now;
 	relay_forward_rtp(w, t, pkt, len, now);
 }
 

@@ -43,9 +43,10 @@ struct sig_media_peer {
 	uint64_t sub_id; /* 0 until the first answer */
 	char sub_ufrag[17], sub_pwd[33];
 	uint64_t sub_sdp_id;
-	int64_t version; /* of the last offer sent */
-	bool awaiting;	 /* that offer is not answered yet */
-	bool dirty;	 /* streams changed while awaiting */
+	int64_t version;    /* of the last offer sent */
+	bool awaiting;	    /* that offer is not answered yet */
+	bool sub_restarted; /* the last offer carries new ICE credentials */
+	bool dirty;	    /* streams changed while awaiting */
 	unsigned slot_count;
 	struct sig_media_slot slots[SIG_MEDIA_SLOTS];
 };
@@ -581,7 +582,20 @@ int sig_media_subscribe_answer(struct sig_media *m, struct sig_member *mb, int64
 			return -EAGAIN;
 		}
 		peer->sub_id = id;
+	} else if (peer->sub_restarted) {
+		/* An ICE restart: new credentials on both sides, same DTLS. */
+		struct relay_transport_params *p = sig_media_params(
+		    peer->sub_id, mb, answer, peer->sub_ufrag, peer->sub_pwd, false, ret_problem);
+		if (!p)
+			return -EINVAL;
+		if (sig_media_send(m, peer->worker, RELAY_CMD_TRANSPORT_UPDATE, peer->sub_id, p) <
+		    0) {
+			*ret_code = "internal";
+			*ret_problem = g_strdup("the media worker is overloaded");
+			return -EAGAIN;
+		}
 	}
+	peer->sub_restarted = false;
 	struct relay_routes *routes = sig_media_routes(peer, answer);
 	if (!routes ||
 	    sig_media_send(m, peer->worker, RELAY_CMD_ROUTES_SET, peer->sub_id, routes) < 0) {
@@ -592,6 +606,21 @@ int sig_media_subscribe_answer(struct sig_media *m, struct sig_member *mb, int64
 	peer->awaiting = false;
 	if (peer->dirty)
 		sig_media_refresh_member(mb, m);
+	return 0;
+}
+
+int sig_media_subscribe_restart(struct sig_media *m, struct sig_member *mb)
+{
+	struct sig_media_peer *peer = mb->media;
+
+	if (!peer || !peer->subscribed)
+		return -EINVAL;
+	if (sig_media_random_ice(peer->sub_ufrag, 16) < 0 ||
+	    sig_media_random_ice(peer->sub_pwd, 32) < 0)
+		return -EIO;
+	peer->sub_restarted = peer->sub_id != 0;
+	peer->dirty = true; /* an offer goes out now, or after the one awaited */
+	sig_media_refresh_member(mb, m);
 	return 0;
 }
 

@@ -39,6 +39,11 @@ int sig_media_subscribe_answer(struct sig_media *media, struct sig_member *membe
 			       const char *sdp, size_t len, const char **ret_code,
 			       char **ret_problem);
 
+/* The member restarts ICE on its subscribe connection (network change):
+ * the next offer carries new server credentials. Returns 0, or -EINVAL
+ * when it has not subscribed. */
+int sig_media_subscribe_restart(struct sig_media *media, struct sig_member *member);
+
 /* Stops (or resumes) forwarding the member's audio and video: mute holds
  * RELAY_MUTE_* bits. Applies to its current and future publish transports. */
 void sig_media_set_muted(struct sig_media *media, struct sig_member *member, unsigned mute);

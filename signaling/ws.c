@@ -527,6 +527,16 @@ static void sig_ws_on_subscribe(struct sig_ws_conn *conn, json_t *msg, const jso
 		sig_ws_reply(conn, id, "subscribe", NULL);
 }
 
+static void sig_ws_on_subscribe_restart(struct sig_ws_conn *conn, json_t *msg, const json_t *id)
+{
+	(void)msg;
+	if (!conn->ws->media || sig_media_subscribe_restart(conn->ws->media, conn->member) < 0) {
+		sig_ws_error(conn, id, "bad_message", "subscribe first", NULL);
+		return;
+	}
+	sig_ws_reply(conn, id, "subscribe.restart", NULL);
+}
+
 static void sig_ws_on_subscribe_answer(struct sig_ws_conn *conn, json_t *msg, const json_t *id)
 {
 	const char *sdp = sig_ws_sdp(conn, msg, id), *code = NULL;
@@ -639,6 +649,7 @@ static const struct sig_ws_handler sig_ws_handlers[] = {
     {"publish", sig_ws_on_publish, true},
     {"subscribe", sig_ws_on_subscribe, true},
     {"subscribe.answer", sig_ws_on_subscribe_answer, true},
+    {"subscribe.restart", sig_ws_on_subscribe_restart, true},
     {"admit", sig_ws_on_admit, true},
     {"mute", sig_ws_on_mute, true},
     {"unmute", sig_ws_on_unmute, true},

@@ -233,6 +233,44 @@ class Media(unittest.TestCase):
         after = host.decoded_from(dana.participant_id)
         self.assertGreater(after["video"] - before["video"], 40, (before, after))
 
+    def test_subscribe_ice_restart(self):
+        import re as re_
+        tokens = self.family(["Host", "Dana"])
+        host, dana = (self.peer(t, n) for t, n in zip(tokens, ["host", "dana"]))
+        for p in (host, dana):
+            self.start(p)
+        self.assertEqual(wait_flowing([(host, dana.participant_id)], timeout=20), [])
+        old = host.sub_offers[-1]
+        ok = host.request({"type": "subscribe.restart"})
+        self.assertEqual(ok.get("type"), "subscribe.restart.ok", ok)
+        deadline = time.time() + 10
+        while host.sub_offers[-1] is old and time.time() < deadline:
+            time.sleep(0.1)
+        new = host.sub_offers[-1]
+        ufrag = lambda sdp: re_.findall(r"a=ice-ufrag:(\S+)", sdp)[0]  # noqa: E731
+        self.assertNotEqual(ufrag(new["sdp"]), ufrag(old["sdp"]))
+        host.wait_answered(new["version"])
+        time.sleep(1)
+        before = host.decoded_from(dana.participant_id)
+        time.sleep(2)
+        after = host.decoded_from(dana.participant_id)
+        self.assertGreater(after["video"] - before["video"], 40, (before, after))
+
+    def test_call_outlives_consent_timeout(self):
+        """Past RFC 7675's 30 s, with peers (libnice) that send no consent
+        requests: authenticated SRTCP keeps consent."""
+        tokens = self.family(["Host", "Dana"])
+        host, dana = (self.peer(t, n) for t, n in zip(tokens, ["host", "dana"]))
+        for p in (host, dana):
+            self.start(p)
+        self.assertEqual(wait_flowing([(host, dana.participant_id)], timeout=20), [])
+        time.sleep(33)
+        before = host.decoded_from(dana.participant_id)
+        time.sleep(2)
+        after = host.decoded_from(dana.participant_id)
+        self.assertGreater(after["video"] - before["video"], 40, (before, after))
+        self.assertNotIn("consent expired", self.d.log())
+
     def test_three_peers(self):
         tokens = self.family(["Host", "Dana", "Sam"])
         peers = [self.peer(t, n) for t, n in zip(tokens, ["host", "dana", "sam"])]
