@@ -467,6 +467,46 @@ class Protocol(unittest.TestCase):
         for ws in (b2, c2):
             ws.close()
 
+    def test_out_of_order(self):
+        """Requests in the wrong state get their documented error and the
+        connection goes on."""
+        s, people = self.family()
+        ws = WsClient(self.d.port)
+        for i, req in enumerate([{"type": "publish", "sdp": "v=0"},
+                                 {"type": "subscribe"},
+                                 {"type": "subscribe.answer", "version": 1, "sdp": "v=0"},
+                                 {"type": "chat", "text": "hi"},
+                                 {"type": "admit", "participant_id": "p-1"}]):
+            ws.send(dict(req, id=i + 1))
+            err = ws.recv()
+            self.assertEqual((err["id"], err["error"]["code"]), (i + 1, "not_joined"), err)
+        ws.send({"type": "join", "id": 10, "v": 1, "token": people[1][1]})
+        self.assertEqual(ws.recv()["type"], "join.ok")
+        cases = [
+            ({"type": "join", "v": 1, "token": people[1][1]}, "already_joined"),
+            ({"type": "resume", "resume_token": "x"}, "already_joined"),
+            ({"type": "subscribe.answer", "version": 7, "sdp": "v=0"}, "bad_message"),
+            ({"type": "subscribe.answer", "version": "1", "sdp": "v=0"}, "bad_message"),
+            ({"type": "subscribe.restart"}, "bad_message"),
+            ({"type": "publish", "sdp": 5}, "bad_message"),
+            ({"type": "publish", "sdp": "not sdp"}, "sdp_refused"),
+            ({"type": "admit", "participant_id": "p-1"}, "forbidden"),
+            ({"type": "mute", "participant_id": "p-1", "kind": "audio"}, "forbidden"),
+            ({"type": "end"}, "forbidden"),
+            ({"type": "unmute", "kind": "smell"}, "bad_message"),
+            ({"type": "media.state", "audio": "on"}, "bad_message"),
+            ({"type": "hand", "raised": "yes"}, "bad_message"),
+            ({"type": "chat", "text": ""}, "bad_message"),
+            ({"type": "chat", "text": "hi", "to": "p-nobody"}, "not_found"),
+        ]
+        for i, (req, code) in enumerate(cases):
+            ws.send(dict(req, id=100 + i))
+            err = ws.recv_type("error")
+            self.assertEqual((err["id"], err["error"]["code"]), (100 + i, code), (req, err))
+        ws.send({"type": "ping", "id": 200})
+        self.assertEqual(ws.recv_type("pong")["id"], 200)  # still connected
+        ws.close()
+
 
 if __name__ == "__main__":
     unittest.main()
