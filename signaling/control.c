@@ -14,6 +14,7 @@
 #include "core/log.h"
 #include "crypto/dtls.h"
 #include "crypto/srtp.h"
+#include "crypto/token.h"
 #include "relay/relay.h"
 #include "signaling/api.h"
 #include "signaling/server.h"
@@ -26,6 +27,7 @@
  * says so and the systemd watchdog is no longer fed. */
 #define CONTROL_WORKER_TIMEOUT_US (3 * 1000000LL)
 #define CONTROL_TICK_US		  (1000000LL)
+#define CONTROL_AUDIT_ANCHOR_US	  (3600 * 1000000LL) /* the audit head goes to the journal */
 
 struct sig_control {
 	struct cfg *cfg;  /* borrowed */
@@ -43,7 +45,8 @@ struct sig_control {
 	bool watchdog;
 	uint64_t ping_seq;
 	int64_t started_us;
-	int64_t *last_pong_us; /* per worker, monotonic */
+	int64_t *last_pong_us;	 /* per worker, monotonic */
+	int64_t audit_logged_us; /* when the audit head was last logged */
 };
 
 static int64_t control_now_us(void)
@@ -165,9 +168,32 @@ static void control_relay_events(void *userdata)
 	}
 }
 
+/* The audit log's head, written to the journal at start and every hour:
+ * an anchor outside the database, so that rewriting the whole log (rows and
+ * head) in the file is still detectable against the journal. */
+static void control_log_audit_head(struct sig_control *c)
+{
+	uint8_t hash[CRYPTO_SHA256_BYTES];
+	char hex[CRYPTO_SHA256_HEX + 1];
+	int64_t id = 0;
+
+	if (sig_store_audit_head(c->store, &id, hash) < 0) {
+		log_error("audit: cannot read the head of the audit log");
+		return;
+	}
+	crypto_hex(hash, sizeof(hash), hex);
+	log_info("audit head: row %lld, sha256 %s", (long long)id, hex);
+}
+
 static void control_tick(void *userdata)
 {
 	struct sig_control *c = userdata;
+	int64_t now_us = control_now_us();
+
+	if (now_us - c->audit_logged_us >= CONTROL_AUDIT_ANCHOR_US) {
+		c->audit_logged_us = now_us;
+		control_log_audit_head(c);
+	}
 
 	if (c->ws)
 		sig_ws_tick(c->ws, (int64_t)time(NULL));
@@ -393,6 +419,8 @@ int sig_control_run(struct sig_control *c)
 		 c->cfg->state_directory);
 	sd_notifyf(0, "READY=1\nSTATUS=Serving on port %d\nMAINPID=%lu", sig_server_port(c->server),
 		   (unsigned long)getpid());
+	control_log_audit_head(c);
+	c->audit_logged_us = control_now_us();
 
 	while (!c->stopping)
 		sig_server_service(c->server);

@@ -83,6 +83,9 @@ int sig_store_invite_list(struct sig_store *store, int64_t session_id, int64_t r
 int sig_store_audit_append(struct sig_store *store, struct sig_audit_event *event);
 int sig_store_audit_list(struct sig_store *store, int64_t session_id, int64_t after_id, int limit,
 			 GArray *ret_rows);
+/* The newest row's id (0 when empty) and hash, as the head records them. */
+int sig_store_audit_head(struct sig_store *store, int64_t *ret_last_id,
+			 uint8_t ret_last_hash[CRYPTO_SHA256_BYTES]);
 int sig_store_audit_verify(struct sig_store *store, int64_t *ret_rows, int64_t *ret_first_bad_id,
 			   char **ret_problem);
 

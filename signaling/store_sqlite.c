@@ -1414,6 +1414,20 @@ static int audit_walk_rows(struct sig_store *store, struct audit_walk *walk)
 	return r;
 }
 
+int sig_store_audit_head(struct sig_store *store, int64_t *ret_last_id,
+			 uint8_t ret_last_hash[CRYPTO_SHA256_BYTES])
+{
+	int64_t id;
+	uint8_t hash[CRYPTO_SHA256_BYTES];
+	int r = audit_read_head(store, &id, hash);
+
+	if (r < 0)
+		return r;
+	*ret_last_id = id;
+	memcpy(ret_last_hash, hash, sizeof(hash));
+	return 0;
+}
+
 int sig_store_audit_verify(struct sig_store *store, int64_t *ret_rows, int64_t *ret_first_bad_id,
 			   char **ret_problem)
 {

@@ -69,6 +69,8 @@ class Lifecycle(unittest.TestCase):
             rc, took = d.stop()
             self.assertEqual(rc, 0, d.log())
             self.assertLess(took, 2.0)
+            # The audit log's head is anchored in the journal.
+            self.assertRegex(d.log(), r"audit head: row \d+, sha256 [0-9a-f]{64}")
             self.assertIn("stopped", d.log())
 
     def test_sigint_stops(self):
