@@ -478,10 +478,6 @@ static const char *sig_ws_sdp(struct sig_ws_conn *conn, json_t *msg, const json_
 		sig_ws_error(conn, id, "unknown_type", "this server relays no media", NULL);
 		return NULL;
 	}
-	if (conn->member->waiting) {
-		sig_ws_error(conn, id, "waiting", "you are in the waiting room", NULL);
-		return NULL;
-	}
 	if (!json_is_string(sdp)) {
 		sig_ws_error(conn, id, "bad_message", "\"sdp\" must be a string", NULL);
 		return NULL;
@@ -511,10 +507,6 @@ static void sig_ws_on_subscribe(struct sig_ws_conn *conn, json_t *msg, const jso
 	(void)msg;
 	if (!conn->ws->media) {
 		sig_ws_error(conn, id, "unknown_type", "this server relays no media", NULL);
-		return;
-	}
-	if (conn->member->waiting) {
-		sig_ws_error(conn, id, "waiting", "you are in the waiting room", NULL);
 		return;
 	}
 	int r = sig_media_subscribe(conn->ws->media, conn->member);
@@ -635,32 +627,37 @@ static void sig_ws_on_resume(struct sig_ws_conn *conn, json_t *msg, const json_t
 					   "participant_id", m->participant_id));
 }
 
+/* Who may send a request: anyone, someone who joined, or someone joined and
+ * admitted (not in the waiting room). */
+enum sig_ws_need { SIG_WS_ANYONE = 0, SIG_WS_JOINED, SIG_WS_ADMITTED };
+
 struct sig_ws_handler {
 	const char *type;
 	void (*fn)(struct sig_ws_conn *conn, json_t *msg, const json_t *id);
-	bool needs_join;
+	enum sig_ws_need need;
 };
 
 static const struct sig_ws_handler sig_ws_handlers[] = {
-    {"join", sig_ws_on_join, false},
-    {"resume", sig_ws_on_resume, false},
-    {"leave", sig_ws_on_leave, true},
-    {"ping", sig_ws_on_ping, false},
-    {"publish", sig_ws_on_publish, true},
-    {"subscribe", sig_ws_on_subscribe, true},
-    {"subscribe.answer", sig_ws_on_subscribe_answer, true},
-    {"subscribe.restart", sig_ws_on_subscribe_restart, true},
-    {"admit", sig_ws_on_admit, true},
-    {"mute", sig_ws_on_mute, true},
-    {"unmute", sig_ws_on_unmute, true},
-    {"media.state", sig_ws_on_media_state, true},
-    {"remove", sig_ws_on_remove, true},
-    {"end", sig_ws_on_end, true},
-    {"chat", sig_ws_on_chat, true},
-    {"hand", sig_ws_on_hand, true},
-    {"grant", sig_ws_on_grant, true},
-    {"revoke", sig_ws_on_revoke, true},
-    {"deny", sig_ws_on_deny, true},
+    {"join", sig_ws_on_join, SIG_WS_ANYONE},
+    {"resume", sig_ws_on_resume, SIG_WS_ANYONE},
+    {"ping", sig_ws_on_ping, SIG_WS_ANYONE},
+    {"leave", sig_ws_on_leave, SIG_WS_JOINED},
+    {"media.state", sig_ws_on_media_state, SIG_WS_JOINED},
+    {"unmute", sig_ws_on_unmute, SIG_WS_JOINED},
+    /* moderation: refused as "forbidden" to anyone who may not moderate */
+    {"admit", sig_ws_on_admit, SIG_WS_JOINED},
+    {"deny", sig_ws_on_deny, SIG_WS_JOINED},
+    {"mute", sig_ws_on_mute, SIG_WS_JOINED},
+    {"remove", sig_ws_on_remove, SIG_WS_JOINED},
+    {"end", sig_ws_on_end, SIG_WS_JOINED},
+    {"grant", sig_ws_on_grant, SIG_WS_JOINED},
+    {"revoke", sig_ws_on_revoke, SIG_WS_JOINED},
+    {"publish", sig_ws_on_publish, SIG_WS_ADMITTED},
+    {"subscribe", sig_ws_on_subscribe, SIG_WS_ADMITTED},
+    {"subscribe.answer", sig_ws_on_subscribe_answer, SIG_WS_ADMITTED},
+    {"subscribe.restart", sig_ws_on_subscribe_restart, SIG_WS_ADMITTED},
+    {"chat", sig_ws_on_chat, SIG_WS_ADMITTED},
+    {"hand", sig_ws_on_hand, SIG_WS_ADMITTED},
 };
 
 /* Requests per connection per window; true when this one is allowed. */
@@ -697,8 +694,10 @@ static void sig_ws_dispatch(struct sig_ws_conn *conn, const char *text, size_t l
 		const struct sig_ws_handler *h = &sig_ws_handlers[i];
 		if (strcmp(h->type, json_string_value(type)) != 0)
 			continue;
-		if (h->needs_join && !conn->member)
+		if (h->need != SIG_WS_ANYONE && !conn->member)
 			sig_ws_error(conn, id, "not_joined", "join first", NULL);
+		else if (h->need == SIG_WS_ADMITTED && conn->member->waiting)
+			sig_ws_error(conn, id, "waiting", "you are in the waiting room", NULL);
 		else
 			h->fn(conn, msg, id);
 		goto out;

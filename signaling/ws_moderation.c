@@ -26,24 +26,35 @@ static void sig_ws_find_one(struct sig_member *m, void *userdata)
 		f->found = m;
 }
 
-/* The waiting member a host's admit/deny names, or an error answered. */
-static struct sig_member *sig_ws_waiting_target(struct sig_ws_conn *conn, json_t *msg,
-						const json_t *id)
+/* Whether the sender may moderate; answers "forbidden" when not. */
+static bool sig_ws_moderator(struct sig_ws_conn *conn, const json_t *id)
+{
+	if ((conn->member->permissions & SIG_PERM_MODERATE) && !conn->member->waiting)
+		return true;
+	sig_ws_error(conn, id, "forbidden", "only hosts and cohosts may do that", NULL);
+	return false;
+}
+
+/* The member of this session a host's request names (only someone
+ * waiting, for admit/deny), or NULL after answering the error. */
+static struct sig_member *sig_ws_target(struct sig_ws_conn *conn, json_t *msg, const json_t *id,
+					bool waiting)
 {
 	json_t *pid = json_object_get(msg, "participant_id");
 	struct sig_ws_find f = {.participant_id = json_string_value(pid)};
 
-	if (!(conn->member->permissions & SIG_PERM_MODERATE) || conn->member->waiting) {
-		sig_ws_error(conn, id, "forbidden", "only hosts and cohosts may do that", NULL);
+	if (!sig_ws_moderator(conn, id))
 		return NULL;
-	}
 	if (!json_is_string(pid)) {
 		sig_ws_error(conn, id, "bad_message", "\"participant_id\" must be a string", NULL);
 		return NULL;
 	}
 	sig_rooms_foreach(conn->ws->rooms, conn->member->session_id, sig_ws_find_one, &f);
-	if (!f.found || !f.found->waiting) {
-		sig_ws_error(conn, id, "not_found", "nobody of that id is waiting", NULL);
+	if (!f.found || (waiting && !f.found->waiting)) {
+		sig_ws_error(conn, id, "not_found",
+			     waiting ? "nobody of that id is waiting"
+				     : "nobody of that id is in the session",
+			     NULL);
 		return NULL;
 	}
 	return f.found;
@@ -62,7 +73,7 @@ static void sig_ws_audit_decision(struct sig_ws *ws, const struct sig_member *ho
 
 void sig_ws_on_admit(struct sig_ws_conn *conn, json_t *msg, const json_t *id)
 {
-	struct sig_member *m = sig_ws_waiting_target(conn, msg, id);
+	struct sig_member *m = sig_ws_target(conn, msg, id, true);
 	struct sig_ws *ws = conn->ws;
 
 	if (!m)
@@ -85,7 +96,7 @@ void sig_ws_on_admit(struct sig_ws_conn *conn, json_t *msg, const json_t *id)
 
 void sig_ws_on_deny(struct sig_ws_conn *conn, json_t *msg, const json_t *id)
 {
-	struct sig_member *m = sig_ws_waiting_target(conn, msg, id);
+	struct sig_member *m = sig_ws_target(conn, msg, id, true);
 	json_t *reason = json_object_get(msg, "reason");
 	struct sig_ws *ws = conn->ws;
 
@@ -107,29 +118,6 @@ void sig_ws_on_deny(struct sig_ws_conn *conn, json_t *msg, const json_t *id)
 	json_t *denied = json_pack("{s:s,s:s}", "type", "denied", "reason",
 				   reason ? json_string_value(reason) : "");
 	sig_ws_evict(ws, taken, denied, "denied");
-}
-
-/* The member (admitted or waiting) of this session a host's request names,
- * or an error answered. */
-static struct sig_member *sig_ws_target(struct sig_ws_conn *conn, json_t *msg, const json_t *id)
-{
-	json_t *pid = json_object_get(msg, "participant_id");
-	struct sig_ws_find f = {.participant_id = json_string_value(pid)};
-
-	if (!(conn->member->permissions & SIG_PERM_MODERATE) || conn->member->waiting) {
-		sig_ws_error(conn, id, "forbidden", "only hosts and cohosts may do that", NULL);
-		return NULL;
-	}
-	if (!json_is_string(pid)) {
-		sig_ws_error(conn, id, "bad_message", "\"participant_id\" must be a string", NULL);
-		return NULL;
-	}
-	sig_rooms_foreach(conn->ws->rooms, conn->member->session_id, sig_ws_find_one, &f);
-	if (!f.found) {
-		sig_ws_error(conn, id, "not_found", "nobody of that id is in the session", NULL);
-		return NULL;
-	}
-	return f.found;
 }
 
 /* "audio" or "video" → its RELAY_MUTE_* bit, or 0 after answering. */
@@ -170,7 +158,7 @@ static void sig_ws_apply_mute(struct sig_ws *ws, struct sig_member *m, unsigned 
  * with "lock", the person cannot lift it. */
 void sig_ws_on_mute(struct sig_ws_conn *conn, json_t *msg, const json_t *id)
 {
-	struct sig_member *m = sig_ws_target(conn, msg, id);
+	struct sig_member *m = sig_ws_target(conn, msg, id, false);
 	unsigned bit = m ? sig_ws_kind_bit(conn, msg, id) : 0;
 
 	if (!bit)
@@ -190,7 +178,7 @@ void sig_ws_on_unmute(struct sig_ws_conn *conn, json_t *msg, const json_t *id)
 	unsigned bit;
 
 	if (json_object_get(msg, "participant_id")) {
-		m = sig_ws_target(conn, msg, id);
+		m = sig_ws_target(conn, msg, id, false);
 		if (!m)
 			return;
 	} else if (m->waiting) {
@@ -238,7 +226,7 @@ void sig_ws_on_media_state(struct sig_ws_conn *conn, json_t *msg, const json_t *
  * revoked, disconnected within a second; a rejoin is refused. */
 void sig_ws_on_remove(struct sig_ws_conn *conn, json_t *msg, const json_t *id)
 {
-	struct sig_member *m = sig_ws_target(conn, msg, id);
+	struct sig_member *m = sig_ws_target(conn, msg, id, false);
 	struct sig_ws *ws = conn->ws;
 	struct sig_store *store = ws->api->store;
 	struct sig_roster_entry entry = {0};
@@ -290,10 +278,8 @@ void sig_ws_on_end(struct sig_ws_conn *conn, json_t *msg, const json_t *id)
 	int r;
 
 	(void)msg;
-	if (!(conn->member->permissions & SIG_PERM_MODERATE) || conn->member->waiting) {
-		sig_ws_error(conn, id, "forbidden", "only hosts and cohosts may do that", NULL);
+	if (!sig_ws_moderator(conn, id))
 		return;
-	}
 	g_autofree char *actor = sig_ws_actor(conn->member);
 	r = sig_store_begin(store);
 	if (r == 0)
@@ -328,10 +314,6 @@ void sig_ws_on_chat(struct sig_ws_conn *conn, json_t *msg, const json_t *id)
 	json_t *text = json_object_get(msg, "text"), *to = json_object_get(msg, "to");
 	struct sig_ws_find f = {.participant_id = json_string_value(to)};
 
-	if (m->waiting) {
-		sig_ws_error(conn, id, "waiting", "you are in the waiting room", NULL);
-		return;
-	}
 	if (!json_is_string(text) || json_string_length(text) == 0 ||
 	    json_string_length(text) > SIG_WS_CHAT_MAX || (to && !json_is_string(to))) {
 		sig_ws_error(conn, id, "bad_message",
@@ -366,10 +348,6 @@ void sig_ws_on_hand(struct sig_ws_conn *conn, json_t *msg, const json_t *id)
 		sig_ws_error(conn, id, "bad_message", "\"raised\" must be a boolean", NULL);
 		return;
 	}
-	if (m->waiting) {
-		sig_ws_error(conn, id, "waiting", "you are in the waiting room", NULL);
-		return;
-	}
 	m->hand_raised = json_is_true(raised);
 	sig_ws_reply(conn, id, "hand", NULL);
 	sig_ws_tell_moderators(conn->ws, m->session_id,
@@ -388,7 +366,7 @@ static json_t *sig_ws_permissions_event(const struct sig_member *m)
  * "video"]), or takes it back (revoke): what they publish stops at once. */
 void sig_ws_on_grant(struct sig_ws_conn *conn, json_t *msg, const json_t *id)
 {
-	struct sig_member *m = sig_ws_target(conn, msg, id);
+	struct sig_member *m = sig_ws_target(conn, msg, id, false);
 	json_t *what = json_object_get(msg, "publish"), *v;
 	unsigned add = 0;
 	size_t i;
@@ -426,7 +404,7 @@ void sig_ws_on_grant(struct sig_ws_conn *conn, json_t *msg, const json_t *id)
 
 void sig_ws_on_revoke(struct sig_ws_conn *conn, json_t *msg, const json_t *id)
 {
-	struct sig_member *m = sig_ws_target(conn, msg, id);
+	struct sig_member *m = sig_ws_target(conn, msg, id, false);
 
 	if (!m)
 		return;

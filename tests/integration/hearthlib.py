@@ -8,6 +8,7 @@ import subprocess
 import tempfile
 import threading
 import time
+import unittest
 import urllib.error
 import urllib.request
 
@@ -186,3 +187,25 @@ def admin_call(sock_path, method, path, body=None):
         return resp.status, (json.loads(text) if text else None)
     finally:
         conn.close()
+
+
+class DaemonTestCase(unittest.TestCase):
+    """One hearthd with an admin socket shared by the tests of a class; the
+    class fails if the daemon does not exit 0 at the end."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.d = Daemon()
+        cls.sock = os.path.join(cls.d.tmp.name, "admin.sock")
+        cls.d.write_config("[storage]\nadmin_socket = %s\n" % cls.sock)
+        cls.d.start()
+
+    @classmethod
+    def tearDownClass(cls):
+        rc, _ = cls.d.stop()
+        log = cls.d.log()
+        cls.d.close()
+        assert rc == 0, "hearthd exited %d:\n%s" % (rc, log)
+
+    def admin(self, method, path, body=None):
+        return admin_call(self.sock, method, path, body)

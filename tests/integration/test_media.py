@@ -12,7 +12,7 @@ import socket
 import time
 import unittest
 
-from hearthlib import Daemon, admin_call, iso, open_now
+from hearthlib import Daemon, DaemonTestCase, iso, open_now
 from peer import Peer, measure, wait_flowing
 
 WINDOW = 10          # seconds of media measured
@@ -24,30 +24,13 @@ def fingerprints(sdp):
     return {line for line in sdp.splitlines() if line.startswith("a=fingerprint:")}
 
 
-class Media(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.d = Daemon()
-        cls.sock = os.path.join(cls.d.tmp.name, "admin.sock")
-        cls.d.write_config("[storage]\nadmin_socket = %s\n" % cls.sock)
-        cls.d.start()
-
-    @classmethod
-    def tearDownClass(cls):
-        rc, _ = cls.d.stop()
-        log = cls.d.log()
-        cls.d.close()
-        assert rc == 0, "hearthd exited %d:\n%s" % (rc, log)
-
+class Media(DaemonTestCase):
     def setUp(self):
         self.peers = []
 
     def tearDown(self):
         for p in self.peers:
             p.close()
-
-    def admin(self, method, path, body=None):
-        return admin_call(self.sock, method, path, body)
 
     def family(self, names):
         """A family session open now; returns the invite tokens of names

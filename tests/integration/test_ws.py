@@ -8,30 +8,13 @@ import socket
 import time
 import unittest
 
-from hearthlib import Daemon, admin_call, iso, open_now
+from hearthlib import Daemon, DaemonTestCase, iso, open_now
 from wsclient import Closed, WsClient
 
 
 
 
-class Protocol(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.d = Daemon()
-        cls.sock = os.path.join(cls.d.tmp.name, "admin.sock")
-        cls.d.write_config("[storage]\nadmin_socket = %s\n" % cls.sock)
-        cls.d.start()
-
-    @classmethod
-    def tearDownClass(cls):
-        rc, _ = cls.d.stop()
-        log = cls.d.log()
-        cls.d.close()
-        assert rc == 0, "hearthd exited %d:\n%s" % (rc, log)
-
-    def admin(self, method, path, body=None):
-        return admin_call(self.sock, method, path, body)
-
+class Protocol(DaemonTestCase):
     def family(self, names=("Host", "Dana", "Sam"), schedule=None, max_uses=20, auto_admit=True):
         status, s = self.admin("POST", "/sessions", {"kind": "family", "title": "Family",
                                                      "schedule": schedule or open_now()})
