@@ -20,6 +20,7 @@
 #include "signaling/server.h"
 #include "signaling/media.h"
 #include "signaling/room.h"
+#include "signaling/web.h"
 #include "signaling/store.h"
 #include "signaling/ws.h"
 
@@ -305,6 +306,9 @@ static int control_start_loop(struct sig_control *c)
 	if (r < 0)
 		return r;
 	r = sig_server_route(c->server, "/metrics", control_metrics, c);
+	if (r < 0)
+		return r;
+	r = sig_web_register(c->server, *c->cfg->tls_certificate != '\0');
 	if (r < 0)
 		return r;
 	/* Port 0 took a free port: links must name the real one. */

@@ -64,10 +64,11 @@ static void sig_http_conn_reset(struct sig_http_conn *conn)
 }
 
 static void sig_http_respond_bytes(struct lws *wsi, int status, const char *content_type,
-				   const char *body, size_t len)
+				   const void *body, size_t len,
+				   const struct sig_http_header *fixed, size_t nfixed)
 {
 	struct sig_http_conn *conn = lws_wsi_user(wsi);
-	unsigned char headers[LWS_PRE + 1024];
+	unsigned char headers[LWS_PRE + 2048];
 	unsigned char *start = headers + LWS_PRE, *p = start, *end = headers + sizeof(headers) - 1;
 
 	if (!conn || conn->responded)
@@ -92,6 +93,14 @@ static void sig_http_respond_bytes(struct lws *wsi, int status, const char *cont
 		log_debug("http: cannot write response headers");
 		return;
 	}
+	for (size_t i = 0; i < nfixed; i++) {
+		if (lws_add_http_header_by_name(wsi, (const unsigned char *)fixed[i].name,
+						(const unsigned char *)fixed[i].value,
+						(int)strlen(fixed[i].value), &p, end)) {
+			log_debug("http: cannot write response headers");
+			return;
+		}
+	}
 	for (unsigned i = 0; i < conn->extra_count; i++) {
 		if (lws_add_http_header_by_name(wsi, (const unsigned char *)conn->extra[i].name,
 						(const unsigned char *)conn->extra[i].value,
@@ -114,10 +123,10 @@ void sig_http_respond_json(struct sig_http_request *req, int status, json_t *bod
 	if (!text) {
 		static const char oom[] = "{\"error\":{\"code\":\"internal\",\"message\":\"out "
 					  "of memory\"}}";
-		sig_http_respond_bytes(req->wsi, 500, "application/json", oom, sizeof(oom) - 1);
+		sig_http_respond_bytes(req->wsi, 500, "application/json", oom, sizeof(oom) - 1, NULL, 0);
 		return;
 	}
-	sig_http_respond_bytes(req->wsi, status, "application/json", text, strlen(text));
+	sig_http_respond_bytes(req->wsi, status, "application/json", text, strlen(text), NULL, 0);
 	free(text);
 }
 
@@ -133,12 +142,19 @@ void sig_http_respond_error(struct sig_http_request *req, int status, const char
 void sig_http_respond_text(struct sig_http_request *req, int status, const char *content_type,
 			   const char *text)
 {
-	sig_http_respond_bytes(req->wsi, status, content_type, text, strlen(text));
+	sig_http_respond_bytes(req->wsi, status, content_type, text, strlen(text), NULL, 0);
+}
+
+void sig_http_respond_static(struct sig_http_request *req, int status, const char *content_type,
+			     const void *body, size_t len, const struct sig_http_header *headers,
+			     size_t count)
+{
+	sig_http_respond_bytes(req->wsi, status, content_type, body, len, headers, count);
 }
 
 void sig_http_respond_empty(struct sig_http_request *req, int status)
 {
-	sig_http_respond_bytes(req->wsi, status, "application/json", "", 0);
+	sig_http_respond_bytes(req->wsi, status, "application/json", "", 0, NULL, 0);
 }
 
 void sig_http_add_header(struct sig_http_request *req, const char *name, const char *value)

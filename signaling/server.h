@@ -91,6 +91,18 @@ int sig_http_query(struct sig_http_request *req, const char *name, char *buf, si
 void sig_http_respond_text(struct sig_http_request *req, int status, const char *content_type,
 			   const char *text);
 
+/* A response header whose name and value outlive the response (literals). */
+struct sig_http_header {
+	const char *name; /* "content-security-policy:" */
+	const char *value;
+};
+
+/* Answers with body (copied) and, besides the usual headers, `count`
+ * headers of the caller's. */
+void sig_http_respond_static(struct sig_http_request *req, int status, const char *content_type,
+			     const void *body, size_t len, const struct sig_http_header *headers,
+			     size_t count);
+
 /* Answers 204 No Content. */
 void sig_http_respond_empty(struct sig_http_request *req, int status);
 

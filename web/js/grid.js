@@ -1,0 +1,142 @@
+// The video grid: one tile per person (camera and microphone), one per
+// shared screen, and our own view. Tiles carry the name and what is off.
+
+function el(tag, attrs = {}, text = '') {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
+  if (text) node.textContent = text;
+  return node;
+}
+
+class Tile {
+  constructor(key, label, self) {
+    this.node = el('div', { class: 'tile', role: 'listitem', 'data-key': key });
+    this.video = el('video', { autoplay: '', playsinline: '' });
+    this.video.muted = self; // never play our own microphone back
+    this.avatar = el('div', { class: 'avatar', 'aria-hidden': 'true' });
+    this.caption = el('div', { class: 'caption' });
+    this.name = el('span', { class: 'name' });
+    this.marks = el('span', { class: 'marks' });
+    this.caption.append(this.name, this.marks);
+    this.node.append(this.video, this.avatar, this.caption);
+    this.stream = new MediaStream();
+    this.video.srcObject = this.stream;
+    this.setLabel(label);
+  }
+
+  setLabel(label) {
+    this.label = label;
+    this.name.textContent = label;
+    this.avatar.textContent = (label.trim()[0] || '?').toUpperCase();
+  }
+
+  // Shows exactly these tracks.
+  setTracks(tracks) {
+    const have = this.stream.getTracks();
+    for (const t of have) if (!tracks.includes(t)) this.stream.removeTrack(t);
+    for (const t of tracks) if (!have.includes(t)) this.stream.addTrack(t);
+    // Some browsers do not notice tracks added to a playing stream.
+    if (tracks.length && this.video.srcObject !== this.stream) this.video.srcObject = this.stream;
+    this.video.play().catch(() => {});
+  }
+
+  setState({ audio, video, muted = [], reconnecting = false, hand = false }) {
+    const videoShown = video && !muted.includes('video');
+    this.node.classList.toggle('video-off', !videoShown);
+    this.node.classList.toggle('reconnecting', reconnecting);
+    const marks = [];
+    if (!audio || muted.includes('audio')) marks.push(muted.includes('audio') ? 'muted by host' : 'microphone off');
+    if (!videoShown) marks.push(muted.includes('video') ? 'camera stopped by host' : 'camera off');
+    if (reconnecting) marks.push('reconnecting');
+    if (hand) marks.push('hand raised');
+    this.marks.textContent = marks.length ? ` (${marks.join(', ')})` : '';
+    this.node.dataset.audio = audio && !muted.includes('audio') ? 'on' : 'off';
+    this.node.dataset.video = videoShown ? 'on' : 'off';
+    this.node.setAttribute('aria-label', `${this.label}${this.marks.textContent}`);
+  }
+}
+
+export class Grid {
+  constructor(container) {
+    this.container = container;
+    this.tiles = new Map(); // key: participant id, participant id + "/screen", or "self"
+    this.sinkId = '';
+  }
+
+  tile(key, label, self = false) {
+    let tile = this.tiles.get(key);
+    if (!tile) {
+      tile = new Tile(key, label, self);
+      if (this.sinkId && tile.video.setSinkId) tile.video.setSinkId(this.sinkId).catch(() => {});
+      this.tiles.set(key, tile);
+      if (self) this.container.prepend(tile.node);
+      else this.container.append(tile.node);
+      this.layout();
+    } else if (tile.label !== label) {
+      tile.setLabel(label);
+    }
+    return tile;
+  }
+
+  remove(key) {
+    const tile = this.tiles.get(key);
+    if (!tile) return;
+    tile.setTracks([]);
+    tile.node.remove();
+    this.tiles.delete(key);
+    this.layout();
+  }
+
+  // Columns for n tiles: as square as the screen allows.
+  layout() {
+    const n = Math.max(1, this.tiles.size);
+    const cols = Math.ceil(Math.sqrt(n));
+    this.container.style.setProperty('--cols', cols);
+    this.container.dataset.count = n;
+  }
+
+  setSelf(stream, label, state) {
+    const tile = this.tile('self', `${label} (you)`, true);
+    tile.setTracks(stream ? stream.getVideoTracks() : []);
+    tile.node.classList.add('self');
+    tile.setState(state);
+  }
+
+  // A participant's camera tile, made before any media arrives.
+  setPerson(p, state) {
+    this.tile(p.participant_id, p.display_name).setState(state);
+  }
+
+  // The tracks the subscriber receives, grouped into tiles.
+  setStreams(streams, sourceOf, nameOf) {
+    const byTile = new Map();
+    for (const s of streams) {
+      const screen = sourceOf(s.streamId) === 'screen';
+      const key = screen ? `${s.participantId}/screen` : s.participantId;
+      if (!byTile.has(key)) byTile.set(key, { screen, participantId: s.participantId, tracks: [] });
+      byTile.get(key).tracks.push(s.track);
+    }
+    for (const [key, t] of byTile) {
+      const name = nameOf(t.participantId);
+      if (name === null) continue; // left meanwhile
+      const tile = this.tile(key, t.screen ? `${name}\u2019s screen` : name);
+      tile.setTracks(t.tracks);
+    }
+    for (const [key, tile] of this.tiles) {
+      if (key === 'self' || byTile.has(key)) continue;
+      if (key.endsWith('/screen')) this.remove(key);
+      else tile.setTracks([]);
+    }
+  }
+
+  removePerson(id) {
+    this.remove(id);
+    this.remove(`${id}/screen`);
+  }
+
+  setSpeaker(sinkId) {
+    this.sinkId = sinkId;
+    for (const tile of this.tiles.values())
+      if (tile.video.setSinkId) tile.video.setSinkId(sinkId).catch(() => {});
+  }
+}

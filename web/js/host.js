@@ -1,0 +1,84 @@
+// The host panel: the waiting room (admit, deny), the people present (mute,
+// lock, remove; in workshops, grant a raised hand), who is expected but not
+// here, and ending the session. The server checks every action again.
+
+function button(label, className, onClick, accessibleName) {
+  const b = document.createElement('button');
+  b.type = 'button';
+  b.textContent = label;
+  if (className) b.className = className;
+  if (accessibleName) b.setAttribute('aria-label', accessibleName);
+  b.addEventListener('click', onClick);
+  return b;
+}
+
+function personItem(p, extra = '') {
+  const li = document.createElement('li');
+  li.dataset.participant = p.participant_id ?? '';
+  const name = document.createElement('span');
+  name.className = 'who';
+  name.textContent = `${p.display_name} \u00b7 ${p.role}${extra}`;
+  li.append(name);
+  return li;
+}
+
+export class HostPanel {
+  // actions: admit(id), deny(id, name), mute(id, kind, lock), unmute(id, kind),
+  // remove(id, name), grant(id), revoke(id), end()
+  constructor(root, actions) {
+    this.root = root;
+    this.actions = actions;
+    this.waitingList = root.querySelector('#waiting-list');
+    this.waitingEmpty = root.querySelector('#waiting-empty');
+    this.participantList = root.querySelector('#participant-list');
+    this.absentList = root.querySelector('#absent-list');
+    root.querySelector('#end-session').addEventListener('click', () => actions.end());
+  }
+
+  render({ waiting, participants, roster, hands, workshop }) {
+    this.waitingList.replaceChildren(
+      ...[...waiting.values()].map((p) => {
+        const li = personItem(p);
+        li.append(
+          button('Admit', 'primary', () => this.actions.admit(p.participant_id), `Admit ${p.display_name}`),
+          button('Deny', '', () => this.actions.deny(p.participant_id, p.display_name), `Deny ${p.display_name}`),
+        );
+        return li;
+      }),
+    );
+    this.waitingEmpty.hidden = waiting.size > 0;
+
+    this.participantList.replaceChildren(
+      ...[...participants.values()].map((p) => {
+        const hand = hands.has(p.participant_id);
+        const li = personItem(p, hand ? ' \u00b7 hand raised' : '');
+        const muted = p.muted ?? [];
+        for (const kind of ['audio', 'video']) {
+          const what = kind === 'audio' ? 'microphone' : 'camera';
+          if (muted.includes(kind)) {
+            li.append(button(`Allow ${what}`, '', () => this.actions.unmute(p.participant_id, kind), `Allow ${p.display_name}'s ${what}`));
+          } else {
+            li.append(
+              button(`Mute ${what}`, '', () => this.actions.mute(p.participant_id, kind, false), `Mute ${p.display_name}'s ${what}`),
+              button(`Mute and lock ${what}`, '', () => this.actions.mute(p.participant_id, kind, true), `Mute and lock ${p.display_name}'s ${what}`),
+            );
+          }
+        }
+        if (workshop && p.role !== 'host' && p.role !== 'cohost') {
+          if (p.granted) li.append(button('Stop their sharing', '', () => this.actions.revoke(p.participant_id), `Take back ${p.display_name}'s permission to speak`));
+          else li.append(button(hand ? 'Let them speak' : 'Invite to speak', hand ? 'primary' : '', () => this.actions.grant(p.participant_id), `Let ${p.display_name} speak`));
+        }
+        li.append(button('Remove', 'danger', () => this.actions.remove(p.participant_id, p.display_name), `Remove ${p.display_name}`));
+        return li;
+      }),
+    );
+
+    const present = new Set([...participants.values()].map((p) => p.roster_entry_id));
+    const waitingIds = new Set([...waiting.values()].map((p) => p.roster_entry_id));
+    this.absentList.replaceChildren(
+      ...roster
+        .filter((r) => !present.has(r.roster_entry_id) && !waitingIds.has(r.roster_entry_id) && !r.self)
+        .map((r) => personItem(r)),
+    );
+  }
+}

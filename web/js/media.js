@@ -1,0 +1,149 @@
+// The two peer connections to the relay (docs/protocol.md, "Media"): one
+// that publishes our camera, microphone and screen (we offer), one that
+// receives everyone else's (the server offers, we answer).
+
+const PC_CONFIG = { bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require', iceServers: [] };
+
+// One change at a time on a connection: offers never overlap.
+class Serial {
+  constructor() {
+    this.tail = Promise.resolve();
+  }
+
+  run(task) {
+    const next = this.tail.then(task, task);
+    this.tail = next.catch(() => {});
+    return next;
+  }
+}
+
+export class Publisher {
+  constructor(signal, onConnection) {
+    this.signal = signal;
+    this.onConnection = onConnection;
+    this.pc = null;
+    this.serial = new Serial();
+    this.tracks = { audio: null, camera: null, screen: null };
+  }
+
+  // Sends exactly these tracks (null: none of that source); renegotiates.
+  update(tracks) {
+    return this.serial.run(() => this.apply(tracks));
+  }
+
+  async apply(tracks) {
+    const wanted = { ...this.tracks, ...tracks };
+    const any = wanted.audio || wanted.camera || wanted.screen;
+    if (!any) {
+      this.tracks = wanted;
+      this.closePc();
+      return;
+    }
+    if (!this.pc) {
+      this.pc = new RTCPeerConnection(PC_CONFIG);
+      this.pc.onconnectionstatechange = () => this.onConnection(this.pc?.connectionState);
+      this.transceivers = {};
+    }
+    const stream = this.stream ?? (this.stream = new MediaStream());
+    for (const source of ['audio', 'camera', 'screen']) {
+      const track = wanted[source];
+      let tr = this.transceivers[source];
+      if (track && !tr) {
+        tr = this.pc.addTransceiver(track, { direction: 'sendonly', streams: [stream] });
+        this.transceivers[source] = tr;
+      } else if (track && tr) {
+        await tr.sender.replaceTrack(track);
+      } else if (!track && tr) {
+        tr.stop();
+        delete this.transceivers[source];
+      }
+    }
+    this.tracks = wanted;
+    await this.negotiate({});
+  }
+
+  async negotiate(options) {
+    const offer = await this.pc.createOffer(options);
+    await this.pc.setLocalDescription(offer);
+    const ok = await this.signal.request('publish', { sdp: this.pc.localDescription.sdp });
+    await this.pc.setRemoteDescription({ type: 'answer', sdp: ok.sdp });
+  }
+
+  // After a network change: new ICE credentials, the same DTLS and streams.
+  restartIce() {
+    return this.serial.run(async () => {
+      if (this.pc) await this.negotiate({ iceRestart: true });
+    });
+  }
+
+  closePc() {
+    this.pc?.close();
+    this.pc = null;
+    this.transceivers = {};
+  }
+
+  close() {
+    this.closePc();
+    this.tracks = { audio: null, camera: null, screen: null };
+  }
+}
+
+// The m-lines of an SDP that carry a stream: mid -> {participantId, streamId}.
+export function streamsOfSdp(sdp) {
+  const out = new Map();
+  for (const section of sdp.split(/\r?\nm=/).slice(1)) {
+    const mid = /\na=mid:(\S+)/.exec(section)?.[1];
+    const msid = /\na=msid:(\S+) (\S+)/.exec(section);
+    const inactive = /\na=inactive/.test(section);
+    if (mid && msid && !inactive) out.set(mid, { participantId: msid[1], streamId: msid[2] });
+  }
+  return out;
+}
+
+export class Subscriber {
+  // onStreams(list of {participantId, streamId, kind, track}) after each offer.
+  constructor(signal, onStreams, onConnection) {
+    this.signal = signal;
+    this.onStreams = onStreams;
+    this.onConnection = onConnection;
+    this.serial = new Serial();
+    this.pc = null;
+  }
+
+  async start() {
+    this.pc = new RTCPeerConnection(PC_CONFIG);
+    this.pc.onconnectionstatechange = () => this.onConnection(this.pc?.connectionState);
+    await this.signal.request('subscribe');
+  }
+
+  offer(msg) {
+    return this.serial.run(async () => {
+      if (!this.pc) return;
+      await this.pc.setRemoteDescription({ type: 'offer', sdp: msg.sdp });
+      const answer = await this.pc.createAnswer();
+      await this.pc.setLocalDescription(answer);
+      await this.signal.request('subscribe.answer', { version: msg.version, sdp: answer.sdp });
+      this.report();
+    });
+  }
+
+  report() {
+    const streams = streamsOfSdp(this.pc.remoteDescription.sdp);
+    const list = [];
+    for (const tr of this.pc.getTransceivers()) {
+      const s = tr.mid !== null ? streams.get(tr.mid) : undefined;
+      if (s && tr.receiver.track) list.push({ ...s, kind: tr.receiver.track.kind, track: tr.receiver.track });
+    }
+    this.onStreams(list);
+  }
+
+  // After a network change: the server's next offer has new credentials.
+  restartIce() {
+    return this.signal.request('subscribe.restart');
+  }
+
+  close() {
+    this.pc?.close();
+    this.pc = null;
+  }
+}

@@ -1,0 +1,417 @@
+// Being in a session: presence, the grid, our microphone/camera/screen,
+// moderation for hosts, chat, raised hands, and reconnecting. The server
+// decides everything; this page asks and shows.
+
+import { Chat } from './chat.js';
+import { openMedia, stopStream } from './devices.js';
+import { Grid } from './grid.js';
+import { HostPanel } from './host.js';
+import { Publisher, Subscriber } from './media.js';
+import { $, confirmDialog, show } from './screens.js';
+
+// How long a media connection may stay "disconnected" before we restart ICE.
+const ICE_RESTART_AFTER_MS = 2000;
+
+export class Session {
+  // joined: the join.ok (or resume.ok) answer; media: {stream, mic, camera,
+  // audioId, videoId, speakerId}; onEnd(code, detail) when the visit ends.
+  constructor(signal, joined, media, onEnd) {
+    this.signal = signal;
+    this.me = joined.you;
+    this.info = joined.session ?? {};
+    this.onEnd = onEnd;
+    this.media = media;
+    this.stream = media.stream;
+    this.micOn = media.mic && !!this.stream.getAudioTracks().length;
+    this.camOn = media.camera && !!this.stream.getVideoTracks().length;
+    this.hostMuted = new Map(); // kind -> locked
+    this.participants = new Map();
+    this.waiting = new Map();
+    this.roster = [];
+    this.hands = new Set();
+    this.sources = new Map(); // stream id -> camera/microphone/screen
+    this.streams = [];
+    this.screenTrack = null;
+    this.handRaised = false;
+    this.admitted = false;
+    this.grid = new Grid($('#grid'));
+    this.grid.setSpeaker(media.speakerId || '');
+    this.publisher = new Publisher(signal, (state) => this.connectionChanged('publish', state));
+    this.subscriber = new Subscriber(signal, (list) => this.setStreams(list), (state) => this.connectionChanged('subscribe', state));
+    this.chat = new Chat($('#chat-panel'), (text, to) => signal.request('chat', to ? { text, to } : { text }));
+    this.host = new HostPanel($('#host-panel'), this.hostActions());
+    this.connections = {};
+    this.listen();
+    this.wireControls();
+    this.presence(joined);
+  }
+
+  get moderator() {
+    return !!this.me.permissions?.moderate;
+  }
+
+  get workshop() {
+    return this.info.kind === 'workshop';
+  }
+
+  // join.ok / resume.ok / admitted: who is here (and, for hosts, waiting).
+  presence(msg) {
+    if (msg.state === 'waiting') {
+      $('#waiting-session').textContent = this.info.title || 'this session';
+      show('waiting');
+      return;
+    }
+    this.participants = new Map((msg.participants ?? []).map((p) => [p.participant_id, p]));
+    if (msg.waiting) this.waiting = new Map(msg.waiting.map((p) => [p.participant_id, p]));
+    if (msg.roster) this.roster = msg.roster;
+    if (!this.admitted) this.enter();
+    this.render();
+  }
+
+  enter() {
+    this.admitted = true;
+    document.body.dataset.state = 'session';
+    $('#session-title').textContent = this.info.title || 'Session';
+    show('session');
+    $('#toggle-host').hidden = !this.moderator;
+    $('#toggle-hand').hidden = !this.workshop || this.moderator;
+    $('#toggle-screen').hidden = !this.me.permissions?.share_screen || !navigator.mediaDevices?.getDisplayMedia;
+    if (this.moderator) this.togglePanel('host', true);
+    this.applyLocalTracks();
+    this.startMedia();
+  }
+
+  async startMedia() {
+    try {
+      if (this.me.permissions?.subscribe) await this.subscriber.start();
+      await this.publish();
+      await this.sendMediaState();
+    } catch (err) {
+      this.notice(`Media could not start: ${err.message}`);
+    }
+  }
+
+  // Sends what our permissions allow of what we have.
+  async publish() {
+    const perms = this.me.permissions ?? {};
+    if ((perms.publish_audio && !this.stream.getAudioTracks().length) || (perms.publish_video && !this.stream.getVideoTracks().length))
+      await this.openMissing(perms);
+    await this.publisher.update({
+      audio: perms.publish_audio ? this.stream.getAudioTracks()[0] ?? null : null,
+      camera: perms.publish_video ? this.stream.getVideoTracks()[0] ?? null : null,
+      screen: perms.share_screen ? this.screenTrack : null,
+    });
+  }
+
+  // A viewer granted the floor opens the devices it had no use for before.
+  async openMissing(perms) {
+    const audio = perms.publish_audio && !this.stream.getAudioTracks().length && !this.media.noAudio;
+    const video = perms.publish_video && !this.stream.getVideoTracks().length && !this.media.noVideo;
+    if (!audio && !video) return;
+    try {
+      const extra = await openMedia({ audio, video, audioId: this.media.audioId, videoId: this.media.videoId });
+      for (const t of extra.getTracks()) this.stream.addTrack(t);
+      if (audio) this.micOn = true;
+      if (video) this.camOn = true;
+      this.applyLocalTracks();
+    } catch {
+      this.media.noAudio ||= audio;
+      this.media.noVideo ||= video;
+    }
+  }
+
+  applyLocalTracks() {
+    for (const t of this.stream.getAudioTracks()) t.enabled = this.micOn && !this.hostMuted.has('audio');
+    for (const t of this.stream.getVideoTracks()) t.enabled = this.camOn && !this.hostMuted.has('video');
+    const micLive = this.micOn && !this.hostMuted.has('audio') && this.stream.getAudioTracks().length > 0;
+    const camLive = this.camOn && !this.hostMuted.has('video') && this.stream.getVideoTracks().length > 0;
+    const mic = $('#toggle-mic');
+    mic.textContent = micLive ? 'Mute microphone' : this.hostMuted.get('audio') ? 'Microphone locked by host' : 'Unmute microphone';
+    mic.setAttribute('aria-pressed', String(micLive));
+    mic.disabled = !this.stream.getAudioTracks().length || this.hostMuted.get('audio') === true;
+    const cam = $('#toggle-camera');
+    cam.textContent = camLive ? 'Turn camera off' : this.hostMuted.get('video') ? 'Camera locked by host' : 'Turn camera on';
+    cam.setAttribute('aria-pressed', String(camLive));
+    cam.disabled = !this.stream.getVideoTracks().length || this.hostMuted.get('video') === true;
+    this.grid.setSelf(this.stream, this.me.display_name, { audio: micLive, video: camLive, muted: [...this.hostMuted.keys()] });
+  }
+
+  sendMediaState() {
+    const audio = this.micOn && !this.hostMuted.has('audio') && this.stream.getAudioTracks().length > 0;
+    const video = this.camOn && !this.hostMuted.has('video') && this.stream.getVideoTracks().length > 0;
+    return this.signal.request('media.state', { audio, video }).catch(() => {});
+  }
+
+  async toggle(kind) {
+    const on = kind === 'audio' ? !this.micOn : !this.camOn;
+    if (on && this.hostMuted.has(kind)) {
+      try {
+        await this.signal.request('unmute', { kind });
+      } catch (err) {
+        this.notice(err.code === 'locked' ? 'The host has locked this. Ask them in the chat.' : err.message);
+        return;
+      }
+      this.hostMuted.delete(kind);
+    }
+    if (kind === 'audio') this.micOn = on;
+    else this.camOn = on;
+    this.applyLocalTracks();
+    await this.sendMediaState();
+  }
+
+  async toggleScreen() {
+    const button = $('#toggle-screen');
+    if (this.screenTrack) {
+      this.screenTrack.stop();
+      this.screenTrack = null;
+    } else {
+      try {
+        const shared = await navigator.mediaDevices.getDisplayMedia({ video: true, audio: false });
+        this.screenTrack = shared.getVideoTracks()[0];
+        this.screenTrack.addEventListener('ended', () => {
+          if (this.screenTrack) this.toggleScreen();
+        });
+      } catch {
+        return; // the person cancelled the browser's picker
+      }
+    }
+    button.textContent = this.screenTrack ? 'Stop sharing' : 'Share screen';
+    button.setAttribute('aria-pressed', String(!!this.screenTrack));
+    try {
+      await this.publish();
+    } catch (err) {
+      this.notice(`Screen sharing failed: ${err.message}`);
+    }
+  }
+
+  async toggleHand() {
+    this.handRaised = !this.handRaised;
+    try {
+      await this.signal.request('hand', { raised: this.handRaised });
+    } catch (err) {
+      this.handRaised = !this.handRaised;
+      this.notice(err.message);
+    }
+    const b = $('#toggle-hand');
+    b.textContent = this.handRaised ? 'Lower hand' : 'Raise hand';
+    b.setAttribute('aria-pressed', String(this.handRaised));
+  }
+
+  togglePanel(name, force) {
+    const panel = $(`#${name}-panel`);
+    const open = force ?? panel.hidden;
+    panel.hidden = !open;
+    $(`#toggle-${name}`).setAttribute('aria-expanded', String(open));
+    $('#side').hidden = $('#host-panel').hidden && $('#chat-panel').hidden;
+    if (open && name === 'chat') $('#chat-text').focus();
+  }
+
+  wireControls() {
+    const on = (id, fn) => ($(id).onclick = fn);
+    on('#toggle-mic', () => this.toggle('audio'));
+    on('#toggle-camera', () => this.toggle('video'));
+    on('#toggle-screen', () => this.toggleScreen());
+    on('#toggle-hand', () => this.toggleHand());
+    on('#toggle-chat', () => this.togglePanel('chat'));
+    on('#toggle-host', () => this.togglePanel('host'));
+    on('#leave', () => this.leave());
+    on('#waiting-leave', () => this.leave());
+  }
+
+  hostActions() {
+    const act = (type, fields) => this.signal.request(type, fields).catch((err) => this.notice(err.message));
+    return {
+      admit: (id) => act('admit', { participant_id: id }),
+      deny: async (id, name) => {
+        const answer = await confirmDialog(`Turn ${name} away? They will be disconnected.`, 'Deny', { reason: true });
+        if (answer) act('deny', answer.reason ? { participant_id: id, reason: answer.reason } : { participant_id: id });
+      },
+      mute: (id, kind, lock) => act('mute', { participant_id: id, kind, lock }),
+      unmute: (id, kind) => act('unmute', { participant_id: id, kind }),
+      remove: async (id, name) => {
+        if (await confirmDialog(`Remove ${name} from the session? Their link will stop working.`, 'Remove'))
+          act('remove', { participant_id: id });
+      },
+      grant: (id) => act('grant', { participant_id: id, publish: ['audio', 'video'] }),
+      revoke: (id) => act('revoke', { participant_id: id }),
+      end: async () => {
+        if (await confirmDialog('End the session for everyone?', 'End session')) act('end', {});
+      },
+    };
+  }
+
+  listen() {
+    const s = this.signal;
+    s.on('admitted', (msg) => this.presence({ ...msg, state: 'admitted' }));
+    s.on('participant.joined', ({ participant }) => {
+      this.participants.set(participant.participant_id, participant);
+      this.render();
+    });
+    s.on('participant.left', ({ participant_id }) => {
+      this.participants.delete(participant_id);
+      this.hands.delete(participant_id);
+      this.grid.removePerson(participant_id);
+      this.render();
+    });
+    s.on('participant.reconnecting', ({ participant_id }) => this.update(participant_id, { reconnecting: true }));
+    s.on('participant.reconnected', ({ participant_id }) => this.update(participant_id, { reconnecting: false }));
+    s.on('participant.media', ({ participant_id, audio, video }) => this.update(participant_id, { audio, video }));
+    s.on('participant.muted', (msg) => this.muted(msg, true));
+    s.on('participant.unmuted', (msg) => this.muted(msg, false));
+    s.on('waiting.added', ({ participant }) => {
+      this.waiting.set(participant.participant_id, participant);
+      this.render();
+    });
+    s.on('waiting.removed', ({ participant_id }) => {
+      this.waiting.delete(participant_id);
+      this.render();
+    });
+    s.on('hand', ({ participant_id, raised }) => {
+      if (raised) this.hands.add(participant_id);
+      else this.hands.delete(participant_id);
+      this.render();
+    });
+    s.on('permissions', ({ participant_id, permissions }) => this.permissions(participant_id, permissions));
+    s.on('stream.added', ({ stream }) => {
+      this.sources.set(stream.id, stream.source);
+      this.setStreams(this.streams);
+    });
+    s.on('stream.removed', ({ stream }) => this.sources.delete(stream.id));
+    s.on('subscribe.offer', (msg) => this.subscriber.offer(msg).catch((err) => this.notice(`Video could not update: ${err.message}`)));
+    s.on('chat', ({ from, text, private: priv }) => this.chat.add(this.participants.get(from)?.display_name ?? 'Someone', text, priv ? true : ''));
+    s.on('session.ending', ({ at }) => this.notice(`The session ends at ${new Date(at).toLocaleTimeString(undefined, { hour: 'numeric', minute: '2-digit' })}.`));
+    s.on('session.ended', ({ reason }) => this.end(reason === 'schedule' ? 'schedule' : 'ended'));
+    s.on('bye', ({ reason }) => this.end(reason === 'removed' ? 'removed' : reason === 'replaced' ? 'replaced' : 'ended'));
+    s.on('denied', ({ reason }) => this.end('denied', { reason }));
+    s.on('reconnecting', () => this.setConnection('reconnecting'));
+    s.on('resumed', (msg) => {
+      this.setConnection('good');
+      if (msg.state !== 'waiting') this.presence(msg);
+      this.restartBroken();
+    });
+    s.on('lost', ({ code }) => this.end(code === 'resume_expired' ? 'resume_expired' : code));
+    s.on('closed', () => this.end('resume_expired'));
+  }
+
+  update(id, fields) {
+    const p = this.participants.get(id);
+    if (!p) return;
+    Object.assign(p, fields);
+    this.render();
+  }
+
+  muted({ participant_id, kind, locked }, on) {
+    if (participant_id === this.me.participant_id) {
+      if (on) {
+        this.hostMuted.set(kind, !!locked);
+        this.notice(`The host turned off your ${kind === 'audio' ? 'microphone' : 'camera'}${locked ? ' and locked it' : ''}.`);
+      } else {
+        this.hostMuted.delete(kind);
+        this.notice(`The host allows your ${kind === 'audio' ? 'microphone' : 'camera'} again; turn it on when you are ready.`);
+        if (kind === 'audio') this.micOn = false;
+        else this.camOn = false;
+      }
+      this.applyLocalTracks();
+      this.sendMediaState();
+      return;
+    }
+    const p = this.participants.get(participant_id);
+    if (!p) return;
+    const muted = new Set(p.muted ?? []);
+    if (on) muted.add(kind);
+    else muted.delete(kind);
+    p.muted = [...muted];
+    this.render();
+  }
+
+  permissions(id, perms) {
+    if (id === this.me.participant_id) {
+      const before = this.me.permissions ?? {};
+      this.me.permissions = perms;
+      const granted = (perms.publish_audio && !before.publish_audio) || (perms.publish_video && !before.publish_video);
+      this.notice(granted ? 'The host invited you to speak: your microphone and camera are on.' : 'You are watching and listening.');
+      if (granted && this.handRaised) this.toggleHand();
+      this.publish().then(() => this.sendMediaState()).catch((err) => this.notice(err.message));
+      this.applyLocalTracks();
+      return;
+    }
+    const p = this.participants.get(id);
+    if (p) {
+      p.granted = this.workshop && !!(perms.publish_audio || perms.publish_video);
+      this.render();
+    }
+  }
+
+  setStreams(list) {
+    this.streams = list;
+    this.grid.setStreams(list, (id) => this.sources.get(id), (pid) => this.participants.get(pid)?.display_name ?? null);
+  }
+
+  render() {
+    for (const p of this.participants.values()) this.grid.setPerson(p, p);
+    this.setStreams(this.streams);
+    this.chat.setPeople([...this.participants.values()]);
+    if (this.moderator) {
+      const roster = this.roster.map((r) => ({ ...r, self: r.roster_entry_id === this.me.roster_entry_id }));
+      this.host.render({ waiting: this.waiting, participants: this.participants, roster, hands: this.hands, workshop: this.workshop });
+      $('#toggle-host').textContent = this.waiting.size ? `Host controls (${this.waiting.size} waiting)` : 'Host controls';
+    }
+  }
+
+  notice(text) {
+    const n = $('#session-notice');
+    n.textContent = text;
+    n.hidden = false;
+    clearTimeout(this.noticeTimer);
+    this.noticeTimer = setTimeout(() => (n.hidden = true), 8000);
+  }
+
+  setConnection(state) {
+    const c = $('#connection');
+    c.dataset.state = state;
+    c.textContent = { good: 'Connected', reconnecting: 'Reconnecting…', poor: 'Connection unstable' }[state];
+    $('#reconnecting').hidden = state !== 'reconnecting';
+  }
+
+  // A media connection that drops while signaling is up: after a moment,
+  // an ICE restart (a network change, e.g. Wi-Fi to mobile data).
+  connectionChanged(which, state) {
+    this.connections[which] = state;
+    clearTimeout(this.restartTimers?.[which]);
+    this.restartTimers ??= {};
+    if (state === 'disconnected' || state === 'failed') {
+      if (this.signal.ws) this.setConnection('poor');
+      this.restartTimers[which] = setTimeout(() => this.restart(which), state === 'failed' ? 0 : ICE_RESTART_AFTER_MS);
+    } else if (state === 'connected' && this.signal.ws) {
+      this.setConnection(Object.values(this.connections).some((s) => s === 'disconnected' || s === 'failed') ? 'poor' : 'good');
+    }
+  }
+
+  restart(which) {
+    if (!this.signal.ws) return; // resumed first, then restarted
+    const target = which === 'publish' ? this.publisher : this.subscriber;
+    target.restartIce().catch(() => {});
+  }
+
+  restartBroken() {
+    for (const [which, state] of Object.entries(this.connections))
+      if (state === 'disconnected' || state === 'failed') this.restart(which);
+  }
+
+  async leave() {
+    await this.signal.leave();
+    this.end('left');
+  }
+
+  end(code, detail = {}) {
+    if (this.ended) return;
+    this.ended = true;
+    this.publisher.close();
+    this.subscriber.close();
+    if (this.screenTrack) this.screenTrack.stop();
+    stopStream(this.stream);
+    for (const key of [...this.grid.tiles.keys()]) this.grid.remove(key);
+    this.signal.close();
+    this.onEnd(code, detail);
+  }
+}

@@ -1,0 +1,157 @@
+// The WebSocket to hearthd (docs/protocol.md): requests matched to their
+// answers by id, server events, and taking the seat back after a drop.
+
+const PROTOCOL = 'hearth.v1';
+const RESUME_WINDOW_MS = 30000;
+// Events after which the server closes the socket for good: no resume.
+const FINAL_EVENTS = new Set(['bye', 'denied', 'session.ended']);
+
+export class SignalError extends Error {
+  constructor(error) {
+    super(error.message || error.code);
+    this.code = error.code;
+    this.detail = error;
+  }
+}
+
+function wsUrl() {
+  const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
+  return `${scheme}//${location.host}/ws`;
+}
+
+function sleep(ms) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+export class Signal extends EventTarget {
+  constructor() {
+    super();
+    this.ws = null;
+    this.nextId = 1;
+    this.pending = new Map();
+    this.resumeToken = null;
+    this.resuming = false;
+    this.finished = false; // left, removed, denied, ended: never resume
+  }
+
+  on(type, handler) {
+    this.addEventListener(type, (event) => handler(event.detail));
+  }
+
+  emit(type, detail) {
+    this.dispatchEvent(new CustomEvent(type, { detail }));
+  }
+
+  connect() {
+    return new Promise((resolve, reject) => {
+      const ws = new WebSocket(wsUrl(), PROTOCOL);
+      ws.onopen = () => {
+        this.ws = ws;
+        resolve();
+      };
+      ws.onerror = () => reject(new SignalError({ code: 'unreachable', message: 'cannot reach the server' }));
+      ws.onmessage = (event) => this.receive(event.data);
+      ws.onclose = () => {
+        if (this.ws === ws) this.dropped();
+        else reject(new SignalError({ code: 'unreachable', message: 'cannot reach the server' }));
+      };
+    });
+  }
+
+  request(type, fields = {}) {
+    if (!this.ws || this.ws.readyState !== WebSocket.OPEN)
+      return Promise.reject(new SignalError({ code: 'disconnected', message: 'not connected' }));
+    const id = this.nextId++;
+    this.ws.send(JSON.stringify({ type, id, ...fields }));
+    return new Promise((resolve, reject) => this.pending.set(id, { type, resolve, reject }));
+  }
+
+  receive(text) {
+    let msg;
+    try {
+      msg = JSON.parse(text);
+    } catch {
+      return;
+    }
+    if (msg.resume_token) this.resumeToken = msg.resume_token;
+    const waiter = msg.id !== undefined ? this.pending.get(msg.id) : undefined;
+    if (waiter) {
+      this.pending.delete(msg.id);
+      if (msg.type === 'error') waiter.reject(new SignalError(msg.error));
+      else waiter.resolve(msg);
+      return;
+    }
+    if (FINAL_EVENTS.has(msg.type)) this.finished = true;
+    this.emit(msg.type, msg);
+  }
+
+  failPending(code, message) {
+    for (const waiter of this.pending.values()) waiter.reject(new SignalError({ code, message }));
+    this.pending.clear();
+  }
+
+  // The socket closed under us: take the seat back within 30 s, unless the
+  // visit is over.
+  async dropped() {
+    this.ws = null;
+    this.failPending('disconnected', 'the connection dropped');
+    if (this.resuming) return; // the loop below goes on
+    if (this.finished || !this.resumeToken) {
+      this.emit('closed', {});
+      return;
+    }
+    this.emit('reconnecting', {});
+    this.resuming = true;
+    try {
+      await this.resume();
+    } finally {
+      this.resuming = false;
+    }
+  }
+
+  async resume() {
+    const deadline = Date.now() + RESUME_WINDOW_MS;
+    for (let attempt = 0; Date.now() < deadline && !this.finished; attempt++) {
+      await sleep(Math.min(500 * 2 ** attempt, 4000));
+      try {
+        await this.connect();
+      } catch {
+        continue;
+      }
+      try {
+        const ok = await this.request('resume', { resume_token: this.resumeToken });
+        this.emit('resumed', ok);
+        return;
+      } catch (err) {
+        if (err.code !== 'disconnected') {
+          this.finished = true;
+          this.close();
+          this.emit('lost', { code: err.code });
+          return;
+        }
+      }
+    }
+    if (!this.finished) {
+      this.finished = true;
+      this.emit('lost', { code: 'resume_expired' });
+    }
+  }
+
+  // Leaves for good: the server releases the seat at once.
+  async leave() {
+    this.finished = true;
+    try {
+      await this.request('leave');
+    } catch {
+      // The server releases the seat after 30 s anyway.
+    }
+    this.close();
+  }
+
+  close() {
+    this.finished = true;
+    const ws = this.ws;
+    this.ws = null;
+    if (ws) ws.close(1000);
+  }
+}
