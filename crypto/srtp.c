@@ -5,6 +5,8 @@
 #include <limits.h>
 #include <openssl/crypto.h>
 #include <pthread.h>
+#include <stdio.h>
+#include <srtp2/cipher.h>
 #include <srtp2/srtp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +30,11 @@ static_assert((int)CRYPTO_SRTP_AES128_CM_SHA1_80 == (int)srtp_profile_aes128_cm_
 	      "profile ids");
 static_assert((int)CRYPTO_SRTP_AEAD_AES_128_GCM == (int)srtp_profile_aead_aes_128_gcm,
 	      "profile ids");
+
+/* libsrtp's own AES-128 counter mode cipher type (its cipher_types.h is not
+ * installed; the symbol is exported by the shared and the static library).
+ * Its description names the crypto it was built with. */
+extern const srtp_cipher_type_t srtp_aes_icm_128;
 
 static pthread_once_t srtp_once = PTHREAD_ONCE_INIT;
 static int srtp_init_result = -EIO;
@@ -152,6 +159,30 @@ static void crypto_srtp_init_once(void)
 	srtp_has_cm = crypto_srtp_probe(CRYPTO_SRTP_AES128_CM_SHA1_80);
 	srtp_has_gcm = crypto_srtp_probe(CRYPTO_SRTP_AEAD_AES_128_GCM);
 	srtp_init_result = srtp_has_cm ? 0 : -EIO;
+}
+
+static pthread_once_t srtp_library_once = PTHREAD_ONCE_INIT;
+static char srtp_library_text[128];
+
+/* "AES-128 counter mode using openssl" names the crypto; libsrtp built
+ * without one says "AES-128 integer counter mode". */
+static void crypto_srtp_library_once(void)
+{
+	const char *d = srtp_aes_icm_128.description;
+	const char *using = d ? strstr(d, " using ") : NULL;
+
+	if (using)
+		snprintf(srtp_library_text, sizeof(srtp_library_text), "%s, AES-CM and GCM by %s",
+			 srtp_get_version_string(), using + strlen(" using "));
+	else
+		snprintf(srtp_library_text, sizeof(srtp_library_text),
+			 "%s, its own AES-CM (no GCM)", srtp_get_version_string());
+}
+
+const char *crypto_srtp_library(void)
+{
+	(void)pthread_once(&srtp_library_once, crypto_srtp_library_once);
+	return srtp_library_text;
 }
 
 int crypto_srtp_global_init(void)

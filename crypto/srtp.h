@@ -53,6 +53,13 @@ struct crypto_srtp;
  * start or cannot run AES128_CM_SHA1_80 (the one profile WebRTC mandates). */
 int crypto_srtp_global_init(void);
 
+/* Which libsrtp runs, for the logs and --version: its version and the
+ * crypto its AES counter mode uses, as libsrtp describes its own cipher,
+ * e.g. "libsrtp2 2.5.0, AES-CM and GCM by openssl" (Hearth's build, see
+ * scripts/libsrtp-openssl) or "... by NSS" (Debian's libsrtp2). A static
+ * string; callable before crypto_srtp_global_init. */
+const char *crypto_srtp_library(void);
+
 /* Whether the installed libsrtp runs profile (after crypto_srtp_global_init;
  * false before). Debian's libsrtp2 (NSS backend) runs both. */
 bool crypto_srtp_profile_supported(enum crypto_srtp_profile profile);

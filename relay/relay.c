@@ -8,6 +8,7 @@
 
 #include "config/cfg.h"
 #include "core/log.h"
+#include "crypto/srtp.h"
 #include "relay/worker.h"
 
 struct relay {
@@ -54,6 +55,7 @@ int relay_new(const struct cfg *cfg, struct crypto_dtls_identity *identity,
 			goto fail;
 		}
 	}
+	log_info("media relay: %u workers; SRTP: %s", relay->count, crypto_srtp_library());
 	*ret_relay = relay;
 	return 0;
 fail:

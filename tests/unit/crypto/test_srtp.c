@@ -176,6 +176,16 @@ static void test_profiles_supported(void)
 	g_assert_false(crypto_srtp_profile_supported((enum crypto_srtp_profile)2));
 }
 
+/* The library line names libsrtp and the crypto both profiles run on. */
+static void test_library_named(void)
+{
+	const char *lib = crypto_srtp_library();
+
+	g_assert_true(g_str_has_prefix(lib, "libsrtp2 "));
+	g_assert_nonnull(strstr(lib, ", AES-CM and GCM by "));
+	g_assert_true(lib == crypto_srtp_library());
+}
+
 static void test_cm_known_answer(void)
 {
 	uint8_t key[16], salt[14], want[64];
@@ -607,6 +617,7 @@ int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/crypto/srtp/profiles-supported", test_profiles_supported);
+	g_test_add_func("/crypto/srtp/library-named", test_library_named);
 	g_test_add_func("/crypto/srtp/known-answer/aes128-cm-sha1-80", test_cm_known_answer);
 	g_test_add_func("/crypto/srtp/known-answer/model-kdf-rfc3711", test_reference_kdf_rfc3711);
 	g_test_add_func("/crypto/srtp/known-answer/model-gcm-rfc7714", test_reference_gcm_rfc7714);
