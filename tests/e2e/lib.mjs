@@ -1,0 +1,216 @@
+// What the end-to-end tests share: a real hearthd on loopback with its own
+// state, the admin API over its unix socket, Debian's browsers, and checks
+// on what a page shows and receives.
+
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+export const HEARTHD = process.env.HEARTHD || 'build/daemon/hearthd';
+export const SHOTS = process.env.HEARTH_SCREENSHOTS || path.join(tmpdir(), 'hearth-screenshots');
+
+export const CHROMIUM_ARGS = [
+  '--use-fake-ui-for-media-stream',
+  '--use-fake-device-for-media-stream',
+  '--allow-loopback-in-peer-connection',
+  '--no-sandbox',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+
+export function sleep(ms) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+export async function until(what, fn, timeoutMs = 15000, everyMs = 200) {
+  const deadline = Date.now() + timeoutMs;
+  let last;
+  while (Date.now() < deadline) {
+    try {
+      last = await fn();
+      if (last) return last;
+    } catch (err) {
+      last = err;
+    }
+    await sleep(everyMs);
+  }
+  throw new Error(`timed out waiting for ${what} (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`);
+}
+
+export class Daemon {
+  constructor({ config = '', argsBefore = [] } = {}) {
+    this.dir = mkdtempSync(path.join(tmpdir(), 'hearth-e2e-'));
+    this.socket = path.join(this.dir, 'admin.sock');
+    this.configPath = path.join(this.dir, 'hearthd.conf');
+    writeFileSync(
+      this.configPath,
+      '[server]\nlisten_address = 127.0.0.1\nlisten_port = 0\n' +
+        `[storage]\nstate_directory = ${path.join(this.dir, 'state')}\nadmin_socket = ${this.socket}\n` +
+        '[media]\nworkers = 2\nport_min = 0\nport_max = 0\n' +
+        config,
+    );
+    this.argsBefore = argsBefore;
+    this.log = [];
+  }
+
+  start() {
+    const cmd = [...this.argsBefore, HEARTHD, '--config', this.configPath];
+    this.proc = spawn(cmd[0], cmd.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
+    this.exited = new Promise((resolve) => this.proc.on('exit', (code, signal) => resolve({ code, signal })));
+    let buffer = '';
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`hearthd did not start:\n${this.log.join('\n')}`)), 15000);
+      this.proc.stderr.on('data', (chunk) => {
+        buffer += chunk;
+        let nl;
+        while ((nl = buffer.indexOf('\n')) >= 0) {
+          const line = buffer.slice(0, nl);
+          buffer = buffer.slice(nl + 1);
+          this.log.push(line);
+          if (process.env.HEARTH_E2E_VERBOSE) console.error(`hearthd: ${line}`);
+          const m = /\(HTTP (\S+) port (\d+)\)/.exec(line);
+          if (m) {
+            clearTimeout(timer);
+            this.port = Number(m[2]);
+            this.base = `http://127.0.0.1:${this.port}`;
+            resolve(this);
+          }
+        }
+      });
+      this.proc.on('exit', () => reject(new Error(`hearthd exited:\n${this.log.join('\n')}`)));
+    });
+  }
+
+  admin(method, apiPath, body) {
+    const data = body === undefined ? '' : JSON.stringify(body);
+    return new Promise((resolve, reject) => {
+      const headers = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) };
+      const req = http.request(
+        { socketPath: this.socket, path: `/api/v1${apiPath}`, method, headers },
+        (res) => {
+          let text = '';
+          res.on('data', (c) => (text += c));
+          res.on('end', () => resolve({ status: res.statusCode, body: text ? JSON.parse(text) : null }));
+        },
+      );
+      req.on('error', reject);
+      req.end(data);
+    });
+  }
+
+  async must(method, apiPath, body, status = 201) {
+    const r = await this.admin(method, apiPath, body);
+    if (r.status !== status) throw new Error(`${method} ${apiPath}: ${r.status} ${JSON.stringify(r.body)}`);
+    return r.body;
+  }
+
+  // A session open now with these people ([name, role, options]); returns
+  // {session, people: [{name, entry, url, token}]}.
+  async session(kind, people, fields = {}) {
+    const now = Math.floor(Date.now() / 1000);
+    const iso = (t) => new Date(t * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
+    const session = await this.must('POST', '/sessions', {
+      kind,
+      title: `E2E ${kind} session`,
+      schedule: { type: 'once', start: iso(now - 60), end: iso(now + 3600) },
+      ...fields,
+    });
+    const out = [];
+    for (const [name, role, options = {}] of people) {
+      const entry = await this.must('POST', `/sessions/${session.id}/roster`, { display_name: name, role, ...options });
+      const invite = await this.must('POST', `/sessions/${session.id}/roster/${entry.id}/invite`, {});
+      out.push({ name, entry, invite: invite.invite, token: invite.token, url: `${this.base}/join/${invite.token}` });
+    }
+    return { session, people: out };
+  }
+
+  async metric(name) {
+    const text = await (await fetch(`${this.base}/metrics`)).text();
+    const m = new RegExp(`^${name} (\\d+)`, 'm').exec(text);
+    return m ? Number(m[1]) : 0;
+  }
+
+  async stop() {
+    if (this.proc.exitCode === null) this.proc.kill('SIGTERM');
+    const { code, signal } = await this.exited;
+    if (!process.env.HEARTH_E2E_KEEP) rmSync(this.dir, { recursive: true, force: true });
+    if (code !== 0) throw new Error(`hearthd exited with ${code ?? signal}:\n${this.log.slice(-30).join('\n')}`);
+  }
+}
+
+export function screenshotPath(name) {
+  mkdirSync(SHOTS, { recursive: true });
+  return path.join(SHOTS, `${name}.png`);
+}
+
+// Run inside a page: the inbound video per remote participant, from the
+// subscribe connection's getStats (framesDecoded) and the tiles.
+export async function inboundVideo(page) {
+  return page.evaluate(async () => {
+    const s = window.hearthSession;
+    if (!s?.subscriber?.pc) return {};
+    const stats = await s.subscriber.pc.getStats();
+    const byMid = {};
+    for (const r of stats.values()) if (r.type === 'inbound-rtp') byMid[r.mid] = r;
+    const out = {};
+    for (const tr of s.subscriber.pc.getTransceivers()) {
+      const info = s.streams.find((x) => x.track === tr.receiver.track);
+      const r = byMid[tr.mid];
+      if (!info || !r) continue;
+      const name = s.participants.get(info.participantId)?.display_name ?? info.participantId;
+      out[`${name}/${r.kind}`] = r.kind === 'video' ? r.framesDecoded ?? 0 : r.packetsReceived ?? 0;
+    }
+    return out;
+  });
+}
+
+// The SRTP cipher each of the page's connections negotiated.
+export async function srtpCiphers(page) {
+  return page.evaluate(async () => {
+    const s = window.hearthSession;
+    const out = [];
+    for (const pc of [s.publisher.pc, s.subscriber.pc]) {
+      if (!pc) continue;
+      for (const r of (await pc.getStats()).values()) if (r.type === 'transport' && r.srtpCipher) out.push(r.srtpCipher);
+    }
+    return out;
+  });
+}
+
+// Waits until every named remote stream of the page grows.
+export async function expectFlowing(page, keys, label, timeoutMs = 20000) {
+  const first = await until(`${label}: ${keys.join(', ')} arriving`, async () => {
+    const v = await inboundVideo(page);
+    return keys.every((k) => v[k] > 0) ? v : null;
+  }, timeoutMs);
+  await sleep(1500);
+  const second = await inboundVideo(page);
+  for (const k of keys)
+    if (!(second[k] > first[k])) throw new Error(`${label}: ${k} stopped at ${first[k]} -> ${second[k]}`);
+  return second;
+}
+
+// A test file: named steps, a summary line, exit status.
+export async function runTests(tests) {
+  let passed = 0;
+  let failed = 0;
+  const only = process.argv[2];
+  for (const [name, fn] of Object.entries(tests)) {
+    if (only && name !== only) continue;
+    const t0 = Date.now();
+    try {
+      await fn();
+      passed++;
+      console.log(`ok - ${name} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+    } catch (err) {
+      failed++;
+      console.log(`not ok - ${name}\n${String(err.stack || err).replace(/^/gm, '    ')}`);
+    }
+  }
+  console.log(`${passed} passed, ${failed} failed`);
+  process.exit(failed ? 1 : 0);
+}

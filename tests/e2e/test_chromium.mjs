@@ -1,0 +1,147 @@
+// A family session in Debian's Chromium, through the client hearthd serves:
+// a host and two family members, each in their own browser context, join
+// with their invite links; the host admits them from the waiting room; each
+// page receives the two others' video; the host mutes one and removes
+// another.
+import { chromium } from 'playwright-core';
+
+import { CHROMIUM_ARGS, Daemon, expectFlowing, inboundVideo, runTests, screenshotPath, sleep, srtpCiphers, until } from './lib.mjs';
+
+async function launch() {
+  return chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+}
+
+async function openPage(browser, url) {
+  const context = await browser.newContext({ viewport: { width: 1100, height: 760 } });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (err) => errors.push(String(err)));
+  page.errors = errors;
+  const response = await page.goto(url);
+  return { page, response };
+}
+
+async function join(page) {
+  await page.getByRole('button', { name: 'Join session' }).click();
+}
+
+async function tileAudio(page, name) {
+  return page.locator('.tile', { has: page.locator('.name', { hasText: new RegExp(`^${name}$`) }) }).getAttribute('data-audio');
+}
+
+runTests({
+  async 'family session: waiting room, video, mute, remove'() {
+    const d = await new Daemon().start();
+    const browser = await launch();
+    try {
+      const { people } = await d.session('family', [
+        ['Dr. Reyes', 'host'],
+        ['Dana', 'family'],
+        ['Sam', 'family'],
+      ]);
+      const [host, dana, sam] = people;
+
+      // The host: the page, its headers, the token gone from the address.
+      const h = await openPage(browser, host.url);
+      const headers = h.response.headers();
+      if (!headers['content-security-policy']?.includes("default-src 'self'")) throw new Error(`CSP: ${headers['content-security-policy']}`);
+      if (headers['referrer-policy'] !== 'no-referrer') throw new Error(`Referrer-Policy: ${headers['referrer-policy']}`);
+      if (headers['x-content-type-options'] !== 'nosniff') throw new Error('no nosniff');
+      await h.page.getByRole('heading', { name: /Join E2E family session/ }).waitFor();
+      if (h.page.url().includes(host.token)) throw new Error(`token left in the address: ${h.page.url()}`);
+      const nameField = h.page.getByLabel('Your name');
+      if ((await nameField.inputValue()) !== 'Dr. Reyes') throw new Error('roster name not shown');
+      await until('microphone level', async () => Number(await h.page.locator('#mic-level').getAttribute('value')) > 0 || (await h.page.evaluate(() => document.querySelector('#mic-level').value)) > 0);
+      await join(h.page);
+      await h.page.getByRole('heading', { name: 'E2E family session' }).waitFor();
+
+      // The family arrive after the host: they wait.
+      const dn = await openPage(browser, dana.url);
+      const sm = await openPage(browser, sam.url);
+      await join(dn.page);
+      await join(sm.page);
+      for (const p of [dn.page, sm.page]) await p.getByText('Your clinician will let you in shortly').waitFor();
+      await dn.page.screenshot({ path: screenshotPath('chromium-waiting-room') });
+
+      // The host admits them from the waiting list.
+      await h.page.getByRole('button', { name: 'Admit Dana' }).click();
+      await h.page.getByRole('button', { name: 'Admit Sam' }).click();
+      for (const p of [dn.page, sm.page]) await p.getByRole('heading', { name: 'E2E family session' }).waitFor();
+
+      // Everyone receives the two others' video and audio.
+      const flows = {
+        host: await expectFlowing(h.page, ['Dana/video', 'Sam/video', 'Dana/audio', 'Sam/audio'], 'host'),
+        dana: await expectFlowing(dn.page, ['Dr. Reyes/video', 'Sam/video', 'Sam/audio'], 'Dana'),
+        sam: await expectFlowing(sm.page, ['Dr. Reyes/video', 'Dana/video'], 'Sam'),
+      };
+      console.log(`  received (video frames decoded / audio packets): ${JSON.stringify(flows)}`);
+      for (const p of [h.page, dn.page, sm.page]) {
+        const ciphers = await srtpCiphers(p);
+        if (!ciphers.length || ciphers.some((c) => !c.endsWith('AEAD_AES_128_GCM'))) throw new Error(`srtpCipher: ${ciphers}`);
+      }
+      await sleep(500);
+      await h.page.screenshot({ path: screenshotPath('chromium-grid-host-panel') });
+      await dn.page.screenshot({ path: screenshotPath('chromium-grid-three') });
+
+      // The host mutes Sam's microphone (locked): the others see it, and
+      // Sam's audio stops arriving.
+      await h.page.getByRole('button', { name: "Mute and lock Sam's microphone" }).click();
+      await until("Dana sees Sam's microphone off", async () => (await tileAudio(dn.page, 'Sam')) === 'off');
+      await sm.page.getByRole('button', { name: 'Microphone locked by host' }).waitFor();
+      await sleep(500); // packets already on the way
+      const before = (await inboundVideo(dn.page))['Sam/audio'];
+      await sleep(2000);
+      const after = (await inboundVideo(dn.page))['Sam/audio'];
+      if (after - before > 2) throw new Error(`Sam's audio still arrives at Dana: ${before} -> ${after}`);
+      const danaVideo = await expectFlowing(dn.page, ['Sam/video'], 'Sam video after mute');
+      console.log(`  Sam's audio at Dana after mute: ${before} -> ${after}; video ${danaVideo['Sam/video']}`);
+
+      // The host removes Dana: her page says so, her link is refused.
+      await h.page.getByRole('button', { name: 'Remove Dana' }).click();
+      await h.page.getByRole('dialog').getByRole('button', { name: 'Remove' }).click();
+      await dn.page.getByRole('heading', { name: 'You were removed from the session' }).waitFor({ timeout: 3000 });
+      await until('Dana gone from the host', async () => (await h.page.locator('.tile .name', { hasText: /^Dana$/ }).count()) === 0, 3000);
+      await dn.page.goto(dana.url);
+      await dn.page.getByRole('heading', { name: 'This link no longer works' }).waitFor();
+
+      const errors = [h.page, dn.page, sm.page].flatMap((p) => p.errors);
+      if (errors.length) throw new Error(`page errors: ${errors.join('; ')}`);
+    } finally {
+      await browser.close();
+      await d.stop();
+    }
+  },
+
+  async 'bad, revoked and early links say so'() {
+    const d = await new Daemon().start();
+    const browser = await launch();
+    try {
+      const { session, people } = await d.session('individual', [['Dr. Reyes', 'host'], ['Robin', 'client']]);
+      const { page } = await openPage(browser, `${d.base}/join/${'A'.repeat(43)}`);
+      await page.getByRole('heading', { name: 'This link does not work' }).waitFor();
+      await page.goto(`${d.base}/`);
+      await page.getByRole('heading', { name: 'Open your invitation link' }).waitFor();
+
+      await d.must('DELETE', `/sessions/${session.id}/invites/${people[1].invite.id}`, undefined, 200);
+      await page.goto(people[1].url);
+      await page.getByRole('heading', { name: 'This link no longer works' }).waitFor();
+
+      const now = Math.floor(Date.now() / 1000);
+      const iso = (t) => new Date(t * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
+      const later = await d.must('POST', '/sessions', {
+        kind: 'individual',
+        title: 'Later',
+        schedule: { type: 'once', start: iso(now + 7200), end: iso(now + 10800) },
+      });
+      const entry = await d.must('POST', `/sessions/${later.id}/roster`, { display_name: 'Robin', role: 'client' });
+      const invite = await d.must('POST', `/sessions/${later.id}/roster/${entry.id}/invite`, {});
+      await page.goto(`${d.base}/join/${invite.token}`);
+      await page.getByRole('heading', { name: 'The session is not open yet' }).waitFor();
+      const text = await page.locator('#message-text').textContent();
+      if (!/opens .*\d/.test(text)) throw new Error(`no local opening time: ${text}`);
+    } finally {
+      await browser.close();
+      await d.stop();
+    }
+  },
+});
