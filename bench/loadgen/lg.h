@@ -1,0 +1,176 @@
+/* hearth-loadgen: the shared types of the load generator.
+ *
+ * Three threads. The signaling thread runs libwebsockets: one WebSocket per
+ * participant (Hearth's /ws or Janus's WebSocket transport), the protocol
+ * state machines (proto_hearth.c, proto_janus.c), and SDP (sdp.c). It makes
+ * each transport (UDP socket, ICE credentials: immutable after creation),
+ * fills in the remote side from the server's SDP, and hands it to the media
+ * thread (lg_media_add); from then on only the media thread touches the
+ * transport's mutable state (ICE, DTLS, SRTP, pacing, counters), except
+ * for the atomic payload-type map a re-offer may extend. The main thread
+ * drives the phases (publish, subscribe, measure) through atomics and
+ * reads the counters after the media thread has stopped. */
+#ifndef HEARTH_BENCH_LG_H
+#define HEARTH_BENCH_LG_H
+
+#include <netinet/in.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "crypto/dtls.h"
+#include "crypto/srtp.h"
+
+#define LG_VIDEO_PT	   96
+#define LG_AUDIO_PT	   111
+#define LG_TAIL_MAGIC	   0x484c4731u /* "HLG1": the payload tail */
+#define LG_TAIL_LEN	   12	       /* magic + send time (CLOCK_REALTIME ns) */
+#define LG_MAX_RTP	   1400	       /* recorded packets are at most this */
+#define LG_MAX_SSRC_IN	   64	       /* streams one subscriber counts */
+#define LG_HIST_FINE	   2000	       /* 0..20 ms at 10 us */
+#define LG_HIST_COARSE	   1000	       /* 20 ms..1 s at 1 ms */
+#define LG_UFRAG_LEN	   8
+#define LG_PWD_LEN	   24
+#define LG_REMOTE_CRED_MAX 260
+
+enum lg_kind { LG_AUDIO = 0, LG_VIDEO = 1, LG_KIND_NONE = 2 };
+
+/* The recorded media (media_file.c), shared read-only by every publisher. */
+struct lg_media_packet {
+	uint8_t kind;
+	uint16_t len;
+	uint32_t offset_us;
+	const uint8_t *rtp;
+};
+
+struct lg_media {
+	uint8_t *blob;
+	size_t count;
+	struct lg_media_packet *packets;
+	uint64_t loop_ns;     /* one pass of the file */
+	uint32_t ts_first[2]; /* RTP timestamp of the first packet, per kind */
+	uint32_t ts_span[2];  /* timestamp advance per loop, per kind */
+};
+
+int lg_media_load(const char *path, struct lg_media *ret);
+void lg_media_free(struct lg_media *m);
+
+/* What one subscriber transport counts of one incoming SSRC. */
+struct lg_ssrc_stats {
+	uint32_t ssrc;
+	uint8_t kind;
+	bool seen;
+	uint32_t cycles; /* sequence number wraps, times 65536 */
+	uint16_t max_seq;
+	uint64_t received; /* packets */
+	uint64_t ext_max_at_window, received_at_window;
+	uint64_t window_expected, window_received;
+};
+
+struct lg_publish_stream {
+	uint32_t ssrc;
+	uint16_t seq;
+	uint32_t ts_base;
+};
+
+enum lg_transport_state {
+	LG_T_CHECKING = 0,
+	LG_T_DTLS = 1,
+	LG_T_UP = 2,
+	LG_T_FAILED = 3,
+};
+
+struct lg_transport {
+	/* Set by the signaling thread, immutable once handed over. */
+	int fd;
+	uint16_t local_port;
+	char ufrag[LG_UFRAG_LEN + 1], pwd[LG_PWD_LEN + 1];
+	bool publishes;	  /* else it receives */
+	bool controlling; /* ICE role */
+	bool dtls_server;
+	char remote_ufrag[LG_REMOTE_CRED_MAX], remote_pwd[LG_REMOTE_CRED_MAX];
+	char remote_fingerprint[CRYPTO_DTLS_FINGERPRINT_MAX];
+	struct sockaddr_in remote;
+	int expected_streams;		 /* subscriber: SSRCs it waits for */
+	int64_t requested_ns;		 /* subscriber: when the subscription was asked for */
+	struct lg_publish_stream out[2]; /* publisher: audio, video */
+	_Atomic uint8_t pt_kind[128];	 /* subscriber: payload type -> enum lg_kind */
+
+	/* Media thread only. */
+	enum lg_transport_state state;
+	int fail_code;
+	struct crypto_dtls *dtls;
+	int64_t dtls_deadline_ns;
+	struct crypto_srtp *srtp_out, *srtp_in;
+	uint8_t check_txid[12];
+	int64_t next_check_ns;
+	int checks_sent;
+	int64_t up_ns, first_media_ns;
+	size_t cursor;	       /* publisher: next packet of the file */
+	int64_t loop_start_ns; /* publisher: when offset 0 of this loop is due */
+	uint32_t loops;
+	uint64_t sent, sent_window, sent_late; /* late: over 5 ms behind schedule */
+	int64_t late_max_ns;
+	uint64_t rtcp_in, stun_in, dtls_in, undecryptable;
+	size_t n_ssrc;
+	struct lg_ssrc_stats ssrc[LG_MAX_SSRC_IN];
+	bool counted_complete;
+	struct lg_transport *next_new; /* handover list */
+};
+
+/* Makes a transport: a UDP socket on 127.0.0.1, random ICE credentials.
+ * Returns 0 or a negative errno. */
+int lg_transport_new(bool publishes, struct lg_transport **ret);
+struct lg_transport *lg_transport_free(struct lg_transport *t);
+
+struct lg_stats {
+	uint64_t hist_fine[LG_HIST_FINE], hist_coarse[LG_HIST_COARSE], hist_over;
+	uint64_t latency_samples;
+};
+
+struct lg_ctx {
+	const struct lg_media *media;
+	struct crypto_dtls_identity *identity;
+	int decrypt_every; /* unprotect one received packet in N (1: all) */
+
+	/* Counters the main thread watches. */
+	atomic_int pubs_up, subs_complete, transports_failed;
+	/* 1: the media thread starts a window, 2: ends it, 3: stops. */
+	atomic_int window_cmd;
+	atomic_int window_ack;
+	atomic_int_fast64_t window_start_ns, window_end_ns;
+
+	/* The media thread's. */
+	int epfd, wake_fd;
+	struct lg_transport **all;
+	size_t n_all, cap_all;
+	struct lg_stats stats;
+	bool window_active;
+
+	/* Handover from the signaling thread, under media_loop.c's lock. */
+	struct lg_transport *new_head;
+};
+
+int64_t lg_now_ns(void);      /* CLOCK_MONOTONIC */
+int64_t lg_realtime_ns(void); /* CLOCK_REALTIME */
+void lg_random(void *buf, size_t len);
+void lg_random_text(char *out, size_t len); /* len ICE chars + NUL */
+
+int lg_media_thread_init(struct lg_ctx *ctx);
+void *lg_media_thread(void *ctx);
+/* Hands t over to the media thread (from the signaling thread). */
+void lg_media_add(struct lg_ctx *ctx, struct lg_transport *t);
+
+/* Media-thread handlers (transport.c). */
+void lg_transport_on_datagram(struct lg_ctx *ctx, struct lg_transport *t, uint8_t *buf, size_t len,
+			      int64_t rx_realtime_ns, int64_t now);
+/* Media thread: connects the socket, makes the DTLS association. */
+int lg_transport_start(struct lg_ctx *ctx, struct lg_transport *t, int64_t now);
+void lg_transport_tick(struct lg_ctx *ctx, struct lg_transport *t, int64_t now);
+/* Publisher: sends what is due at now. */
+void lg_transport_pace(struct lg_ctx *ctx, struct lg_transport *t, int64_t now);
+void lg_stats_window_begin(struct lg_ctx *ctx);
+void lg_stats_window_end(struct lg_ctx *ctx);
+
+#endif

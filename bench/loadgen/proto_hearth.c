@@ -1,0 +1,115 @@
+/* Hearth's client protocol (docs/protocol.md, subprotocol hearth.v1): join
+ * with the invite token, publish (we offer), subscribe (Hearth offers, we
+ * answer each version). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench/loadgen/participant.h"
+
+static void send_json(struct lg_participant *p, json_t *msg)
+{
+	if (lg_ws_send(p->ws, msg) < 0)
+		lg_participant_fail(p, "cannot send on the WebSocket");
+	json_decref(msg);
+}
+
+static void on_open(void *user)
+{
+	struct lg_participant *p = user;
+	send_json(p, json_pack("{s:s, s:i, s:i, s:s}", "type", "join", "id", ++p->next_id, "v", 1,
+			       "token", p->token));
+}
+
+static void on_join_ok(struct lg_participant *p, json_t *msg)
+{
+	const char *state = json_string_value(json_object_get(msg, "state"));
+	if (state && strcmp(state, "waiting") == 0) {
+		lg_participant_fail(p,
+				    "put in the waiting room (the roster entry needs auto_admit)");
+		return;
+	}
+	if (!p->publishes)
+		return;
+	char *offer = lg_participant_publish_offer(p);
+	if (!offer)
+		return;
+	send_json(
+	    p, json_pack("{s:s, s:i, s:s}", "type", "publish", "id", ++p->next_id, "sdp", offer));
+	free(offer);
+}
+
+static void on_subscribe_offer(struct lg_participant *p, json_t *msg)
+{
+	const char *sdp = json_string_value(json_object_get(msg, "sdp"));
+	json_t *version = json_object_get(msg, "version");
+	if (!sdp || !json_is_integer(version)) {
+		lg_participant_fail(p, "subscribe.offer without sdp or version");
+		return;
+	}
+	/* Hearth is ICE-lite: we control; it offers actpass and we take the
+	 * DTLS client role, as browsers do. */
+	char *answer = lg_participant_subscribe_answer(p, sdp, true, "active");
+	if (!answer)
+		return;
+	send_json(p, json_pack("{s:s, s:i, s:O, s:s}", "type", "subscribe.answer", "id",
+			       ++p->next_id, "version", version, "sdp", answer));
+	free(answer);
+}
+
+static void on_message(void *user, json_t *msg)
+{
+	struct lg_participant *p = user;
+	const char *type = json_string_value(json_object_get(msg, "type"));
+	if (!type || p->failed)
+		return;
+	if (strcmp(type, "join.ok") == 0) {
+		on_join_ok(p, msg);
+	} else if (strcmp(type, "publish.ok") == 0) {
+		const char *sdp = json_string_value(json_object_get(msg, "sdp"));
+		if (!sdp)
+			lg_participant_fail(p, "publish.ok without sdp");
+		else
+			lg_participant_publish_answered(p, sdp);
+	} else if (strcmp(type, "subscribe.offer") == 0) {
+		on_subscribe_offer(p, msg);
+	} else if (strcmp(type, "error") == 0) {
+		json_t *e = json_object_get(msg, "error");
+		lg_participant_fail(p, "error %s: %s",
+				    json_string_value(json_object_get(e, "code")) ?: "?",
+				    json_string_value(json_object_get(e, "message")) ?: "");
+	} else if (strcmp(type, "bye") == 0 || strcmp(type, "session.ended") == 0) {
+		lg_participant_fail(p, "the server said %s", type);
+	}
+}
+
+static void on_close(void *user, const char *why)
+{
+	struct lg_participant *p = user;
+	lg_participant_fail(p, "WebSocket: %s", why);
+}
+
+static void subscribe(struct lg_participant *p)
+{
+	p->sub_requested_ns = lg_now_ns();
+	send_json(p, json_pack("{s:s, s:i}", "type", "subscribe", "id", ++p->next_id));
+}
+
+static void tick(struct lg_participant *p, int64_t now)
+{
+	(void)p;
+	(void)now; /* the server pings; libwebsockets answers */
+}
+
+static const struct lg_ws_ops hearth_ws_ops = {
+    .on_open = on_open,
+    .on_message = on_message,
+    .on_close = on_close,
+};
+
+const struct lg_proto lg_proto_hearth = {
+    .path = "/ws",
+    .subprotocol = "hearth.v1",
+    .ws_ops = &hearth_ws_ops,
+    .subscribe = subscribe,
+    .tick = tick,
+};

@@ -1,0 +1,409 @@
+/* One WebRTC transport of the load generator: a UDP socket, ICE (RFC 8445,
+ * controlling with USE-CANDIDATE, or controlled when answering a full agent's
+ * offer), DTLS-SRTP (crypto/dtls.c, either role), and what flows: a
+ * publisher sends the recorded file at its recorded pace, a subscriber
+ * counts each incoming SSRC and times sampled packets by their payload tail.
+ * Media thread only, after lg_transport_start(). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <arpa/inet.h>
+
+#include "bench/loadgen/lg.h"
+#include "relay/stun.h"
+
+#define CHECK_INTERVAL_NS   (50 * 1000000LL)
+#define CONSENT_INTERVAL_NS (2500 * 1000000LL)
+#define ICE_GIVE_UP_NS	    (20 * 1000000000LL)
+#define LATE_NS		    (5 * 1000000LL)
+#define SEND_BATCH	    32
+#define PKT_CAP		    (LG_MAX_RTP + LG_TAIL_LEN + CRYPTO_SRTP_MAX_TRAILER + 16)
+
+int lg_transport_new(bool publishes, struct lg_transport **ret)
+{
+	struct lg_transport *t = calloc(1, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	t->fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (t->fd < 0) {
+		int r = -errno;
+		free(t);
+		return r;
+	}
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t alen = sizeof(a);
+	int one = 1, rcvbuf = 4 << 20;
+	if (bind(t->fd, (struct sockaddr *)&a, sizeof(a)) < 0 ||
+	    getsockname(t->fd, (struct sockaddr *)&a, &alen) < 0) {
+		int r = -errno;
+		close(t->fd);
+		free(t);
+		return r;
+	}
+	/* Kernel receive times: what the relay added, not our own queueing. */
+	(void)setsockopt(t->fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one));
+	(void)setsockopt(t->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	t->local_port = ntohs(a.sin_port);
+	t->publishes = publishes;
+	for (size_t i = 0; i < 128; i++)
+		atomic_init(&t->pt_kind[i], LG_KIND_NONE);
+	lg_random_text(t->ufrag, LG_UFRAG_LEN);
+	lg_random_text(t->pwd, LG_PWD_LEN);
+	for (int k = 0; k < 2; k++) {
+		lg_random(&t->out[k].ssrc, sizeof(t->out[k].ssrc));
+		lg_random(&t->out[k].seq, sizeof(t->out[k].seq));
+		lg_random(&t->out[k].ts_base, sizeof(t->out[k].ts_base));
+		t->out[k].ssrc |= 1;
+	}
+	*ret = t;
+	return 0;
+}
+
+struct lg_transport *lg_transport_free(struct lg_transport *t)
+{
+	if (!t)
+		return NULL;
+	crypto_dtls_free(t->dtls);
+	crypto_srtp_free(t->srtp_out);
+	crypto_srtp_free(t->srtp_in);
+	if (t->fd >= 0)
+		close(t->fd);
+	free(t);
+	return NULL;
+}
+
+static void fail(struct lg_ctx *ctx, struct lg_transport *t, int code)
+{
+	if (t->state == LG_T_FAILED)
+		return;
+	t->state = LG_T_FAILED;
+	t->fail_code = code;
+	atomic_fetch_add(&ctx->transports_failed, 1);
+}
+
+static void send_one(struct lg_transport *t, const uint8_t *buf, size_t len)
+{
+	(void)send(t->fd, buf, len, MSG_DONTWAIT);
+}
+
+static void send_check(struct lg_transport *t, int64_t now)
+{
+	char username[2 * LG_REMOTE_CRED_MAX + 2];
+	int n = snprintf(username, sizeof(username), "%s:%s", t->remote_ufrag, t->ufrag);
+	if (n < 0 || (size_t)n >= sizeof(username))
+		return;
+	lg_random(t->check_txid, sizeof(t->check_txid));
+	uint64_t tiebreaker;
+	lg_random(&tiebreaker, sizeof(tiebreaker));
+	struct relay_stun_request req = {
+	    .txid = t->check_txid,
+	    .username = username,
+	    .username_len = (size_t)n,
+	    .priority = 1845501695u, /* prflx, RFC 8445 §5.1.2.1 */
+	    .controlling = t->controlling,
+	    .tiebreaker = tiebreaker,
+	    .use_candidate = t->controlling,
+	    .key = t->remote_pwd,
+	    .key_len = strlen(t->remote_pwd),
+	};
+	uint8_t out[RELAY_STUN_MAX_LEN];
+	size_t len;
+	if (relay_stun_build_request(out, sizeof(out), &req, &len) == 0)
+		send_one(t, out, len);
+	t->checks_sent++;
+	t->next_check_ns =
+	    now + (t->state == LG_T_CHECKING ? CHECK_INTERVAL_NS : CONSENT_INTERVAL_NS);
+}
+
+static void drain_dtls(struct lg_transport *t)
+{
+	uint8_t out[CRYPTO_DTLS_MTU];
+	size_t len;
+	while (crypto_dtls_next_datagram(t->dtls, out, sizeof(out), &len) == 0 && len > 0)
+		send_one(t, out, len);
+}
+
+int lg_transport_start(struct lg_ctx *ctx, struct lg_transport *t, int64_t now)
+{
+	if (connect(t->fd, (struct sockaddr *)&t->remote, sizeof(t->remote)) < 0)
+		return -errno;
+	int r = crypto_dtls_new(ctx->identity, t->dtls_server, t->remote_fingerprint, &t->dtls);
+	if (r < 0)
+		return r;
+	t->state = LG_T_CHECKING;
+	send_check(t, now);
+	return 0;
+}
+
+static void on_dtls_progress(struct lg_ctx *ctx, struct lg_transport *t, int r, int64_t now)
+{
+	drain_dtls(t);
+	if (r < 0) {
+		fail(ctx, t, r);
+		return;
+	}
+	int64_t us = crypto_dtls_timeout_us(t->dtls);
+	t->dtls_deadline_ns = us < 0 ? -1 : now + us * 1000;
+	if (r != CRYPTO_DTLS_CONNECTED || t->state == LG_T_UP)
+		return;
+	struct crypto_srtp_keys keys;
+	r = crypto_dtls_srtp_keys(t->dtls, &keys);
+	if (r == 0)
+		r = crypto_srtp_new_from_keys(&keys, false, &t->srtp_out);
+	if (r == 0)
+		r = crypto_srtp_new_from_keys(&keys, true, &t->srtp_in);
+	crypto_srtp_keys_wipe(&keys);
+	if (r < 0) {
+		fail(ctx, t, r);
+		return;
+	}
+	t->state = LG_T_UP;
+	t->up_ns = now;
+	if (t->publishes) {
+		/* Start at a random place of the file so that publishers'
+		 * frames do not all fall on the same millisecond. */
+		uint32_t pick;
+		lg_random(&pick, sizeof(pick));
+		t->cursor = pick % ctx->media->count;
+		t->loop_start_ns = now - (int64_t)ctx->media->packets[t->cursor].offset_us * 1000;
+		atomic_fetch_add(&ctx->pubs_up, 1);
+	}
+}
+
+static void on_stun(struct lg_ctx *ctx, struct lg_transport *t, const uint8_t *buf, size_t len,
+		    int64_t now)
+{
+	struct relay_stun_msg msg;
+	t->stun_in++;
+	if (relay_stun_parse(buf, len, &msg) < 0)
+		return;
+	if (msg.type == RELAY_STUN_BINDING_REQUEST) {
+		/* A full agent's checks (Janus): answer them, signed with our password. */
+		if (!relay_stun_integrity_ok(buf, len, &msg, t->pwd, strlen(t->pwd)))
+			return;
+		uint8_t out[RELAY_STUN_MAX_LEN];
+		size_t out_len;
+		if (relay_stun_build_success(out, sizeof(out), msg.txid,
+					     (const struct sockaddr *)&t->remote, t->pwd,
+					     strlen(t->pwd), &out_len) == 0)
+			send_one(t, out, out_len);
+		return;
+	}
+	if (msg.type != RELAY_STUN_BINDING_SUCCESS ||
+	    memcmp(msg.txid, t->check_txid, RELAY_STUN_TXID_LEN) != 0 || t->state != LG_T_CHECKING)
+		return;
+	t->state = LG_T_DTLS;
+	t->next_check_ns = now + CONSENT_INTERVAL_NS;
+	if (!t->dtls_server)
+		on_dtls_progress(ctx, t, crypto_dtls_start(t->dtls), now);
+}
+
+static void count_rtp(struct lg_ctx *ctx, struct lg_transport *t, uint8_t *buf, size_t len,
+		      int64_t rx_realtime_ns, int64_t now)
+{
+	uint8_t pt = buf[1] & 0x7f;
+	uint16_t seq = (uint16_t)(buf[2] << 8 | buf[3]);
+	uint32_t ssrc =
+	    (uint32_t)buf[8] << 24 | (uint32_t)buf[9] << 16 | (uint32_t)buf[10] << 8 | buf[11];
+	struct lg_ssrc_stats *s = NULL;
+	for (size_t i = 0; i < t->n_ssrc; i++)
+		if (t->ssrc[i].ssrc == ssrc) {
+			s = &t->ssrc[i];
+			break;
+		}
+	if (!s) {
+		if (t->n_ssrc == LG_MAX_SSRC_IN)
+			return;
+		s = &t->ssrc[t->n_ssrc++];
+		memset(s, 0, sizeof(*s));
+		s->ssrc = ssrc;
+		s->seen = true;
+		s->kind = atomic_load_explicit(&t->pt_kind[pt], memory_order_relaxed);
+		s->max_seq = (uint16_t)(seq - 1);
+		if (ctx->window_active)
+			s->ext_max_at_window = s->max_seq;
+		if (t->first_media_ns == 0)
+			t->first_media_ns = now;
+		if (!t->counted_complete && (int)t->n_ssrc >= t->expected_streams) {
+			t->counted_complete = true;
+			atomic_fetch_add(&ctx->subs_complete, 1);
+		}
+	}
+	/* RFC 3550 A.1, without probation: loopback does not reorder much. */
+	uint16_t delta = (uint16_t)(seq - s->max_seq);
+	if (delta < 0x8000) {
+		if (seq < s->max_seq)
+			s->cycles += 65536;
+		s->max_seq = seq;
+	}
+	s->received++;
+	if (ctx->decrypt_every > 1 && seq % ctx->decrypt_every != 0)
+		return;
+	size_t plen = len;
+	if (crypto_srtp_unprotect_rtp(t->srtp_in, buf, &plen) < 0) {
+		t->undecryptable++;
+		return;
+	}
+	if (!ctx->window_active || plen < 12 + LG_TAIL_LEN)
+		return;
+	const uint8_t *tail = buf + plen - LG_TAIL_LEN;
+	uint32_t magic =
+	    (uint32_t)tail[0] << 24 | (uint32_t)tail[1] << 16 | (uint32_t)tail[2] << 8 | tail[3];
+	if (magic != LG_TAIL_MAGIC)
+		return;
+	int64_t sent_ns;
+	memcpy(&sent_ns, tail + 4, sizeof(sent_ns));
+	int64_t us = (rx_realtime_ns - sent_ns) / 1000;
+	if (us < 0)
+		us = 0;
+	struct lg_stats *st = &ctx->stats;
+	if (us < LG_HIST_FINE * 10)
+		st->hist_fine[us / 10]++;
+	else if (us < 20000 + LG_HIST_COARSE * 1000LL)
+		st->hist_coarse[(us - 20000) / 1000]++;
+	else
+		st->hist_over++;
+	st->latency_samples++;
+}
+
+void lg_transport_on_datagram(struct lg_ctx *ctx, struct lg_transport *t, uint8_t *buf, size_t len,
+			      int64_t rx_realtime_ns, int64_t now)
+{
+	if (len == 0 || t->state == LG_T_FAILED)
+		return;
+	uint8_t b = buf[0];
+	if (b < 4) { /* RFC 7983 */
+		on_stun(ctx, t, buf, len, now);
+	} else if (b >= 20 && b <= 63) {
+		t->dtls_in++;
+		on_dtls_progress(ctx, t, crypto_dtls_receive(t->dtls, buf, len), now);
+	} else if (b >= 128 && b <= 191 && len >= 12 && t->state == LG_T_UP) {
+		if (buf[1] >= 192 && buf[1] <= 223)
+			t->rtcp_in++; /* RFC 5761 §4: RTCP; not needed here */
+		else if (!t->publishes)
+			count_rtp(ctx, t, buf, len, rx_realtime_ns, now);
+	}
+}
+
+void lg_transport_tick(struct lg_ctx *ctx, struct lg_transport *t, int64_t now)
+{
+	if (t->state == LG_T_FAILED)
+		return;
+	if (t->state == LG_T_CHECKING && t->checks_sent * CHECK_INTERVAL_NS > ICE_GIVE_UP_NS) {
+		fail(ctx, t, -ETIMEDOUT);
+		return;
+	}
+	if (now >= t->next_check_ns)
+		send_check(t, now);
+	if (t->state == LG_T_DTLS && t->dtls_deadline_ns >= 0 && now >= t->dtls_deadline_ns)
+		on_dtls_progress(ctx, t, crypto_dtls_on_timeout(t->dtls), now);
+}
+
+static size_t build_packet(struct lg_ctx *ctx, struct lg_transport *t,
+			   const struct lg_media_packet *p, uint8_t *buf)
+{
+	const struct lg_media *m = ctx->media;
+	struct lg_publish_stream *s = &t->out[p->kind];
+	memcpy(buf, p->rtp, p->len);
+	uint32_t rec_ts = (uint32_t)p->rtp[4] << 24 | (uint32_t)p->rtp[5] << 16 |
+			  (uint32_t)p->rtp[6] << 8 | p->rtp[7];
+	uint32_t ts = s->ts_base + (rec_ts - m->ts_first[p->kind]) + t->loops * m->ts_span[p->kind];
+	uint16_t seq = s->seq++;
+	buf[1] = (uint8_t)((p->rtp[1] & 0x80) | (p->kind == LG_VIDEO ? LG_VIDEO_PT : LG_AUDIO_PT));
+	buf[2] = (uint8_t)(seq >> 8);
+	buf[3] = (uint8_t)seq;
+	buf[4] = (uint8_t)(ts >> 24);
+	buf[5] = (uint8_t)(ts >> 16);
+	buf[6] = (uint8_t)(ts >> 8);
+	buf[7] = (uint8_t)ts;
+	buf[8] = (uint8_t)(s->ssrc >> 24);
+	buf[9] = (uint8_t)(s->ssrc >> 16);
+	buf[10] = (uint8_t)(s->ssrc >> 8);
+	buf[11] = (uint8_t)s->ssrc;
+	uint8_t *tail = buf + p->len;
+	tail[0] = (uint8_t)(LG_TAIL_MAGIC >> 24);
+	tail[1] = (uint8_t)(LG_TAIL_MAGIC >> 16);
+	tail[2] = (uint8_t)(LG_TAIL_MAGIC >> 8);
+	tail[3] = (uint8_t)LG_TAIL_MAGIC;
+	int64_t sent_ns = lg_realtime_ns();
+	memcpy(tail + 4, &sent_ns, sizeof(sent_ns));
+	return p->len + LG_TAIL_LEN;
+}
+
+void lg_transport_pace(struct lg_ctx *ctx, struct lg_transport *t, int64_t now)
+{
+	static _Alignas(16) uint8_t bufs[SEND_BATCH][PKT_CAP];
+	struct mmsghdr msgs[SEND_BATCH];
+	struct iovec iov[SEND_BATCH];
+	const struct lg_media *m = ctx->media;
+	if (!t->publishes || t->state != LG_T_UP)
+		return;
+	for (;;) {
+		unsigned n = 0;
+		while (n < SEND_BATCH) {
+			const struct lg_media_packet *p = &m->packets[t->cursor];
+			int64_t due = t->loop_start_ns + (int64_t)p->offset_us * 1000;
+			if (due > now)
+				break;
+			if (now - due > LATE_NS)
+				t->sent_late++;
+			if (now - due > t->late_max_ns)
+				t->late_max_ns = now - due;
+			size_t len = build_packet(ctx, t, p, bufs[n]);
+			if (++t->cursor == m->count) {
+				t->cursor = 0;
+				t->loop_start_ns += (int64_t)m->loop_ns;
+				t->loops++;
+			}
+			if (crypto_srtp_protect_rtp(t->srtp_out, bufs[n], &len, PKT_CAP) < 0)
+				continue;
+			iov[n] = (struct iovec){.iov_base = bufs[n], .iov_len = len};
+			msgs[n] =
+			    (struct mmsghdr){.msg_hdr = {.msg_iov = &iov[n], .msg_iovlen = 1}};
+			n++;
+		}
+		if (n == 0)
+			return;
+		int sent = sendmmsg(t->fd, msgs, n, MSG_DONTWAIT);
+		if (sent > 0) {
+			t->sent += (uint64_t)sent;
+			if (ctx->window_active)
+				t->sent_window += (uint64_t)sent;
+		}
+		if (n < SEND_BATCH)
+			return;
+	}
+}
+
+void lg_stats_window_begin(struct lg_ctx *ctx)
+{
+	memset(&ctx->stats, 0, sizeof(ctx->stats));
+	for (size_t i = 0; i < ctx->n_all; i++) {
+		struct lg_transport *t = ctx->all[i];
+		t->sent_window = 0;
+		for (size_t k = 0; k < t->n_ssrc; k++) {
+			struct lg_ssrc_stats *s = &t->ssrc[k];
+			s->ext_max_at_window = s->cycles + s->max_seq;
+			s->received_at_window = s->received;
+		}
+	}
+	ctx->window_active = true;
+}
+
+void lg_stats_window_end(struct lg_ctx *ctx)
+{
+	ctx->window_active = false;
+	for (size_t i = 0; i < ctx->n_all; i++) {
+		struct lg_transport *t = ctx->all[i];
+		for (size_t k = 0; k < t->n_ssrc; k++) {
+			struct lg_ssrc_stats *s = &t->ssrc[k];
+			uint64_t ext = s->cycles + s->max_seq;
+			s->window_expected = ext - s->ext_max_at_window;
+			s->window_received = s->received - s->received_at_window;
+		}
+	}
+}
