@@ -1,0 +1,52 @@
+/* hearth-relay-bench: a media worker with keyed transports, a paced sender
+ * and a counting sink (relay_bench_setup.c); main and the report in
+ * relay_bench.c. */
+#ifndef HEARTH_BENCH_RELAY_BENCH_H
+#define HEARTH_BENCH_RELAY_BENCH_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "crypto/srtp.h"
+#include "relay/worker.h"
+
+#define RB_MAX_PEERS 256
+
+struct rb_config {
+	unsigned publishers, subscribers;
+	unsigned rate; /* packets/s into the worker, all publishers; 0 = flat out */
+	unsigned seconds;
+	unsigned bytes; /* plaintext RTP packet */
+	unsigned count; /* when set: send this many, then stop */
+	enum crypto_srtp_profile profile;
+};
+
+struct rb_peer {
+	int fd;			  /* our end: a loopback UDP socket */
+	struct crypto_srtp *srtp; /* publisher: protects what it sends */
+	uint32_t ssrc;
+	uint16_t seq;
+};
+
+struct rb_bench {
+	struct rb_config cfg;
+	struct crypto_dtls_identity *identity;
+	struct relay_worker worker;
+	int control_wake_fd;
+	struct rb_peer pubs[RB_MAX_PEERS], subs[RB_MAX_PEERS];
+	pthread_t sender, sink;
+	_Atomic bool stop, sender_done;
+	_Atomic uint64_t sent, received;
+};
+
+/* Makes the worker (not started), its transports, routes and our sockets.
+ * Returns 0 or a negative errno. */
+int rb_setup(struct rb_bench *b);
+/* Starts the worker, the sink and the sender. */
+int rb_start(struct rb_bench *b);
+/* Stops and joins every thread, frees everything. */
+void rb_stop(struct rb_bench *b);
+
+#endif
