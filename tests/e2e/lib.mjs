@@ -147,38 +147,42 @@ export function screenshotPath(name) {
   return path.join(SHOTS, `${name}.png`);
 }
 
-// Run inside a page: the inbound video per remote participant, from the
-// subscribe connection's getStats (framesDecoded) and the tiles.
-export async function inboundVideo(page) {
-  return page.evaluate(async () => {
-    const s = window.hearthSession;
-    if (!s?.subscriber?.pc) return {};
-    const stats = await s.subscriber.pc.getStats();
-    const byMid = {};
-    for (const r of stats.values()) if (r.type === 'inbound-rtp') byMid[r.mid] = r;
-    const out = {};
-    for (const tr of s.subscriber.pc.getTransceivers()) {
-      const info = s.streams.find((x) => x.track === tr.receiver.track);
-      const r = byMid[tr.mid];
-      if (!info || !r) continue;
-      const name = s.participants.get(info.participantId)?.display_name ?? info.participantId;
-      out[`${name}/${r.kind}`] = r.kind === 'video' ? r.framesDecoded ?? 0 : r.packetsReceived ?? 0;
+// Run inside a page: what arrives per remote participant and kind (video
+// frames decoded, audio packets received), from each receiver's getStats.
+export const INBOUND_SCRIPT = `(async () => {
+  const s = window.hearthSession;
+  if (!s || !s.subscriber || !s.subscriber.pc) return {};
+  const out = {};
+  for (const tr of s.subscriber.pc.getTransceivers()) {
+    const info = s.streams.find((x) => x.track === tr.receiver.track);
+    if (!info) continue;
+    for (const r of (await tr.receiver.getStats()).values()) {
+      if (r.type !== 'inbound-rtp') continue;
+      const p = s.participants.get(info.participantId);
+      const name = p ? p.display_name : info.participantId;
+      out[name + '/' + r.kind] = r.kind === 'video' ? r.framesDecoded || 0 : r.packetsReceived || 0;
     }
-    return out;
-  });
+  }
+  return out;
+})()`;
+
+export async function inboundVideo(page) {
+  return page.evaluate(INBOUND_SCRIPT);
 }
 
 // The SRTP cipher each of the page's connections negotiated.
+export const CIPHER_SCRIPT = `(async () => {
+  const s = window.hearthSession;
+  const out = [];
+  for (const pc of [s.publisher.pc, s.subscriber.pc]) {
+    if (!pc) continue;
+    for (const r of (await pc.getStats()).values()) if (r.srtpCipher) out.push(r.srtpCipher);
+  }
+  return out;
+})()`;
+
 export async function srtpCiphers(page) {
-  return page.evaluate(async () => {
-    const s = window.hearthSession;
-    const out = [];
-    for (const pc of [s.publisher.pc, s.subscriber.pc]) {
-      if (!pc) continue;
-      for (const r of (await pc.getStats()).values()) if (r.type === 'transport' && r.srtpCipher) out.push(r.srtpCipher);
-    }
-    return out;
-  });
+  return page.evaluate(CIPHER_SCRIPT);
 }
 
 // Waits until every named remote stream of the page grows.

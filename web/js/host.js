@@ -22,6 +22,20 @@ function personItem(p, extra = '') {
   return li;
 }
 
+// Replaces a list's items only when what they show changed, and keeps the
+// keyboard focus on the same control across the change.
+function replaceList(list, items) {
+  const signature = items.map((li) => li.innerHTML).join('\n');
+  if (list.dataset.signature === signature) return;
+  list.dataset.signature = signature;
+  const focused = list.contains(document.activeElement) ? document.activeElement.getAttribute('aria-label') : null;
+  list.replaceChildren(...items);
+  if (focused) {
+    const again = [...list.querySelectorAll('button')].find((b) => b.getAttribute('aria-label') === focused);
+    (again ?? list.closest('section')?.querySelector('h2'))?.focus();
+  }
+}
+
 export class HostPanel {
   // actions: admit(id), deny(id, name), mute(id, kind, lock), unmute(id, kind),
   // remove(id, name), grant(id), revoke(id), end()
@@ -36,8 +50,9 @@ export class HostPanel {
   }
 
   render({ waiting, participants, roster, hands, workshop }) {
-    this.waitingList.replaceChildren(
-      ...[...waiting.values()].map((p) => {
+    replaceList(
+      this.waitingList,
+      [...waiting.values()].map((p) => {
         const li = personItem(p);
         li.append(
           button('Admit', 'primary', () => this.actions.admit(p.participant_id), `Admit ${p.display_name}`),
@@ -48,8 +63,9 @@ export class HostPanel {
     );
     this.waitingEmpty.hidden = waiting.size > 0;
 
-    this.participantList.replaceChildren(
-      ...[...participants.values()].map((p) => {
+    replaceList(
+      this.participantList,
+      [...participants.values()].map((p) => {
         const hand = hands.has(p.participant_id);
         const li = personItem(p, hand ? ' \u00b7 hand raised' : '');
         const muted = p.muted ?? [];
@@ -75,8 +91,9 @@ export class HostPanel {
 
     const present = new Set([...participants.values()].map((p) => p.roster_entry_id));
     const waitingIds = new Set([...waiting.values()].map((p) => p.roster_entry_id));
-    this.absentList.replaceChildren(
-      ...roster
+    replaceList(
+      this.absentList,
+      roster
         .filter((r) => !present.has(r.roster_entry_id) && !waitingIds.has(r.roster_entry_id) && !r.self)
         .map((r) => personItem(r)),
     );

@@ -1,0 +1,115 @@
+// The family join in Debian's Firefox ESR, driven by puppeteer-core over
+// WebDriver BiDi: a host and two family members, each in their own browser
+// context, join with their links; the host admits the two from the waiting
+// room; every page receives the two others' video; SRTP is AES-128-GCM.
+// Firefox is kept off the network (../../../shared/notes/browsers.md).
+import puppeteer from 'puppeteer-core';
+
+import { CIPHER_SCRIPT, Daemon, expectFlowing, runTests, screenshotPath } from './lib.mjs';
+
+const CLOSED = 'http://127.0.0.1:9'; // nothing listens: every "phone home" fails at once
+
+const PREFS = {
+  'media.navigator.streams.fake': true,
+  'media.navigator.permission.disabled': true,
+  'permissions.default.camera': 1,
+  'permissions.default.microphone': 1,
+  'media.autoplay.default': 0,
+  'media.peerconnection.ice.loopback': true,
+  'media.peerconnection.ice.obfuscate_host_addresses': false,
+  'app.update.enabled': false,
+  'app.update.auto': false,
+  'app.normandy.enabled': false,
+  'app.normandy.api_url': '',
+  'app.shield.optoutstudies.enabled': false,
+  'datareporting.healthreport.uploadEnabled': false,
+  'datareporting.policy.dataSubmissionEnabled': false,
+  'toolkit.telemetry.enabled': false,
+  'toolkit.telemetry.unified': false,
+  'toolkit.telemetry.server': CLOSED,
+  'browser.safebrowsing.malware.enabled': false,
+  'browser.safebrowsing.phishing.enabled': false,
+  'browser.safebrowsing.downloads.enabled': false,
+  'browser.safebrowsing.provider.mozilla.updateURL': '',
+  'network.captive-portal-service.enabled': false,
+  'network.connectivity-service.enabled': false,
+  'services.settings.server': CLOSED,
+  'extensions.update.enabled': false,
+  'extensions.getAddons.cache.enabled': false,
+  'browser.search.update': false,
+  'browser.ping-centre.telemetry': false,
+  'network.dns.disablePrefetch': true,
+  'network.prefetch-next': false,
+};
+
+function headingShown(page, text, timeout = 20000) {
+  return page.waitForFunction(
+    (t) => [...document.querySelectorAll('h1')].some((h) => !h.closest('[hidden]') && h.textContent.includes(t)),
+    { timeout, polling: 200 },
+    text,
+  );
+}
+
+async function open(browser, url) {
+  const context = await browser.createBrowserContext();
+  const page = await context.newPage();
+  await page.setViewport({ width: 1000, height: 700 });
+  await page.goto(url);
+  return page;
+}
+
+runTests({
+  async 'family session in Firefox ESR: waiting room, admission, video, GCM'() {
+    const d = await new Daemon().start();
+    const browser = await puppeteer.launch({
+      browser: 'firefox',
+      protocol: 'webDriverBiDi',
+      executablePath: '/usr/bin/firefox-esr',
+      headless: true,
+      extraPrefsFirefox: PREFS,
+      env: { ...process.env, MOZ_REMOTE_SETTINGS_DEVTOOLS: '1' },
+    });
+    try {
+      const { people } = await d.session('family', [
+        ['Dr. Reyes', 'host'],
+        ['Dana', 'family'],
+        ['Sam', 'family'],
+      ]);
+      const [host, dana, sam] = people;
+      const pages = [];
+      for (const person of people) pages.push(await open(browser, person.url));
+      const [h, dn, sm] = pages;
+      for (const p of pages) await headingShown(p, 'Join E2E family session');
+      if (h.url().includes(host.token)) throw new Error(`token left in the address: ${h.url()}`);
+
+      await h.click('#join-button');
+      await headingShown(h, 'E2E family session');
+      await h.waitForSelector('#host-panel:not([hidden])'); // open for hosts
+      for (const p of [dn, sm]) {
+        await p.click('#join-button');
+        await headingShown(p, 'Your clinician will let you in shortly');
+      }
+      for (const who of [dana, sam]) {
+        const button = await h.waitForSelector(`button[aria-label="Admit ${who.name}"]`, { timeout: 10000 });
+        await button.click();
+      }
+      for (const p of [dn, sm]) await headingShown(p, 'E2E family session');
+
+      const flows = {
+        host: await expectFlowing(h, ['Dana/video', 'Sam/video', 'Dana/audio', 'Sam/audio'], 'host', 30000),
+        dana: await expectFlowing(dn, ['Dr. Reyes/video', 'Sam/video'], 'Dana', 30000),
+        sam: await expectFlowing(sm, ['Dr. Reyes/video', 'Dana/video'], 'Sam', 30000),
+      };
+      console.log(`  received (video frames decoded / audio packets): ${JSON.stringify(flows)}`);
+      for (const p of pages) {
+        const ciphers = await p.evaluate(CIPHER_SCRIPT);
+        console.log(`  srtpCipher: ${ciphers.join(', ')}`);
+        if (!ciphers.length || ciphers.some((c) => !c.endsWith('AEAD_AES_128_GCM'))) throw new Error(`srtpCipher: ${ciphers}`);
+      }
+      await h.screenshot({ path: screenshotPath('firefox-grid-host-panel') });
+    } finally {
+      await browser.close();
+      await d.stop();
+    }
+  },
+});
