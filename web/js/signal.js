@@ -3,6 +3,9 @@
 
 const PROTOCOL = 'hearth.v1';
 const RESUME_WINDOW_MS = 30000;
+// A socket that answers no ping for this long is dead (a network change can
+// leave TCP stalled without closing it): drop it and resume.
+const HEARTBEAT_MS = 5000;
 // Events after which the server closes the socket for good: no resume.
 const FINAL_EVENTS = new Set(['bye', 'denied', 'session.ended']);
 
@@ -47,6 +50,7 @@ export class Signal extends EventTarget {
       const ws = new WebSocket(wsUrl(), PROTOCOL);
       ws.onopen = () => {
         this.ws = ws;
+        this.heartbeat(ws);
         resolve();
       };
       ws.onerror = () => reject(new SignalError({ code: 'unreachable', message: 'cannot reach the server' }));
@@ -56,6 +60,23 @@ export class Signal extends EventTarget {
         else reject(new SignalError({ code: 'unreachable', message: 'cannot reach the server' }));
       };
     });
+  }
+
+  heartbeat(ws) {
+    clearInterval(this.beat);
+    this.beat = setInterval(() => {
+      if (this.ws !== ws) {
+        clearInterval(this.beat);
+        return;
+      }
+      const timer = setTimeout(() => {
+        if (this.ws !== ws) return;
+        ws.onclose = null;
+        ws.close();
+        this.dropped();
+      }, HEARTBEAT_MS);
+      this.request('ping').then(() => clearTimeout(timer), () => clearTimeout(timer));
+    }, HEARTBEAT_MS);
   }
 
   request(type, fields = {}) {
@@ -93,6 +114,7 @@ export class Signal extends EventTarget {
   // The socket closed under us: take the seat back within 30 s, unless the
   // visit is over.
   async dropped() {
+    clearInterval(this.beat);
     this.ws = null;
     this.failPending('disconnected', 'the connection dropped');
     if (this.resuming) return; // the loop below goes on
@@ -149,6 +171,7 @@ export class Signal extends EventTarget {
   }
 
   close() {
+    clearInterval(this.beat);
     this.finished = true;
     const ws = this.ws;
     this.ws = null;
