@@ -63,7 +63,12 @@ class PreJoin {
   async start() {
     const { session, participant } = this.invite;
     $('#prejoin-session').textContent = session.title;
-    $('#display-name').value = participant.display_name;
+    const name = $('#display-name');
+    name.value = participant.display_name;
+    name.readOnly = !session.names_editable;
+    $('#display-name-help').textContent = session.names_editable
+      ? 'You can change how your name appears to the others in this session.'
+      : 'This is the name your clinician set for you.';
     document.body.dataset.state = 'prejoin';
     show('prejoin');
     const wantsMedia = this.perms.publish_audio || this.perms.publish_video;
@@ -130,13 +135,21 @@ class PreJoin {
     button.textContent = 'Joining…';
     const signal = new Signal();
     let joined;
+    let rename = false;
     try {
       await signal.connect();
-      joined = await signal.request('join', { v: 1, token: this.token });
+      const name = $('#display-name').value.trim();
+      rename = this.invite.session.names_editable && name && name !== this.invite.participant.display_name;
+      joined = await signal.request('join', rename ? { v: 1, token: this.token, display_name: name } : { v: 1, token: this.token });
     } catch (err) {
       signal.close();
       button.disabled = false;
       button.textContent = 'Join session';
+      if (rename && err.code === 'bad_message') {
+        $('#display-name-help').textContent = `That name cannot be used: ${err.message}`;
+        $('#display-name').focus();
+        return;
+      }
       showMessage(err.code, err.detail ?? {}, err.code === 'unreachable' ? { label: 'Try again', action: () => location.reload() } : null);
       return;
     }
