@@ -85,6 +85,7 @@ struct lg_transport {
 	/* Set by the signaling thread, immutable once handed over. */
 	int fd;
 	uint16_t local_port;
+	char local_ip[16]; /* dotted IPv4 our socket is bound to */
 	char ufrag[LG_UFRAG_LEN + 1], pwd[LG_PWD_LEN + 1];
 	bool publishes;	  /* else it receives */
 	bool controlling; /* ICE role */
@@ -113,15 +114,18 @@ struct lg_transport {
 	uint64_t sent, sent_window, sent_late; /* late: over 5 ms behind schedule */
 	int64_t late_max_ns;
 	uint64_t rtcp_in, stun_in, dtls_in, undecryptable;
+	uint32_t socket_drops; /* SO_RXQ_OVFL: datagrams the kernel dropped on our socket */
 	size_t n_ssrc;
 	struct lg_ssrc_stats ssrc[LG_MAX_SSRC_IN];
 	bool counted_complete;
 	struct lg_transport *next_new; /* handover list */
 };
 
-/* Makes a transport: a UDP socket on 127.0.0.1, random ICE credentials.
- * Returns 0 or a negative errno. */
+/* Makes a transport: a UDP socket on lg_local_address (127.0.0.1 unless
+ * set), random ICE credentials. Returns 0 or a negative errno. */
 int lg_transport_new(bool publishes, struct lg_transport **ret);
+/* Sets the address transports bind to (dotted IPv4). Returns 0 or -EINVAL. */
+int lg_set_local_address(const char *ipv4);
 struct lg_transport *lg_transport_free(struct lg_transport *t);
 
 struct lg_stats {

@@ -4,7 +4,7 @@
  *
  *   hearth-loadgen --server hearth|janus --port N --media FILE --plan FILE
  *                  [--duration S] [--warmup S] [--setup-timeout S]
- *                  [--decrypt-every N] [--room-base N]
+ *                  [--decrypt-every N] [--room-base N] [--local-address IPV4]
  *
  * The plan has one line per participant: "<session> <publishes 0|1>
  * <subscribes 0|1> <invite token, or - for Janus>". Every participant joins
@@ -12,7 +12,11 @@
  * subscribes; when every subscriber receives every stream (or the setup
  * timeout passed), a warm-up, then the measurement window: "WINDOW START"
  * and "WINDOW END" lines on stdout (so that a script can read the server's
- * CPU at the same moments), and at the end one line "RESULT <json>". */
+ * CPU at the same moments), and at the end one line "RESULT <json>".
+ * --local-address: what our UDP sockets bind to and our candidates say
+ * (127.0.0.1 by default; Janus gathers no loopback candidates, so against
+ * it this is the host's own address, which the kernel still delivers
+ * locally). */
 #include <errno.h>
 #include <getopt.h>
 #include <pthread.h>
@@ -149,7 +153,7 @@ static void usage(void)
 {
 	fprintf(stderr, "usage: hearth-loadgen --server hearth|janus --port N --media FILE "
 			"--plan FILE [--duration S] [--warmup S] [--setup-timeout S] "
-			"[--decrypt-every N] [--room-base N]\n");
+			"[--decrypt-every N] [--room-base N] [--local-address IPV4]\n");
 	exit(2);
 }
 
@@ -165,6 +169,7 @@ int main(int argc, char **argv)
 	    {"setup-timeout", required_argument, NULL, 't'},
 	    {"decrypt-every", required_argument, NULL, 'e'},
 	    {"room-base", required_argument, NULL, 'r'},
+	    {"local-address", required_argument, NULL, 'a'},
 	    {NULL, 0, NULL, 0},
 	};
 	const char *media_path = NULL, *plan_path = NULL;
@@ -185,6 +190,10 @@ int main(int argc, char **argv)
 			continue;
 		case 'm':
 			media_path = optarg;
+			continue;
+		case 'a':
+			if (lg_set_local_address(optarg) < 0)
+				usage();
 			continue;
 		case 'l':
 			plan_path = optarg;

@@ -80,22 +80,27 @@ static void take_new(struct lg_ctx *ctx, int64_t now)
 	}
 }
 
-static int64_t rx_time(struct msghdr *h)
+/* The kernel's receive time, and its count of drops on the socket so far. */
+static int64_t rx_meta(struct msghdr *h, struct lg_transport *t)
 {
+	int64_t when = 0;
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(h); c; c = CMSG_NXTHDR(h, c)) {
 		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
 			struct timespec ts;
 			memcpy(&ts, CMSG_DATA(c), sizeof(ts));
-			return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+			when = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+		} else if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL) {
+			memcpy(&t->socket_drops, CMSG_DATA(c), sizeof(t->socket_drops));
 		}
 	}
-	return lg_realtime_ns();
+	return when ? when : lg_realtime_ns();
 }
 
 static void receive(struct lg_ctx *ctx, struct lg_transport *t)
 {
 	static _Alignas(16) uint8_t bufs[RECV_BATCH][RECV_CAP];
-	static _Alignas(16) uint8_t ctl[RECV_BATCH][CMSG_SPACE(sizeof(struct timespec)) + 64];
+	static _Alignas(16) uint8_t ctl[RECV_BATCH][CMSG_SPACE(sizeof(struct timespec)) +
+						    CMSG_SPACE(sizeof(uint32_t)) + 64];
 	struct mmsghdr msgs[RECV_BATCH];
 	struct iovec iov[RECV_BATCH];
 	for (int round = 0; round < RECV_ROUNDS; round++) {
@@ -112,7 +117,7 @@ static void receive(struct lg_ctx *ctx, struct lg_transport *t)
 		int64_t now = lg_now_ns();
 		for (int i = 0; i < n; i++)
 			lg_transport_on_datagram(ctx, t, bufs[i], msgs[i].msg_len,
-						 rx_time(&msgs[i].msg_hdr), now);
+						 rx_meta(&msgs[i].msg_hdr, t), now);
 		if (n < RECV_BATCH)
 			return;
 	}

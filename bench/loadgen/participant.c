@@ -50,6 +50,8 @@ char *lg_participant_publish_offer(struct lg_participant *p)
 
 static struct lg_sdp_remote *parse(struct lg_participant *p, const char *sdp)
 {
+	if (getenv("HEARTH_LOADGEN_DEBUG"))
+		fprintf(stderr, "participant %d: server SDP:\n%s\n", p->index, sdp);
 	struct lg_sdp_remote *r = malloc(sizeof(*r));
 	const char *problem = NULL;
 	if (!r) {

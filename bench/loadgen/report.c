@@ -40,7 +40,7 @@ void lg_report_print(const struct report_input *in)
 	double window_s =
 	    (double)(atomic_load(&ctx->window_end_ns) - atomic_load(&ctx->window_start_ns)) / 1e9;
 	uint64_t sent = 0, sent_late = 0, expected[2] = {0, 0}, received[2] = {0, 0};
-	uint64_t undecryptable = 0, rtcp_in = 0;
+	uint64_t undecryptable = 0, rtcp_in = 0, socket_drops = 0;
 	int64_t late_max = 0;
 	int incomplete = 0, failed_transports = 0;
 	double *first_media = calloc(run->n + 1, sizeof(double));
@@ -59,6 +59,7 @@ void lg_report_print(const struct report_input *in)
 				late_max = t->late_max_ns;
 			undecryptable += t->undecryptable;
 			rtcp_in += t->rtcp_in;
+			socket_drops += t->socket_drops;
 			if (t->publishes)
 				continue;
 			incomplete += !t->counted_complete;
@@ -87,6 +88,7 @@ void lg_report_print(const struct report_input *in)
 	       "\"expected\": %llu, \"received\": %llu, "
 	       "\"received_audio\": %llu, \"received_video\": %llu, \"loss\": %.6f, "
 	       "\"received_per_s\": %.1f, \"undecryptable\": %llu, \"rtcp_in\": %llu, "
+	       "\"loadgen_socket_drops\": %llu, "
 	       "\"latency_samples\": %llu, \"latency_p50_us\": %.0f, \"latency_p99_us\": %.0f, "
 	       "\"latency_max_bucket_us\": %.0f, "
 	       "\"first_media_p50_ms\": %.1f, \"first_media_max_ms\": %.1f, "
@@ -98,11 +100,11 @@ void lg_report_print(const struct report_input *in)
 	       (unsigned long long)exp_all, (unsigned long long)rx_all,
 	       (unsigned long long)received[0], (unsigned long long)received[1], loss,
 	       window_s > 0 ? (double)rx_all / window_s : 0, (unsigned long long)undecryptable,
-	       (unsigned long long)rtcp_in, (unsigned long long)ctx->stats.latency_samples,
-	       percentile_us(&ctx->stats, 0.50), percentile_us(&ctx->stats, 0.99),
-	       percentile_us(&ctx->stats, 1.0), n_first ? first_media[n_first / 2] : -1,
-	       n_first ? first_media[n_first - 1] : -1, cpu, window_s > 0 ? cpu / window_s : 0,
-	       in->cpu_setup);
+	       (unsigned long long)rtcp_in, (unsigned long long)socket_drops,
+	       (unsigned long long)ctx->stats.latency_samples, percentile_us(&ctx->stats, 0.50),
+	       percentile_us(&ctx->stats, 0.99), percentile_us(&ctx->stats, 1.0),
+	       n_first ? first_media[n_first / 2] : -1, n_first ? first_media[n_first - 1] : -1,
+	       cpu, window_s > 0 ? cpu / window_s : 0, in->cpu_setup);
 	fflush(stdout);
 	free(first_media);
 }

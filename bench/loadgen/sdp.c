@@ -178,9 +178,9 @@ static void transport_lines(struct strbuf *b, const struct lg_transport *t, cons
 		  t->ufrag, t->pwd, fp, setup);
 	if (candidates)
 		sb_printf(b,
-			  "a=candidate:1 1 udp 2130706431 127.0.0.1 %u typ host\r\n"
+			  "a=candidate:1 1 udp 2130706431 %s %u typ host\r\n"
 			  "a=end-of-candidates\r\n",
-			  (unsigned)t->local_port);
+			  t->local_ip, (unsigned)t->local_port);
 }
 
 char *lg_sdp_publish_offer(const struct lg_transport *t, const char *fp, int id)

@@ -23,6 +23,13 @@
 #define SEND_BATCH	    32
 #define PKT_CAP		    (LG_MAX_RTP + LG_TAIL_LEN + CRYPTO_SRTP_MAX_TRAILER + 16)
 
+static struct in_addr local_address = {.s_addr = 0x0100007f}; /* 127.0.0.1, network order */
+
+int lg_set_local_address(const char *ipv4)
+{
+	return inet_pton(AF_INET, ipv4, &local_address) == 1 ? 0 : -EINVAL;
+}
+
 int lg_transport_new(bool publishes, struct lg_transport **ret)
 {
 	struct lg_transport *t = calloc(1, sizeof(*t));
@@ -34,7 +41,7 @@ int lg_transport_new(bool publishes, struct lg_transport **ret)
 		free(t);
 		return r;
 	}
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr = local_address};
 	socklen_t alen = sizeof(a);
 	int one = 1, rcvbuf = 4 << 20;
 	if (bind(t->fd, (struct sockaddr *)&a, sizeof(a)) < 0 ||
@@ -46,8 +53,13 @@ int lg_transport_new(bool publishes, struct lg_transport **ret)
 	}
 	/* Kernel receive times: what the relay added, not our own queueing. */
 	(void)setsockopt(t->fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one));
-	(void)setsockopt(t->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	/* Our own drops (SO_RXQ_OVFL) tell loss at the generator from loss
+	 * in the relay; a large buffer (forced when we may) keeps them at 0. */
+	(void)setsockopt(t->fd, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof(one));
+	if (setsockopt(t->fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) < 0)
+		(void)setsockopt(t->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	t->local_port = ntohs(a.sin_port);
+	inet_ntop(AF_INET, &a.sin_addr, t->local_ip, sizeof(t->local_ip));
 	t->publishes = publishes;
 	for (size_t i = 0; i < 128; i++)
 		atomic_init(&t->pt_kind[i], LG_KIND_NONE);
