@@ -52,8 +52,19 @@ runTests({
       const nameField = h.page.getByLabel('Your name');
       if ((await nameField.inputValue()) !== 'Dr. Reyes') throw new Error('roster name not shown');
       await until('microphone level', async () => Number(await h.page.locator('#mic-level').getAttribute('value')) > 0 || (await h.page.evaluate(() => document.querySelector('#mic-level').value)) > 0);
-      await join(h.page);
+      await h.page.screenshot({ path: screenshotPath('chromium-prejoin') });
+      // Keyboard only: Tab reaches "Join session", Enter joins.
+      let reached = false;
+      for (let i = 0; i < 15 && !reached; i++) {
+        await h.page.keyboard.press('Tab');
+        reached = await h.page.evaluate(() => document.activeElement?.id === 'join-button');
+      }
+      if (!reached) throw new Error('Tab never reaches the Join button');
+      await h.page.keyboard.press('Enter');
       await h.page.getByRole('heading', { name: 'E2E family session' }).waitFor();
+      const unnamed = await h.page.evaluate(() =>
+        [...document.querySelectorAll('button, select, input')].filter((e) => e.offsetParent && !(e.labels?.length || e.getAttribute('aria-label') || e.textContent.trim())).map((e) => e.outerHTML));
+      if (unnamed.length) throw new Error(`controls without a name: ${unnamed}`);
 
       // The family arrive after the host: they wait.
       const dn = await openPage(browser, dana.url);
@@ -83,6 +94,22 @@ runTests({
       await h.page.screenshot({ path: screenshotPath('chromium-grid-host-panel') });
       await dn.page.screenshot({ path: screenshotPath('chromium-grid-three') });
 
+      // Chat reaches the others, and only them.
+      await h.page.getByRole('button', { name: 'Chat' }).click();
+      await h.page.getByLabel('Message').fill('Welcome, both of you');
+      await h.page.keyboard.press('Enter');
+      await sm.page.getByRole('button', { name: 'Chat' }).click();
+      await sm.page.locator('#chat-log').getByText('Dr. Reyes: Welcome, both of you').waitFor();
+
+      // Sam's network drops for a few seconds: the banner says so, then
+      // clears by itself; Sam keeps the seat and the video.
+      await sm.page.context().setOffline(true);
+      await sm.page.getByText('Reconnecting… your place is kept.').waitFor({ timeout: 15000 });
+      await sm.page.screenshot({ path: screenshotPath('chromium-reconnecting') });
+      await sm.page.context().setOffline(false);
+      await sm.page.getByText('Reconnecting… your place is kept.').waitFor({ state: 'hidden', timeout: 15000 });
+      await expectFlowing(sm.page, ['Dr. Reyes/video', 'Dana/video'], 'Sam after reconnecting');
+
       // The host mutes Sam's microphone (locked): the others see it, and
       // Sam's audio stops arriving.
       await h.page.getByRole('button', { name: "Mute and lock Sam's microphone" }).click();
@@ -103,6 +130,13 @@ runTests({
       await until('Dana gone from the host', async () => (await h.page.locator('.tile .name', { hasText: /^Dana$/ }).count()) === 0, 3000);
       await dn.page.goto(dana.url);
       await dn.page.getByRole('heading', { name: 'This link no longer works' }).waitFor();
+
+      // A phone: the grid fits the width, nothing scrolls sideways.
+      await sm.page.setViewportSize({ width: 390, height: 844 });
+      await sleep(300);
+      const overflow = await sm.page.evaluate(() => document.scrollingElement.scrollWidth - innerWidth);
+      if (overflow > 0) throw new Error(`the page is ${overflow}px wider than a phone`);
+      await sm.page.screenshot({ path: screenshotPath('chromium-phone') });
 
       const errors = [h.page, dn.page, sm.page].flatMap((p) => p.errors);
       if (errors.length) throw new Error(`page errors: ${errors.join('; ')}`);
