@@ -146,6 +146,30 @@ runTests({
     }
   },
 
+  async 'camera and microphone refused: the page explains, joining still works'() {
+    const d = await new Daemon().start();
+    const browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      headless: true,
+      args: CHROMIUM_ARGS.filter((a) => a !== '--use-fake-ui-for-media-stream'),
+    });
+    try {
+      const { people } = await d.session('individual', [['Dr. Reyes', 'host'], ['Robin', 'client', { auto_admit: true }]]);
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      await page.goto(people[1].url);
+      const help = page.getByRole('alert');
+      await help.getByText(/not allowing this page to use your camera and microphone/).waitFor();
+      await page.screenshot({ path: screenshotPath('chromium-no-permission') });
+      await page.getByRole('button', { name: 'Join session' }).click();
+      await page.getByRole('heading', { name: 'E2E individual session' }).waitFor();
+      if (!(await page.getByRole('button', { name: /microphone/i }).isDisabled())) throw new Error('microphone button enabled without a microphone');
+    } finally {
+      await browser.close();
+      await d.stop();
+    }
+  },
+
   async 'bad, revoked and early links say so'() {
     const d = await new Daemon().start();
     const browser = await launch();
