@@ -110,6 +110,7 @@ void sig_session_defaults(enum sig_kind kind, struct sig_session *session)
 	session->kind = kind;
 	session->capacity = capacity[kind];
 	session->waiting_room = kind != SIG_KIND_WORKSHOP;
+	session->names_editable = false;
 	session->publish_policy =
 	    kind == SIG_KIND_WORKSHOP ? SIG_PUBLISH_HOSTS : SIG_PUBLISH_EVERYONE;
 }
@@ -192,10 +193,15 @@ int sig_session_validate(const struct sig_session *session, const char **ret_fie
 	return sig_schedule_validate(&session->schedule, ret_field, ret_problem);
 }
 
+int sig_display_name_validate(const char *name, char **ret_problem)
+{
+	return sig_check_text(name, SIG_DISPLAY_NAME_MAX, ret_problem);
+}
+
 int sig_roster_entry_validate(const struct sig_roster_entry *entry, const char **ret_field,
 			      char **ret_problem)
 {
-	if (sig_check_text(entry->display_name, SIG_DISPLAY_NAME_MAX, ret_problem) < 0) {
+	if (sig_display_name_validate(entry->display_name, ret_problem) < 0) {
 		*ret_field = "display_name";
 		return -EINVAL;
 	}

@@ -61,6 +61,7 @@ struct sig_session {
 	char *title;
 	int capacity; /* roster entries at most, 1..SIG_CAPACITY_MAX */
 	bool waiting_room;
+	bool names_editable; /* participants may choose the name others see for their visit */
 	enum sig_publish_policy publish_policy;
 	struct sig_schedule schedule;
 	int64_t ended_at; /* 0 = not ended; else ended for good by a host or admin */
@@ -140,7 +141,8 @@ const char *sig_permission_name(unsigned bit);
 
 /* The kind's defaults: individual 3 (client + clinician + one spare), couples
  * 3, family 10, group 16, workshop 150; a waiting room for all but
- * workshops; workshops let only hosts publish. */
+ * workshops; workshops let only hosts publish; no kind lets participants
+ * choose their own name. */
 void sig_session_defaults(enum sig_kind kind, struct sig_session *session);
 
 /* A role's permissions under a publish policy: hosts and cohosts get all;
@@ -155,8 +157,11 @@ bool sig_role_default_auto_admit(enum sig_role role);
  * with ret_field and ret_problem (caller frees) as in schedule.h. */
 int sig_session_validate(const struct sig_session *session, const char **ret_field,
 			 char **ret_problem);
-/* Checks display name (1..SIG_DISPLAY_NAME_MAX bytes of UTF-8, no control
- * characters) and permissions. */
+/* Checks a display name, on the roster or chosen for a visit: 1..
+ * SIG_DISPLAY_NAME_MAX bytes of UTF-8, no control characters, no space at
+ * either end. Returns 0 or -EINVAL with ret_problem (caller frees). */
+int sig_display_name_validate(const char *name, char **ret_problem);
+/* Checks display name (as sig_display_name_validate()) and permissions. */
 int sig_roster_entry_validate(const struct sig_roster_entry *entry, const char **ret_field,
 			      char **ret_problem);
 

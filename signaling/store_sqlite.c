@@ -161,11 +161,15 @@ static const char *const migrations[] = {
     " BEGIN SELECT RAISE(ABORT, 'audit rows are append-only'); END;"
     "CREATE TRIGGER audit_head_no_delete BEFORE DELETE ON audit_head"
     " BEGIN SELECT RAISE(ABORT, 'the audit head is permanent'); END;",
+    /* 2: whether participants may choose the name others see (issue 6);
+     * existing sessions keep their roster names. */
+    "ALTER TABLE sessions ADD COLUMN names_editable INTEGER NOT NULL DEFAULT 0"
+    " CHECK (names_editable IN (0, 1));",
 };
 
 #define SESSION_COLUMNS                                                                            \
 	"id, kind, title, capacity, waiting_room, publish_policy, schedule, ended_at, "            \
-	"created_at, updated_at"
+	"created_at, updated_at, names_editable"
 #define ROSTER_COLUMNS                                                                             \
 	"id, session_id, display_name, role, permissions, auto_admit, removed_at, created_at, "    \
 	"updated_at"
@@ -188,12 +192,12 @@ static const char *const stmt_sql[STORE_STMT_COUNT] = {
     [STORE_ROLLBACK_TO] = "ROLLBACK TO store_write",
 
     [STORE_SESSION_INSERT] = "INSERT INTO sessions (kind, title, capacity, waiting_room, "
-			     "publish_policy, schedule, ended_at, updated_at, created_at) "
-			     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+			     "publish_policy, schedule, ended_at, updated_at, names_editable, "
+			     "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     [STORE_SESSION_GET] = "SELECT " SESSION_COLUMNS " FROM sessions WHERE id = ?1",
     [STORE_SESSION_UPDATE] = "UPDATE sessions SET kind = ?1, title = ?2, capacity = ?3, "
 			     "waiting_room = ?4, publish_policy = ?5, schedule = ?6, "
-			     "ended_at = ?7, updated_at = ?8 WHERE id = ?9",
+			     "ended_at = ?7, updated_at = ?8, names_editable = ?9 WHERE id = ?10",
     [STORE_SESSION_DELETE] = "DELETE FROM sessions WHERE id = ?1",
     [STORE_SESSION_LIST] =
 	"SELECT " SESSION_COLUMNS " FROM sessions WHERE id > ?1 ORDER BY id LIMIT ?2",
@@ -828,6 +832,7 @@ static int session_read_row(sqlite3_stmt *stmt, void *ret_row)
 	if (r < 0)
 		return r;
 	s.waiting_room = sqlite3_column_int(stmt, 4) != 0;
+	s.names_editable = sqlite3_column_int(stmt, 10) != 0;
 	s.ended_at = sqlite3_column_int64(stmt, 7);
 	s.created_at = sqlite3_column_int64(stmt, 8);
 	s.updated_at = sqlite3_column_int64(stmt, 9);
@@ -840,7 +845,7 @@ static void session_clear_func(void *row)
 	sig_session_clear(row);
 }
 
-/* Binds ?1..?8, the fields insert and update share. */
+/* Binds ?1..?9, the fields insert and update share. */
 static int session_bind(struct sig_store *store, sqlite3_stmt *stmt,
 			const struct sig_session *session, const char *schedule)
 {
@@ -857,7 +862,8 @@ static int session_bind(struct sig_store *store, sqlite3_stmt *stmt,
 				 sig_publish_policy_name(session->publish_policy))) < 0 ||
 	    (r = store_bind_text(store, stmt, 6, schedule)) < 0 ||
 	    (r = store_bind_int(store, stmt, 7, session->ended_at)) < 0 ||
-	    (r = store_bind_int(store, stmt, 8, session->updated_at)) < 0)
+	    (r = store_bind_int(store, stmt, 8, session->updated_at)) < 0 ||
+	    (r = store_bind_int(store, stmt, 9, session->names_editable)) < 0)
 		return r;
 	return 0;
 }
@@ -872,7 +878,7 @@ int sig_store_session_insert(struct sig_store *store, struct sig_session *sessio
 	if (r == 0)
 		r = session_bind(store, stmt, session, schedule);
 	if (r == 0)
-		r = store_bind_int(store, stmt, 9, session->created_at);
+		r = store_bind_int(store, stmt, 10, session->created_at);
 	if (r == 0)
 		r = store_write(store, stmt, &id);
 	else
@@ -901,7 +907,7 @@ int sig_store_session_update(struct sig_store *store, const struct sig_session *
 	if (r == 0)
 		r = session_bind(store, stmt, session, schedule);
 	if (r == 0)
-		r = store_bind_int(store, stmt, 9, session->id);
+		r = store_bind_int(store, stmt, 10, session->id);
 	if (r == 0)
 		r = store_write(store, stmt, NULL);
 	else

@@ -1,5 +1,6 @@
 /* Unit tests of signaling/domain: names, the defaults kinds and roles bring,
  * validation of what people type, and the audit hash. */
+#include <errno.h>
 #include <glib.h>
 #include <string.h>
 
@@ -45,9 +46,10 @@ static void test_kind_defaults(void)
 		{SIG_KIND_WORKSHOP, 150, false, SIG_PUBLISH_HOSTS},
 	};
 	for (size_t i = 0; i < G_N_ELEMENTS(want); i++) {
-		struct sig_session s = {0};
+		struct sig_session s = {.names_editable = true};
 		sig_session_defaults(want[i].kind, &s);
 		g_assert_cmpint(s.capacity, ==, want[i].capacity);
+		g_assert_false(s.names_editable); /* no kind lets people pick names */
 		g_assert_cmpint(s.waiting_room, ==, want[i].waiting_room);
 		g_assert_cmpint(s.publish_policy, ==, want[i].policy);
 	}
@@ -89,7 +91,8 @@ static void expect_entry_problem(const char *name, const char *want_field)
 
 static void test_entry_validation(void)
 {
-	struct sig_roster_entry ok = {.display_name = (char *)"Zoë O'Neil", .role = SIG_ROLE_PEER,
+	struct sig_roster_entry ok = {.display_name = (char *)"Zoë O'Neil",
+				      .role = SIG_ROLE_PEER,
 				      .permissions = SIG_PERM_SUBSCRIBE};
 	const char *field = NULL;
 	char *problem = NULL;
@@ -106,6 +109,29 @@ static void test_entry_validation(void)
 	ok.permissions = 1u << 9;
 	g_assert_cmpint(sig_roster_entry_validate(&ok, &field, &problem), <, 0);
 	g_assert_cmpstr(field, ==, "permissions");
+	g_free(problem);
+}
+
+/* A name chosen for a visit passes the roster's own rules. */
+static void test_display_name_validation(void)
+{
+	char long_name[SIG_DISPLAY_NAME_MAX + 2];
+	const char *bad[] = {"", "new\nline", "bell\a", "trailing ", "\xc3\x28", long_name};
+	char *problem = NULL;
+
+	memset(long_name, 'a', sizeof(long_name) - 1);
+	long_name[sizeof(long_name) - 1] = '\0';
+	g_assert_cmpint(sig_display_name_validate("Mum (Dana)", &problem), ==, 0);
+	g_assert_null(problem);
+	long_name[SIG_DISPLAY_NAME_MAX] = '\0';
+	g_assert_cmpint(sig_display_name_validate(long_name, &problem), ==, 0);
+	long_name[SIG_DISPLAY_NAME_MAX] = 'a';
+	for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+		g_assert_cmpint(sig_display_name_validate(bad[i], &problem), ==, -EINVAL);
+		g_assert_nonnull(problem);
+		g_clear_pointer(&problem, g_free);
+	}
+	g_assert_cmpint(sig_display_name_validate(NULL, &problem), ==, -EINVAL);
 	g_free(problem);
 }
 
@@ -148,6 +174,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/domain/kind-defaults", test_kind_defaults);
 	g_test_add_func("/domain/role-permissions", test_role_permissions);
 	g_test_add_func("/domain/entry-validation", test_entry_validation);
+	g_test_add_func("/domain/display-name-validation", test_display_name_validation);
 	g_test_add_func("/domain/audit-hash", test_audit_hash);
 	return g_test_run();
 }

@@ -255,6 +255,7 @@ static void assert_session_equal(const struct sig_session *a, const struct sig_s
 	g_assert_cmpstr(a->title, ==, b->title);
 	g_assert_cmpint(a->capacity, ==, b->capacity);
 	g_assert_cmpint(a->waiting_room, ==, b->waiting_room);
+	g_assert_cmpint(a->names_editable, ==, b->names_editable);
 	g_assert_cmpint(a->publish_policy, ==, b->publish_policy);
 	assert_schedule_equal(&a->schedule, &b->schedule);
 	g_assert_cmpint(a->ended_at, ==, b->ended_at);
@@ -373,6 +374,47 @@ static void test_open_errors(struct fixture *f, gconstpointer data)
 	g_free(junk);
 }
 
+/* A database that migration 1 made: the store upgrades it in place, and
+ * its sessions keep their roster names (names_editable false). Made by
+ * taking migration 2's column out of a fresh database again, which leaves
+ * migration 1's table. */
+static void test_upgrade_from_v1(struct fixture *f, gconstpointer data)
+{
+	struct sig_session got = {0};
+	int64_t id;
+	sqlite3 *db;
+
+	(void)data;
+	f->store = sig_store_close(f->store);
+	db = raw_open(f);
+	raw_exec_ok(db, "ALTER TABLE sessions DROP COLUMN names_editable;"
+			"PRAGMA user_version = 1;");
+	raw_exec_ok(db, "INSERT INTO sessions (kind, title, capacity, waiting_room, "
+			"publish_policy, schedule, ended_at, created_at, updated_at) VALUES "
+			"('couples', 'Old couples', 3, 1, 'everyone', "
+			"'{\"type\":\"once\",\"start\":\"2026-12-01T17:00:00Z\","
+			"\"end\":\"2026-12-01T18:00:00Z\",\"grace_before_minutes\":15,"
+			"\"grace_after_minutes\":10}', 0, 1, 1)");
+	id = sqlite3_last_insert_rowid(db);
+	sqlite3_close(db);
+
+	g_assert_cmpint(sig_store_open(f->path, &f->store), ==, 0);
+	db = raw_open(f);
+	g_assert_cmpint(raw_int(db, "PRAGMA user_version"), ==, sig_store_schema_version());
+	g_assert_cmpint(sig_store_schema_version(), >=, 2);
+	g_assert_cmpint(sig_store_session_get(f->store, id, &got), ==, 0);
+	g_assert_cmpstr(got.title, ==, "Old couples");
+	g_assert_false(got.names_editable);
+	got.names_editable = true;
+	g_assert_cmpint(sig_store_session_update(f->store, &got), ==, 0);
+	g_assert_cmpint(raw_int(db, "SELECT names_editable FROM sessions"), ==, 1);
+	/* The column holds a boolean and nothing else. */
+	g_assert_cmpint(raw_exec(db, "UPDATE sessions SET names_editable = 2"), ==,
+			SQLITE_CONSTRAINT);
+	sqlite3_close(db);
+	sig_session_clear(&got);
+}
+
 /* ---- sessions ---- */
 
 static void test_session_crud(struct fixture *f, gconstpointer data)
@@ -384,6 +426,7 @@ static void test_session_crud(struct fixture *f, gconstpointer data)
 	g_assert_cmpint(sig_store_session_insert(f->store, &s), ==, 0);
 	g_assert_cmpint(sig_store_session_get(f->store, s.id, &got), ==, 0);
 	assert_session_equal(&got, &s);
+	g_assert_false(got.names_editable);
 	sig_session_clear(&got);
 
 	g_free(s.title);
@@ -392,6 +435,7 @@ static void test_session_crud(struct fixture *f, gconstpointer data)
 	s.capacity = 4;
 	s.waiting_room = false;
 	s.publish_policy = SIG_PUBLISH_HOSTS;
+	s.names_editable = true;
 	s.ended_at = T0 + 7200;
 	s.updated_at = T0;
 	g_assert_cmpint(sig_store_session_update(f->store, &s), ==, 0);
@@ -1102,6 +1146,7 @@ int main(int argc, char **argv)
 	ADD("/store/open/newer-schema-refused", test_newer_schema_refused);
 	ADD("/store/open/wal-and-file-mode", test_wal_and_file_mode);
 	ADD("/store/open/errors", test_open_errors);
+	ADD("/store/open/upgrade-from-v1", test_upgrade_from_v1);
 	ADD("/store/session/crud", test_session_crud);
 	ADD("/store/session/invalid", test_session_invalid);
 	ADD("/store/session/unknown-name-is-eio", test_unknown_name_is_eio);
