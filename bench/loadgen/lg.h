@@ -22,14 +22,17 @@
 #include "crypto/dtls.h"
 #include "crypto/srtp.h"
 
-#define LG_VIDEO_PT	   96
-#define LG_AUDIO_PT	   111
-#define LG_TAIL_MAGIC	   0x484c4731u /* "HLG1": the payload tail */
-#define LG_TAIL_LEN	   12	       /* magic + send time (CLOCK_REALTIME ns) */
-#define LG_MAX_RTP	   1400	       /* recorded packets are at most this */
-#define LG_MAX_SSRC_IN	   64	       /* streams one subscriber counts */
-#define LG_HIST_FINE	   2000	       /* 0..20 ms at 10 us */
-#define LG_HIST_COARSE	   1000	       /* 20 ms..1 s at 1 ms */
+#define LG_VIDEO_PT   96
+#define LG_AUDIO_PT   111
+#define LG_TAIL_MAGIC 0x484c4731u /* "HLG1": the payload tail */
+/* The payload tail: magic, the stream's own packet counter (u32: loss is
+ * counted whatever sequence numbers a relay rewrites), the send time
+ * (CLOCK_REALTIME ns). */
+#define LG_TAIL_LEN	   16
+#define LG_MAX_RTP	   1400 /* recorded packets are at most this */
+#define LG_MAX_SSRC_IN	   64	/* streams one subscriber counts */
+#define LG_HIST_FINE	   2000 /* 0..20 ms at 10 us */
+#define LG_HIST_COARSE	   1000 /* 20 ms..1 s at 1 ms */
 #define LG_UFRAG_LEN	   8
 #define LG_PWD_LEN	   24
 #define LG_REMOTE_CRED_MAX 260
@@ -63,13 +66,15 @@ struct lg_ssrc_stats {
 	bool seen;
 	uint32_t cycles; /* sequence number wraps, times 65536 */
 	uint16_t max_seq;
+	uint64_t max_pos;  /* highest tail counter (or extended RTP seq when sampling) */
 	uint64_t received; /* packets */
-	uint64_t ext_max_at_window, received_at_window;
+	uint64_t pos_at_window, received_at_window;
 	uint64_t window_expected, window_received;
 };
 
 struct lg_publish_stream {
 	uint32_t ssrc;
+	uint32_t counter; /* packets sent, carried in the payload tail */
 	uint16_t seq;
 	uint32_t ts_base;
 };

@@ -214,65 +214,65 @@ static void on_stun(struct lg_ctx *ctx, struct lg_transport *t, const uint8_t *b
 		on_dtls_progress(ctx, t, crypto_dtls_start(t->dtls), now);
 }
 
-static void count_rtp(struct lg_ctx *ctx, struct lg_transport *t, uint8_t *buf, size_t len,
-		      int64_t rx_realtime_ns, int64_t now)
+static struct lg_ssrc_stats *find_ssrc(struct lg_ctx *ctx, struct lg_transport *t,
+				       const uint8_t *buf, int64_t now)
 {
-	uint8_t pt = buf[1] & 0x7f;
-	uint16_t seq = (uint16_t)(buf[2] << 8 | buf[3]);
 	uint32_t ssrc =
 	    (uint32_t)buf[8] << 24 | (uint32_t)buf[9] << 16 | (uint32_t)buf[10] << 8 | buf[11];
-	struct lg_ssrc_stats *s = NULL;
 	for (size_t i = 0; i < t->n_ssrc; i++)
-		if (t->ssrc[i].ssrc == ssrc) {
-			s = &t->ssrc[i];
-			break;
-		}
-	if (!s) {
-		if (t->n_ssrc == LG_MAX_SSRC_IN)
-			return;
-		s = &t->ssrc[t->n_ssrc++];
-		memset(s, 0, sizeof(*s));
-		s->ssrc = ssrc;
-		s->seen = true;
-		s->kind = atomic_load_explicit(&t->pt_kind[pt], memory_order_relaxed);
-		s->max_seq = (uint16_t)(seq - 1);
-		if (ctx->window_active)
-			s->ext_max_at_window = s->max_seq;
-		if (t->first_media_ns == 0)
-			t->first_media_ns = now;
-		if (!t->counted_complete && (int)t->n_ssrc >= t->expected_streams) {
-			t->counted_complete = true;
-			atomic_fetch_add(&ctx->subs_complete, 1);
-		}
+		if (t->ssrc[i].ssrc == ssrc)
+			return &t->ssrc[i];
+	if (t->n_ssrc == LG_MAX_SSRC_IN)
+		return NULL;
+	struct lg_ssrc_stats *s = &t->ssrc[t->n_ssrc++];
+	memset(s, 0, sizeof(*s));
+	s->ssrc = ssrc;
+	s->kind = atomic_load_explicit(&t->pt_kind[buf[1] & 0x7f], memory_order_relaxed);
+	if (t->first_media_ns == 0)
+		t->first_media_ns = now;
+	if (!t->counted_complete && (int)t->n_ssrc >= t->expected_streams) {
+		t->counted_complete = true;
+		atomic_fetch_add(&ctx->subs_complete, 1);
 	}
-	/* RFC 3550 A.1, without probation: loopback does not reorder much. */
+	return s;
+}
+
+/* Moves the stream's highest position (RTP extended sequence number, or the
+ * tail's counter) forward; the first packet sets the base just before it. */
+static void advance(struct lg_ctx *ctx, struct lg_ssrc_stats *s, uint64_t pos)
+{
+	if (!s->seen) {
+		s->seen = true;
+		s->max_pos = pos - 1;
+		if (ctx->window_active)
+			s->pos_at_window = s->max_pos;
+	}
+	if (pos > s->max_pos)
+		s->max_pos = pos;
+}
+
+/* RFC 3550 A.1, without probation: loopback does not reorder much. */
+static uint64_t rtp_position(struct lg_ssrc_stats *s, uint16_t seq)
+{
+	if (!s->seen) {
+		s->max_seq = seq;
+		return seq;
+	}
 	uint16_t delta = (uint16_t)(seq - s->max_seq);
 	if (delta < 0x8000) {
 		if (seq < s->max_seq)
 			s->cycles += 65536;
 		s->max_seq = seq;
+		return (uint64_t)s->cycles + seq;
 	}
-	s->received++;
-	if (ctx->decrypt_every > 1 && seq % ctx->decrypt_every != 0)
-		return;
-	size_t plen = len;
-	if (crypto_srtp_unprotect_rtp(t->srtp_in, buf, &plen) < 0) {
-		t->undecryptable++;
-		return;
-	}
-	if (!ctx->window_active || plen < 12 + LG_TAIL_LEN)
-		return;
-	const uint8_t *tail = buf + plen - LG_TAIL_LEN;
-	uint32_t magic =
-	    (uint32_t)tail[0] << 24 | (uint32_t)tail[1] << 16 | (uint32_t)tail[2] << 8 | tail[3];
-	if (magic != LG_TAIL_MAGIC)
-		return;
-	int64_t sent_ns;
-	memcpy(&sent_ns, tail + 4, sizeof(sent_ns));
+	return (uint64_t)s->cycles + s->max_seq - delta; /* late: behind the max */
+}
+
+static void record_latency(struct lg_stats *st, int64_t rx_realtime_ns, int64_t sent_ns)
+{
 	int64_t us = (rx_realtime_ns - sent_ns) / 1000;
 	if (us < 0)
 		us = 0;
-	struct lg_stats *st = &ctx->stats;
 	if (us < LG_HIST_FINE * 10)
 		st->hist_fine[us / 10]++;
 	else if (us < 20000 + LG_HIST_COARSE * 1000LL)
@@ -280,6 +280,53 @@ static void count_rtp(struct lg_ctx *ctx, struct lg_transport *t, uint8_t *buf, 
 	else
 		st->hist_over++;
 	st->latency_samples++;
+}
+
+/* Unprotects and reads the tail: 0 with the counter and send time, or -1. */
+static int open_packet(struct lg_transport *t, uint8_t *buf, size_t len, uint32_t *ret_counter,
+		       int64_t *ret_sent_ns)
+{
+	size_t plen = len;
+	if (crypto_srtp_unprotect_rtp(t->srtp_in, buf, &plen) < 0) {
+		t->undecryptable++;
+		return -1;
+	}
+	if (plen < 12 + LG_TAIL_LEN)
+		return -1;
+	const uint8_t *tail = buf + plen - LG_TAIL_LEN;
+	uint32_t magic =
+	    (uint32_t)tail[0] << 24 | (uint32_t)tail[1] << 16 | (uint32_t)tail[2] << 8 | tail[3];
+	if (magic != LG_TAIL_MAGIC)
+		return -1;
+	memcpy(ret_counter, tail + 4, sizeof(*ret_counter));
+	memcpy(ret_sent_ns, tail + 8, sizeof(*ret_sent_ns));
+	return 0;
+}
+
+static void count_rtp(struct lg_ctx *ctx, struct lg_transport *t, uint8_t *buf, size_t len,
+		      int64_t rx_realtime_ns, int64_t now)
+{
+	uint16_t seq = (uint16_t)(buf[2] << 8 | buf[3]);
+	struct lg_ssrc_stats *s = find_ssrc(ctx, t, buf, now);
+	if (!s)
+		return;
+	s->received++;
+	uint32_t counter;
+	int64_t sent_ns;
+	if (ctx->decrypt_every == 1) {
+		/* Every packet opened: loss by the publisher's own counter,
+		 * whatever the relay does to sequence numbers. */
+		if (open_packet(t, buf, len, &counter, &sent_ns) < 0)
+			return;
+		advance(ctx, s, counter);
+	} else {
+		advance(ctx, s, rtp_position(s, seq));
+		if (seq % ctx->decrypt_every != 0 ||
+		    open_packet(t, buf, len, &counter, &sent_ns) < 0)
+			return;
+	}
+	if (ctx->window_active)
+		record_latency(&ctx->stats, rx_realtime_ns, sent_ns);
 }
 
 void lg_transport_on_datagram(struct lg_ctx *ctx, struct lg_transport *t, uint8_t *buf, size_t len,
@@ -342,7 +389,9 @@ static size_t build_packet(struct lg_ctx *ctx, struct lg_transport *t,
 	tail[2] = (uint8_t)(LG_TAIL_MAGIC >> 8);
 	tail[3] = (uint8_t)LG_TAIL_MAGIC;
 	int64_t sent_ns = lg_realtime_ns();
-	memcpy(tail + 4, &sent_ns, sizeof(sent_ns));
+	memcpy(tail + 4, &s->counter, sizeof(s->counter));
+	s->counter++;
+	memcpy(tail + 8, &sent_ns, sizeof(sent_ns));
 	return p->len + LG_TAIL_LEN;
 }
 
@@ -399,7 +448,7 @@ void lg_stats_window_begin(struct lg_ctx *ctx)
 		t->sent_window = 0;
 		for (size_t k = 0; k < t->n_ssrc; k++) {
 			struct lg_ssrc_stats *s = &t->ssrc[k];
-			s->ext_max_at_window = s->cycles + s->max_seq;
+			s->pos_at_window = s->max_pos;
 			s->received_at_window = s->received;
 		}
 	}
@@ -413,8 +462,7 @@ void lg_stats_window_end(struct lg_ctx *ctx)
 		struct lg_transport *t = ctx->all[i];
 		for (size_t k = 0; k < t->n_ssrc; k++) {
 			struct lg_ssrc_stats *s = &t->ssrc[k];
-			uint64_t ext = s->cycles + s->max_seq;
-			s->window_expected = ext - s->ext_max_at_window;
+			s->window_expected = s->max_pos - s->pos_at_window;
 			s->window_received = s->received - s->received_at_window;
 		}
 	}
