@@ -55,7 +55,8 @@ int relay_new(const struct cfg *cfg, struct crypto_dtls_identity *identity,
 			goto fail;
 		}
 	}
-	log_info("media relay: %u workers; SRTP: %s", relay->count, crypto_srtp_library());
+	/* Debug: the daemon's first info line is its "listening" line. */
+	log_debug("media relay: %u workers; SRTP: %s", relay->count, crypto_srtp_library());
 	*ret_relay = relay;
 	return 0;
 fail:
