@@ -8,15 +8,16 @@
  * bytes as given, checked for UTF-8 where they become JSON strings). */
 struct ctl_session_opts {
 	char *kind, *title, *weekly, *duration, *start, *end;
-	char *capacity, *waiting_room, *publish;
+	char *capacity, *waiting_room, *names_editable, *publish;
 	char *grace, *grace_before, *grace_after;
 };
 
 static void ctl_session_opts_clear(struct ctl_session_opts *o)
 {
-	char **fields[] = {&o->kind,	&o->title, &o->weekly,	     &o->duration,
-			   &o->start,	&o->end,   &o->capacity,     &o->waiting_room,
-			   &o->publish, &o->grace, &o->grace_before, &o->grace_after};
+	char **fields[] = {&o->kind,	       &o->title,   &o->weekly,	  &o->duration,
+			   &o->start,	       &o->end,	    &o->capacity, &o->waiting_room,
+			   &o->names_editable, &o->publish, &o->grace,	  &o->grace_before,
+			   &o->grace_after};
 
 	for (size_t i = 0; i < G_N_ELEMENTS(fields); i++)
 		g_clear_pointer(fields[i], g_free);
@@ -137,6 +138,9 @@ static int ctl_session_fields(const struct ctl_session_opts *o, json_t *body)
 	}
 	if (r == CTL_EXIT_OK && o->waiting_room)
 		r = ctl_arg_set_on_off(body, "waiting_room", "--waiting-room", o->waiting_room);
+	if (r == CTL_EXIT_OK && o->names_editable)
+		r = ctl_arg_set_on_off(body, "names_editable", "--names-editable",
+				       o->names_editable);
 	if (r == CTL_EXIT_OK && o->publish)
 		r = ctl_arg_set_string(body, "publish_policy", "--publish", o->publish);
 	return r;
@@ -203,6 +207,7 @@ static void ctl_session_print(const json_t *s)
 	ctl_print_field("status", json_object_get(s, "status"));
 	ctl_print_field("capacity", json_object_get(s, "capacity"));
 	ctl_print_field("waiting room", json_object_get(s, "waiting_room"));
+	ctl_print_field("names editable", json_object_get(s, "names_editable"));
 	ctl_print_field("publish", json_object_get(s, "publish_policy"));
 	ctl_print_field_text("schedule", schedule);
 	ctl_print_field_text("next", next);
@@ -243,6 +248,8 @@ int ctl_cmd_session_create(struct ctl *ctl, const struct ctl_command *cmd, int a
 	    {"end", 0, 0, G_OPTION_ARG_FILENAME, &o.end, "One-off end", "RFC3339"},
 	    {"capacity", 0, 0, G_OPTION_ARG_FILENAME, &o.capacity, "Roster entries at most", "N"},
 	    {"waiting-room", 0, 0, G_OPTION_ARG_FILENAME, &o.waiting_room, "on or off", "on|off"},
+	    {"names-editable", 0, 0, G_OPTION_ARG_FILENAME, &o.names_editable,
+	     "Participants may choose the name others see: on or off", "on|off"},
 	    {"publish", 0, 0, G_OPTION_ARG_FILENAME, &o.publish, "everyone or hosts", "P"},
 	    {"grace", 0, 0, G_OPTION_ARG_FILENAME, &o.grace, "Grace before and after", "15m"},
 	    {"grace-before", 0, 0, G_OPTION_ARG_FILENAME, &o.grace_before, "Grace before", "D"},
@@ -351,6 +358,8 @@ int ctl_cmd_session_update(struct ctl *ctl, const struct ctl_command *cmd, int a
 	    {"title", 0, 0, G_OPTION_ARG_FILENAME, &o.title, "Title shown to participants", "T"},
 	    {"capacity", 0, 0, G_OPTION_ARG_FILENAME, &o.capacity, "Roster entries at most", "N"},
 	    {"waiting-room", 0, 0, G_OPTION_ARG_FILENAME, &o.waiting_room, "on or off", "on|off"},
+	    {"names-editable", 0, 0, G_OPTION_ARG_FILENAME, &o.names_editable,
+	     "Participants may choose the name others see: on or off", "on|off"},
 	    {"publish", 0, 0, G_OPTION_ARG_FILENAME, &o.publish, "everyone or hosts", "P"},
 	    {NULL},
 	};
@@ -366,7 +375,7 @@ int ctl_cmd_session_update(struct ctl *ctl, const struct ctl_command *cmd, int a
 		r = ctl_session_fields(&o, body);
 	if (r == CTL_EXIT_OK && json_object_size(body) == 0) {
 		ctl_error("session update: nothing to change (give --title, --capacity, "
-			  "--waiting-room or --publish)");
+			  "--waiting-room, --names-editable or --publish)");
 		r = CTL_EXIT_USAGE;
 	}
 	if (r == CTL_EXIT_OK) {

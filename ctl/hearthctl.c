@@ -12,12 +12,15 @@ static const struct ctl_command ctl_commands[] = {
     {"session", "create",
      "--kind KIND --title TITLE (--weekly 'tue,thu 19:00 America/New_York' --duration 60m | "
      "--start RFC3339 --end RFC3339) [--capacity N] [--waiting-room on|off] "
-     "[--publish everyone|hosts] [--grace 15m | --grace-before 10m --grace-after 20m]",
+     "[--names-editable on|off] [--publish everyone|hosts] [--grace 15m | --grace-before 10m "
+     "--grace-after 20m]",
      "Create a session (one-off or weekly)", ctl_cmd_session_create},
     {"session", "list", "[--limit N] [--all]", "List sessions (--all follows every page)",
      ctl_cmd_session_list},
     {"session", "show", "ID", "Show a session", ctl_cmd_session_show},
-    {"session", "update", "ID [--title T] [--capacity N] [--waiting-room on|off] [--publish P]",
+    {"session", "update",
+     "ID [--title T] [--capacity N] [--waiting-room on|off] [--names-editable on|off] "
+     "[--publish P]",
      "Change a session", ctl_cmd_session_update},
     {"session", "end", "ID", "End a session for good (its invites stop working)",
      ctl_cmd_session_end},

@@ -52,9 +52,10 @@ json_t *sig_api_session_json(const struct sig_session *s, int64_t now)
 		next = json_pack("{s:o,s:o,s:o,s:o}", "start", sig_api_time(occ.start), "end",
 				 sig_api_time(occ.end), "opens_at", sig_api_time(occ.opens_at),
 				 "closes_at", sig_api_time(occ.closes_at));
-	return json_pack("{s:I,s:s,s:s,s:i,s:b,s:s,s:o,s:s,s:o,s:o,s:o,s:o}", "id",
+	return json_pack("{s:I,s:s,s:s,s:i,s:b,s:b,s:s,s:o,s:s,s:o,s:o,s:o,s:o}", "id",
 			 (json_int_t)s->id, "kind", sig_kind_name(s->kind), "title", s->title,
-			 "capacity", s->capacity, "waiting_room", s->waiting_room, "publish_policy",
+			 "capacity", s->capacity, "waiting_room", s->waiting_room, "names_editable",
+			 s->names_editable, "publish_policy",
 			 sig_publish_policy_name(s->publish_policy), "schedule",
 			 sig_schedule_to_json(&s->schedule), "status", status, "next_occurrence",
 			 next, "ended_at", sig_api_time(s->ended_at), "created_at",

@@ -6,19 +6,18 @@
 #include "signaling/ws.h"
 
 static const struct sig_api_field session_fields[] = {
-    {"kind", JSON_STRING, true},
-    {"title", JSON_STRING, true},
-    {"capacity", JSON_INTEGER, false},
-    {"waiting_room", JSON_TRUE, false},
-    {"publish_policy", JSON_STRING, false},
+    {"kind", JSON_STRING, true},	  {"title", JSON_STRING, true},
+    {"capacity", JSON_INTEGER, false},	  {"waiting_room", JSON_TRUE, false},
+    {"names_editable", JSON_TRUE, false}, {"publish_policy", JSON_STRING, false},
     {"schedule", JSON_OBJECT, true},
 };
 
 /* PATCH: the same fields, none required (kind is refused by name). */
 static const struct sig_api_field session_patch_fields[] = {
-    {"kind", JSON_STRING, false},	    {"title", JSON_STRING, false},
-    {"capacity", JSON_INTEGER, false},	    {"waiting_room", JSON_TRUE, false},
-    {"publish_policy", JSON_STRING, false}, {"schedule", JSON_OBJECT, false},
+    {"kind", JSON_STRING, false},	  {"title", JSON_STRING, false},
+    {"capacity", JSON_INTEGER, false},	  {"waiting_room", JSON_TRUE, false},
+    {"names_editable", JSON_TRUE, false}, {"publish_policy", JSON_STRING, false},
+    {"schedule", JSON_OBJECT, false},
 };
 
 /* Applies the optional fields present in body to session (kind excepted)
@@ -40,6 +39,8 @@ static int sig_api_apply_session(struct sig_api_call *call, const json_t *body,
 	}
 	if ((v = json_object_get(body, "waiting_room")))
 		session->waiting_room = json_is_true(v);
+	if ((v = json_object_get(body, "names_editable")))
+		session->names_editable = json_is_true(v);
 	if ((v = json_object_get(body, "publish_policy")) &&
 	    sig_publish_policy_parse(json_string_value(v), &session->publish_policy) < 0) {
 		sig_api_invalid(call, "publish_policy", "must be \"everyone\" or \"hosts\"");

@@ -155,18 +155,27 @@ char *sig_ws_actor(const struct sig_member *m)
 	return g_strdup_printf("roster:%lld", (long long)m->roster_entry_id);
 }
 
-static void sig_ws_audit(struct sig_ws *ws, const struct sig_member *m, enum sig_audit_kind kind,
-			 const char *reason)
+/* An audit row of m: {"participant": id} plus extra's fields (extra taken,
+ * may be NULL; never personal data). */
+static void sig_ws_audit_with(struct sig_ws *ws, const struct sig_member *m,
+			      enum sig_audit_kind kind, json_t *extra)
 {
 	g_autofree char *actor = sig_ws_actor(m);
 	json_t *detail = json_pack("{s:s}", "participant", m->participant_id);
 
-	if (reason)
-		json_object_set_new(detail, "reason", json_string(reason));
+	if (extra)
+		json_object_update(detail, extra);
+	json_decref(extra);
 	if (sig_audit_record(ws->api->store, actor, kind, m->session_id, m->roster_entry_id, 0,
 			     detail) < 0)
 		log_error("ws: session %lld: cannot write the audit row for %s",
 			  (long long)m->session_id, m->participant_id);
+}
+
+static void sig_ws_audit(struct sig_ws *ws, const struct sig_member *m, enum sig_audit_kind kind,
+			 const char *reason)
+{
+	sig_ws_audit_with(ws, m, kind, reason ? json_pack("{s:s}", "reason", reason) : NULL);
 }
 
 static void sig_ws_broadcast_one(struct sig_member *m, void *userdata)
@@ -309,13 +318,13 @@ static json_t *sig_ws_join_ok(struct sig_ws *ws, const struct sig_invite_resolut
 			      const struct sig_member *m)
 {
 	json_t *msg = json_pack(
-	    "{s:i,s:s,s:{s:I,s:s,s:s,s:o},s:{s:s,s:I,s:s,s:s,s:o}}", "protocol", 1, "state",
+	    "{s:i,s:s,s:{s:I,s:s,s:s,s:o,s:b},s:{s:s,s:I,s:s,s:s,s:o}}", "protocol", 1, "state",
 	    m->waiting ? "waiting" : "admitted", "session", "id", (json_int_t)res->session.id,
 	    "kind", sig_kind_name(res->session.kind), "title", res->session.title, "closes_at",
-	    sig_api_time(res->occurrence.closes_at), "you", "participant_id", m->participant_id,
-	    "roster_entry_id", (json_int_t)m->roster_entry_id, "display_name", m->display_name,
-	    "role", sig_role_name(m->role), "permissions",
-	    sig_api_permissions_json(m->permissions));
+	    sig_api_time(res->occurrence.closes_at), "names_editable", res->session.names_editable,
+	    "you", "participant_id", m->participant_id, "roster_entry_id",
+	    (json_int_t)m->roster_entry_id, "display_name", m->display_name, "role",
+	    sig_role_name(m->role), "permissions", sig_api_permissions_json(m->permissions));
 
 	/* Someone waiting learns nothing of who is inside. */
 	if (m->waiting)
@@ -357,9 +366,11 @@ static void sig_ws_refuse(struct sig_ws_conn *conn, const json_t *id,
 }
 
 /* Admits conn into the resolved session: presence, the use of the invite,
- * the audit row, then the answers. */
+ * the audit row, then the answers. chosen_name (may be NULL, checked by
+ * sig_ws_chosen_name()) replaces the roster's name for this visit. */
 static void sig_ws_admit(struct sig_ws_conn *conn, const json_t *id,
-			 struct sig_invite_resolution *res, const char *token)
+			 struct sig_invite_resolution *res, const char *token,
+			 const char *chosen_name)
 {
 	struct sig_ws *ws = conn->ws;
 	struct sig_member *m = NULL;
@@ -391,15 +402,23 @@ static void sig_ws_admit(struct sig_ws_conn *conn, const json_t *id,
 		return;
 	}
 	conn->member = m;
+	if (chosen_name) {
+		/* Shown to the others for this visit (and kept on resume); the
+		 * roster entry, and the roster hosts see, keep the roster's. */
+		g_free(m->display_name);
+		m->display_name = g_strdup(chosen_name);
+	}
 	m->closes_at = res->occurrence.closes_at;
 	/* The waiting room: only a host's decision (or "admit automatically"
 	 * on the roster entry) lets someone in; a host arriving does not. */
 	m->waiting = res->session.waiting_room && !res->entry.auto_admit;
 	lws_sul_cancel(&conn->join_timer);
-	sig_ws_audit(ws, m, SIG_AUDIT_JOIN, NULL);
-	log_info("session %lld: participant %s (roster entry %lld) joined%s",
+	/* That a name was chosen is recorded; the name itself never is. */
+	sig_ws_audit_with(ws, m, SIG_AUDIT_JOIN,
+			  chosen_name ? json_pack("{s:b}", "name_chosen", 1) : NULL);
+	log_info("session %lld: participant %s (roster entry %lld) joined%s%s",
 		 (long long)m->session_id, m->participant_id, (long long)m->roster_entry_id,
-		 m->waiting ? ", waiting" : "");
+		 m->waiting ? ", waiting" : "", chosen_name ? ", with a chosen name" : "");
 	json_t *ok = sig_ws_join_ok(ws, res, m);
 	json_object_set_new(ok, "resume_token", sig_ws_new_resume_token(m));
 	sig_ws_reply(conn, id, "join", ok);
@@ -413,10 +432,45 @@ static void sig_ws_admit(struct sig_ws_conn *conn, const json_t *id,
 					   sig_member_json(m)));
 }
 
+/* A join's display_name error: answered with the field named, then the
+ * socket closes like after any refused join. It costs the address nothing
+ * from its failure budget: the link itself was good. */
+static void sig_ws_bad_name(struct sig_ws_conn *conn, const json_t *id, const char *code,
+			    const char *message)
+{
+	sig_ws_error(conn, id, code, message, json_pack("{s:s}", "field", "display_name"));
+	sig_ws_close(conn, LWS_CLOSE_STATUS_POLICY_VIOLATION);
+}
+
+/* The name a joining person chose (name: the join's "display_name", a
+ * string), held to the session's policy and the roster's rules. Returns 0,
+ * or -EPERM / -EINVAL after answering and closing. The name is never
+ * logged nor echoed: it is personal data. */
+static int sig_ws_chosen_name(struct sig_ws_conn *conn, const json_t *id,
+			      const struct sig_session *session, const json_t *name)
+{
+	g_autofree char *problem = NULL;
+	g_autofree char *message = NULL;
+
+	if (!session->names_editable) {
+		sig_ws_bad_name(conn, id, "forbidden",
+				"this session does not let participants change their name");
+		return -EPERM;
+	}
+	/* No "\u0000" can hide inside: the dispatcher parses without
+	 * JSON_ALLOW_NUL. */
+	if (sig_display_name_validate(json_string_value(name), &problem) == 0)
+		return 0;
+	message = g_strdup_printf("\"display_name\" %s", problem);
+	sig_ws_bad_name(conn, id, "bad_message", message);
+	return -EINVAL;
+}
+
 static void sig_ws_on_join(struct sig_ws_conn *conn, json_t *msg, const json_t *id)
 {
 	struct sig_invite_resolution res;
 	json_t *v = json_object_get(msg, "v"), *token = json_object_get(msg, "token");
+	json_t *name = json_object_get(msg, "display_name");
 	int retry;
 
 	if (conn->member) {
@@ -434,6 +488,10 @@ static void sig_ws_on_join(struct sig_ws_conn *conn, json_t *msg, const json_t *
 		sig_ws_close(conn, LWS_CLOSE_STATUS_POLICY_VIOLATION);
 		return;
 	}
+	if (name && !json_is_string(name)) {
+		sig_ws_bad_name(conn, id, "bad_message", "\"display_name\" must be a string");
+		return;
+	}
 	if (!sig_ratelimit_allowed(conn->ws->api->limiter, conn->peer, sig_now_ms(), &retry)) {
 		sig_ws_error(conn, id, "rate_limited", "too many failed attempts; retry later",
 			     json_pack("{s:i}", "retry_after", retry));
@@ -441,11 +499,11 @@ static void sig_ws_on_join(struct sig_ws_conn *conn, json_t *msg, const json_t *
 		return;
 	}
 	const char *text = json_string_value(token);
-	if (sig_invite_resolve(conn->ws->api->store, text, (int64_t)time(NULL), false, &res) ==
+	if (sig_invite_resolve(conn->ws->api->store, text, (int64_t)time(NULL), false, &res) !=
 	    SIG_INVITE_OK)
-		sig_ws_admit(conn, id, &res, text);
-	else
 		sig_ws_refuse(conn, id, &res);
+	else if (!name || sig_ws_chosen_name(conn, id, &res.session, name) == 0)
+		sig_ws_admit(conn, id, &res, text, json_string_value(name));
 	sig_invite_resolution_clear(&res);
 }
 

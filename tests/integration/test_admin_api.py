@@ -152,6 +152,46 @@ class AdminApi(unittest.TestCase):
         self.expect_error(self.api("GET", "/sessions/%d" % s["id"]), 404, "not_found")
         self.expect_error(self.api("DELETE", "/sessions/%d" % s["id"]), 404, "not_found")
 
+    def test_names_editable(self):
+        # Off for every kind unless asked for; in every session object.
+        for kind in ("individual", "couples", "family", "group", "workshop"):
+            self.assertIs(self.session(kind)["names_editable"], False)
+        s = self.session("group", names_editable=True)
+        self.assertIs(s["names_editable"], True)
+        self.assertIs(self.api("GET", "/sessions/%d" % s["id"])[1]["names_editable"], True)
+        status, page, _ = self.api("GET", "/sessions?after=%d" % (s["id"] - 1))
+        self.assertIs(page["items"][0]["names_editable"], True)
+
+        status, got, _ = self.api("PATCH", "/sessions/%d" % s["id"], {"names_editable": False})
+        self.assertEqual(status, 200, got)
+        self.assertIs(got["names_editable"], False)
+        self.assertEqual(got["capacity"], 16)  # the rest unchanged
+        status, got, _ = self.api("PATCH", "/sessions/%d" % s["id"], {"title": "Renamed"})
+        self.assertIs(got["names_editable"], False)  # absent: kept
+        for bad in (1, "yes", None, [True]):
+            self.expect_error(self.api("PATCH", "/sessions/%d" % s["id"],
+                                       {"names_editable": bad}), 400, "invalid", "names_editable")
+            self.expect_error(self.api("POST", "/sessions",
+                                       {"kind": "family", "title": "T", "schedule": open_now(),
+                                        "names_editable": bad}), 400, "invalid", "names_editable")
+
+        # The pre-join check tells the browser whether the name field is editable.
+        e = self.entry(s["id"], "peer", "Robin")
+        token = self.invite(s["id"], e["id"])["token"]
+        status, body, _ = self.check(token)
+        self.assertEqual(status, 200, body)
+        self.assertIs(body["session"]["names_editable"], False)
+        self.api("PATCH", "/sessions/%d" % s["id"], {"names_editable": True})
+        status, body, _ = self.check(token)
+        self.assertIs(body["session"]["names_editable"], True)
+        self.assertEqual(body["participant"]["display_name"], "Robin")
+
+        # Audited like any other change: the field's name, not its value.
+        status, page, _ = self.api("GET", "/audit?session=%d" % s["id"])
+        updates = [r["detail"] for r in page["items"] if r["kind"] == "session_updated"]
+        self.assertEqual(updates, [{"fields": ["names_editable"]}, {"fields": ["title"]},
+                                   {"fields": ["names_editable"]}])
+
     def test_weekly_session(self):
         s = self.session("group", schedule={"type": "weekly", "days": ["tue", "thu"],
                                             "start_time": "19:00",

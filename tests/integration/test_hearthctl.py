@@ -105,6 +105,9 @@ class Offline(unittest.TestCase):
             ("session", "create", "--kind", "family", "--title", "T", "--start", "a",
              "--end", "b", "--waiting-room", "maybe"),
             ("session", "create", "--kind", "family", "--title", "T", "--start", "a",
+             "--end", "b", "--names-editable", "yes please"),
+            ("session", "update", "3", "--names-editable", "1x"),
+            ("session", "create", "--kind", "family", "--title", "T", "--start", "a",
              "--end", "b", "--grace", "5", "--grace-after", "5"),
             ("session", "update", "3"),
             ("roster", "add", "3", "--name", "Dana"),
@@ -354,6 +357,22 @@ class WithDaemon(unittest.TestCase):
         self.expect(EXIT_CONFLICT, "session", "update", sid, "--title", "Again")
         self.run_ok("session", "delete", sid)
         self.expect(EXIT_NOT_FOUND, "session", "show", sid)
+
+    def test_names_editable(self):
+        s = self.new_session()
+        self.assertIs(s["names_editable"], False)
+        sid = str(s["id"])
+        r = self.run_ok("session", "show", sid)
+        self.assertRegex(r.stdout, r"names editable +no\n")
+        r = self.run_ok("session", "update", sid, "--names-editable", "on")
+        self.assertRegex(r.stdout, r"names editable +yes\n")
+        self.assertIs(self.json_ok("session", "show", sid)["names_editable"], True)
+        self.assertIs(self.json_ok("session", "update", sid, "--names-editable",
+                                   "off")["names_editable"], False)
+        s = self.new_session("--names-editable", "on")
+        self.assertIs(s["names_editable"], True)
+        self.assertRegex(self.run_ok("session", "show", str(s["id"])).stdout,
+                         r"names editable +yes\n")
 
     def test_capacity_exceeded(self):
         sid = str(self.new_session("--capacity", "1")["id"])

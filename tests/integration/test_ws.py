@@ -32,9 +32,9 @@ class Protocol(DaemonTestCase):
             people.append((e, inv["token"]))
         return s, people
 
-    def join(self, token, id_=1):
+    def join(self, token, id_=1, **extra):
         ws = WsClient(self.d.port)
-        ws.send({"type": "join", "id": id_, "v": 1, "token": token})
+        ws.send(dict({"type": "join", "id": id_, "v": 1, "token": token}, **extra))
         return ws, ws.recv()
 
     def test_join_presence_leave(self):
@@ -107,6 +107,91 @@ class Protocol(DaemonTestCase):
         ws = WsClient(self.d.port)
         ws.send({"type": "join", "v": 2, "token": people[0][1]})
         self.assertEqual(ws.recv()["error"]["code"], "unsupported_version")
+
+    def test_chosen_name(self):
+        """A session that lets people choose their name: the chosen name is
+        what the others see for this visit; the roster keeps its own."""
+        s, people = self.family()
+        sid, (host_e, host_t), (dana_e, dana_t), (sam_e, sam_t) = s["id"], *people
+        status, _ = self.admin("PATCH", "/sessions/%d" % sid, {"names_editable": True})
+        self.assertEqual(status, 200)
+        chosen = "Mum \u00d6zlem Zq7"
+        dana, ok = self.join(dana_t, display_name=chosen)
+        self.assertEqual(ok["type"], "join.ok", ok)
+        self.assertEqual(ok["you"]["display_name"], chosen)
+        self.assertIs(ok["session"]["names_editable"], True)
+
+        host, ok_h = self.join(host_t)
+        self.assertEqual(ok_h["you"]["display_name"], "Host")
+        self.assertEqual([(p["roster_entry_id"], p["display_name"]) for p in ok_h["participants"]],
+                         [(dana_e["id"], chosen)])
+        # The host's roster keeps the roster's names.
+        self.assertEqual([(r["display_name"], r["present"]) for r in ok_h["roster"]],
+                         [("Host", True), ("Dana", True), ("Sam", False)])
+        sam, ok_s = self.join(sam_t)
+        self.assertIn(chosen, [p["display_name"] for p in ok_s["participants"]])
+        self.assertEqual(dana.recv_type("participant.joined")["participant"]["display_name"],
+                         "Host")
+        status, entry = self.admin("GET", "/sessions/%d/roster/%d" % (sid, dana_e["id"]))
+        self.assertEqual(entry["display_name"], "Dana")
+
+        # A resume keeps the chosen name.
+        dana.sock.close()
+        host.recv_type("participant.reconnecting")
+        dana2 = WsClient(self.d.port)
+        dana2.send({"type": "resume", "id": 1, "resume_token": ok["resume_token"]})
+        ok_r = dana2.recv()
+        self.assertEqual(ok_r["type"], "resume.ok", ok_r)
+        self.assertEqual(ok_r["you"]["display_name"], chosen)
+
+        # The join is audited as one with a chosen name; the name itself is
+        # neither audited nor logged.
+        status, page = self.admin("GET", "/audit?session=%d&limit=200" % sid)
+        joins = [r["detail"] for r in page["items"]
+                 if r["kind"] == "join" and r["roster_entry_id"] == dana_e["id"]]
+        self.assertEqual(joins, [{"participant": ok["you"]["participant_id"],
+                                  "name_chosen": True}])
+        self.assertNotIn("Zq7", json.dumps(page))
+        self.assertNotIn("Zq7", self.d.log())
+        for ws in (dana2, host, sam):
+            ws.close()
+
+    def test_chosen_name_refused(self):
+        s, people = self.family(names=("Host", "Dana"))
+        sid, (dana_e, dana_t) = s["id"], people[1]
+
+        def refused(name, code):
+            ws, err = self.join(dana_t, display_name=name)
+            self.assertEqual(err["type"], "error", (name, err))
+            self.assertEqual((err["id"], err["error"]["code"], err["error"].get("field")),
+                             (1, code, "display_name"), (name, err))
+            ws.expect_close()
+            ws.close()
+            return err
+
+        # Off by default: even a good name is refused.
+        err = refused("Mum", "forbidden")
+        self.assertEqual(err["error"]["message"],
+                         "this session does not let participants change their name")
+        # The wrong type is refused whatever the session allows.
+        refused(5, "bad_message")
+        self.admin("PATCH", "/sessions/%d" % sid, {"names_editable": True})
+        for bad in (None, 5, True, ["Mum"], "", " Mum", "Mum ", "tab\tname",
+                    "bell\u0007", "\u0085next line", "x" * 101, "\u00e9" * 51):
+            err = refused(bad, "bad_message")
+            self.assertIn("display_name", err["error"]["message"])
+        # A NUL inside a string does not even parse as a request.
+        ws, err = self.join(dana_t, display_name="nul\u0000name")
+        self.assertEqual(err["error"]["code"], "bad_message")
+        ws.close()
+        # None of this used the link up: it still lets Dana in.
+        status, page = self.admin("GET", "/sessions/%d/invites?roster_entry=%d"
+                                  % (sid, dana_e["id"]))
+        self.assertEqual(page["items"][0]["uses"], 0)
+        ws, ok = self.join(dana_t, display_name="x" * 100)
+        self.assertEqual(ok["type"], "join.ok", ok)
+        self.assertEqual(ok["you"]["display_name"], "x" * 100)
+        ws.close()
 
     def test_bad_messages(self):
         ws = WsClient(self.d.port)
