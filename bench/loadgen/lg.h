@@ -59,17 +59,18 @@ struct lg_media {
 int lg_media_load(const char *path, struct lg_media *ret);
 void lg_media_free(struct lg_media *m);
 
-/* What one subscriber transport counts of one incoming SSRC. */
+/* What one subscriber transport counts of one incoming SSRC. Loss over the
+ * window is exact whatever a relay does to sequence numbers: the first
+ * packet after the window opens and the first after it closes are
+ * decrypted for the publisher's own counter (payload tail), so expected =
+ * end_counter - start_counter and received = the packets counted between. */
 struct lg_ssrc_stats {
 	uint32_t ssrc;
 	uint8_t kind;
-	bool seen;
-	uint32_t cycles; /* sequence number wraps, times 65536 */
-	uint16_t max_seq;
-	uint64_t max_pos;  /* highest tail counter (or extended RTP seq when sampling) */
+	bool want_start, want_end, have_start, have_end;
+	uint32_t start_counter, end_counter;
 	uint64_t received; /* packets */
-	uint64_t pos_at_window, received_at_window;
-	uint64_t window_expected, window_received;
+	uint64_t received_at_start, received_at_end;
 };
 
 struct lg_publish_stream {
@@ -155,7 +156,9 @@ struct lg_ctx {
 	struct lg_transport **all;
 	size_t n_all, cap_all;
 	struct lg_stats stats;
-	bool window_active;
+	bool window_active;  /* latency samples are taken */
+	bool window_closing; /* waiting for each stream's end marker */
+	int64_t closing_deadline_ns;
 
 	/* Handover from the signaling thread, under media_loop.c's lock. */
 	struct lg_transport *new_head;
@@ -181,5 +184,7 @@ void lg_transport_tick(struct lg_ctx *ctx, struct lg_transport *t, int64_t now);
 void lg_transport_pace(struct lg_ctx *ctx, struct lg_transport *t, int64_t now);
 void lg_stats_window_begin(struct lg_ctx *ctx);
 void lg_stats_window_end(struct lg_ctx *ctx);
+/* Whether every stream that has a start marker has its end marker. */
+bool lg_stats_window_closed(const struct lg_ctx *ctx);
 
 #endif

@@ -123,17 +123,29 @@ static void receive(struct lg_ctx *ctx, struct lg_transport *t)
 	}
 }
 
-static void window_control(struct lg_ctx *ctx)
+#define CLOSING_WAIT_NS (1000 * 1000000LL) /* for each stream's first packet after the window */
+
+static void window_control(struct lg_ctx *ctx, int64_t now)
 {
 	int cmd = atomic_load(&ctx->window_cmd);
+	if (ctx->window_closing) {
+		if (!lg_stats_window_closed(ctx) && now < ctx->closing_deadline_ns)
+			return;
+		ctx->window_closing = false;
+		atomic_store(&ctx->window_ack, 2);
+		return;
+	}
 	if (cmd == atomic_load(&ctx->window_ack))
 		return;
 	if (cmd == 1) {
 		lg_stats_window_begin(ctx);
-		atomic_store(&ctx->window_start_ns, lg_now_ns());
+		atomic_store(&ctx->window_start_ns, now);
 	} else if (cmd == 2) {
 		lg_stats_window_end(ctx);
-		atomic_store(&ctx->window_end_ns, lg_now_ns());
+		atomic_store(&ctx->window_end_ns, now);
+		ctx->window_closing = true;
+		ctx->closing_deadline_ns = now + CLOSING_WAIT_NS;
+		return; /* acknowledged once closed */
 	}
 	atomic_store(&ctx->window_ack, cmd);
 }
@@ -160,7 +172,7 @@ void *lg_media_thread(void *arg)
 				lg_transport_tick(ctx, ctx->all[i], now);
 			next_tick = now + TICK_NS;
 		}
-		window_control(ctx);
+		window_control(ctx, now);
 	}
 	return NULL;
 }

@@ -1,4 +1,5 @@
 /* See report.h. */
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -42,7 +43,7 @@ void lg_report_print(const struct report_input *in)
 	uint64_t sent = 0, sent_late = 0, expected[2] = {0, 0}, received[2] = {0, 0};
 	uint64_t undecryptable = 0, rtcp_in = 0, socket_drops = 0;
 	int64_t late_max = 0;
-	int incomplete = 0, failed_transports = 0;
+	int incomplete = 0, failed_transports = 0, unbounded = 0;
 	double *first_media = calloc(run->n + 1, sizeof(double));
 	size_t n_first = 0;
 	for (size_t i = 0; i < run->n; i++) {
@@ -69,8 +70,12 @@ void lg_report_print(const struct report_input *in)
 			for (size_t s = 0; s < t->n_ssrc; s++) {
 				const struct lg_ssrc_stats *st = &t->ssrc[s];
 				int kind = st->kind == LG_VIDEO ? 1 : 0;
-				expected[kind] += st->window_expected;
-				received[kind] += st->window_received;
+				if (!st->have_start || !st->have_end) {
+					unbounded++;
+					continue;
+				}
+				expected[kind] += st->end_counter - st->start_counter;
+				received[kind] += st->received_at_end - st->received_at_start;
 			}
 		}
 	}
@@ -81,30 +86,46 @@ void lg_report_print(const struct report_input *in)
 	if (loss < 0)
 		loss = 0;
 	double cpu = in->cpu_window_end - in->cpu_window_start;
-	printf("RESULT {\"participants\": %zu, \"publishers\": %d, \"subscribers\": %d, "
-	       "\"errors\": %d, \"failed_transports\": %d, \"incomplete_subscribers\": %d, "
-	       "\"publish_setup_s\": %.3f, \"subscribe_setup_s\": %.3f, "
-	       "\"window_s\": %.3f, \"sent\": %llu, \"sent_late\": %llu, \"late_max_ms\": %.2f, "
-	       "\"expected\": %llu, \"received\": %llu, "
-	       "\"received_audio\": %llu, \"received_video\": %llu, \"loss\": %.6f, "
-	       "\"received_per_s\": %.1f, \"undecryptable\": %llu, \"rtcp_in\": %llu, "
-	       "\"loadgen_socket_drops\": %llu, "
-	       "\"latency_samples\": %llu, \"latency_p50_us\": %.0f, \"latency_p99_us\": %.0f, "
-	       "\"latency_max_bucket_us\": %.0f, "
-	       "\"first_media_p50_ms\": %.1f, \"first_media_max_ms\": %.1f, "
-	       "\"loadgen_cpu_window_s\": %.3f, \"loadgen_cpu_share\": %.3f, "
-	       "\"loadgen_cpu_setup_s\": %.3f}\n",
-	       run->n, in->publishers, in->subscribers, atomic_load(&run->errors),
-	       failed_transports, incomplete, in->publish_s, in->subscribe_s, window_s,
-	       (unsigned long long)sent, (unsigned long long)sent_late, (double)late_max / 1e6,
-	       (unsigned long long)exp_all, (unsigned long long)rx_all,
-	       (unsigned long long)received[0], (unsigned long long)received[1], loss,
-	       window_s > 0 ? (double)rx_all / window_s : 0, (unsigned long long)undecryptable,
-	       (unsigned long long)rtcp_in, (unsigned long long)socket_drops,
-	       (unsigned long long)ctx->stats.latency_samples, percentile_us(&ctx->stats, 0.50),
-	       percentile_us(&ctx->stats, 0.99), percentile_us(&ctx->stats, 1.0),
-	       n_first ? first_media[n_first / 2] : -1, n_first ? first_media[n_first - 1] : -1,
-	       cpu, window_s > 0 ? cpu / window_s : 0, in->cpu_setup);
+	json_t *r = json_object();
+	json_object_set_new(r, "participants", json_integer((json_int_t)run->n));
+	json_object_set_new(r, "publishers", json_integer(in->publishers));
+	json_object_set_new(r, "subscribers", json_integer(in->subscribers));
+	json_object_set_new(r, "errors", json_integer(atomic_load(&run->errors)));
+	json_object_set_new(r, "failed_transports", json_integer(failed_transports));
+	json_object_set_new(r, "incomplete_subscribers", json_integer(incomplete));
+	json_object_set_new(r, "streams_without_window_bounds", json_integer(unbounded));
+	json_object_set_new(r, "publish_setup_s", json_real(in->publish_s));
+	json_object_set_new(r, "subscribe_setup_s", json_real(in->subscribe_s));
+	json_object_set_new(r, "window_s", json_real(window_s));
+	json_object_set_new(r, "sent", json_integer((json_int_t)sent));
+	json_object_set_new(r, "sent_late", json_integer((json_int_t)sent_late));
+	json_object_set_new(r, "late_max_ms", json_real((double)late_max / 1e6));
+	json_object_set_new(r, "expected", json_integer((json_int_t)exp_all));
+	json_object_set_new(r, "received", json_integer((json_int_t)rx_all));
+	json_object_set_new(r, "received_audio", json_integer((json_int_t)received[0]));
+	json_object_set_new(r, "received_video", json_integer((json_int_t)received[1]));
+	json_object_set_new(r, "loss", json_real(loss));
+	json_object_set_new(r, "received_per_s",
+			    json_real(window_s > 0 ? (double)rx_all / window_s : 0));
+	json_object_set_new(r, "undecryptable", json_integer((json_int_t)undecryptable));
+	json_object_set_new(r, "rtcp_in", json_integer((json_int_t)rtcp_in));
+	json_object_set_new(r, "loadgen_socket_drops", json_integer((json_int_t)socket_drops));
+	json_object_set_new(r, "latency_samples",
+			    json_integer((json_int_t)ctx->stats.latency_samples));
+	json_object_set_new(r, "latency_p50_us", json_real(percentile_us(&ctx->stats, 0.50)));
+	json_object_set_new(r, "latency_p99_us", json_real(percentile_us(&ctx->stats, 0.99)));
+	json_object_set_new(r, "latency_max_bucket_us", json_real(percentile_us(&ctx->stats, 1.0)));
+	json_object_set_new(r, "first_media_p50_ms",
+			    json_real(n_first ? first_media[n_first / 2] : -1));
+	json_object_set_new(r, "first_media_max_ms",
+			    json_real(n_first ? first_media[n_first - 1] : -1));
+	json_object_set_new(r, "loadgen_cpu_window_s", json_real(cpu));
+	json_object_set_new(r, "loadgen_cpu_share", json_real(window_s > 0 ? cpu / window_s : 0));
+	json_object_set_new(r, "loadgen_cpu_setup_s", json_real(in->cpu_setup));
+	char *text = json_dumps(r, JSON_COMPACT | JSON_REAL_PRECISION(6));
+	printf("RESULT %s\n", text ? text : "{}");
+	free(text);
+	json_decref(r);
 	fflush(stdout);
 	free(first_media);
 }

@@ -237,37 +237,6 @@ static struct lg_ssrc_stats *find_ssrc(struct lg_ctx *ctx, struct lg_transport *
 	return s;
 }
 
-/* Moves the stream's highest position (RTP extended sequence number, or the
- * tail's counter) forward; the first packet sets the base just before it. */
-static void advance(struct lg_ctx *ctx, struct lg_ssrc_stats *s, uint64_t pos)
-{
-	if (!s->seen) {
-		s->seen = true;
-		s->max_pos = pos - 1;
-		if (ctx->window_active)
-			s->pos_at_window = s->max_pos;
-	}
-	if (pos > s->max_pos)
-		s->max_pos = pos;
-}
-
-/* RFC 3550 A.1, without probation: loopback does not reorder much. */
-static uint64_t rtp_position(struct lg_ssrc_stats *s, uint16_t seq)
-{
-	if (!s->seen) {
-		s->max_seq = seq;
-		return seq;
-	}
-	uint16_t delta = (uint16_t)(seq - s->max_seq);
-	if (delta < 0x8000) {
-		if (seq < s->max_seq)
-			s->cycles += 65536;
-		s->max_seq = seq;
-		return (uint64_t)s->cycles + seq;
-	}
-	return (uint64_t)s->cycles + s->max_seq - delta; /* late: behind the max */
-}
-
 static void record_latency(struct lg_stats *st, int64_t rx_realtime_ns, int64_t sent_ns)
 {
 	int64_t us = (rx_realtime_ns - sent_ns) / 1000;
@@ -310,22 +279,30 @@ static void count_rtp(struct lg_ctx *ctx, struct lg_transport *t, uint8_t *buf, 
 	struct lg_ssrc_stats *s = find_ssrc(ctx, t, buf, now);
 	if (!s)
 		return;
-	s->received++;
+	bool sample = ctx->window_active && seq % ctx->decrypt_every == 0;
+	if (!s->want_start && !s->want_end && !sample) {
+		s->received++; /* the common case: counted, not opened */
+		return;
+	}
 	uint32_t counter;
 	int64_t sent_ns;
-	if (ctx->decrypt_every == 1) {
-		/* Every packet opened: loss by the publisher's own counter,
-		 * whatever the relay does to sequence numbers. */
-		if (open_packet(t, buf, len, &counter, &sent_ns) < 0)
-			return;
-		advance(ctx, s, counter);
-	} else {
-		advance(ctx, s, rtp_position(s, seq));
-		if (seq % ctx->decrypt_every != 0 ||
-		    open_packet(t, buf, len, &counter, &sent_ns) < 0)
-			return;
+	bool opened = open_packet(t, buf, len, &counter, &sent_ns) == 0;
+	if (opened && s->want_end) {
+		/* The first packet after the window: not in it. */
+		s->want_end = false;
+		s->have_end = true;
+		s->end_counter = counter;
+		s->received++;
+		return;
 	}
-	if (ctx->window_active)
+	if (opened && s->want_start) {
+		s->want_start = false;
+		s->have_start = true;
+		s->start_counter = counter;
+		s->received_at_start = s->received;
+	}
+	s->received++;
+	if (opened && sample)
 		record_latency(&ctx->stats, rx_realtime_ns, sent_ns);
 }
 
@@ -446,11 +423,8 @@ void lg_stats_window_begin(struct lg_ctx *ctx)
 	for (size_t i = 0; i < ctx->n_all; i++) {
 		struct lg_transport *t = ctx->all[i];
 		t->sent_window = 0;
-		for (size_t k = 0; k < t->n_ssrc; k++) {
-			struct lg_ssrc_stats *s = &t->ssrc[k];
-			s->pos_at_window = s->max_pos;
-			s->received_at_window = s->received;
-		}
+		for (size_t k = 0; k < t->n_ssrc; k++)
+			t->ssrc[k].want_start = true;
 	}
 	ctx->window_active = true;
 }
@@ -462,8 +436,20 @@ void lg_stats_window_end(struct lg_ctx *ctx)
 		struct lg_transport *t = ctx->all[i];
 		for (size_t k = 0; k < t->n_ssrc; k++) {
 			struct lg_ssrc_stats *s = &t->ssrc[k];
-			s->window_expected = s->max_pos - s->pos_at_window;
-			s->window_received = s->received - s->received_at_window;
+			s->want_start = false;
+			s->want_end = s->have_start;
+			s->received_at_end = s->received;
 		}
 	}
+}
+
+bool lg_stats_window_closed(const struct lg_ctx *ctx)
+{
+	for (size_t i = 0; i < ctx->n_all; i++) {
+		const struct lg_transport *t = ctx->all[i];
+		for (size_t k = 0; k < t->n_ssrc; k++)
+			if (t->ssrc[k].want_end)
+				return false;
+	}
+	return true;
 }
