@@ -139,15 +139,21 @@ class Lifecycle(unittest.TestCase):
                                     stderr=w, env=env)
             os.close(w)
             with os.fdopen(r) as f:
-                first = f.readline()
+                start = []
+                while not start or "listening on" not in start[-1]:
+                    line = f.readline()
+                    self.assertTrue(line, "hearthd never said where it listens")
+                    start.append(line)
                 proc.send_signal(signal.SIGTERM)
                 rest = f.read()
             self.assertEqual(proc.wait(5), 0)
-            self.assertRegex(first, r"^<6>hearthd .* listening on ")
+            for line in start:
+                self.assertRegex(line, r"^<\d>\S")
+            self.assertRegex(start[-1], r"^<6>hearthd .* listening on ")
             self.assertIn("<6>received SIGTERM: stopping", rest)
 
             d.start()
-            self.assertRegex(d.lines[0], r"^\d{4}-\d\d-\d\dT[\d:.]+Z info  hearthd ")
+            self.assertRegex(d.lines[0], r"^\d{4}-\d\d-\d\dT[\d:.]+Z info  ")
 
 
 if __name__ == "__main__":
