@@ -237,6 +237,13 @@ static bool sig_http_begin(struct lws *wsi, struct sig_http_conn *conn, const ch
 	}
 	memcpy(conn->path, path, strlen(path) + 1);
 
+	/* Bodies come with a Content-Length: a chunked body's size is not
+	 * known before it has been read. */
+	if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0) {
+		sig_http_respond_error(&req, 411, "length_required",
+				       "send the body with a Content-Length, not chunked");
+		return false;
+	}
 	if (lws_hdr_copy(wsi, length, sizeof(length), WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0) {
 		char *end = NULL;
 		errno = 0;
