@@ -146,6 +146,38 @@ runTests({
     }
   },
 
+  async 'workshop: a viewer raises a hand, the host lets them speak, then takes it back'() {
+    const d = await new Daemon().start();
+    const browser = await launch();
+    try {
+      const { people } = await d.session('workshop', [['Dr. Reyes', 'host'], ['Pat', 'viewer']]);
+      const h = await openPage(browser, people[0].url);
+      await join(h.page);
+      await h.page.getByRole('heading', { name: 'E2E workshop session' }).waitFor();
+      const v = await openPage(browser, people[1].url);
+      await v.page.getByText('You will watch and listen').waitFor();
+      await join(v.page);
+      await v.page.getByRole('heading', { name: 'E2E workshop session' }).waitFor();
+      await expectFlowing(v.page, ['Dr. Reyes/video'], 'viewer watching');
+
+      await v.page.getByRole('button', { name: 'Raise hand' }).click();
+      await h.page.getByText('Pat · viewer · hand raised').waitFor();
+      await h.page.getByRole('button', { name: 'Let Pat speak' }).click();
+      await v.page.getByText('The host invited you to speak').waitFor();
+      await expectFlowing(h.page, ['Pat/video', 'Pat/audio'], 'host receiving Pat');
+      await h.page.screenshot({ path: screenshotPath('chromium-workshop-granted') });
+
+      await h.page.getByRole('button', { name: "Take back Pat's permission to speak" }).click();
+      await until("Pat's tile loses its video", async () => {
+        const v2 = await inboundVideo(h.page);
+        return v2['Pat/video'] === undefined;
+      }, 10000);
+    } finally {
+      await browser.close();
+      await d.stop();
+    }
+  },
+
   async 'camera and microphone refused: the page explains, joining still works'() {
     const d = await new Daemon().start();
     const browser = await chromium.launch({
