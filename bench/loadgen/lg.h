@@ -143,6 +143,7 @@ struct lg_ctx {
 	const struct lg_media *media;
 	struct crypto_dtls_identity *identity;
 	int decrypt_every; /* unprotect one received packet in N (1: all) */
+	int period_us;	   /* the media loop runs once per period */
 
 	/* Counters the main thread watches. */
 	atomic_int pubs_up, subs_complete, transports_failed;

@@ -5,6 +5,7 @@
  *   hearth-loadgen --server hearth|janus --port N --media FILE --plan FILE
  *                  [--duration S] [--warmup S] [--setup-timeout S]
  *                  [--decrypt-every N] [--room-base N] [--local-address IPV4]
+ *                  [--period-us N]
  *
  * The plan has one line per participant: "<session> <publishes 0|1>
  * <subscribes 0|1> <invite token, or - for Janus>". Every participant joins
@@ -153,7 +154,8 @@ static void usage(void)
 {
 	fprintf(stderr, "usage: hearth-loadgen --server hearth|janus --port N --media FILE "
 			"--plan FILE [--duration S] [--warmup S] [--setup-timeout S] "
-			"[--decrypt-every N] [--room-base N] [--local-address IPV4]\n");
+			"[--decrypt-every N] [--room-base N] [--local-address IPV4] "
+			"[--period-us N]\n");
 	exit(2);
 }
 
@@ -170,11 +172,12 @@ int main(int argc, char **argv)
 	    {"decrypt-every", required_argument, NULL, 'e'},
 	    {"room-base", required_argument, NULL, 'r'},
 	    {"local-address", required_argument, NULL, 'a'},
+	    {"period-us", required_argument, NULL, 'u'},
 	    {NULL, 0, NULL, 0},
 	};
 	const char *media_path = NULL, *plan_path = NULL;
 	long port = 0, duration = 10, warmup = 2, setup_timeout = 60, decrypt_every = 1,
-	     room_base = 1000;
+	     room_base = 1000, period_us = 1000;
 	struct lg_ctx ctx = {0};
 	int c;
 	run.proto = NULL;
@@ -216,6 +219,9 @@ int main(int argc, char **argv)
 		case 'r':
 			target = &room_base, max = 1000000000;
 			break;
+		case 'u':
+			target = &period_us, max = 20000;
+			break;
 		default:
 			usage();
 		}
@@ -243,6 +249,7 @@ int main(int argc, char **argv)
 	}
 	ctx.media = &media;
 	ctx.decrypt_every = (int)decrypt_every;
+	ctx.period_us = (int)period_us;
 	run.ctx = &ctx;
 	run.port = (int)port;
 	run.janus_room_base = (int)room_base;
