@@ -64,6 +64,8 @@ void relay_worker_flush(struct relay_worker *w)
 		}
 		sent += (unsigned)n;
 	}
+	if (sent < b->count)
+		atomic_fetch_add_explicit(&w->send_dropped, b->count - sent, memory_order_relaxed);
 	b->count = 0;
 }
 

@@ -112,6 +112,7 @@ void relay_worker_stats(const struct relay *relay, unsigned worker,
 	ret_stats->datagrams_dropped_unknown =
 	    atomic_load_explicit(&w->datagrams_dropped_unknown, memory_order_relaxed);
 	ret_stats->events_dropped = atomic_load_explicit(&w->events_dropped, memory_order_relaxed);
+	ret_stats->send_dropped = atomic_load_explicit(&w->send_dropped, memory_order_relaxed);
 	ret_stats->stun_refused = atomic_load_explicit(&w->stun_refused, memory_order_relaxed);
 	ret_stats->rtp_forwarded = atomic_load_explicit(&w->rtp_forwarded, memory_order_relaxed);
 	ret_stats->srtp_failures = atomic_load_explicit(&w->srtp_failures, memory_order_relaxed);

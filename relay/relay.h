@@ -112,6 +112,7 @@ struct relay_worker_stats {
 	uint64_t datagrams_received;
 	uint64_t datagrams_dropped_unknown; /* from no known transport */
 	uint64_t events_dropped;	    /* event queue full */
+	uint64_t send_dropped;		    /* datagrams the socket did not take (buffer full) */
 };
 
 struct relay;

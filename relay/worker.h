@@ -51,6 +51,7 @@ struct relay_worker {
 	_Atomic uint64_t datagrams_received;
 	_Atomic uint64_t datagrams_dropped_unknown;
 	_Atomic uint64_t events_dropped;
+	_Atomic uint64_t send_dropped;	/* datagrams sendmmsg did not take */
 	_Atomic uint64_t stun_refused;	/* bad integrity, unknown ufrag, malformed */
 	_Atomic uint64_t rtp_forwarded; /* SRTP packets sent to subscribers */
 	_Atomic uint64_t srtp_failures; /* unprotect failed (auth, replay) */

@@ -126,12 +126,13 @@ static void report(struct rb_bench *b, double secs, uint64_t sent, uint64_t in, 
 	       100.0 * (double)cpu_ns / (secs * 1e9), fwd ? (double)cpu_ns / 1e3 / fwd : 0.0,
 	       cpu_ns ? fwd / ((double)cpu_ns / 1e9) : 0.0);
 	printf("loss: %.3f %% before the worker (%llu sent, %llu received), %.3f %% after "
-	       "(%llu forwarded, %llu arrived); %llu SRTP failures\n",
+	       "(%llu forwarded, %llu arrived); %llu SRTP failures, %llu not sent by the worker\n",
 	       sent ? 100.0 * (double)(sent - (in < sent ? in : sent)) / sent : 0.0,
 	       (unsigned long long)sent, (unsigned long long)in,
 	       fwd ? 100.0 * (double)(fwd - (got < fwd ? got : fwd)) / fwd : 0.0,
 	       (unsigned long long)fwd, (unsigned long long)got,
-	       (unsigned long long)atomic_load(&b->worker.srtp_failures));
+	       (unsigned long long)atomic_load(&b->worker.srtp_failures),
+	       (unsigned long long)atomic_load(&b->worker.send_dropped));
 }
 
 int main(int argc, char **argv)
