@@ -19,8 +19,26 @@
 #include "relay/transport.h"
 
 #define RELAY_QUEUE_SLOTS 4096
+/* Socket buffers, each way: ~1,800 datagrams of 1,200 bytes, tens of
+ * milliseconds of a loaded worker's traffic, so that a worker that is not
+ * scheduled for a moment (a busy or virtual machine) loses nothing. The
+ * kernel caps it at net.core.rmem_max / wmem_max unless the process may
+ * override that (CAP_NET_ADMIN); docs/operations.md says how to raise
+ * them. */
+#define RELAY_SOCKET_BUFFER (4 << 20)
 
 enum { EP_COMMANDS = 1, EP_UDP = 2 };
+
+/* Best effort: a smaller buffer only means loss under bursts. */
+static void relay_worker_size_buffers(int fd)
+{
+	int size = RELAY_SOCKET_BUFFER;
+
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0)
+		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof(size)) < 0)
+		(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+}
 
 static int relay_worker_bind(const char *address, int port, int *ret_fd, int *ret_port)
 {
@@ -50,6 +68,7 @@ static int relay_worker_bind(const char *address, int port, int *ret_fd, int *re
 	if (family == AF_INET6 &&
 	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero)) < 0)
 		goto fail;
+	relay_worker_size_buffers(fd);
 	if (bind(fd, (struct sockaddr *)&ss, len) < 0)
 		goto fail;
 	len = sizeof(ss);
