@@ -9,18 +9,17 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 export const HEARTHD = process.env.HEARTHD || 'build/daemon/hearthd';
+export { CHROMIUM_ARGS } from './browsers.mjs';
+
+// The family the tests use: a host who arrives first, two who wait.
+export const FAMILY = [
+  ['Dr. Reyes', 'host'],
+  ['Dana', 'family'],
+  ['Sam', 'family'],
+];
+
 export const SHOTS = process.env.HEARTH_SCREENSHOTS || path.join(tmpdir(), 'hearth-screenshots');
 
-export const CHROMIUM_ARGS = [
-  '--use-fake-ui-for-media-stream',
-  '--use-fake-device-for-media-stream',
-  '--allow-loopback-in-peer-connection',
-  '--no-sandbox',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 
 export function sleep(ms) {
   return new Promise((resolve) => setTimeout(resolve, ms));

@@ -5,7 +5,7 @@
 // another.
 import { chromium } from 'playwright-core';
 
-import { CHROMIUM_ARGS, Daemon, expectFlowing, inboundVideo, runTests, screenshotPath, sleep, srtpCiphers, until } from './lib.mjs';
+import { CHROMIUM_ARGS, Daemon, FAMILY, expectFlowing, inboundVideo, runTests, screenshotPath, sleep, srtpCiphers, until } from './lib.mjs';
 
 async function launch() {
   return chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
@@ -34,11 +34,7 @@ runTests({
     const d = await new Daemon().start();
     const browser = await launch();
     try {
-      const { people } = await d.session('family', [
-        ['Dr. Reyes', 'host'],
-        ['Dana', 'family'],
-        ['Sam', 'family'],
-      ]);
+      const { people } = await d.session('family', FAMILY);
       const [host, dana, sam] = people;
 
       // The host: the page, its headers, the token gone from the address.

@@ -5,42 +5,8 @@
 // Firefox is kept off the network (../../../shared/notes/browsers.md).
 import puppeteer from 'puppeteer-core';
 
-import { CIPHER_SCRIPT, Daemon, expectFlowing, runTests, screenshotPath } from './lib.mjs';
-
-const CLOSED = 'http://127.0.0.1:9'; // nothing listens: every "phone home" fails at once
-
-const PREFS = {
-  'media.navigator.streams.fake': true,
-  'media.navigator.permission.disabled': true,
-  'permissions.default.camera': 1,
-  'permissions.default.microphone': 1,
-  'media.autoplay.default': 0,
-  'media.peerconnection.ice.loopback': true,
-  'media.peerconnection.ice.obfuscate_host_addresses': false,
-  'app.update.enabled': false,
-  'app.update.auto': false,
-  'app.normandy.enabled': false,
-  'app.normandy.api_url': '',
-  'app.shield.optoutstudies.enabled': false,
-  'datareporting.healthreport.uploadEnabled': false,
-  'datareporting.policy.dataSubmissionEnabled': false,
-  'toolkit.telemetry.enabled': false,
-  'toolkit.telemetry.unified': false,
-  'toolkit.telemetry.server': CLOSED,
-  'browser.safebrowsing.malware.enabled': false,
-  'browser.safebrowsing.phishing.enabled': false,
-  'browser.safebrowsing.downloads.enabled': false,
-  'browser.safebrowsing.provider.mozilla.updateURL': '',
-  'network.captive-portal-service.enabled': false,
-  'network.connectivity-service.enabled': false,
-  'services.settings.server': CLOSED,
-  'extensions.update.enabled': false,
-  'extensions.getAddons.cache.enabled': false,
-  'browser.search.update': false,
-  'browser.ping-centre.telemetry': false,
-  'network.dns.disablePrefetch': true,
-  'network.prefetch-next': false,
-};
+import { FIREFOX_ENV, FIREFOX_PREFS } from './browsers.mjs';
+import { CIPHER_SCRIPT, Daemon, FAMILY, expectFlowing, runTests, screenshotPath } from './lib.mjs';
 
 function headingShown(page, text, timeout = 20000) {
   return page.waitForFunction(
@@ -66,15 +32,11 @@ runTests({
       protocol: 'webDriverBiDi',
       executablePath: '/usr/bin/firefox-esr',
       headless: true,
-      extraPrefsFirefox: PREFS,
-      env: { ...process.env, MOZ_REMOTE_SETTINGS_DEVTOOLS: '1' },
+      extraPrefsFirefox: FIREFOX_PREFS,
+      env: { ...process.env, ...FIREFOX_ENV },
     });
     try {
-      const { people } = await d.session('family', [
-        ['Dr. Reyes', 'host'],
-        ['Dana', 'family'],
-        ['Sam', 'family'],
-      ]);
+      const { people } = await d.session('family', FAMILY);
       const [host, dana, sam] = people;
       const pages = [];
       for (const person of people) pages.push(await open(browser, person.url));

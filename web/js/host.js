@@ -14,7 +14,7 @@ function button(label, className, onClick, accessibleName) {
 
 function personItem(p, extra = '') {
   const li = document.createElement('li');
-  li.dataset.participant = p.participant_id ?? '';
+  li.dataset.key = p.participant_id ?? `entry-${p.roster_entry_id}`;
   const name = document.createElement('span');
   name.className = 'who';
   name.textContent = `${p.display_name} \u00b7 ${p.role}${extra}`;
@@ -22,15 +22,21 @@ function personItem(p, extra = '') {
   return li;
 }
 
-// Replaces a list's items only when what they show changed, and keeps the
-// keyboard focus on the same control across the change.
+// Updates a list in place: an item whose content did not change keeps its
+// node (and the keyboard focus, and any pointer on its way to a button);
+// only changed, new and gone items are touched.
 function replaceList(list, items) {
-  const signature = items.map((li) => li.innerHTML).join('\n');
-  if (list.dataset.signature === signature) return;
-  list.dataset.signature = signature;
+  const old = new Map([...list.children].map((li) => [li.dataset.key, li]));
   const focused = list.contains(document.activeElement) ? document.activeElement.getAttribute('aria-label') : null;
-  list.replaceChildren(...items);
-  if (focused) {
+  const next = items.map((li) => {
+    const kept = old.get(li.dataset.key);
+    return kept && kept.innerHTML === li.innerHTML ? kept : li;
+  });
+  next.forEach((node, i) => {
+    if (list.children[i] !== node) list.insertBefore(node, list.children[i] ?? null);
+  });
+  while (list.children.length > next.length) list.lastElementChild.remove();
+  if (focused && !list.contains(document.activeElement)) {
     const again = [...list.querySelectorAll('button')].find((b) => b.getAttribute('aria-label') === focused);
     (again ?? list.closest('section')?.querySelector('h2'))?.focus();
   }

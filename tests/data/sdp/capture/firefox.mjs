@@ -2,6 +2,7 @@
 // WebDriver BiDi, kept off the network (see shared notes on browsers: prefs,
 // and MOZ_REMOTE_SETTINGS_DEVTOOLS=1 so the remote-settings pref is honoured).
 //   node firefox.mjs publish|answer URL ...    (see common.mjs)
+import {FIREFOX_ENV, FIREFOX_PREFS} from './browsers.mjs';
 import {capture} from './common.mjs';
 import puppeteer from 'puppeteer-core';
 
@@ -40,13 +41,13 @@ const prefs = {
   'network.dns.disablePrefetch': true,
   'network.prefetch-next': false,
 };
-process.env.MOZ_REMOTE_SETTINGS_DEVTOOLS = '1';
+Object.assign(process.env, FIREFOX_ENV);
 const browser = await puppeteer.launch({
   browser: 'firefox',
   protocol: 'webDriverBiDi',
   executablePath: '/usr/bin/firefox-esr',
   headless: true,
-  extraPrefsFirefox: prefs,
+  extraPrefsFirefox: FIREFOX_PREFS,
 });
 try {
   await capture(browser, process.argv.slice(2));

@@ -33,7 +33,8 @@ py=/usr/bin/python3
 cd "$scratch"
 [ -d node_modules/playwright-core ] && [ -d node_modules/puppeteer-core ] ||
 	npm install --no-save --no-audit --no-fund playwright-core puppeteer-core
-cp "$here/capture.html" "$here/common.mjs" "$here/chromium.mjs" "$here/firefox.mjs" .
+cp "$here/capture.html" "$here/common.mjs" "$here/chromium.mjs" "$here/firefox.mjs" \
+	"$root/tests/e2e/browsers.mjs" .
 "$py" -m http.server "$port" --bind 127.0.0.1 >/dev/null 2>&1 &
 server=$!
 trap 'kill $server' EXIT
