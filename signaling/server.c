@@ -179,6 +179,9 @@ int sig_server_new(const struct cfg *cfg, struct sig_server **ret_server)
 		info.options |=
 		    LWS_SERVER_OPTION_IPV6_V6ONLY_MODIFY | LWS_SERVER_OPTION_IPV6_V6ONLY_VALUE;
 	if (*cfg->tls_certificate) {
+		/* libwebsockets serves TLS on a vhost only when the vhost's own
+		 * options ask for it too, not just the context's. */
+		info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
 		info.ssl_cert_filepath = cfg->tls_certificate;
 		info.ssl_private_key_filepath = cfg->tls_private_key;
 	}
