@@ -53,19 +53,29 @@ void relay_worker_flush(struct relay_worker *w)
 	struct relay_send_batch *b = w->out;
 	unsigned sent = 0;
 
+	unsigned dropped = 0;
+
 	while (sent < b->count) {
 		int n = sendmmsg(w->udp_fd, b->msgs + sent, b->count - sent, MSG_DONTWAIT);
-		if (n <= 0) {
-			/* A full socket buffer or an unreachable peer: drop the
-			 * rest of the batch rather than block the loop. */
-			if (n < 0 && errno == EINTR)
-				continue;
+		if (n > 0) {
+			sent += (unsigned)n;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n == 0 || errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) {
+			/* The socket buffer is full: drop the rest of the batch
+			 * rather than block the loop. */
+			dropped += b->count - sent;
 			break;
 		}
-		sent += (unsigned)n;
+		/* This one datagram cannot go (a peer's address unreachable,
+		 * too large): skip it, the others still go. */
+		dropped++;
+		sent++;
 	}
-	if (sent < b->count)
-		atomic_fetch_add_explicit(&w->send_dropped, b->count - sent, memory_order_relaxed);
+	if (dropped)
+		atomic_fetch_add_explicit(&w->send_dropped, dropped, memory_order_relaxed);
 	b->count = 0;
 }
 
