@@ -29,10 +29,17 @@
 
 enum { EP_COMMANDS = 1, EP_UDP = 2 };
 
-/* Best effort: a smaller buffer only means loss under bursts. */
-static void relay_worker_size_buffers(int fd)
+/* Best effort: a smaller buffer only means loss under bursts. Media goes
+ * with DF set and never fragmented, as browsers send it; the kernel then
+ * also skips its per-datagram IP ID generation (a hash and a shared atomic
+ * counter) for our unconnected socket. */
+static void relay_worker_tune_socket(int fd, int family)
 {
-	int size = RELAY_SOCKET_BUFFER;
+	int size = RELAY_SOCKET_BUFFER, probe = IP_PMTUDISC_PROBE;
+
+	(void)setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &probe, sizeof(probe));
+	if (family == AF_INET6)
+		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_MTU_DISCOVER, &probe, sizeof(probe));
 
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0)
 		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
@@ -68,7 +75,7 @@ static int relay_worker_bind(const char *address, int port, int *ret_fd, int *re
 	if (family == AF_INET6 &&
 	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero)) < 0)
 		goto fail;
-	relay_worker_size_buffers(fd);
+	relay_worker_tune_socket(fd, family);
 	if (bind(fd, (struct sockaddr *)&ss, len) < 0)
 		goto fail;
 	len = sizeof(ss);
