@@ -174,6 +174,26 @@ runTests({
     }
   },
 
+  async 'a session that lets people choose their name'() {
+    const d = await new Daemon().start();
+    const browser = await launch();
+    try {
+      const { people } = await d.session('individual', [['Dr. Reyes', 'host'], ['Robin', 'client', { auto_admit: true }]], { names_editable: true });
+      const h = await openPage(browser, people[0].url);
+      await join(h.page);
+      const c = await openPage(browser, people[1].url);
+      const name = c.page.getByLabel('Your name');
+      if (!(await name.isEditable())) throw new Error('the name field is read-only');
+      await name.fill('Robin (they/them)');
+      await join(c.page);
+      await c.page.getByRole('heading', { name: 'E2E individual session' }).waitFor();
+      await h.page.locator('.tile .name', { hasText: 'Robin (they/them)' }).waitFor();
+    } finally {
+      await browser.close();
+      await d.stop();
+    }
+  },
+
   async 'camera and microphone refused: the page explains, joining still works'() {
     const d = await new Daemon().start();
     const browser = await chromium.launch({
