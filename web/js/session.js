@@ -387,10 +387,27 @@ export class Session {
     }
   }
 
+  // One restart at a time per connection: a state change while one is on
+  // its way (a slow answer, a resume) waits for it, and only a connection
+  // still broken a moment after it restarts again.
   restart(which) {
     if (!this.signal.ws) return; // resumed first, then restarted
+    this.restarting ??= {};
+    if (this.restarting[which]) return;
+    this.restarting[which] = true;
     const target = which === 'publish' ? this.publisher : this.subscriber;
-    target.restartIce().catch(() => {});
+    target
+      .restartIce()
+      .catch(() => {})
+      .finally(() => {
+        this.restarting[which] = false;
+        this.restartTimers ??= {};
+        clearTimeout(this.restartTimers[which]);
+        this.restartTimers[which] = setTimeout(() => {
+          const state = this.connections[which];
+          if (state === 'disconnected' || state === 'failed') this.restart(which);
+        }, ICE_RESTART_AFTER_MS);
+      });
   }
 
   restartBroken() {
