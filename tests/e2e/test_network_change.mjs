@@ -215,11 +215,15 @@ runTests({
       const since = () => ((Date.now() - t0) / 1000).toFixed(1);
       console.log(`  address changed: ${CLIENT_ADDR} -> ${CLIENT_ADDR_NEW}`);
 
-      // Each direction: the frame count must stall (the old path is gone),
-      // then grow again; the time of the first new frame is the resume.
+      // Each direction: the count (video frames decoded, audio packets) must
+      // stall (the old path is gone), then grow again; the time of the first
+      // new frame is the resume.
       const streams = {
         'Dana receives the host': { page: c, key: 'Dr. Reyes/video' },
         'the host receives Dana': { page: h, key: 'Dana/video' },
+        // Audio needs no keyframe: it shows when the path itself is back.
+        'Dana hears the host': { page: c, key: 'Dr. Reyes/audio' },
+        'the host hears Dana': { page: h, key: 'Dana/audio' },
       };
       for (const s of Object.values(streams)) Object.assign(s, { last: -1, lastGrowth: t0, stalledAt: null, resumedAt: null });
       await until('media to stall and resume both ways', async () => {
