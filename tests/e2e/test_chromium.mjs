@@ -174,6 +174,41 @@ runTests({
     }
   },
 
+  async 'denied with a reason, leaving, and the host ending the session'() {
+    const d = await new Daemon().start();
+    const browser = await launch();
+    try {
+      const { people } = await d.session('family', FAMILY);
+      const pages = [];
+      for (const person of people) pages.push((await openPage(browser, person.url)).page);
+      const [host, dana, sam] = pages;
+      for (const p of pages) await join(p);
+      await host.getByRole('button', { name: 'Deny Dana' }).click();
+      await host.getByLabel('Reason (only they will see it)').fill('Please call the clinic first.');
+      await host.getByRole('dialog').getByRole('button', { name: 'Deny' }).click();
+      await dana.getByRole('heading', { name: 'You were not let in' }).waitFor();
+      await dana.getByText('Please call the clinic first.').waitFor();
+
+      await host.getByRole('button', { name: 'Admit Sam' }).click();
+      await sam.getByRole('heading', { name: 'E2E family session' }).waitFor();
+      await sam.getByRole('button', { name: 'Leave' }).click();
+      await sam.getByRole('heading', { name: 'You left the session' }).waitFor();
+      await until('Sam gone from the host', async () => (await host.locator('.tile .name', { hasText: /^Sam$/ }).count()) === 0, 5000);
+      await sam.getByRole('button', { name: 'Rejoin' }).click();
+      await join(sam);
+      await host.getByRole('button', { name: 'Admit Sam' }).click();
+      await sam.getByRole('heading', { name: 'E2E family session' }).waitFor();
+
+      await host.getByRole('button', { name: 'End session for everyone' }).click();
+      await host.getByRole('dialog').getByRole('button', { name: 'End session' }).click();
+      await sam.getByRole('heading', { name: 'The session has ended' }).waitFor();
+      await host.getByRole('heading', { name: 'The session has ended' }).waitFor();
+    } finally {
+      await browser.close();
+      await d.stop();
+    }
+  },
+
   async 'a session that lets people choose their name'() {
     const d = await new Daemon().start();
     const browser = await launch();
