@@ -147,6 +147,7 @@ struct lg_ctx {
 
 	/* Counters the main thread watches. */
 	atomic_int pubs_up, subs_complete, transports_failed;
+	atomic_int srtp_gcm, srtp_cm; /* transports per negotiated SRTP profile */
 	/* 1: the media thread starts a window, 2: ends it, 3: stops. */
 	atomic_int window_cmd;
 	atomic_int window_ack;

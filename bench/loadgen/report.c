@@ -119,6 +119,9 @@ void lg_report_print(const struct report_input *in)
 			    json_real(n_first ? first_media[n_first / 2] : -1));
 	json_object_set_new(r, "first_media_max_ms",
 			    json_real(n_first ? first_media[n_first - 1] : -1));
+	json_object_set_new(r, "srtp_aead_aes_128_gcm", json_integer(atomic_load(&ctx->srtp_gcm)));
+	json_object_set_new(r, "srtp_aes_cm_128_hmac_sha1_80",
+			    json_integer(atomic_load(&ctx->srtp_cm)));
 	json_object_set_new(r, "loadgen_cpu_window_s", json_real(cpu));
 	json_object_set_new(r, "loadgen_cpu_share", json_real(window_s > 0 ? cpu / window_s : 0));
 	json_object_set_new(r, "loadgen_cpu_setup_s", json_real(in->cpu_setup));

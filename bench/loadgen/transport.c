@@ -165,6 +165,10 @@ static void on_dtls_progress(struct lg_ctx *ctx, struct lg_transport *t, int r, 
 	struct crypto_srtp_keys keys;
 	r = crypto_dtls_srtp_keys(t->dtls, &keys);
 	if (r == 0)
+		atomic_fetch_add(keys.profile == CRYPTO_SRTP_AEAD_AES_128_GCM ? &ctx->srtp_gcm
+									      : &ctx->srtp_cm,
+				 1);
+	if (r == 0)
 		r = crypto_srtp_new_from_keys(&keys, false, &t->srtp_out);
 	if (r == 0)
 		r = crypto_srtp_new_from_keys(&keys, true, &t->srtp_in);
