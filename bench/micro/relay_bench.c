@@ -12,7 +12,7 @@
  * its thread starts, as relay_worker_add and a DTLS completion would.
  *
  *   hearth-relay-bench [-p publishers] [-s subscribers] [-r packets/s in,
- *       0 = as fast as the sender can] [-t seconds] [-b bytes] [-g]
+ *       0 = as fast as the worker takes them] [-t seconds] [-b bytes] [-g]
  *   -g: AEAD_AES_128_GCM (the browsers' choice) instead of AES-CM.
  *   -n N: send N packets at full speed, then stop (for callgrind).
  */
