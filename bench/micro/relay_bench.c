@@ -23,15 +23,10 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <sys/epoll.h>
-#include <sys/eventfd.h>
-#include <sys/socket.h>
 
 #include "bench/micro/relay_bench.h"
-#include "crypto/dtls.h"
 #include "crypto/srtp.h"
 #include "relay/transport.h"
-#include "relay/worker.h"
 
 static int64_t mono_ns(clockid_t clock)
 {
