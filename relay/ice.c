@@ -13,7 +13,7 @@
 /* A valid check from a new address: the client changed network (or this is
  * the first check). The newest address with valid credentials wins. */
 static void relay_ice_bind(struct relay_worker *w, struct relay_transport *t,
-			   const struct sockaddr_storage *from)
+			   const struct sockaddr_storage *from, int64_t now_us)
 {
 	struct relay_addr_key key;
 
@@ -32,8 +32,18 @@ static void relay_ice_bind(struct relay_worker *w, struct relay_transport *t,
 	t->remote = *from;
 	t->remote_len =
 	    from->ss_family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
+	bool moved = t->bound;
 	t->bound = true;
 	g_hash_table_insert(w->by_addr, &t->addr_key, t);
+	/* A client that moved (ICE restart after a network change) lost
+	 * packets meanwhile: decoders restart from a keyframe, the ones of a
+	 * subscriber that moved, or everyone's of a publisher that moved. */
+	if (!moved || t->state != RELAY_TRANSPORT_UP)
+		return;
+	if (!t->p.publishing)
+		relay_request_keyframes(w, t, now_us);
+	for (unsigned s = 0; t->p.publishing && s < t->p.stream_count; s++)
+		relay_send_pli_for(w, t, &t->pub[s], now_us);
 }
 
 /* Looks the transport up by the first half of USERNAME ("ours:theirs"),
@@ -111,7 +121,7 @@ void relay_worker_on_stun(struct relay_worker *w, const uint8_t *pkt, size_t len
 	relay_addr_key_from(from, &key);
 	bool same = t->bound && relay_addr_key_equal(&key, &t->addr_key);
 	if (!t->bound || (!same && msg.use_candidate)) {
-		relay_ice_bind(w, t, from);
+		relay_ice_bind(w, t, from, now_us);
 		same = true;
 	}
 	if (same)

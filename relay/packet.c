@@ -98,8 +98,14 @@ static void relay_send_pli(struct relay_worker *w, struct relay_transport *pub,
 	uint8_t *slot;
 	size_t len;
 
-	if (pub->state != RELAY_TRANSPORT_UP || now - ps->last_pli_us < RELAY_PLI_INTERVAL_US)
+	if (pub->state != RELAY_TRANSPORT_UP)
 		return;
+	/* At most one request per interval; one asked for meanwhile (another
+	 * subscriber coming up) is sent when the interval ends, not lost. */
+	if (now - ps->last_pli_us < RELAY_PLI_INTERVAL_US) {
+		ps->pli_pending = true;
+		return;
+	}
 	slot = relay_worker_slot(w);
 	if (!slot)
 		return;
@@ -107,7 +113,23 @@ static void relay_send_pli(struct relay_worker *w, struct relay_transport *pub,
 	if (crypto_srtp_protect_rtcp(pub->srtp_out, slot, &len, RELAY_SEND_SLOT) < 0)
 		return;
 	ps->last_pli_us = now;
+	ps->pli_pending = false;
 	relay_worker_commit(w, len, &pub->remote);
+}
+
+void relay_send_pending_plis(struct relay_worker *w, struct relay_transport *pub, int64_t now)
+{
+	for (unsigned s = 0; s < pub->p.stream_count; s++)
+		if (pub->pub[s].pli_pending &&
+		    now - pub->pub[s].last_pli_us >= RELAY_PLI_INTERVAL_US)
+			relay_send_pli(w, pub, &pub->pub[s], now);
+}
+
+void relay_send_pli_for(struct relay_worker *w, struct relay_transport *pub,
+			struct relay_pub_stream *ps, int64_t now)
+{
+	if (ps->desc.kind == RELAY_STREAM_VIDEO)
+		relay_send_pli(w, pub, ps, now);
 }
 
 /* Finds the publisher stream (of any transport on this worker) that
@@ -135,9 +157,6 @@ static void relay_on_keyframe_request(uint32_t media_ssrc, void *userdata)
 	}
 }
 
-/* Asks every publisher this subscriber receives for a keyframe, so its
- * decoders start at once. */
-void relay_request_keyframes(struct relay_worker *w, struct relay_transport *to, int64_t now);
 void relay_request_keyframes(struct relay_worker *w, struct relay_transport *to, int64_t now)
 {
 	GHashTableIter it;

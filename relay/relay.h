@@ -73,6 +73,8 @@ struct relay_transport_params {
 	struct relay_stream streams[RELAY_MAX_STREAMS]; /* what it may publish */
 };
 
+/* Subscribers one stream can go to: everyone else in the largest session. */
+#define RELAY_MAX_SUBSCRIBERS 500
 #define RELAY_MAX_ROUTES 64
 
 /* One forwarded stream: packets of publisher `from` with SSRC `ssrc` (and

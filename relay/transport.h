@@ -34,7 +34,7 @@ struct relay_out {
 	uint8_t payload_type, rtx_payload_type;
 };
 
-#define RELAY_MAX_OUTS 160 /* subscribers of one stream (a workshop's viewers) */
+#define RELAY_MAX_OUTS RELAY_MAX_SUBSCRIBERS
 
 struct relay_pub_stream {
 	struct relay_stream desc;
@@ -42,6 +42,7 @@ struct relay_pub_stream {
 	unsigned out_count;
 	struct relay_out outs[RELAY_MAX_OUTS];
 	int64_t last_pli_us;
+	bool pli_pending; /* asked for within the interval: sent when it ends */
 };
 
 /* A remote address as a hash key: family, port and address bytes, with

@@ -254,14 +254,34 @@ out:
 }
 
 /* Replaces the set of streams subscriber `to` receives. */
+static bool relay_stream_goes_to(const struct relay_pub_stream *ps,
+				 const struct relay_transport *to)
+{
+	for (unsigned o = 0; o < ps->out_count; o++)
+		if (ps->outs[o].to == to)
+			return true;
+	return false;
+}
+
 static void relay_worker_routes(struct relay_worker *w, struct relay_routes *routes)
 {
 	struct relay_transport *to = g_hash_table_lookup(w->by_id, &routes->to);
+	bool had[RELAY_MAX_ROUTES] = {false};
+	int64_t now = relay_now_us();
 	GHashTableIter it;
 	gpointer key, value;
 
 	if (!to)
 		goto out;
+	/* Which routes the subscriber had already: a new one needs a keyframe
+	 * (when its transport is up; else that comes with DTLS). */
+	for (unsigned i = 0; i < routes->count; i++) {
+		struct relay_transport *from =
+		    g_hash_table_lookup(w->by_id, &routes->routes[i].from);
+		for (unsigned s = 0; from && s < from->p.stream_count; s++)
+			if (from->pub[s].desc.ssrc == routes->routes[i].ssrc)
+				had[i] = relay_stream_goes_to(&from->pub[s], to);
+	}
 	g_hash_table_iter_init(&it, w->by_id);
 	while (g_hash_table_iter_next(&it, &key, &value))
 		if (((struct relay_transport *)value)->p.publishing)
@@ -271,8 +291,16 @@ static void relay_worker_routes(struct relay_worker *w, struct relay_routes *rou
 		struct relay_transport *from = g_hash_table_lookup(w->by_id, &r->from);
 		for (unsigned s = 0; from && s < from->p.stream_count; s++) {
 			struct relay_pub_stream *ps = &from->pub[s];
-			if (ps->desc.ssrc != r->ssrc || ps->out_count == RELAY_MAX_OUTS)
+			if (ps->desc.ssrc != r->ssrc)
 				continue;
+			if (ps->out_count == RELAY_MAX_OUTS) {
+				log_warn("worker %u: a stream already has %d subscribers; one more "
+					 "is not served",
+					 w->index, RELAY_MAX_OUTS);
+				continue;
+			}
+			if (!had[i] && to->state == RELAY_TRANSPORT_UP)
+				relay_send_pli_for(w, from, ps, now);
 			ps->outs[ps->out_count++] = (struct relay_out){
 			    .to = to,
 			    .payload_type = r->out_payload_type,
@@ -382,6 +410,8 @@ static void relay_worker_tick(struct relay_worker *w, int64_t now)
 		/* Once a second, a receiver report to each publisher. */
 		if (w->ticks % 10 == 0)
 			relay_send_receiver_report(w, t, now);
+		if (t->p.publishing)
+			relay_send_pending_plis(w, t, now);
 		if (t->state == RELAY_TRANSPORT_DTLS && crypto_dtls_timeout_us(t->dtls) == 0) {
 			if (crypto_dtls_on_timeout(t->dtls) < 0)
 				relay_worker_close(w, t, RELAY_CLOSE_DTLS_FAILED);

@@ -19,6 +19,7 @@
 #define RELAY_SEND_SLOT	   (RELAY_DATAGRAM_MAX + 160) /* room for the SRTP trailer */
 
 struct crypto_dtls_identity;
+struct relay_pub_stream;
 struct relay_transport;
 
 /* Datagrams waiting for one sendmmsg(2). */
@@ -72,6 +73,14 @@ void relay_worker_commit(struct relay_worker *w, size_t len, const struct sockad
 void relay_worker_flush(struct relay_worker *w);
 /* Sends every datagram DTLS has queued for t. */
 void relay_worker_flush_dtls(struct relay_worker *w, struct relay_transport *t);
+/* Keyframe requests (PLI) to publishers: at most one per stream per
+ * RELAY_PLI_INTERVAL_US; one asked for within it is sent when it ends
+ * (relay_send_pending_plis(), every tick). relay_request_keyframes() asks
+ * every publisher subscriber `to` receives video from. */
+void relay_request_keyframes(struct relay_worker *w, struct relay_transport *to, int64_t now);
+void relay_send_pli_for(struct relay_worker *w, struct relay_transport *pub,
+			struct relay_pub_stream *ps, int64_t now);
+void relay_send_pending_plis(struct relay_worker *w, struct relay_transport *pub, int64_t now);
 /* Sends the relay's receiver report to a publisher. */
 void relay_send_receiver_report(struct relay_worker *w, struct relay_transport *pub, int64_t now);
 

@@ -13,6 +13,9 @@
 #include "signaling/sdp.h"
 #include "signaling/ws.h"
 
+/* Every other person a session can hold can receive each stream. */
+G_STATIC_ASSERT(SIG_CAPACITY_MAX - 1 <= RELAY_MAX_SUBSCRIBERS);
+
 #define SIG_MEDIA_SLOTS SIG_SDP_MAX_MLINES
 
 /* One m-line of a member's subscribe connection: a stream of another. */

@@ -27,6 +27,8 @@ const CLIENT_ADDR_NEW = '10.99.0.3';
 // none after a restart, the receiver asks). Measured 9-16 s on a shared
 // test machine under heavy load (load average 20-70 on 2 cores).
 const RESUME_WITHIN_MS = 25000;
+// Video back at most this long after the audio (a keyframe's round trip).
+const VIDEO_LAG_MAX_MS = 2000;
 
 function ip(...args) {
   return execFileSync('ip', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -251,6 +253,12 @@ runTests({
       for (const [name, s] of Object.entries(streams))
         console.log(`  ${name}: stalled ${((s.stalledAt - t0) / 1000).toFixed(1)} s, resumed ${((s.resumedAt - t0) / 1000).toFixed(1)} s after the change`);
       console.log(`  media resumed both ways ${(resumed / 1000).toFixed(1)} s after the address change (limit ${RESUME_WITHIN_MS / 1000} s)`);
+      // The relay asks for a keyframe when a client's address moves: video
+      // comes back with the audio, not when a browser next asks for one.
+      for (const [video, audio] of [['Dana receives the host', 'Dana hears the host'], ['the host receives Dana', 'the host hears Dana']]) {
+        const lag = streams[video].resumedAt - streams[audio].resumedAt;
+        if (lag > VIDEO_LAG_MAX_MS) throw new Error(`${video}: video came back ${(lag / 1000).toFixed(1)} s after the audio (limit ${VIDEO_LAG_MAX_MS / 1000} s)`);
+      }
 
       phase('change and resume');
       // What the page did, in order.
