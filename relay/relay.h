@@ -75,7 +75,7 @@ struct relay_transport_params {
 
 /* Subscribers one stream can go to: everyone else in the largest session. */
 #define RELAY_MAX_SUBSCRIBERS 500
-#define RELAY_MAX_ROUTES 64
+#define RELAY_MAX_ROUTES      64
 
 /* One forwarded stream: packets of publisher `from` with SSRC `ssrc` (and
  * its RTX) go to subscriber `to`, with the payload types its answer chose. */

@@ -123,7 +123,8 @@ void sig_http_respond_json(struct sig_http_request *req, int status, json_t *bod
 	if (!text) {
 		static const char oom[] = "{\"error\":{\"code\":\"internal\",\"message\":\"out "
 					  "of memory\"}}";
-		sig_http_respond_bytes(req->wsi, 500, "application/json", oom, sizeof(oom) - 1, NULL, 0);
+		sig_http_respond_bytes(req->wsi, 500, "application/json", oom, sizeof(oom) - 1,
+				       NULL, 0);
 		return;
 	}
 	sig_http_respond_bytes(req->wsi, status, "application/json", text, strlen(text), NULL, 0);
