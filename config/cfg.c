@@ -449,8 +449,8 @@ static int cfg_resolve_pair(struct cfg *cfg, GPtrArray *errors, const char *sect
 	int r = 0;
 
 	if (has_cert != has_key) {
-		g_autofree char *p = g_strdup_printf("set %s too (both or neither)",
-						     has_cert ? key_key : cert_key);
+		g_autofree char *p =
+		    g_strdup_printf("set %s too (both or neither)", has_cert ? key_key : cert_key);
 		cfg_key_problem(cfg, errors, section, has_cert ? cert_key : key_key, p);
 		return -EINVAL;
 	}
@@ -471,9 +471,9 @@ static int cfg_resolve_tls(struct cfg *cfg, GPtrArray *errors)
 {
 	int r = cfg_resolve_pair(cfg, errors, "server", "tls_certificate", cfg->tls_certificate,
 				 "tls_private_key", cfg->tls_private_key);
-	int r2 = cfg_resolve_pair(cfg, errors, "media", "dtls_certificate",
-				  cfg->media_dtls_certificate, "dtls_private_key",
-				  cfg->media_dtls_private_key);
+	int r2 =
+	    cfg_resolve_pair(cfg, errors, "media", "dtls_certificate", cfg->media_dtls_certificate,
+			     "dtls_private_key", cfg->media_dtls_private_key);
 	return r < 0 ? r : r2;
 }
 

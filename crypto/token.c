@@ -53,8 +53,8 @@ bool crypto_token_well_formed(const char *text)
 
 	for (; text[n]; n++) {
 		char c = text[n];
-		bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-			  c == '-' || c == '_';
+		bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+			  (c >= '0' && c <= '9') || c == '-' || c == '_';
 		if (!ok || n >= CRYPTO_TOKEN_CHARS)
 			return false;
 	}

@@ -226,9 +226,9 @@ static void test_api_keys(void)
 	char *problem = NULL;
 
 	g_assert_cmpint(cfg_api_keys_parse("", keys, &problem), ==, 0);
-	g_assert_cmpint(cfg_api_keys_parse(" sched:" HASH64 " , audit-1:" HASH64 ":read ", keys,
-					   &problem),
-			==, 2);
+	g_assert_cmpint(
+	    cfg_api_keys_parse(" sched:" HASH64 " , audit-1:" HASH64 ":read ", keys, &problem), ==,
+	    2);
 	g_assert_cmpstr(keys[0].name, ==, "sched");
 	g_assert_false(keys[0].read_only);
 	g_assert_cmpstr(keys[1].name, ==, "audit-1");

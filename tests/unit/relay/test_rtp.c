@@ -10,8 +10,8 @@
  * CSRC 0x11223344, one-byte extension block (id 1 len 1: 2 bytes + pad),
  * payload "abcd". */
 static const uint8_t sample[] = {
-	0x91, 0xe0, 0x12, 0x34, 0x01, 0x02, 0x03, 0x04, 0xaa, 0xbb, 0xcc, 0xdd, 0x11, 0x22,
-	0x33, 0x44, 0xbe, 0xde, 0x00, 0x01, 0x11, 0x05, 0x06, 0x00, 'a',  'b',  'c',  'd',
+    0x91, 0xe0, 0x12, 0x34, 0x01, 0x02, 0x03, 0x04, 0xaa, 0xbb, 0xcc, 0xdd, 0x11, 0x22,
+    0x33, 0x44, 0xbe, 0xde, 0x00, 0x01, 0x11, 0x05, 0x06, 0x00, 'a',  'b',  'c',  'd',
 };
 
 static void test_parse(void)
@@ -46,8 +46,8 @@ static void test_copy_for(void)
 	g_assert_cmpint(n, ==, 12 + 4 + 4);
 	g_assert_cmpuint(out[0], ==, 0x81); /* X cleared, CC kept */
 	g_assert_cmpuint(out[1], ==, 0x80 | 100);
-	g_assert_cmpmem(out + 2, 10, sample + 2, 10);   /* seq, ts, ssrc */
-	g_assert_cmpmem(out + 12, 4, sample + 12, 4);   /* CSRC */
+	g_assert_cmpmem(out + 2, 10, sample + 2, 10); /* seq, ts, ssrc */
+	g_assert_cmpmem(out + 12, 4, sample + 12, 4); /* CSRC */
 	g_assert_cmpmem(out + 16, 4, "abcd", 4);
 	g_assert_cmpint(relay_rtp_copy_for(sample, sizeof(sample), &h, 100, out, 19), ==, -ENOBUFS);
 }
@@ -64,8 +64,8 @@ static void test_keyframe_requests(void)
 	g_autoptr(GArray) seen = g_array_new(FALSE, FALSE, sizeof(uint32_t));
 	/* RR (empty) + PLI + FIR with two entries */
 	static const uint8_t rr[] = {0x80, 201, 0x00, 0x01, 0, 0, 0, 9};
-	static const uint8_t fir[] = {0x84, 206, 0x00, 0x06, 0, 0, 0, 9, 0, 0, 0, 0,
-				      0, 0, 0, 7, 1, 0, 0, 0, 0, 0, 0, 8, 2, 0, 0, 0};
+	static const uint8_t fir[] = {0x84, 206, 0x00, 0x06, 0, 0, 0, 9, 0, 0, 0, 0, 0, 0,
+				      0,    7,	 1,    0,    0, 0, 0, 0, 0, 8, 2, 0, 0, 0};
 	size_t off = 0;
 
 	memcpy(compound, rr, sizeof(rr));
@@ -116,11 +116,11 @@ static void test_receiver_report(void)
 	g_assert_cmpuint(rr[1], ==, 201);
 	g_assert_cmpuint(rd32(rr + 4), ==, 9);
 	g_assert_cmpuint(rd32(rr + 8), ==, ssrc);
-	g_assert_cmpuint(rr[12], ==, (10 << 8) / 110);          /* fraction lost */
-	g_assert_cmpuint(rd32(rr + 12) & 0xffffff, ==, 10);     /* cumulative lost */
+	g_assert_cmpuint(rr[12], ==, (10 << 8) / 110);	    /* fraction lost */
+	g_assert_cmpuint(rd32(rr + 12) & 0xffffff, ==, 10); /* cumulative lost */
 	g_assert_cmpuint(rd32(rr + 16), ==, 65536u + (uint16_t)(65500 + 109));
-	g_assert_cmpuint(rd32(rr + 24), ==, 0xabcd1234);        /* LSR */
-	g_assert_cmpuint(rd32(rr + 28), ==, 65536 / 2);         /* DLSR: 0.5 s */
+	g_assert_cmpuint(rd32(rr + 24), ==, 0xabcd1234); /* LSR */
+	g_assert_cmpuint(rd32(rr + 28), ==, 65536 / 2);	 /* DLSR: 0.5 s */
 	/* Steady 30 fps with matching timestamps: jitter stays near zero. */
 	g_assert_cmpuint(rd32(rr + 20), <, 10);
 	/* The next interval starts from here: no new loss, fraction 0. */

@@ -39,11 +39,11 @@ static void test_kind_defaults(void)
 		bool waiting_room;
 		enum sig_publish_policy policy;
 	} want[] = {
-		{SIG_KIND_INDIVIDUAL, 3, true, SIG_PUBLISH_EVERYONE},
-		{SIG_KIND_COUPLES, 3, true, SIG_PUBLISH_EVERYONE},
-		{SIG_KIND_FAMILY, 10, true, SIG_PUBLISH_EVERYONE},
-		{SIG_KIND_GROUP, 16, true, SIG_PUBLISH_EVERYONE},
-		{SIG_KIND_WORKSHOP, 150, false, SIG_PUBLISH_HOSTS},
+	    {SIG_KIND_INDIVIDUAL, 3, true, SIG_PUBLISH_EVERYONE},
+	    {SIG_KIND_COUPLES, 3, true, SIG_PUBLISH_EVERYONE},
+	    {SIG_KIND_FAMILY, 10, true, SIG_PUBLISH_EVERYONE},
+	    {SIG_KIND_GROUP, 16, true, SIG_PUBLISH_EVERYONE},
+	    {SIG_KIND_WORKSHOP, 150, false, SIG_PUBLISH_HOSTS},
 	};
 	for (size_t i = 0; i < G_N_ELEMENTS(want); i++) {
 		struct sig_session s = {.names_editable = true};

@@ -86,8 +86,7 @@ static enum sig_invite_refusal resolve(struct fixture *f, const char *token, int
 static void test_window(struct fixture *f, gconstpointer data)
 {
 	(void)data;
-	g_assert_cmpint(resolve(f, f->token, T0 - 15 * 60 - 1, false), ==,
-			SIG_INVITE_NOT_OPEN_YET);
+	g_assert_cmpint(resolve(f, f->token, T0 - 15 * 60 - 1, false), ==, SIG_INVITE_NOT_OPEN_YET);
 	g_assert_cmpint(resolve(f, f->token, T0 - 15 * 60, false), ==, SIG_INVITE_OK);
 	g_assert_cmpint(resolve(f, f->token, T0 + 3600 + 15 * 60 - 1, false), ==, SIG_INVITE_OK);
 	g_assert_cmpint(resolve(f, f->token, T0 + 3600 + 15 * 60, false), ==, SIG_INVITE_EXPIRED);

@@ -139,7 +139,8 @@ static void check_answered_media(const GstSDPMedia *om, const GstSDPMedia *am, c
 	g_assert_true(g_ascii_strncasecmp(mine, codec, strlen(codec)) == 0);
 	g_assert_true(g_ascii_strcasecmp(mine, theirs) == 0);
 	for (guint i = 0; (v = gst_sdp_media_get_attribute_val_n(am, "extmap", i)); i++)
-		g_assert_cmpint((int)g_ascii_strtoll(v, NULL, 10), ==, offered_ext_id(om, strchr(v, ' ') + 1));
+		g_assert_cmpint((int)g_ascii_strtoll(v, NULL, 10), ==,
+				offered_ext_id(om, strchr(v, ' ') + 1));
 }
 
 /* Our answer, read with GstSDPMessage alone, against the offer. */
