@@ -120,6 +120,9 @@ static void control_metrics(void *userdata, struct sig_http_request *req)
 	     offsetof(struct relay_worker_stats, rtp_forwarded)},
 	    {"hearth_srtp_failures_total", "SRTP/SRTCP packets that failed to unprotect",
 	     offsetof(struct relay_worker_stats, srtp_failures)},
+	    {"hearth_send_dropped_total",
+	     "datagrams a full socket buffer did not take (raise net.core.wmem_max)",
+	     offsetof(struct relay_worker_stats, send_dropped)},
 	};
 	struct sig_control *c = userdata;
 	g_autoptr(GString) out = g_string_new(NULL);
