@@ -185,11 +185,25 @@ export async function srtpCiphers(page) {
 }
 
 // Waits until every named remote stream of the page grows.
+// What a page's media connections look like, for a failure's message.
+const MEDIA_STATE_SCRIPT = `(() => {
+  const s = window.hearthSession;
+  if (!s) return 'no session';
+  const pc = (p) => p && { connection: p.connectionState, ice: p.iceConnectionState, signaling: p.signalingState,
+    transceivers: p.getTransceivers().map((t) => t.mid + ':' + t.currentDirection) };
+  return JSON.stringify({ publish: pc(s.publisher.pc), subscribe: pc(s.subscriber.pc),
+    streams: s.streams.map((x) => x.participantId + '/' + x.kind), participants: [...s.participants.keys()] });
+})()`;
+
 export async function expectFlowing(page, keys, label, timeoutMs = 20000) {
+  let last = {};
   const first = await until(`${label}: ${keys.join(', ')} arriving`, async () => {
     const v = await inboundVideo(page);
+    last = v;
     return keys.every((k) => v[k] > 0) ? v : null;
-  }, timeoutMs);
+  }, timeoutMs).catch(async (err) => {
+    throw new Error(`${err.message}; received ${JSON.stringify(last)}; ${await page.evaluate(MEDIA_STATE_SCRIPT)}`);
+  });
   await sleep(1500);
   const second = await inboundVideo(page);
   for (const k of keys)

@@ -77,9 +77,11 @@ runTests({
 
       // Everyone receives the two others' video and audio.
       const flows = {
-        host: await expectFlowing(h.page, ['Dana/video', 'Sam/video', 'Dana/audio', 'Sam/audio'], 'host'),
-        dana: await expectFlowing(dn.page, ['Dr. Reyes/video', 'Sam/video', 'Sam/audio'], 'Dana'),
-        sam: await expectFlowing(sm.page, ['Dr. Reyes/video', 'Dana/video'], 'Sam'),
+        // First media under a sanitizer build on a busy 2-core machine
+        // can take a while: allow 40 s.
+        host: await expectFlowing(h.page, ['Dana/video', 'Sam/video', 'Dana/audio', 'Sam/audio'], 'host', 40000),
+        dana: await expectFlowing(dn.page, ['Dr. Reyes/video', 'Sam/video', 'Sam/audio'], 'Dana', 40000),
+        sam: await expectFlowing(sm.page, ['Dr. Reyes/video', 'Dana/video'], 'Sam', 40000),
       };
       console.log(`  received (video frames decoded / audio packets): ${JSON.stringify(flows)}`);
       for (const p of [h.page, dn.page, sm.page]) {
