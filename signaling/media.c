@@ -51,6 +51,7 @@ struct sig_media_peer {
 	bool sub_restarted; /* the last offer carries new ICE credentials */
 	bool dirty;	    /* streams changed while awaiting */
 	unsigned slot_count;
+	unsigned offered_count; /* slots in the last offer: what its answer covers */
 	struct sig_media_slot slots[SIG_MEDIA_SLOTS];
 };
 
@@ -472,6 +473,7 @@ static void sig_media_send_offer(struct sig_media *m, struct sig_member *mb)
 	peer->version++;
 	peer->awaiting = true;
 	peer->dirty = false;
+	peer->offered_count = peer->slot_count;
 	sig_ws_send_member(mb, json_pack("{s:s,s:I,s:s}", "type", "subscribe.offer", "version",
 					 (json_int_t)peer->version, "sdp", sdp));
 }
@@ -539,7 +541,7 @@ static struct relay_routes *sig_media_routes(const struct sig_media_peer *peer,
 	if (!routes)
 		return NULL;
 	routes->to = peer->sub_id;
-	for (unsigned i = 0; i < peer->slot_count && i < answer->n_mlines; i++) {
+	for (unsigned i = 0; i < peer->offered_count && i < answer->n_mlines; i++) {
 		const struct sig_media_slot *s = &peer->slots[i];
 		const struct sig_sdp_mline *ml = &answer->mlines[i];
 		if (s->gone || ml->rejected || !ml->n_codecs || routes->count == RELAY_MAX_ROUTES)
@@ -570,7 +572,9 @@ int sig_media_subscribe_answer(struct sig_media *m, struct sig_member *mb, int64
 		    g_strdup("no subscribe offer of that version is waiting for an answer");
 		return -EINVAL;
 	}
-	r = sig_sdp_parse_answer(sdp, len, peer->slot_count, answer, ret_problem);
+	/* Streams that appeared since the offer are slots already, but the
+	 * answer covers only what was offered; they go in the next offer. */
+	r = sig_sdp_parse_answer(sdp, len, peer->offered_count, answer, ret_problem);
 	if (r < 0)
 		return r;
 	if (!peer->sub_id) {

@@ -192,7 +192,8 @@ const MEDIA_STATE_SCRIPT = `(() => {
   const pc = (p) => p && { connection: p.connectionState, ice: p.iceConnectionState, signaling: p.signalingState,
     transceivers: p.getTransceivers().map((t) => t.mid + ':' + t.currentDirection) };
   return JSON.stringify({ publish: pc(s.publisher.pc), subscribe: pc(s.subscriber.pc),
-    streams: s.streams.map((x) => x.participantId + '/' + x.kind), participants: [...s.participants.keys()] });
+    streams: s.streams.map((x) => x.participantId + '/' + x.kind), participants: [...s.participants.keys()],
+    notice: document.querySelector('#session-notice').textContent, received: s.signal.trace });
 })()`;
 
 export async function expectFlowing(page, keys, label, timeoutMs = 20000) {

@@ -642,8 +642,9 @@ class Peer:
     does not match its SDP); video/audio choose what publish() sends."""
 
     def __init__(self, port, token, name="peer", video=True, audio=True,
-                 bad_fingerprint=False, timeout=5):
+                 bad_fingerprint=False, timeout=5, answer_delay=0.0):
         self.name = name
+        self.answer_delay = answer_delay  # seconds before answering an offer
         self.video, self.audio = video, audio
         self.bad_fingerprint = bad_fingerprint
         self.cond = threading.Condition()
@@ -676,7 +677,11 @@ class Peer:
                 self.sub_offers.append(msg)
             self.cond.notify_all()
         if msg.get("type") == "subscribe.offer":
-            self.loop.call(self._answer_offer, msg)
+            if self.answer_delay:
+                threading.Timer(self.answer_delay, self.loop.call,
+                                (self._answer_offer, msg)).start()
+            else:
+                self.loop.call(self._answer_offer, msg)
 
     def _on_closed(self, code):
         with self.cond:

@@ -261,6 +261,22 @@ class Media(DaemonTestCase):
             self.start(p)
         self.assert_all_decode_all(peers)
 
+    def test_streams_added_while_an_offer_waits(self):
+        """A subscriber slow to answer: streams published meanwhile wait for
+        the next offer; the late answer to the first is still accepted."""
+        tokens = self.family(["Host", "Dana", "Sam"])
+        host = self.peer(tokens[0], "host", answer_delay=2.0)
+        dana, sam = self.peer(tokens[1], "dana"), self.peer(tokens[2], "sam")
+        self.start(dana, subscribe=False)
+        self.start(host)
+        host.wait_message(lambda m: m.get("type") == "subscribe.offer", 10, "offer v1")
+        self.start(sam, subscribe=False)  # while v1 waits for its answer
+        host.wait_answered(1, timeout=10)
+        host.wait_answered(2, timeout=10)
+        missing = wait_flowing([(host, dana.participant_id), (host, sam.participant_id)],
+                               timeout=20)
+        self.assertEqual(missing, [], self.diagnose([host, dana, sam], missing))
+
     def test_other_session_sees_nothing(self):
         ours = self.family(["Host", "Dana"])
         theirs = self.family(["Stranger"])

@@ -34,6 +34,7 @@ export class Signal extends EventTarget {
     this.pending = new Map();
     this.resumeToken = null;
     this.resuming = false;
+    this.trace = [];
     this.finished = false; // left, removed, denied, ended: never resume
   }
 
@@ -95,6 +96,9 @@ export class Signal extends EventTarget {
       return;
     }
     if (msg.resume_token) this.resumeToken = msg.resume_token;
+    // The last messages' types (nothing they carry), for troubleshooting.
+    this.trace.push(`${msg.type}${msg.version ? ' v' + msg.version : ''}${msg.error ? ' ' + msg.error.code : ''}`);
+    if (this.trace.length > 40) this.trace.shift();
     const waiter = msg.id !== undefined ? this.pending.get(msg.id) : undefined;
     if (waiter) {
       this.pending.delete(msg.id);
