@@ -232,16 +232,21 @@ static void sig_media_notice_one(struct sig_member *other, void *userdata)
 }
 
 /* Tells everyone else in the session that member's streams appeared or
- * went ("stream.added" / "stream.removed"). */
+ * went ("stream.added" / "stream.removed"): those of all[] marked in
+ * `which` (NULL: every one). A video's source is its place among all[]'s
+ * videos: the first is the camera, a second the screen. */
 static void sig_media_announce(struct sig_media *m, const struct sig_member *mb,
-			       const struct sig_media_peer *peer, const char *type)
+			       const struct relay_stream *all, unsigned count, const bool *which,
+			       const char *type)
 {
 	unsigned videos = 0;
 
-	for (unsigned i = 0; i < peer->pub_count; i++) {
-		const struct relay_stream *st = &peer->pub[i];
+	for (unsigned i = 0; i < count; i++) {
+		const struct relay_stream *st = &all[i];
 		bool audio = st->kind == RELAY_STREAM_AUDIO;
 		const char *source = audio ? "microphone" : videos++ ? "screen" : "camera";
+		if (which && !which[i])
+			continue;
 		g_autofree char *id = g_strdup_printf("%s-%s", audio ? "audio" : "video", st->mid);
 		struct sig_media_notice n = {
 		    .except = mb,
@@ -259,24 +264,22 @@ static void sig_media_announce_changes(struct sig_media *m, const struct sig_mem
 				       const struct sig_media_peer *peer,
 				       const struct relay_transport_params *p)
 {
-	struct sig_media_peer gone = {0}, added = {0};
+	bool gone[RELAY_MAX_STREAMS] = {false}, added[RELAY_MAX_STREAMS] = {false};
 
 	for (unsigned i = 0; i < peer->pub_count; i++) {
 		bool kept = false;
 		for (unsigned k = 0; k < p->stream_count; k++)
 			kept |= p->streams[k].ssrc == peer->pub[i].ssrc;
-		if (!kept)
-			gone.pub[gone.pub_count++] = peer->pub[i];
+		gone[i] = !kept;
 	}
 	for (unsigned k = 0; k < p->stream_count; k++) {
 		bool had = false;
 		for (unsigned i = 0; i < peer->pub_count; i++)
 			had |= p->streams[k].ssrc == peer->pub[i].ssrc;
-		if (!had)
-			added.pub[added.pub_count++] = p->streams[k];
+		added[k] = !had;
 	}
-	sig_media_announce(m, mb, &gone, "stream.removed");
-	sig_media_announce(m, mb, &added, "stream.added");
+	sig_media_announce(m, mb, peer->pub, peer->pub_count, gone, "stream.removed");
+	sig_media_announce(m, mb, p->streams, p->stream_count, added, "stream.added");
 }
 
 char *sig_media_publish(struct sig_media *m, struct sig_member *mb, const char *sdp, size_t len,
@@ -345,7 +348,7 @@ char *sig_media_publish(struct sig_media *m, struct sig_member *mb, const char *
 	/* A new connection replaces the earlier transport. */
 	if (peer->pub_id && !renegotiation) {
 		sig_media_send(m, peer->worker, RELAY_CMD_TRANSPORT_REMOVE, peer->pub_id, NULL);
-		sig_media_announce(m, mb, peer, "stream.removed");
+		sig_media_announce(m, mb, peer->pub, peer->pub_count, NULL, "stream.removed");
 	}
 	if (renegotiation)
 		sig_media_announce_changes(m, mb, peer, p);
@@ -374,7 +377,7 @@ char *sig_media_publish(struct sig_media *m, struct sig_member *mb, const char *
 			 (long long)mb->session_id, mb->participant_id, peer->pub_count,
 			 peer->worker);
 		if (!renegotiation)
-			sig_media_announce(m, mb, peer, "stream.added");
+			sig_media_announce(m, mb, peer->pub, peer->pub_count, NULL, "stream.added");
 		sig_media_refresh_session(m, mb->session_id);
 	}
 out:
@@ -651,7 +654,7 @@ void sig_media_unpublish(struct sig_media *m, struct sig_member *mb)
 	if (!peer || !peer->pub_id)
 		return;
 	sig_media_send(m, peer->worker, RELAY_CMD_TRANSPORT_REMOVE, peer->pub_id, NULL);
-	sig_media_announce(m, mb, peer, "stream.removed");
+	sig_media_announce(m, mb, peer->pub, peer->pub_count, NULL, "stream.removed");
 	peer->pub_id = 0;
 	peer->pub_count = 0;
 	sig_media_refresh_session(m, mb->session_id);
@@ -669,7 +672,7 @@ void sig_media_member_left(struct sig_media *m, struct sig_member *mb)
 		sig_media_send(m, peer->worker, RELAY_CMD_TRANSPORT_REMOVE, peer->sub_id, NULL);
 	bool published = peer->pub_id != 0;
 	if (published)
-		sig_media_announce(m, mb, peer, "stream.removed");
+		sig_media_announce(m, mb, peer->pub, peer->pub_count, NULL, "stream.removed");
 	g_free(peer);
 	mb->media = NULL;
 	if (published)

@@ -147,7 +147,8 @@ export function screenshotPath(name) {
 }
 
 // Run inside a page: what arrives per remote participant and kind (video
-// frames decoded, audio packets received), from each receiver's getStats.
+// frames decoded, audio packets received), from each receiver's getStats,
+// in the order of the subscribe connection's m-lines.
 export const INBOUND_SCRIPT = `(async () => {
   const s = window.hearthSession;
   if (!s || !s.subscriber || !s.subscriber.pc) return {};
@@ -159,7 +160,10 @@ export const INBOUND_SCRIPT = `(async () => {
       if (r.type !== 'inbound-rtp') continue;
       const p = s.participants.get(info.participantId);
       const name = p ? p.display_name : info.participantId;
-      out[name + '/' + r.kind] = r.kind === 'video' ? r.framesDecoded || 0 : r.packetsReceived || 0;
+      // A second video of one person (a screen) is "<name>/video2".
+      let key = name + '/' + r.kind;
+      if (key in out) key += '2';
+      out[key] = r.kind === 'video' ? r.framesDecoded || 0 : r.packetsReceived || 0;
     }
   }
   return out;

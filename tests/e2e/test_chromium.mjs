@@ -165,6 +165,13 @@ runTests({
       await expectFlowing(h.page, ['Pat/video', 'Pat/audio'], 'host receiving Pat');
       await h.page.screenshot({ path: screenshotPath('chromium-workshop-granted') });
 
+      // The host shares a screen: a second tile at the viewer's, then gone.
+      await h.page.getByRole('button', { name: 'Share screen' }).click();
+      await v.page.locator('.tile .name', { hasText: 'Dr. Reyes\u2019s screen' }).waitFor({ timeout: 15000 });
+      await expectFlowing(v.page, ['Dr. Reyes/video', 'Dr. Reyes/video2'], 'viewer watching camera and screen');
+      await h.page.getByRole('button', { name: 'Stop sharing' }).click();
+      await v.page.locator('.tile .name', { hasText: 'Dr. Reyes\u2019s screen' }).waitFor({ state: 'detached', timeout: 15000 });
+
       await h.page.getByRole('button', { name: "Take back Pat's permission to speak" }).click();
       await until("Pat's tile loses its video", async () => {
         const v2 = await inboundVideo(h.page);

@@ -111,7 +111,7 @@ export class Grid {
   setStreams(streams, sourceOf, nameOf) {
     const byTile = new Map();
     for (const s of streams) {
-      const screen = sourceOf(s.streamId) === 'screen';
+      const screen = sourceOf(s) === 'screen';
       const key = screen ? `${s.participantId}/screen` : s.participantId;
       if (!byTile.has(key)) byTile.set(key, { screen, participantId: s.participantId, tracks: [] });
       byTile.get(key).tracks.push(s.track);

@@ -29,7 +29,7 @@ export class Session {
     this.waiting = new Map();
     this.roster = [];
     this.hands = new Set();
-    this.sources = new Map(); // stream id -> camera/microphone/screen
+    this.sources = new Map(); // "participant/stream id" -> camera/microphone/screen
     this.streams = [];
     this.screenTrack = null;
     this.handRaised = false;
@@ -272,11 +272,12 @@ export class Session {
       this.render();
     });
     s.on('permissions', ({ participant_id, permissions }) => this.permissions(participant_id, permissions));
-    s.on('stream.added', ({ stream }) => {
-      this.sources.set(stream.id, stream.source);
+    // Stream ids are a publisher's own: the key names the person too.
+    s.on('stream.added', ({ participant_id, stream }) => {
+      this.sources.set(`${participant_id}/${stream.id}`, stream.source);
       this.setStreams(this.streams);
     });
-    s.on('stream.removed', ({ stream }) => this.sources.delete(stream.id));
+    s.on('stream.removed', ({ participant_id, stream }) => this.sources.delete(`${participant_id}/${stream.id}`));
     s.on('subscribe.offer', (msg) => this.subscriber.offer(msg).catch((err) => this.notice(`Video could not update: ${err.message}`)));
     s.on('chat', ({ from, text, private: priv }) => this.chat.add(this.participants.get(from)?.display_name ?? 'Someone', text, priv ? true : ''));
     s.on('session.ending', ({ at }) => this.notice(`The session ends at ${new Date(at).toLocaleTimeString(undefined, { hour: 'numeric', minute: '2-digit' })}.`));
@@ -344,7 +345,22 @@ export class Session {
 
   setStreams(list) {
     this.streams = list;
-    this.grid.setStreams(list, (id) => this.sources.get(id), (pid) => this.participants.get(pid)?.display_name ?? null);
+    // A stream announced before we joined has no stream.added here: by the
+    // server's rule, a person's first video is the camera, a second the
+    // screen (offers keep each person's streams in order).
+    const guessed = new Map();
+    const seen = new Map();
+    for (const s of list) {
+      if (s.kind !== 'video') continue;
+      const n = seen.get(s.participantId) ?? 0;
+      seen.set(s.participantId, n + 1);
+      guessed.set(`${s.participantId}/${s.streamId}`, n ? 'screen' : 'camera');
+    }
+    const sourceOf = (s) => {
+      const key = `${s.participantId}/${s.streamId}`;
+      return this.sources.get(key) ?? guessed.get(key);
+    };
+    this.grid.setStreams(list, sourceOf, (pid) => this.participants.get(pid)?.display_name ?? null);
   }
 
   render() {
