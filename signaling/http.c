@@ -286,14 +286,50 @@ static int sig_http_body(struct lws *wsi, struct sig_http_conn *conn, const void
 	return 0;
 }
 
+/* Body bytes one lws_write() takes: below HTTP/2's smallest maximum frame
+ * size (16,384, RFC 9113 §4.2), which libwebsockets 4.1 does not split
+ * bodies to, and small enough to share the loop with other connections. */
+#define SIG_HTTP_CHUNK 4096
+
+/* Writes the next piece of the response body. A body goes out over as many
+ * writable callbacks as it takes: each piece fits the chunk size and the
+ * peer's HTTP/2 flow-control window; only the last is LWS_WRITE_HTTP_FINAL
+ * (which ends the HTTP/2 stream), even when the body is empty. */
 static int sig_http_writeable(struct lws *wsi, struct sig_http_conn *conn)
 {
+	size_t left, n;
+	lws_fileofs_t allowance;
+
 	if (!conn->out)
 		return 0;
-	int n = lws_write(wsi, conn->out + LWS_PRE, conn->out_len, LWS_WRITE_HTTP_FINAL);
+	left = conn->out_len - conn->out_sent;
+	n = left < SIG_HTTP_CHUNK ? left : SIG_HTTP_CHUNK;
+	allowance = lws_get_peer_write_allowance(wsi); /* -1: no HTTP/2 window */
+	if (allowance == 0 && n > 0) {
+		/* The window opens again with the peer's WINDOW_UPDATE. */
+		lws_callback_on_writable(wsi);
+		return 0;
+	}
+	if (allowance > 0 && (lws_fileofs_t)n > allowance)
+		n = (size_t)allowance;
+	bool last = n == left;
+
+	/* The LWS_PRE bytes before the piece are headroom lws_write() may
+	 * overwrite: the buffer's own headroom, or body bytes already sent. */
+	int w = lws_write(wsi, conn->out + LWS_PRE + conn->out_sent, n,
+			  last ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP);
+	if (w < 0) {
+		sig_http_conn_reset(conn);
+		return -1;
+	}
+	conn->out_sent += n;
+	if (!last) {
+		lws_callback_on_writable(wsi);
+		return 0;
+	}
 	bool close_after = conn->close_after;
 	sig_http_conn_reset(conn);
-	if (n < 0 || close_after)
+	if (close_after)
 		return -1;
 	return lws_http_transaction_completed(wsi) ? -1 : 0;
 }

@@ -47,6 +47,7 @@ struct sig_http_conn {
 	size_t body_expected;
 	unsigned char *out; /* LWS_PRE bytes of headroom, then the response body */
 	size_t out_len;
+	size_t out_sent; /* body bytes written so far */
 	bool responded;
 	bool close_after; /* the request was refused before its body was read */
 	struct {
