@@ -2,7 +2,7 @@
 // state, the admin API over its unix socket, Debian's browsers, and checks
 // on what a page shows and receives.
 
-import { spawn } from 'node:child_process';
+import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
@@ -41,13 +41,23 @@ export async function until(what, fn, timeoutMs = 15000, everyMs = 200) {
 }
 
 export class Daemon {
-  constructor({ config = '', argsBefore = [] } = {}) {
+  // tls: serve HTTPS with a fresh self-signed certificate for 127.0.0.1.
+  constructor({ config = '', argsBefore = [], tls = false } = {}) {
     this.dir = mkdtempSync(path.join(tmpdir(), 'hearth-e2e-'));
     this.socket = path.join(this.dir, 'admin.sock');
     this.configPath = path.join(this.dir, 'hearthd.conf');
+    this.scheme = tls ? 'https' : 'http';
+    if (tls) {
+      const cert = path.join(this.dir, 'cert.pem');
+      const key = path.join(this.dir, 'key.pem');
+      execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
+        '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', cert],
+      { stdio: 'ignore' });
+      this.tlsConfig = `tls_certificate = ${cert}\ntls_private_key = ${key}\n`;
+    }
     writeFileSync(
       this.configPath,
-      '[server]\nlisten_address = 127.0.0.1\nlisten_port = 0\n' +
+      '[server]\nlisten_address = 127.0.0.1\nlisten_port = 0\n' + (this.tlsConfig || '') +
         `[storage]\nstate_directory = ${path.join(this.dir, 'state')}\nadmin_socket = ${this.socket}\n` +
         '[media]\nworkers = 2\nport_min = 0\nport_max = 0\n' +
         config,
@@ -75,7 +85,7 @@ export class Daemon {
           if (m) {
             clearTimeout(timer);
             this.port = Number(m[2]);
-            this.base = `http://127.0.0.1:${this.port}`;
+            this.base = `${this.scheme}://127.0.0.1:${this.port}`;
             resolve(this);
           }
         }
