@@ -11,10 +11,12 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/time.h>
+#include <time.h>
 
 /* Outgoing datagrams wait here until the caller takes them. A flight with
  * an ECDSA certificate takes ~1 KB; 16 KB holds a large RSA chain with a
@@ -51,6 +53,7 @@ struct dtls_outq {
 };
 
 struct crypto_dtls_identity {
+	atomic_int refs; /* the control thread and queued transport parameters */
 	SSL_CTX *ctx;
 	X509 *cert;
 	char fingerprint[CRYPTO_DTLS_FINGERPRINT_MAX];
@@ -327,6 +330,7 @@ static int identity_new(X509 *cert, EVP_PKEY *key, struct crypto_dtls_identity *
 	id = calloc(1, sizeof(*id));
 	if (!id)
 		return -ENOMEM;
+	atomic_init(&id->refs, 1);
 	if (X509_up_ref(cert) != 1) {
 		free(id);
 		return -EIO;
@@ -459,9 +463,26 @@ int crypto_dtls_identity_certificate(const struct crypto_dtls_identity *id, uint
 	return i2d_X509(id->cert, &out) == n ? 0 : -EIO;
 }
 
+int64_t crypto_dtls_identity_not_after(const struct crypto_dtls_identity *id)
+{
+	struct tm tm;
+
+	if (ASN1_TIME_to_tm(X509_get0_notAfter(id->cert), &tm) != 1)
+		return 0;
+	return (int64_t)timegm(&tm);
+}
+
+struct crypto_dtls_identity *crypto_dtls_identity_ref(struct crypto_dtls_identity *id)
+{
+	atomic_fetch_add_explicit(&id->refs, 1, memory_order_relaxed);
+	return id;
+}
+
 struct crypto_dtls_identity *crypto_dtls_identity_free(struct crypto_dtls_identity *id)
 {
 	if (!id)
+		return NULL;
+	if (atomic_fetch_sub_explicit(&id->refs, 1, memory_order_acq_rel) != 1)
 		return NULL;
 	SSL_CTX_free(id->ctx);
 	X509_free(id->cert);

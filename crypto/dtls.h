@@ -36,9 +36,9 @@
 #define CRYPTO_DTLS_FINGERPRINT_MAX 200
 
 /* Our certificate and private key, and the settings every association made
- * from it shares. Owned by the caller; associations keep what they need
- * alive through OpenSSL's own references, so it may be freed while they
- * still run. Immutable after creation. */
+ * from it shares. Reference-counted (any thread may drop a reference);
+ * associations keep what they need alive through OpenSSL's own references,
+ * so it may be freed while they still run. Immutable after creation. */
 struct crypto_dtls_identity;
 
 /* A new ECDSA P-256 key and a self-signed X.509v3 certificate for it
@@ -64,7 +64,13 @@ const char *crypto_dtls_identity_fingerprint(const struct crypto_dtls_identity *
 int crypto_dtls_identity_certificate(const struct crypto_dtls_identity *id, uint8_t *out,
 				     size_t cap, size_t *ret_len);
 
-/* Accepts NULL; returns NULL. */
+/* Unix time the certificate stops being valid (0 if unreadable). */
+int64_t crypto_dtls_identity_not_after(const struct crypto_dtls_identity *id);
+
+/* Takes another reference; returns id. */
+struct crypto_dtls_identity *crypto_dtls_identity_ref(struct crypto_dtls_identity *id);
+
+/* Drops a reference (the last one frees). Accepts NULL; returns NULL. */
 struct crypto_dtls_identity *crypto_dtls_identity_free(struct crypto_dtls_identity *id);
 
 /* One DTLS association (one transport). */

@@ -58,10 +58,17 @@ struct relay_stream {
 	char mid[16];
 };
 
+struct crypto_dtls_identity;
+
 /* What a worker needs to run one browser's ICE-lite/DTLS/SRTP association.
- * Owned by whoever holds it; the worker frees it (and wipes the secrets). */
+ * Owned by whoever holds it; the worker frees it (and wipes the secrets)
+ * with relay_transport_params_free(). */
 struct relay_transport_params {
 	uint64_t id;
+	/* Our DTLS certificate for a new transport (a reference the params
+	 * hold; the one whose fingerprint the SDP sent); NULL: the relay's
+	 * own. Ignored by RELAY_CMD_TRANSPORT_UPDATE (DTLS goes on). */
+	struct crypto_dtls_identity *identity;
 	uint64_t session_id;
 	char local_ufrag[RELAY_ICE_UFRAG_MAX + 1];
 	char local_pwd[RELAY_ICE_PWD_MAX + 1];
@@ -117,13 +124,16 @@ struct relay_worker_stats {
 	uint64_t send_dropped;		    /* datagrams the socket did not take (buffer full) */
 };
 
+/* Wipes p, drops its identity reference, frees it. Any thread. Accepts
+ * NULL. */
+void relay_transport_params_free(struct relay_transport_params *p);
+
 struct relay;
 
 /* Binds one UDP socket per worker and starts the worker threads, which
- * share identity (our DTLS certificate; borrowed, must outlive the relay).
- * Returns 0 or a negative errno (a bind failure names the port in the
- * log). */
-struct crypto_dtls_identity;
+ * share identity (our DTLS certificate for transports whose parameters
+ * name none; borrowed, must outlive the relay). Returns 0 or a negative
+ * errno (a bind failure names the port in the log). */
 int relay_new(const struct cfg *cfg, struct crypto_dtls_identity *identity,
 	      struct relay **ret_relay);
 

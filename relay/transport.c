@@ -54,15 +54,16 @@ struct relay_transport *relay_transport_new(struct relay_transport_params *param
 	if (!t)
 		goto out;
 	t->p = *params;
+	t->p.identity = NULL; /* the association holds what it needs */
 	t->consent_us = now_us;
 	t->state = RELAY_TRANSPORT_NEW;
 	for (unsigned i = 0; i < t->p.stream_count; i++)
 		t->pub[i].desc = t->p.streams[i];
-	if (crypto_dtls_new(identity, t->p.dtls_server, t->p.remote_fingerprint, &t->dtls) < 0)
+	if (crypto_dtls_new(params->identity ? params->identity : identity, t->p.dtls_server,
+			    t->p.remote_fingerprint, &t->dtls) < 0)
 		t = relay_transport_free(t);
 out:
-	crypto_wipe(params, sizeof(*params));
-	free(params);
+	relay_transport_params_free(params);
 	return t;
 }
 

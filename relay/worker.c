@@ -205,8 +205,7 @@ static void relay_worker_add(struct relay_worker *w, struct relay_transport_para
 	    !g_hash_table_contains(w->by_ufrag, p->local_ufrag)) {
 		t = relay_transport_new(p, w->identity, relay_now_us()); /* takes p */
 	} else {
-		crypto_wipe(p, sizeof(*p));
-		free(p);
+		relay_transport_params_free(p);
 	}
 	if (!t) {
 		relay_worker_emit(w, RELAY_EVT_TRANSPORT_CLOSED, id, RELAY_CLOSE_DTLS_FAILED);
@@ -249,8 +248,7 @@ static void relay_worker_update(struct relay_worker *w, struct relay_transport_p
 	memcpy(t->p.streams, p->streams, sizeof(t->p.streams));
 	t->p.stream_count = p->stream_count;
 out:
-	crypto_wipe(p, sizeof(*p));
-	free(p);
+	relay_transport_params_free(p);
 }
 
 /* Replaces the set of streams subscriber `to` receives. */

@@ -17,6 +17,7 @@
 #include "crypto/token.h"
 #include "relay/relay.h"
 #include "signaling/api.h"
+#include "signaling/certs.h"
 #include "signaling/server.h"
 #include "signaling/media.h"
 #include "signaling/room.h"
@@ -29,6 +30,7 @@
 #define CONTROL_WORKER_TIMEOUT_US (3 * 1000000LL)
 #define CONTROL_TICK_US		  (1000000LL)
 #define CONTROL_AUDIT_ANCHOR_US	  (3600 * 1000000LL) /* the audit head goes to the journal */
+#define CONTROL_CERT_CHECK_S	  (86400) /* how often a generated certificate is checked */
 
 struct sig_control {
 	struct cfg *cfg;  /* borrowed */
@@ -40,7 +42,9 @@ struct sig_control {
 	struct sig_rooms *rooms;
 	struct sig_ws *ws;
 	struct sig_media *media;
-	struct crypto_dtls_identity *identity; /* our DTLS certificate, shared with workers */
+	struct sig_certs *certs;		     /* TLS and DTLS certificates, reloadable */
+	struct crypto_dtls_identity *relay_identity; /* the workers' default (a reference) */
+	int64_t certs_check_s;			     /* next renewal check, Unix time */
 	int signal_fd;
 	bool stopping;
 	bool watchdog;
@@ -201,6 +205,11 @@ static void control_tick(void *userdata)
 
 	if (c->ws)
 		sig_ws_tick(c->ws, (int64_t)time(NULL));
+	if ((int64_t)time(NULL) >= c->certs_check_s) {
+		c->certs_check_s = (int64_t)time(NULL) + CONTROL_CERT_CHECK_S;
+		if (sig_certs_renew(c->certs, (int64_t)time(NULL)) > 0)
+			sig_media_set_identity(c->media, sig_certs_dtls(c->certs));
+	}
 	struct relay_msg ping = {.type = RELAY_CMD_PING, .arg = ++c->ping_seq};
 
 	for (unsigned i = 0; i < relay_worker_count(c->relay); i++)
@@ -220,6 +229,18 @@ static unsigned control_key_count(const struct cfg *cfg)
 	int n = cfg_api_keys_parse(cfg->admin_api_keys, keys, &problem);
 
 	return n < 0 ? 0 : (unsigned)n;
+}
+
+/* Keys sig_certs_reload() re-reads on every reload, changed or not. */
+static bool control_cert_key(const char *name)
+{
+	static const char *const keys[] = {"server.tls_certificate", "server.tls_private_key",
+					   "media.dtls_certificate", "media.dtls_private_key"};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(keys); i++)
+		if (strcmp(name, keys[i]) == 0)
+			return true;
+	return false;
 }
 
 static void control_reload(struct sig_control *c)
@@ -263,10 +284,15 @@ static void control_reload(struct sig_control *c)
 			sig_api_reload(c->api, c->cfg);
 			g_string_append_printf(applied, "%s%s (%u keys)", applied->len ? ", " : "",
 					       name, control_key_count(c->cfg));
-		} else {
+		} else if (!control_cert_key(name)) {
 			log_warn("reload: %s changed; it takes effect at the next restart", name);
 		}
 	}
+	/* Certificate files are re-read whether or not their paths changed:
+	 * renewing usually rewrites the same files. */
+	if (sig_certs_reload(c->certs, c->cfg, &fresh, (int64_t)time(NULL), applied) &
+	    SIG_CERTS_DTLS)
+		sig_media_set_identity(c->media, sig_certs_dtls(c->certs));
 	log_info("reloaded %s: %s", c->cfg->path ? c->cfg->path : "(embedded defaults)",
 		 applied->len ? applied->str : "no reloadable setting changed");
 	cfg_clear(&fresh);
@@ -305,6 +331,13 @@ static int control_start_loop(struct sig_control *c)
 	r = sig_server_new(c->cfg, &c->server);
 	if (r < 0)
 		return r;
+	if (*c->cfg->tls_certificate) {
+		r = sig_certs_serve_tls(c->certs, sig_server_tls_ctx(c->server));
+		if (r < 0) {
+			log_error("http: cannot attach the TLS certificate: %s", strerror(-r));
+			return r;
+		}
+	}
 	r = sig_server_route(c->server, "/healthz", control_healthz, c);
 	if (r < 0)
 		return r;
@@ -326,8 +359,7 @@ static int control_start_loop(struct sig_control *c)
 	c->ws = sig_ws_new(c->api, c->rooms);
 	sig_api_attach_ws(c->api, c->ws);
 	sig_server_set_ws(c->server, c->ws);
-	c->media = sig_media_new(c->relay, c->rooms, c->cfg,
-				 crypto_dtls_identity_fingerprint(c->identity));
+	c->media = sig_media_new(c->relay, c->rooms, c->cfg, sig_certs_dtls(c->certs));
 	sig_ws_attach_media(c->ws, c->media);
 	r = sig_server_watch_fd(c->server, relay_event_fd(c->relay), control_relay_events, c);
 	if (r < 0)
@@ -384,16 +416,12 @@ int sig_control_new(struct cfg *cfg, char **overrides, struct sig_control **ret_
 		log_error("cannot initialise libsrtp: %s", strerror(-r));
 		goto fail;
 	}
-	if (*cfg->media_dtls_certificate)
-		r = crypto_dtls_identity_load(cfg->media_dtls_certificate,
-					      cfg->media_dtls_private_key, &c->identity);
-	else
-		r = crypto_dtls_identity_generate(&c->identity);
-	if (r < 0) {
-		log_error("cannot make or load the DTLS certificate: %s", strerror(-r));
-		goto fail;
-	}
-	r = relay_new(cfg, c->identity, &c->relay);
+	r = sig_certs_new(cfg, (int64_t)time(NULL), &c->certs);
+	if (r < 0)
+		goto fail; /* logged */
+	c->certs_check_s = (int64_t)time(NULL) + CONTROL_CERT_CHECK_S;
+	c->relay_identity = crypto_dtls_identity_ref(sig_certs_dtls(c->certs));
+	r = relay_new(cfg, c->relay_identity, &c->relay);
 	if (r < 0)
 		goto fail;
 	c->last_pong_us = calloc(relay_worker_count(c->relay), sizeof(*c->last_pong_us));
@@ -448,7 +476,8 @@ struct sig_control *sig_control_free(struct sig_control *c)
 	c->rooms = sig_rooms_free(c->rooms);
 	c->api = sig_api_free(c->api);
 	c->relay = relay_free(c->relay);
-	c->identity = crypto_dtls_identity_free(c->identity);
+	c->relay_identity = crypto_dtls_identity_free(c->relay_identity);
+	c->certs = sig_certs_free(c->certs); /* after the server: its SSL_CTX is gone */
 	c->store = sig_store_close(c->store);
 	free(c->last_pong_us);
 	if (c->signal_fd >= 0)

@@ -356,6 +356,12 @@ int sig_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *u
 		return 0;
 	case LWS_CALLBACK_HTTP_WRITEABLE:
 		return sig_http_writeable(wsi, conn);
+	case LWS_CALLBACK_OPENSSL_LOAD_EXTRA_SERVER_VERIFY_CERTS:
+		/* The TLS vhost's SSL_CTX (user), made while the vhost is
+		 * created: the context's user is the server already. */
+		if (wsi && lws_get_context(wsi))
+			sig_server_set_tls_ctx(lws_context_user(lws_get_context(wsi)), user);
+		return 0;
 	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
 		/* A WebSocket upgrade lands here when it names no protocol we
 		 * serve: refuse it rather than speak plain HTTP over it. */

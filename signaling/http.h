@@ -34,6 +34,10 @@ bool sig_server_is_admin_vhost(const struct sig_server *server, const struct lws
 /* The /ws service the server's WebSocket protocol dispatches to. */
 struct sig_ws *sig_server_ws(const struct sig_server *server);
 
+/* libwebsockets made the TLS listener's SSL_CTX (certificate reloads
+ * attach to it). */
+void sig_server_set_tls_ctx(struct sig_server *server, void *ssl_ctx);
+
 /* The server's table, for the protocol callback. */
 const struct sig_http_routes *sig_server_routes(const struct sig_server *server);
 

@@ -8,6 +8,7 @@
 
 #include "config/cfg.h"
 #include "core/log.h"
+#include "crypto/dtls.h"
 #include "relay/relay.h"
 #include "signaling/room.h"
 #include "signaling/sdp.h"
@@ -37,6 +38,11 @@ struct sig_media_peer {
 	char pub_ufrag[17], pub_pwd[33];		/* ours, for this transport */
 	char pub_remote_ufrag[RELAY_ICE_UFRAG_MAX + 1]; /* the client's */
 	char pub_fingerprint[RELAY_FINGERPRINT_MAX + 1];
+	/* Our DTLS certificate on each connection (references): chosen when
+	 * its transport is first negotiated, kept for its renegotiations, so
+	 * that the a=fingerprint we send is the certificate its transport
+	 * uses even when the certificate was replaced in between. */
+	struct crypto_dtls_identity *pub_identity, *sub_identity;
 	unsigned pub_count;
 	struct relay_stream pub[RELAY_MAX_STREAMS];
 	struct sig_sdp_codec pub_codec[RELAY_MAX_STREAMS];
@@ -56,21 +62,21 @@ struct sig_media_peer {
 };
 
 struct sig_media {
-	struct relay *relay;	 /* borrowed */
-	struct sig_rooms *rooms; /* borrowed */
-	char *fingerprint;
-	char *address; /* advertised in candidates */
+	struct relay *relay;		       /* borrowed */
+	struct sig_rooms *rooms;	       /* borrowed */
+	struct crypto_dtls_identity *identity; /* for new transports; a reference */
+	char *address;			       /* advertised in candidates */
 	uint64_t next_transport_id;
 };
 
 struct sig_media *sig_media_new(struct relay *relay, struct sig_rooms *rooms, const struct cfg *cfg,
-				const char *fingerprint)
+				struct crypto_dtls_identity *identity)
 {
 	struct sig_media *m = g_new0(struct sig_media, 1);
 
 	m->relay = relay;
 	m->rooms = rooms;
-	m->fingerprint = g_strdup(fingerprint);
+	m->identity = crypto_dtls_identity_ref(identity);
 	m->address = g_strdup(*cfg->media_public_address ? cfg->media_public_address
 							 : cfg->media_bind_address);
 	m->next_transport_id = 1;
@@ -80,11 +86,17 @@ struct sig_media *sig_media_new(struct relay *relay, struct sig_rooms *rooms, co
 struct sig_media *sig_media_free(struct sig_media *m)
 {
 	if (m) {
-		g_free(m->fingerprint);
+		crypto_dtls_identity_free(m->identity);
 		g_free(m->address);
 		g_free(m);
 	}
 	return NULL;
+}
+
+void sig_media_set_identity(struct sig_media *m, struct crypto_dtls_identity *identity)
+{
+	crypto_dtls_identity_free(m->identity);
+	m->identity = crypto_dtls_identity_ref(identity);
 }
 
 /* RFC 8839 ice-chars from RAND_bytes. */
@@ -125,12 +137,16 @@ static int sig_media_send(struct sig_media *m, unsigned worker, uint32_t type, u
 
 	if (r < 0) {
 		log_error("media: worker %u queue full; dropping a command", worker);
-		free(payload);
+		if (type == RELAY_CMD_TRANSPORT_ADD || type == RELAY_CMD_TRANSPORT_UPDATE)
+			relay_transport_params_free(payload);
+		else
+			free(payload);
 	}
 	return r;
 }
 
-static void sig_media_local(struct sig_media *m, unsigned worker, const char *ufrag,
+static void sig_media_local(struct sig_media *m, unsigned worker,
+			    const struct crypto_dtls_identity *identity, const char *ufrag,
 			    const char *pwd, uint64_t sdp_id, uint64_t version,
 			    struct sig_sdp_candidate *cand, struct sig_sdp_local *ret)
 {
@@ -139,7 +155,7 @@ static void sig_media_local(struct sig_media *m, unsigned worker, const char *uf
 	*ret = (struct sig_sdp_local){
 	    .ice_ufrag = ufrag,
 	    .ice_pwd = pwd,
-	    .fingerprint = m->fingerprint,
+	    .fingerprint = crypto_dtls_identity_fingerprint(identity),
 	    .candidates = cand,
 	    .n_candidates = 1,
 	    .session_id = sdp_id,
@@ -339,7 +355,11 @@ char *sig_media_publish(struct sig_media *m, struct sig_member *mb, const char *
 		p->stream_count++;
 	}
 	peer->worker = sig_media_worker(m, mb->session_id);
-	sig_media_local(m, peer->worker, ufrag, pwd, id, 1, &cand, &local);
+	/* A new transport gets the current certificate; a renegotiated one
+	 * keeps its own. */
+	struct crypto_dtls_identity *identity =
+	    renegotiation && peer->pub_identity ? peer->pub_identity : m->identity;
+	sig_media_local(m, peer->worker, identity, ufrag, pwd, id, 1, &cand, &local);
 	answer = sig_sdp_build_answer(offer, &local, ret_problem);
 	if (!answer) {
 		*ret_code = "internal";
@@ -359,6 +379,12 @@ char *sig_media_publish(struct sig_media *m, struct sig_member *mb, const char *
 	memcpy(peer->pub_pwd, pwd, sizeof(peer->pub_pwd));
 	g_strlcpy(peer->pub_remote_ufrag, offer->ice_ufrag, sizeof(peer->pub_remote_ufrag));
 	g_strlcpy(peer->pub_fingerprint, offer->fingerprint, sizeof(peer->pub_fingerprint));
+	if (!renegotiation) {
+		crypto_dtls_identity_ref(identity);
+		crypto_dtls_identity_free(peer->pub_identity);
+		peer->pub_identity = identity;
+		p->identity = crypto_dtls_identity_ref(identity);
+	}
 	if (sig_media_send(m, peer->worker,
 			   renegotiation ? RELAY_CMD_TRANSPORT_UPDATE : RELAY_CMD_TRANSPORT_ADD, id,
 			   p) < 0) {
@@ -381,7 +407,7 @@ char *sig_media_publish(struct sig_media *m, struct sig_member *mb, const char *
 		sig_media_refresh_session(m, mb->session_id);
 	}
 out:
-	free(p);
+	relay_transport_params_free(p);
 	g_free(offer);
 	return answer;
 }
@@ -464,8 +490,8 @@ static void sig_media_send_offer(struct sig_media *m, struct sig_member *mb)
 			streams[i].codec.rtx_pt = 0;
 		streams[i].inactive = s->gone;
 	}
-	sig_media_local(m, peer->worker, peer->sub_ufrag, peer->sub_pwd, peer->sub_sdp_id,
-			(uint64_t)peer->version + 1, &cand, &local);
+	sig_media_local(m, peer->worker, peer->sub_identity, peer->sub_ufrag, peer->sub_pwd,
+			peer->sub_sdp_id, (uint64_t)peer->version + 1, &cand, &local);
 	g_autofree char *sdp =
 	    sig_sdp_build_subscribe_offer(&local, streams, peer->slot_count, &problem);
 	if (!sdp) {
@@ -529,6 +555,8 @@ int sig_media_subscribe(struct sig_media *m, struct sig_member *mb)
 	    RAND_bytes((uint8_t *)&peer->sub_sdp_id, sizeof(peer->sub_sdp_id)) != 1)
 		return -EIO;
 	peer->sub_sdp_id &= INT64_MAX;
+	crypto_dtls_identity_free(peer->sub_identity);
+	peer->sub_identity = crypto_dtls_identity_ref(m->identity); /* what every offer names */
 	peer->subscribed = true;
 	peer->worker = sig_media_worker(m, mb->session_id);
 	sig_media_refresh_member(mb, m);
@@ -586,6 +614,7 @@ int sig_media_subscribe_answer(struct sig_media *m, struct sig_member *mb, int64
 		    id, mb, answer, peer->sub_ufrag, peer->sub_pwd, false, ret_problem);
 		if (!p)
 			return -EINVAL;
+		p->identity = crypto_dtls_identity_ref(peer->sub_identity);
 		if (sig_media_send(m, peer->worker, RELAY_CMD_TRANSPORT_ADD, id, p) < 0) {
 			*ret_code = "internal";
 			*ret_problem = g_strdup("the media worker is overloaded");
@@ -673,6 +702,8 @@ void sig_media_member_left(struct sig_media *m, struct sig_member *mb)
 	bool published = peer->pub_id != 0;
 	if (published)
 		sig_media_announce(m, mb, peer->pub, peer->pub_count, NULL, "stream.removed");
+	crypto_dtls_identity_free(peer->pub_identity);
+	crypto_dtls_identity_free(peer->sub_identity);
 	g_free(peer);
 	mb->media = NULL;
 	if (published)

@@ -10,17 +10,23 @@
 #include <stdint.h>
 
 struct cfg;
+struct crypto_dtls_identity;
 struct relay;
 struct relay_msg;
 struct sig_member;
 struct sig_rooms;
 struct sig_media;
 
-/* relay and rooms are borrowed; fingerprint is our DTLS certificate's
- * ("sha-256 AB:…"). */
+/* relay and rooms are borrowed; identity is our DTLS certificate (a
+ * reference is taken). */
 struct sig_media *sig_media_new(struct relay *relay, struct sig_rooms *rooms, const struct cfg *cfg,
-				const char *fingerprint);
+				struct crypto_dtls_identity *identity);
 struct sig_media *sig_media_free(struct sig_media *media);
+
+/* Transports negotiated from now on use identity (a reference is taken)
+ * and name its fingerprint; those already negotiated keep theirs, in
+ * renegotiations too. */
+void sig_media_set_identity(struct sig_media *media, struct crypto_dtls_identity *identity);
 
 /* A member's publish offer. Returns the answer (caller g_free()s), or NULL
  * with ret_code ("forbidden", "sdp_refused", "internal") and ret_problem

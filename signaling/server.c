@@ -39,6 +39,7 @@ struct sig_server {
 	size_t watch_count;
 	struct sig_timer timers[SIG_SERVER_MAX_TIMERS];
 	size_t timer_count;
+	void *tls_ctx; /* SSL_CTX of the TLS listener, owned by libwebsockets */
 };
 
 static int sig_fd_callback_lws(struct lws *wsi, enum lws_callback_reasons reason, void *user,
@@ -221,6 +222,16 @@ int sig_server_route(struct sig_server *server, const char *path, sig_http_handl
 		     void *userdata)
 {
 	return sig_http_routes_add(&server->routes, path, handler, userdata);
+}
+
+void sig_server_set_tls_ctx(struct sig_server *server, void *ssl_ctx)
+{
+	server->tls_ctx = ssl_ctx;
+}
+
+void *sig_server_tls_ctx(const struct sig_server *server)
+{
+	return server->tls_ctx;
 }
 
 const struct sig_http_routes *sig_server_routes(const struct sig_server *server)

@@ -47,6 +47,10 @@ struct sig_server *sig_server_free(struct sig_server *server);
 /* The TCP port the HTTP listener is bound to (useful when configured as 0). */
 int sig_server_port(const struct sig_server *server);
 
+/* The HTTPS listener's OpenSSL SSL_CTX (an SSL_CTX *, borrowed, valid until
+ * sig_server_free), or NULL without TLS. */
+void *sig_server_tls_ctx(const struct sig_server *server);
+
 /* Serves requests whose path is exactly `path`, or that start with it when
  * it ends in '/'. The longest match wins. At most SIG_SERVER_MAX_ROUTES. */
 #define SIG_SERVER_MAX_ROUTES 32
