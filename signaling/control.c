@@ -203,11 +203,13 @@ static void control_tick(void *userdata)
 		control_log_audit_head(c);
 	}
 
+	int64_t now_s = (int64_t)time(NULL);
+
 	if (c->ws)
-		sig_ws_tick(c->ws, (int64_t)time(NULL));
-	if ((int64_t)time(NULL) >= c->certs_check_s) {
-		c->certs_check_s = (int64_t)time(NULL) + CONTROL_CERT_CHECK_S;
-		if (sig_certs_renew(c->certs, (int64_t)time(NULL)) > 0)
+		sig_ws_tick(c->ws, now_s);
+	if (now_s >= c->certs_check_s) {
+		c->certs_check_s = now_s + CONTROL_CERT_CHECK_S;
+		if (sig_certs_renew(c->certs, now_s) > 0)
 			sig_media_set_identity(c->media, sig_certs_dtls(c->certs));
 	}
 	struct relay_msg ping = {.type = RELAY_CMD_PING, .arg = ++c->ping_seq};

@@ -305,11 +305,8 @@ static int sig_http_writeable(struct lws *wsi, struct sig_http_conn *conn)
 	left = conn->out_len - conn->out_sent;
 	n = left < SIG_HTTP_CHUNK ? left : SIG_HTTP_CHUNK;
 	allowance = lws_get_peer_write_allowance(wsi); /* -1: no HTTP/2 window */
-	if (allowance == 0 && n > 0) {
-		/* The window opens again with the peer's WINDOW_UPDATE. */
-		lws_callback_on_writable(wsi);
-		return 0;
-	}
+	if (allowance == 0 && n > 0)
+		return 0; /* lws asks again when a WINDOW_UPDATE gives credit */
 	if (allowance > 0 && (lws_fileofs_t)n > allowance)
 		n = (size_t)allowance;
 	bool last = n == left;

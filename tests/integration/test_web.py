@@ -13,6 +13,7 @@ import subprocess
 import tempfile
 import unittest
 
+import h2raw
 from hearthlib import Daemon, open_now
 
 
@@ -185,6 +186,18 @@ class WebTls(unittest.TestCase):
                 self.assertEqual((status, proto), ("200", label), path)
                 self.assertEqual(len(body), len(want), "%s over HTTP/%s" % (path, label))
                 self.assertEqual(body, want, "%s over HTTP/%s" % (path, label))
+
+    def test_http2_flow_control(self):
+        """A peer with a small stream window gets the body in frames that
+        fit it, the rest after each WINDOW_UPDATE."""
+        with open(os.path.join(WEB_ROOT, "js", "session.js"), "rb") as f:
+            want = f.read()
+        for window in (65535, 1000, 100):
+            res = h2raw.get(self.d.port, "/app/js/session.js", window)
+            self.assertTrue(res.headers)
+            self.assertEqual(res.over_window, [], "window %d" % window)
+            self.assertEqual(res.body, want, "window %d" % window)
+            self.assertGreater(len(res.frames), len(want) // max(window, 4096))
 
     def test_errors_and_empty_bodies_over_http2(self):
         got = curl(self.d, ["/app/nope.js", "/healthz"], "--http2")
