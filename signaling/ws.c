@@ -851,6 +851,19 @@ static bool sig_ws_path_ok(struct lws *wsi)
 	       strcmp(path, "/ws") == 0;
 }
 
+/* The client's address (through trusted proxies), for the rate limits. */
+static void sig_ws_set_peer(struct sig_server *server, struct lws *wsi, struct sig_ws_conn *conn)
+{
+	struct netaddr client;
+	char text[NETADDR_TEXT_MAX];
+
+	conn->peer[0] = '\0';
+	if (sig_server_client_address(server, wsi, &client) == 0) {
+		netaddr_format(&client, text);
+		g_strlcpy(conn->peer, text, sizeof(conn->peer));
+	}
+}
+
 int sig_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
 		    size_t len)
 {
@@ -867,8 +880,7 @@ int sig_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 		conn->ws = sig_server_ws(server);
 		if (!conn->ws)
 			return -1;
-		if (!lws_get_peer_simple(wsi, conn->peer, sizeof(conn->peer)))
-			conn->peer[0] = '\0';
+		sig_ws_set_peer(server, wsi, conn);
 		lws_sul_schedule(lws_get_context(wsi), 0, &conn->join_timer, sig_ws_join_timeout,
 				 SIG_WS_JOIN_TIMEOUT_S * LWS_US_PER_SEC);
 		return 0;
