@@ -521,11 +521,17 @@ int sig_control_run(struct sig_control *c)
 
 	const char *metrics = sig_server_metrics_bound(c->server);
 
-	log_info("hearthd %s listening on %s (HTTP bound to %s only%s%s); %u media workers on "
-		 "UDP %s ports %d-%d; state in %s",
+	char metrics_at[NETADDR_TEXT_MAX + 32] = "";
+
+	if (metrics)
+		snprintf(metrics_at, sizeof(metrics_at), "; /metrics on %s port %d", metrics,
+			 sig_server_metrics_port(c->server));
+	/* What the kernel says is bound, not what was configured. */
+	log_info("hearthd %s listening on %s (HTTP %s port %d)%s; %u media workers on UDP %s "
+		 "ports %d-%d; state in %s",
 		 HEARTH_VERSION, c->cfg->public_url, sig_server_bound(c->server),
-		 metrics ? "; /metrics on " : "", metrics ? metrics : "", n,
-		 c->cfg->media_bind_address, first, last, c->cfg->state_directory);
+		 sig_server_port(c->server), metrics_at, n, c->cfg->media_bind_address, first, last,
+		 c->cfg->state_directory);
 	sd_notifyf(0, "READY=1\nSTATUS=Serving on port %d\nMAINPID=%lu", sig_server_port(c->server),
 		   (unsigned long)getpid());
 	control_log_audit_head(c);

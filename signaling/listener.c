@@ -54,12 +54,12 @@ int sig_listener_open(const char *address, int port, int *ret_fd, char *ret_boun
 		const struct sockaddr_in6 *a6 = (const struct sockaddr_in6 *)&ss;
 		inet_ntop(AF_INET6, &a6->sin6_addr, host, sizeof(host));
 		*ret_port = ntohs(a6->sin6_port);
-		snprintf(ret_bound, bound_len, "[%s]:%d", host, *ret_port);
+		snprintf(ret_bound, bound_len, "%s", host);
 	} else {
 		const struct sockaddr_in *a4 = (const struct sockaddr_in *)&ss;
 		inet_ntop(AF_INET, &a4->sin_addr, host, sizeof(host));
 		*ret_port = ntohs(a4->sin_port);
-		snprintf(ret_bound, bound_len, "%s:%d", host, *ret_port);
+		snprintf(ret_bound, bound_len, "%s", host);
 	}
 	*ret_fd = fd;
 	return 0;

@@ -17,8 +17,8 @@ struct lws;
 
 /* Opens a listening TCP socket (non-blocking, close-on-exec) bound to
  * exactly address (an IP literal; IPv6 sockets are v6-only) and port (0:
- * any free port). On success *ret_fd is the socket and ret_bound the text
- * read back with getsockname(), e.g. "127.0.0.1:8080" or "[::1]:8080". */
+ * any free port). On success *ret_fd is the socket, and ret_bound and
+ * ret_port what getsockname() reads back ("127.0.0.1", "::1"). */
 int sig_listener_open(const char *address, int port, int *ret_fd, char *ret_bound, size_t bound_len,
 		      int *ret_port);
 

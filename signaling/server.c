@@ -40,7 +40,7 @@ struct sig_listen {
 	struct lws_vhost *vhost;
 	int fd;
 	int port;
-	char bound[NETADDR_TEXT_MAX + 8]; /* as getsockname() reads it */
+	char bound[NETADDR_TEXT_MAX]; /* the address getsockname() reads back */
 };
 
 struct sig_server {
@@ -176,7 +176,8 @@ static void sig_server_accept(void *userdata)
 		if (fd < 0) {
 			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR &&
 			    errno != ECONNABORTED)
-				log_warn("http: accept on %s: %s", l->bound, strerror(errno));
+				log_warn("http: accept on %s port %d: %s", l->bound, l->port,
+					 strerror(errno));
 			return;
 		}
 		struct netaddr peer = {0};
@@ -365,6 +366,11 @@ const char *sig_server_bound(const struct sig_server *server)
 const char *sig_server_metrics_bound(const struct sig_server *server)
 {
 	return server->metrics_vhost ? server->metrics_listen.bound : NULL;
+}
+
+int sig_server_metrics_port(const struct sig_server *server)
+{
+	return server->metrics_listen.port;
 }
 
 bool sig_server_is_metrics_vhost(const struct sig_server *server, const struct lws_vhost *vhost)

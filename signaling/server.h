@@ -64,10 +64,12 @@ struct sig_server *sig_server_free(struct sig_server *server);
 /* The TCP port the HTTP listener is bound to (useful when configured as 0). */
 int sig_server_port(const struct sig_server *server);
 
-/* "address:port" of the HTTP listener as the kernel reports it; of the
- * metrics listener, or NULL when /metrics has none of its own. */
+/* The address the HTTP listener is bound to, as the kernel reports it; the
+ * metrics listener's, or NULL when /metrics has none of its own, and its
+ * port. */
 const char *sig_server_bound(const struct sig_server *server);
 const char *sig_server_metrics_bound(const struct sig_server *server);
+int sig_server_metrics_port(const struct sig_server *server);
 
 struct sig_server_stats {
 	uint64_t connections_open;     /* HTTP/WebSocket connections now */
