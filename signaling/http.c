@@ -294,7 +294,7 @@ static void sig_http_dispatch(struct lws *wsi, struct sig_http_conn *conn)
 	    .body = conn->body ? conn->body : "",
 	    .body_len = conn->body_len,
 	    .admin_socket = sig_server_is_admin_vhost(server, lws_get_vhost(wsi)),
-	    .metrics_listener = sig_server_is_metrics_vhost(server, lws_get_vhost(wsi)),
+	    .metrics_listener = sig_server_is_metrics_conn(server, wsi),
 	    .peer = peer,
 	};
 
@@ -341,7 +341,7 @@ static int sig_http_confirm_upgrade(struct lws *wsi)
 	if (sig_http_over_cap(wsi)) {
 		status = 503;
 		body = busy;
-	} else if (sig_server_is_metrics_vhost(server, lws_get_vhost(wsi))) {
+	} else if (sig_server_is_metrics_conn(server, wsi)) {
 		status = 404;
 		body = nowhere;
 	} else {

@@ -31,7 +31,7 @@ const struct sig_http_route *sig_http_routes_find(const struct sig_http_routes *
 /* Whether a connection arrived on the admin unix socket; on the metrics
  * listener. */
 bool sig_server_is_admin_vhost(const struct sig_server *server, const struct lws_vhost *vhost);
-bool sig_server_is_metrics_vhost(const struct sig_server *server, const struct lws_vhost *vhost);
+bool sig_server_is_metrics_conn(const struct sig_server *server, struct lws *wsi);
 
 /* The accounting of connections from our listeners. */
 struct sig_conns *sig_server_conns(const struct sig_server *server);

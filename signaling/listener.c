@@ -73,6 +73,7 @@ struct sig_conn {
 	struct netaddr peer;
 	char key[NETADDR_TEXT_MAX]; /* peer as text: the per-address table's key */
 	bool over_cap;
+	bool metrics;
 	bool refused; /* counted once */
 };
 
@@ -110,13 +111,14 @@ unsigned sig_conns_count(const struct sig_conns *c, const struct netaddr *peer)
 }
 
 void sig_conns_add(struct sig_conns *c, const struct lws *wsi, const struct netaddr *peer,
-		   bool over_cap)
+		   bool over_cap, bool metrics)
 {
 	struct sig_conn *conn = g_new0(struct sig_conn, 1);
 	unsigned n;
 
 	conn->peer = *peer;
 	conn->over_cap = over_cap;
+	conn->metrics = metrics;
 	netaddr_format(peer, conn->key);
 	n = sig_conns_count(c, peer);
 	g_hash_table_insert(c->by_addr, g_strdup(conn->key), GUINT_TO_POINTER(n + 1));
@@ -145,6 +147,13 @@ const struct netaddr *sig_conns_peer(const struct sig_conns *c, const struct lws
 	const struct sig_conn *conn = g_hash_table_lookup(c->by_wsi, wsi);
 
 	return conn ? &conn->peer : NULL;
+}
+
+bool sig_conns_metrics(const struct sig_conns *c, const struct lws *wsi)
+{
+	const struct sig_conn *conn = g_hash_table_lookup(c->by_wsi, wsi);
+
+	return conn && conn->metrics;
 }
 
 bool sig_conns_refuse(struct sig_conns *c, const struct lws *wsi)

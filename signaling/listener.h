@@ -36,9 +36,13 @@ struct sig_conns *sig_conns_new(void);
 struct sig_conns *sig_conns_free(struct sig_conns *conns);
 
 /* Records a connection from peer that libwebsockets adopted as wsi;
- * over_cap marks it to be answered 503 and closed. */
+ * over_cap marks it to be answered 503 and closed; metrics, that it came
+ * from the metrics listener. */
 void sig_conns_add(struct sig_conns *conns, const struct lws *wsi, const struct netaddr *peer,
-		   bool over_cap);
+		   bool over_cap, bool metrics);
+
+/* Whether wsi's connection came from the metrics listener. */
+bool sig_conns_metrics(const struct sig_conns *conns, const struct lws *wsi);
 
 /* How many connections peer has open now. */
 unsigned sig_conns_count(const struct sig_conns *conns, const struct netaddr *peer);

@@ -37,7 +37,7 @@ struct sig_timer {
 /* A TCP listener of ours and the vhost its connections are handed to. */
 struct sig_listen {
 	struct sig_server *server;
-	struct lws_vhost *vhost;
+	bool metrics; /* the metrics listener: plain HTTP, /metrics and /healthz */
 	int fd;
 	int port;
 	char bound[NETADDR_TEXT_MAX]; /* the address getsockname() reads back */
@@ -46,8 +46,7 @@ struct sig_listen {
 struct sig_server {
 	struct lws_context *context;
 	struct lws_vhost *vhost;
-	struct lws_vhost *admin_vhost;	 /* the unix socket */
-	struct lws_vhost *metrics_vhost; /* NULL: /metrics on the main listener */
+	struct lws_vhost *admin_vhost; /* the unix socket */
 	struct sig_listen main_listen;
 	struct sig_listen metrics_listen;
 	struct sig_conns *conns;
@@ -195,20 +194,27 @@ static void sig_server_accept(void *userdata)
 		/* Proxies carry many clients: they are not capped here. */
 		bool over = !netaddr_list_contains(&server->trusted_proxies, &peer) &&
 			    sig_conns_count(server->conns, &peer) >= server->max_per_address;
-		struct lws *wsi = lws_adopt_socket_vhost(l->vhost, fd);
+		/* One vhost for both listeners: libwebsockets moves a request to
+		 * another vhost of the same port by its Host header, so a vhost
+		 * could not tell which listener a connection came from. */
+		lws_sock_file_fd_type desc = {.sockfd = fd};
+		int type =
+		    LWS_ADOPT_SOCKET | LWS_ADOPT_HTTP | (l->metrics ? 0 : LWS_ADOPT_ALLOW_SSL);
+		struct lws *wsi = lws_adopt_descriptor_vhost(server->vhost, (lws_adoption_type)type,
+							     desc, NULL, NULL);
 		if (!wsi)
 			continue; /* lws closed fd */
-		sig_conns_add(server->conns, wsi, &peer, over);
+		sig_conns_add(server->conns, wsi, &peer, over, l->metrics);
 	}
 }
 
-static int sig_server_listen(struct sig_server *server, struct sig_listen *l,
-			     struct lws_vhost *vhost, const char *address, int port)
+static int sig_server_listen(struct sig_server *server, struct sig_listen *l, bool metrics,
+			     const char *address, int port)
 {
 	int r;
 
 	l->server = server;
-	l->vhost = vhost;
+	l->metrics = metrics;
 	l->fd = -1;
 	r = sig_listener_open(address, port, &l->fd, l->bound, sizeof(l->bound), &l->port);
 	if (r < 0) {
@@ -311,17 +317,12 @@ int sig_server_new(const struct cfg *cfg, struct sig_server **ret_server)
 		sig_server_free(server);
 		return -EINVAL;
 	}
-	r = sig_server_listen(server, &server->main_listen, server->vhost, cfg->listen_address,
+	r = sig_server_listen(server, &server->main_listen, false, cfg->listen_address,
 			      cfg->listen_port);
 	if (r < 0)
 		goto fail;
 	if (*cfg->metrics_listen_address) {
-		server->metrics_vhost = sig_server_vhost(server, "hearth-metrics", cfg, false);
-		if (!server->metrics_vhost) {
-			r = -EINVAL;
-			goto fail;
-		}
-		r = sig_server_listen(server, &server->metrics_listen, server->metrics_vhost,
+		r = sig_server_listen(server, &server->metrics_listen, true,
 				      cfg->metrics_listen_address, cfg->metrics_listen_port);
 		if (r < 0)
 			goto fail;
@@ -365,7 +366,7 @@ const char *sig_server_bound(const struct sig_server *server)
 
 const char *sig_server_metrics_bound(const struct sig_server *server)
 {
-	return server->metrics_vhost ? server->metrics_listen.bound : NULL;
+	return server->metrics_listen.fd >= 0 ? server->metrics_listen.bound : NULL;
 }
 
 int sig_server_metrics_port(const struct sig_server *server)
@@ -373,9 +374,9 @@ int sig_server_metrics_port(const struct sig_server *server)
 	return server->metrics_listen.port;
 }
 
-bool sig_server_is_metrics_vhost(const struct sig_server *server, const struct lws_vhost *vhost)
+bool sig_server_is_metrics_conn(const struct sig_server *server, struct lws *wsi)
 {
-	return server->metrics_vhost && vhost == server->metrics_vhost;
+	return sig_conns_metrics(server->conns, lws_get_network_wsi(wsi));
 }
 
 struct sig_conns *sig_server_conns(const struct sig_server *server)
