@@ -807,25 +807,26 @@ static void sig_ws_join_timeout(lws_sorted_usec_list_t *sul)
 
 static int sig_ws_receive(struct sig_ws_conn *conn, const void *in, size_t len)
 {
+	int r;
+
 	if (conn->closing)
 		return 0;
-	if (!conn->rx) {
-		conn->rx = malloc(SIG_WS_MAX_MESSAGE + 1);
-		if (!conn->rx)
-			return -1;
-	}
-	if (len > SIG_WS_MAX_MESSAGE - conn->rx_len || lws_frame_is_binary(conn->wsi)) {
+	/* The buffer grows with the message, never past the cap (checked by
+	 * capbuf_append before it grows). */
+	r = lws_frame_is_binary(conn->wsi) ? -EMSGSIZE : capbuf_append(&conn->rx, in, len);
+	if (r == -EMSGSIZE) {
+		capbuf_clear(&conn->rx);
 		sig_ws_error(conn, NULL, "too_large",
 			     "messages are JSON text of at most 65536 bytes", NULL);
 		sig_ws_close(conn, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE);
 		return 0;
 	}
-	memcpy(conn->rx + conn->rx_len, in, len);
-	conn->rx_len += len;
+	if (r < 0)
+		return -1;
 	if (!lws_is_final_fragment(conn->wsi) || lws_remaining_packet_payload(conn->wsi))
 		return 0;
-	sig_ws_dispatch(conn, conn->rx, conn->rx_len);
-	conn->rx_len = 0;
+	sig_ws_dispatch(conn, conn->rx.data, conn->rx.len);
+	capbuf_reset(&conn->rx, SIG_WS_RX_KEEP);
 	return 0;
 }
 
@@ -869,8 +870,7 @@ static void sig_ws_closed(struct sig_ws_conn *conn)
 	}
 	while ((f = g_queue_pop_head(&conn->out)))
 		free(f);
-	free(conn->rx);
-	conn->rx = NULL;
+	capbuf_clear(&conn->rx);
 }
 
 static bool sig_ws_path_ok(struct lws *wsi)
@@ -894,6 +894,7 @@ int sig_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 		       sig_server_is_admin_vhost(server, lws_get_vhost(wsi));
 	case LWS_CALLBACK_ESTABLISHED:
 		conn->wsi = wsi;
+		conn->rx.max = SIG_WS_MAX_MESSAGE;
 		conn->ws = sig_server_ws(server);
 		if (!conn->ws)
 			return -1;

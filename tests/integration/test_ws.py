@@ -211,6 +211,53 @@ class Protocol(DaemonTestCase):
         code, _ = ws.expect_close()
         self.assertEqual(code, 1009)
 
+    def test_message_sizes(self):
+        """65,536 bytes is allowed, in one frame or in fragments; one more is
+        too_large (close 1009) however it is split."""
+        def ping(id_, size):
+            head = b'{"type":"ping","id":%d,"pad":"' % id_
+            return head + b"x" * (size - len(head) - 2) + b'"}'
+
+        def fragments(ws, payload, n):
+            step = -(-len(payload) // n)
+            parts = [payload[i:i + step] for i in range(0, len(payload), step)]
+            for i, part in enumerate(parts):
+                ws.sock.sendall(ws._frame(1 if i == 0 else 0, part, fin=i == len(parts) - 1))
+
+        ws = WsClient(self.d.port)
+        ws.send_raw(ping(1, 65536))
+        self.assertEqual(ws.recv(), {"type": "pong", "id": 1})
+        fragments(ws, ping(2, 65536), 7)
+        self.assertEqual(ws.recv(), {"type": "pong", "id": 2})
+        ws.send({"type": "ping", "id": 3})  # the buffer starts over after each message
+        self.assertEqual(ws.recv(), {"type": "pong", "id": 3})
+        fragments(ws, ping(4, 65537), 7)
+        self.assertEqual(ws.recv()["error"]["code"], "too_large")
+        code, _ = ws.expect_close()
+        self.assertEqual(code, 1009)
+
+    def test_receive_buffers_grow_on_demand(self):
+        """A connection's receive buffer grows with its messages instead of
+        taking the 64 KiB cap on the first frame: 30 connections that each
+        sent a ping cost the daemon far less than 30 x 64 KiB."""
+        with open(os.environ.get("HEARTHD", "hearthd"), "rb") as f:
+            if b"__asan_init" in f.read():
+                self.skipTest("the sanitizers' allocator maps memory its own way")
+
+        def data_kib():
+            with open("/proc/%d/status" % self.d.proc.pid) as f:
+                return next(int(line.split()[1]) for line in f if line.startswith("VmData:"))
+
+        conns = [WsClient(self.d.port) for _ in range(30)]
+        before = data_kib()
+        for i, ws in enumerate(conns):
+            ws.send({"type": "ping", "id": i + 1})
+            self.assertEqual(ws.recv()["type"], "pong")
+        grown = data_kib() - before
+        for ws in conns:
+            ws.close()
+        self.assertLess(grown, 30 * 16, "%d KiB for 30 pings" % grown)
+
     def test_request_rate(self):
         ws = WsClient(self.d.port)
         for i in range(60):
