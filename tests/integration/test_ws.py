@@ -177,7 +177,9 @@ class Protocol(DaemonTestCase):
         refused(5, "bad_message")
         self.admin("PATCH", "/sessions/%d" % sid, {"names_editable": True})
         for bad in (None, 5, True, ["Mum"], "", " Mum", "Mum ", "tab\tname",
-                    "bell\u0007", "\u0085next line", "x" * 101, "\u00e9" * 51):
+                    "bell\u0007", "\u0085next line", "x" * 101, "\u00e9" * 51,
+                    "Mum\u202e", "\u2067Mum\u2069", "M\u200bum", "Mum\u2060", "\ufeffMum",
+                    "Mum\u200d", "M\u00adum", "Mum\U000e0001"):
             err = refused(bad, "bad_message")
             self.assertIn("display_name", err["error"]["message"])
         # A NUL inside a string does not even parse as a request.
@@ -188,6 +190,10 @@ class Protocol(DaemonTestCase):
         status, page = self.admin("GET", "/sessions/%d/invites?roster_entry=%d"
                                   % (sid, dana_e["id"]))
         self.assertEqual(page["items"][0]["uses"], 0)
+        # A joiner inside a word is spelling (Persian, emoji sequences).
+        ws, ok = self.join(dana_t, display_name="\u0645\u0647\u200c\u0646\u0627\u0632")
+        self.assertEqual(ok["type"], "join.ok", ok)
+        ws.close()
         ws, ok = self.join(dana_t, display_name="x" * 100)
         self.assertEqual(ok["type"], "join.ok", ok)
         self.assertEqual(ok["you"]["display_name"], "x" * 100)
