@@ -264,6 +264,37 @@ class Protocol(DaemonTestCase):
             ws.close()
         self.assertLess(grown, 30 * 16, "%d KiB for 30 pings" % grown)
 
+    def test_publish_needs_ice_credentials(self):
+        """A publish offer without a=ice-ufrag or a=ice-pwd is sdp_refused;
+        at session level (or split between the levels) they serve."""
+        s, people = self.family(names=("Host", "Dana"))
+        ws, ok = self.join(people[1][1])
+        with open(os.path.join(os.environ["HEARTH_SDP_DATA"],
+                               "webrtcbin-publish-offer.sdp")) as f:
+            offer = f.read().replace("\r\n", "\n").replace("\n", "\r\n")
+
+        def without(text, prefix):
+            return "".join(l for l in text.splitlines(True) if not l.startswith(prefix))
+
+        def at_session(text, prefixes):
+            lines = [l for l in text.splitlines(True) if l.startswith(prefixes)]
+            rest = without(without(text, prefixes[0]), prefixes[-1])
+            return rest.replace("t=0 0\r\n", "t=0 0\r\n" + "".join(sorted(set(lines))), 1)
+
+        for i, bad in enumerate((without(offer, "a=ice-ufrag:"), without(offer, "a=ice-pwd:"),
+                                 without(without(offer, "a=ice-ufrag:"), "a=ice-pwd:"))):
+            ws.send({"type": "publish", "id": 10 + i, "sdp": bad})
+            err = ws.recv_type("error")
+            self.assertEqual((err["id"], err["error"]["code"]), (10 + i, "sdp_refused"), err)
+            self.assertIn("no ICE credentials", err["error"]["message"])
+        for i, good in enumerate((at_session(offer, ("a=ice-ufrag:", "a=ice-pwd:")),
+                                  at_session(offer, ("a=ice-ufrag:",)))):
+            ws.send({"type": "publish", "id": 20 + i, "sdp": good})
+            ok = ws.recv_type("publish.ok")
+            self.assertEqual(ok["id"], 20 + i)
+            self.assertIn("a=ice-ufrag:", ok["sdp"])
+        ws.close()
+
     def test_request_rate(self):
         ws = WsClient(self.d.port)
         for i in range(60):
