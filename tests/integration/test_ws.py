@@ -14,6 +14,17 @@ from wsclient import Closed, WsClient
 
 
 
+# RFC 6455 §5.1: a server MUST close the connection upon an unmasked client
+# frame. libwebsockets 4.1.6 (Debian 12) reads the MASK bit but never checks
+# it on a server (lib/roles/ws/ops-ws.c, LWS_RXPS_04_FRAME_HDR_LEN; an
+# unmasked frame is handled like one masked with the key 0), and offers no
+# option or callback that shows the bit: hearthd cannot tell the two apart.
+# Upstream added the check after its 4.x releases. This test records the gap:
+# it fails today (the ping is answered) and will pass, as an unexpected
+# success that fails the suite, once the library closes such a connection;
+# then drop the decorator and the note in docs/protocol.md.
+
+
 class Protocol(DaemonTestCase):
     def family(self, names=("Host", "Dana", "Sam"), schedule=None, max_uses=20, auto_admit=True):
         status, s = self.admin("POST", "/sessions", {"kind": "family", "title": "Family",
@@ -294,6 +305,35 @@ class Protocol(DaemonTestCase):
             self.assertEqual(ok["id"], 20 + i)
             self.assertIn("a=ice-ufrag:", ok["sdp"])
         ws.close()
+
+    def unmasked_frame_outcome(self):
+        """Sends an unmasked text frame (a ping) on a fresh /ws connection;
+        returns (close code or None, messages answered, connection ended)."""
+        ws = WsClient(self.d.port)
+        payload = json.dumps({"type": "ping", "id": 1}).encode()
+        ws.sock.sendall(bytes([0x81, len(payload)]) + payload)  # FIN, text, MASK bit 0
+        seen, ended = [], False
+        try:
+            while True:
+                seen.append(ws.recv(timeout=3))
+        except Closed as c:
+            ended = True
+            code = c.code
+        except (socket.timeout, TimeoutError):
+            code = None
+        except OSError:
+            ended, code = True, None
+        ws.close()
+        return code, seen, ended
+
+    @unittest.expectedFailure
+    def test_unmasked_frame_closes(self):
+        """RFC 6455 §5.1: an unmasked client frame closes the connection
+        (1002, protocol error), and the message in it is not answered."""
+        code, seen, ended = self.unmasked_frame_outcome()
+        self.assertEqual(seen, [])
+        self.assertTrue(ended)
+        self.assertIn(code, (1002, None))
 
     def test_request_rate(self):
         ws = WsClient(self.d.port)
