@@ -67,16 +67,17 @@ int sig_forwarded_parse_hop(const char *text, size_t len, struct netaddr *ret_ad
 	return netaddr_parse(host, ret_addr);
 }
 
-/* Splits text at commas outside double quotes into at most max spans,
- * keeping the rightmost ones. Returns how many were kept. */
-static size_t sig_split_elements(const char *text, struct sig_span *spans, size_t max)
+/* Splits text at commas (outside double quotes when quoting, as in RFC 7239
+ * §4) into at most max spans, keeping the rightmost ones. Returns how many
+ * were kept. */
+static size_t sig_split_elements(const char *text, bool quoting, struct sig_span *spans, size_t max)
 {
 	size_t count = 0, total = 0;
 	const char *start = text;
 	bool quoted = false;
 
 	for (const char *p = text;; p++) {
-		if (*p == '"')
+		if (*p == '"' && quoting)
 			quoted = !quoted;
 		else if (*p == '\\' && quoted && p[1])
 			p++;
@@ -88,6 +89,11 @@ static size_t sig_split_elements(const char *text, struct sig_span *spans, size_
 				break;
 		}
 	}
+	/* A quote left open is the client's (proxies append well-formed
+	 * elements): it must not swallow the elements the proxies added
+	 * after it, so split again at every comma. */
+	if (quoted)
+		return sig_split_elements(text, false, spans, max);
 	count = total < max ? total : max;
 	/* Rotate so that spans[0..count) runs left to right. */
 	if (total > max) {
@@ -157,7 +163,8 @@ void sig_forwarded_client(const struct netaddr_list *trusted, const struct netad
 	struct netaddr client = *peer;
 
 	if (header && *header && netaddr_list_contains(trusted, peer)) {
-		size_t n = sig_split_elements(header, hops, SIG_FORWARDED_MAX_HOPS);
+		size_t n = sig_split_elements(header, kind == SIG_FORWARDED_RFC7239, hops,
+					      SIG_FORWARDED_MAX_HOPS);
 		for (size_t i = n; i-- > 0;) {
 			struct netaddr hop;
 			if (sig_hop_address(kind, hops[i], &hop) < 0)
