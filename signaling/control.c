@@ -106,7 +106,7 @@ static void control_healthz(void *userdata, struct sig_http_request *req)
 
 /* Who may read /metrics: the admin socket; with a key configured, whoever
  * presents it; else the metrics listener when there is one, or loopback
- * clients of the main listener when there is not. Answers and returns false
+ * clients of the main listener (not through a proxy) when there is not. Answers and returns false
  * otherwise. */
 static bool control_metrics_allowed(struct sig_control *c, struct sig_http_request *req)
 {
@@ -138,7 +138,10 @@ static bool control_metrics_allowed(struct sig_control *c, struct sig_http_reque
 		}
 		return ok;
 	}
-	if (own_listener || netaddr_is_loopback(&req->client))
+	/* Whatever a proxy forwarded, even a header that names no usable
+	 * client (and so leaves the proxy's own loopback address), came from
+	 * outside. */
+	if (own_listener || (netaddr_is_loopback(&req->client) && !req->forwarded))
 		return true;
 	sig_http_respond_error(req, 403, "forbidden",
 			       "/metrics answers loopback clients only; set metrics.key_sha256 or "

@@ -298,7 +298,8 @@ static void sig_http_dispatch(struct lws *wsi, struct sig_http_conn *conn)
 	    .peer = peer,
 	};
 
-	if (!req.admin_socket && sig_server_client_address(server, wsi, &req.client) == 0)
+	if (!req.admin_socket &&
+	    sig_server_client_address(server, wsi, &req.client, &req.forwarded) == 0)
 		netaddr_format(&req.client, peer);
 	if (sig_http_parse_query(&req, conn) < 0)
 		return;

@@ -397,12 +397,12 @@ void sig_server_stats(const struct sig_server *server, struct sig_server_stats *
 }
 
 int sig_server_client_address(const struct sig_server *server, struct lws *wsi,
-			      struct netaddr *ret_client)
+			      struct netaddr *ret_client, bool *ret_forwarded)
 {
 	const struct netaddr *peer = sig_conns_peer(server->conns, lws_get_network_wsi(wsi));
 	char header[SIG_SERVER_MAX_FORWARDED + 1];
 	const char *value = NULL;
-	int n;
+	int n = 0;
 
 	if (!peer)
 		return -ENOENT;
@@ -411,13 +411,14 @@ int sig_server_client_address(const struct sig_server *server, struct lws *wsi,
 			n = lws_hdr_copy(wsi, header, sizeof(header), WSI_TOKEN_X_FORWARDED_FOR);
 		else
 			n = lws_hdr_custom_copy(wsi, header, sizeof(header), "forwarded:", 10);
-		/* A header too long to copy names no client we could trust:
-		 * count the request against the proxy itself. */
+		/* The buffer holds any header libwebsockets accepts. */
 		if (n > 0)
 			value = header;
 	}
 	sig_forwarded_client(&server->trusted_proxies, peer, server->proxy_header, value,
 			     ret_client);
+	if (ret_forwarded)
+		*ret_forwarded = value != NULL;
 	return 0;
 }
 

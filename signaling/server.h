@@ -30,6 +30,9 @@ struct sig_http_request {
 	 * sig_server_client_address()). "" on the admin socket. */
 	const char *peer;
 	struct netaddr client; /* the same, parsed; zero on the admin socket */
+	/* A trusted proxy forwarded it (sent a forwarding header, usable or
+	 * not): the TCP peer says nothing about the client. */
+	bool forwarded;
 };
 
 /* Request bodies larger than this are refused with 413. */
@@ -40,8 +43,9 @@ struct sig_http_request {
  * SIG_HTTP_MAX_QUERY_ARG bytes (decoded); more is 400, longer 414. */
 #define SIG_HTTP_MAX_QUERY_ARGS 16
 #define SIG_HTTP_MAX_QUERY_ARG	256
-/* X-Forwarded-For / Forwarded headers longer than this are not read. */
-#define SIG_SERVER_MAX_FORWARDED 2048
+/* X-Forwarded-For / Forwarded headers are read up to this length: all that
+ * libwebsockets' header buffer (4 KiB) can hold. */
+#define SIG_SERVER_MAX_FORWARDED 4096
 
 /* Handlers answer with sig_http_respond*(); a handler that does not answer
  * gets a 500. */
@@ -80,11 +84,13 @@ void sig_server_stats(const struct sig_server *server, struct sig_server_stats *
 
 /* The client address of the request or WebSocket on wsi (while its headers
  * are at hand): its TCP peer, or when that peer is a trusted proxy, the
- * rightmost untrusted hop of the configured forwarding header. Returns 0,
+ * rightmost untrusted hop of the configured forwarding header
+ * (*ret_forwarded, if not NULL, says whether such a header came from a
+ * trusted proxy, even one that named no usable client). Returns 0,
  * or -ENOENT for a connection not from our listeners (the admin socket). */
 struct lws;
 int sig_server_client_address(const struct sig_server *server, struct lws *wsi,
-			      struct netaddr *ret_client);
+			      struct netaddr *ret_client, bool *ret_forwarded);
 
 /* Serves requests whose path is exactly `path`, or that start with it when
  * it ends in '/'. The longest match wins. At most SIG_SERVER_MAX_ROUTES. */

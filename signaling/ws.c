@@ -888,7 +888,7 @@ static void sig_ws_set_peer(struct sig_server *server, struct lws *wsi, struct s
 	char text[NETADDR_TEXT_MAX];
 
 	conn->peer[0] = '\0';
-	if (sig_server_client_address(server, wsi, &client) == 0) {
+	if (sig_server_client_address(server, wsi, &client, NULL) == 0) {
 		netaddr_format(&client, text);
 		g_strlcpy(conn->peer, text, sizeof(conn->peer));
 	}

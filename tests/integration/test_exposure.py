@@ -232,6 +232,12 @@ class MetricsAccessTest(unittest.TestCase):
             status, body = request(d.port, "GET", "/metrics",
                                    headers={"X-Forwarded-For": "198.51.100.20"})
             self.assertEqual((status, body["error"]["code"]), (403, "forbidden"))
+            # A header that names no usable client leaves the proxy's own
+            # (loopback) address: still not a local scraper.
+            for junk in ('"', "unknown", "127.0.0.1, garbage", "x" * 3000):
+                status, _ = request(d.port, "GET", "/metrics",
+                                    headers={"X-Forwarded-For": junk})
+                self.assertEqual(status, 403, junk[:20])
 
     def test_key(self):
         key = "metrics-secret"
