@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "config/cfg_scan.h"
+#include "core/netaddr.h"
 
 /* A configuration file larger than this is refused before it is parsed. */
 #define CFG_MAX_FILE_BYTES (1024 * 1024)
@@ -17,13 +18,16 @@
 #define CFG_MAX_VALUE_BYTES 4096
 
 enum cfg_type {
-	CFG_STRING,   /* free text */
-	CFG_PATH,     /* a file system path */
-	CFG_ADDRESS,  /* an IPv4 or IPv6 literal */
-	CFG_INT,      /* a decimal integer within [min, max] */
-	CFG_LEVEL,    /* a log level name */
-	CFG_URL,      /* http:// or https:// URL */
-	CFG_API_KEYS, /* see cfg_api_keys_parse() */
+	CFG_STRING,	  /* free text */
+	CFG_PATH,	  /* a file system path */
+	CFG_ADDRESS,	  /* an IPv4 or IPv6 literal */
+	CFG_INT,	  /* a decimal integer within [min, max] */
+	CFG_LEVEL,	  /* a log level name */
+	CFG_URL,	  /* http:// or https:// URL */
+	CFG_API_KEYS,	  /* see cfg_api_keys_parse() */
+	CFG_RANGES,	  /* comma-separated IP addresses or CIDR ranges */
+	CFG_PROXY_HEADER, /* x-forwarded-for or forwarded */
+	CFG_SHA256,	  /* 64 hex digits */
 };
 
 struct cfg_key {
@@ -49,6 +53,11 @@ static const struct cfg_key cfg_keys[] = {
     KEY("server", "public_url", CFG_URL, public_url, 0, 0, true, false, ""),
     KEY("server", "tls_certificate", CFG_PATH, tls_certificate, 0, 0, true, true, ""),
     KEY("server", "tls_private_key", CFG_PATH, tls_private_key, 0, 0, true, true, ""),
+    KEY("server", "trusted_proxies", CFG_RANGES, trusted_proxies, 0, 0, true, true, ""),
+    KEY("server", "trusted_proxy_header", CFG_PROXY_HEADER, trusted_proxy_header, 0, 0, false, true,
+	"x-forwarded-for"),
+    KEY("server", "max_connections_per_address", CFG_INT, max_connections_per_address, 1, 65535,
+	false, true, "32"),
     KEY("storage", "state_directory", CFG_PATH, state_directory, 0, 0, true, false, ""),
     KEY("storage", "admin_socket", CFG_PATH, admin_socket, 0, 0, true, false, ""),
     KEY("media", "workers", CFG_INT, media_workers, 0, CFG_MAX_WORKERS, false, false, "0"),
@@ -58,6 +67,9 @@ static const struct cfg_key cfg_keys[] = {
     KEY("media", "public_address", CFG_ADDRESS, media_public_address, 0, 0, true, false, ""),
     KEY("media", "dtls_certificate", CFG_PATH, media_dtls_certificate, 0, 0, true, true, ""),
     KEY("media", "dtls_private_key", CFG_PATH, media_dtls_private_key, 0, 0, true, true, ""),
+    KEY("metrics", "listen_address", CFG_ADDRESS, metrics_listen_address, 0, 0, true, false, ""),
+    KEY("metrics", "listen_port", CFG_INT, metrics_listen_port, 0, 65535, false, false, "9464"),
+    KEY("metrics", "key_sha256", CFG_SHA256, metrics_key_sha256, 0, 0, true, true, ""),
     KEY("log", "level", CFG_LEVEL, log_level, 0, 0, false, true, "info"),
     KEY("admin", "api_keys", CFG_API_KEYS, admin_api_keys, 0, 0, true, true, ""),
 };
@@ -208,6 +220,37 @@ static int cfg_store(struct cfg *cfg, const struct cfg_key *key, const char *val
 			return -EINVAL;
 		break;
 	}
+	case CFG_RANGES: {
+		struct netaddr_list list;
+		char bad[64];
+		r = netaddr_list_parse(value, &list, bad, sizeof(bad));
+		if (r == -E2BIG) {
+			*ret_problem = g_strdup_printf("more than %d entries", NETADDR_LIST_MAX);
+			return -EINVAL;
+		}
+		if (r < 0) {
+			*ret_problem = g_strdup_printf(
+			    "\"%s\" is not an IP address or a CIDR range (e.g. 10.0.0.0/8) with "
+			    "the host bits clear",
+			    bad);
+			return -EINVAL;
+		}
+		break;
+	}
+	case CFG_PROXY_HEADER:
+		if (strcmp(value, "x-forwarded-for") != 0 && strcmp(value, "forwarded") != 0) {
+			*ret_problem =
+			    g_strdup_printf("\"%s\" is not x-forwarded-for or forwarded", value);
+			return -EINVAL;
+		}
+		break;
+	case CFG_SHA256:
+		if (*value &&
+		    (strlen(value) != 64 || strspn(value, "0123456789abcdefABCDEF") != 64)) {
+			*ret_problem = g_strdup("must be a SHA-256 hash: 64 hexadecimal digits");
+			return -EINVAL;
+		}
+		break;
 	case CFG_STRING:
 	case CFG_PATH:
 		break;
@@ -499,6 +542,13 @@ int cfg_resolve(struct cfg *cfg, GPtrArray *errors)
 		r = -EINVAL;
 	if (cfg_resolve_tls(cfg, errors) < 0)
 		r = -EINVAL;
+	if (*cfg->metrics_listen_address && cfg->metrics_listen_port != 0 &&
+	    cfg->metrics_listen_port == cfg->listen_port &&
+	    strcmp(cfg->metrics_listen_address, cfg->listen_address) == 0) {
+		cfg_key_problem(cfg, errors, "metrics", "listen_port",
+				"the metrics listener needs an address or port of its own");
+		r = -EINVAL;
+	}
 
 	/* systemd's StateDirectory= and RuntimeDirectory= export these. */
 	if (!*cfg->state_directory) {

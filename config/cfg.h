@@ -33,6 +33,9 @@ struct cfg {
 	bool public_url_derived; /* set by cfg_resolve() when it derived it */
 	char *tls_certificate;
 	char *tls_private_key;
+	char *trusted_proxies;	    /* "" or ranges; see netaddr_list_parse() */
+	char *trusted_proxy_header; /* "x-forwarded-for" or "forwarded" */
+	int max_connections_per_address;
 	/* [storage] */
 	char *state_directory;
 	char *admin_socket; /* "" = derived: $RUNTIME_DIRECTORY or state dir */
@@ -44,6 +47,10 @@ struct cfg {
 	char *media_public_address;
 	char *media_dtls_certificate; /* "" = an ECDSA P-256 certificate made at start */
 	char *media_dtls_private_key;
+	/* [metrics] */
+	char *metrics_listen_address; /* "": /metrics on the main listener */
+	int metrics_listen_port;
+	char *metrics_key_sha256; /* "": no key (loopback clients only, unless own listener) */
 	/* [log] */
 	int log_level; /* enum log_level */
 	/* [admin] */

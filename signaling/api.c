@@ -26,25 +26,30 @@ struct sig_api_route {
 	const char *pattern; /* '#' stands for one numeric id segment */
 	sig_api_handler handler;
 	bool writes;
+	const char *const *query; /* the query arguments it takes; NULL: none */
 };
+
+static const char *const sig_api_q_page[] = {"after", "limit", NULL};
+static const char *const sig_api_q_invites[] = {"after", "limit", "roster_entry", NULL};
+static const char *const sig_api_q_audit[] = {"after", "limit", "session", NULL};
 
 static const struct sig_api_route sig_api_routes[] = {
     {"POST", "/sessions", sig_api_sessions_create, true},
-    {"GET", "/sessions", sig_api_sessions_list, false},
+    {"GET", "/sessions", sig_api_sessions_list, false, sig_api_q_page},
     {"GET", "/sessions/#", sig_api_sessions_get, false},
     {"PATCH", "/sessions/#", sig_api_sessions_update, true},
     {"DELETE", "/sessions/#", sig_api_sessions_delete, true},
     {"POST", "/sessions/#/end", sig_api_sessions_end, true},
     {"POST", "/sessions/#/roster", sig_api_roster_create, true},
-    {"GET", "/sessions/#/roster", sig_api_roster_list, false},
+    {"GET", "/sessions/#/roster", sig_api_roster_list, false, sig_api_q_page},
     {"GET", "/sessions/#/roster/#", sig_api_roster_get, false},
     {"PATCH", "/sessions/#/roster/#", sig_api_roster_update, true},
     {"DELETE", "/sessions/#/roster/#", sig_api_roster_delete, true},
     {"POST", "/sessions/#/roster/#/invite", sig_api_invites_create, true},
-    {"GET", "/sessions/#/invites", sig_api_invites_list, false},
+    {"GET", "/sessions/#/invites", sig_api_invites_list, false, sig_api_q_invites},
     {"GET", "/sessions/#/invites/#", sig_api_invites_get, false},
     {"DELETE", "/sessions/#/invites/#", sig_api_invites_revoke, true},
-    {"GET", "/audit", sig_api_audit_list, false},
+    {"GET", "/audit", sig_api_audit_list, false, sig_api_q_audit},
     {"GET", "/audit/verify", sig_api_audit_verify, false},
 };
 
@@ -336,6 +341,8 @@ static void sig_api_handle(void *userdata, struct sig_http_request *req)
 	const struct sig_api_route *route = sig_api_route(&call, path);
 	if (!route)
 		return;
+	if (sig_http_query_only(req, route->query) < 0)
+		return;
 	if (sig_api_parse_body(&call) < 0)
 		return;
 	route->handler(&call);
@@ -345,6 +352,11 @@ static void sig_api_handle(void *userdata, struct sig_http_request *req)
 void sig_api_attach_ws(struct sig_api *api, struct sig_ws *ws)
 {
 	api->ws = ws;
+}
+
+uint64_t sig_api_rate_limited(const struct sig_api *api)
+{
+	return sig_ratelimit_refused(api->limiter);
 }
 
 void sig_api_reload(struct sig_api *api, const struct cfg *cfg)

@@ -3,6 +3,8 @@
 #ifndef HEARTH_SIGNALING_API_H
 #define HEARTH_SIGNALING_API_H
 
+#include <stdint.h>
+
 #include "config/cfg.h"
 
 struct sig_api;
@@ -19,6 +21,9 @@ struct sig_api *sig_api_free(struct sig_api *api);
  * deleting a roster entry disconnects the people concerned. */
 struct sig_ws;
 void sig_api_attach_ws(struct sig_api *api, struct sig_ws *ws);
+
+/* Requests refused by the failed-attempt rate limit since start. */
+uint64_t sig_api_rate_limited(const struct sig_api *api);
 
 /* Takes the reloadable settings (the API keys) from a new configuration. */
 void sig_api_reload(struct sig_api *api, const struct cfg *cfg);

@@ -10,6 +10,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <libwebsockets.h>
+
 #include "config/cfg.h"
 #include "core/log.h"
 #include "crypto/dtls.h"
@@ -106,6 +108,78 @@ static void control_healthz(void *userdata, struct sig_http_request *req)
 	json_decref(body);
 }
 
+/* Who may read /metrics: the admin socket; with a key configured, whoever
+ * presents it; else the metrics listener when there is one, or loopback
+ * clients of the main listener (not through a proxy) when there is not. Answers and returns false
+ * otherwise. */
+static bool control_metrics_allowed(struct sig_control *c, struct sig_http_request *req)
+{
+	const char *key_hex = c->cfg->metrics_key_sha256;
+	bool own_listener = sig_server_metrics_bound(c->server) != NULL;
+
+	if (req->admin_socket)
+		return true;
+	if (own_listener && !req->metrics_listener) {
+		sig_http_respond_error(req, 404, "not_found", "no such resource");
+		return false;
+	}
+	if (*key_hex) {
+		uint8_t want[CRYPTO_SHA256_BYTES], got[CRYPTO_SHA256_BYTES];
+		char header[256];
+		bool ok = false;
+		int n =
+		    lws_hdr_copy(req->wsi, header, sizeof(header), WSI_TOKEN_HTTP_AUTHORIZATION);
+		if (n > 7 && g_ascii_strncasecmp(header, "Bearer ", 7) == 0 &&
+		    crypto_unhex(key_hex, want, sizeof(want)) == 0) {
+			crypto_sha256(header + 7, strlen(header + 7), got);
+			ok = crypto_equal(want, got, sizeof(got));
+		}
+		crypto_wipe(header, sizeof(header));
+		if (!ok) {
+			sig_http_add_header(req, "www-authenticate:", "Bearer");
+			sig_http_respond_error(req, 401, "unauthorized",
+					       "/metrics needs its bearer key");
+		}
+		return ok;
+	}
+	/* Whatever a proxy forwarded, even a header that names no usable
+	 * client (and so leaves the proxy's own loopback address), came from
+	 * outside. */
+	if (own_listener || (netaddr_is_loopback(&req->client) && !req->forwarded))
+		return true;
+	sig_http_respond_error(req, 403, "forbidden",
+			       "/metrics answers loopback clients only; set metrics.key_sha256 or "
+			       "metrics.listen_address");
+	return false;
+}
+
+/* The control thread's own figures: connections and refusals. */
+static void control_metrics_http(struct sig_control *c, GString *out)
+{
+	struct sig_server_stats st;
+
+	sig_server_stats(c->server, &st);
+	g_string_append_printf(
+	    out,
+	    "# HELP hearth_http_connections_open HTTP/WebSocket connections open now\n"
+	    "# TYPE hearth_http_connections_open gauge\n"
+	    "hearth_http_connections_open %llu\n"
+	    "# HELP hearth_http_connections_accepted_total HTTP/WebSocket connections accepted\n"
+	    "# TYPE hearth_http_connections_accepted_total counter\n"
+	    "hearth_http_connections_accepted_total %llu\n"
+	    "# HELP hearth_http_connections_refused_total connections answered 503: over "
+	    "server.max_connections_per_address\n"
+	    "# TYPE hearth_http_connections_refused_total counter\n"
+	    "hearth_http_connections_refused_total %llu\n"
+	    "# HELP hearth_rate_limited_total requests refused after repeated failed attempts "
+	    "(invites, API keys)\n"
+	    "# TYPE hearth_rate_limited_total counter\n"
+	    "hearth_rate_limited_total %llu\n",
+	    (unsigned long long)st.connections_open, (unsigned long long)st.connections_accepted,
+	    (unsigned long long)st.connections_refused,
+	    (unsigned long long)sig_api_rate_limited(c->api));
+}
+
 /* Prometheus text format (version 0.0.4): the media workers' counters. */
 static void control_metrics(void *userdata, struct sig_http_request *req)
 {
@@ -131,10 +205,13 @@ static void control_metrics(void *userdata, struct sig_http_request *req)
 	struct sig_control *c = userdata;
 	g_autoptr(GString) out = g_string_new(NULL);
 
+	if (!control_metrics_allowed(c, req))
+		return;
 	if (strcmp(req->method, "GET") != 0) {
 		sig_http_respond_error(req, 405, "method_not_allowed", "use GET");
 		return;
 	}
+	control_metrics_http(c, out);
 	for (size_t k = 0; k < G_N_ELEMENTS(counters); k++) {
 		g_string_append_printf(out, "# HELP %s %s\n# TYPE %s counter\n", counters[k].name,
 				       counters[k].help, counters[k].name);
@@ -245,6 +322,30 @@ static bool control_cert_key(const char *name)
 	return false;
 }
 
+static void control_take_string(char **slot, const char *value)
+{
+	g_free(*slot);
+	*slot = g_strdup(value);
+}
+
+/* Applies a changed listener or metrics key; false when name is not one. */
+static bool control_reload_listener(struct sig_control *c, const struct cfg *fresh,
+				    const char *name)
+{
+	if (strcmp(name, "server.trusted_proxies") == 0)
+		control_take_string(&c->cfg->trusted_proxies, fresh->trusted_proxies);
+	else if (strcmp(name, "server.trusted_proxy_header") == 0)
+		control_take_string(&c->cfg->trusted_proxy_header, fresh->trusted_proxy_header);
+	else if (strcmp(name, "server.max_connections_per_address") == 0)
+		c->cfg->max_connections_per_address = fresh->max_connections_per_address;
+	else if (strcmp(name, "metrics.key_sha256") == 0)
+		control_take_string(&c->cfg->metrics_key_sha256, fresh->metrics_key_sha256);
+	else
+		return false;
+	sig_server_configure(c->server, c->cfg);
+	return true;
+}
+
 static void control_reload(struct sig_control *c)
 {
 	g_autoptr(GPtrArray) errors = g_ptr_array_new_with_free_func(g_free);
@@ -286,6 +387,8 @@ static void control_reload(struct sig_control *c)
 			sig_api_reload(c->api, c->cfg);
 			g_string_append_printf(applied, "%s%s (%u keys)", applied->len ? ", " : "",
 					       name, control_key_count(c->cfg));
+		} else if (control_reload_listener(c, &fresh, name)) {
+			g_string_append_printf(applied, "%s%s", applied->len ? ", " : "", name);
 		} else if (!control_cert_key(name)) {
 			log_warn("reload: %s changed; it takes effect at the next restart", name);
 		}
@@ -449,10 +552,18 @@ int sig_control_run(struct sig_control *c)
 	unsigned n = relay_worker_count(c->relay);
 	int first = relay_worker_port(c->relay, 0), last = relay_worker_port(c->relay, n - 1);
 
-	log_info("hearthd %s listening on %s (HTTP %s port %d); %u media workers on UDP %s "
+	const char *metrics = sig_server_metrics_bound(c->server);
+
+	char metrics_at[NETADDR_TEXT_MAX + 32] = "";
+
+	if (metrics)
+		snprintf(metrics_at, sizeof(metrics_at), "; /metrics on %s port %d", metrics,
+			 sig_server_metrics_port(c->server));
+	/* What the kernel says is bound, not what was configured. */
+	log_info("hearthd %s listening on %s (HTTP %s port %d)%s; %u media workers on UDP %s "
 		 "ports %d-%d; state in %s",
-		 HEARTH_VERSION, c->cfg->public_url, c->cfg->listen_address,
-		 sig_server_port(c->server), n, c->cfg->media_bind_address, first, last,
+		 HEARTH_VERSION, c->cfg->public_url, sig_server_bound(c->server),
+		 sig_server_port(c->server), metrics_at, n, c->cfg->media_bind_address, first, last,
 		 c->cfg->state_directory);
 	sd_notifyf(0, "READY=1\nSTATUS=Serving on port %d\nMAINPID=%lu", sig_server_port(c->server),
 		   (unsigned long)getpid());

@@ -137,7 +137,44 @@ bool sig_role_default_auto_admit(enum sig_role role)
 	return role == SIG_ROLE_HOST || role == SIG_ROLE_COHOST;
 }
 
-/* Text a person typed: valid UTF-8, no control characters, within bounds. */
+/* Unicode's bidirectional formatting characters (UAX #9 §2): the marks
+ * ALM, LRM, RLM, the embeddings and overrides LRE..RLO, the isolates
+ * LRI..PDI. In a name they reorder what is shown around it. */
+static bool sig_char_bidi(gunichar c)
+{
+	return c == 0x061C || c == 0x200E || c == 0x200F || (c >= 0x202A && c <= 0x202E) ||
+	       (c >= 0x2066 && c <= 0x2069);
+}
+
+/* Characters that show nothing: format characters (category Cf: zero-width
+ * spaces and joiners, soft hyphen, word joiner, BOM, tags...) and line or
+ * paragraph separators. */
+static bool sig_char_invisible(gunichar c)
+{
+	GUnicodeType t = g_unichar_type(c);
+
+	return t == G_UNICODE_FORMAT || t == G_UNICODE_LINE_SEPARATOR ||
+	       t == G_UNICODE_PARAGRAPH_SEPARATOR;
+}
+
+/* A character that shows: not a control, space or invisible one. */
+static bool sig_char_shows(gunichar c)
+{
+	return c && !g_unichar_iscntrl(c) && !g_unichar_isspace(c) && !sig_char_invisible(c);
+}
+
+/* The zero-width (non-)joiner is spelling inside a word (Persian and Indic
+ * names, emoji sequences): allowed only between two characters that show,
+ * where it cannot pad or disguise a name. */
+static bool sig_joiner_in_word(gunichar c, gunichar prev, const char *next)
+{
+	return (c == 0x200C || c == 0x200D) && sig_char_shows(prev) &&
+	       sig_char_shows(g_utf8_get_char(next));
+}
+
+/* Text a person typed: valid UTF-8, within bounds, nothing that is not
+ * shown as itself: no control, bidirectional formatting or other invisible
+ * characters (but a joiner inside a word). */
 static int sig_check_text(const char *text, size_t max, char **ret_problem)
 {
 	size_t n = text ? strlen(text) : 0;
@@ -154,12 +191,26 @@ static int sig_check_text(const char *text, size_t max, char **ret_problem)
 		*ret_problem = g_strdup("must be valid UTF-8");
 		return -EINVAL;
 	}
+	gunichar prev = 0;
 	for (const char *p = text; *p; p = g_utf8_next_char(p)) {
 		gunichar c = g_utf8_get_char(p);
 		if (g_unichar_iscntrl(c)) {
 			*ret_problem = g_strdup("must not contain control characters");
 			return -EINVAL;
 		}
+		if (sig_char_bidi(c)) {
+			*ret_problem = g_strdup_printf("must not contain bidirectional formatting "
+						       "characters (U+%04X)",
+						       (unsigned)c);
+			return -EINVAL;
+		}
+		if (sig_char_invisible(c) && !sig_joiner_in_word(c, prev, g_utf8_next_char(p))) {
+			*ret_problem = g_strdup_printf("must not contain invisible characters "
+						       "(U+%04X)",
+						       (unsigned)c);
+			return -EINVAL;
+		}
+		prev = c;
 	}
 	if (g_ascii_isspace(text[0]) || g_ascii_isspace(text[n - 1])) {
 		*ret_problem = g_strdup("must not start or end with a space");

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/log.h"
+#include "signaling/listener.h"
 
 #include <glib.h>
 
@@ -173,22 +174,119 @@ void sig_http_add_header(struct sig_http_request *req, const char *name, const c
 
 int sig_http_query(struct sig_http_request *req, const char *name, char *buf, size_t len)
 {
-	char key[64], arg[256];
-	const char *value;
+	struct sig_http_conn *conn = lws_wsi_user(req->wsi);
 
-	if (snprintf(key, sizeof(key), "%s=", name) >= (int)sizeof(key))
-		return -1;
-	value = lws_get_urlarg_by_name(req->wsi, key, arg, (int)sizeof(arg));
-	if (!value || strlen(value) >= len)
-		return -1;
-	memcpy(buf, value, strlen(value) + 1);
-	return (int)strlen(value);
+	for (unsigned i = 0; conn && i < conn->query_count; i++) {
+		if (strcmp(conn->query[i].name, name) != 0)
+			continue;
+		size_t n = strlen(conn->query[i].value);
+		if (n >= len)
+			return -1;
+		memcpy(buf, conn->query[i].value, n + 1);
+		return (int)n;
+	}
+	return -1;
+}
+
+int sig_http_query_only(struct sig_http_request *req, const char *const *allowed)
+{
+	struct sig_http_conn *conn = lws_wsi_user(req->wsi);
+
+	for (unsigned i = 0; conn && i < conn->query_count; i++) {
+		bool known = false;
+		for (size_t k = 0; allowed && allowed[k] && !known; k++)
+			known = strcmp(allowed[k], conn->query[i].name) == 0;
+		if (!known) {
+			g_autofree char *message =
+			    g_strdup_printf("unknown query parameter \"%s\"", conn->query[i].name);
+			sig_http_respond_error(req, 400, "bad_query", message);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+static bool sig_http_query_name_ok(const char *name, size_t len)
+{
+	if (len == 0 || len > 32)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!g_ascii_islower(name[i]) && !g_ascii_isdigit(name[i]) && name[i] != '_')
+			return false;
+	return true;
+}
+
+/* Splits the query (as libwebsockets decoded it, one fragment per argument;
+ * it also splits at ';') into name=value pairs. Answers 400 or 414 and
+ * returns -EINVAL for anything else: an argument without '=', a bad name, a
+ * name twice, a NUL, too many or too long arguments. */
+static int sig_http_parse_query(struct sig_http_request *req, struct sig_http_conn *conn)
+{
+	char *p = conn->query_buf;
+	size_t left = sizeof(conn->query_buf);
+	const char *problem = NULL;
+
+	/* libwebsockets counts one separator between fragments in the total. */
+	int total = lws_hdr_total_length(req->wsi, WSI_TOKEN_HTTP_URI_ARGS), seen = 0;
+
+	conn->query_count = 0;
+	for (int idx = 0; seen < total; idx++) {
+		int len = lws_hdr_fragment_length(req->wsi, WSI_TOKEN_HTTP_URI_ARGS, idx);
+		seen += len + (idx > 0);
+		if (len <= 0) {
+			problem = "an empty query argument";
+			break;
+		}
+		if (len > SIG_HTTP_MAX_QUERY_ARG) {
+			sig_http_respond_error(req, 414, "uri_too_long",
+					       "a query argument is longer than 256 bytes");
+			return -EINVAL;
+		}
+		if (conn->query_count == SIG_HTTP_MAX_QUERY_ARGS) {
+			problem = "too many query arguments";
+			break;
+		}
+		if ((size_t)len + 2 > left ||
+		    lws_hdr_copy_fragment(req->wsi, p, (int)left, WSI_TOKEN_HTTP_URI_ARGS, idx) !=
+			len ||
+		    strlen(p) != (size_t)len) {
+			problem = "a query argument holds a NUL or cannot be read";
+			break;
+		}
+		char *eq = strchr(p, '=');
+		if (!eq || !sig_http_query_name_ok(p, (size_t)(eq - p))) {
+			problem = "query arguments must be name=value";
+			break;
+		}
+		*eq = '\0';
+		for (unsigned i = 0; i < conn->query_count && !problem; i++)
+			if (strcmp(conn->query[i].name, p) == 0)
+				problem = "a query argument appears twice";
+		if (problem)
+			break;
+		conn->query[conn->query_count].name = p;
+		conn->query[conn->query_count].value = eq + 1;
+		conn->query_count++;
+		p += len + 1;
+		left -= (size_t)len + 1;
+	}
+	if (!problem)
+		return 0;
+	conn->query_count = 0;
+	sig_http_respond_error(req, 400, "bad_query", problem);
+	return -EINVAL;
+}
+
+/* Routes that the metrics listener serves; everything else is 404 there. */
+static bool sig_http_metrics_route(const char *path)
+{
+	return strcmp(path, "/metrics") == 0 || strcmp(path, "/healthz") == 0;
 }
 
 static void sig_http_dispatch(struct lws *wsi, struct sig_http_conn *conn)
 {
 	struct sig_server *server = lws_context_user(lws_get_context(wsi));
-	char peer[64] = "";
+	char peer[NETADDR_TEXT_MAX] = "";
 	struct sig_http_request req = {
 	    .wsi = wsi,
 	    .method = sig_method_names[conn->method],
@@ -196,21 +294,71 @@ static void sig_http_dispatch(struct lws *wsi, struct sig_http_conn *conn)
 	    .body = conn->body ? conn->body : "",
 	    .body_len = conn->body_len,
 	    .admin_socket = sig_server_is_admin_vhost(server, lws_get_vhost(wsi)),
+	    .metrics_listener = sig_server_is_metrics_conn(server, wsi),
 	    .peer = peer,
 	};
 
-	if (!req.admin_socket && !lws_get_peer_simple(wsi, peer, sizeof(peer)))
-		peer[0] = '\0';
+	if (!req.admin_socket &&
+	    sig_server_client_address(server, wsi, &req.client, &req.forwarded) == 0)
+		netaddr_format(&req.client, peer);
+	if (sig_http_parse_query(&req, conn) < 0)
+		return;
 	const struct sig_http_route *route =
 	    sig_http_routes_find(sig_server_routes(server), conn->path);
 
-	if (!route) {
+	if (!route || (req.metrics_listener && !sig_http_metrics_route(conn->path))) {
 		sig_http_respond_error(&req, 404, "not_found", "no such resource");
 		return;
 	}
 	route->handler(route->userdata, &req);
 	if (!conn->responded)
 		sig_http_respond_error(&req, 500, "internal", "no response");
+}
+
+/* Whether wsi's connection is one too many from its address (it is answered
+ * 503 and closed). */
+static bool sig_http_over_cap(struct lws *wsi)
+{
+	struct sig_server *server = lws_context_user(lws_get_context(wsi));
+
+	return sig_conns_refuse(sig_server_conns(server), lws_get_network_wsi(wsi));
+}
+
+/* A WebSocket upgrade refused before it happens: over the connection cap,
+ * or on the metrics listener. Writes the answer itself (libwebsockets wants
+ * it written when the callback returns). */
+static int sig_http_confirm_upgrade(struct lws *wsi)
+{
+	struct sig_server *server = lws_context_user(lws_get_context(wsi));
+	static const char busy[] = "{\"error\":{\"code\":\"too_many_connections\",\"message\":"
+				   "\"too many open connections from this address\"}}";
+	static const char nowhere[] = "{\"error\":{\"code\":\"not_found\",\"message\":"
+				      "\"no such resource\"}}";
+	unsigned char buf[LWS_PRE + 512];
+	unsigned char *start = buf + LWS_PRE, *p = start, *end = buf + sizeof(buf) - 1;
+	const char *body;
+	unsigned status;
+
+	if (sig_http_over_cap(wsi)) {
+		status = 503;
+		body = busy;
+	} else if (sig_server_is_metrics_conn(server, wsi)) {
+		status = 404;
+		body = nowhere;
+	} else {
+		return 0;
+	}
+	size_t len = strlen(body);
+	if (lws_add_http_common_headers(wsi, status, "application/json", (lws_filepos_t)len, &p,
+					end) ||
+	    lws_add_http_header_by_name(wsi, (const unsigned char *)"connection:",
+					(const unsigned char *)"close", 5, &p, end) ||
+	    lws_finalize_http_header(wsi, &p, end))
+		return -1;
+	memcpy(p, body, len);
+	p += len;
+	lws_write(wsi, start, (size_t)(p - start), LWS_WRITE_HTTP_FINAL);
+	return -1;
 }
 
 /* A new request: check what can be checked before any body arrives. Returns
@@ -224,6 +372,11 @@ static bool sig_http_begin(struct lws *wsi, struct sig_http_conn *conn, const ch
 	int method = lws_http_get_uri_and_method(wsi, &uri, &uri_len);
 
 	sig_http_conn_reset(conn);
+	if (sig_http_over_cap(wsi)) {
+		sig_http_respond_error(&req, 503, "too_many_connections",
+				       "too many open connections from this address");
+		return false;
+	}
 	if (method < 0 ||
 	    (size_t)method >= sizeof(sig_method_names) / sizeof(sig_method_names[0]) ||
 	    !sig_method_names[method]) {
@@ -359,6 +512,14 @@ int sig_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *u
 		if (wsi && lws_get_context(wsi))
 			sig_server_set_tls_ctx(lws_context_user(lws_get_context(wsi)), user);
 		return 0;
+	case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
+		return sig_http_confirm_upgrade(wsi);
+	case LWS_CALLBACK_WSI_DESTROY: {
+		struct sig_server *server = lws_context_user(lws_get_context(wsi));
+		if (server)
+			sig_conns_remove(sig_server_conns(server), wsi);
+		break;
+	}
 	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
 		/* A WebSocket upgrade lands here when it names no protocol we
 		 * serve: refuse it rather than speak plain HTTP over it. */

@@ -28,8 +28,13 @@ void sig_http_routes_clear(struct sig_http_routes *routes);
 const struct sig_http_route *sig_http_routes_find(const struct sig_http_routes *routes,
 						  const char *path);
 
-/* Whether a connection arrived on the admin unix socket. */
+/* Whether a connection arrived on the admin unix socket; on the metrics
+ * listener. */
 bool sig_server_is_admin_vhost(const struct sig_server *server, const struct lws_vhost *vhost);
+bool sig_server_is_metrics_conn(const struct sig_server *server, struct lws *wsi);
+
+/* The accounting of connections from our listeners. */
+struct sig_conns *sig_server_conns(const struct sig_server *server);
 
 /* The /ws service the server's WebSocket protocol dispatches to. */
 struct sig_ws *sig_server_ws(const struct sig_server *server);
@@ -59,6 +64,13 @@ struct sig_http_conn {
 		char value[160];
 	} extra[4]; /* headers for the response, from sig_http_add_header() */
 	unsigned extra_count;
+	/* The query, checked and decoded: names and values point into
+	 * query_buf. */
+	char query_buf[SIG_HTTP_MAX_QUERY_ARGS * (SIG_HTTP_MAX_QUERY_ARG + 2)];
+	struct {
+		const char *name, *value;
+	} query[SIG_HTTP_MAX_QUERY_ARGS];
+	unsigned query_count;
 };
 
 /* The "http" protocol callback; its per-connection data is a

@@ -247,8 +247,9 @@ static void sig_media_notice_one(struct sig_member *other, void *userdata)
 		sig_ws_send_member(other, json_incref(n->msg));
 }
 
-/* Tells everyone else in the session that member's streams appeared or
- * went ("stream.added" / "stream.removed"): those of all[] marked in
+/* Tells everyone else admitted to the session (never anyone waiting) that
+ * member's streams appeared or went ("stream.added" / "stream.removed"):
+ * those of all[] marked in
  * `which` (NULL: every one). A video's source is its place among all[]'s
  * videos: the first is the camera, a second the screen. */
 static void sig_media_announce(struct sig_media *m, const struct sig_member *mb,
@@ -270,7 +271,7 @@ static void sig_media_announce(struct sig_media *m, const struct sig_member *mb,
 				     mb->participant_id, "stream", "id", id, "kind",
 				     audio ? "audio" : "video", "source", source),
 		};
-		sig_rooms_foreach(m->rooms, mb->session_id, sig_media_notice_one, &n);
+		sig_rooms_foreach_audience(m->rooms, mb->session_id, sig_media_notice_one, &n);
 		json_decref(n.msg);
 	}
 }
@@ -538,7 +539,8 @@ static void sig_media_refresh_member(struct sig_member *mb, void *userdata)
 
 static void sig_media_refresh_session(struct sig_media *m, int64_t session_id)
 {
-	sig_rooms_foreach(m->rooms, session_id, sig_media_refresh_member, m);
+	/* Only those admitted subscribe; someone waiting is offered nothing. */
+	sig_rooms_foreach_audience(m->rooms, session_id, sig_media_refresh_member, m);
 }
 
 int sig_media_subscribe(struct sig_media *m, struct sig_member *mb)

@@ -3,12 +3,19 @@
 #include <arpa/inet.h>
 #include <glib.h>
 #include <string.h>
+#include <sys/random.h>
+
+#include "core/log.h"
+
+/* A client that stays refused is logged again after this long. */
+#define SIG_RATELIMIT_LOG_EVERY_MS 60000
 
 struct sig_bucket {
 	char *key;	      /* owned; also the hash table key */
 	int64_t tokens_milli; /* attempts left, in thousandths */
 	int64_t updated_ms;
-	GList link; /* in the LRU queue; data = this bucket */
+	int64_t logged_ms; /* when a refusal was last logged; 0: never */
+	GList link;	   /* in the LRU queue; data = this bucket */
 };
 
 struct sig_ratelimit {
@@ -17,6 +24,8 @@ struct sig_ratelimit {
 	unsigned max_addresses;
 	GHashTable *buckets; /* key -> struct sig_bucket */
 	GQueue lru;	     /* head: idle the longest */
+	uint64_t refused;
+	guchar salt[16]; /* for the pseudonyms of addresses in log lines */
 };
 
 struct sig_ratelimit *sig_ratelimit_new(int burst, int64_t refill_ms, unsigned max_addresses)
@@ -29,6 +38,9 @@ struct sig_ratelimit *sig_ratelimit_new(int burst, int64_t refill_ms, unsigned m
 	l->max_addresses = max_addresses;
 	l->buckets = g_hash_table_new(g_str_hash, g_str_equal);
 	g_queue_init(&l->lru);
+	/* Without randomness the pseudonyms are merely consistent, not secret. */
+	if (getrandom(l->salt, sizeof(l->salt), 0) != (ssize_t)sizeof(l->salt))
+		memset(l->salt, 0, sizeof(l->salt));
 	return l;
 }
 
@@ -101,11 +113,29 @@ bool sig_ratelimit_allowed(struct sig_ratelimit *l, const char *address, int64_t
 	sig_bucket_refill(l, b, now_ms);
 	if (b->tokens_milli >= 1000)
 		return true;
-	if (ret_retry_after_s) {
-		int64_t wait_ms = (1000 - b->tokens_milli) * l->refill_ms / 1000;
-		*ret_retry_after_s = (int)MAX(1, (wait_ms + 999) / 1000);
+	int64_t wait_ms = (1000 - b->tokens_milli) * l->refill_ms / 1000;
+	int retry_after_s = (int)MAX(1, (wait_ms + 999) / 1000);
+	if (ret_retry_after_s)
+		*ret_retry_after_s = retry_after_s;
+	l->refused++;
+	if (!b->logged_ms || now_ms - b->logged_ms >= SIG_RATELIMIT_LOG_EVERY_MS) {
+		b->logged_ms = now_ms ? now_ms : 1;
+		/* A keyed hash, not the address: logs carry no client addresses
+		 * at this level, but the same client keeps its tag until
+		 * restart. */
+		g_autofree char *tag = g_compute_hmac_for_string(G_CHECKSUM_SHA256, l->salt,
+								 sizeof(l->salt), b->key, -1);
+		log_warn("rate limit: refusing client %.12s for %d s after repeated failed "
+			 "attempts (logged at most once a minute per client)",
+			 tag, retry_after_s);
+		log_debug("rate limit: client %.12s is %s", tag, b->key);
 	}
 	return false;
+}
+
+uint64_t sig_ratelimit_refused(const struct sig_ratelimit *l)
+{
+	return l->refused;
 }
 
 void sig_ratelimit_failed(struct sig_ratelimit *l, const char *address, int64_t now_ms)

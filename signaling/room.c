@@ -141,6 +141,18 @@ void sig_rooms_foreach(struct sig_rooms *rooms, int64_t session_id, sig_member_f
 		fn(members->pdata[i], userdata);
 }
 
+void sig_rooms_foreach_audience(struct sig_rooms *rooms, int64_t session_id, sig_member_fn fn,
+				void *userdata)
+{
+	GPtrArray *members = sig_rooms_members(rooms, session_id, false);
+
+	for (guint i = 0; members && i < members->len; i++) {
+		struct sig_member *m = members->pdata[i];
+		if (!m->waiting)
+			fn(m, userdata);
+	}
+}
+
 GPtrArray *sig_rooms_take(struct sig_rooms *rooms, int64_t session_id, int64_t entry_id)
 {
 	GPtrArray *members = sig_rooms_members(rooms, session_id, false);

@@ -64,6 +64,13 @@ typedef void (*sig_member_fn)(struct sig_member *member, void *userdata);
 void sig_rooms_foreach(struct sig_rooms *rooms, int64_t session_id, sig_member_fn fn,
 		       void *userdata);
 
+/* Calls fn for every member of session that may hear about the others:
+ * those admitted, never anyone in the waiting room (docs/protocol.md:
+ * someone waiting hears nothing of the session). Every event about others
+ * is sent through this. fn must not join or detach members. */
+void sig_rooms_foreach_audience(struct sig_rooms *rooms, int64_t session_id, sig_member_fn fn,
+				void *userdata);
+
 /* Detaches and returns every member of session (for session end), or only
  * the one of roster entry entry_id when it is not 0, as a GPtrArray the
  * caller frees (its members with sig_member_free). */

@@ -10,6 +10,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/netaddr.h"
+
 struct cfg;
 struct lws;
 struct sig_server;
@@ -17,18 +19,33 @@ struct sig_server;
 /* One HTTP request, borrowed for the duration of the handler call. */
 struct sig_http_request {
 	struct lws *wsi;
-	const char *method; /* "GET", "POST", ... */
-	const char *path;   /* without query string, not decoded */
-	const char *body;   /* NUL-terminated; "" when none */
-	size_t body_len;    /* at most SIG_HTTP_MAX_BODY */
-	bool admin_socket;  /* arrived on the admin unix socket (trusted) */
-	const char *peer;   /* client IP address text; "" on the admin socket */
+	const char *method;    /* "GET", "POST", ... */
+	const char *path;      /* without query string, not decoded */
+	const char *body;      /* NUL-terminated; "" when none */
+	size_t body_len;       /* at most SIG_HTTP_MAX_BODY */
+	bool admin_socket;     /* arrived on the admin unix socket (trusted) */
+	bool metrics_listener; /* arrived on the metrics listener */
+	/* The client's address: the TCP peer, or for a request through a
+	 * trusted proxy the address the proxy forwarded (see
+	 * sig_server_client_address()). "" on the admin socket. */
+	const char *peer;
+	struct netaddr client; /* the same, parsed; zero on the admin socket */
+	/* A trusted proxy forwarded it (sent a forwarding header, usable or
+	 * not): the TCP peer says nothing about the client. */
+	bool forwarded;
 };
 
 /* Request bodies larger than this are refused with 413. */
 #define SIG_HTTP_MAX_BODY (64 * 1024)
 /* Request paths longer than this are refused with 414. */
 #define SIG_HTTP_MAX_PATH 1024
+/* Query strings: at most this many name=value arguments, each at most
+ * SIG_HTTP_MAX_QUERY_ARG bytes (decoded); more is 400, longer 414. */
+#define SIG_HTTP_MAX_QUERY_ARGS 16
+#define SIG_HTTP_MAX_QUERY_ARG	256
+/* X-Forwarded-For / Forwarded headers are read up to this length: all that
+ * libwebsockets' header buffer (4 KiB) can hold. */
+#define SIG_SERVER_MAX_FORWARDED 4096
 
 /* Handlers answer with sig_http_respond*(); a handler that does not answer
  * gets a 500. */
@@ -41,6 +58,10 @@ typedef void (*sig_timer_callback)(void *userdata);
  * a listener that cannot bind is logged with its address. */
 int sig_server_new(const struct cfg *cfg, struct sig_server **ret_server);
 
+/* Applies the reloadable listener settings: trusted proxies, their header,
+ * the per-address connection cap. */
+void sig_server_configure(struct sig_server *server, const struct cfg *cfg);
+
 /* Closes the listener and every connection. Accepts NULL; returns NULL. */
 struct sig_server *sig_server_free(struct sig_server *server);
 
@@ -51,6 +72,30 @@ int sig_server_port(const struct sig_server *server);
  * sig_server_free), or NULL without TLS. */
 void *sig_server_tls_ctx(const struct sig_server *server);
 
+/* The address the HTTP listener is bound to, as the kernel reports it; the
+ * metrics listener's, or NULL when /metrics has none of its own, and its
+ * port. */
+const char *sig_server_bound(const struct sig_server *server);
+const char *sig_server_metrics_bound(const struct sig_server *server);
+int sig_server_metrics_port(const struct sig_server *server);
+
+struct sig_server_stats {
+	uint64_t connections_open;     /* HTTP/WebSocket connections now */
+	uint64_t connections_accepted; /* since start */
+	uint64_t connections_refused;  /* over max_connections_per_address */
+};
+void sig_server_stats(const struct sig_server *server, struct sig_server_stats *ret_stats);
+
+/* The client address of the request or WebSocket on wsi (while its headers
+ * are at hand): its TCP peer, or when that peer is a trusted proxy, the
+ * rightmost untrusted hop of the configured forwarding header
+ * (*ret_forwarded, if not NULL, says whether such a header came from a
+ * trusted proxy, even one that named no usable client). Returns 0,
+ * or -ENOENT for a connection not from our listeners (the admin socket). */
+struct lws;
+int sig_server_client_address(const struct sig_server *server, struct lws *wsi,
+			      struct netaddr *ret_client, bool *ret_forwarded);
+
 /* Serves requests whose path is exactly `path`, or that start with it when
  * it ends in '/'. The longest match wins. At most SIG_SERVER_MAX_ROUTES. */
 #define SIG_SERVER_MAX_ROUTES 32
@@ -60,7 +105,7 @@ int sig_server_route(struct sig_server *server, const char *path, sig_http_handl
 /* Calls cb on the loop whenever fd is readable. The server watches a
  * duplicate of fd: the caller keeps and closes its own. At most
  * SIG_SERVER_MAX_WATCHES descriptors. */
-#define SIG_SERVER_MAX_WATCHES 4
+#define SIG_SERVER_MAX_WATCHES 6
 int sig_server_watch_fd(struct sig_server *server, int fd, sig_fd_callback cb, void *userdata);
 
 /* Calls cb every interval_us, starting one interval from now. At most
@@ -88,8 +133,13 @@ void sig_http_respond_error(struct sig_http_request *req, int status, const char
 void sig_http_add_header(struct sig_http_request *req, const char *name, const char *value);
 
 /* Copies the value of query argument name (e.g. "limit") into buf; returns
- * its length, or -1 when absent or longer than the buffer. */
+ * its length, or -1 when absent or longer than the buffer. The query was
+ * checked before the handler ran: name=value pairs, no name twice. */
 int sig_http_query(struct sig_http_request *req, const char *name, char *buf, size_t len);
+
+/* Answers 400 bad_query and returns -EINVAL when the query has an argument
+ * not named in allowed (a NULL-terminated list; NULL: none allowed). */
+int sig_http_query_only(struct sig_http_request *req, const char *const *allowed);
 
 /* Answers with a text body of the given content type. */
 void sig_http_respond_text(struct sig_http_request *req, int status, const char *content_type,

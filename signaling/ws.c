@@ -87,13 +87,43 @@ void sig_ws_close(struct sig_ws_conn *conn, enum lws_close_status status)
 	lws_set_timeout(conn->wsi, PENDING_TIMEOUT_CLOSE_SEND, 1);
 }
 
+/* What may reach someone in the waiting room: the answers to its own
+ * requests and what happens to itself. Nothing about the others, whatever
+ * path it comes by (docs/protocol.md, "The waiting room"). */
+static bool sig_ws_waiting_may_hear(const json_t *msg)
+{
+	static const char *const own[] = {"error", "pong",	    "admitted",	     "denied",
+					  "bye",   "session.ended", "session.ending"};
+	const char *type = json_string_value(json_object_get(msg, "type"));
+
+	if (!type)
+		return false;
+	if (g_str_has_suffix(type, ".ok"))
+		return true;
+	for (size_t i = 0; i < G_N_ELEMENTS(own); i++)
+		if (strcmp(type, own[i]) == 0)
+			return true;
+	return false;
+}
+
 /* Queues msg (takes it) for the client. A client that does not read what
  * it is sent is disconnected rather than buffered without bound. */
 void sig_ws_send(struct sig_ws_conn *conn, json_t *msg)
 {
-	char *text = json_dumps(msg, JSON_COMPACT);
-	size_t n = text ? strlen(text) : 0;
+	char *text = NULL;
+	size_t n;
 
+	if (conn->member && conn->member->waiting && !sig_ws_waiting_may_hear(msg)) {
+		/* A path that forgot the waiting room: dropped, and said so. */
+		const char *type = json_string_value(json_object_get(msg, "type"));
+		log_error("ws: session %lld: not sending \"%s\" to %s, who is waiting",
+			  (long long)conn->member->session_id, type ? type : "?",
+			  conn->member->participant_id);
+		json_decref(msg);
+		return;
+	}
+	text = json_dumps(msg, JSON_COMPACT);
+	n = text ? strlen(text) : 0;
 	json_decref(msg);
 	if (!text || conn->closing)
 		goto out;
@@ -182,34 +212,34 @@ static void sig_ws_broadcast_one(struct sig_member *m, void *userdata)
 {
 	struct sig_ws_broadcast *b = userdata;
 
-	if (m != b->except && m->conn && !m->waiting)
-		sig_ws_send(m->conn, json_incref(b->msg));
+	if (m != b->except)
+		sig_ws_send_member(m, json_incref(b->msg));
 }
 
 static void sig_ws_moderator_one(struct sig_member *m, void *userdata)
 {
 	struct sig_ws_broadcast *b = userdata;
 
-	if (m != b->except && m->conn && !m->waiting && (m->permissions & SIG_PERM_MODERATE))
-		sig_ws_send(m->conn, json_incref(b->msg));
+	if (m != b->except && (m->permissions & SIG_PERM_MODERATE))
+		sig_ws_send_member(m, json_incref(b->msg));
 }
 
-/* Sends msg (taken) to the hosts and cohosts present. */
+/* Sends msg (taken) to the hosts and cohosts admitted. */
 void sig_ws_tell_moderators(struct sig_ws *ws, int64_t session_id, json_t *msg)
 {
 	struct sig_ws_broadcast b = {.msg = msg};
 
-	sig_rooms_foreach(ws->rooms, session_id, sig_ws_moderator_one, &b);
+	sig_rooms_foreach_audience(ws->rooms, session_id, sig_ws_moderator_one, &b);
 	json_decref(msg);
 }
 
-/* Sends msg (taken) to everyone in session but except. */
+/* Sends msg (taken) to everyone admitted in session but except. */
 void sig_ws_broadcast(struct sig_ws *ws, int64_t session_id, const struct sig_member *except,
 		      json_t *msg)
 {
 	struct sig_ws_broadcast b = {.except = except, .msg = msg};
 
-	sig_rooms_foreach(ws->rooms, session_id, sig_ws_broadcast_one, &b);
+	sig_rooms_foreach_audience(ws->rooms, session_id, sig_ws_broadcast_one, &b);
 	json_decref(msg);
 }
 
@@ -777,25 +807,26 @@ static void sig_ws_join_timeout(lws_sorted_usec_list_t *sul)
 
 static int sig_ws_receive(struct sig_ws_conn *conn, const void *in, size_t len)
 {
+	int r;
+
 	if (conn->closing)
 		return 0;
-	if (!conn->rx) {
-		conn->rx = malloc(SIG_WS_MAX_MESSAGE + 1);
-		if (!conn->rx)
-			return -1;
-	}
-	if (len > SIG_WS_MAX_MESSAGE - conn->rx_len || lws_frame_is_binary(conn->wsi)) {
+	/* The buffer grows with the message, never past the cap (checked by
+	 * capbuf_append before it grows). */
+	r = lws_frame_is_binary(conn->wsi) ? -EMSGSIZE : capbuf_append(&conn->rx, in, len);
+	if (r == -EMSGSIZE) {
+		capbuf_clear(&conn->rx);
 		sig_ws_error(conn, NULL, "too_large",
 			     "messages are JSON text of at most 65536 bytes", NULL);
 		sig_ws_close(conn, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE);
 		return 0;
 	}
-	memcpy(conn->rx + conn->rx_len, in, len);
-	conn->rx_len += len;
+	if (r < 0)
+		return -1;
 	if (!lws_is_final_fragment(conn->wsi) || lws_remaining_packet_payload(conn->wsi))
 		return 0;
-	sig_ws_dispatch(conn, conn->rx, conn->rx_len);
-	conn->rx_len = 0;
+	sig_ws_dispatch(conn, conn->rx.data, conn->rx.len);
+	capbuf_reset(&conn->rx, SIG_WS_RX_KEEP);
 	return 0;
 }
 
@@ -839,8 +870,7 @@ static void sig_ws_closed(struct sig_ws_conn *conn)
 	}
 	while ((f = g_queue_pop_head(&conn->out)))
 		free(f);
-	free(conn->rx);
-	conn->rx = NULL;
+	capbuf_clear(&conn->rx);
 }
 
 static bool sig_ws_path_ok(struct lws *wsi)
@@ -849,6 +879,19 @@ static bool sig_ws_path_ok(struct lws *wsi)
 
 	return lws_hdr_copy(wsi, path, sizeof(path), WSI_TOKEN_GET_URI) > 0 &&
 	       strcmp(path, "/ws") == 0;
+}
+
+/* The client's address (through trusted proxies), for the rate limits. */
+static void sig_ws_set_peer(struct sig_server *server, struct lws *wsi, struct sig_ws_conn *conn)
+{
+	struct netaddr client;
+	char text[NETADDR_TEXT_MAX];
+
+	conn->peer[0] = '\0';
+	if (sig_server_client_address(server, wsi, &client, NULL) == 0) {
+		netaddr_format(&client, text);
+		g_strlcpy(conn->peer, text, sizeof(conn->peer));
+	}
 }
 
 int sig_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
@@ -864,11 +907,11 @@ int sig_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 		       sig_server_is_admin_vhost(server, lws_get_vhost(wsi));
 	case LWS_CALLBACK_ESTABLISHED:
 		conn->wsi = wsi;
+		conn->rx.max = SIG_WS_MAX_MESSAGE;
 		conn->ws = sig_server_ws(server);
 		if (!conn->ws)
 			return -1;
-		if (!lws_get_peer_simple(wsi, conn->peer, sizeof(conn->peer)))
-			conn->peer[0] = '\0';
+		sig_ws_set_peer(server, wsi, conn);
 		lws_sul_schedule(lws_get_context(wsi), 0, &conn->join_timer, sig_ws_join_timeout,
 				 SIG_WS_JOIN_TIMEOUT_S * LWS_US_PER_SEC);
 		return 0;

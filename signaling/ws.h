@@ -15,6 +15,7 @@ struct sig_ws_conn;
 
 #define SIG_WS_PROTOCOL	      "hearth.v1"
 #define SIG_WS_MAX_MESSAGE    (64 * 1024)
+#define SIG_WS_RX_KEEP	      4096 /* a receive buffer larger than this is freed after use */
 #define SIG_WS_MAX_QUEUED     (1024 * 1024) /* bytes waiting to be sent to one client */
 #define SIG_WS_JOIN_TIMEOUT_S 10
 #define SIG_WS_RATE_WINDOW_MS 10000

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/capbuf.h"
 #include "signaling/room.h"
 #include "signaling/ws.h"
 
@@ -31,8 +32,7 @@ struct sig_ws_conn {
 	struct sig_ws *ws;
 	struct sig_member *member; /* NULL until join.ok, and after leaving */
 	char peer[64];
-	char *rx; /* the message being received, SIG_WS_MAX_MESSAGE + 1 bytes */
-	size_t rx_len;
+	struct capbuf rx; /* the message being received: grows up to SIG_WS_MAX_MESSAGE */
 	GQueue out;
 	size_t out_bytes;
 	bool closing;

@@ -286,6 +286,18 @@ class AdminApi(unittest.TestCase):
         self.expect_error(self.api("POST", "/sessions/%d/roster" % s["id"],
                                    {"display_name": "Bad\u0007", "role": "peer"}),
                           400, "invalid", "display_name")
+        # Nothing that reorders or hides what is shown (bidirectional
+        # overrides and isolates, zero-width and other invisible characters).
+        for bad in ("Sam\u202eevil", "\u2066Sam\u2069", "Sa\u200bm", "Sam\ufeff",
+                    "Sa\u00adm", "Sam\U000e0041", "\u200dSam"):
+            self.expect_error(self.api("POST", "/sessions/%d/roster" % s["id"],
+                                       {"display_name": bad, "role": "peer"}),
+                              400, "invalid", "display_name")
+            self.expect_error(self.api("PATCH", "/sessions/%d/roster/%d"
+                                       % (s["id"], client["id"]), {"display_name": bad}),
+                              400, "invalid", "display_name")
+        self.expect_error(self.api("PATCH", "/sessions/%d" % s["id"],
+                                   {"title": "Group\u202e"}), 400, "invalid", "title")
         self.expect_error(self.api("POST", "/sessions/%d/roster" % s["id"],
                                    {"display_name": "X", "role": "boss"}),
                           400, "invalid", "role")

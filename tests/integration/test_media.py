@@ -32,9 +32,10 @@ class Media(DaemonTestCase):
         for p in self.peers:
             p.close()
 
-    def family(self, names):
+    def family(self, names, waiting=()):
         """A family session open now; returns the invite tokens of names
-        (the first is the host)."""
+        (the first is the host; those in waiting go through the waiting
+        room)."""
         status, s = self.admin("POST", "/sessions", {"kind": "family", "title": "Family",
                                                      "schedule": open_now()})
         self.assertEqual(status, 201, s)
@@ -42,8 +43,8 @@ class Media(DaemonTestCase):
         for i, name in enumerate(names):
             status, e = self.admin("POST", "/sessions/%d/roster" % s["id"],
                                    {"display_name": name, "role": "host" if i == 0 else "family",
-                                    # the waiting room is tested in test_ws.py
-                                    "auto_admit": True})
+                                    # the waiting room: test_waiting_room.py
+                                    "auto_admit": name not in waiting})
             self.assertEqual(status, 201, e)
             status, inv = self.admin("POST", "/sessions/%d/roster/%d/invite" % (s["id"], e["id"]),
                                      {"max_uses": 5})
@@ -111,6 +112,28 @@ class Media(DaemonTestCase):
         # Each learned the other's streams from the msids of its offers.
         self.assertEqual(peers[0].offered_participants(), {peers[1].participant_id})
         self.assertEqual(peers[1].offered_participants(), {peers[0].participant_id})
+
+    def test_admitted_later_receives_earlier_streams(self):
+        """Someone admitted from the waiting room after the others published
+        hears nothing of it while waiting, then receives and decodes every
+        stream published before."""
+        tokens = self.family(["Host", "Dana", "Sam"], waiting=("Sam",))
+        host, dana = (self.peer(t, n) for t, n in zip(tokens, ["host", "dana"]))
+        sam = self.peer(tokens[2], "sam")
+        self.assertEqual(sam.join_reply["state"], "waiting")
+        for p in (host, dana):
+            self.start(p)
+        self.assertEqual(wait_flowing([(host, dana.participant_id),
+                                       (dana, host.participant_id)], timeout=20), [])
+        pong = sam.request({"type": "ping"})
+        self.assertEqual(pong["type"], "pong")
+        self.assertEqual([m["type"] for m in sam.messages], ["pong"])
+        ok = host.request({"type": "admit", "participant_id": sam.participant_id})
+        self.assertEqual(ok.get("type"), "admit.ok", ok)
+        sam.wait_message(lambda m: m.get("type") == "admitted")
+        self.start(sam)
+        self.assertEqual(sam.offered_participants(), {host.participant_id, dana.participant_id})
+        self.assert_all_decode_all([host, dana, sam])
 
     def test_host_mute_stops_forwarding(self):
         tokens = self.family(["Host", "Dana"])

@@ -14,6 +14,17 @@ from wsclient import Closed, WsClient
 
 
 
+# RFC 6455 §5.1: a server MUST close the connection upon an unmasked client
+# frame. libwebsockets 4.1.6 (Debian 12) reads the MASK bit but never checks
+# it on a server (lib/roles/ws/ops-ws.c, LWS_RXPS_04_FRAME_HDR_LEN; an
+# unmasked frame is handled like one masked with the key 0), and offers no
+# option or callback that shows the bit: hearthd cannot tell the two apart.
+# Upstream added the check after its 4.x releases. This test records the gap:
+# it fails today (the ping is answered) and will pass, as an unexpected
+# success that fails the suite, once the library closes such a connection;
+# then drop the decorator and the note in docs/protocol.md.
+
+
 class Protocol(DaemonTestCase):
     def family(self, names=("Host", "Dana", "Sam"), schedule=None, max_uses=20, auto_admit=True):
         status, s = self.admin("POST", "/sessions", {"kind": "family", "title": "Family",
@@ -177,7 +188,9 @@ class Protocol(DaemonTestCase):
         refused(5, "bad_message")
         self.admin("PATCH", "/sessions/%d" % sid, {"names_editable": True})
         for bad in (None, 5, True, ["Mum"], "", " Mum", "Mum ", "tab\tname",
-                    "bell\u0007", "\u0085next line", "x" * 101, "\u00e9" * 51):
+                    "bell\u0007", "\u0085next line", "x" * 101, "\u00e9" * 51,
+                    "Mum\u202e", "\u2067Mum\u2069", "M\u200bum", "Mum\u2060", "\ufeffMum",
+                    "Mum\u200d", "M\u00adum", "Mum\U000e0001"):
             err = refused(bad, "bad_message")
             self.assertIn("display_name", err["error"]["message"])
         # A NUL inside a string does not even parse as a request.
@@ -188,6 +201,10 @@ class Protocol(DaemonTestCase):
         status, page = self.admin("GET", "/sessions/%d/invites?roster_entry=%d"
                                   % (sid, dana_e["id"]))
         self.assertEqual(page["items"][0]["uses"], 0)
+        # A joiner inside a word is spelling (Persian, emoji sequences).
+        ws, ok = self.join(dana_t, display_name="\u0645\u0647\u200c\u0646\u0627\u0632")
+        self.assertEqual(ok["type"], "join.ok", ok)
+        ws.close()
         ws, ok = self.join(dana_t, display_name="x" * 100)
         self.assertEqual(ok["type"], "join.ok", ok)
         self.assertEqual(ok["you"]["display_name"], "x" * 100)
@@ -210,6 +227,114 @@ class Protocol(DaemonTestCase):
         self.assertEqual(ws.recv()["error"]["code"], "too_large")
         code, _ = ws.expect_close()
         self.assertEqual(code, 1009)
+
+    def test_message_sizes(self):
+        """65,536 bytes is allowed, in one frame or in fragments; one more is
+        too_large (close 1009) however it is split."""
+        def ping(id_, size):
+            head = b'{"type":"ping","id":%d,"pad":"' % id_
+            return head + b"x" * (size - len(head) - 2) + b'"}'
+
+        def fragments(ws, payload, n):
+            step = -(-len(payload) // n)
+            parts = [payload[i:i + step] for i in range(0, len(payload), step)]
+            for i, part in enumerate(parts):
+                ws.sock.sendall(ws._frame(1 if i == 0 else 0, part, fin=i == len(parts) - 1))
+
+        ws = WsClient(self.d.port)
+        ws.send_raw(ping(1, 65536))
+        self.assertEqual(ws.recv(), {"type": "pong", "id": 1})
+        fragments(ws, ping(2, 65536), 7)
+        self.assertEqual(ws.recv(), {"type": "pong", "id": 2})
+        ws.send({"type": "ping", "id": 3})  # the buffer starts over after each message
+        self.assertEqual(ws.recv(), {"type": "pong", "id": 3})
+        fragments(ws, ping(4, 65537), 7)
+        self.assertEqual(ws.recv()["error"]["code"], "too_large")
+        code, _ = ws.expect_close()
+        self.assertEqual(code, 1009)
+
+    def test_receive_buffers_grow_on_demand(self):
+        """A connection's receive buffer grows with its messages instead of
+        taking the 64 KiB cap on the first frame: 24 connections (under the
+        per-address connection cap) that each sent a ping cost the daemon far
+        less than 24 x 64 KiB."""
+        with open(os.environ.get("HEARTHD", "hearthd"), "rb") as f:
+            if b"__asan_init" in f.read():
+                self.skipTest("the sanitizers' allocator maps memory its own way")
+
+        def data_kib():
+            with open("/proc/%d/status" % self.d.proc.pid) as f:
+                return next(int(line.split()[1]) for line in f if line.startswith("VmData:"))
+
+        conns = [WsClient(self.d.port) for _ in range(24)]
+        before = data_kib()
+        for i, ws in enumerate(conns):
+            ws.send({"type": "ping", "id": i + 1})
+            self.assertEqual(ws.recv()["type"], "pong")
+        grown = data_kib() - before
+        for ws in conns:
+            ws.close()
+        self.assertLess(grown, 24 * 16, "%d KiB for 24 pings" % grown)
+
+    def test_publish_needs_ice_credentials(self):
+        """A publish offer without a=ice-ufrag or a=ice-pwd is sdp_refused;
+        at session level (or split between the levels) they serve."""
+        s, people = self.family(names=("Host", "Dana"))
+        ws, ok = self.join(people[1][1])
+        with open(os.path.join(os.environ["HEARTH_SDP_DATA"],
+                               "webrtcbin-publish-offer.sdp")) as f:
+            offer = f.read().replace("\r\n", "\n").replace("\n", "\r\n")
+
+        def without(text, prefix):
+            return "".join(l for l in text.splitlines(True) if not l.startswith(prefix))
+
+        def at_session(text, prefixes):
+            lines = [l for l in text.splitlines(True) if l.startswith(prefixes)]
+            rest = without(without(text, prefixes[0]), prefixes[-1])
+            return rest.replace("t=0 0\r\n", "t=0 0\r\n" + "".join(sorted(set(lines))), 1)
+
+        for i, bad in enumerate((without(offer, "a=ice-ufrag:"), without(offer, "a=ice-pwd:"),
+                                 without(without(offer, "a=ice-ufrag:"), "a=ice-pwd:"))):
+            ws.send({"type": "publish", "id": 10 + i, "sdp": bad})
+            err = ws.recv_type("error")
+            self.assertEqual((err["id"], err["error"]["code"]), (10 + i, "sdp_refused"), err)
+            self.assertIn("no ICE credentials", err["error"]["message"])
+        for i, good in enumerate((at_session(offer, ("a=ice-ufrag:", "a=ice-pwd:")),
+                                  at_session(offer, ("a=ice-ufrag:",)))):
+            ws.send({"type": "publish", "id": 20 + i, "sdp": good})
+            ok = ws.recv_type("publish.ok")
+            self.assertEqual(ok["id"], 20 + i)
+            self.assertIn("a=ice-ufrag:", ok["sdp"])
+        ws.close()
+
+    def unmasked_frame_outcome(self):
+        """Sends an unmasked text frame (a ping) on a fresh /ws connection;
+        returns (close code or None, messages answered, connection ended)."""
+        ws = WsClient(self.d.port)
+        payload = json.dumps({"type": "ping", "id": 1}).encode()
+        ws.sock.sendall(bytes([0x81, len(payload)]) + payload)  # FIN, text, MASK bit 0
+        seen, ended = [], False
+        try:
+            while True:
+                seen.append(ws.recv(timeout=3))
+        except Closed as c:
+            ended = True
+            code = c.code
+        except (socket.timeout, TimeoutError):
+            code = None
+        except OSError:
+            ended, code = True, None
+        ws.close()
+        return code, seen, ended
+
+    @unittest.expectedFailure
+    def test_unmasked_frame_closes(self):
+        """RFC 6455 §5.1: an unmasked client frame closes the connection
+        (1002, protocol error), and the message in it is not answered."""
+        code, seen, ended = self.unmasked_frame_outcome()
+        self.assertEqual(seen, [])
+        self.assertTrue(ended)
+        self.assertIn(code, (1002, None))
 
     def test_request_rate(self):
         ws = WsClient(self.d.port)

@@ -22,8 +22,10 @@ class Closed(Exception):
 
 
 class WsClient:
-    def __init__(self, port, path="/ws", protocol="hearth.v1", host="127.0.0.1", timeout=5):
-        self.sock = socket.create_connection((host, port), timeout=timeout)
+    def __init__(self, port, path="/ws", protocol="hearth.v1", host="127.0.0.1", timeout=5,
+                 sock=None):
+        # sock: an already connected socket (e.g. TLS through a proxy).
+        self.sock = sock or socket.create_connection((host, port), timeout=timeout)
         key = base64.b64encode(os.urandom(16)).decode()
         req = ("GET %s HTTP/1.1\r\nHost: %s:%d\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n" % (path, host, port, key))

@@ -95,7 +95,7 @@ static void test_example_matches_table(void)
 	cfg_init(&shipped);
 	g_assert_cmpint(cfg_load_file(&shipped, example, errors), ==, 0);
 
-	g_autoptr(GRegex) re = g_regex_new("^#([a-z_]+ =)", G_REGEX_MULTILINE, 0, &error);
+	g_autoptr(GRegex) re = g_regex_new("^#([a-z0-9_]+ =)", G_REGEX_MULTILINE, 0, &error);
 	g_assert_no_error(error);
 	g_autofree char *open_text = g_regex_replace(re, text, -1, 0, "\\1", 0, &error);
 	g_assert_no_error(error);

@@ -135,6 +135,61 @@ static void test_display_name_validation(void)
 	g_free(problem);
 }
 
+/* Nothing that reorders or hides what is shown: bidirectional formatting
+ * characters and other invisible ones are refused like control characters
+ * (roster names, chosen names and titles share the rule). */
+static void test_display_name_invisible(void)
+{
+	static const char *const bidi[] = {
+	    "\u202A", "\u202B", "\u202C", "\u202D", "\u202E", /* embeddings, overrides */
+	    "\u2066", "\u2067", "\u2068", "\u2069",	      /* isolates */
+	    "\u200E", "\u200F", "\u061C",		      /* marks */
+	};
+	static const char *const invisible[] = {
+	    "\u200B", "\u2060", "\u2061",     "\u2062",	    "\u2063",	  "\u2064", "\uFEFF",
+	    "\u00AD", "\u180E", "\U000E0001", "\U000E0041", "\U000E007F", "\u2028", "\u2029",
+	};
+	static const char *const good[] = {
+	    "\u0645\u0647\u200C\u0646\u0627\u0632", /* Persian: a ZWNJ inside */
+	    "Mum \U0001F469\u200D\U0001F467",	    /* an emoji ZWJ sequence */
+	    "\u05D3\u05E0\u05D4 Dana",		    /* Hebrew and Latin, no controls */
+	    "Zo\u00EB O'Neil",
+	};
+	static const char *const joiner_misplaced[] = {
+	    "\u200DDana", "Dana\u200C", "Da \u200Cna", "Da\u200C\u200Dna", "\u200C",
+	};
+	char *problem = NULL;
+	const char *field = NULL;
+
+	for (size_t i = 0; i < G_N_ELEMENTS(bidi); i++) {
+		g_autofree char *name = g_strconcat("Dana", bidi[i], "Evil", NULL);
+		g_assert_cmpint(sig_display_name_validate(name, &problem), ==, -EINVAL);
+		g_assert_nonnull(strstr(problem, "bidirectional"));
+		g_clear_pointer(&problem, g_free);
+	}
+	for (size_t i = 0; i < G_N_ELEMENTS(invisible); i++) {
+		g_autofree char *name = g_strconcat("Da", invisible[i], "na", NULL);
+		g_assert_cmpint(sig_display_name_validate(name, &problem), ==, -EINVAL);
+		g_assert_nonnull(strstr(problem, "invisible"));
+		g_clear_pointer(&problem, g_free);
+	}
+	for (size_t i = 0; i < G_N_ELEMENTS(joiner_misplaced); i++) {
+		g_assert_cmpint(sig_display_name_validate(joiner_misplaced[i], &problem), ==,
+				-EINVAL);
+		g_clear_pointer(&problem, g_free);
+	}
+	for (size_t i = 0; i < G_N_ELEMENTS(good); i++) {
+		g_assert_cmpint(sig_display_name_validate(good[i], &problem), ==, 0);
+		g_assert_null(problem);
+	}
+	/* The roster's own names and session titles are held to the same rule. */
+	struct sig_roster_entry e = {.display_name = (char *)"Dr.\u202E Reyes",
+				     .role = SIG_ROLE_HOST};
+	g_assert_cmpint(sig_roster_entry_validate(&e, &field, &problem), ==, -EINVAL);
+	g_assert_cmpstr(field, ==, "display_name");
+	g_clear_pointer(&problem, g_free);
+}
+
 static void test_audit_hash(void)
 {
 	struct sig_audit_event a = {.id = 1,
@@ -175,6 +230,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/domain/role-permissions", test_role_permissions);
 	g_test_add_func("/domain/entry-validation", test_entry_validation);
 	g_test_add_func("/domain/display-name-validation", test_display_name_validation);
+	g_test_add_func("/domain/display-name-invisible", test_display_name_invisible);
 	g_test_add_func("/domain/audit-hash", test_audit_hash);
 	return g_test_run();
 }

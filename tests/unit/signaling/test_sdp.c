@@ -522,6 +522,44 @@ static void test_refuse_transport(void)
 	g_free(c);
 }
 
+/* ICE credentials at media level (browsers, webrtcbin), at session level,
+ * or split: a media-level value overrides the session's (RFC 8839 §5.4);
+ * without either of them anywhere, the offer is refused. */
+static void parse_ice(const char *text, const char *want_ufrag, const char *want_pwd)
+{
+	struct sig_sdp_desc *d = g_new0(struct sig_sdp_desc, 1);
+	g_autofree char *problem = NULL;
+
+	if (sig_sdp_parse_offer(text, strlen(text), d, &problem) != 0)
+		g_error("refused: %s", problem);
+	g_assert_cmpstr(d->ice_ufrag, ==, want_ufrag);
+	g_assert_cmpstr(d->ice_pwd, ==, want_pwd);
+	g_free(d);
+}
+
+static void test_ice_levels(void)
+{
+	static const char ufrag[] = "sessUfrag", pwd[] = "session+level+password+0";
+	g_autofree char *c = chromium();
+	g_autofree char *session_lines =
+	    g_strdup_printf("t=0 0\r\na=ice-ufrag:%s\r\na=ice-pwd:%s", ufrag, pwd);
+	g_autofree char *no_ufrag = drop_lines(c, "a=ice-ufrag");
+	g_autofree char *no_ice = drop_lines(no_ufrag, "a=ice-pwd");
+	g_autofree char *at_session = edit_lines(no_ice, "t=0 0", 0, session_lines);
+	g_autofree char *both = edit_lines(c, "t=0 0", 0, session_lines);
+	g_autofree char *ufrag_line = g_strdup_printf("t=0 0\r\na=ice-ufrag:%s", ufrag);
+	g_autofree char *split = edit_lines(no_ufrag, "t=0 0", 0, ufrag_line);
+	g_autofree char *pwd_line = g_strdup_printf("t=0 0\r\na=ice-pwd:%s", pwd);
+	g_autofree char *only_pwd = edit_lines(no_ice, "t=0 0", 0, pwd_line);
+
+	parse_ice(c, "aX8F", "eFag65st27U0DEO/2OUpjiKT"); /* Chromium: at media level */
+	parse_ice(at_session, ufrag, pwd);
+	parse_ice(both, "aX8F", "eFag65st27U0DEO/2OUpjiKT");
+	parse_ice(split, ufrag, "eFag65st27U0DEO/2OUpjiKT");
+	expect_refusal_str(g_strdup(no_ice), -EBADMSG, "no ICE credentials");
+	expect_refusal_str(g_strdup(only_pwd), -EBADMSG, "no ICE credentials");
+}
+
 static void test_refuse_media(void)
 {
 	char *c = chromium();
@@ -990,6 +1028,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/sdp/offer/setup-roles", test_setup_roles);
 	g_test_add_func("/sdp/refuse/transport", test_refuse_transport);
 	g_test_add_func("/sdp/refuse/media", test_refuse_media);
+	g_test_add_func("/sdp/offer/ice-levels", test_ice_levels);
 	g_test_add_func("/sdp/refuse/codecs", test_refuse_codecs);
 	g_test_add_func("/sdp/refuse/size", test_refuse_size);
 	g_test_add_func("/sdp/refuse/garbage", test_refuse_garbage);
