@@ -9,6 +9,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import ssl
 import subprocess
 import time
@@ -16,6 +17,7 @@ import unittest
 
 from hearthlib import Daemon, DaemonTestCase, open_now
 from peer import Peer, wait_flowing
+from wsclient import WsClient
 
 
 def make_pair(directory, name, days=1):
@@ -122,18 +124,35 @@ class HttpsReload(unittest.TestCase):
         finally:
             conn.close()
 
+    def wss(self):
+        ctx = ssl.create_default_context()
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        raw = socket.create_connection(("127.0.0.1", self.d.port), timeout=5)
+        return WsClient(self.d.port, sock=ctx.wrap_socket(raw))
+
+    def ping(self, ws, n):
+        ws.send({"type": "ping", "id": n})
+        reply = ws.recv()
+        self.assertEqual((reply.get("type"), reply.get("id")), ("pong", n), reply)
+
     def test_renewal_and_refusals(self):
         old = self.connect()  # kept open (keep-alive) across the reloads
         self.assertEqual(self.presented(old), fingerprint(self.a[0]))
         self.healthz(old)
+        ws = self.wss()  # a call's signaling connection, also kept
+        self.ping(ws, 1)
 
         install(self.b, self.cert, self.key)
         line = reload(self.d, r"reloaded .*server\.tls_certificate")
         self.assertIn(":".join(re.findall("..", fingerprint(self.b[0]))), line)
         self.new_connection_gets(self.b)
-        # The connection made with A goes on, still with A.
+        # The connections made with A go on, still with A.
         self.healthz(old)
         self.assertEqual(self.presented(old), fingerprint(self.a[0]))
+        self.ping(ws, 2)
+        self.assertEqual(hashlib.sha256(ws.sock.getpeercert(binary_form=True)).hexdigest().upper(),
+                         fingerprint(self.a[0]))
 
         tmp = self.d.tmp.name
         garbage = os.path.join(tmp, "garbage.pem")
@@ -164,7 +183,9 @@ class HttpsReload(unittest.TestCase):
                             start=len(self.d.lines) - 3)
         self.new_connection_gets(self.b)
         self.healthz(old)
+        self.ping(ws, 3)
         old.close()
+        ws.close()
 
         # No key material in the log, whatever was refused.
         with open(self.b[1]) as f:
