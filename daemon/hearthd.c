@@ -7,7 +7,7 @@
 
 #include "config/cfg.h"
 #include "core/log.h"
-#include "signaling/control.h"
+#include "daemon/control.h"
 
 #define EXIT_USAGE 64 /* sysexits.h EX_USAGE */
 

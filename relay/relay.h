@@ -2,7 +2,8 @@
  * thread with its own epoll loop and UDP socket, reached only through message
  * queues (commands in, events out) woken by eventfd.
  *
- * This header is the only part of relay/ that signaling/ may include. All
+ * This header is the only part of relay/ that the control plane (live/,
+ * daemon/) may include. All
  * functions here are for the control thread, except where noted. */
 #ifndef HEARTH_RELAY_RELAY_H
 #define HEARTH_RELAY_RELAY_H

@@ -1,4 +1,4 @@
-/* libFuzzer target: the trusted-proxy parsers (core/netaddr, signaling/
+/* libFuzzer target: the trusted-proxy parsers (core/netaddr, http/
  * forwarded) must never crash or read past their input, and must never
  * invent a client. The first byte picks the header kind, the peer, and
  * whether the trusted list is fixed or comes from the input; the rest is
@@ -17,7 +17,7 @@
 #include <string.h>
 
 #include "core/netaddr.h"
-#include "signaling/forwarded.h"
+#include "http/forwarded.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

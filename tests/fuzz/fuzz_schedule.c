@@ -9,7 +9,7 @@
 
 #include <glib.h>
 
-#include "signaling/schedule.h"
+#include "model/schedule.h"
 
 /* Larger documents are refused before parsing, as the admin API does. */
 #define FUZZ_JSON_MAX (16 * 1024)

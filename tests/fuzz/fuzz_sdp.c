@@ -1,4 +1,4 @@
-/* libFuzzer target: the SDP parsers (signaling/sdp) must never crash, leak
+/* libFuzzer target: the SDP parsers (sdp/) must never crash, leak
  * or misbehave under the sanitizers on any input. An offer they accept must
  * get an answer that GStreamer reads back with the same m-lines, and a
  * subscribe offer built from its streams must be buildable too; an answer
@@ -12,7 +12,7 @@
 #include <glib.h>
 #include <gst/sdp/sdp.h>
 
-#include "signaling/sdp.h"
+#include "sdp/sdp.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

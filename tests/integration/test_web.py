@@ -89,7 +89,7 @@ class Web(unittest.TestCase):
         self.assertNotRegex(page, rb"\sstyle=")
 
     def test_refusals(self):
-        for path in ("/app/", "/app/nope.js", "/app/../signaling/web.c", "/app/js/../../README.md",
+        for path in ("/app/", "/app/nope.js", "/app/../http/web.c", "/app/js/../../README.md",
                      "/joinx", "/favicon.ico"):
             self.assertEqual(get(self.d, path)[0], 404, path)
         status, body, h = get(self.d, "/", method="POST", body=b"{}")

@@ -13,10 +13,10 @@ scratch=${1:-/tmp/sdpcap}
 port=${SDPCAP_PORT:-8765}
 mkdir -p "$scratch"
 
-# Hearth's side, from the tree's signaling/sdp*.c.
+# Hearth's side, from the tree's sdp/*.c.
 cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla -I"$root" \
-	"$here/sdptool.c" "$root"/signaling/sdp.c "$root"/signaling/sdp_parse.c \
-	"$root"/signaling/sdp_build.c $(pkg-config --cflags --libs gstreamer-sdp-1.0 glib-2.0) \
+	"$here/sdptool.c" "$root"/sdp/sdp.c "$root"/sdp/sdp_parse.c \
+	"$root"/sdp/sdp_build.c $(pkg-config --cflags --libs gstreamer-sdp-1.0 glib-2.0) \
 	-o "$scratch/sdptool"
 sdptool=$scratch/sdptool
 "$sdptool" subscribe-offer "$data/hearth-subscribe-offer.sdp"

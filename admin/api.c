@@ -1,0 +1,403 @@
+/* The admin API's front door: authentication, routing by a table of
+ * patterns, body parsing, and the helpers every handler shares. */
+#include "admin/api.h"
+
+#include <errno.h>
+#include <libwebsockets.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/log.h"
+#include "crypto/token.h"
+#include "admin/api_call.h"
+#include "http/server.h"
+
+#define SIG_API_PREFIX "/api/v1"
+/* Failed key or invite attempts an address may make before waiting. */
+#define SIG_API_FAIL_BURST     10
+#define SIG_API_FAIL_REFILL_MS 6000
+#define SIG_API_FAIL_ADDRESSES 10000
+#define SIG_API_MAX_KEY_BYTES  256
+
+struct sig_api_route {
+	const char *method;
+	const char *pattern; /* '#' stands for one numeric id segment */
+	sig_api_handler handler;
+	bool writes;
+	const char *const *query; /* the query arguments it takes; NULL: none */
+};
+
+static const char *const sig_api_q_page[] = {"after", "limit", NULL};
+static const char *const sig_api_q_invites[] = {"after", "limit", "roster_entry", NULL};
+static const char *const sig_api_q_audit[] = {"after", "limit", "session", NULL};
+
+static const struct sig_api_route sig_api_routes[] = {
+    {"POST", "/sessions", sig_api_sessions_create, true},
+    {"GET", "/sessions", sig_api_sessions_list, false, sig_api_q_page},
+    {"GET", "/sessions/#", sig_api_sessions_get, false},
+    {"PATCH", "/sessions/#", sig_api_sessions_update, true},
+    {"DELETE", "/sessions/#", sig_api_sessions_delete, true},
+    {"POST", "/sessions/#/end", sig_api_sessions_end, true},
+    {"POST", "/sessions/#/roster", sig_api_roster_create, true},
+    {"GET", "/sessions/#/roster", sig_api_roster_list, false, sig_api_q_page},
+    {"GET", "/sessions/#/roster/#", sig_api_roster_get, false},
+    {"PATCH", "/sessions/#/roster/#", sig_api_roster_update, true},
+    {"DELETE", "/sessions/#/roster/#", sig_api_roster_delete, true},
+    {"POST", "/sessions/#/roster/#/invite", sig_api_invites_create, true},
+    {"GET", "/sessions/#/invites", sig_api_invites_list, false, sig_api_q_invites},
+    {"GET", "/sessions/#/invites/#", sig_api_invites_get, false},
+    {"DELETE", "/sessions/#/invites/#", sig_api_invites_revoke, true},
+    {"GET", "/audit", sig_api_audit_list, false, sig_api_q_audit},
+    {"GET", "/audit/verify", sig_api_audit_verify, false},
+};
+
+void sig_invite_check_handler(void *userdata, struct sig_http_request *req);
+
+void sig_api_error(struct sig_api_call *call, int status, const char *code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	g_autofree char *message = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	sig_http_respond_error(call->req, status, code, message);
+}
+
+void sig_api_invalid(struct sig_api_call *call, const char *field, const char *problem)
+{
+	g_autofree char *message = g_strdup_printf("%s: %s", field, problem);
+	json_t *body = json_pack("{s:{s:s,s:s,s:s}}", "error", "code", "invalid", "message",
+				 message, "field", field);
+
+	sig_http_respond_json(call->req, 400, body);
+	json_decref(body);
+}
+
+void sig_api_store_error(struct sig_api_call *call, int r, const char *what)
+{
+	if (r == -ENOENT)
+		sig_api_error(call, 404, "not_found", "no such %s", what);
+	else if (r == -EEXIST)
+		sig_api_error(call, 409, "conflict", "that %s already exists", what);
+	else
+		sig_api_error(call, 500, "internal", "the database failed; nothing was changed");
+}
+
+static const char *sig_api_type_name(json_type type)
+{
+	switch (type) {
+	case JSON_OBJECT:
+		return "an object";
+	case JSON_ARRAY:
+		return "an array";
+	case JSON_STRING:
+		return "a string";
+	case JSON_INTEGER:
+		return "an integer";
+	case JSON_TRUE:
+		return "true or false";
+	default:
+		return "of another type";
+	}
+}
+
+static bool sig_api_type_matches(const json_t *value, json_type type)
+{
+	if (type == JSON_TRUE)
+		return json_is_boolean(value);
+	return json_typeof(value) == type;
+}
+
+int sig_api_check_fields(struct sig_api_call *call, const json_t *object, const char *prefix,
+			 const struct sig_api_field *fields, size_t count)
+{
+	const char *key;
+	json_t *value;
+
+	json_object_foreach((json_t *)object, key, value)
+	{
+		size_t i = 0;
+		while (i < count && strcmp(fields[i].name, key) != 0)
+			i++;
+		g_autofree char *name =
+		    prefix ? g_strconcat(prefix, ".", key, NULL) : g_strdup(key);
+		if (i == count) {
+			sig_api_invalid(call, name, "unknown field");
+			return -EINVAL;
+		}
+		if (!sig_api_type_matches(value, fields[i].type)) {
+			g_autofree char *p =
+			    g_strdup_printf("must be %s", sig_api_type_name(fields[i].type));
+			sig_api_invalid(call, name, p);
+			return -EINVAL;
+		}
+	}
+	for (size_t i = 0; i < count; i++) {
+		if (fields[i].required && !json_object_get(object, fields[i].name)) {
+			g_autofree char *name = prefix
+						    ? g_strconcat(prefix, ".", fields[i].name, NULL)
+						    : g_strdup(fields[i].name);
+			sig_api_invalid(call, name, "is required");
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+int sig_api_require_body(struct sig_api_call *call, bool allow_empty)
+{
+	if (!call->body && allow_empty) {
+		call->body = json_object();
+		return 0;
+	}
+	if (!call->body) {
+		sig_api_error(call, 400, "bad_json", "a JSON object body is required");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int sig_api_parse_id(const char *text, size_t len, int64_t *ret_id)
+{
+	int64_t v = 0;
+
+	if (len == 0 || len > 15 || text[0] == '0')
+		return -EINVAL;
+	for (size_t i = 0; i < len; i++) {
+		if (text[i] < '0' || text[i] > '9')
+			return -EINVAL;
+		v = v * 10 + (text[i] - '0');
+	}
+	*ret_id = v;
+	return 0;
+}
+
+int sig_api_page(struct sig_api_call *call, int64_t *ret_after, int *ret_limit)
+{
+	char buf[32];
+	int64_t v;
+
+	*ret_after = 0;
+	*ret_limit = SIG_API_LIST_DEFAULT;
+	if (sig_http_query(call->req, "after", buf, sizeof(buf)) >= 0) {
+		if (sig_api_parse_id(buf, strlen(buf), &v) < 0) {
+			sig_api_invalid(call, "after", "must be a positive id");
+			return -EINVAL;
+		}
+		*ret_after = v;
+	}
+	if (sig_http_query(call->req, "limit", buf, sizeof(buf)) >= 0) {
+		if (sig_api_parse_id(buf, strlen(buf), &v) < 0 || v > SIG_STORE_LIST_MAX) {
+			sig_api_invalid(call, "limit", "must be between 1 and 200");
+			return -EINVAL;
+		}
+		*ret_limit = (int)v;
+	}
+	return 0;
+}
+
+void sig_api_respond_page(struct sig_api_call *call, json_t *items, int limit, int64_t last_id)
+{
+	json_t *next =
+	    json_array_size(items) == (size_t)limit ? json_integer(last_id) : json_null();
+	json_t *body = json_pack("{s:o,s:o}", "items", items, "next_after", next);
+
+	sig_http_respond_json(call->req, 200, body);
+	json_decref(body);
+}
+
+int sig_api_audit(struct sig_api_call *call, enum sig_audit_kind kind, int64_t session_id,
+		  int64_t roster_entry_id, int64_t invite_id, json_t *detail)
+{
+	return sig_audit_record(call->api->store, call->actor, kind, session_id, roster_entry_id,
+				invite_id, detail);
+}
+
+/* Constant-time over every configured key, so the time taken does not say
+ * which key came close. Returns the key's index or -1. */
+static int sig_api_match_key(const struct sig_api *api, const char *key)
+{
+	uint8_t hash[CRYPTO_SHA256_BYTES];
+	int found = -1;
+
+	crypto_sha256(key, strlen(key), hash);
+	for (int i = 0; i < api->key_count; i++)
+		if (crypto_equal(hash, api->keys[i].hash, sizeof(hash)))
+			found = i;
+	crypto_wipe(hash, sizeof(hash));
+	return found;
+}
+
+/* Sets call->actor, or answers 401/403/429 and returns -EACCES. */
+static int sig_api_authenticate(struct sig_api_call *call, char *actor_buf, size_t actor_len,
+				bool writes)
+{
+	struct sig_http_request *req = call->req;
+	char header[SIG_API_MAX_KEY_BYTES + 16];
+	int64_t now_ms = sig_now_ms();
+	int retry_after, idx = -1;
+
+	if (req->admin_socket) {
+		call->actor = "admin-socket";
+		return 0;
+	}
+	if (!sig_ratelimit_allowed(call->api->limiter, req->peer, now_ms, &retry_after)) {
+		char value[16];
+		snprintf(value, sizeof(value), "%d", retry_after);
+		sig_http_add_header(req, "retry-after:", value);
+		sig_api_error(call, 429, "rate_limited", "too many failed attempts; retry in %d s",
+			      retry_after);
+		return -EACCES;
+	}
+	int n = lws_hdr_copy(req->wsi, header, sizeof(header), WSI_TOKEN_HTTP_AUTHORIZATION);
+	if (n > 7 && g_ascii_strncasecmp(header, "Bearer ", 7) == 0)
+		idx = sig_api_match_key(call->api, header + 7);
+	crypto_wipe(header, sizeof(header));
+	if (idx < 0) {
+		sig_ratelimit_failed(call->api->limiter, req->peer, now_ms);
+		sig_http_add_header(req, "www-authenticate:", "Bearer");
+		sig_api_error(call, 401, "unauthorized",
+			      n > 0 ? "the API key is not valid" : "an API key is required");
+		return -EACCES;
+	}
+	if (writes && call->api->keys[idx].read_only) {
+		sig_api_error(call, 403, "forbidden", "this API key may only read");
+		return -EACCES;
+	}
+	snprintf(actor_buf, actor_len, "api-key:%s", call->api->keys[idx].name);
+	call->actor = actor_buf;
+	return 0;
+}
+
+/* Matches path (below /api/v1) against pattern; fills ids. */
+static bool sig_api_match(const char *pattern, const char *path, int64_t ids[3])
+{
+	int n = 0;
+
+	while (*pattern && *path) {
+		if (*pattern == '#') {
+			size_t len = strcspn(path, "/");
+			if (n == 3 || sig_api_parse_id(path, len, &ids[n]) < 0)
+				return false;
+			n++;
+			path += len;
+			pattern++;
+		} else if (*pattern++ != *path++) {
+			return false;
+		}
+	}
+	return !*pattern && !*path;
+}
+
+static const struct sig_api_route *sig_api_route(struct sig_api_call *call, const char *path)
+{
+	bool path_known = false;
+
+	for (size_t i = 0; i < G_N_ELEMENTS(sig_api_routes); i++) {
+		if (!sig_api_match(sig_api_routes[i].pattern, path, call->ids))
+			continue;
+		path_known = true;
+		if (strcmp(sig_api_routes[i].method, call->req->method) == 0)
+			return &sig_api_routes[i];
+	}
+	if (path_known)
+		sig_api_error(call, 405, "method_not_allowed", "%s is not allowed here",
+			      call->req->method);
+	else
+		sig_api_error(call, 404, "not_found", "no such resource");
+	return NULL;
+}
+
+static int sig_api_parse_body(struct sig_api_call *call)
+{
+	json_error_t error;
+
+	if (call->req->body_len == 0)
+		return 0;
+	call->body =
+	    json_loadb(call->req->body, call->req->body_len, JSON_REJECT_DUPLICATES, &error);
+	if (!call->body || !json_is_object(call->body)) {
+		sig_api_error(call, 400, "bad_json", "the body is not a JSON object%s%s",
+			      call->body ? "" : ": ", call->body ? "" : error.text);
+		json_decref(call->body);
+		call->body = NULL;
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void sig_api_handle(void *userdata, struct sig_http_request *req)
+{
+	struct sig_api_call call = {.api = userdata, .req = req, .now = (int64_t)time(NULL)};
+	const char *path = req->path + strlen(SIG_API_PREFIX);
+	char actor[64];
+
+	/* Authenticate before routing, so that probes learn nothing. */
+	bool writes = strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0;
+	if (sig_api_authenticate(&call, actor, sizeof(actor), writes) < 0)
+		return;
+	const struct sig_api_route *route = sig_api_route(&call, path);
+	if (!route)
+		return;
+	if (sig_http_query_only(req, route->query) < 0)
+		return;
+	if (sig_api_parse_body(&call) < 0)
+		return;
+	route->handler(&call);
+	json_decref(call.body);
+}
+
+void sig_api_attach_ws(struct sig_api *api, struct sig_ws *ws)
+{
+	api->ws = ws;
+}
+
+uint64_t sig_api_rate_limited(const struct sig_api *api)
+{
+	return sig_ratelimit_refused(api->limiter);
+}
+
+void sig_api_reload(struct sig_api *api, const struct cfg *cfg)
+{
+	g_autofree char *problem = NULL;
+	int n = cfg_api_keys_parse(cfg->admin_api_keys, api->keys, &problem);
+
+	/* The configuration was validated when loaded. */
+	api->key_count = n < 0 ? 0 : n;
+	g_free(api->public_url);
+	api->public_url = g_strdup(cfg->public_url);
+}
+
+int sig_api_new(struct sig_store *store, const struct cfg *cfg, struct sig_server *server,
+		struct sig_api **ret_api)
+{
+	struct sig_api *api = g_new0(struct sig_api, 1);
+	int r;
+
+	api->store = store;
+	api->limiter =
+	    sig_ratelimit_new(SIG_API_FAIL_BURST, SIG_API_FAIL_REFILL_MS, SIG_API_FAIL_ADDRESSES);
+	sig_api_reload(api, cfg);
+	r = sig_server_route(server, SIG_API_PREFIX "/", sig_api_handle, api);
+	if (r == 0)
+		r = sig_server_route(server, "/invite/check", sig_invite_check_handler, api);
+	if (r < 0) {
+		sig_api_free(api);
+		return r;
+	}
+	*ret_api = api;
+	return 0;
+}
+
+struct sig_api *sig_api_free(struct sig_api *api)
+{
+	if (!api)
+		return NULL;
+	sig_ratelimit_free(api->limiter);
+	crypto_wipe(api->keys, sizeof(api->keys));
+	g_free(api->public_url);
+	g_free(api);
+	return NULL;
+}

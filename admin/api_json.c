@@ -1,0 +1,133 @@
+/* JSON forms of sessions, roster entries and invites for the admin API, and
+ * the loaders handlers share. */
+#include <errno.h>
+#include <string.h>
+
+#include "admin/api_call.h"
+#include "service/invite.h"
+
+json_t *sig_api_time(int64_t t)
+{
+	char text[21];
+
+	if (t == 0)
+		return json_null();
+	sig_time_format(t, text);
+	return json_string(text);
+}
+
+json_t *sig_api_permissions_json(unsigned permissions)
+{
+	json_t *o = json_object();
+
+	for (unsigned bit = 1; bit <= SIG_PERM_MODERATE; bit <<= 1)
+		json_object_set_new(o, sig_permission_name(bit), json_boolean(permissions & bit));
+	return o;
+}
+
+const char *sig_api_session_status(const struct sig_session *session, int64_t now,
+				   struct sig_occurrence *ret_occurrence)
+{
+	enum sig_schedule_state state = sig_schedule_at(&session->schedule, now, ret_occurrence);
+
+	if (session->ended_at)
+		return "ended";
+	switch (state) {
+	case SIG_SCHEDULE_OPEN:
+		return "open";
+	case SIG_SCHEDULE_NOT_OPEN_YET:
+		return "not_open_yet";
+	default:
+		return "over";
+	}
+}
+
+json_t *sig_api_session_json(const struct sig_session *s, int64_t now)
+{
+	struct sig_occurrence occ;
+	const char *status = sig_api_session_status(s, now, &occ);
+	json_t *next = json_null();
+
+	if (strcmp(status, "open") == 0 || strcmp(status, "not_open_yet") == 0)
+		next = json_pack("{s:o,s:o,s:o,s:o}", "start", sig_api_time(occ.start), "end",
+				 sig_api_time(occ.end), "opens_at", sig_api_time(occ.opens_at),
+				 "closes_at", sig_api_time(occ.closes_at));
+	return json_pack("{s:I,s:s,s:s,s:i,s:b,s:b,s:s,s:o,s:s,s:o,s:o,s:o,s:o}", "id",
+			 (json_int_t)s->id, "kind", sig_kind_name(s->kind), "title", s->title,
+			 "capacity", s->capacity, "waiting_room", s->waiting_room, "names_editable",
+			 s->names_editable, "publish_policy",
+			 sig_publish_policy_name(s->publish_policy), "schedule",
+			 sig_schedule_to_json(&s->schedule), "status", status, "next_occurrence",
+			 next, "ended_at", sig_api_time(s->ended_at), "created_at",
+			 sig_api_time(s->created_at), "updated_at", sig_api_time(s->updated_at));
+}
+
+json_t *sig_api_roster_json(const struct sig_roster_entry *e)
+{
+	return json_pack("{s:I,s:I,s:s,s:s,s:o,s:b,s:o,s:o,s:o}", "id", (json_int_t)e->id,
+			 "session_id", (json_int_t)e->session_id, "display_name", e->display_name,
+			 "role", sig_role_name(e->role), "permissions",
+			 sig_api_permissions_json(e->permissions), "auto_admit", e->auto_admit,
+			 "removed_at", sig_api_time(e->removed_at), "created_at",
+			 sig_api_time(e->created_at), "updated_at", sig_api_time(e->updated_at));
+}
+
+json_t *sig_api_invite_json(const struct sig_invite *i)
+{
+	return json_pack("{s:I,s:I,s:I,s:i,s:i,s:s,s:o,s:o,s:o}", "id", (json_int_t)i->id,
+			 "session_id", (json_int_t)i->session_id, "roster_entry_id",
+			 (json_int_t)i->roster_entry_id, "max_uses", i->max_uses, "uses", i->uses,
+			 "state", sig_invite_state(i), "created_at", sig_api_time(i->created_at),
+			 "revoked_at", sig_api_time(i->revoked_at), "last_used_at",
+			 sig_api_time(i->last_used_at));
+}
+
+int sig_api_finish(struct sig_api_call *call, int r, const char *what)
+{
+	if (r == 0)
+		r = sig_store_commit(call->api->store);
+	if (r < 0) {
+		sig_store_rollback(call->api->store);
+		sig_api_store_error(call, r, what);
+	}
+	return r;
+}
+
+int sig_api_load_session(struct sig_api_call *call, int64_t id, struct sig_session *ret_session)
+{
+	int r = sig_store_session_get(call->api->store, id, ret_session);
+
+	if (r < 0)
+		sig_api_store_error(call, r, "session");
+	return r;
+}
+
+int sig_api_load_entry(struct sig_api_call *call, int64_t session_id, int64_t entry_id,
+		       struct sig_roster_entry *ret_entry)
+{
+	struct sig_roster_entry entry = {0};
+	int r = sig_store_roster_get(call->api->store, entry_id, &entry);
+
+	/* Another session's entry is "not found" here: ids do not cross. */
+	if (r == 0 && entry.session_id != session_id) {
+		sig_roster_entry_clear(&entry);
+		r = -ENOENT;
+	}
+	if (r < 0) {
+		sig_api_store_error(call, r, "roster entry");
+		return r;
+	}
+	*ret_entry = entry;
+	return 0;
+}
+
+json_t *sig_api_changed_fields(const json_t *body)
+{
+	json_t *names = json_array();
+	const char *key;
+	json_t *value;
+
+	json_object_foreach((json_t *)body, key, value)
+	    json_array_append_new(names, json_string(key));
+	return json_pack("{s:o}", "fields", names);
+}

@@ -1,0 +1,16 @@
+/* Serves the browser client (web/, embedded at build time): the page at "/"
+ * and "/join/<token>", its files under "/app/", with a strict
+ * Content-Security-Policy and no referrer (the invite token is in the
+ * path). */
+#ifndef HEARTH_HTTP_WEB_H
+#define HEARTH_HTTP_WEB_H
+
+#include <stdbool.h>
+
+struct sig_server;
+
+/* Adds the client's routes; tls adds Strict-Transport-Security. Returns 0
+ * or a negative errno. */
+int sig_web_register(struct sig_server *server, bool tls);
+
+#endif

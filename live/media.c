@@ -1,0 +1,728 @@
+#include "live/media.h"
+
+#include <errno.h>
+#include <glib.h>
+#include <openssl/rand.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config/cfg.h"
+#include "core/log.h"
+#include "crypto/dtls.h"
+#include "relay/relay.h"
+#include "live/room.h"
+#include "sdp/sdp.h"
+#include "live/ws.h"
+
+/* Every other person a session can hold can receive each stream. */
+G_STATIC_ASSERT(SIG_CAPACITY_MAX - 1 <= RELAY_MAX_SUBSCRIBERS);
+
+#define SIG_MEDIA_SLOTS SIG_SDP_MAX_MLINES
+
+/* One m-line of a member's subscribe connection: a stream of another. */
+struct sig_media_slot {
+	char publisher[20]; /* participant id */
+	uint64_t from;	    /* the publisher's transport */
+	struct relay_stream stream;
+	struct sig_sdp_codec codec;
+	char mid[8];
+	char track[24];
+	bool gone; /* its publisher stopped: kept as an m-line, nothing forwarded */
+};
+
+/* Media state of one member. */
+struct sig_media_peer {
+	unsigned worker;
+	/* publishing */
+	uint64_t pub_id;				/* 0 = none */
+	char pub_ufrag[17], pub_pwd[33];		/* ours, for this transport */
+	char pub_remote_ufrag[RELAY_ICE_UFRAG_MAX + 1]; /* the client's */
+	char pub_fingerprint[RELAY_FINGERPRINT_MAX + 1];
+	/* Our DTLS certificate on each connection (references): chosen when
+	 * its transport is first negotiated, kept for its renegotiations, so
+	 * that the a=fingerprint we send is the certificate its transport
+	 * uses even when the certificate was replaced in between. */
+	struct crypto_dtls_identity *pub_identity, *sub_identity;
+	unsigned pub_count;
+	struct relay_stream pub[RELAY_MAX_STREAMS];
+	struct sig_sdp_codec pub_codec[RELAY_MAX_STREAMS];
+	unsigned muted; /* RELAY_MUTE_* a host imposed */
+	/* subscribing */
+	bool subscribed;
+	uint64_t sub_id; /* 0 until the first answer */
+	char sub_ufrag[17], sub_pwd[33];
+	uint64_t sub_sdp_id;
+	int64_t version;    /* of the last offer sent */
+	bool awaiting;	    /* that offer is not answered yet */
+	bool sub_restarted; /* the last offer carries new ICE credentials */
+	bool dirty;	    /* streams changed while awaiting */
+	unsigned slot_count;
+	unsigned offered_count; /* slots in the last offer: what its answer covers */
+	struct sig_media_slot slots[SIG_MEDIA_SLOTS];
+};
+
+struct sig_media {
+	struct relay *relay;		       /* borrowed */
+	struct sig_rooms *rooms;	       /* borrowed */
+	struct crypto_dtls_identity *identity; /* for new transports; a reference */
+	char *address;			       /* advertised in candidates */
+	uint64_t next_transport_id;
+};
+
+struct sig_media *sig_media_new(struct relay *relay, struct sig_rooms *rooms, const struct cfg *cfg,
+				struct crypto_dtls_identity *identity)
+{
+	struct sig_media *m = g_new0(struct sig_media, 1);
+
+	m->relay = relay;
+	m->rooms = rooms;
+	m->identity = crypto_dtls_identity_ref(identity);
+	m->address = g_strdup(*cfg->media_public_address ? cfg->media_public_address
+							 : cfg->media_bind_address);
+	m->next_transport_id = 1;
+	return m;
+}
+
+struct sig_media *sig_media_free(struct sig_media *m)
+{
+	if (m) {
+		crypto_dtls_identity_free(m->identity);
+		g_free(m->address);
+		g_free(m);
+	}
+	return NULL;
+}
+
+void sig_media_set_identity(struct sig_media *m, struct crypto_dtls_identity *identity)
+{
+	crypto_dtls_identity_free(m->identity);
+	m->identity = crypto_dtls_identity_ref(identity);
+}
+
+/* RFC 8839 ice-chars from RAND_bytes. */
+static int sig_media_random_ice(char *out, size_t n)
+{
+	static const char set[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	uint8_t raw[64];
+
+	g_assert(n <= sizeof(raw));
+	if (RAND_bytes(raw, (int)n) != 1)
+		return -EIO;
+	for (size_t i = 0; i < n; i++)
+		out[i] = set[raw[i] & 63];
+	out[n] = '\0';
+	return 0;
+}
+
+static struct sig_media_peer *sig_media_peer(struct sig_member *member)
+{
+	if (!member->media) {
+		member->media = g_new0(struct sig_media_peer, 1);
+	}
+	return member->media;
+}
+
+static unsigned sig_media_worker(struct sig_media *m, int64_t session_id)
+{
+	/* All transports of a session on one worker (DESIGN.md). */
+	return (unsigned)((uint64_t)session_id % relay_worker_count(m->relay));
+}
+
+static int sig_media_send(struct sig_media *m, unsigned worker, uint32_t type, uint64_t arg,
+			  void *payload)
+{
+	struct relay_msg msg = {.type = type, .arg = arg, .payload = payload};
+	int r = relay_send(m->relay, worker, &msg);
+
+	if (r < 0) {
+		log_error("media: worker %u queue full; dropping a command", worker);
+		if (type == RELAY_CMD_TRANSPORT_ADD || type == RELAY_CMD_TRANSPORT_UPDATE)
+			relay_transport_params_free(payload);
+		else
+			free(payload);
+	}
+	return r;
+}
+
+static void sig_media_local(struct sig_media *m, unsigned worker,
+			    const struct crypto_dtls_identity *identity, const char *ufrag,
+			    const char *pwd, uint64_t sdp_id, uint64_t version,
+			    struct sig_sdp_candidate *cand, struct sig_sdp_local *ret)
+{
+	cand->address = m->address;
+	cand->port = (uint16_t)relay_worker_port(m->relay, worker);
+	*ret = (struct sig_sdp_local){
+	    .ice_ufrag = ufrag,
+	    .ice_pwd = pwd,
+	    .fingerprint = crypto_dtls_identity_fingerprint(identity),
+	    .candidates = cand,
+	    .n_candidates = 1,
+	    .session_id = sdp_id,
+	    .session_version = version,
+	    .extensions = 0,
+	    .rtcp_fb = SIG_SDP_FB_NACK_PLI | SIG_SDP_FB_CCM_FIR,
+	};
+}
+
+/* The streams a publish offer may carry under the member's permissions:
+ * audio needs publish_audio, the first video publish_video, a second video
+ * share_screen. */
+static int sig_media_check_permissions(const struct sig_member *member,
+				       const struct sig_sdp_desc *offer, char **ret_problem)
+{
+	unsigned audio = 0, video = 0;
+
+	for (size_t i = 0; i < offer->n_mlines; i++) {
+		const struct sig_sdp_mline *ml = &offer->mlines[i];
+		if (ml->rejected || ml->kind == SIG_SDP_APPLICATION ||
+		    !(ml->direction & SIG_SDP_SENDONLY))
+			continue;
+		if (ml->kind == SIG_SDP_AUDIO)
+			audio++;
+		else
+			video++;
+	}
+	if (audio && !(member->permissions & SIG_PERM_PUBLISH_AUDIO)) {
+		*ret_problem = g_strdup("you may not send audio in this session");
+		return -EPERM;
+	}
+	if (video && !(member->permissions & SIG_PERM_PUBLISH_VIDEO)) {
+		*ret_problem = g_strdup("you may not send video in this session");
+		return -EPERM;
+	}
+	if (video > 1 && !(member->permissions & SIG_PERM_SHARE_SCREEN)) {
+		*ret_problem = g_strdup("you may not share your screen in this session");
+		return -EPERM;
+	}
+	if (audio > 1 || video > 2) {
+		*ret_problem = g_strdup("at most one audio and two video streams may be sent");
+		return -EPERM;
+	}
+	return 0;
+}
+
+/* Transport parameters for a parsed remote description. */
+static struct relay_transport_params *sig_media_params(uint64_t id, const struct sig_member *mb,
+						       const struct sig_sdp_desc *remote,
+						       const char *ufrag, const char *pwd,
+						       bool publishing, char **ret_problem)
+{
+	struct relay_transport_params *p;
+
+	if (strlen(remote->ice_ufrag) > RELAY_ICE_UFRAG_MAX) {
+		*ret_problem = g_strdup_printf("an ICE ufrag of more than %d characters is not "
+					       "supported",
+					       RELAY_ICE_UFRAG_MAX);
+		return NULL;
+	}
+	p = calloc(1, sizeof(*p));
+	if (!p) {
+		*ret_problem = g_strdup("out of memory");
+		return NULL;
+	}
+	p->id = id;
+	p->session_id = (uint64_t)mb->session_id;
+	g_strlcpy(p->local_ufrag, ufrag, sizeof(p->local_ufrag));
+	g_strlcpy(p->local_pwd, pwd, sizeof(p->local_pwd));
+	g_strlcpy(p->remote_ufrag, remote->ice_ufrag, sizeof(p->remote_ufrag));
+	g_strlcpy(p->remote_fingerprint, remote->fingerprint, sizeof(p->remote_fingerprint));
+	p->dtls_server = remote->local_setup == SIG_SDP_SETUP_PASSIVE;
+	p->publishing = publishing;
+	return p;
+}
+
+static void sig_media_refresh_session(struct sig_media *m, int64_t session_id);
+
+struct sig_media_notice {
+	const struct sig_member *except;
+	json_t *msg;
+};
+
+static void sig_media_notice_one(struct sig_member *other, void *userdata)
+{
+	struct sig_media_notice *n = userdata;
+
+	if (other != n->except)
+		sig_ws_send_member(other, json_incref(n->msg));
+}
+
+/* Tells everyone else admitted to the session (never anyone waiting) that
+ * member's streams appeared or went ("stream.added" / "stream.removed"):
+ * those of all[] marked in
+ * `which` (NULL: every one). A video's source is its place among all[]'s
+ * videos: the first is the camera, a second the screen. */
+static void sig_media_announce(struct sig_media *m, const struct sig_member *mb,
+			       const struct relay_stream *all, unsigned count, const bool *which,
+			       const char *type)
+{
+	unsigned videos = 0;
+
+	for (unsigned i = 0; i < count; i++) {
+		const struct relay_stream *st = &all[i];
+		bool audio = st->kind == RELAY_STREAM_AUDIO;
+		const char *source = audio ? "microphone" : videos++ ? "screen" : "camera";
+		if (which && !which[i])
+			continue;
+		g_autofree char *id = g_strdup_printf("%s-%s", audio ? "audio" : "video", st->mid);
+		struct sig_media_notice n = {
+		    .except = mb,
+		    .msg = json_pack("{s:s,s:s,s:{s:s,s:s,s:s}}", "type", type, "participant_id",
+				     mb->participant_id, "stream", "id", id, "kind",
+				     audio ? "audio" : "video", "source", source),
+		};
+		sig_rooms_foreach_audience(m->rooms, mb->session_id, sig_media_notice_one, &n);
+		json_decref(n.msg);
+	}
+}
+
+/* stream.removed / stream.added for what a renegotiation changed. */
+static void sig_media_announce_changes(struct sig_media *m, const struct sig_member *mb,
+				       const struct sig_media_peer *peer,
+				       const struct relay_transport_params *p)
+{
+	bool gone[RELAY_MAX_STREAMS] = {false}, added[RELAY_MAX_STREAMS] = {false};
+
+	for (unsigned i = 0; i < peer->pub_count; i++) {
+		bool kept = false;
+		for (unsigned k = 0; k < p->stream_count; k++)
+			kept |= p->streams[k].ssrc == peer->pub[i].ssrc;
+		gone[i] = !kept;
+	}
+	for (unsigned k = 0; k < p->stream_count; k++) {
+		bool had = false;
+		for (unsigned i = 0; i < peer->pub_count; i++)
+			had |= p->streams[k].ssrc == peer->pub[i].ssrc;
+		added[k] = !had;
+	}
+	sig_media_announce(m, mb, peer->pub, peer->pub_count, gone, "stream.removed");
+	sig_media_announce(m, mb, p->streams, p->stream_count, added, "stream.added");
+}
+
+char *sig_media_publish(struct sig_media *m, struct sig_member *mb, const char *sdp, size_t len,
+			const char **ret_code, char **ret_problem)
+{
+	struct sig_media_peer *peer = sig_media_peer(mb);
+	struct sig_sdp_desc *offer = g_new0(struct sig_sdp_desc, 1);
+	struct relay_transport_params *p = NULL;
+	char ufrag[17], pwd[33], *answer = NULL;
+	struct sig_sdp_candidate cand;
+	struct sig_sdp_local local;
+	uint64_t id;
+
+	*ret_code = "sdp_refused";
+	if (sig_sdp_parse_offer(sdp, len, offer, ret_problem) < 0)
+		goto out;
+	if (sig_media_check_permissions(mb, offer, ret_problem) < 0) {
+		*ret_code = "forbidden";
+		goto out;
+	}
+	/* The same connection negotiating again (its DTLS association goes
+	 * on) keeps its transport; an ICE restart (new ufrag) gets new
+	 * credentials from us too (RFC 8839 §4.4.1.1). */
+	bool renegotiation = peer->pub_id && strcmp(offer->fingerprint, peer->pub_fingerprint) == 0;
+	if (renegotiation && strcmp(offer->ice_ufrag, peer->pub_remote_ufrag) == 0) {
+		memcpy(ufrag, peer->pub_ufrag, sizeof(ufrag));
+		memcpy(pwd, peer->pub_pwd, sizeof(pwd));
+	} else if (sig_media_random_ice(ufrag, 16) < 0 || sig_media_random_ice(pwd, 32) < 0) {
+		*ret_code = "internal";
+		*ret_problem = g_strdup("no random bytes");
+		goto out;
+	}
+	id = renegotiation ? peer->pub_id : m->next_transport_id++;
+	p = sig_media_params(id, mb, offer, ufrag, pwd, true, ret_problem);
+	if (!p)
+		goto out;
+	for (size_t i = 0; i < offer->n_mlines && p->stream_count < RELAY_MAX_STREAMS; i++) {
+		const struct sig_sdp_mline *ml = &offer->mlines[i];
+		if (ml->rejected || ml->kind == SIG_SDP_APPLICATION ||
+		    !(ml->direction & SIG_SDP_SENDONLY))
+			continue;
+		if (!ml->has_ssrc) {
+			*ret_problem =
+			    g_strdup_printf("m-line %s: no a=ssrc; Hearth needs the SSRC "
+					    "of each stream in the offer",
+					    ml->mid);
+			goto out;
+		}
+		struct relay_stream *st = &p->streams[p->stream_count];
+		st->ssrc = ml->ssrc;
+		st->rtx_ssrc = ml->has_rtx_ssrc ? ml->rtx_ssrc : 0;
+		st->payload_type = ml->codecs[0].pt;
+		st->rtx_payload_type = ml->codecs[0].rtx_pt;
+		st->kind = ml->kind == SIG_SDP_AUDIO ? RELAY_STREAM_AUDIO : RELAY_STREAM_VIDEO;
+		g_strlcpy(st->mid, ml->mid, sizeof(st->mid));
+		peer->pub_codec[p->stream_count] = ml->codecs[0];
+		p->stream_count++;
+	}
+	peer->worker = sig_media_worker(m, mb->session_id);
+	/* A new transport gets the current certificate; a renegotiated one
+	 * keeps its own. */
+	struct crypto_dtls_identity *identity =
+	    renegotiation && peer->pub_identity ? peer->pub_identity : m->identity;
+	sig_media_local(m, peer->worker, identity, ufrag, pwd, id, 1, &cand, &local);
+	answer = sig_sdp_build_answer(offer, &local, ret_problem);
+	if (!answer) {
+		*ret_code = "internal";
+		goto out;
+	}
+	/* A new connection replaces the earlier transport. */
+	if (peer->pub_id && !renegotiation) {
+		sig_media_send(m, peer->worker, RELAY_CMD_TRANSPORT_REMOVE, peer->pub_id, NULL);
+		sig_media_announce(m, mb, peer->pub, peer->pub_count, NULL, "stream.removed");
+	}
+	if (renegotiation)
+		sig_media_announce_changes(m, mb, peer, p);
+	peer->pub_id = id;
+	peer->pub_count = p->stream_count;
+	memcpy(peer->pub, p->streams, sizeof(peer->pub));
+	memcpy(peer->pub_ufrag, ufrag, sizeof(peer->pub_ufrag));
+	memcpy(peer->pub_pwd, pwd, sizeof(peer->pub_pwd));
+	g_strlcpy(peer->pub_remote_ufrag, offer->ice_ufrag, sizeof(peer->pub_remote_ufrag));
+	g_strlcpy(peer->pub_fingerprint, offer->fingerprint, sizeof(peer->pub_fingerprint));
+	if (!renegotiation) {
+		crypto_dtls_identity_ref(identity);
+		crypto_dtls_identity_free(peer->pub_identity);
+		peer->pub_identity = identity;
+		p->identity = crypto_dtls_identity_ref(identity);
+	}
+	if (sig_media_send(m, peer->worker,
+			   renegotiation ? RELAY_CMD_TRANSPORT_UPDATE : RELAY_CMD_TRANSPORT_ADD, id,
+			   p) < 0) {
+		peer->pub_id = 0;
+		peer->pub_count = 0;
+		g_free(answer);
+		answer = NULL;
+		*ret_code = "internal";
+		*ret_problem = g_strdup("the media worker is overloaded");
+	}
+	p = NULL;
+	if (answer && peer->muted) /* a host's mute outlives republishing */
+		sig_media_set_muted(m, mb, peer->muted);
+	if (answer) {
+		log_info("session %lld: participant %s publishes %u streams on worker %u",
+			 (long long)mb->session_id, mb->participant_id, peer->pub_count,
+			 peer->worker);
+		if (!renegotiation)
+			sig_media_announce(m, mb, peer->pub, peer->pub_count, NULL, "stream.added");
+		sig_media_refresh_session(m, mb->session_id);
+	}
+out:
+	relay_transport_params_free(p);
+	g_free(offer);
+	return answer;
+}
+
+struct sig_media_collect {
+	struct sig_member *self;
+	struct sig_media_peer *peer;
+	bool changed;
+};
+
+/* Appends a slot for each stream of another member that this subscriber
+ * does not have yet; marks gone the slots whose stream went. */
+static void sig_media_collect_one(struct sig_member *other, void *userdata)
+{
+	struct sig_media_collect *c = userdata;
+	struct sig_media_peer *op = other->media, *peer = c->peer;
+
+	if (other == c->self || !op || !op->pub_id)
+		return;
+	for (unsigned i = 0; i < op->pub_count; i++) {
+		bool have = false;
+		for (unsigned s = 0; s < peer->slot_count; s++)
+			if (peer->slots[s].from == op->pub_id &&
+			    peer->slots[s].stream.ssrc == op->pub[i].ssrc)
+				have = true;
+		if (have || peer->slot_count == SIG_MEDIA_SLOTS)
+			continue;
+		struct sig_media_slot *slot = &peer->slots[peer->slot_count];
+		memset(slot, 0, sizeof(*slot));
+		g_strlcpy(slot->publisher, other->participant_id, sizeof(slot->publisher));
+		slot->from = op->pub_id;
+		slot->stream = op->pub[i];
+		slot->codec = op->pub_codec[i];
+		snprintf(slot->mid, sizeof(slot->mid), "%u", peer->slot_count);
+		snprintf(slot->track, sizeof(slot->track), "%s-%s",
+			 op->pub[i].kind == RELAY_STREAM_AUDIO ? "audio" : "video", op->pub[i].mid);
+		peer->slot_count++;
+		c->changed = true;
+	}
+}
+
+struct sig_media_alive {
+	uint64_t from;
+	uint32_t ssrc;
+	bool found;
+};
+
+static void sig_media_alive_one(struct sig_member *other, void *userdata)
+{
+	struct sig_media_alive *a = userdata;
+
+	if (!other->media || other->media->pub_id != a->from)
+		return;
+	for (unsigned i = 0; i < other->media->pub_count; i++)
+		if (other->media->pub[i].ssrc == a->ssrc)
+			a->found = true;
+}
+
+static void sig_media_send_offer(struct sig_media *m, struct sig_member *mb)
+{
+	struct sig_media_peer *peer = mb->media;
+	struct sig_sdp_stream streams[SIG_MEDIA_SLOTS];
+	struct sig_sdp_candidate cand;
+	struct sig_sdp_local local;
+	g_autofree char *problem = NULL;
+
+	for (unsigned i = 0; i < peer->slot_count; i++) {
+		struct sig_media_slot *s = &peer->slots[i];
+		streams[i] = (struct sig_sdp_stream){
+		    .kind = s->stream.kind == RELAY_STREAM_AUDIO ? SIG_SDP_AUDIO : SIG_SDP_VIDEO,
+		    .mid = s->mid,
+		    .stream_id = s->publisher,
+		    .track_id = s->track,
+		    .cname = s->publisher,
+		    .ssrc = s->stream.ssrc,
+		    .rtx_ssrc = s->stream.rtx_ssrc,
+		    .codec = s->codec,
+		};
+		if (!s->stream.rtx_ssrc)
+			streams[i].codec.rtx_pt = 0;
+		streams[i].inactive = s->gone;
+	}
+	sig_media_local(m, peer->worker, peer->sub_identity, peer->sub_ufrag, peer->sub_pwd,
+			peer->sub_sdp_id, (uint64_t)peer->version + 1, &cand, &local);
+	g_autofree char *sdp =
+	    sig_sdp_build_subscribe_offer(&local, streams, peer->slot_count, &problem);
+	if (!sdp) {
+		log_error("session %lld: cannot build a subscribe offer for %s: %s",
+			  (long long)mb->session_id, mb->participant_id, problem ? problem : "?");
+		return;
+	}
+	peer->version++;
+	peer->awaiting = true;
+	peer->dirty = false;
+	peer->offered_count = peer->slot_count;
+	sig_ws_send_member(mb, json_pack("{s:s,s:I,s:s}", "type", "subscribe.offer", "version",
+					 (json_int_t)peer->version, "sdp", sdp));
+}
+
+/* Brings one subscriber's slots up to date and offers when they changed. */
+static void sig_media_refresh_member(struct sig_member *mb, void *userdata)
+{
+	struct sig_media *m = userdata;
+	struct sig_media_peer *peer = mb->media;
+
+	if (!peer || !peer->subscribed)
+		return;
+	struct sig_media_collect c = {.self = mb, .peer = peer};
+	sig_rooms_foreach(m->rooms, mb->session_id, sig_media_collect_one, &c);
+	for (unsigned i = 0; i < peer->slot_count; i++) {
+		struct sig_media_alive a = {.from = peer->slots[i].from,
+					    .ssrc = peer->slots[i].stream.ssrc};
+		sig_rooms_foreach(m->rooms, mb->session_id, sig_media_alive_one, &a);
+		if (!a.found && !peer->slots[i].gone) {
+			peer->slots[i].gone = true;
+			c.changed = true;
+		}
+	}
+	if (!c.changed && !peer->dirty)
+		return;
+	if (peer->awaiting) {
+		peer->dirty = true;
+		return;
+	}
+	if (peer->slot_count > 0)
+		sig_media_send_offer(m, mb);
+}
+
+static void sig_media_refresh_session(struct sig_media *m, int64_t session_id)
+{
+	/* Only those admitted subscribe; someone waiting is offered nothing. */
+	sig_rooms_foreach_audience(m->rooms, session_id, sig_media_refresh_member, m);
+}
+
+int sig_media_subscribe(struct sig_media *m, struct sig_member *mb)
+{
+	struct sig_media_peer *peer;
+
+	if (!(mb->permissions & SIG_PERM_SUBSCRIBE))
+		return -EPERM;
+	peer = sig_media_peer(mb);
+	if (peer->subscribed)
+		return 0;
+	if (sig_media_random_ice(peer->sub_ufrag, 16) < 0 ||
+	    sig_media_random_ice(peer->sub_pwd, 32) < 0 ||
+	    RAND_bytes((uint8_t *)&peer->sub_sdp_id, sizeof(peer->sub_sdp_id)) != 1)
+		return -EIO;
+	peer->sub_sdp_id &= INT64_MAX;
+	crypto_dtls_identity_free(peer->sub_identity);
+	peer->sub_identity = crypto_dtls_identity_ref(m->identity); /* what every offer names */
+	peer->subscribed = true;
+	peer->worker = sig_media_worker(m, mb->session_id);
+	sig_media_refresh_member(mb, m);
+	return 0;
+}
+
+/* Routes for the slots the client accepted. */
+static struct relay_routes *sig_media_routes(const struct sig_media_peer *peer,
+					     const struct sig_sdp_desc *answer)
+{
+	struct relay_routes *routes = calloc(1, sizeof(*routes));
+
+	if (!routes)
+		return NULL;
+	routes->to = peer->sub_id;
+	for (unsigned i = 0; i < peer->offered_count && i < answer->n_mlines; i++) {
+		const struct sig_media_slot *s = &peer->slots[i];
+		const struct sig_sdp_mline *ml = &answer->mlines[i];
+		if (s->gone || ml->rejected || !ml->n_codecs || routes->count == RELAY_MAX_ROUTES)
+			continue;
+		routes->routes[routes->count++] = (struct relay_route){
+		    .from = s->from,
+		    .ssrc = s->stream.ssrc,
+		    .rtx_ssrc = ml->codecs[0].rtx_pt ? s->stream.rtx_ssrc : 0,
+		    .out_payload_type = ml->codecs[0].pt,
+		    .out_rtx_payload_type = ml->codecs[0].rtx_pt,
+		};
+	}
+	return routes;
+}
+
+int sig_media_subscribe_answer(struct sig_media *m, struct sig_member *mb, int64_t version,
+			       const char *sdp, size_t len, const char **ret_code,
+			       char **ret_problem)
+{
+	struct sig_media_peer *peer = mb->media;
+	g_autofree struct sig_sdp_desc *answer = g_new0(struct sig_sdp_desc, 1);
+	int r;
+
+	*ret_code = "sdp_refused";
+	if (!peer || !peer->awaiting || version != peer->version) {
+		*ret_code = "bad_message";
+		*ret_problem =
+		    g_strdup("no subscribe offer of that version is waiting for an answer");
+		return -EINVAL;
+	}
+	/* Streams that appeared since the offer are slots already, but the
+	 * answer covers only what was offered; they go in the next offer. */
+	r = sig_sdp_parse_answer(sdp, len, peer->offered_count, answer, ret_problem);
+	if (r < 0)
+		return r;
+	if (!peer->sub_id) {
+		uint64_t id = m->next_transport_id++;
+		struct relay_transport_params *p = sig_media_params(
+		    id, mb, answer, peer->sub_ufrag, peer->sub_pwd, false, ret_problem);
+		if (!p)
+			return -EINVAL;
+		p->identity = crypto_dtls_identity_ref(peer->sub_identity);
+		if (sig_media_send(m, peer->worker, RELAY_CMD_TRANSPORT_ADD, id, p) < 0) {
+			*ret_code = "internal";
+			*ret_problem = g_strdup("the media worker is overloaded");
+			return -EAGAIN;
+		}
+		peer->sub_id = id;
+	} else if (peer->sub_restarted) {
+		/* An ICE restart: new credentials on both sides, same DTLS. */
+		struct relay_transport_params *p = sig_media_params(
+		    peer->sub_id, mb, answer, peer->sub_ufrag, peer->sub_pwd, false, ret_problem);
+		if (!p)
+			return -EINVAL;
+		if (sig_media_send(m, peer->worker, RELAY_CMD_TRANSPORT_UPDATE, peer->sub_id, p) <
+		    0) {
+			*ret_code = "internal";
+			*ret_problem = g_strdup("the media worker is overloaded");
+			return -EAGAIN;
+		}
+	}
+	peer->sub_restarted = false;
+	struct relay_routes *routes = sig_media_routes(peer, answer);
+	if (!routes ||
+	    sig_media_send(m, peer->worker, RELAY_CMD_ROUTES_SET, peer->sub_id, routes) < 0) {
+		*ret_code = "internal";
+		*ret_problem = g_strdup("the media worker is overloaded");
+		return -EAGAIN;
+	}
+	peer->awaiting = false;
+	if (peer->dirty)
+		sig_media_refresh_member(mb, m);
+	return 0;
+}
+
+int sig_media_subscribe_restart(struct sig_media *m, struct sig_member *mb)
+{
+	struct sig_media_peer *peer = mb->media;
+
+	if (!peer || !peer->subscribed)
+		return -EINVAL;
+	if (sig_media_random_ice(peer->sub_ufrag, 16) < 0 ||
+	    sig_media_random_ice(peer->sub_pwd, 32) < 0)
+		return -EIO;
+	peer->sub_restarted = peer->sub_id != 0;
+	peer->dirty = true; /* an offer goes out now, or after the one awaited */
+	sig_media_refresh_member(mb, m);
+	return 0;
+}
+
+void sig_media_set_muted(struct sig_media *m, struct sig_member *mb, unsigned mute)
+{
+	struct sig_media_peer *peer = sig_media_peer(mb);
+	struct relay_msg msg = {.type = RELAY_CMD_MUTE, .arg2 = mute};
+
+	peer->muted = mute;
+	if (!peer->pub_id)
+		return;
+	msg.arg = peer->pub_id;
+	if (relay_send(m->relay, peer->worker, &msg) < 0)
+		log_error("media: worker %u queue full; a mute was not applied", peer->worker);
+}
+
+void sig_media_unpublish(struct sig_media *m, struct sig_member *mb)
+{
+	struct sig_media_peer *peer = mb->media;
+
+	if (!peer || !peer->pub_id)
+		return;
+	sig_media_send(m, peer->worker, RELAY_CMD_TRANSPORT_REMOVE, peer->pub_id, NULL);
+	sig_media_announce(m, mb, peer->pub, peer->pub_count, NULL, "stream.removed");
+	peer->pub_id = 0;
+	peer->pub_count = 0;
+	sig_media_refresh_session(m, mb->session_id);
+}
+
+void sig_media_member_left(struct sig_media *m, struct sig_member *mb)
+{
+	struct sig_media_peer *peer = mb->media;
+
+	if (!peer)
+		return;
+	if (peer->pub_id)
+		sig_media_send(m, peer->worker, RELAY_CMD_TRANSPORT_REMOVE, peer->pub_id, NULL);
+	if (peer->sub_id)
+		sig_media_send(m, peer->worker, RELAY_CMD_TRANSPORT_REMOVE, peer->sub_id, NULL);
+	bool published = peer->pub_id != 0;
+	if (published)
+		sig_media_announce(m, mb, peer->pub, peer->pub_count, NULL, "stream.removed");
+	crypto_dtls_identity_free(peer->pub_identity);
+	crypto_dtls_identity_free(peer->sub_identity);
+	g_free(peer);
+	mb->media = NULL;
+	if (published)
+		sig_media_refresh_session(m, mb->session_id);
+}
+
+void sig_media_on_event(struct sig_media *m, const struct relay_msg *msg)
+{
+	static const char *const reasons[] = {"removed", "consent expired", "DTLS failed",
+					      "certificate does not match the SDP fingerprint",
+					      "closed by the peer"};
+	(void)m;
+
+	if (msg->type == RELAY_EVT_TRANSPORT_UP)
+		log_info("media: transport %llu up on worker %u", (unsigned long long)msg->arg,
+			 msg->worker);
+	else if (msg->type == RELAY_EVT_TRANSPORT_CLOSED && msg->arg2 < G_N_ELEMENTS(reasons))
+		log_info("media: transport %llu closed on worker %u: %s",
+			 (unsigned long long)msg->arg, msg->worker, reasons[msg->arg2]);
+}

@@ -1,0 +1,67 @@
+/* Media negotiation on the control thread (docs/protocol.md, "Media"):
+ * publish offers answered with a transport on the session's worker,
+ * subscribe offers built from the others' streams, routes handed to the
+ * worker when a subscriber answers, and the workers' transport events. */
+#ifndef HEARTH_LIVE_MEDIA_H
+#define HEARTH_LIVE_MEDIA_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct cfg;
+struct crypto_dtls_identity;
+struct relay;
+struct relay_msg;
+struct sig_member;
+struct sig_rooms;
+struct sig_media;
+
+/* relay and rooms are borrowed; identity is our DTLS certificate (a
+ * reference is taken). */
+struct sig_media *sig_media_new(struct relay *relay, struct sig_rooms *rooms, const struct cfg *cfg,
+				struct crypto_dtls_identity *identity);
+struct sig_media *sig_media_free(struct sig_media *media);
+
+/* Transports negotiated from now on use identity (a reference is taken)
+ * and name its fingerprint; those already negotiated keep theirs, in
+ * renegotiations too. */
+void sig_media_set_identity(struct sig_media *media, struct crypto_dtls_identity *identity);
+
+/* A member's publish offer. Returns the answer (caller g_free()s), or NULL
+ * with ret_code ("forbidden", "sdp_refused", "internal") and ret_problem
+ * (caller frees). */
+char *sig_media_publish(struct sig_media *media, struct sig_member *member, const char *sdp,
+			size_t len, const char **ret_code, char **ret_problem);
+
+/* A member asks to receive the others' streams; offers follow as
+ * "subscribe.offer" messages. Returns 0 or -EPERM (no subscribe
+ * permission). */
+int sig_media_subscribe(struct sig_media *media, struct sig_member *member);
+
+/* The member's answer to subscribe offer `version`. Returns 0, or a
+ * negative errno with ret_code and ret_problem as for publish. */
+int sig_media_subscribe_answer(struct sig_media *media, struct sig_member *member, int64_t version,
+			       const char *sdp, size_t len, const char **ret_code,
+			       char **ret_problem);
+
+/* The member restarts ICE on its subscribe connection (network change):
+ * the next offer carries new server credentials. Returns 0, or -EINVAL
+ * when it has not subscribed. */
+int sig_media_subscribe_restart(struct sig_media *media, struct sig_member *member);
+
+/* Stops (or resumes) forwarding the member's audio and video: mute holds
+ * RELAY_MUTE_* bits. Applies to its current and future publish transports. */
+void sig_media_set_muted(struct sig_media *media, struct sig_member *member, unsigned mute);
+
+/* Stops what the member publishes (a host took back its right to): its
+ * transport goes and the others' offers drop its streams. */
+void sig_media_unpublish(struct sig_media *media, struct sig_member *member);
+
+/* The member left: its transports go, the others stop receiving it. */
+void sig_media_member_left(struct sig_media *media, struct sig_member *member);
+
+/* A worker's event about a transport. */
+void sig_media_on_event(struct sig_media *media, const struct relay_msg *msg);
+
+#endif

@@ -1,0 +1,54 @@
+/* The client protocol over WebSocket at /ws (docs/protocol.md): framing,
+ * limits, the table of request handlers, and presence events. Control
+ * thread only. */
+#ifndef HEARTH_LIVE_WS_H
+#define HEARTH_LIVE_WS_H
+
+#include <jansson.h>
+#include <libwebsockets.h>
+#include <stdint.h>
+
+struct sig_api;
+struct sig_rooms;
+struct sig_ws;
+struct sig_ws_conn;
+
+#define SIG_WS_PROTOCOL	      "hearth.v1"
+#define SIG_WS_MAX_MESSAGE    (64 * 1024)
+#define SIG_WS_RX_KEEP	      4096 /* a receive buffer larger than this is freed after use */
+#define SIG_WS_MAX_QUEUED     (1024 * 1024) /* bytes waiting to be sent to one client */
+#define SIG_WS_JOIN_TIMEOUT_S 10
+#define SIG_WS_RATE_WINDOW_MS 10000
+#define SIG_WS_RATE_MAX	      50 /* requests per window per connection */
+#define SIG_WS_RESUME_S	      30 /* a dropped connection keeps its seat this long */
+
+/* api (its store and failure limiter) and rooms are borrowed. */
+struct sig_ws *sig_ws_new(struct sig_api *api, struct sig_rooms *rooms);
+struct sig_ws *sig_ws_free(struct sig_ws *ws);
+
+/* The libwebsockets protocol entry for SIG_WS_PROTOCOL; its per-session
+ * data is a struct sig_ws_conn of sig_ws_conn_size bytes. */
+int sig_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+		    size_t len);
+size_t sig_ws_conn_size(void);
+
+/* Serves publish/subscribe through media (borrowed). */
+struct sig_media;
+void sig_ws_attach_media(struct sig_ws *ws, struct sig_media *media);
+
+/* Queues msg (taken) for member's connection, if it still has one. */
+struct sig_member;
+void sig_ws_send_member(struct sig_member *member, json_t *msg);
+
+/* Once a second: warns everyone 5 minutes before their session's window
+ * (with grace) closes, and ends it for them when it does. */
+#define SIG_WS_END_WARNING_S 300
+void sig_ws_tick(struct sig_ws *ws, int64_t now);
+
+/* Everyone in session is told the session ended and disconnected. */
+void sig_ws_end_session(struct sig_ws *ws, int64_t session_id, const char *reason);
+/* The member of roster entry entry_id, if present, is told it was removed
+ * and disconnected within a second; the others see it leave. */
+void sig_ws_remove_entry(struct sig_ws *ws, int64_t session_id, int64_t entry_id);
+
+#endif

@@ -1,0 +1,420 @@
+/* The client protocol's requests that decide about others or speak to
+ * them: the waiting room (admit, deny), moderation (mute, unmute, remove,
+ * end), raised hands (hand, grant, revoke), camera/microphone presence and
+ * chat. docs/protocol.md. */
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/log.h"
+#include "relay/relay.h"
+#include "admin/api_call.h"
+#include "service/invite.h"
+#include "live/media.h"
+#include "live/ws_internal.h"
+
+struct sig_ws_find {
+	const char *participant_id;
+	struct sig_member *found;
+};
+
+static void sig_ws_find_one(struct sig_member *m, void *userdata)
+{
+	struct sig_ws_find *f = userdata;
+
+	if (strcmp(m->participant_id, f->participant_id) == 0)
+		f->found = m;
+}
+
+/* Whether the sender may moderate; answers "forbidden" when not. */
+static bool sig_ws_moderator(struct sig_ws_conn *conn, const json_t *id)
+{
+	if ((conn->member->permissions & SIG_PERM_MODERATE) && !conn->member->waiting)
+		return true;
+	sig_ws_error(conn, id, "forbidden", "only hosts and cohosts may do that", NULL);
+	return false;
+}
+
+/* The member of this session a host's request names (only someone
+ * waiting, for admit/deny), or NULL after answering the error. */
+static struct sig_member *sig_ws_target(struct sig_ws_conn *conn, json_t *msg, const json_t *id,
+					bool waiting)
+{
+	json_t *pid = json_object_get(msg, "participant_id");
+	struct sig_ws_find f = {.participant_id = json_string_value(pid)};
+
+	if (!sig_ws_moderator(conn, id))
+		return NULL;
+	if (!json_is_string(pid)) {
+		sig_ws_error(conn, id, "bad_message", "\"participant_id\" must be a string", NULL);
+		return NULL;
+	}
+	sig_rooms_foreach(conn->ws->rooms, conn->member->session_id, sig_ws_find_one, &f);
+	if (!f.found || (waiting && !f.found->waiting)) {
+		sig_ws_error(conn, id, "not_found",
+			     waiting ? "nobody of that id is waiting"
+				     : "nobody of that id is in the session",
+			     NULL);
+		return NULL;
+	}
+	return f.found;
+}
+
+static void sig_ws_audit_decision(struct sig_ws *ws, const struct sig_member *host,
+				  const struct sig_member *m, enum sig_audit_kind kind)
+{
+	g_autofree char *actor = sig_ws_actor(host);
+
+	if (sig_audit_record(ws->api->store, actor, kind, m->session_id, m->roster_entry_id, 0,
+			     json_pack("{s:s}", "participant", m->participant_id)) < 0)
+		log_error("ws: session %lld: cannot write the audit row for %s",
+			  (long long)m->session_id, m->participant_id);
+}
+
+void sig_ws_on_admit(struct sig_ws_conn *conn, json_t *msg, const json_t *id)
+{
+	struct sig_member *m = sig_ws_target(conn, msg, id, true);
+	struct sig_ws *ws = conn->ws;
+
+	if (!m)
+		return;
+	m->waiting = false;
+	sig_ws_reply(conn, id, "admit", NULL);
+	sig_ws_audit_decision(ws, conn->member, m, SIG_AUDIT_ADMIT);
+	log_info("session %lld: participant %s admitted by %s", (long long)m->session_id,
+		 m->participant_id, conn->member->participant_id);
+	json_t *admitted = json_pack("{s:s}", "type", "admitted");
+	sig_ws_add_presence(ws, m, admitted);
+	sig_ws_send_member(m, admitted);
+	sig_ws_tell_moderators(
+	    ws, m->session_id,
+	    json_pack("{s:s,s:s}", "type", "waiting.removed", "participant_id", m->participant_id));
+	sig_ws_broadcast(ws, m->session_id, m,
+			 json_pack("{s:s,s:o}", "type", "participant.joined", "participant",
+				   sig_member_json(m)));
+}
+
+void sig_ws_on_deny(struct sig_ws_conn *conn, json_t *msg, const json_t *id)
+{
+	struct sig_member *m = sig_ws_target(conn, msg, id, true);
+	json_t *reason = json_object_get(msg, "reason");
+	struct sig_ws *ws = conn->ws;
+
+	if (!m)
+		return;
+	if (reason && (!json_is_string(reason) || json_string_length(reason) > 500)) {
+		sig_ws_error(conn, id, "bad_message",
+			     "\"reason\" must be a string of at most 500 "
+			     "bytes",
+			     NULL);
+		return;
+	}
+	sig_ws_reply(conn, id, "deny", NULL);
+	sig_ws_audit_decision(ws, conn->member, m, SIG_AUDIT_DENY);
+	log_info("session %lld: participant %s denied by %s", (long long)m->session_id,
+		 m->participant_id, conn->member->participant_id);
+	/* The reason is for the person, never for logs or the audit row. */
+	GPtrArray *taken = sig_rooms_take(ws->rooms, m->session_id, m->roster_entry_id);
+	json_t *denied = json_pack("{s:s,s:s}", "type", "denied", "reason",
+				   reason ? json_string_value(reason) : "");
+	sig_ws_evict(ws, taken, denied, "denied");
+}
+
+/* "audio" or "video" → its RELAY_MUTE_* bit, or 0 after answering. */
+static unsigned sig_ws_kind_bit(struct sig_ws_conn *conn, json_t *msg, const json_t *id)
+{
+	const char *kind = json_string_value(json_object_get(msg, "kind"));
+
+	if (kind && strcmp(kind, "audio") == 0)
+		return RELAY_MUTE_AUDIO;
+	if (kind && strcmp(kind, "video") == 0)
+		return RELAY_MUTE_VIDEO;
+	sig_ws_error(conn, id, "bad_message", "\"kind\" must be \"audio\" or \"video\"", NULL);
+	return 0;
+}
+
+static void sig_ws_apply_mute(struct sig_ws *ws, struct sig_member *m, unsigned bit, bool on,
+			      bool lock, const char *by)
+{
+	if (on)
+		m->muted |= bit;
+	else
+		m->muted &= ~bit;
+	if (on && lock)
+		m->locked |= bit;
+	else
+		m->locked &= ~bit;
+	if (ws->media)
+		sig_media_set_muted(ws->media, m, m->muted);
+	json_t *ev =
+	    json_pack("{s:s,s:s,s:s,s:b,s:s}", "type",
+		      on ? "participant.muted" : "participant.unmuted", "participant_id",
+		      m->participant_id, "kind", bit == RELAY_MUTE_AUDIO ? "audio" : "video",
+		      "locked", (m->locked & bit) != 0, "by", by);
+	sig_ws_broadcast(ws, m->session_id, NULL, ev);
+}
+
+/* A host mutes someone: the relay stops forwarding that kind at once;
+ * with "lock", the person cannot lift it. */
+void sig_ws_on_mute(struct sig_ws_conn *conn, json_t *msg, const json_t *id)
+{
+	struct sig_member *m = sig_ws_target(conn, msg, id, false);
+	unsigned bit = m ? sig_ws_kind_bit(conn, msg, id) : 0;
+
+	if (!bit)
+		return;
+	sig_ws_reply(conn, id, "mute", NULL);
+	sig_ws_apply_mute(conn->ws, m, bit, true, json_is_true(json_object_get(msg, "lock")),
+			  "host");
+	log_info("session %lld: participant %s muted by %s", (long long)m->session_id,
+		 m->participant_id, conn->member->participant_id);
+}
+
+/* Lifts a host's mute: a host for anyone; a participant for itself, unless
+ * the host locked it. */
+void sig_ws_on_unmute(struct sig_ws_conn *conn, json_t *msg, const json_t *id)
+{
+	struct sig_member *m = conn->member;
+	unsigned bit;
+
+	if (json_object_get(msg, "participant_id")) {
+		m = sig_ws_target(conn, msg, id, false);
+		if (!m)
+			return;
+	} else if (m->waiting) {
+		sig_ws_error(conn, id, "waiting", "you are in the waiting room", NULL);
+		return;
+	}
+	bit = sig_ws_kind_bit(conn, msg, id);
+	if (!bit)
+		return;
+	if (m == conn->member && (m->locked & bit) &&
+	    !(conn->member->permissions & SIG_PERM_MODERATE)) {
+		sig_ws_error(conn, id, "locked", "the host has locked this", NULL);
+		return;
+	}
+	sig_ws_reply(conn, id, "unmute", NULL);
+	if (m->muted & bit)
+		sig_ws_apply_mute(conn->ws, m, bit, false, false,
+				  m == conn->member ? "self" : "host");
+}
+
+/* Microphone and camera as the participant switches them. */
+void sig_ws_on_media_state(struct sig_ws_conn *conn, json_t *msg, const json_t *id)
+{
+	struct sig_member *m = conn->member;
+	json_t *audio = json_object_get(msg, "audio"), *video = json_object_get(msg, "video");
+
+	if ((audio && !json_is_boolean(audio)) || (video && !json_is_boolean(video))) {
+		sig_ws_error(conn, id, "bad_message", "\"audio\" and \"video\" must be booleans",
+			     NULL);
+		return;
+	}
+	if (audio)
+		m->audio_on = json_is_true(audio);
+	if (video)
+		m->video_on = json_is_true(video);
+	sig_ws_reply(conn, id, "media.state", NULL);
+	if (!m->waiting)
+		sig_ws_broadcast(conn->ws, m->session_id, m,
+				 json_pack("{s:s,s:s,s:b,s:b}", "type", "participant.media",
+					   "participant_id", m->participant_id, "audio",
+					   m->audio_on, "video", m->video_on));
+}
+
+/* A host removes someone: off the roster (marked removed), its links
+ * revoked, disconnected within a second; a rejoin is refused. */
+void sig_ws_on_remove(struct sig_ws_conn *conn, json_t *msg, const json_t *id)
+{
+	struct sig_member *m = sig_ws_target(conn, msg, id, false);
+	struct sig_ws *ws = conn->ws;
+	struct sig_store *store = ws->api->store;
+	struct sig_roster_entry entry = {0};
+	int64_t now = (int64_t)time(NULL);
+	int r;
+
+	if (!m)
+		return;
+	if (m == conn->member) {
+		sig_ws_error(conn, id, "bad_message", "leave instead of removing yourself", NULL);
+		return;
+	}
+	g_autofree char *actor = sig_ws_actor(conn->member);
+	r = sig_store_begin(store);
+	if (r == 0)
+		r = sig_store_roster_get(store, m->roster_entry_id, &entry);
+	if (r == 0) {
+		entry.removed_at = entry.updated_at = now;
+		r = sig_store_roster_update(store, &entry);
+	}
+	if (r == 0)
+		r = sig_invite_revoke_entry(store, m->session_id, m->roster_entry_id, now, actor,
+					    "removed");
+	if (r == 0)
+		r = sig_audit_record(store, actor, SIG_AUDIT_REMOVE, m->session_id,
+				     m->roster_entry_id, 0,
+				     json_pack("{s:s}", "participant", m->participant_id));
+	if (r == 0)
+		r = sig_store_commit(store);
+	sig_roster_entry_clear(&entry);
+	if (r < 0) {
+		sig_store_rollback(store);
+		sig_ws_error(conn, id, "internal", "the server could not remove them", NULL);
+		return;
+	}
+	sig_ws_reply(conn, id, "remove", NULL);
+	log_info("session %lld: participant %s removed by %s", (long long)m->session_id,
+		 m->participant_id, conn->member->participant_id);
+	sig_ws_remove_entry(ws, m->session_id, m->roster_entry_id);
+}
+
+/* A host ends the session for everyone, for good. */
+void sig_ws_on_end(struct sig_ws_conn *conn, json_t *msg, const json_t *id)
+{
+	struct sig_ws *ws = conn->ws;
+	struct sig_store *store = ws->api->store;
+	struct sig_session session = {0};
+	int64_t sid = conn->member->session_id;
+	int r;
+
+	(void)msg;
+	if (!sig_ws_moderator(conn, id))
+		return;
+	g_autofree char *actor = sig_ws_actor(conn->member);
+	r = sig_store_begin(store);
+	if (r == 0)
+		r = sig_store_session_get(store, sid, &session);
+	if (r == 0 && !session.ended_at) {
+		session.ended_at = session.updated_at = (int64_t)time(NULL);
+		r = sig_store_session_update(store, &session);
+		if (r == 0)
+			r = sig_audit_record(store, actor, SIG_AUDIT_SESSION_ENDED, sid, 0, 0,
+					     NULL);
+	}
+	if (r == 0)
+		r = sig_store_commit(store);
+	sig_session_clear(&session);
+	if (r < 0) {
+		sig_store_rollback(store);
+		sig_ws_error(conn, id, "internal", "the server could not end the session", NULL);
+		return;
+	}
+	sig_ws_reply(conn, id, "end", NULL);
+	log_info("session %lld: ended by %s", (long long)sid, conn->member->participant_id);
+	sig_ws_end_session(ws, sid, "ended");
+}
+
+#define SIG_WS_CHAT_MAX 2000 /* bytes of one chat message */
+
+/* Chat: relayed to the others present (or to one of them), never stored
+ * and never logged. */
+void sig_ws_on_chat(struct sig_ws_conn *conn, json_t *msg, const json_t *id)
+{
+	struct sig_member *m = conn->member;
+	json_t *text = json_object_get(msg, "text"), *to = json_object_get(msg, "to");
+	struct sig_ws_find f = {.participant_id = json_string_value(to)};
+
+	if (!json_is_string(text) || json_string_length(text) == 0 ||
+	    json_string_length(text) > SIG_WS_CHAT_MAX || (to && !json_is_string(to))) {
+		sig_ws_error(conn, id, "bad_message",
+			     "\"text\" must be 1..2000 bytes; \"to\", if given, a participant id",
+			     NULL);
+		return;
+	}
+	if (to) {
+		sig_rooms_foreach(conn->ws->rooms, m->session_id, sig_ws_find_one, &f);
+		if (!f.found || f.found->waiting) {
+			sig_ws_error(conn, id, "not_found", "nobody of that id is in the session",
+				     NULL);
+			return;
+		}
+	}
+	json_t *out = json_pack("{s:s,s:s,s:O,s:b}", "type", "chat", "from", m->participant_id,
+				"text", text, "private", to != NULL);
+	sig_ws_reply(conn, id, "chat", NULL);
+	if (f.found)
+		sig_ws_send_member(f.found, out);
+	else
+		sig_ws_broadcast(conn->ws, m->session_id, m, out);
+}
+
+/* Raising a hand (a workshop viewer asking to speak): hosts are told. */
+void sig_ws_on_hand(struct sig_ws_conn *conn, json_t *msg, const json_t *id)
+{
+	struct sig_member *m = conn->member;
+	json_t *raised = json_object_get(msg, "raised");
+
+	if (!json_is_boolean(raised)) {
+		sig_ws_error(conn, id, "bad_message", "\"raised\" must be a boolean", NULL);
+		return;
+	}
+	m->hand_raised = json_is_true(raised);
+	sig_ws_reply(conn, id, "hand", NULL);
+	sig_ws_tell_moderators(conn->ws, m->session_id,
+			       json_pack("{s:s,s:s,s:b}", "type", "hand", "participant_id",
+					 m->participant_id, "raised", m->hand_raised));
+}
+
+static json_t *sig_ws_permissions_event(const struct sig_member *m)
+{
+	return json_pack("{s:s,s:s,s:o}", "type", "permissions", "participant_id",
+			 m->participant_id, "permissions",
+			 sig_api_permissions_json(m->permissions));
+}
+
+/* A host lets someone publish for this visit ("publish": ["audio",
+ * "video"]), or takes it back (revoke): what they publish stops at once. */
+void sig_ws_on_grant(struct sig_ws_conn *conn, json_t *msg, const json_t *id)
+{
+	struct sig_member *m = sig_ws_target(conn, msg, id, false);
+	json_t *what = json_object_get(msg, "publish"), *v;
+	unsigned add = 0;
+	size_t i;
+
+	if (!m)
+		return;
+	if (!json_is_array(what) || json_array_size(what) == 0 || json_array_size(what) > 2) {
+		sig_ws_error(conn, id, "bad_message",
+			     "\"publish\" must list \"audio\" and/or "
+			     "\"video\"",
+			     NULL);
+		return;
+	}
+	json_array_foreach(what, i, v)
+	{
+		const char *k = json_string_value(v);
+		if (k && strcmp(k, "audio") == 0)
+			add |= SIG_PERM_PUBLISH_AUDIO;
+		else if (k && strcmp(k, "video") == 0)
+			add |= SIG_PERM_PUBLISH_VIDEO;
+		else {
+			sig_ws_error(conn, id, "bad_message",
+				     "\"publish\" must list \"audio\" "
+				     "and/or \"video\"",
+				     NULL);
+			return;
+		}
+	}
+	m->granted |= add & ~m->permissions;
+	m->permissions |= add;
+	m->hand_raised = false;
+	sig_ws_reply(conn, id, "grant", NULL);
+	sig_ws_broadcast(conn->ws, m->session_id, NULL, sig_ws_permissions_event(m));
+}
+
+void sig_ws_on_revoke(struct sig_ws_conn *conn, json_t *msg, const json_t *id)
+{
+	struct sig_member *m = sig_ws_target(conn, msg, id, false);
+
+	if (!m)
+		return;
+	bool had = m->granted != 0;
+	m->permissions &= ~m->granted;
+	m->granted = 0;
+	sig_ws_reply(conn, id, "revoke", NULL);
+	/* What was published under the grant stops; publishing again is
+	 * checked against what is left. */
+	if (conn->ws->media && had)
+		sig_media_unpublish(conn->ws->media, m);
+	sig_ws_broadcast(conn->ws, m->session_id, NULL, sig_ws_permissions_event(m));
+}

@@ -1,0 +1,21 @@
+/* Writing the audit log from the control plane: one row per access event,
+ * in the caller's transaction or its own. */
+#ifndef HEARTH_SERVICE_AUDIT_H
+#define HEARTH_SERVICE_AUDIT_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "model/domain.h"
+#include "store/store.h"
+
+/* Unix time in milliseconds. */
+int64_t sig_now_ms(void);
+
+/* Appends one row (takes detail, which may be NULL: "{}"). actor is
+ * "api-key:<name>", "admin-socket", "roster:<id>" or "system". */
+int sig_audit_record(struct sig_store *store, const char *actor, enum sig_audit_kind kind,
+		     int64_t session_id, int64_t roster_entry_id, int64_t invite_id,
+		     json_t *detail);
+
+#endif

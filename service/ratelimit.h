@@ -1,0 +1,35 @@
+/* Per-address budgets for failed attempts (invite guesses, bad API keys).
+ *
+ * Each address (an IPv4 address, or the /64 of an IPv6 one) has a token
+ * bucket of `burst` attempts that refills one attempt every `refill_ms`.
+ * Only failures spend; an address with an empty bucket is refused until it
+ * refills. The table is bounded: past `max_addresses` the address idle the
+ * longest is forgotten. Control thread only. */
+#ifndef HEARTH_SERVICE_RATELIMIT_H
+#define HEARTH_SERVICE_RATELIMIT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct sig_ratelimit;
+
+struct sig_ratelimit *sig_ratelimit_new(int burst, int64_t refill_ms, unsigned max_addresses);
+struct sig_ratelimit *sig_ratelimit_free(struct sig_ratelimit *limiter);
+
+/* Whether address may try now; when not, ret_retry_after_s (if not NULL)
+ * says in how many seconds (at least 1) it may. A refusal is counted, and
+ * logged (under a pseudonym of the address) at most once a minute per
+ * address. */
+bool sig_ratelimit_allowed(struct sig_ratelimit *limiter, const char *address, int64_t now_ms,
+			   int *ret_retry_after_s);
+
+/* Spends one attempt of address's budget after a failure. */
+void sig_ratelimit_failed(struct sig_ratelimit *limiter, const char *address, int64_t now_ms);
+
+/* Refusals since start, for /metrics. */
+uint64_t sig_ratelimit_refused(const struct sig_ratelimit *limiter);
+
+/* Addresses tracked, for tests and metrics. */
+unsigned sig_ratelimit_size(const struct sig_ratelimit *limiter);
+
+#endif

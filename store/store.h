@@ -1,0 +1,92 @@
+/* The control plane's storage: sessions, roster entries, invites and the
+ * audit log. All access goes through these functions, so that another
+ * backend (PostgreSQL, for several relay nodes) can implement them without
+ * touching callers. Today's backend is SQLite (store_sqlite.c): one file in
+ * the state directory, WAL, foreign keys on, synchronous=FULL, schema
+ * version in PRAGMA user_version with migrations in code.
+ *
+ * Every function that writes runs in its own transaction, unless the caller
+ * opened one with sig_store_begin() to group several; a committed change
+ * survives kill -9. Errors: -ENOENT (no such row, or the row it refers to is
+ * missing), -EEXIST (a unique value taken), -EIO (the database failed; the
+ * store logs the SQLite message at debug level only), -EINVAL (a value the
+ * schema refuses).
+ *
+ * Control thread only; not thread-safe. */
+#ifndef HEARTH_STORE_STORE_H
+#define HEARTH_STORE_STORE_H
+
+#include <glib.h>
+#include <stdint.h>
+
+#include "model/domain.h"
+
+#define SIG_STORE_LIST_MAX 200 /* rows one list call returns at most */
+
+struct sig_store;
+
+/* Opens (creating and migrating as needed) the database at path. Refuses a
+ * database whose schema is newer than this build knows (-EPROTO). */
+int sig_store_open(const char *path, struct sig_store **ret_store);
+/* Accepts NULL; returns NULL. */
+struct sig_store *sig_store_close(struct sig_store *store);
+/* The schema version this build writes. */
+int sig_store_schema_version(void);
+
+/* Groups the following calls into one transaction (BEGIN IMMEDIATE). No
+ * nesting. */
+int sig_store_begin(struct sig_store *store);
+int sig_store_commit(struct sig_store *store);
+/* Safe to call when no transaction is open. */
+void sig_store_rollback(struct sig_store *store);
+
+/* Lists return rows with id > after_id in id order, at most limit (1..
+ * SIG_STORE_LIST_MAX), appended to ret_rows: a GArray of the row struct
+ * whose clear func the caller set (e.g. sig_session_clear). */
+
+/* Sessions. insert sets session->id; the caller fills created_at and
+ * updated_at. delete removes its roster entries and invites too (not its
+ * audit rows). */
+int sig_store_session_insert(struct sig_store *store, struct sig_session *session);
+int sig_store_session_get(struct sig_store *store, int64_t id, struct sig_session *ret_session);
+int sig_store_session_update(struct sig_store *store, const struct sig_session *session);
+int sig_store_session_delete(struct sig_store *store, int64_t id);
+int sig_store_session_list(struct sig_store *store, int64_t after_id, int limit, GArray *ret_rows);
+
+/* Roster entries (of an existing session: else -ENOENT). count counts the
+ * entries not removed. delete removes the entry's invites too. */
+int sig_store_roster_insert(struct sig_store *store, struct sig_roster_entry *entry);
+int sig_store_roster_get(struct sig_store *store, int64_t id, struct sig_roster_entry *ret_entry);
+int sig_store_roster_update(struct sig_store *store, const struct sig_roster_entry *entry);
+int sig_store_roster_delete(struct sig_store *store, int64_t id);
+int sig_store_roster_list(struct sig_store *store, int64_t session_id, int64_t after_id, int limit,
+			  GArray *ret_rows);
+int sig_store_roster_count(struct sig_store *store, int64_t session_id, int *ret_count);
+
+/* Invites. insert refuses a token hash already stored (-EEXIST).
+ * find_by_hash looks a hash up; the caller still compares it in constant
+ * time. list filters by session, and by roster entry unless 0. */
+int sig_store_invite_insert(struct sig_store *store, struct sig_invite *invite);
+int sig_store_invite_get(struct sig_store *store, int64_t id, struct sig_invite *ret_invite);
+int sig_store_invite_find_by_hash(struct sig_store *store, const uint8_t hash[CRYPTO_SHA256_BYTES],
+				  struct sig_invite *ret_invite);
+int sig_store_invite_update(struct sig_store *store, const struct sig_invite *invite);
+int sig_store_invite_list(struct sig_store *store, int64_t session_id, int64_t roster_entry_id,
+			  int64_t after_id, int limit, GArray *ret_rows);
+
+/* The audit log: append-only. append fills event->id, prev_hash and hash
+ * (chained with sig_audit_hash()); the caller fills the rest. list filters
+ * by session unless 0. verify walks the whole chain: returns 0 with
+ * ret_rows set when every row and the recorded head match, or -EBADMSG with
+ * ret_first_bad_id (the first row that does not verify; for a truncated
+ * log, the id after the last row) and ret_problem (caller frees). */
+int sig_store_audit_append(struct sig_store *store, struct sig_audit_event *event);
+int sig_store_audit_list(struct sig_store *store, int64_t session_id, int64_t after_id, int limit,
+			 GArray *ret_rows);
+/* The newest row's id (0 when empty) and hash, as the head records them. */
+int sig_store_audit_head(struct sig_store *store, int64_t *ret_last_id,
+			 uint8_t ret_last_hash[CRYPTO_SHA256_BYTES]);
+int sig_store_audit_verify(struct sig_store *store, int64_t *ret_rows, int64_t *ret_first_bad_id,
+			   char **ret_problem);
+
+#endif
