@@ -1,0 +1,124 @@
+/* Private to sdp_parse*.c: the parse state shared by the three parts of
+ * the parser. sdp_parse.c checks the text's shape, reads the session and
+ * dispatches attributes to the handler tables; sdp_parse_transport.c holds
+ * the attributes of a level (ICE, DTLS, direction, BUNDLE) and the one
+ * transport they make; sdp_parse_media.c the m-lines (formats, codecs,
+ * SSRCs, header extensions). Values are borrowed from the GstSDPMessage
+ * until they are copied into the result. */
+#ifndef HEARTH_SDP_SDP_PARSE_INTERNAL_H
+#define HEARTH_SDP_SDP_PARSE_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <glib.h>
+#include <gst/sdp/sdp.h>
+
+#include "sdp/sdp.h"
+
+#define PT_COUNT 128 /* RTP payload types 0..127 */
+#define EXT_IDS	 256 /* a=extmap ids 1..255 (RFC 8285 §5) */
+
+/* What one level (the session, or one m-line) says; borrowed values. */
+struct level {
+	const char *ufrag, *pwd, *setup, *fingerprint, *mid;
+	const char *other_fingerprint; /* a fingerprint of another algorithm */
+	int direction;		       /* -1: not given */
+	bool rtcp_mux, bundle_only, allow_mixed, trickle, ice_lite, end_of_candidates;
+	unsigned n_candidates;
+};
+
+struct pt_info {
+	const char *rtpmap, *fmtp; /* after "<pt> " */
+	unsigned fb;
+	bool listed; /* on the m= line */
+};
+
+struct ssrc_info {
+	uint32_t id;
+	const char *msid;
+};
+
+/* One m-line's attributes while it is read. */
+struct media {
+	size_t index;
+	const char *msid;
+	struct pt_info pts[PT_COUNT];
+	uint8_t formats[SIG_SDP_MAX_FORMATS]; /* payload types in m= line order */
+	size_t n_formats;
+	unsigned fb_all; /* a=rtcp-fb:* */
+	const char *ext_by_id[EXT_IDS];
+	uint8_t ext_id[SIG_SDP_EXT_COUNT];
+	struct ssrc_info ssrcs[SIG_SDP_MAX_SSRCS];
+	size_t n_ssrcs;
+	bool has_fid;
+	uint32_t fid[2];
+};
+
+struct parse {
+	const GstSDPMessage *msg;
+	struct sig_sdp_desc *desc;
+	bool answer;
+	char **ret_problem;
+	struct level session;
+	struct level levels[SIG_SDP_MAX_MLINES];
+	const char *bundle;		 /* a=group:BUNDLE value, after "BUNDLE" */
+	const char *bundle_ext[EXT_IDS]; /* extmap URIs across bundled m-lines */
+	struct media media;		 /* the m-line being read */
+};
+
+/* A short, printable excerpt of input for a problem sentence. */
+struct shown {
+	char s[36];
+};
+
+/* Attribute handlers, one per key; m is NULL at session level. */
+struct attr_handler;
+typedef int (*attr_fn)(struct parse *p, struct media *m, struct level *lv,
+		       const struct attr_handler *h, const char *value);
+
+struct attr_handler {
+	const char *key;
+	attr_fn fn;
+	unsigned where; /* AT_* */
+	size_t field;	/* offsetof(struct level, …) for on_once / on_flag */
+};
+
+#define AT_SESSION 1u
+#define AT_MEDIA   2u
+
+/* The attributes of a level (sdp_parse_transport.c) and of an m-line's
+ * media (sdp_parse_media.c); a key is in one table only. */
+extern const struct attr_handler sig_sdp_level_attrs[];
+extern const size_t sig_sdp_n_level_attrs;
+extern const struct attr_handler sig_sdp_media_attrs[];
+extern const size_t sig_sdp_n_media_attrs;
+
+/* sdp_parse.c: problems, tokens, dispatch. */
+struct shown sig_sdp_show(const char *s, size_t n);
+/* Sets *ret_problem (if not NULL) to the formatted sentence; returns err. */
+G_GNUC_PRINTF(3, 4)
+int sig_sdp_fail(char **ret_problem, int err, const char *fmt, ...);
+/* The same, prefixed with which m-line it is about. */
+G_GNUC_PRINTF(4, 5)
+int sig_sdp_fail_m(struct parse *p, size_t i, int err, const char *fmt, ...);
+/* A decimal number of n characters, at most max; no sign, no spaces. */
+bool sig_sdp_decimal(const char *s, size_t n, uint64_t max, uint64_t *ret);
+/* The next space-separated token of *s (length in *ret_len), or NULL. */
+const char *sig_sdp_token(const char **s, size_t *ret_len);
+/* Printable ASCII without spaces: mids, msid parts, CNAMEs. */
+bool sig_sdp_printable(const char *s, size_t n);
+/* Unknown attributes are ignored (RFC 4566 §5.13). */
+int sig_sdp_read_attribute(struct parse *p, struct media *m, struct level *lv,
+			   const GstSDPAttribute *a);
+
+/* sdp_parse_media.c: m-line i, its attributes and what they say. */
+int sig_sdp_read_mline(struct parse *p, size_t i);
+
+/* sdp_parse_transport.c: the BUNDLE group, its one transport, the totals. */
+int sig_sdp_read_bundle(struct parse *p);
+int sig_sdp_read_transport(struct parse *p);
+void sig_sdp_read_totals(struct parse *p);
+
+#endif
