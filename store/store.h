@@ -1,7 +1,7 @@
 /* The control plane's storage: sessions, roster entries, invites and the
  * audit log. All access goes through these functions, so that another
  * backend (PostgreSQL, for several relay nodes) can implement them without
- * touching callers. Today's backend is SQLite (store_sqlite.c): one file in
+ * touching callers. Today's backend is SQLite (sqlite_*.c): one file in
  * the state directory, WAL, foreign keys on, synchronous=FULL, schema
  * version in PRAGMA user_version with migrations in code.
  *
