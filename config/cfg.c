@@ -11,6 +11,7 @@
 
 #include "config/cfg_scan.h"
 #include "core/netaddr.h"
+#include "core/parse.h"
 
 /* A configuration file larger than this is refused before it is parsed. */
 #define CFG_MAX_FILE_BYTES (1024 * 1024)
@@ -132,24 +133,6 @@ static bool cfg_known_section(const char *section)
 	return false;
 }
 
-/* Parses a whole decimal integer; no sign tricks, no trailing text. */
-static int cfg_parse_long(const char *text, long *ret_value)
-{
-	char *end = NULL;
-	long value;
-
-	if (!*text || g_ascii_isspace(*text))
-		return -EINVAL;
-	errno = 0;
-	value = strtol(text, &end, 10);
-	if (errno == ERANGE)
-		return -ERANGE;
-	if (errno != 0 || end == text || *end != '\0')
-		return -EINVAL;
-	*ret_value = value;
-	return 0;
-}
-
 /* Checks and stores one value; on failure returns -EINVAL and a problem text
  * (caller frees) without touching cfg. */
 static int cfg_store(struct cfg *cfg, const struct cfg_key *key, const char *value,
@@ -172,12 +155,12 @@ static int cfg_store(struct cfg *cfg, const struct cfg_key *key, const char *val
 
 	switch (key->type) {
 	case CFG_INT:
-		r = cfg_parse_long(value, &number);
+		r = parse_long(value, key->min, key->max, &number);
 		if (r == -EINVAL) {
 			*ret_problem = g_strdup_printf("\"%s\" is not a whole number", value);
 			return -EINVAL;
 		}
-		if (r < 0 || number < key->min || number > key->max) {
+		if (r < 0) {
 			*ret_problem = g_strdup_printf("%s is out of range (%ld..%ld)", value,
 						       key->min, key->max);
 			return -EINVAL;
@@ -578,17 +561,6 @@ int cfg_resolve(struct cfg *cfg, GPtrArray *errors)
 	return r;
 }
 
-static int cfg_hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static int cfg_api_key_parse_one(const char *entry, struct cfg_api_key *ret_key, char **ret_problem)
 {
 	g_auto(GStrv) parts = g_strsplit(entry, ":", -1);
@@ -613,15 +585,10 @@ static int cfg_api_key_parse_one(const char *entry, struct cfg_api_key *ret_key,
 		    g_strdup_printf("key %s: the hash must be 64 hex digits (SHA-256)", key.name);
 		return -EINVAL;
 	}
-	for (int i = 0; i < 32; i++) {
-		int hi = cfg_hex_digit(parts[1][2 * i]), lo = cfg_hex_digit(parts[1][2 * i + 1]);
-		if (hi < 0 || lo < 0) {
-			*ret_problem = g_strdup_printf("key %s: the hash must be 64 hex digits "
-						       "(SHA-256)",
-						       key.name);
-			return -EINVAL;
-		}
-		key.hash[i] = (unsigned char)(hi << 4 | lo);
+	if (parse_hex(parts[1], key.hash, 32) < 0) {
+		*ret_problem =
+		    g_strdup_printf("key %s: the hash must be 64 hex digits (SHA-256)", key.name);
+		return -EINVAL;
 	}
 	key.read_only = n == 3;
 	*ret_key = key;
