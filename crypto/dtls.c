@@ -18,6 +18,8 @@
 #include <sys/time.h>
 #include <time.h>
 
+#include "core/parse.h"
+
 /* Outgoing datagrams wait here until the caller takes them. A flight with
  * an ECDSA certificate takes ~1 KB; 16 KB holds a large RSA chain with a
  * retransmission on top. */
@@ -188,17 +190,6 @@ static int outq_pop(struct dtls_outq *q, uint8_t *out, size_t cap, size_t *ret_l
 
 /* ---- Fingerprints ------------------------------------------------------ */
 
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* RFC 8122 §5: hash-func SP fingerprint, fingerprint = 2UHEX *(":" 2UHEX).
  * Hex is accepted in either case. */
 static int parse_fingerprint(const char *text, const EVP_MD **ret_md, uint8_t *ret_digest,
@@ -222,7 +213,7 @@ static int parse_fingerprint(const char *text, const EVP_MD **ret_md, uint8_t *r
 	for (p = sp; *p == ' '; p++)
 		;
 	for (unsigned i = 0; i < want; i++) {
-		int hi = hex_value(p[0]), lo = hi < 0 ? -1 : hex_value(p[1]);
+		int hi = parse_hex_digit(p[0]), lo = hi < 0 ? -1 : parse_hex_digit(p[1]);
 		if (hi < 0 || lo < 0)
 			return -EINVAL;
 		ret_digest[i] = (uint8_t)(hi << 4 | lo);

@@ -6,6 +6,8 @@
 #include <openssl/rand.h>
 #include <string.h>
 
+#include "core/parse.h"
+
 static const char b64url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 /* RFC 4648 §5, without padding. ret holds 4 * ceil(len / 3) + 1. */
@@ -82,28 +84,9 @@ void crypto_hex(const uint8_t *bytes, size_t len, char *ret_hex)
 	ret_hex[2 * len] = '\0';
 }
 
-static int crypto_hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int crypto_unhex(const char *hex, uint8_t *ret_bytes, size_t len)
 {
-	if (strlen(hex) != 2 * len)
-		return -EINVAL;
-	for (size_t i = 0; i < len; i++) {
-		int hi = crypto_hex_digit(hex[2 * i]), lo = crypto_hex_digit(hex[2 * i + 1]);
-		if (hi < 0 || lo < 0)
-			return -EINVAL;
-		ret_bytes[i] = (uint8_t)(hi << 4 | lo);
-	}
-	return 0;
+	return parse_hex(hex, ret_bytes, len);
 }
 
 bool crypto_equal(const void *a, const void *b, size_t len)

@@ -28,7 +28,9 @@ void crypto_sha256(const void *data, size_t len, uint8_t ret_digest[CRYPTO_SHA25
 /* Lower-case hex of bytes; ret_hex holds 2 * len + 1. */
 void crypto_hex(const uint8_t *bytes, size_t len, char *ret_hex);
 
-/* Parses exactly 2 * len hex digits (either case). Returns 0 or -EINVAL. */
+/* Parses exactly 2 * len hex digits (either case). Returns 0 or -EINVAL,
+ * leaving ret_bytes untouched. Kept for its callers: new code calls
+ * core/parse.h's parse_hex(), which this is. */
 int crypto_unhex(const char *hex, uint8_t *ret_bytes, size_t len);
 
 /* Constant-time equality of two equal-length buffers. */
