@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/parse.h"
 #include "ctl/ctl.h"
 
 /* Durations are capped far above anything the API accepts, so that the
@@ -15,14 +16,9 @@
 
 int ctl_parse_int(const char *text, long long *ret_value)
 {
-	char *end = NULL;
-	long long v;
+	int64_t v;
 
-	if (!text || !*text || g_ascii_isspace(text[0]))
-		return -EINVAL;
-	errno = 0;
-	v = strtoll(text, &end, 10);
-	if (errno != 0 || end == text || *end != '\0')
+	if (!text || parse_int64(text, INT64_MIN, INT64_MAX, &v) < 0)
 		return -EINVAL;
 	*ret_value = v;
 	return 0;
@@ -41,18 +37,13 @@ int ctl_parse_id(const char *text, long long *ret_id)
 /* Reads the digits at *p (at least one) and advances past them. */
 static int ctl_parse_digits(const char **p, long long *ret_value)
 {
-	long long v = 0;
-	const char *s = *p;
+	size_t n = strspn(*p, "0123456789");
+	uint64_t v;
 
-	if (!g_ascii_isdigit(*s))
+	if (parse_uint64_n(*p, n, CTL_MAX_MINUTES, &v) < 0)
 		return -EINVAL;
-	for (; g_ascii_isdigit(*s); s++) {
-		v = v * 10 + (*s - '0');
-		if (v > CTL_MAX_MINUTES)
-			return -EINVAL;
-	}
-	*p = s;
-	*ret_value = v;
+	*p += n;
+	*ret_value = (long long)v;
 	return 0;
 }
 

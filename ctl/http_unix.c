@@ -12,6 +12,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/clock.h"
+#include "core/parse.h"
+
 /* Response parsing (RFC 9112). Every position is an offset into a buffer
  * of known length: the bytes come from outside and may contain NULs, so no
  * str*() function ever runs on them. */
@@ -56,22 +59,16 @@ static bool http_is_tchar(char c)
 	       (c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL);
 }
 
-/* Parses 1 to 9 decimal digits that make up all of s[0..n). Returns 0 or
+/* Parses the decimal digits that make up all of s[0..n). Returns 0 or
  * -EBADMSG; -EMSGSIZE when the number exceeds max. */
 static int http_decimal(const char *s, size_t n, long long max, long long *ret_value)
 {
-	long long v = 0;
+	uint64_t v;
+	int r = parse_uint64_n(s, n, (uint64_t)max, &v);
 
-	if (n == 0)
-		return -EBADMSG;
-	for (size_t i = 0; i < n; i++) {
-		if (!http_is_digit(s[i]))
-			return -EBADMSG;
-		v = v * 10 + (s[i] - '0');
-		if (v > max)
-			return -EMSGSIZE;
-	}
-	*ret_value = v;
+	if (r < 0)
+		return r == -ERANGE ? -EMSGSIZE : -EBADMSG;
+	*ret_value = (long long)v;
 	return 0;
 }
 
@@ -177,24 +174,13 @@ static int http_head(const char *buf, size_t len, bool eof, size_t pos, struct h
 	return 0;
 }
 
-static int http_hex_digit(char c)
-{
-	if (http_is_digit(c))
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Parses a chunk-size line: hex digits, then optional extensions. */
 static int http_chunk_size(const char *s, size_t n, size_t *ret_size)
 {
 	size_t i = 0, size = 0;
 
 	for (; i < n; i++) {
-		int d = http_hex_digit(s[i]);
+		int d = parse_hex_digit(s[i]);
 		if (d < 0)
 			break;
 		size = size * 16 + (size_t)d;
@@ -371,14 +357,6 @@ void ctl_http_response_clear(struct ctl_http_response *response)
 
 /* The client. */
 
-static long long http_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Waits until fd is ready for events or the deadline passes. */
 static int http_wait(int fd, short events, long long deadline)
 {
@@ -387,7 +365,7 @@ static int http_wait(int fd, short events, long long deadline)
 	int n;
 
 	for (;;) {
-		left = deadline - http_now_ms();
+		left = deadline - clock_mono_ms();
 		if (left <= 0)
 			return -ETIMEDOUT;
 		n = poll(&p, 1, (int)left);
@@ -567,7 +545,7 @@ static int http_receive(int fd, long long deadline, struct ctl_http_response *re
 int ctl_http_request(const char *socket_path, const char *method, const char *path,
 		     const char *body, size_t body_len, struct ctl_http_response *ret_response)
 {
-	long long deadline = http_now_ms() + CTL_HTTP_TIMEOUT_MS;
+	long long deadline = clock_mono_ms() + CTL_HTTP_TIMEOUT_MS;
 	char *req = NULL;
 	size_t req_len;
 	int fd = -1, r, sent;
