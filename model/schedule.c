@@ -9,8 +9,11 @@
 
 #include <errno.h>
 #include <glib.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <string.h>
+
+#include "core/parse.h"
 
 #define SECS_PER_DAY   INT64_C(86400)
 #define SIG_TIME_MAX   INT64_C(253402300799) /* 9999-12-31T23:59:59Z */
@@ -109,17 +112,13 @@ static int day_from_name(const char *s, size_t n)
 }
 
 /* n ASCII digits as a number, or -1. strtol would also take signs and
- * spaces, which these fixed-width fields must not have. Stops at the first
- * non-digit, so never reads past a NUL. */
+ * spaces, which these fixed-width fields must not have. parse_uint64_n()
+ * stops at the first non-digit, so never reads past a NUL. */
 static int digits(const char *s, int n)
 {
-	int v = 0;
-	for (int i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		v = v * 10 + (s[i] - '0');
-	}
-	return v;
+	uint64_t v;
+
+	return parse_uint64_n(s, (size_t)n, INT_MAX, &v) == 0 ? (int)v : -1;
 }
 
 static void put_digits(char *p, int64_t v, int n)
