@@ -3,14 +3,12 @@
 #include <errno.h>
 #include <glib.h>
 #include <stdlib.h>
-#include <time.h>
+
+#include "core/clock.h"
 
 int64_t sig_now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return clock_wall_ms();
 }
 
 int sig_audit_record(struct sig_store *store, const char *actor, enum sig_audit_kind kind,
@@ -20,7 +18,7 @@ int sig_audit_record(struct sig_store *store, const char *actor, enum sig_audit_
 		detail = json_object();
 	char *text = json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS);
 	struct sig_audit_event event = {
-	    .at_ms = sig_now_ms(),
+	    .at_ms = clock_wall_ms(),
 	    .kind = kind,
 	    .session_id = session_id,
 	    .roster_entry_id = roster_entry_id,

@@ -9,7 +9,8 @@
 #include "model/domain.h"
 #include "store/store.h"
 
-/* Unix time in milliseconds. */
+/* Unix time in milliseconds: core/clock.h's clock_wall_ms(), kept until
+ * its callers in admin/ and live/ call that. */
 int64_t sig_now_ms(void);
 
 /* Appends one row (takes detail, which may be NULL: "{}"). actor is
