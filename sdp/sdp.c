@@ -1,12 +1,16 @@
 /* The small public pieces of sdp/: names, URIs, RFC 8839 and RFC
  * 8122 value checks, and which rtpmap/fmtp denote a codec Hearth forwards.
- * Parsing is in sdp_parse.c, building in sdp_build.c. */
+ * Parsing is in sdp_parse*.c, building in sdp_build.c; sig_sdp_decimal(),
+ * which the parser shares, is here beside the rtpmap reader that uses it. */
 #include "sdp/sdp.h"
 
 #include <errno.h>
 #include <string.h>
 
 #include <glib.h>
+
+#include "core/parse.h"
+#include "sdp/sdp_parse_internal.h"
 
 static const char *const ext_uris[SIG_SDP_EXT_COUNT] = {
     [SIG_SDP_EXT_MID] = "urn:ietf:params:rtp-hdrext:sdes:mid",
@@ -96,20 +100,11 @@ int sig_sdp_fingerprint_normalize(const char *value, char ret[SIG_SDP_FINGERPRIN
 	return 0;
 }
 
-/* A decimal number of n characters, at most max; no sign, no spaces. */
-static bool decimal(const char *s, size_t n, uint64_t max, uint64_t *ret)
+bool sig_sdp_decimal(const char *s, size_t n, uint64_t max, uint64_t *ret)
 {
-	uint64_t v = 0;
-
-	if (n == 0 || n > 20)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		if (!g_ascii_isdigit(s[i]) || v > (max - (uint64_t)(s[i] - '0')) / 10)
-			return false;
-		v = v * 10 + (uint64_t)(s[i] - '0');
-	}
-	*ret = v;
-	return true;
+	/* At most 20 digits (as many as UINT64_MAX has): leading zeros do not
+	 * make a longer number. */
+	return n <= 20 && parse_uint64_n(s, n, max, ret) == 0;
 }
 
 struct rtpmap {
@@ -130,12 +125,12 @@ static bool parse_rtpmap(const char *v, struct rtpmap *ret)
 		return false;
 	v += n + 1;
 	c = strcspn(v, "/ ");
-	if (!decimal(v, c, UINT32_MAX, &ret->clock_rate) || ret->clock_rate == 0)
+	if (!sig_sdp_decimal(v, c, UINT32_MAX, &ret->clock_rate) || ret->clock_rate == 0)
 		return false;
 	v += c;
 	if (*v == '/') {
 		c = strcspn(++v, " ");
-		if (!decimal(v, c, 255, &ret->channels) || ret->channels == 0)
+		if (!sig_sdp_decimal(v, c, 255, &ret->channels) || ret->channels == 0)
 			return false;
 		v += c;
 	}

@@ -65,21 +65,6 @@ int sig_sdp_fail_m(struct parse *p, size_t i, int err, const char *fmt, ...)
 	return err;
 }
 
-bool sig_sdp_decimal(const char *s, size_t n, uint64_t max, uint64_t *ret)
-{
-	uint64_t v = 0;
-
-	if (n == 0 || n > 20)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		if (!g_ascii_isdigit(s[i]) || v > (max - (uint64_t)(s[i] - '0')) / 10)
-			return false;
-		v = v * 10 + (uint64_t)(s[i] - '0');
-	}
-	*ret = v;
-	return true;
-}
-
 const char *sig_sdp_token(const char **s, size_t *ret_len)
 {
 	const char *t = *s;

@@ -1,7 +1,8 @@
-/* Private to sdp_parse*.c: the parse state shared by the three parts of
- * the parser. sdp_parse.c checks the text's shape, reads the session and
- * dispatches attributes to the handler tables; sdp_parse_transport.c holds
- * the attributes of a level (ICE, DTLS, direction, BUNDLE) and the one
+/* Private to sdp/: the parse state shared by the three parts of the
+ * parser, and sig_sdp_decimal() (sdp.c), which sdp.c uses too.
+ * sdp_parse.c checks the text's shape, reads the session and dispatches
+ * attributes to the handler tables; sdp_parse_transport.c holds the
+ * attributes of a level (ICE, DTLS, direction, BUNDLE) and the one
  * transport they make; sdp_parse_media.c the m-lines (formats, codecs,
  * SSRCs, header extensions). Values are borrowed from the GstSDPMessage
  * until they are copied into the result. */
@@ -95,6 +96,10 @@ extern const size_t sig_sdp_n_level_attrs;
 extern const struct attr_handler sig_sdp_media_attrs[];
 extern const size_t sig_sdp_n_media_attrs;
 
+/* sdp.c: a decimal number of n characters, at most max; no sign, no
+ * spaces, at most 20 digits (core/parse.h's parse_uint64_n()). */
+bool sig_sdp_decimal(const char *s, size_t n, uint64_t max, uint64_t *ret);
+
 /* sdp_parse.c: problems, tokens, dispatch. */
 struct shown sig_sdp_show(const char *s, size_t n);
 /* Sets *ret_problem (if not NULL) to the formatted sentence; returns err. */
@@ -103,8 +108,6 @@ int sig_sdp_fail(char **ret_problem, int err, const char *fmt, ...);
 /* The same, prefixed with which m-line it is about. */
 G_GNUC_PRINTF(4, 5)
 int sig_sdp_fail_m(struct parse *p, size_t i, int err, const char *fmt, ...);
-/* A decimal number of n characters, at most max; no sign, no spaces. */
-bool sig_sdp_decimal(const char *s, size_t n, uint64_t max, uint64_t *ret);
 /* The next space-separated token of *s (length in *ret_len), or NULL. */
 const char *sig_sdp_token(const char **s, size_t *ret_len);
 /* Printable ASCII without spaces: mids, msid parts, CNAMEs. */
