@@ -9,6 +9,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/clock.h"
+
 _Atomic int log_threshold = LOG_LEVEL_INFO;
 
 static bool log_to_journal;
@@ -75,13 +77,13 @@ void log_write(enum log_level level, const char *fmt, ...)
 	if (log_to_journal) {
 		n = snprintf(line, sizeof(line), "<%d>", level_priorities[level]);
 	} else {
-		struct timespec ts;
+		int64_t ms = clock_wall_ms();
+		time_t s = (time_t)(ms / 1000);
 		struct tm tm;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		gmtime_r(&ts.tv_sec, &tm);
+		gmtime_r(&s, &tm);
 		n = snprintf(line, sizeof(line), "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ %-5s ",
 			     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-			     tm.tm_sec, ts.tv_nsec / 1000000L, level_names[level]);
+			     tm.tm_sec, (long)(ms % 1000), level_names[level]);
 	}
 	if (n > 0)
 		off = (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1;

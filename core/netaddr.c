@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include "core/parse.h"
+
 static const uint8_t netaddr_v4_mapped_prefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
 
 int netaddr_parse(const char *text, struct netaddr *ret_addr)
@@ -55,18 +57,13 @@ int netaddr_range_parse(const char *text, struct netaddr_range *ret_range)
 	bits = r.base.v4 ? 32 : 128;
 	if (slash) {
 		const char *p = slash + 1;
-		unsigned n = 0;
-		if (!*p || strlen(p) > 3)
+		uint64_t n;
+		if (!*p || strlen(p) > 3 || parse_uint64_n(p, strlen(p), 999, &n) < 0)
 			return -EINVAL;
-		for (; *p; p++) {
-			if (*p < '0' || *p > '9')
-				return -EINVAL;
-			n = n * 10 + (unsigned)(*p - '0');
-		}
 		/* "/08" is not a prefix length anyone means. */
 		if ((slash[1] == '0' && slash[2]) || n > bits)
 			return -EINVAL;
-		bits = n;
+		bits = (unsigned)n;
 	}
 	r.prefix = r.base.v4 ? 96 + bits : bits;
 	/* Host bits must be clear: "10.0.0.1/8" is almost always a typo. */
