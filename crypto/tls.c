@@ -30,6 +30,9 @@ struct crypto_tls_slot {
 };
 
 static void problem_set(char *problem, size_t cap, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void problem_set(char *problem, size_t cap, const char *fmt, ...)
 {
 	va_list ap;
 
