@@ -15,8 +15,7 @@ mkdir -p "$scratch"
 
 # Hearth's side, from the tree's sdp/*.c.
 cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla -I"$root" \
-	"$here/sdptool.c" "$root"/sdp/sdp.c "$root"/sdp/sdp_parse.c \
-	"$root"/sdp/sdp_build.c $(pkg-config --cflags --libs gstreamer-sdp-1.0 glib-2.0) \
+	"$here/sdptool.c" "$root"/sdp/*.c "$root"/core/parse.c $(pkg-config --cflags --libs gstreamer-sdp-1.0 glib-2.0) \
 	-o "$scratch/sdptool"
 sdptool=$scratch/sdptool
 "$sdptool" subscribe-offer "$data/hearth-subscribe-offer.sdp"
