@@ -1,4 +1,4 @@
-/* Capture helper, built by run.sh against sdp/*.c (not by meson):
+/* Capture helper, built by run.sh against sdp/ (not by meson):
  *   sdptool subscribe-offer OUT      our subscribe offer: audio, camera, screen
  *   sdptool answer OFFER OUT         our answer to a publish offer
  *   sdptool check-answer N ANSWER    parse a client's answer to an N m-line offer
