@@ -3,6 +3,7 @@
  * the transport to the address they came from. Consent freshness (RFC
  * 7675) is the time of the last such check. Everything else is dropped and
  * counted. */
+#include <netinet/in.h>
 #include <string.h>
 
 #include "crypto/dtls.h"

@@ -3,6 +3,7 @@
  * route → protect for each subscriber → batch for sendmmsg(2). No
  * allocation, no lock, no log per packet: counters instead. */
 #include <errno.h>
+#include <netinet/in.h>
 #include <string.h>
 
 #include "crypto/dtls.h"

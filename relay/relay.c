@@ -8,9 +8,7 @@
 
 #include "config/cfg.h"
 #include "core/log.h"
-#include "crypto/dtls.h"
 #include "crypto/srtp.h"
-#include "crypto/token.h"
 #include "relay/worker.h"
 
 struct relay {
@@ -87,15 +85,6 @@ struct relay *relay_free(struct relay *relay)
 		close(relay->event_fd);
 	free(relay);
 	return NULL;
-}
-
-void relay_transport_params_free(struct relay_transport_params *p)
-{
-	if (!p)
-		return;
-	crypto_dtls_identity_free(p->identity);
-	crypto_wipe(p, sizeof(*p));
-	free(p);
 }
 
 int relay_event_fd(const struct relay *relay)
