@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "crypto/dtls.h"
+#include "relay/send.h"
 #include "relay/stun.h"
 #include "relay/transport.h"
 #include "relay/worker.h"
@@ -80,12 +81,12 @@ static void relay_ice_answer_error(struct relay_worker *w, const struct relay_st
 				   int code, const struct relay_transport *t,
 				   const struct sockaddr_storage *from)
 {
-	uint8_t *slot = relay_worker_slot(w);
+	uint8_t *slot = relay_send_batch_slot(w);
 	size_t out_len = 0;
 
 	if (slot && relay_stun_build_error(slot, RELAY_SEND_SLOT, msg, code, t->p.local_pwd,
 					   strlen(t->p.local_pwd), &out_len) == 0)
-		relay_worker_commit(w, out_len, from);
+		relay_send_batch_commit(w, out_len, from);
 }
 
 void relay_worker_on_stun(struct relay_worker *w, const uint8_t *pkt, size_t len,
@@ -127,11 +128,11 @@ void relay_worker_on_stun(struct relay_worker *w, const uint8_t *pkt, size_t len
 	}
 	if (same)
 		t->consent_us = now_us; /* RFC 7675: consent for the path in use */
-	slot = relay_worker_slot(w);
+	slot = relay_send_batch_slot(w);
 	if (slot &&
 	    relay_stun_build_success(slot, RELAY_SEND_SLOT, msg.txid, (const struct sockaddr *)from,
 				     t->p.local_pwd, strlen(t->p.local_pwd), &out_len) == 0)
-		relay_worker_commit(w, out_len, from);
+		relay_send_batch_commit(w, out_len, from);
 
 	if (t->state == RELAY_TRANSPORT_NEW) {
 		t->state = RELAY_TRANSPORT_DTLS;

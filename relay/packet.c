@@ -9,86 +9,22 @@
 #include "crypto/dtls.h"
 #include "crypto/srtp.h"
 #include "relay/rtp.h"
+#include "relay/send.h"
 #include "relay/transport.h"
 #include "relay/worker.h"
 
 /* The SSRC the relay's own RTCP (PLI) is sent from. */
 #define RELAY_OWN_SSRC 0x48525448u /* "HRTH" */
 
-uint8_t *relay_worker_slot(struct relay_worker *w)
-{
-	if (w->out->count == RELAY_SEND_BATCH)
-		relay_worker_flush(w);
-	return w->out->count < RELAY_SEND_BATCH ? w->out->buf[w->out->count] : NULL;
-}
-
-void relay_worker_commit(struct relay_worker *w, size_t len, const struct sockaddr_storage *to)
-{
-	struct relay_send_batch *b = w->out;
-	unsigned i = b->count++;
-
-	b->to[i] = *to;
-	b->iov[i] = (struct iovec){.iov_base = b->buf[i], .iov_len = len};
-	b->msgs[i].msg_hdr = (struct msghdr){
-	    .msg_name = &b->to[i],
-	    .msg_namelen =
-		to->ss_family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6),
-	    .msg_iov = &b->iov[i],
-	    .msg_iovlen = 1,
-	};
-}
-
-void relay_worker_queue(struct relay_worker *w, const uint8_t *data, size_t len,
-			const struct sockaddr_storage *to)
-{
-	uint8_t *slot = relay_worker_slot(w);
-
-	if (!slot || len > RELAY_SEND_SLOT)
-		return;
-	memcpy(slot, data, len);
-	relay_worker_commit(w, len, to);
-}
-
-void relay_worker_flush(struct relay_worker *w)
-{
-	struct relay_send_batch *b = w->out;
-	unsigned sent = 0;
-
-	unsigned dropped = 0;
-
-	while (sent < b->count) {
-		int n = sendmmsg(w->udp_fd, b->msgs + sent, b->count - sent, MSG_DONTWAIT);
-		if (n > 0) {
-			sent += (unsigned)n;
-			continue;
-		}
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n == 0 || errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) {
-			/* The socket buffer is full: drop the rest of the batch
-			 * rather than block the loop. */
-			dropped += b->count - sent;
-			break;
-		}
-		/* This one datagram cannot go (a peer's address unreachable,
-		 * too large): skip it, the others still go. */
-		dropped++;
-		sent++;
-	}
-	if (dropped)
-		atomic_fetch_add_explicit(&w->send_dropped, dropped, memory_order_relaxed);
-	b->count = 0;
-}
-
 void relay_worker_flush_dtls(struct relay_worker *w, struct relay_transport *t)
 {
 	for (;;) {
-		uint8_t *slot = relay_worker_slot(w);
+		uint8_t *slot = relay_send_batch_slot(w);
 		size_t len = 0;
 		if (!slot || crypto_dtls_next_datagram(t->dtls, slot, RELAY_SEND_SLOT, &len) < 0 ||
 		    len == 0)
 			return;
-		relay_worker_commit(w, len, &t->remote);
+		relay_send_batch_commit(w, len, &t->remote);
 	}
 }
 
@@ -107,7 +43,7 @@ static void relay_send_pli(struct relay_worker *w, struct relay_transport *pub,
 		ps->pli_pending = true;
 		return;
 	}
-	slot = relay_worker_slot(w);
+	slot = relay_send_batch_slot(w);
 	if (!slot)
 		return;
 	len = (size_t)relay_rtcp_build_pli(slot, RELAY_SEND_SLOT, RELAY_OWN_SSRC, ps->desc.ssrc);
@@ -115,7 +51,7 @@ static void relay_send_pli(struct relay_worker *w, struct relay_transport *pub,
 		return;
 	ps->last_pli_us = now;
 	ps->pli_pending = false;
-	relay_worker_commit(w, len, &pub->remote);
+	relay_send_batch_commit(w, len, &pub->remote);
 }
 
 void relay_send_pending_plis(struct relay_worker *w, struct relay_transport *pub, int64_t now)
@@ -245,7 +181,7 @@ static void relay_forward_rtp(struct relay_worker *w, struct relay_transport *pu
 		struct relay_transport *to = out->to;
 		if (to->state != RELAY_TRANSPORT_UP || (rtx && !out->rtx_payload_type))
 			continue;
-		uint8_t *slot = relay_worker_slot(w);
+		uint8_t *slot = relay_send_batch_slot(w);
 		if (!slot)
 			return;
 		int n = relay_rtp_copy_for(pkt, len, &h,
@@ -257,7 +193,7 @@ static void relay_forward_rtp(struct relay_worker *w, struct relay_transport *pu
 			to->dropped++;
 			continue;
 		}
-		relay_worker_commit(w, plen, &to->remote);
+		relay_send_batch_commit(w, plen, &to->remote);
 		to->rtp_out++;
 		atomic_fetch_add_explicit(&w->rtp_forwarded, 1, memory_order_relaxed);
 	}
@@ -293,14 +229,14 @@ void relay_send_receiver_report(struct relay_worker *w, struct relay_transport *
 		ssrcs[n] = pub->pub[s].desc.ssrc;
 		stats[n++] = &pub->pub[s].rx;
 	}
-	uint8_t *slot = n ? relay_worker_slot(w) : NULL;
+	uint8_t *slot = n ? relay_send_batch_slot(w) : NULL;
 	if (!slot)
 		return;
 	int len = relay_rtcp_build_rr(slot, RELAY_SEND_SLOT - CRYPTO_SRTP_MAX_TRAILER,
 				      RELAY_OWN_SSRC, ssrcs, stats, n, now);
 	size_t plen = len > 0 ? (size_t)len : 0;
 	if (len > 0 && crypto_srtp_protect_rtcp(pub->srtp_out, slot, &plen, RELAY_SEND_SLOT) == 0)
-		relay_worker_commit(w, plen, &pub->remote);
+		relay_send_batch_commit(w, plen, &pub->remote);
 }
 
 /* A publisher's RTCP (sender reports: lip sync) goes to its subscribers;
@@ -331,13 +267,13 @@ static void relay_on_rtcp(struct relay_worker *w, struct relay_transport *t, con
 					seen |= t->pub[e].outs[q].to == to;
 			if (seen || to->state != RELAY_TRANSPORT_UP || len > RELAY_DATAGRAM_MAX)
 				continue;
-			slot = relay_worker_slot(w);
+			slot = relay_send_batch_slot(w);
 			if (!slot)
 				return;
 			memcpy(slot, pkt, len);
 			if (crypto_srtp_protect_rtcp(to->srtp_out, slot, &plen, RELAY_SEND_SLOT) ==
 			    0)
-				relay_worker_commit(w, plen, &to->remote);
+				relay_send_batch_commit(w, plen, &to->remote);
 		}
 	}
 }

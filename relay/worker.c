@@ -16,9 +16,11 @@
 #include "core/log.h"
 #include "crypto/dtls.h"
 #include "crypto/token.h"
+#include "relay/send.h"
 #include "relay/transport.h"
 
 #define RELAY_QUEUE_SLOTS 4096
+#define RELAY_RECV_BATCH  32
 /* Socket buffers, each way: ~1,800 datagrams of 1,200 bytes, tens of
  * milliseconds of a loaded worker's traffic, so that a worker that is not
  * scheduled for a moment (a busy or virtual machine) loses nothing. The
@@ -141,32 +143,6 @@ int relay_worker_init(struct relay_worker *w, unsigned index, const char *bind_a
 	return relay_worker_watch(w->epoll_fd, w->udp_fd, EP_UDP);
 }
 
-static int64_t relay_now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
-}
-
-void relay_worker_emit(struct relay_worker *w, uint32_t type, uint64_t arg, uint64_t arg2)
-{
-	struct relay_msg msg = {.type = type, .worker = w->index, .arg = arg, .arg2 = arg2};
-
-	if (relay_queue_push(&w->events, &msg) < 0)
-		atomic_fetch_add_explicit(&w->events_dropped, 1, memory_order_relaxed);
-}
-
-void relay_worker_close(struct relay_worker *w, struct relay_transport *t,
-			enum relay_close_reason reason)
-{
-	if (t->state == RELAY_TRANSPORT_CLOSING)
-		return;
-	t->state = RELAY_TRANSPORT_CLOSING;
-	t->close_reason = reason;
-	w->reap = true;
-}
-
 /* Frees the transports marked CLOSING: out of every table, out of every
  * publisher's forwarding list, and the control thread told why. */
 static void relay_worker_reap(struct relay_worker *w)
@@ -203,7 +179,7 @@ static void relay_worker_add(struct relay_worker *w, struct relay_transport_para
 
 	if (!g_hash_table_contains(w->by_id, &id) &&
 	    !g_hash_table_contains(w->by_ufrag, p->local_ufrag)) {
-		t = relay_transport_new(p, w->identity, relay_now_us()); /* takes p */
+		t = relay_transport_new(p, w->identity, relay_worker_now_us()); /* takes p */
 	} else {
 		relay_transport_params_free(p);
 	}
@@ -265,7 +241,7 @@ static void relay_worker_routes(struct relay_worker *w, struct relay_routes *rou
 {
 	struct relay_transport *to = g_hash_table_lookup(w->by_id, &routes->to);
 	bool had[RELAY_MAX_ROUTES] = {false};
-	int64_t now = relay_now_us();
+	int64_t now = relay_worker_now_us();
 	GHashTableIter it;
 	gpointer key, value;
 
@@ -379,7 +355,7 @@ static void relay_worker_receive(struct relay_worker *w)
 		int n = recvmmsg(w->udp_fd, msgs, RELAY_RECV_BATCH, MSG_DONTWAIT, NULL);
 		if (n <= 0)
 			break;
-		int64_t now = relay_now_us();
+		int64_t now = relay_worker_now_us();
 		atomic_fetch_add_explicit(&w->datagrams_received, (uint64_t)n,
 					  memory_order_relaxed);
 		for (int i = 0; i < n; i++)
@@ -387,7 +363,7 @@ static void relay_worker_receive(struct relay_worker *w)
 		if (n < RELAY_RECV_BATCH)
 			break;
 	}
-	relay_worker_flush(w);
+	relay_send_batch_flush(w);
 }
 
 /* Every 100 ms: DTLS retransmissions, consent freshness (RFC 7675). */
@@ -417,7 +393,7 @@ static void relay_worker_tick(struct relay_worker *w, int64_t now)
 				relay_worker_flush_dtls(w, t);
 		}
 	}
-	relay_worker_flush(w);
+	relay_send_batch_flush(w);
 	w->ticks++;
 }
 
@@ -446,7 +422,7 @@ static void *relay_worker_main(void *arg)
 			else if (events[i].data.u64 == EP_UDP)
 				relay_worker_receive(w);
 		}
-		int64_t now = relay_now_us();
+		int64_t now = relay_worker_now_us();
 		if (now >= w->next_tick_us) {
 			relay_worker_tick(w, now);
 			w->next_tick_us = now + 100000;
