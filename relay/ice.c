@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "crypto/dtls.h"
+#include "relay/feedback.h"
 #include "relay/send.h"
 #include "relay/stun.h"
 #include "relay/transport.h"
@@ -43,9 +44,9 @@ static void relay_ice_bind(struct relay_worker *w, struct relay_transport *t,
 	if (!moved || t->state != RELAY_TRANSPORT_UP)
 		return;
 	if (!t->p.publishing)
-		relay_request_keyframes(w, t, now_us);
+		relay_feedback_keyframes_for(w, t, now_us);
 	for (unsigned s = 0; t->p.publishing && s < t->p.stream_count; s++)
-		relay_send_pli_for(w, t, &t->pub[s], now_us);
+		relay_feedback_keyframe(w, t, &t->pub[s], now_us);
 }
 
 /* Looks the transport up by the first half of USERNAME ("ours:theirs"),

@@ -16,6 +16,7 @@
 #include "core/log.h"
 #include "crypto/dtls.h"
 #include "crypto/token.h"
+#include "relay/feedback.h"
 #include "relay/send.h"
 #include "relay/transport.h"
 
@@ -274,7 +275,7 @@ static void relay_worker_routes(struct relay_worker *w, struct relay_routes *rou
 				continue;
 			}
 			if (!had[i] && to->state == RELAY_TRANSPORT_UP)
-				relay_send_pli_for(w, from, ps, now);
+				relay_feedback_keyframe(w, from, ps, now);
 			ps->outs[ps->out_count++] = (struct relay_out){
 			    .to = to,
 			    .payload_type = r->out_payload_type,
@@ -383,9 +384,9 @@ static void relay_worker_tick(struct relay_worker *w, int64_t now)
 		}
 		/* Once a second, a receiver report to each publisher. */
 		if (w->ticks % 10 == 0)
-			relay_send_receiver_report(w, t, now);
+			relay_feedback_receiver_report(w, t, now);
 		if (t->p.publishing)
-			relay_send_pending_plis(w, t, now);
+			relay_feedback_pending_plis(w, t, now);
 		if (t->state == RELAY_TRANSPORT_DTLS && crypto_dtls_timeout_us(t->dtls) == 0) {
 			if (crypto_dtls_on_timeout(t->dtls) < 0)
 				relay_worker_close(w, t, RELAY_CLOSE_DTLS_FAILED);

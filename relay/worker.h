@@ -16,17 +16,6 @@ void relay_worker_on_stun(struct relay_worker *w, const uint8_t *pkt, size_t len
 			  const struct sockaddr_storage *from, int64_t now_us);
 /* Sends every datagram DTLS has queued for t. */
 void relay_worker_flush_dtls(struct relay_worker *w, struct relay_transport *t);
-/* Keyframe requests (PLI) to publishers: at most one per stream per
- * RELAY_PLI_INTERVAL_US; one asked for within it is sent when it ends
- * (relay_send_pending_plis(), every tick). relay_request_keyframes() asks
- * every publisher subscriber `to` receives video from. */
-void relay_request_keyframes(struct relay_worker *w, struct relay_transport *to, int64_t now);
-void relay_send_pli_for(struct relay_worker *w, struct relay_transport *pub,
-			struct relay_pub_stream *ps, int64_t now);
-void relay_send_pending_plis(struct relay_worker *w, struct relay_transport *pub, int64_t now);
-/* Sends the relay's receiver report to a publisher. */
-void relay_send_receiver_report(struct relay_worker *w, struct relay_transport *pub, int64_t now);
-
 /* Creates the socket, eventfd, epoll set and queues; does not start the
  * thread. Returns 0 or a negative errno; the worker is then safe to clear. */
 int relay_worker_init(struct relay_worker *w, unsigned index, const char *bind_address, int port,
