@@ -1,17 +1,13 @@
-/* ICE-lite (RFC 8445 §2.5, §7.3): answer Binding requests that carry our
- * ufrag and a valid MESSAGE-INTEGRITY and FINGERPRINT, and bind (or move)
- * the transport to the address they came from. Consent freshness (RFC
- * 7675) is the time of the last such check. Everything else is dropped and
- * counted. */
+#include "relay/ice.h"
+
 #include <netinet/in.h>
 #include <string.h>
 
-#include "crypto/dtls.h"
+#include "relay/dtls.h"
 #include "relay/feedback.h"
 #include "relay/send.h"
 #include "relay/stun.h"
 #include "relay/transport.h"
-#include "relay/worker.h"
 
 /* A valid check from a new address: the client changed network (or this is
  * the first check). The newest address with valid credentials wins. */
@@ -90,8 +86,8 @@ static void relay_ice_answer_error(struct relay_worker *w, const struct relay_st
 		relay_send_batch_commit(w, out_len, from);
 }
 
-void relay_worker_on_stun(struct relay_worker *w, const uint8_t *pkt, size_t len,
-			  const struct sockaddr_storage *from, int64_t now_us)
+void relay_ice_on_stun(struct relay_worker *w, const uint8_t *pkt, size_t len,
+		       const struct sockaddr_storage *from, int64_t now_us)
 {
 	struct relay_stun_msg msg;
 	struct relay_transport *t;
@@ -135,16 +131,7 @@ void relay_worker_on_stun(struct relay_worker *w, const uint8_t *pkt, size_t len
 				     t->p.local_pwd, strlen(t->p.local_pwd), &out_len) == 0)
 		relay_send_batch_commit(w, out_len, from);
 
-	if (t->state == RELAY_TRANSPORT_NEW) {
-		t->state = RELAY_TRANSPORT_DTLS;
-		/* As DTLS client we speak first (RFC 5763 §5). */
-		if (!t->p.dtls_server) {
-			if (crypto_dtls_start(t->dtls) < 0)
-				relay_worker_close(w, t, RELAY_CLOSE_DTLS_FAILED);
-			else
-				relay_worker_flush_dtls(w, t);
-		}
-	}
+	relay_dtls_begin(w, t);
 	return;
 refuse:
 	atomic_fetch_add_explicit(&w->stun_refused, 1, memory_order_relaxed);

@@ -7,21 +7,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "core/log.h"
-#include "crypto/dtls.h"
-#include "crypto/token.h"
+#include "relay/dtls.h"
 #include "relay/feedback.h"
+#include "relay/recv.h"
 #include "relay/send.h"
 #include "relay/transport.h"
 
 #define RELAY_QUEUE_SLOTS 4096
-#define RELAY_RECV_BATCH  32
 /* Socket buffers, each way: ~1,800 datagrams of 1,200 bytes, tens of
  * milliseconds of a loaded worker's traffic, so that a worker that is not
  * scheduled for a moment (a busy or virtual machine) loses nothing. The
@@ -332,41 +330,6 @@ static bool relay_worker_commands(struct relay_worker *w)
 	return running;
 }
 
-/* Drains the socket in batches of recvmmsg(2); each datagram goes through
- * the packet path, and what it produced leaves in sendmmsg(2) batches. */
-static void relay_worker_receive(struct relay_worker *w)
-{
-	/* libsrtp wants 4-byte aligned packets. */
-	static _Thread_local _Alignas(
-	    8) unsigned char buffers[RELAY_RECV_BATCH][RELAY_DATAGRAM_MAX];
-	struct mmsghdr msgs[RELAY_RECV_BATCH];
-	struct iovec iov[RELAY_RECV_BATCH];
-	struct sockaddr_storage from[RELAY_RECV_BATCH];
-
-	for (;;) {
-		for (int i = 0; i < RELAY_RECV_BATCH; i++) {
-			iov[i] =
-			    (struct iovec){.iov_base = buffers[i], .iov_len = RELAY_DATAGRAM_MAX};
-			msgs[i].msg_hdr = (struct msghdr){.msg_name = &from[i],
-							  .msg_namelen = sizeof(from[i]),
-							  .msg_iov = &iov[i],
-							  .msg_iovlen = 1};
-			msgs[i].msg_len = 0;
-		}
-		int n = recvmmsg(w->udp_fd, msgs, RELAY_RECV_BATCH, MSG_DONTWAIT, NULL);
-		if (n <= 0)
-			break;
-		int64_t now = relay_worker_now_us();
-		atomic_fetch_add_explicit(&w->datagrams_received, (uint64_t)n,
-					  memory_order_relaxed);
-		for (int i = 0; i < n; i++)
-			relay_worker_on_datagram(w, buffers[i], msgs[i].msg_len, &from[i], now);
-		if (n < RELAY_RECV_BATCH)
-			break;
-	}
-	relay_send_batch_flush(w);
-}
-
 /* Every 100 ms: DTLS retransmissions, consent freshness (RFC 7675). */
 static void relay_worker_tick(struct relay_worker *w, int64_t now)
 {
@@ -387,12 +350,7 @@ static void relay_worker_tick(struct relay_worker *w, int64_t now)
 			relay_feedback_receiver_report(w, t, now);
 		if (t->p.publishing)
 			relay_feedback_pending_plis(w, t, now);
-		if (t->state == RELAY_TRANSPORT_DTLS && crypto_dtls_timeout_us(t->dtls) == 0) {
-			if (crypto_dtls_on_timeout(t->dtls) < 0)
-				relay_worker_close(w, t, RELAY_CLOSE_DTLS_FAILED);
-			else
-				relay_worker_flush_dtls(w, t);
-		}
+		relay_dtls_on_tick(w, t);
 	}
 	relay_send_batch_flush(w);
 	w->ticks++;
@@ -421,7 +379,7 @@ static void *relay_worker_main(void *arg)
 			if (events[i].data.u64 == EP_COMMANDS)
 				running = relay_worker_commands(w) && running;
 			else if (events[i].data.u64 == EP_UDP)
-				relay_worker_receive(w);
+				relay_recv_drain(w);
 		}
 		int64_t now = relay_worker_now_us();
 		if (now >= w->next_tick_us) {

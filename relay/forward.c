@@ -1,63 +1,11 @@
-/* The packet path of a media worker (DESIGN.md): demultiplex by first byte
- * (RFC 7983), find the transport by address, then DTLS, or SRTP unprotect →
- * route → protect for each subscriber → batch for sendmmsg(2). No
- * allocation, no lock, no log per packet: counters instead. */
-#include <errno.h>
-#include <netinet/in.h>
+#include "relay/forward.h"
+
 #include <string.h>
 
-#include "crypto/dtls.h"
 #include "crypto/srtp.h"
 #include "relay/feedback.h"
 #include "relay/rtp.h"
 #include "relay/send.h"
-#include "relay/transport.h"
-#include "relay/worker.h"
-
-void relay_worker_flush_dtls(struct relay_worker *w, struct relay_transport *t)
-{
-	for (;;) {
-		uint8_t *slot = relay_send_batch_slot(w);
-		size_t len = 0;
-		if (!slot || crypto_dtls_next_datagram(t->dtls, slot, RELAY_SEND_SLOT, &len) < 0 ||
-		    len == 0)
-			return;
-		relay_send_batch_commit(w, len, &t->remote);
-	}
-}
-
-static void relay_on_dtls(struct relay_worker *w, struct relay_transport *t, const uint8_t *pkt,
-			  size_t len, int64_t now)
-{
-	int r;
-
-	if (t->state == RELAY_TRANSPORT_CLOSING)
-		return;
-	r = crypto_dtls_receive(t->dtls, pkt, len);
-	relay_worker_flush_dtls(w, t);
-	if (r == -EPERM) {
-		relay_worker_close(w, t, RELAY_CLOSE_FINGERPRINT);
-		return;
-	}
-	if (r == -ECONNRESET) {
-		relay_worker_close(w, t, RELAY_CLOSE_PEER_CLOSED);
-		return;
-	}
-	if (r < 0) {
-		relay_worker_close(w, t, RELAY_CLOSE_DTLS_FAILED);
-		return;
-	}
-	if (r == CRYPTO_DTLS_CONNECTED && t->state != RELAY_TRANSPORT_UP) {
-		if (relay_transport_key_srtp(t) < 0) {
-			relay_worker_close(w, t, RELAY_CLOSE_DTLS_FAILED);
-			return;
-		}
-		t->state = RELAY_TRANSPORT_UP;
-		relay_worker_emit(w, RELAY_EVT_TRANSPORT_UP, t->p.id, 0);
-		if (!t->p.publishing)
-			relay_feedback_keyframes_for(w, t, now);
-	}
-}
 
 /* One plain RTP packet of a publisher, to each of its subscribers. */
 static void relay_forward_rtp(struct relay_worker *w, struct relay_transport *pub,
@@ -115,8 +63,8 @@ static void relay_forward_rtp(struct relay_worker *w, struct relay_transport *pu
 
 /* A publisher's RTCP (sender reports: lip sync) goes to its subscribers;
  * a subscriber's keyframe requests go to the publishers. */
-static void relay_on_rtcp(struct relay_worker *w, struct relay_transport *t, const uint8_t *pkt,
-			  size_t len, int64_t now)
+static void relay_forward_rtcp(struct relay_worker *w, struct relay_transport *t,
+			       const uint8_t *pkt, size_t len, int64_t now)
 {
 	t->rtcp_in++;
 	if (t->p.publishing)
@@ -149,8 +97,8 @@ static void relay_on_rtcp(struct relay_worker *w, struct relay_transport *t, con
 	}
 }
 
-static void relay_on_srtp(struct relay_worker *w, struct relay_transport *t, uint8_t *pkt,
-			  size_t len, int64_t now)
+void relay_forward_srtp(struct relay_worker *w, struct relay_transport *t, uint8_t *pkt, size_t len,
+			int64_t now)
 {
 	if (t->state != RELAY_TRANSPORT_UP) {
 		t->dropped++;
@@ -171,7 +119,7 @@ static void relay_on_srtp(struct relay_worker *w, struct relay_transport *t, uin
 		 * there and receiving: consent, as a STUN check would (peers such
 		 * as libnice send only unauthenticated keepalive indications). */
 		t->consent_us = now;
-		relay_on_rtcp(w, t, pkt, len, now);
+		relay_forward_rtcp(w, t, pkt, len, now);
 		return;
 	}
 	/* Only the streams the SDP declared: anything else is neither
@@ -190,32 +138,4 @@ static void relay_on_srtp(struct relay_worker *w, struct relay_transport *t, uin
 	}
 	t->consent_us = now;
 	relay_forward_rtp(w, t, pkt, len, now);
-}
-
-void relay_worker_on_datagram(struct relay_worker *w, uint8_t *pkt, size_t len,
-			      const struct sockaddr_storage *from, int64_t now_us)
-{
-	struct relay_addr_key key;
-	struct relay_transport *t;
-
-	if (len == 0)
-		return;
-	/* RFC 7983 §7 */
-	if (pkt[0] <= 3) {
-		relay_worker_on_stun(w, pkt, len, from, now_us);
-		return;
-	}
-	relay_addr_key_from(from, &key);
-	t = g_hash_table_lookup(w->by_addr, &key);
-	if (!t || t->state == RELAY_TRANSPORT_CLOSING) {
-		/* Only addresses that passed a STUN check are heard. */
-		atomic_fetch_add_explicit(&w->datagrams_dropped_unknown, 1, memory_order_relaxed);
-		return;
-	}
-	if (pkt[0] >= 20 && pkt[0] <= 63)
-		relay_on_dtls(w, t, pkt, len, now_us);
-	else if (pkt[0] >= 128 && pkt[0] <= 191)
-		relay_on_srtp(w, t, pkt, len, now_us);
-	else
-		atomic_fetch_add_explicit(&w->datagrams_dropped_unknown, 1, memory_order_relaxed);
 }
