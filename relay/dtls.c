@@ -5,6 +5,7 @@
 #include "crypto/dtls.h"
 #include "relay/feedback.h"
 #include "relay/send.h"
+#include "relay/transport.h"
 
 /* Sends every datagram DTLS has queued for t. */
 static void relay_dtls_flush(struct relay_worker *w, struct relay_transport *t)

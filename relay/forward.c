@@ -6,6 +6,7 @@
 #include "relay/feedback.h"
 #include "relay/rtp.h"
 #include "relay/send.h"
+#include "relay/transport.h"
 
 /* One plain RTP packet of a publisher, to each of its subscribers. */
 static void relay_forward_rtp(struct relay_worker *w, struct relay_transport *pub,

@@ -3,6 +3,7 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 
+#include "relay/addr.h"
 #include "relay/dtls.h"
 #include "relay/forward.h"
 #include "relay/ice.h"

@@ -139,5 +139,5 @@ bool relay_next_event(struct relay *relay, struct relay_msg *ret_msg)
 
 void relay_event_fd_drain(struct relay *relay)
 {
-	relay_wake_drain(relay->event_fd);
+	relay_queue_wake_drain(relay->event_fd);
 }

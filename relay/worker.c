@@ -291,7 +291,7 @@ static bool relay_worker_commands(struct relay_worker *w)
 	struct relay_msg msg;
 	bool running = true;
 
-	relay_wake_drain(w->cmd_wake_fd);
+	relay_queue_wake_drain(w->cmd_wake_fd);
 	while (relay_queue_pop(&w->commands, &msg)) {
 		switch (msg.type) {
 		case RELAY_CMD_PING:
