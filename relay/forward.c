@@ -68,12 +68,11 @@ static void relay_forward_rtcp(struct relay_worker *w, struct relay_transport *t
 			       const uint8_t *pkt, size_t len, int64_t now)
 {
 	t->rtcp_in++;
-	if (t->p.publishing)
-		relay_feedback_from_publisher(t, pkt, len, now);
 	if (!t->p.publishing) {
 		relay_feedback_from_subscriber(w, t, pkt, len, now);
 		return;
 	}
+	relay_feedback_from_publisher(t, pkt, len, now);
 	for (unsigned s = 0; s < t->p.stream_count; s++) {
 		struct relay_pub_stream *ps = &t->pub[s];
 		for (unsigned o = 0; o < ps->out_count; o++) {
