@@ -1,14 +1,13 @@
-/* ICE-lite (RFC 8445 §2.5, §7.3): answer Binding requests that carry our
- * ufrag and a valid MESSAGE-INTEGRITY and FINGERPRINT, and bind (or move)
- * the transport to the address they came from. Consent freshness (RFC
- * 7675) is the time of the last such check. Everything else is dropped and
- * counted. */
+#include "relay/ice.h"
+
+#include <netinet/in.h>
 #include <string.h>
 
-#include "crypto/dtls.h"
+#include "relay/dtls.h"
+#include "relay/feedback.h"
+#include "relay/send.h"
 #include "relay/stun.h"
 #include "relay/transport.h"
-#include "relay/worker.h"
 
 /* A valid check from a new address: the client changed network (or this is
  * the first check). The newest address with valid credentials wins. */
@@ -41,9 +40,9 @@ static void relay_ice_bind(struct relay_worker *w, struct relay_transport *t,
 	if (!moved || t->state != RELAY_TRANSPORT_UP)
 		return;
 	if (!t->p.publishing)
-		relay_request_keyframes(w, t, now_us);
+		relay_feedback_keyframes_for(w, t, now_us);
 	for (unsigned s = 0; t->p.publishing && s < t->p.stream_count; s++)
-		relay_send_pli_for(w, t, &t->pub[s], now_us);
+		relay_feedback_keyframe(w, t, &t->pub[s], now_us);
 }
 
 /* Looks the transport up by the first half of USERNAME ("ours:theirs"),
@@ -79,16 +78,16 @@ static void relay_ice_answer_error(struct relay_worker *w, const struct relay_st
 				   int code, const struct relay_transport *t,
 				   const struct sockaddr_storage *from)
 {
-	uint8_t *slot = relay_worker_slot(w);
+	uint8_t *slot = relay_send_batch_slot(w);
 	size_t out_len = 0;
 
 	if (slot && relay_stun_build_error(slot, RELAY_SEND_SLOT, msg, code, t->p.local_pwd,
 					   strlen(t->p.local_pwd), &out_len) == 0)
-		relay_worker_commit(w, out_len, from);
+		relay_send_batch_commit(w, out_len, from);
 }
 
-void relay_worker_on_stun(struct relay_worker *w, const uint8_t *pkt, size_t len,
-			  const struct sockaddr_storage *from, int64_t now_us)
+void relay_ice_on_stun(struct relay_worker *w, const uint8_t *pkt, size_t len,
+		       const struct sockaddr_storage *from, int64_t now_us)
 {
 	struct relay_stun_msg msg;
 	struct relay_transport *t;
@@ -126,22 +125,13 @@ void relay_worker_on_stun(struct relay_worker *w, const uint8_t *pkt, size_t len
 	}
 	if (same)
 		t->consent_us = now_us; /* RFC 7675: consent for the path in use */
-	slot = relay_worker_slot(w);
+	slot = relay_send_batch_slot(w);
 	if (slot &&
 	    relay_stun_build_success(slot, RELAY_SEND_SLOT, msg.txid, (const struct sockaddr *)from,
 				     t->p.local_pwd, strlen(t->p.local_pwd), &out_len) == 0)
-		relay_worker_commit(w, out_len, from);
+		relay_send_batch_commit(w, out_len, from);
 
-	if (t->state == RELAY_TRANSPORT_NEW) {
-		t->state = RELAY_TRANSPORT_DTLS;
-		/* As DTLS client we speak first (RFC 5763 §5). */
-		if (!t->p.dtls_server) {
-			if (crypto_dtls_start(t->dtls) < 0)
-				relay_worker_close(w, t, RELAY_CLOSE_DTLS_FAILED);
-			else
-				relay_worker_flush_dtls(w, t);
-		}
-	}
+	relay_dtls_begin(w, t);
 	return;
 refuse:
 	atomic_fetch_add_explicit(&w->stun_refused, 1, memory_order_relaxed);

@@ -57,7 +57,7 @@ bool relay_queue_pop(struct relay_queue *q, struct relay_msg *ret_msg)
 	return true;
 }
 
-void relay_wake_drain(int wake_fd)
+void relay_queue_wake_drain(int wake_fd)
 {
 	uint64_t count;
 

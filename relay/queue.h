@@ -32,6 +32,6 @@ int relay_queue_push(struct relay_queue *q, const struct relay_msg *msg);
 bool relay_queue_pop(struct relay_queue *q, struct relay_msg *ret_msg);
 
 /* Reads (and so resets) an eventfd after a wake-up; ignores EAGAIN. */
-void relay_wake_drain(int wake_fd);
+void relay_queue_wake_drain(int wake_fd);
 
 #endif

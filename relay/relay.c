@@ -8,9 +8,7 @@
 
 #include "config/cfg.h"
 #include "core/log.h"
-#include "crypto/dtls.h"
 #include "crypto/srtp.h"
-#include "crypto/token.h"
 #include "relay/worker.h"
 
 struct relay {
@@ -89,15 +87,6 @@ struct relay *relay_free(struct relay *relay)
 	return NULL;
 }
 
-void relay_transport_params_free(struct relay_transport_params *p)
-{
-	if (!p)
-		return;
-	crypto_dtls_identity_free(p->identity);
-	crypto_wipe(p, sizeof(*p));
-	free(p);
-}
-
 int relay_event_fd(const struct relay *relay)
 {
 	return relay->event_fd;
@@ -150,5 +139,5 @@ bool relay_next_event(struct relay *relay, struct relay_msg *ret_msg)
 
 void relay_event_fd_drain(struct relay *relay)
 {
-	relay_wake_drain(relay->event_fd);
+	relay_queue_wake_drain(relay->event_fd);
 }

@@ -125,8 +125,8 @@ struct relay_worker_stats {
 	uint64_t send_dropped;		    /* datagrams the socket did not take (buffer full) */
 };
 
-/* Wipes p, drops its identity reference, frees it. Any thread. Accepts
- * NULL. */
+/* Wipes p, drops its identity reference, frees it (transport.c). Any
+ * thread. Accepts NULL. */
 void relay_transport_params_free(struct relay_transport_params *p);
 
 struct relay;

@@ -1,6 +1,5 @@
 #include "relay/transport.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,41 +8,13 @@
 #include "crypto/srtp.h"
 #include "crypto/token.h"
 
-void relay_addr_key_from(const struct sockaddr_storage *ss, struct relay_addr_key *ret)
+void relay_transport_params_free(struct relay_transport_params *p)
 {
-	memset(ret, 0, sizeof(*ret));
-	if (ss->ss_family == AF_INET) {
-		const struct sockaddr_in *in = (const struct sockaddr_in *)ss;
-		ret->family = AF_INET;
-		ret->port = in->sin_port;
-		memcpy(ret->addr, &in->sin_addr, 4);
+	if (!p)
 		return;
-	}
-	const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)ss;
-	if (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr)) {
-		ret->family = AF_INET;
-		memcpy(ret->addr, &in6->sin6_addr.s6_addr[12], 4);
-	} else {
-		ret->family = AF_INET6;
-		memcpy(ret->addr, &in6->sin6_addr, 16);
-	}
-	ret->port = in6->sin6_port;
-}
-
-/* FNV-1a over the key's bytes. */
-unsigned relay_addr_key_hash(const void *key)
-{
-	const uint8_t *p = key;
-	uint32_t h = 2166136261u;
-
-	for (size_t i = 0; i < sizeof(struct relay_addr_key); i++)
-		h = (h ^ p[i]) * 16777619u;
-	return h;
-}
-
-int relay_addr_key_equal(const void *a, const void *b)
-{
-	return memcmp(a, b, sizeof(struct relay_addr_key)) == 0;
+	crypto_dtls_identity_free(p->identity);
+	crypto_wipe(p, sizeof(*p));
+	free(p);
 }
 
 struct relay_transport *relay_transport_new(struct relay_transport_params *params,

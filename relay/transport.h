@@ -4,11 +4,11 @@
 #ifndef HEARTH_RELAY_TRANSPORT_H
 #define HEARTH_RELAY_TRANSPORT_H
 
-#include <netinet/in.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "relay/addr.h"
 #include "relay/relay.h"
 #include "relay/rtp.h"
 
@@ -44,19 +44,6 @@ struct relay_pub_stream {
 	int64_t last_pli_us;
 	bool pli_pending; /* asked for within the interval: sent when it ends */
 };
-
-/* A remote address as a hash key: family, port and address bytes, with
- * IPv4-mapped IPv6 folded to IPv4 so one client has one key. */
-struct relay_addr_key {
-	uint8_t family; /* AF_INET or AF_INET6 */
-	uint8_t pad;
-	uint16_t port;
-	uint8_t addr[16];
-};
-
-void relay_addr_key_from(const struct sockaddr_storage *ss, struct relay_addr_key *ret);
-unsigned relay_addr_key_hash(const void *key);
-int relay_addr_key_equal(const void *a, const void *b);
 
 struct relay_transport {
 	struct relay_transport_params p; /* ICE credentials, fingerprint, streams */

@@ -7,15 +7,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "core/log.h"
-#include "crypto/dtls.h"
-#include "crypto/token.h"
+#include "relay/dtls.h"
+#include "relay/feedback.h"
+#include "relay/recv.h"
+#include "relay/send.h"
 #include "relay/transport.h"
 
 #define RELAY_QUEUE_SLOTS 4096
@@ -141,32 +142,6 @@ int relay_worker_init(struct relay_worker *w, unsigned index, const char *bind_a
 	return relay_worker_watch(w->epoll_fd, w->udp_fd, EP_UDP);
 }
 
-static int64_t relay_now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
-}
-
-void relay_worker_emit(struct relay_worker *w, uint32_t type, uint64_t arg, uint64_t arg2)
-{
-	struct relay_msg msg = {.type = type, .worker = w->index, .arg = arg, .arg2 = arg2};
-
-	if (relay_queue_push(&w->events, &msg) < 0)
-		atomic_fetch_add_explicit(&w->events_dropped, 1, memory_order_relaxed);
-}
-
-void relay_worker_close(struct relay_worker *w, struct relay_transport *t,
-			enum relay_close_reason reason)
-{
-	if (t->state == RELAY_TRANSPORT_CLOSING)
-		return;
-	t->state = RELAY_TRANSPORT_CLOSING;
-	t->close_reason = reason;
-	w->reap = true;
-}
-
 /* Frees the transports marked CLOSING: out of every table, out of every
  * publisher's forwarding list, and the control thread told why. */
 static void relay_worker_reap(struct relay_worker *w)
@@ -203,7 +178,7 @@ static void relay_worker_add(struct relay_worker *w, struct relay_transport_para
 
 	if (!g_hash_table_contains(w->by_id, &id) &&
 	    !g_hash_table_contains(w->by_ufrag, p->local_ufrag)) {
-		t = relay_transport_new(p, w->identity, relay_now_us()); /* takes p */
+		t = relay_transport_new(p, w->identity, relay_worker_now_us()); /* takes p */
 	} else {
 		relay_transport_params_free(p);
 	}
@@ -265,7 +240,7 @@ static void relay_worker_routes(struct relay_worker *w, struct relay_routes *rou
 {
 	struct relay_transport *to = g_hash_table_lookup(w->by_id, &routes->to);
 	bool had[RELAY_MAX_ROUTES] = {false};
-	int64_t now = relay_now_us();
+	int64_t now = relay_worker_now_us();
 	GHashTableIter it;
 	gpointer key, value;
 
@@ -298,7 +273,7 @@ static void relay_worker_routes(struct relay_worker *w, struct relay_routes *rou
 				continue;
 			}
 			if (!had[i] && to->state == RELAY_TRANSPORT_UP)
-				relay_send_pli_for(w, from, ps, now);
+				relay_feedback_keyframe(w, from, ps, now);
 			ps->outs[ps->out_count++] = (struct relay_out){
 			    .to = to,
 			    .payload_type = r->out_payload_type,
@@ -316,7 +291,7 @@ static bool relay_worker_commands(struct relay_worker *w)
 	struct relay_msg msg;
 	bool running = true;
 
-	relay_wake_drain(w->cmd_wake_fd);
+	relay_queue_wake_drain(w->cmd_wake_fd);
 	while (relay_queue_pop(&w->commands, &msg)) {
 		switch (msg.type) {
 		case RELAY_CMD_PING:
@@ -355,41 +330,6 @@ static bool relay_worker_commands(struct relay_worker *w)
 	return running;
 }
 
-/* Drains the socket in batches of recvmmsg(2); each datagram goes through
- * the packet path, and what it produced leaves in sendmmsg(2) batches. */
-static void relay_worker_receive(struct relay_worker *w)
-{
-	/* libsrtp wants 4-byte aligned packets. */
-	static _Thread_local _Alignas(
-	    8) unsigned char buffers[RELAY_RECV_BATCH][RELAY_DATAGRAM_MAX];
-	struct mmsghdr msgs[RELAY_RECV_BATCH];
-	struct iovec iov[RELAY_RECV_BATCH];
-	struct sockaddr_storage from[RELAY_RECV_BATCH];
-
-	for (;;) {
-		for (int i = 0; i < RELAY_RECV_BATCH; i++) {
-			iov[i] =
-			    (struct iovec){.iov_base = buffers[i], .iov_len = RELAY_DATAGRAM_MAX};
-			msgs[i].msg_hdr = (struct msghdr){.msg_name = &from[i],
-							  .msg_namelen = sizeof(from[i]),
-							  .msg_iov = &iov[i],
-							  .msg_iovlen = 1};
-			msgs[i].msg_len = 0;
-		}
-		int n = recvmmsg(w->udp_fd, msgs, RELAY_RECV_BATCH, MSG_DONTWAIT, NULL);
-		if (n <= 0)
-			break;
-		int64_t now = relay_now_us();
-		atomic_fetch_add_explicit(&w->datagrams_received, (uint64_t)n,
-					  memory_order_relaxed);
-		for (int i = 0; i < n; i++)
-			relay_worker_on_datagram(w, buffers[i], msgs[i].msg_len, &from[i], now);
-		if (n < RELAY_RECV_BATCH)
-			break;
-	}
-	relay_worker_flush(w);
-}
-
 /* Every 100 ms: DTLS retransmissions, consent freshness (RFC 7675). */
 static void relay_worker_tick(struct relay_worker *w, int64_t now)
 {
@@ -407,17 +347,12 @@ static void relay_worker_tick(struct relay_worker *w, int64_t now)
 		}
 		/* Once a second, a receiver report to each publisher. */
 		if (w->ticks % 10 == 0)
-			relay_send_receiver_report(w, t, now);
+			relay_feedback_receiver_report(w, t, now);
 		if (t->p.publishing)
-			relay_send_pending_plis(w, t, now);
-		if (t->state == RELAY_TRANSPORT_DTLS && crypto_dtls_timeout_us(t->dtls) == 0) {
-			if (crypto_dtls_on_timeout(t->dtls) < 0)
-				relay_worker_close(w, t, RELAY_CLOSE_DTLS_FAILED);
-			else
-				relay_worker_flush_dtls(w, t);
-		}
+			relay_feedback_pending_plis(w, t, now);
+		relay_dtls_on_tick(w, t);
 	}
-	relay_worker_flush(w);
+	relay_send_batch_flush(w);
 	w->ticks++;
 }
 
@@ -444,9 +379,9 @@ static void *relay_worker_main(void *arg)
 			if (events[i].data.u64 == EP_COMMANDS)
 				running = relay_worker_commands(w) && running;
 			else if (events[i].data.u64 == EP_UDP)
-				relay_worker_receive(w);
+				relay_recv_drain(w);
 		}
-		int64_t now = relay_now_us();
+		int64_t now = relay_worker_now_us();
 		if (now >= w->next_tick_us) {
 			relay_worker_tick(w, now);
 			w->next_tick_us = now + 100000;

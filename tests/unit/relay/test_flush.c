@@ -1,4 +1,4 @@
-/* Unit tests of the worker's sendmmsg(2) batch (relay/packet.c): every
+/* Unit tests of the worker's sendmmsg(2) batch (relay/send.c): every
  * queued datagram reaches its address, and one that cannot be sent is
  * counted and skipped without taking the rest of the batch with it. */
 #include <arpa/inet.h>
@@ -9,7 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "relay/worker.h"
+#include "relay/send.h"
 
 /* A loopback UDP socket; its address in *ret_addr. */
 static int bound_socket(struct sockaddr_storage *ret_addr)
@@ -65,9 +65,9 @@ static void test_batch_reaches_everyone(void)
 
 	/* More than one batch: the full batch is flushed on the way. */
 	for (unsigned i = 0; i < RELAY_SEND_BATCH + 10; i++)
-		relay_worker_queue(w, (const uint8_t *)(i % 2 ? "bbb1" : "aaa1"), 4,
-				   i % 2 ? &b : &a);
-	relay_worker_flush(w);
+		relay_send_batch_copy(w, (const uint8_t *)(i % 2 ? "bbb1" : "aaa1"), 4,
+				      i % 2 ? &b : &a);
+	relay_send_batch_flush(w);
 	g_assert_cmpuint(w->out->count, ==, 0);
 	g_assert_cmpuint(drain(fa, "aaa") + drain(fb, "bbb"), ==, RELAY_SEND_BATCH + 10);
 	g_assert_cmpuint(atomic_load(&w->send_dropped), ==, 0);
@@ -90,12 +90,12 @@ static void test_bad_datagram_skipped(void)
 	in6->sin6_family = AF_INET6;
 	in6->sin6_port = htons(9);
 	in6->sin6_addr = in6addr_loopback;
-	relay_worker_queue(w, (const uint8_t *)"aaa1", 4, &a);
-	relay_worker_queue(w, (const uint8_t *)"xxx1", 4, &v6);
-	relay_worker_queue(w, (const uint8_t *)"aaa2", 4, &a);
-	relay_worker_queue(w, (const uint8_t *)"xxx2", 4, &v6);
-	relay_worker_queue(w, (const uint8_t *)"aaa3", 4, &a);
-	relay_worker_flush(w);
+	relay_send_batch_copy(w, (const uint8_t *)"aaa1", 4, &a);
+	relay_send_batch_copy(w, (const uint8_t *)"xxx1", 4, &v6);
+	relay_send_batch_copy(w, (const uint8_t *)"aaa2", 4, &a);
+	relay_send_batch_copy(w, (const uint8_t *)"xxx2", 4, &v6);
+	relay_send_batch_copy(w, (const uint8_t *)"aaa3", 4, &a);
+	relay_send_batch_flush(w);
 	g_assert_cmpuint(drain(fa, "aaa"), ==, 3);
 	g_assert_cmpuint(atomic_load(&w->send_dropped), ==, 2);
 	g_assert_cmpuint(w->out->count, ==, 0);

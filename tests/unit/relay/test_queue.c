@@ -28,7 +28,7 @@ static void test_fifo_and_capacity(void)
 				0);
 	g_assert_cmpint(relay_queue_push(&q, &(struct relay_msg){.arg = 99}), ==, -EAGAIN);
 	g_assert_true(readable(efd));
-	relay_wake_drain(efd);
+	relay_queue_wake_drain(efd);
 	g_assert_false(readable(efd));
 	for (uint64_t i = 0; i < 8; i++) {
 		g_assert_true(relay_queue_pop(&q, &m));
@@ -65,7 +65,7 @@ static void test_two_threads(void)
 	while (expect < TOTAL) {
 		struct pollfd p = {.fd = efd, .events = POLLIN};
 		poll(&p, 1, 100);
-		relay_wake_drain(efd);
+		relay_queue_wake_drain(efd);
 		while (relay_queue_pop(&q, &m)) {
 			g_assert_cmpuint(m.arg, ==, expect);
 			expect++;

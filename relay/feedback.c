@@ -1,0 +1,149 @@
+#include "relay/feedback.h"
+
+#include "crypto/srtp.h"
+#include "relay/rtp.h"
+#include "relay/send.h"
+
+/* The SSRC the relay's own RTCP (PLI) is sent from. */
+#define RELAY_OWN_SSRC 0x48525448u /* "HRTH" */
+
+/* Keyframe requests reach publishers at most every RELAY_PLI_INTERVAL_US. */
+static void relay_feedback_pli(struct relay_worker *w, struct relay_transport *pub,
+			       struct relay_pub_stream *ps, int64_t now)
+{
+	uint8_t *slot;
+	size_t len;
+
+	if (pub->state != RELAY_TRANSPORT_UP)
+		return;
+	/* At most one request per interval; one asked for meanwhile (another
+	 * subscriber coming up) is sent when the interval ends, not lost. */
+	if (now - ps->last_pli_us < RELAY_PLI_INTERVAL_US) {
+		ps->pli_pending = true;
+		return;
+	}
+	slot = relay_send_batch_slot(w);
+	if (!slot)
+		return;
+	len = (size_t)relay_rtcp_build_pli(slot, RELAY_SEND_SLOT, RELAY_OWN_SSRC, ps->desc.ssrc);
+	if (crypto_srtp_protect_rtcp(pub->srtp_out, slot, &len, RELAY_SEND_SLOT) < 0)
+		return;
+	ps->last_pli_us = now;
+	ps->pli_pending = false;
+	relay_send_batch_commit(w, len, &pub->remote);
+}
+
+void relay_feedback_pending_plis(struct relay_worker *w, struct relay_transport *pub, int64_t now)
+{
+	for (unsigned s = 0; s < pub->p.stream_count; s++)
+		if (pub->pub[s].pli_pending &&
+		    now - pub->pub[s].last_pli_us >= RELAY_PLI_INTERVAL_US)
+			relay_feedback_pli(w, pub, &pub->pub[s], now);
+}
+
+void relay_feedback_keyframe(struct relay_worker *w, struct relay_transport *pub,
+			     struct relay_pub_stream *ps, int64_t now)
+{
+	if (ps->desc.kind == RELAY_STREAM_VIDEO)
+		relay_feedback_pli(w, pub, ps, now);
+}
+
+struct relay_pli_ctx {
+	struct relay_worker *w;
+	struct relay_transport *to;
+	int64_t now;
+};
+
+/* Asks the publisher streams of subscriber `to`'s session (on this worker)
+ * that send this SSRC for a keyframe. */
+static void relay_feedback_on_keyframe_request(uint32_t media_ssrc, void *userdata)
+{
+	struct relay_pli_ctx *c = userdata;
+	GHashTableIter it;
+	gpointer key, value;
+
+	g_hash_table_iter_init(&it, c->w->by_id);
+	while (g_hash_table_iter_next(&it, &key, &value)) {
+		struct relay_transport *pub = value;
+		if (!pub->p.publishing || pub->p.session_id != c->to->p.session_id)
+			continue;
+		for (unsigned s = 0; s < pub->p.stream_count; s++)
+			if (pub->pub[s].desc.ssrc == media_ssrc)
+				relay_feedback_pli(c->w, pub, &pub->pub[s], c->now);
+	}
+}
+
+void relay_feedback_keyframes_for(struct relay_worker *w, struct relay_transport *to, int64_t now)
+{
+	GHashTableIter it;
+	gpointer key, value;
+
+	g_hash_table_iter_init(&it, w->by_id);
+	while (g_hash_table_iter_next(&it, &key, &value)) {
+		struct relay_transport *pub = value;
+		if (!pub->p.publishing)
+			continue;
+		for (unsigned s = 0; s < pub->p.stream_count; s++)
+			for (unsigned o = 0; o < pub->pub[s].out_count; o++)
+				if (pub->pub[s].outs[o].to == to &&
+				    pub->pub[s].desc.kind == RELAY_STREAM_VIDEO)
+					relay_feedback_pli(w, pub, &pub->pub[s], now);
+	}
+}
+
+struct relay_sr_ctx {
+	struct relay_transport *t;
+	int64_t now;
+};
+
+static void relay_feedback_on_sender_report(uint32_t ssrc, uint32_t ntp_middle, void *userdata)
+{
+	struct relay_sr_ctx *c = userdata;
+
+	for (unsigned s = 0; s < c->t->p.stream_count; s++)
+		if (c->t->pub[s].desc.ssrc == ssrc)
+			relay_rx_stats_sender_report(&c->t->pub[s].rx, ntp_middle, c->now);
+}
+
+/* The relay's own receiver report to a publisher (RFC 3550 §6.4.2): one
+ * block per stream it has received. */
+void relay_feedback_receiver_report(struct relay_worker *w, struct relay_transport *pub,
+				    int64_t now)
+{
+	uint32_t ssrcs[RELAY_MAX_STREAMS];
+	struct relay_rx_stats *stats[RELAY_MAX_STREAMS];
+	unsigned n = 0;
+
+	if (pub->state != RELAY_TRANSPORT_UP || !pub->p.publishing)
+		return;
+	for (unsigned s = 0; s < pub->p.stream_count; s++) {
+		if (!pub->pub[s].rx.started)
+			continue;
+		ssrcs[n] = pub->pub[s].desc.ssrc;
+		stats[n++] = &pub->pub[s].rx;
+	}
+	uint8_t *slot = n ? relay_send_batch_slot(w) : NULL;
+	if (!slot)
+		return;
+	int len = relay_rtcp_build_rr(slot, RELAY_SEND_SLOT - CRYPTO_SRTP_MAX_TRAILER,
+				      RELAY_OWN_SSRC, ssrcs, stats, n, now);
+	size_t plen = len > 0 ? (size_t)len : 0;
+	if (len > 0 && crypto_srtp_protect_rtcp(pub->srtp_out, slot, &plen, RELAY_SEND_SLOT) == 0)
+		relay_send_batch_commit(w, plen, &pub->remote);
+}
+
+void relay_feedback_from_publisher(struct relay_transport *pub, const uint8_t *pkt, size_t len,
+				   int64_t now)
+{
+	struct relay_sr_ctx sr = {.t = pub, .now = now};
+
+	relay_rtcp_sender_reports(pkt, len, relay_feedback_on_sender_report, &sr);
+}
+
+void relay_feedback_from_subscriber(struct relay_worker *w, struct relay_transport *to,
+				    const uint8_t *pkt, size_t len, int64_t now)
+{
+	struct relay_pli_ctx c = {.w = w, .to = to, .now = now};
+
+	relay_rtcp_keyframe_requests(pkt, len, relay_feedback_on_keyframe_request, &c);
+}

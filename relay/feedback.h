@@ -1,0 +1,41 @@
+/* The relay's own RTCP feedback to publishers, and what it learns for it:
+ * keyframe requests (PLI) at most one per stream per
+ * RELAY_PLI_INTERVAL_US (one asked for within the interval is sent when it
+ * ends, by relay_feedback_pending_plis() every tick), receiver reports
+ * (RFC 3550 §6.4.2) from the statistics the forwarding path keeps, and the
+ * sender reports those need. Subscribers' own PLI/FIR are not forwarded:
+ * they become the relay's PLI to the publisher, rate limited the same way. */
+#ifndef HEARTH_RELAY_FEEDBACK_H
+#define HEARTH_RELAY_FEEDBACK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "relay/worker_internal.h"
+
+/* Asks publisher stream ps for a keyframe, when it is video. */
+void relay_feedback_keyframe(struct relay_worker *w, struct relay_transport *pub,
+			     struct relay_pub_stream *ps, int64_t now);
+
+/* Asks every publisher that subscriber `to` receives video from for a
+ * keyframe (it came up, or moved). */
+void relay_feedback_keyframes_for(struct relay_worker *w, struct relay_transport *to, int64_t now);
+
+/* Sends the PLIs asked for within the last interval, once it has ended. */
+void relay_feedback_pending_plis(struct relay_worker *w, struct relay_transport *pub, int64_t now);
+
+/* Sends the relay's receiver report to a publisher (nothing to others). */
+void relay_feedback_receiver_report(struct relay_worker *w, struct relay_transport *pub,
+				    int64_t now);
+
+/* A publisher's (unprotected) RTCP: its sender reports, for the receiver
+ * reports' LSR/DLSR. */
+void relay_feedback_from_publisher(struct relay_transport *pub, const uint8_t *pkt, size_t len,
+				   int64_t now);
+
+/* A subscriber's (unprotected) RTCP: its keyframe requests go to the
+ * publishers of its session that send the stream asked about. */
+void relay_feedback_from_subscriber(struct relay_worker *w, struct relay_transport *to,
+				    const uint8_t *pkt, size_t len, int64_t now);
+
+#endif

@@ -1,0 +1,141 @@
+#include "relay/forward.h"
+
+#include <string.h>
+
+#include "crypto/srtp.h"
+#include "relay/feedback.h"
+#include "relay/rtp.h"
+#include "relay/send.h"
+#include "relay/transport.h"
+
+/* One plain RTP packet of a publisher, to each of its subscribers. */
+static void relay_forward_rtp(struct relay_worker *w, struct relay_transport *pub,
+			      const uint8_t *pkt, size_t len, int64_t now)
+{
+	struct relay_rtp_header h;
+	struct relay_pub_stream *ps = NULL;
+	bool rtx = false;
+
+	if (relay_rtp_parse(pkt, len, &h) < 0) {
+		pub->dropped++;
+		return;
+	}
+	for (unsigned s = 0; s < pub->p.stream_count && !ps; s++) {
+		if (pub->pub[s].desc.ssrc == h.ssrc)
+			ps = &pub->pub[s];
+		else if (pub->pub[s].desc.rtx_ssrc && pub->pub[s].desc.rtx_ssrc == h.ssrc)
+			ps = &pub->pub[s], rtx = true;
+	}
+	/* Only what the publisher was allowed to send, as negotiated. */
+	if (!ps) {
+		pub->dropped++;
+		return;
+	}
+	pub->rtp_in++;
+	/* A host muted it: nothing of it leaves the relay. */
+	if (pub->muted &
+	    (ps->desc.kind == RELAY_STREAM_AUDIO ? RELAY_MUTE_AUDIO : RELAY_MUTE_VIDEO))
+		return;
+	if (!rtx)
+		relay_rx_stats_update(&ps->rx, h.seq, h.timestamp, now,
+				      ps->desc.kind == RELAY_STREAM_AUDIO ? 48000 : 90000);
+	for (unsigned o = 0; o < ps->out_count; o++) {
+		struct relay_out *out = &ps->outs[o];
+		struct relay_transport *to = out->to;
+		if (to->state != RELAY_TRANSPORT_UP || (rtx && !out->rtx_payload_type))
+			continue;
+		uint8_t *slot = relay_send_batch_slot(w);
+		if (!slot)
+			return;
+		int n = relay_rtp_copy_for(pkt, len, &h,
+					   rtx ? out->rtx_payload_type : out->payload_type, slot,
+					   RELAY_SEND_SLOT - CRYPTO_SRTP_MAX_TRAILER);
+		size_t plen = n > 0 ? (size_t)n : 0;
+		if (n <= 0 ||
+		    crypto_srtp_protect_rtp(to->srtp_out, slot, &plen, RELAY_SEND_SLOT) < 0) {
+			to->dropped++;
+			continue;
+		}
+		relay_send_batch_commit(w, plen, &to->remote);
+		to->rtp_out++;
+		atomic_fetch_add_explicit(&w->rtp_forwarded, 1, memory_order_relaxed);
+	}
+}
+
+/* A publisher's RTCP (sender reports: lip sync) goes to its subscribers;
+ * a subscriber's keyframe requests go to the publishers. */
+static void relay_forward_rtcp(struct relay_worker *w, struct relay_transport *t,
+			       const uint8_t *pkt, size_t len, int64_t now)
+{
+	t->rtcp_in++;
+	if (!t->p.publishing) {
+		relay_feedback_from_subscriber(w, t, pkt, len, now);
+		return;
+	}
+	relay_feedback_from_publisher(t, pkt, len, now);
+	for (unsigned s = 0; s < t->p.stream_count; s++) {
+		struct relay_pub_stream *ps = &t->pub[s];
+		for (unsigned o = 0; o < ps->out_count; o++) {
+			struct relay_transport *to = ps->outs[o].to;
+			uint8_t *slot;
+			size_t plen = len;
+			/* One copy per subscriber, not per stream it receives. */
+			bool seen = false;
+			for (unsigned e = 0; e < s && !seen; e++)
+				for (unsigned q = 0; q < t->pub[e].out_count; q++)
+					seen |= t->pub[e].outs[q].to == to;
+			if (seen || to->state != RELAY_TRANSPORT_UP || len > RELAY_DATAGRAM_MAX)
+				continue;
+			slot = relay_send_batch_slot(w);
+			if (!slot)
+				return;
+			memcpy(slot, pkt, len);
+			if (crypto_srtp_protect_rtcp(to->srtp_out, slot, &plen, RELAY_SEND_SLOT) ==
+			    0)
+				relay_send_batch_commit(w, plen, &to->remote);
+		}
+	}
+}
+
+void relay_forward_srtp(struct relay_worker *w, struct relay_transport *t, uint8_t *pkt, size_t len,
+			int64_t now)
+{
+	if (t->state != RELAY_TRANSPORT_UP) {
+		t->dropped++;
+		return;
+	}
+	if (relay_rtp_is_rtcp(pkt, len)) {
+		uint32_t sender;
+		if (relay_rtcp_sender_ssrc(pkt, len, &sender) < 0 ||
+		    !relay_transport_accepts_ssrc(t, sender, true)) {
+			t->dropped++;
+			return;
+		}
+		if (crypto_srtp_unprotect_rtcp(t->srtp_in, pkt, &len) < 0) {
+			atomic_fetch_add_explicit(&w->srtp_failures, 1, memory_order_relaxed);
+			return;
+		}
+		/* Authenticated SRTCP from the bound address shows the peer is
+		 * there and receiving: consent, as a STUN check would (peers such
+		 * as libnice send only unauthenticated keepalive indications). */
+		t->consent_us = now;
+		relay_forward_rtcp(w, t, pkt, len, now);
+		return;
+	}
+	/* Only the streams the SDP declared: anything else is neither
+	 * decrypted nor forwarded (and costs libsrtp no state). */
+	if (!t->p.publishing || len < 12 ||
+	    !relay_transport_accepts_ssrc(t,
+					  (uint32_t)pkt[8] << 24 | (uint32_t)pkt[9] << 16 |
+					      (uint32_t)pkt[10] << 8 | pkt[11],
+					  false)) {
+		t->dropped++;
+		return;
+	}
+	if (crypto_srtp_unprotect_rtp(t->srtp_in, pkt, &len) < 0) {
+		atomic_fetch_add_explicit(&w->srtp_failures, 1, memory_order_relaxed);
+		return;
+	}
+	t->consent_us = now;
+	relay_forward_rtp(w, t, pkt, len, now);
+}

@@ -1,0 +1,13 @@
+/* The head of the packet path (DESIGN.md): the worker's socket drained in
+ * recvmmsg(2) batches, each datagram demultiplexed by its first byte (RFC
+ * 7983) to ICE (STUN), DTLS or SRTP, and what they queued sent in
+ * sendmmsg(2) batches. */
+#ifndef HEARTH_RELAY_RECV_H
+#define HEARTH_RELAY_RECV_H
+
+#include "relay/worker_internal.h"
+
+/* Reads until the socket is empty; flushes the send batch at the end. */
+void relay_recv_drain(struct relay_worker *w);
+
+#endif

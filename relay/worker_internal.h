@@ -1,0 +1,90 @@
+/* What every stage of a media worker shares, private to relay/: the worker
+ * itself (its tables, socket, queues and counters), the datagram limit,
+ * and the two things any stage may do to the worker: mark a transport for
+ * closing, and tell the control thread.
+ *
+ * It sits below every .c file of the worker (recv, ice, dtls, forward,
+ * feedback, send, worker), so none of them needs another's header for the
+ * worker's shape; the helpers are inline here rather than in worker.c so
+ * that the stages below worker.c do not call up into it. Everything here
+ * belongs to the worker thread once it runs, except the queues' producer
+ * ends and the relaxed-read counters. */
+#ifndef HEARTH_RELAY_WORKER_INTERNAL_H
+#define HEARTH_RELAY_WORKER_INTERNAL_H
+
+#include <glib.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "relay/queue.h"
+#include "relay/relay.h"
+#include "relay/transport.h"
+
+/* The largest datagram received or forwarded (media goes with DF set). */
+#define RELAY_DATAGRAM_MAX 1500
+
+struct crypto_dtls_identity;
+struct relay_send_batch;
+
+struct relay_worker {
+	unsigned index;
+	struct crypto_dtls_identity *identity; /* borrowed, shared read-only */
+	GHashTable *by_id;		       /* uint64 id -> transport (owns them) */
+	GHashTable *by_ufrag;		       /* our ufrag -> transport */
+	GHashTable *by_addr;		       /* struct relay_addr_key -> transport */
+	bool reap;			       /* some transport is CLOSING */
+	int64_t next_tick_us;
+	unsigned ticks;
+	struct relay_send_batch *out; /* owned (send.h) */
+	int epoll_fd;
+	int udp_fd;
+	int port;
+	int cmd_wake_fd;	     /* owned: the worker's eventfd */
+	struct relay_queue commands; /* control -> worker */
+	struct relay_queue events;   /* worker -> control, wakes the control fd */
+	pthread_t thread;
+	bool started;
+	_Atomic uint64_t datagrams_received;
+	_Atomic uint64_t datagrams_dropped_unknown;
+	_Atomic uint64_t events_dropped;
+	_Atomic uint64_t send_dropped;	/* datagrams sendmmsg did not take */
+	_Atomic uint64_t stun_refused;	/* bad integrity, unknown ufrag, malformed */
+	_Atomic uint64_t rtp_forwarded; /* SRTP packets sent to subscribers */
+	_Atomic uint64_t srtp_failures; /* unprotect failed (auth, replay) */
+};
+
+/* Monotonic time in microseconds: the worker's clock. */
+static inline int64_t relay_worker_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
+}
+
+/* Tells the control thread (event queue); a full queue is counted. */
+static inline void relay_worker_emit(struct relay_worker *w, uint32_t type, uint64_t arg,
+				     uint64_t arg2)
+{
+	struct relay_msg msg = {.type = type, .worker = w->index, .arg = arg, .arg2 = arg2};
+
+	if (relay_queue_push(&w->events, &msg) < 0)
+		atomic_fetch_add_explicit(&w->events_dropped, 1, memory_order_relaxed);
+}
+
+/* Marks t for closing; worker.c reaps it at the end of this loop
+ * iteration (never freed from inside a stage). */
+static inline void relay_worker_close(struct relay_worker *w, struct relay_transport *t,
+				      enum relay_close_reason reason)
+{
+	if (t->state == RELAY_TRANSPORT_CLOSING)
+		return;
+	t->state = RELAY_TRANSPORT_CLOSING;
+	t->close_reason = reason;
+	w->reap = true;
+}
+
+#endif
