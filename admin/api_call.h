@@ -11,7 +11,7 @@
 #include "service/audit.h"
 #include "model/domain.h"
 #include "service/ratelimit.h"
-#include "http/server.h"
+#include "http/http.h"
 #include "store/store.h"
 
 #define SIG_API_LIST_DEFAULT 50
@@ -19,9 +19,9 @@
 struct sig_ws;
 
 struct sig_api {
-	struct sig_store *store; /* borrowed */
-	struct sig_ws *ws;	 /* borrowed: the people connected now; may be NULL */
-	struct sig_ratelimit *limiter;
+	struct sig_store *store;       /* borrowed */
+	struct sig_ws *ws;	       /* borrowed: the people connected now; may be NULL */
+	struct sig_ratelimit *limiter; /* borrowed */
 	struct cfg_api_key keys[CFG_API_KEYS_MAX];
 	int key_count;
 	char *public_url;

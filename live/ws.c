@@ -11,6 +11,7 @@
 #include "crypto/token.h"
 #include "admin/api_call.h"
 #include "http/http.h"
+#include "http/server.h"
 #include "service/invite.h"
 #include "live/media.h"
 #include "relay/relay.h"
@@ -39,16 +40,27 @@ static json_t *sig_ws_new_resume_token(struct sig_member *m)
 	return out;
 }
 
-size_t sig_ws_conn_size(void)
+static int sig_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+			   size_t len);
+
+void sig_ws_protocol(struct sig_ws *ws, struct sig_server_protocol *ret_protocol)
 {
-	return sizeof(struct sig_ws_conn);
+	*ret_protocol = (struct sig_server_protocol){
+	    .name = SIG_WS_PROTOCOL,
+	    .callback = sig_ws_callback,
+	    .per_connection_size = sizeof(struct sig_ws_conn),
+	    .rx_buffer_size = 16384,
+	    .user = ws,
+	};
 }
 
-struct sig_ws *sig_ws_new(struct sig_api *api, struct sig_rooms *rooms)
+struct sig_ws *sig_ws_new(struct sig_store *store, struct sig_ratelimit *limiter,
+			  struct sig_rooms *rooms)
 {
 	struct sig_ws *ws = g_new0(struct sig_ws, 1);
 
-	ws->api = api;
+	ws->store = store;
+	ws->limiter = limiter;
 	ws->rooms = rooms;
 	return ws;
 }
@@ -196,8 +208,8 @@ static void sig_ws_audit_with(struct sig_ws *ws, const struct sig_member *m,
 	if (extra)
 		json_object_update(detail, extra);
 	json_decref(extra);
-	if (sig_audit_record(ws->api->store, actor, kind, m->session_id, m->roster_entry_id, 0,
-			     detail) < 0)
+	if (sig_audit_record(ws->store, actor, kind, m->session_id, m->roster_entry_id, 0, detail) <
+	    0)
 		log_error("ws: session %lld: cannot write the audit row for %s",
 			  (long long)m->session_id, m->participant_id);
 }
@@ -308,8 +320,8 @@ static json_t *sig_ws_roster(struct sig_ws *ws, int64_t session_id)
 	g_array_set_clear_func(rows, (GDestroyNotify)sig_roster_entry_clear);
 	do {
 		g_array_set_size(rows, 0);
-		if (sig_store_roster_list(ws->api->store, session_id, after, SIG_STORE_LIST_MAX,
-					  rows) < 0)
+		if (sig_store_roster_list(ws->store, session_id, after, SIG_STORE_LIST_MAX, rows) <
+		    0)
 			break;
 		for (guint i = 0; i < rows->len; i++) {
 			const struct sig_roster_entry *e =
@@ -389,7 +401,7 @@ static void sig_ws_refuse(struct sig_ws_conn *conn, const json_t *id,
 	if (res->refusal == SIG_INVITE_NOT_OPEN_YET)
 		extra = json_pack("{s:o}", "opens_at", sig_api_time(res->occurrence.opens_at));
 	if (res->refusal != SIG_INVITE_FAILED)
-		sig_ratelimit_failed(conn->ws->api->limiter, conn->peer, sig_now_ms());
+		sig_ratelimit_failed(conn->ws->limiter, conn->peer, sig_now_ms());
 	sig_ws_error(conn, id, sig_invite_refusal_code(res->refusal),
 		     sig_invite_refusal_message(res->refusal), extra);
 	sig_ws_close(conn, LWS_CLOSE_STATUS_POLICY_VIOLATION);
@@ -415,7 +427,7 @@ static void sig_ws_admit(struct sig_ws_conn *conn, const json_t *id,
 	}
 	/* Count the use only once the seat is certain (one thread: it stays
 	 * free until the join below). */
-	if (sig_invite_resolve(ws->api->store, token, now, true, &used) != SIG_INVITE_OK) {
+	if (sig_invite_resolve(ws->store, token, now, true, &used) != SIG_INVITE_OK) {
 		sig_ws_refuse(conn, id, &used);
 		sig_invite_resolution_clear(&used);
 		return;
@@ -522,14 +534,14 @@ static void sig_ws_on_join(struct sig_ws_conn *conn, json_t *msg, const json_t *
 		sig_ws_bad_name(conn, id, "bad_message", "\"display_name\" must be a string");
 		return;
 	}
-	if (!sig_ratelimit_allowed(conn->ws->api->limiter, conn->peer, sig_now_ms(), &retry)) {
+	if (!sig_ratelimit_allowed(conn->ws->limiter, conn->peer, sig_now_ms(), &retry)) {
 		sig_ws_error(conn, id, "rate_limited", "too many failed attempts; retry later",
 			     json_pack("{s:i}", "retry_after", retry));
 		sig_ws_close(conn, LWS_CLOSE_STATUS_POLICY_VIOLATION);
 		return;
 	}
 	const char *text = json_string_value(token);
-	if (sig_invite_resolve(conn->ws->api->store, text, (int64_t)time(NULL), false, &res) !=
+	if (sig_invite_resolve(conn->ws->store, text, (int64_t)time(NULL), false, &res) !=
 	    SIG_INVITE_OK)
 		sig_ws_refuse(conn, id, &res);
 	else if (!name || sig_ws_chosen_name(conn, id, &res.session, name) == 0)
@@ -669,7 +681,7 @@ static void sig_ws_on_resume(struct sig_ws_conn *conn, json_t *msg, const json_t
 		sig_ws_error(conn, id, "bad_message", "resume needs \"resume_token\"", NULL);
 		return;
 	}
-	if (!sig_ratelimit_allowed(ws->api->limiter, conn->peer, sig_now_ms(), &retry)) {
+	if (!sig_ratelimit_allowed(ws->limiter, conn->peer, sig_now_ms(), &retry)) {
 		sig_ws_error(conn, id, "rate_limited", "too many failed attempts; retry later",
 			     json_pack("{s:i}", "retry_after", retry));
 		sig_ws_close(conn, LWS_CLOSE_STATUS_POLICY_VIOLATION);
@@ -681,7 +693,7 @@ static void sig_ws_on_resume(struct sig_ws_conn *conn, json_t *msg, const json_t
 		sig_rooms_foreach(ws->rooms, g_array_index(ids, int64_t, i), sig_ws_resume_one, &f);
 	g_array_free(ids, TRUE);
 	if (!f.found) {
-		sig_ratelimit_failed(ws->api->limiter, conn->peer, sig_now_ms());
+		sig_ratelimit_failed(ws->limiter, conn->peer, sig_now_ms());
 		sig_ws_error(conn, id, "resume_expired", "join again with your link", NULL);
 		sig_ws_close(conn, LWS_CLOSE_STATUS_POLICY_VIOLATION);
 		return;
@@ -882,36 +894,34 @@ static bool sig_ws_path_ok(struct lws *wsi)
 }
 
 /* The client's address (through trusted proxies), for the rate limits. */
-static void sig_ws_set_peer(struct sig_server *server, struct lws *wsi, struct sig_ws_conn *conn)
+static void sig_ws_set_peer(struct lws *wsi, struct sig_ws_conn *conn)
 {
 	struct netaddr client;
 	char text[NETADDR_TEXT_MAX];
 
 	conn->peer[0] = '\0';
-	if (sig_server_client_address(server, wsi, &client, NULL) == 0) {
+	if (sig_http_client_address(wsi, &client, NULL) == 0) {
 		netaddr_format(&client, text);
 		g_strlcpy(conn->peer, text, sizeof(conn->peer));
 	}
 }
 
-int sig_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
-		    size_t len)
+static int sig_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+			   size_t len)
 {
 	struct sig_ws_conn *conn = user;
-	struct sig_server *server = lws_context_user(lws_get_context(wsi));
 
 	switch (reason) {
 	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
 		/* Only /ws, and never on the admin socket. */
-		return !sig_ws_path_ok(wsi) ||
-		       sig_server_is_admin_vhost(server, lws_get_vhost(wsi));
+		return !sig_ws_path_ok(wsi) || sig_http_admin_socket(wsi);
 	case LWS_CALLBACK_ESTABLISHED:
 		conn->wsi = wsi;
 		conn->rx.max = SIG_WS_MAX_MESSAGE;
-		conn->ws = sig_server_ws(server);
+		conn->ws = lws_get_protocol(wsi)->user;
 		if (!conn->ws)
 			return -1;
-		sig_ws_set_peer(server, wsi, conn);
+		sig_ws_set_peer(wsi, conn);
 		lws_sul_schedule(lws_get_context(wsi), 0, &conn->join_timer, sig_ws_join_timeout,
 				 SIG_WS_JOIN_TIMEOUT_S * LWS_US_PER_SEC);
 		return 0;

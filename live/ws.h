@@ -8,8 +8,10 @@
 #include <libwebsockets.h>
 #include <stdint.h>
 
-struct sig_api;
+struct sig_ratelimit;
 struct sig_rooms;
+struct sig_server_protocol;
+struct sig_store;
 struct sig_ws;
 struct sig_ws_conn;
 
@@ -22,15 +24,15 @@ struct sig_ws_conn;
 #define SIG_WS_RATE_MAX	      50 /* requests per window per connection */
 #define SIG_WS_RESUME_S	      30 /* a dropped connection keeps its seat this long */
 
-/* api (its store and failure limiter) and rooms are borrowed. */
-struct sig_ws *sig_ws_new(struct sig_api *api, struct sig_rooms *rooms);
+/* store, limiter (failed join and resume attempts per address) and rooms
+ * are borrowed. */
+struct sig_ws *sig_ws_new(struct sig_store *store, struct sig_ratelimit *limiter,
+			  struct sig_rooms *rooms);
 struct sig_ws *sig_ws_free(struct sig_ws *ws);
 
-/* The libwebsockets protocol entry for SIG_WS_PROTOCOL; its per-session
- * data is a struct sig_ws_conn of sig_ws_conn_size bytes. */
-int sig_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
-		    size_t len);
-size_t sig_ws_conn_size(void);
+/* The client protocol as http/ serves it (SIG_WS_PROTOCOL on /ws), for
+ * sig_server_new(); its callbacks find ws again. */
+void sig_ws_protocol(struct sig_ws *ws, struct sig_server_protocol *ret_protocol);
 
 /* Serves publish/subscribe through media (borrowed). */
 struct sig_media;

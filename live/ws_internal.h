@@ -15,9 +15,10 @@
 #include "live/ws.h"
 
 struct sig_ws {
-	struct sig_api *api;	 /* borrowed: store and failure limiter */
-	struct sig_rooms *rooms; /* borrowed */
-	struct sig_media *media; /* borrowed; NULL: no media plane */
+	struct sig_store *store;       /* borrowed */
+	struct sig_ratelimit *limiter; /* borrowed: failed attempts per address */
+	struct sig_rooms *rooms;       /* borrowed */
+	struct sig_media *media;       /* borrowed; NULL: no media plane */
 };
 
 /* One queued outgoing text frame, with LWS_PRE bytes of headroom. */

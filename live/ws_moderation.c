@@ -65,7 +65,7 @@ static void sig_ws_audit_decision(struct sig_ws *ws, const struct sig_member *ho
 {
 	g_autofree char *actor = sig_ws_actor(host);
 
-	if (sig_audit_record(ws->api->store, actor, kind, m->session_id, m->roster_entry_id, 0,
+	if (sig_audit_record(ws->store, actor, kind, m->session_id, m->roster_entry_id, 0,
 			     json_pack("{s:s}", "participant", m->participant_id)) < 0)
 		log_error("ws: session %lld: cannot write the audit row for %s",
 			  (long long)m->session_id, m->participant_id);
@@ -228,7 +228,7 @@ void sig_ws_on_remove(struct sig_ws_conn *conn, json_t *msg, const json_t *id)
 {
 	struct sig_member *m = sig_ws_target(conn, msg, id, false);
 	struct sig_ws *ws = conn->ws;
-	struct sig_store *store = ws->api->store;
+	struct sig_store *store = ws->store;
 	struct sig_roster_entry entry = {0};
 	int64_t now = (int64_t)time(NULL);
 	int r;
@@ -272,7 +272,7 @@ void sig_ws_on_remove(struct sig_ws_conn *conn, json_t *msg, const json_t *id)
 void sig_ws_on_end(struct sig_ws_conn *conn, json_t *msg, const json_t *id)
 {
 	struct sig_ws *ws = conn->ws;
-	struct sig_store *store = ws->api->store;
+	struct sig_store *store = ws->store;
 	struct sig_session session = {0};
 	int64_t sid = conn->member->session_id;
 	int r;
