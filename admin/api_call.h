@@ -10,6 +10,7 @@
 #include "config/cfg.h"
 #include "service/audit.h"
 #include "model/domain.h"
+#include "model/domain_json.h"
 #include "service/ratelimit.h"
 #include "http/http.h"
 #include "store/store.h"
@@ -70,8 +71,6 @@ int sig_api_audit(struct sig_api_call *call, enum sig_audit_kind kind, int64_t s
 		  int64_t roster_entry_id, int64_t invite_id, json_t *detail);
 
 /* JSON forms of the domain rows (new references). */
-json_t *sig_api_time(int64_t t); /* RFC 3339 or null for 0 */
-json_t *sig_api_permissions_json(unsigned permissions);
 json_t *sig_api_session_json(const struct sig_session *session, int64_t now);
 json_t *sig_api_roster_json(const struct sig_roster_entry *entry);
 json_t *sig_api_invite_json(const struct sig_invite *invite);

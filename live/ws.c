@@ -9,7 +9,10 @@
 
 #include "core/log.h"
 #include "crypto/token.h"
-#include "admin/api_call.h"
+#include "model/domain_json.h"
+#include "service/audit.h"
+#include "service/ratelimit.h"
+#include "store/store.h"
 #include "http/http.h"
 #include "http/server.h"
 #include "service/invite.h"
@@ -363,10 +366,10 @@ static json_t *sig_ws_join_ok(struct sig_ws *ws, const struct sig_invite_resolut
 	    "{s:i,s:s,s:{s:I,s:s,s:s,s:o,s:b},s:{s:s,s:I,s:s,s:s,s:o}}", "protocol", 1, "state",
 	    m->waiting ? "waiting" : "admitted", "session", "id", (json_int_t)res->session.id,
 	    "kind", sig_kind_name(res->session.kind), "title", res->session.title, "closes_at",
-	    sig_api_time(res->occurrence.closes_at), "names_editable", res->session.names_editable,
+	    sig_json_time(res->occurrence.closes_at), "names_editable", res->session.names_editable,
 	    "you", "participant_id", m->participant_id, "roster_entry_id",
 	    (json_int_t)m->roster_entry_id, "display_name", m->display_name, "role",
-	    sig_role_name(m->role), "permissions", sig_api_permissions_json(m->permissions));
+	    sig_role_name(m->role), "permissions", sig_json_permissions(m->permissions));
 
 	/* Someone waiting learns nothing of who is inside. */
 	if (m->waiting)
@@ -399,7 +402,7 @@ static void sig_ws_refuse(struct sig_ws_conn *conn, const json_t *id,
 	json_t *extra = NULL;
 
 	if (res->refusal == SIG_INVITE_NOT_OPEN_YET)
-		extra = json_pack("{s:o}", "opens_at", sig_api_time(res->occurrence.opens_at));
+		extra = json_pack("{s:o}", "opens_at", sig_json_time(res->occurrence.opens_at));
 	if (res->refusal != SIG_INVITE_FAILED)
 		sig_ratelimit_failed(conn->ws->limiter, conn->peer, sig_now_ms());
 	sig_ws_error(conn, id, sig_invite_refusal_code(res->refusal),
@@ -712,7 +715,7 @@ static void sig_ws_on_resume(struct sig_ws_conn *conn, json_t *msg, const json_t
 			       m->waiting ? "waiting" : "admitted", "you", "participant_id",
 			       m->participant_id, "roster_entry_id", (json_int_t)m->roster_entry_id,
 			       "display_name", m->display_name, "role", sig_role_name(m->role),
-			       "permissions", sig_api_permissions_json(m->permissions));
+			       "permissions", sig_json_permissions(m->permissions));
 	if (m->waiting)
 		json_object_set_new(ok, "participants", json_array());
 	else
@@ -983,7 +986,7 @@ static void sig_ws_clock_one(struct sig_member *m, void *userdata)
 	if (!m->warned && c->now >= m->closes_at - SIG_WS_END_WARNING_S) {
 		m->warned = true;
 		sig_ws_send_member(m, json_pack("{s:s,s:o,s:I}", "type", "session.ending", "at",
-						sig_api_time(m->closes_at), "in_s",
+						sig_json_time(m->closes_at), "in_s",
 						(json_int_t)(m->closes_at - c->now)));
 	}
 }

@@ -8,7 +8,10 @@
 
 #include "core/log.h"
 #include "relay/relay.h"
-#include "admin/api_call.h"
+#include "model/domain_json.h"
+#include "service/audit.h"
+#include "service/ratelimit.h"
+#include "store/store.h"
 #include "service/invite.h"
 #include "live/media.h"
 #include "live/ws_internal.h"
@@ -358,8 +361,7 @@ void sig_ws_on_hand(struct sig_ws_conn *conn, json_t *msg, const json_t *id)
 static json_t *sig_ws_permissions_event(const struct sig_member *m)
 {
 	return json_pack("{s:s,s:s,s:o}", "type", "permissions", "participant_id",
-			 m->participant_id, "permissions",
-			 sig_api_permissions_json(m->permissions));
+			 m->participant_id, "permissions", sig_json_permissions(m->permissions));
 }
 
 /* A host lets someone publish for this visit ("publish": ["audio",
