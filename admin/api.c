@@ -345,11 +345,6 @@ static void sig_api_handle(void *userdata, struct sig_http_request *req)
 	json_decref(call.body);
 }
 
-void sig_api_attach_ws(struct sig_api *api, struct sig_ws *ws)
-{
-	api->ws = ws;
-}
-
 void sig_api_reload(struct sig_api *api, const struct cfg *cfg)
 {
 	g_autofree char *problem = NULL;
@@ -361,14 +356,15 @@ void sig_api_reload(struct sig_api *api, const struct cfg *cfg)
 	api->public_url = g_strdup(cfg->public_url);
 }
 
-int sig_api_new(struct sig_store *store, struct sig_ratelimit *limiter, const struct cfg *cfg,
-		struct sig_server *server, struct sig_api **ret_api)
+int sig_api_new(struct sig_store *store, struct sig_ratelimit *limiter, struct sig_ops *ops,
+		const struct cfg *cfg, struct sig_server *server, struct sig_api **ret_api)
 {
 	struct sig_api *api = g_new0(struct sig_api, 1);
 	int r;
 
 	api->store = store;
 	api->limiter = limiter;
+	api->ops = ops;
 	sig_api_reload(api, cfg);
 	r = sig_server_route(server, SIG_API_PREFIX "/", sig_api_handle, api);
 	if (r == 0)

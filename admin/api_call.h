@@ -17,11 +17,11 @@
 
 #define SIG_API_LIST_DEFAULT 50
 
-struct sig_ws;
+struct sig_ops;
 
 struct sig_api {
 	struct sig_store *store;       /* borrowed */
-	struct sig_ws *ws;	       /* borrowed: the people connected now; may be NULL */
+	struct sig_ops *ops;	       /* borrowed: the operations that disconnect people */
 	struct sig_ratelimit *limiter; /* borrowed */
 	struct cfg_api_key keys[CFG_API_KEYS_MAX];
 	int key_count;

@@ -27,6 +27,7 @@
 #include "live/room.h"
 #include "live/ws.h"
 #include "service/ratelimit.h"
+#include "service/session_ops.h"
 #include "store/store.h"
 
 /* A worker that has not answered a ping for this long is unhealthy: /healthz
@@ -43,6 +44,7 @@ struct sig_control {
 	struct sig_server *server;
 	struct sig_store *store;
 	struct sig_ratelimit *limiter; /* failed attempts per address, both protocols */
+	struct sig_ops *ops;	       /* the operations both protocols share */
 	struct sig_api *api;
 	struct sig_rooms *rooms;
 	struct sig_ws *ws;
@@ -443,9 +445,10 @@ static int control_start_loop(struct sig_control *c)
 	 * registers its routes with. */
 	c->limiter = sig_ratelimit_new(SIG_RATELIMIT_FAIL_BURST, SIG_RATELIMIT_FAIL_REFILL_MS,
 				       SIG_RATELIMIT_FAIL_ADDRESSES);
+	c->ops = sig_ops_new(c->store);
 	c->rooms = sig_rooms_new();
 	c->media = sig_media_new(c->relay, c->rooms, c->cfg, sig_certs_dtls(c->certs));
-	c->ws = sig_ws_new(c->store, c->limiter, c->rooms);
+	c->ws = sig_ws_new(c->store, c->limiter, c->rooms, c->ops);
 	sig_ws_attach_media(c->ws, c->media);
 	sig_ws_protocol(c->ws, &ws_protocol);
 	r = sig_server_new(c->cfg, &ws_protocol, 1, &c->server);
@@ -472,10 +475,9 @@ static int control_start_loop(struct sig_control *c)
 		g_free(c->cfg->public_url);
 		c->cfg->public_url = cfg_derive_public_url(c->cfg, sig_server_port(c->server));
 	}
-	r = sig_api_new(c->store, c->limiter, c->cfg, c->server, &c->api);
+	r = sig_api_new(c->store, c->limiter, c->ops, c->cfg, c->server, &c->api);
 	if (r < 0)
 		return r;
-	sig_api_attach_ws(c->api, c->ws);
 	r = sig_server_watch_fd(c->server, relay_event_fd(c->relay), control_relay_events, c);
 	if (r < 0)
 		return r;
@@ -599,6 +601,7 @@ struct sig_control *sig_control_free(struct sig_control *c)
 	c->rooms = sig_rooms_free(c->rooms);
 	c->api = sig_api_free(c->api);
 	c->limiter = sig_ratelimit_free(c->limiter);
+	c->ops = sig_ops_free(c->ops);
 	c->relay = relay_free(c->relay);
 	c->relay_identity = crypto_dtls_identity_free(c->relay_identity);
 	c->certs = sig_certs_free(c->certs); /* after the server: its SSL_CTX is gone */

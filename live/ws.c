@@ -12,6 +12,7 @@
 #include "model/domain_json.h"
 #include "service/audit.h"
 #include "service/ratelimit.h"
+#include "service/session_ops.h"
 #include "store/store.h"
 #include "http/http.h"
 #include "http/server.h"
@@ -57,14 +58,26 @@ void sig_ws_protocol(struct sig_ws *ws, struct sig_server_protocol *ret_protocol
 	};
 }
 
+static void sig_ws_session_ended(void *userdata, int64_t session_id, const char *reason);
+static void sig_ws_entry_removed(void *userdata, int64_t session_id, int64_t entry_id);
+
+/* What the shared operations (service/) tell the client protocol. */
+static const struct sig_presence_listener sig_ws_presence = {
+    .session_ended = sig_ws_session_ended,
+    .entry_removed = sig_ws_entry_removed,
+};
+
 struct sig_ws *sig_ws_new(struct sig_store *store, struct sig_ratelimit *limiter,
-			  struct sig_rooms *rooms)
+			  struct sig_rooms *rooms, struct sig_ops *ops)
 {
 	struct sig_ws *ws = g_new0(struct sig_ws, 1);
 
 	ws->store = store;
 	ws->limiter = limiter;
 	ws->rooms = rooms;
+	ws->ops = ops;
+	ws->pending = g_array_new(FALSE, TRUE, sizeof(struct sig_ws_eviction));
+	sig_ops_listen(ops, &sig_ws_presence, ws);
 	return ws;
 }
 
@@ -86,6 +99,8 @@ struct sig_ws *sig_ws_free(struct sig_ws *ws)
 			g_ptr_array_free(taken, TRUE);
 		}
 		g_array_free(ids, TRUE);
+		sig_ops_listen(ws->ops, NULL, NULL);
+		g_array_free(ws->pending, TRUE);
 	}
 	g_free(ws);
 	return NULL;
@@ -200,21 +215,15 @@ char *sig_ws_actor(const struct sig_member *m)
 	return g_strdup_printf("roster:%lld", (long long)m->roster_entry_id);
 }
 
-/* An audit row of m: {"participant": id} plus extra's fields (extra taken,
- * may be NULL; never personal data). */
+/* An audit row of m, by m: {"participant": id} plus extra's fields (extra
+ * taken, may be NULL; never personal data). */
 static void sig_ws_audit_with(struct sig_ws *ws, const struct sig_member *m,
 			      enum sig_audit_kind kind, json_t *extra)
 {
 	g_autofree char *actor = sig_ws_actor(m);
-	json_t *detail = json_pack("{s:s}", "participant", m->participant_id);
 
-	if (extra)
-		json_object_update(detail, extra);
-	json_decref(extra);
-	if (sig_audit_record(ws->store, actor, kind, m->session_id, m->roster_entry_id, 0, detail) <
-	    0)
-		log_error("ws: session %lld: cannot write the audit row for %s",
-			  (long long)m->session_id, m->participant_id);
+	sig_audit_participant(ws->store, actor, kind, m->session_id, m->roster_entry_id,
+			      m->participant_id, extra);
 }
 
 static void sig_ws_audit(struct sig_ws *ws, const struct sig_member *m, enum sig_audit_kind kind,
@@ -801,8 +810,12 @@ static void sig_ws_dispatch(struct sig_ws_conn *conn, const char *text, size_t l
 			sig_ws_error(conn, id, "not_joined", "join first", NULL);
 		else if (h->need == SIG_WS_ADMITTED && conn->member->waiting)
 			sig_ws_error(conn, id, "waiting", "you are in the waiting room", NULL);
-		else
+		else {
+			conn->ws->dispatching = true;
 			h->fn(conn, msg, id);
+			conn->ws->dispatching = false;
+			sig_ws_run_pending(conn->ws);
+		}
 		goto out;
 	}
 	sig_ws_error(conn, id, "unknown_type", "this server does not know that request", NULL);
@@ -941,16 +954,52 @@ static int sig_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, vo
 	}
 }
 
-void sig_ws_end_session(struct sig_ws *ws, int64_t session_id, const char *reason)
+static void sig_ws_end_session(struct sig_ws *ws, int64_t session_id, const char *reason)
 {
 	sig_ws_evict(ws, sig_rooms_take(ws->rooms, session_id, 0),
 		     json_pack("{s:s,s:s}", "type", "session.ended", "reason", reason), reason);
 }
 
-void sig_ws_remove_entry(struct sig_ws *ws, int64_t session_id, int64_t entry_id)
+static void sig_ws_run_eviction(struct sig_ws *ws, const struct sig_ws_eviction *e)
 {
-	sig_ws_evict(ws, sig_rooms_take(ws->rooms, session_id, entry_id),
-		     json_pack("{s:s,s:s}", "type", "bye", "reason", "removed"), "removed");
+	if (!e->entry_id)
+		sig_ws_end_session(ws, e->session_id, e->reason);
+	else
+		sig_ws_evict(ws, sig_rooms_take(ws->rooms, e->session_id, e->entry_id),
+			     json_pack("{s:s,s:s}", "type", "bye", "reason", "removed"), "removed");
+}
+
+/* An operation asked from a request of this protocol (a host's "end" or
+ * "remove") disconnects people once that request is answered: the host
+ * hears "end.ok" before its own connection closes. One asked from
+ * elsewhere (the admin API) takes effect at once. */
+static void sig_ws_evict_later(struct sig_ws *ws, struct sig_ws_eviction e)
+{
+	if (ws->dispatching)
+		g_array_append_val(ws->pending, e);
+	else
+		sig_ws_run_eviction(ws, &e);
+}
+
+void sig_ws_run_pending(struct sig_ws *ws)
+{
+	for (guint i = 0; i < ws->pending->len; i++)
+		sig_ws_run_eviction(ws, &g_array_index(ws->pending, struct sig_ws_eviction, i));
+	g_array_set_size(ws->pending, 0);
+}
+
+static void sig_ws_session_ended(void *userdata, int64_t session_id, const char *reason)
+{
+	struct sig_ws_eviction e = {.session_id = session_id};
+
+	g_strlcpy(e.reason, reason, sizeof(e.reason));
+	sig_ws_evict_later(userdata, e);
+}
+
+static void sig_ws_entry_removed(void *userdata, int64_t session_id, int64_t entry_id)
+{
+	sig_ws_evict_later(
+	    userdata, (struct sig_ws_eviction){.session_id = session_id, .entry_id = entry_id});
 }
 
 struct sig_ws_clock {

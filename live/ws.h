@@ -8,6 +8,7 @@
 #include <libwebsockets.h>
 #include <stdint.h>
 
+struct sig_ops;
 struct sig_ratelimit;
 struct sig_rooms;
 struct sig_server_protocol;
@@ -24,10 +25,11 @@ struct sig_ws_conn;
 #define SIG_WS_RATE_MAX	      50 /* requests per window per connection */
 #define SIG_WS_RESUME_S	      30 /* a dropped connection keeps its seat this long */
 
-/* store, limiter (failed join and resume attempts per address) and rooms
- * are borrowed. */
+/* store, limiter (failed join and resume attempts per address), rooms and
+ * ops are borrowed. Registers with ops: when an operation ends a session
+ * or removes an entry, the people concerned are told and disconnected. */
 struct sig_ws *sig_ws_new(struct sig_store *store, struct sig_ratelimit *limiter,
-			  struct sig_rooms *rooms);
+			  struct sig_rooms *rooms, struct sig_ops *ops);
 struct sig_ws *sig_ws_free(struct sig_ws *ws);
 
 /* The client protocol as http/ serves it (SIG_WS_PROTOCOL on /ws), for
@@ -46,11 +48,5 @@ void sig_ws_send_member(struct sig_member *member, json_t *msg);
  * (with grace) closes, and ends it for them when it does. */
 #define SIG_WS_END_WARNING_S 300
 void sig_ws_tick(struct sig_ws *ws, int64_t now);
-
-/* Everyone in session is told the session ended and disconnected. */
-void sig_ws_end_session(struct sig_ws *ws, int64_t session_id, const char *reason);
-/* The member of roster entry entry_id, if present, is told it was removed
- * and disconnected within a second; the others see it leave. */
-void sig_ws_remove_entry(struct sig_ws *ws, int64_t session_id, int64_t entry_id);
 
 #endif

@@ -19,6 +19,17 @@ struct sig_ws {
 	struct sig_ratelimit *limiter; /* borrowed: failed attempts per address */
 	struct sig_rooms *rooms;       /* borrowed */
 	struct sig_media *media;       /* borrowed; NULL: no media plane */
+	struct sig_ops *ops;	       /* borrowed: the operations both protocols share */
+	bool dispatching;	       /* a request handler is running */
+	GArray *pending;	       /* of struct sig_ws_eviction: to run once it returns */
+};
+
+/* Who an operation (service/session_ops.h) disconnects: everyone in a
+ * session, or the member of one roster entry. */
+struct sig_ws_eviction {
+	int64_t session_id;
+	int64_t entry_id; /* 0: the whole session ended */
+	char reason[16];  /* "ended", "deleted" */
 };
 
 /* One queued outgoing text frame, with LWS_PRE bytes of headroom. */
@@ -70,6 +81,9 @@ void sig_ws_departed(struct sig_ws *ws, struct sig_member *m, const char *reason
 void sig_ws_evict(struct sig_ws *ws, GPtrArray *taken, json_t *msg, const char *reason);
 /* "participants" (and for hosts "waiting", "roster") into msg. */
 void sig_ws_add_presence(struct sig_ws *ws, const struct sig_member *m, json_t *msg);
+
+/* Runs the evictions operations asked for while a handler ran. */
+void sig_ws_run_pending(struct sig_ws *ws);
 
 /* Request handlers of ws_moderation.c: the waiting room, moderation,
  * raised hands, presence of camera and microphone, chat. */
