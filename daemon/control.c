@@ -439,6 +439,7 @@ static int control_start_loop(struct sig_control *c)
 	int r;
 
 	struct sig_server_protocol ws_protocol;
+	struct sig_media_relay media_relay;
 
 	/* Built in the order they depend on each other: the client protocol
 	 * before the server that serves it, the API after the server it
@@ -447,9 +448,10 @@ static int control_start_loop(struct sig_control *c)
 				       SIG_RATELIMIT_FAIL_ADDRESSES);
 	c->ops = sig_ops_new(c->store);
 	c->rooms = sig_rooms_new();
-	c->media = sig_media_new(c->relay, c->rooms, c->cfg, sig_certs_dtls(c->certs));
-	c->ws = sig_ws_new(c->store, c->limiter, c->rooms, c->ops);
-	sig_ws_attach_media(c->ws, c->media);
+	sig_media_relay_of(c->relay, &media_relay);
+	c->media = sig_media_new(&media_relay, c->rooms, c->cfg, sig_certs_dtls(c->certs),
+				 sig_ws_tell, NULL);
+	c->ws = sig_ws_new(c->store, c->limiter, c->rooms, c->ops, c->media);
 	sig_ws_protocol(c->ws, &ws_protocol);
 	r = sig_server_new(c->cfg, &ws_protocol, 1, &c->server);
 	if (r < 0)

@@ -12,7 +12,6 @@
 #include "relay/relay.h"
 #include "live/room.h"
 #include "sdp/sdp.h"
-#include "live/ws.h"
 
 /* Every other person a session can hold can receive each stream. */
 G_STATIC_ASSERT(SIG_CAPACITY_MAX - 1 <= RELAY_MAX_SUBSCRIBERS);
@@ -62,19 +61,49 @@ struct sig_media_peer {
 };
 
 struct sig_media {
-	struct relay *relay;		       /* borrowed */
+	struct sig_media_relay relay; /* where the workers' commands go */
+	sig_media_tell_fn tell;	      /* sends a member a message */
+	void *tell_data;
 	struct sig_rooms *rooms;	       /* borrowed */
 	struct crypto_dtls_identity *identity; /* for new transports; a reference */
 	char *address;			       /* advertised in candidates */
 	uint64_t next_transport_id;
 };
 
-struct sig_media *sig_media_new(struct relay *relay, struct sig_rooms *rooms, const struct cfg *cfg,
-				struct crypto_dtls_identity *identity)
+static int sig_media_relay_send(void *userdata, unsigned worker, const struct relay_msg *msg)
+{
+	return relay_send(userdata, worker, msg);
+}
+
+static unsigned sig_media_relay_workers(void *userdata)
+{
+	return relay_worker_count(userdata);
+}
+
+static int sig_media_relay_port(void *userdata, unsigned worker)
+{
+	return relay_worker_port(userdata, worker);
+}
+
+void sig_media_relay_of(struct relay *relay, struct sig_media_relay *ret_relay)
+{
+	*ret_relay = (struct sig_media_relay){
+	    .send = sig_media_relay_send,
+	    .worker_count = sig_media_relay_workers,
+	    .worker_port = sig_media_relay_port,
+	    .userdata = relay,
+	};
+}
+
+struct sig_media *sig_media_new(const struct sig_media_relay *relay, struct sig_rooms *rooms,
+				const struct cfg *cfg, struct crypto_dtls_identity *identity,
+				sig_media_tell_fn tell, void *tell_data)
 {
 	struct sig_media *m = g_new0(struct sig_media, 1);
 
-	m->relay = relay;
+	m->relay = *relay;
+	m->tell = tell;
+	m->tell_data = tell_data;
 	m->rooms = rooms;
 	m->identity = crypto_dtls_identity_ref(identity);
 	m->address = g_strdup(*cfg->media_public_address ? cfg->media_public_address
@@ -126,14 +155,14 @@ static struct sig_media_peer *sig_media_peer(struct sig_member *member)
 static unsigned sig_media_worker(struct sig_media *m, int64_t session_id)
 {
 	/* All transports of a session on one worker (DESIGN.md). */
-	return (unsigned)((uint64_t)session_id % relay_worker_count(m->relay));
+	return (unsigned)((uint64_t)session_id % m->relay.worker_count(m->relay.userdata));
 }
 
 static int sig_media_send(struct sig_media *m, unsigned worker, uint32_t type, uint64_t arg,
 			  void *payload)
 {
 	struct relay_msg msg = {.type = type, .arg = arg, .payload = payload};
-	int r = relay_send(m->relay, worker, &msg);
+	int r = m->relay.send(m->relay.userdata, worker, &msg);
 
 	if (r < 0) {
 		log_error("media: worker %u queue full; dropping a command", worker);
@@ -151,7 +180,7 @@ static void sig_media_local(struct sig_media *m, unsigned worker,
 			    struct sig_sdp_candidate *cand, struct sig_sdp_local *ret)
 {
 	cand->address = m->address;
-	cand->port = (uint16_t)relay_worker_port(m->relay, worker);
+	cand->port = (uint16_t)m->relay.worker_port(m->relay.userdata, worker);
 	*ret = (struct sig_sdp_local){
 	    .ice_ufrag = ufrag,
 	    .ice_pwd = pwd,
@@ -235,6 +264,7 @@ static struct relay_transport_params *sig_media_params(uint64_t id, const struct
 static void sig_media_refresh_session(struct sig_media *m, int64_t session_id);
 
 struct sig_media_notice {
+	struct sig_media *media;
 	const struct sig_member *except;
 	json_t *msg;
 };
@@ -244,7 +274,7 @@ static void sig_media_notice_one(struct sig_member *other, void *userdata)
 	struct sig_media_notice *n = userdata;
 
 	if (other != n->except)
-		sig_ws_send_member(other, json_incref(n->msg));
+		n->media->tell(n->media->tell_data, other, json_incref(n->msg));
 }
 
 /* Tells everyone else admitted to the session (never anyone waiting) that
@@ -266,6 +296,7 @@ static void sig_media_announce(struct sig_media *m, const struct sig_member *mb,
 			continue;
 		g_autofree char *id = g_strdup_printf("%s-%s", audio ? "audio" : "video", st->mid);
 		struct sig_media_notice n = {
+		    .media = m,
 		    .except = mb,
 		    .msg = json_pack("{s:s,s:s,s:{s:s,s:s,s:s}}", "type", type, "participant_id",
 				     mb->participant_id, "stream", "id", id, "kind",
@@ -504,8 +535,9 @@ static void sig_media_send_offer(struct sig_media *m, struct sig_member *mb)
 	peer->awaiting = true;
 	peer->dirty = false;
 	peer->offered_count = peer->slot_count;
-	sig_ws_send_member(mb, json_pack("{s:s,s:I,s:s}", "type", "subscribe.offer", "version",
-					 (json_int_t)peer->version, "sdp", sdp));
+	m->tell(m->tell_data, mb,
+		json_pack("{s:s,s:I,s:s}", "type", "subscribe.offer", "version",
+			  (json_int_t)peer->version, "sdp", sdp));
 }
 
 /* Brings one subscriber's slots up to date and offers when they changed. */
@@ -674,7 +706,7 @@ void sig_media_set_muted(struct sig_media *m, struct sig_member *mb, unsigned mu
 	if (!peer->pub_id)
 		return;
 	msg.arg = peer->pub_id;
-	if (relay_send(m->relay, peer->worker, &msg) < 0)
+	if (m->relay.send(m->relay.userdata, peer->worker, &msg) < 0)
 		log_error("media: worker %u queue full; a mute was not applied", peer->worker);
 }
 

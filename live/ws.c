@@ -68,7 +68,7 @@ static const struct sig_presence_listener sig_ws_presence = {
 };
 
 struct sig_ws *sig_ws_new(struct sig_store *store, struct sig_ratelimit *limiter,
-			  struct sig_rooms *rooms, struct sig_ops *ops)
+			  struct sig_rooms *rooms, struct sig_ops *ops, struct sig_media *media)
 {
 	struct sig_ws *ws = g_new0(struct sig_ws, 1);
 
@@ -76,14 +76,10 @@ struct sig_ws *sig_ws_new(struct sig_store *store, struct sig_ratelimit *limiter
 	ws->limiter = limiter;
 	ws->rooms = rooms;
 	ws->ops = ops;
+	ws->media = media;
 	ws->pending = g_array_new(FALSE, TRUE, sizeof(struct sig_ws_eviction));
 	sig_ops_listen(ops, &sig_ws_presence, ws);
 	return ws;
-}
-
-void sig_ws_attach_media(struct sig_ws *ws, struct sig_media *media)
-{
-	ws->media = media;
 }
 
 struct sig_ws *sig_ws_free(struct sig_ws *ws)
@@ -181,6 +177,12 @@ void sig_ws_send_member(struct sig_member *member, json_t *msg)
 		sig_ws_send(member->conn, msg);
 	else
 		json_decref(msg);
+}
+
+void sig_ws_tell(void *userdata, struct sig_member *member, json_t *msg)
+{
+	(void)userdata;
+	sig_ws_send_member(member, msg);
 }
 
 void sig_ws_reply(struct sig_ws_conn *conn, const json_t *id, const char *type, json_t *msg)

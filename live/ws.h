@@ -8,6 +8,7 @@
 #include <libwebsockets.h>
 #include <stdint.h>
 
+struct sig_media;
 struct sig_ops;
 struct sig_ratelimit;
 struct sig_rooms;
@@ -25,24 +26,22 @@ struct sig_ws_conn;
 #define SIG_WS_RATE_MAX	      50 /* requests per window per connection */
 #define SIG_WS_RESUME_S	      30 /* a dropped connection keeps its seat this long */
 
-/* store, limiter (failed join and resume attempts per address), rooms and
- * ops are borrowed. Registers with ops: when an operation ends a session
- * or removes an entry, the people concerned are told and disconnected. */
+/* store, limiter (failed join and resume attempts per address), rooms,
+ * ops and media (NULL: no media plane) are borrowed. Registers with ops: when an operation ends a
+ * session or removes an entry, the people concerned are told and disconnected. */
 struct sig_ws *sig_ws_new(struct sig_store *store, struct sig_ratelimit *limiter,
-			  struct sig_rooms *rooms, struct sig_ops *ops);
+			  struct sig_rooms *rooms, struct sig_ops *ops, struct sig_media *media);
 struct sig_ws *sig_ws_free(struct sig_ws *ws);
 
 /* The client protocol as http/ serves it (SIG_WS_PROTOCOL on /ws), for
  * sig_server_new(); its callbacks find ws again. */
 void sig_ws_protocol(struct sig_ws *ws, struct sig_server_protocol *ret_protocol);
 
-/* Serves publish/subscribe through media (borrowed). */
-struct sig_media;
-void sig_ws_attach_media(struct sig_ws *ws, struct sig_media *media);
-
 /* Queues msg (taken) for member's connection, if it still has one. */
 struct sig_member;
 void sig_ws_send_member(struct sig_member *member, json_t *msg);
+/* The same as a sig_media_tell_fn (userdata unused), for sig_media_new(). */
+void sig_ws_tell(void *userdata, struct sig_member *member, json_t *msg);
 
 /* Once a second: warns everyone 5 minutes before their session's window
  * (with grace) closes, and ends it for them when it does. */
