@@ -5,7 +5,7 @@
 #define HEARTH_LIVE_WS_H
 
 #include <jansson.h>
-#include <libwebsockets.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct sig_media;
