@@ -14,12 +14,8 @@
 #include "admin/api_call.h"
 #include "http/server.h"
 
-#define SIG_API_PREFIX "/api/v1"
-/* Failed key or invite attempts an address may make before waiting. */
-#define SIG_API_FAIL_BURST     10
-#define SIG_API_FAIL_REFILL_MS 6000
-#define SIG_API_FAIL_ADDRESSES 10000
-#define SIG_API_MAX_KEY_BYTES  256
+#define SIG_API_PREFIX	      "/api/v1"
+#define SIG_API_MAX_KEY_BYTES 256
 
 struct sig_api_route {
 	const char *method;
@@ -349,16 +345,6 @@ static void sig_api_handle(void *userdata, struct sig_http_request *req)
 	json_decref(call.body);
 }
 
-void sig_api_attach_ws(struct sig_api *api, struct sig_ws *ws)
-{
-	api->ws = ws;
-}
-
-uint64_t sig_api_rate_limited(const struct sig_api *api)
-{
-	return sig_ratelimit_refused(api->limiter);
-}
-
 void sig_api_reload(struct sig_api *api, const struct cfg *cfg)
 {
 	g_autofree char *problem = NULL;
@@ -370,15 +356,15 @@ void sig_api_reload(struct sig_api *api, const struct cfg *cfg)
 	api->public_url = g_strdup(cfg->public_url);
 }
 
-int sig_api_new(struct sig_store *store, const struct cfg *cfg, struct sig_server *server,
-		struct sig_api **ret_api)
+int sig_api_new(struct sig_store *store, struct sig_ratelimit *limiter, struct sig_ops *ops,
+		const struct cfg *cfg, struct sig_server *server, struct sig_api **ret_api)
 {
 	struct sig_api *api = g_new0(struct sig_api, 1);
 	int r;
 
 	api->store = store;
-	api->limiter =
-	    sig_ratelimit_new(SIG_API_FAIL_BURST, SIG_API_FAIL_REFILL_MS, SIG_API_FAIL_ADDRESSES);
+	api->limiter = limiter;
+	api->ops = ops;
 	sig_api_reload(api, cfg);
 	r = sig_server_route(server, SIG_API_PREFIX "/", sig_api_handle, api);
 	if (r == 0)
@@ -395,7 +381,6 @@ struct sig_api *sig_api_free(struct sig_api *api)
 {
 	if (!api)
 		return NULL;
-	sig_ratelimit_free(api->limiter);
 	crypto_wipe(api->keys, sizeof(api->keys));
 	g_free(api->public_url);
 	g_free(api);

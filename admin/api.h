@@ -8,22 +8,18 @@
 #include "config/cfg.h"
 
 struct sig_api;
+struct sig_ops;
+struct sig_ratelimit;
 struct sig_server;
 struct sig_store;
 
-/* store is borrowed for the life of the api; cfg is read at creation and at
- * sig_api_reload(). Registers its routes on server. */
-int sig_api_new(struct sig_store *store, const struct cfg *cfg, struct sig_server *server,
-		struct sig_api **ret_api);
+/* store, limiter (failed key and invite attempts per address) and ops
+ * (ending a session or deleting a roster entry disconnects the people
+ * concerned) are borrowed for the life of the api; cfg is read at creation
+ * and at sig_api_reload(). Registers its routes on server. */
+int sig_api_new(struct sig_store *store, struct sig_ratelimit *limiter, struct sig_ops *ops,
+		const struct cfg *cfg, struct sig_server *server, struct sig_api **ret_api);
 struct sig_api *sig_api_free(struct sig_api *api);
-
-/* Connects the API to the live sessions, so that ending a session or
- * deleting a roster entry disconnects the people concerned. */
-struct sig_ws;
-void sig_api_attach_ws(struct sig_api *api, struct sig_ws *ws);
-
-/* Requests refused by the failed-attempt rate limit since start. */
-uint64_t sig_api_rate_limited(const struct sig_api *api);
 
 /* Takes the reloadable settings (the API keys) from a new configuration. */
 void sig_api_reload(struct sig_api *api, const struct cfg *cfg);

@@ -10,18 +10,19 @@
 #include "config/cfg.h"
 #include "service/audit.h"
 #include "model/domain.h"
+#include "model/domain_json.h"
 #include "service/ratelimit.h"
-#include "http/server.h"
+#include "http/http.h"
 #include "store/store.h"
 
 #define SIG_API_LIST_DEFAULT 50
 
-struct sig_ws;
+struct sig_ops;
 
 struct sig_api {
-	struct sig_store *store; /* borrowed */
-	struct sig_ws *ws;	 /* borrowed: the people connected now; may be NULL */
-	struct sig_ratelimit *limiter;
+	struct sig_store *store;       /* borrowed */
+	struct sig_ops *ops;	       /* borrowed: the operations that disconnect people */
+	struct sig_ratelimit *limiter; /* borrowed */
 	struct cfg_api_key keys[CFG_API_KEYS_MAX];
 	int key_count;
 	char *public_url;
@@ -70,8 +71,6 @@ int sig_api_audit(struct sig_api_call *call, enum sig_audit_kind kind, int64_t s
 		  int64_t roster_entry_id, int64_t invite_id, json_t *detail);
 
 /* JSON forms of the domain rows (new references). */
-json_t *sig_api_time(int64_t t); /* RFC 3339 or null for 0 */
-json_t *sig_api_permissions_json(unsigned permissions);
 json_t *sig_api_session_json(const struct sig_session *session, int64_t now);
 json_t *sig_api_roster_json(const struct sig_roster_entry *entry);
 json_t *sig_api_invite_json(const struct sig_invite *invite);

@@ -181,10 +181,10 @@ static void sig_invite_check_respond(struct sig_http_request *req,
 	json_t *body = json_pack(
 	    "{s:{s:I,s:s,s:s,s:s,s:o,s:o,s:b},s:{s:I,s:s,s:s,s:o,s:b}}", "session", "id",
 	    (json_int_t)s->id, "kind", sig_kind_name(s->kind), "title", s->title, "status",
-	    sig_api_session_status(s, now, &occ), "opens_at", sig_api_time(occ.opens_at),
-	    "closes_at", sig_api_time(occ.closes_at), "names_editable", s->names_editable,
+	    sig_api_session_status(s, now, &occ), "opens_at", sig_json_time(occ.opens_at),
+	    "closes_at", sig_json_time(occ.closes_at), "names_editable", s->names_editable,
 	    "participant", "roster_entry_id", (json_int_t)e->id, "display_name", e->display_name,
-	    "role", sig_role_name(e->role), "permissions", sig_api_permissions_json(e->permissions),
+	    "role", sig_role_name(e->role), "permissions", sig_json_permissions(e->permissions),
 	    "auto_admit", e->auto_admit);
 
 	sig_http_respond_json(req, 200, body);
@@ -199,7 +199,7 @@ static void sig_invite_check_refuse(struct sig_http_request *req,
 	json_t *body;
 
 	if (res->refusal == SIG_INVITE_NOT_OPEN_YET)
-		json_object_set_new(error, "opens_at", sig_api_time(res->occurrence.opens_at));
+		json_object_set_new(error, "opens_at", sig_json_time(res->occurrence.opens_at));
 	body = json_pack("{s:o}", "error", error);
 	sig_http_respond_json(req, sig_invite_refusal_status(res->refusal), body);
 	json_decref(body);

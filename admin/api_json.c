@@ -4,26 +4,8 @@
 #include <string.h>
 
 #include "admin/api_call.h"
+#include "model/domain_json.h"
 #include "service/invite.h"
-
-json_t *sig_api_time(int64_t t)
-{
-	char text[21];
-
-	if (t == 0)
-		return json_null();
-	sig_time_format(t, text);
-	return json_string(text);
-}
-
-json_t *sig_api_permissions_json(unsigned permissions)
-{
-	json_t *o = json_object();
-
-	for (unsigned bit = 1; bit <= SIG_PERM_MODERATE; bit <<= 1)
-		json_object_set_new(o, sig_permission_name(bit), json_boolean(permissions & bit));
-	return o;
-}
 
 const char *sig_api_session_status(const struct sig_session *session, int64_t now,
 				   struct sig_occurrence *ret_occurrence)
@@ -49,17 +31,17 @@ json_t *sig_api_session_json(const struct sig_session *s, int64_t now)
 	json_t *next = json_null();
 
 	if (strcmp(status, "open") == 0 || strcmp(status, "not_open_yet") == 0)
-		next = json_pack("{s:o,s:o,s:o,s:o}", "start", sig_api_time(occ.start), "end",
-				 sig_api_time(occ.end), "opens_at", sig_api_time(occ.opens_at),
-				 "closes_at", sig_api_time(occ.closes_at));
+		next = json_pack("{s:o,s:o,s:o,s:o}", "start", sig_json_time(occ.start), "end",
+				 sig_json_time(occ.end), "opens_at", sig_json_time(occ.opens_at),
+				 "closes_at", sig_json_time(occ.closes_at));
 	return json_pack("{s:I,s:s,s:s,s:i,s:b,s:b,s:s,s:o,s:s,s:o,s:o,s:o,s:o}", "id",
 			 (json_int_t)s->id, "kind", sig_kind_name(s->kind), "title", s->title,
 			 "capacity", s->capacity, "waiting_room", s->waiting_room, "names_editable",
 			 s->names_editable, "publish_policy",
 			 sig_publish_policy_name(s->publish_policy), "schedule",
 			 sig_schedule_to_json(&s->schedule), "status", status, "next_occurrence",
-			 next, "ended_at", sig_api_time(s->ended_at), "created_at",
-			 sig_api_time(s->created_at), "updated_at", sig_api_time(s->updated_at));
+			 next, "ended_at", sig_json_time(s->ended_at), "created_at",
+			 sig_json_time(s->created_at), "updated_at", sig_json_time(s->updated_at));
 }
 
 json_t *sig_api_roster_json(const struct sig_roster_entry *e)
@@ -67,9 +49,9 @@ json_t *sig_api_roster_json(const struct sig_roster_entry *e)
 	return json_pack("{s:I,s:I,s:s,s:s,s:o,s:b,s:o,s:o,s:o}", "id", (json_int_t)e->id,
 			 "session_id", (json_int_t)e->session_id, "display_name", e->display_name,
 			 "role", sig_role_name(e->role), "permissions",
-			 sig_api_permissions_json(e->permissions), "auto_admit", e->auto_admit,
-			 "removed_at", sig_api_time(e->removed_at), "created_at",
-			 sig_api_time(e->created_at), "updated_at", sig_api_time(e->updated_at));
+			 sig_json_permissions(e->permissions), "auto_admit", e->auto_admit,
+			 "removed_at", sig_json_time(e->removed_at), "created_at",
+			 sig_json_time(e->created_at), "updated_at", sig_json_time(e->updated_at));
 }
 
 json_t *sig_api_invite_json(const struct sig_invite *i)
@@ -77,9 +59,9 @@ json_t *sig_api_invite_json(const struct sig_invite *i)
 	return json_pack("{s:I,s:I,s:I,s:i,s:i,s:s,s:o,s:o,s:o}", "id", (json_int_t)i->id,
 			 "session_id", (json_int_t)i->session_id, "roster_entry_id",
 			 (json_int_t)i->roster_entry_id, "max_uses", i->max_uses, "uses", i->uses,
-			 "state", sig_invite_state(i), "created_at", sig_api_time(i->created_at),
-			 "revoked_at", sig_api_time(i->revoked_at), "last_used_at",
-			 sig_api_time(i->last_used_at));
+			 "state", sig_invite_state(i), "created_at", sig_json_time(i->created_at),
+			 "revoked_at", sig_json_time(i->revoked_at), "last_used_at",
+			 sig_json_time(i->last_used_at));
 }
 
 int sig_api_finish(struct sig_api_call *call, int r, const char *what)

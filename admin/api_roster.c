@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "admin/api_call.h"
-#include "live/ws.h"
+#include "service/session_ops.h"
 
 static const struct sig_api_field roster_fields[] = {
     {"display_name", JSON_STRING, true},
@@ -209,21 +209,15 @@ out:
 void sig_api_roster_delete(struct sig_api_call *call)
 {
 	struct sig_roster_entry entry = {0};
-	struct sig_store *store = call->api->store;
 	int r;
 
 	if (sig_api_load_entry(call, call->ids[0], call->ids[1], &entry) < 0)
 		return;
 	sig_roster_entry_clear(&entry);
-	r = sig_store_begin(store);
-	if (r == 0)
-		r = sig_store_roster_delete(store, call->ids[1]);
-	if (r == 0)
-		r = sig_api_audit(call, SIG_AUDIT_ROSTER_DELETED, call->ids[0], call->ids[1], 0,
-				  NULL);
-	if (sig_api_finish(call, r, "roster entry") < 0)
+	r = sig_ops_delete_entry(call->api->ops, call->ids[0], call->ids[1], call->actor);
+	if (r < 0) {
+		sig_api_store_error(call, r, "roster entry");
 		return;
-	if (call->api->ws)
-		sig_ws_remove_entry(call->api->ws, call->ids[0], call->ids[1]);
+	}
 	sig_http_respond_empty(call->req, 204);
 }

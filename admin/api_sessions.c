@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "admin/api_call.h"
-#include "live/ws.h"
+#include "service/session_ops.h"
 
 static const struct sig_api_field session_fields[] = {
     {"kind", JSON_STRING, true},	  {"title", JSON_STRING, true},
@@ -175,42 +175,24 @@ out:
 
 void sig_api_sessions_delete(struct sig_api_call *call)
 {
-	struct sig_store *store = call->api->store;
-	int r = sig_store_begin(store);
+	int r = sig_ops_delete_session(call->api->ops, call->ids[0], call->actor);
 
-	if (r == 0)
-		r = sig_store_session_delete(store, call->ids[0]);
-	if (r == 0)
-		r = sig_api_audit(call, SIG_AUDIT_SESSION_DELETED, call->ids[0], 0, 0, NULL);
-	if (sig_api_finish(call, r, "session") < 0)
+	if (r < 0) {
+		sig_api_store_error(call, r, "session");
 		return;
-	if (call->api->ws)
-		sig_ws_end_session(call->api->ws, call->ids[0], "deleted");
+	}
 	sig_http_respond_empty(call->req, 204);
 }
 
 void sig_api_sessions_end(struct sig_api_call *call)
 {
 	struct sig_session session = {0};
-	struct sig_store *store = call->api->store;
-	int r;
+	int r = sig_ops_end_session(call->api->ops, call->ids[0], call->actor, call->now, &session);
 
-	if (sig_api_load_session(call, call->ids[0], &session) < 0)
+	if (r < 0) {
+		sig_api_store_error(call, r, "session");
 		return;
-	if (!session.ended_at) {
-		session.ended_at = session.updated_at = call->now;
-		r = sig_store_begin(store);
-		if (r == 0)
-			r = sig_store_session_update(store, &session);
-		if (r == 0)
-			r = sig_api_audit(call, SIG_AUDIT_SESSION_ENDED, session.id, 0, 0, NULL);
-		if (sig_api_finish(call, r, "session") < 0)
-			goto out;
 	}
-	/* Also when it had ended already: nobody stays in an ended session. */
-	if (call->api->ws)
-		sig_ws_end_session(call->api->ws, session.id, "ended");
 	sig_api_respond_session(call, 200, &session);
-out:
 	sig_session_clear(&session);
 }

@@ -20,12 +20,15 @@
 #include "relay/relay.h"
 #include "admin/api.h"
 #include "daemon/certs.h"
+#include "http/http.h"
 #include "http/server.h"
+#include "http/web.h"
 #include "live/media.h"
 #include "live/room.h"
-#include "http/web.h"
-#include "store/store.h"
 #include "live/ws.h"
+#include "service/ratelimit.h"
+#include "service/session_ops.h"
+#include "store/store.h"
 
 /* A worker that has not answered a ping for this long is unhealthy: /healthz
  * says so and the systemd watchdog is no longer fed. */
@@ -40,6 +43,8 @@ struct sig_control {
 	struct relay *relay;
 	struct sig_server *server;
 	struct sig_store *store;
+	struct sig_ratelimit *limiter; /* failed attempts per address, both protocols */
+	struct sig_ops *ops;	       /* the operations both protocols share */
 	struct sig_api *api;
 	struct sig_rooms *rooms;
 	struct sig_ws *ws;
@@ -177,7 +182,7 @@ static void control_metrics_http(struct sig_control *c, GString *out)
 	    "hearth_rate_limited_total %llu\n",
 	    (unsigned long long)st.connections_open, (unsigned long long)st.connections_accepted,
 	    (unsigned long long)st.connections_refused,
-	    (unsigned long long)sig_api_rate_limited(c->api));
+	    (unsigned long long)sig_ratelimit_refused(c->limiter));
 }
 
 /* Prometheus text format (version 0.0.4): the media workers' counters. */
@@ -433,7 +438,22 @@ static int control_start_loop(struct sig_control *c)
 	int64_t tick = CONTROL_TICK_US;
 	int r;
 
-	r = sig_server_new(c->cfg, &c->server);
+	struct sig_server_protocol ws_protocol;
+	struct sig_media_relay media_relay;
+
+	/* Built in the order they depend on each other: the client protocol
+	 * before the server that serves it, the API after the server it
+	 * registers its routes with. */
+	c->limiter = sig_ratelimit_new(SIG_RATELIMIT_FAIL_BURST, SIG_RATELIMIT_FAIL_REFILL_MS,
+				       SIG_RATELIMIT_FAIL_ADDRESSES);
+	c->ops = sig_ops_new(c->store);
+	c->rooms = sig_rooms_new();
+	sig_media_relay_of(c->relay, &media_relay);
+	c->media = sig_media_new(&media_relay, c->rooms, c->cfg, sig_certs_dtls(c->certs),
+				 sig_ws_tell, NULL);
+	c->ws = sig_ws_new(c->store, c->limiter, c->rooms, c->ops, c->media);
+	sig_ws_protocol(c->ws, &ws_protocol);
+	r = sig_server_new(c->cfg, &ws_protocol, 1, &c->server);
 	if (r < 0)
 		return r;
 	if (*c->cfg->tls_certificate) {
@@ -457,15 +477,9 @@ static int control_start_loop(struct sig_control *c)
 		g_free(c->cfg->public_url);
 		c->cfg->public_url = cfg_derive_public_url(c->cfg, sig_server_port(c->server));
 	}
-	r = sig_api_new(c->store, c->cfg, c->server, &c->api);
+	r = sig_api_new(c->store, c->limiter, c->ops, c->cfg, c->server, &c->api);
 	if (r < 0)
 		return r;
-	c->rooms = sig_rooms_new();
-	c->ws = sig_ws_new(c->api, c->rooms);
-	sig_api_attach_ws(c->api, c->ws);
-	sig_server_set_ws(c->server, c->ws);
-	c->media = sig_media_new(c->relay, c->rooms, c->cfg, sig_certs_dtls(c->certs));
-	sig_ws_attach_media(c->ws, c->media);
 	r = sig_server_watch_fd(c->server, relay_event_fd(c->relay), control_relay_events, c);
 	if (r < 0)
 		return r;
@@ -588,6 +602,8 @@ struct sig_control *sig_control_free(struct sig_control *c)
 	c->media = sig_media_free(c->media);
 	c->rooms = sig_rooms_free(c->rooms);
 	c->api = sig_api_free(c->api);
+	c->limiter = sig_ratelimit_free(c->limiter);
+	c->ops = sig_ops_free(c->ops);
 	c->relay = relay_free(c->relay);
 	c->relay_identity = crypto_dtls_identity_free(c->relay_identity);
 	c->certs = sig_certs_free(c->certs); /* after the server: its SSL_CTX is gone */

@@ -1,4 +1,4 @@
-#include "http/http.h"
+#include "http/http_internal.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -15,46 +15,46 @@ static const char *const sig_method_names[] = {
     [LWSHUMETH_CONNECT] = "CONNECT", [LWSHUMETH_HEAD] = "HEAD",
 };
 
-int sig_http_routes_add(struct sig_http_routes *routes, const char *path, sig_http_handler handler,
-			void *userdata)
+struct sig_http_site *sig_http_site_of(struct lws *wsi)
 {
-	size_t n = strlen(path);
-
-	if (routes->count == SIG_SERVER_MAX_ROUTES)
-		return -ENOSPC;
-	char *copy = strdup(path);
-	if (!copy)
-		return -ENOMEM;
-	routes->items[routes->count++] = (struct sig_http_route){
-	    .path = copy,
-	    .path_len = n,
-	    .prefix = n > 1 && path[n - 1] == '/',
-	    .handler = handler,
-	    .userdata = userdata,
-	};
-	return 0;
+	return lws_context_user(lws_get_context(wsi));
 }
 
-void sig_http_routes_clear(struct sig_http_routes *routes)
+static bool sig_http_metrics_conn(struct sig_http_site *site, struct lws *wsi)
 {
-	for (size_t i = 0; i < routes->count; i++)
-		free(routes->items[i].path);
-	routes->count = 0;
+	return sig_conns_metrics(site->conns, lws_get_network_wsi(wsi));
 }
 
-const struct sig_http_route *sig_http_routes_find(const struct sig_http_routes *routes,
-						  const char *path)
+bool sig_http_admin_socket(struct lws *wsi)
 {
-	const struct sig_http_route *best = NULL;
+	struct sig_http_site *site = sig_http_site_of(wsi);
 
-	for (size_t i = 0; i < routes->count; i++) {
-		const struct sig_http_route *r = &routes->items[i];
-		bool match = r->prefix ? strncmp(path, r->path, r->path_len) == 0
-				       : strcmp(path, r->path) == 0;
-		if (match && (!best || r->path_len > best->path_len))
-			best = r;
+	return site->admin_vhost && lws_get_vhost(wsi) == site->admin_vhost;
+}
+
+int sig_http_client_address(struct lws *wsi, struct netaddr *ret_client, bool *ret_forwarded)
+{
+	struct sig_http_site *site = sig_http_site_of(wsi);
+	const struct netaddr *peer = sig_conns_peer(site->conns, lws_get_network_wsi(wsi));
+	char header[SIG_SERVER_MAX_FORWARDED + 1];
+	const char *value = NULL;
+	int n = 0;
+
+	if (!peer)
+		return -ENOENT;
+	if (netaddr_list_contains(&site->trusted_proxies, peer)) {
+		if (site->proxy_header == SIG_FORWARDED_XFF)
+			n = lws_hdr_copy(wsi, header, sizeof(header), WSI_TOKEN_X_FORWARDED_FOR);
+		else
+			n = lws_hdr_custom_copy(wsi, header, sizeof(header), "forwarded:", 10);
+		/* The buffer holds any header libwebsockets accepts. */
+		if (n > 0)
+			value = header;
 	}
-	return best;
+	sig_forwarded_client(&site->trusted_proxies, peer, site->proxy_header, value, ret_client);
+	if (ret_forwarded)
+		*ret_forwarded = value != NULL;
+	return 0;
 }
 
 static void sig_http_conn_reset(struct sig_http_conn *conn)
@@ -285,7 +285,7 @@ static bool sig_http_metrics_route(const char *path)
 
 static void sig_http_dispatch(struct lws *wsi, struct sig_http_conn *conn)
 {
-	struct sig_server *server = lws_context_user(lws_get_context(wsi));
+	struct sig_http_site *site = sig_http_site_of(wsi);
 	char peer[NETADDR_TEXT_MAX] = "";
 	struct sig_http_request req = {
 	    .wsi = wsi,
@@ -293,18 +293,16 @@ static void sig_http_dispatch(struct lws *wsi, struct sig_http_conn *conn)
 	    .path = conn->path,
 	    .body = conn->body ? conn->body : "",
 	    .body_len = conn->body_len,
-	    .admin_socket = sig_server_is_admin_vhost(server, lws_get_vhost(wsi)),
-	    .metrics_listener = sig_server_is_metrics_conn(server, wsi),
+	    .admin_socket = sig_http_admin_socket(wsi),
+	    .metrics_listener = sig_http_metrics_conn(site, wsi),
 	    .peer = peer,
 	};
 
-	if (!req.admin_socket &&
-	    sig_server_client_address(server, wsi, &req.client, &req.forwarded) == 0)
+	if (!req.admin_socket && sig_http_client_address(wsi, &req.client, &req.forwarded) == 0)
 		netaddr_format(&req.client, peer);
 	if (sig_http_parse_query(&req, conn) < 0)
 		return;
-	const struct sig_http_route *route =
-	    sig_http_routes_find(sig_server_routes(server), conn->path);
+	const struct sig_http_route *route = sig_http_routes_find(&site->routes, conn->path);
 
 	if (!route || (req.metrics_listener && !sig_http_metrics_route(conn->path))) {
 		sig_http_respond_error(&req, 404, "not_found", "no such resource");
@@ -319,9 +317,7 @@ static void sig_http_dispatch(struct lws *wsi, struct sig_http_conn *conn)
  * 503 and closed). */
 static bool sig_http_over_cap(struct lws *wsi)
 {
-	struct sig_server *server = lws_context_user(lws_get_context(wsi));
-
-	return sig_conns_refuse(sig_server_conns(server), lws_get_network_wsi(wsi));
+	return sig_conns_refuse(sig_http_site_of(wsi)->conns, lws_get_network_wsi(wsi));
 }
 
 /* A WebSocket upgrade refused before it happens: over the connection cap,
@@ -329,7 +325,7 @@ static bool sig_http_over_cap(struct lws *wsi)
  * it written when the callback returns). */
 static int sig_http_confirm_upgrade(struct lws *wsi)
 {
-	struct sig_server *server = lws_context_user(lws_get_context(wsi));
+	struct sig_http_site *site = sig_http_site_of(wsi);
 	static const char busy[] = "{\"error\":{\"code\":\"too_many_connections\",\"message\":"
 				   "\"too many open connections from this address\"}}";
 	static const char nowhere[] = "{\"error\":{\"code\":\"not_found\",\"message\":"
@@ -342,7 +338,7 @@ static int sig_http_confirm_upgrade(struct lws *wsi)
 	if (sig_http_over_cap(wsi)) {
 		status = 503;
 		body = busy;
-	} else if (sig_server_is_metrics_conn(server, wsi)) {
+	} else if (sig_http_metrics_conn(site, wsi)) {
 		status = 404;
 		body = nowhere;
 	} else {
@@ -510,14 +506,14 @@ int sig_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *u
 		/* The TLS vhost's SSL_CTX (user), made while the vhost is
 		 * created: the context's user is the server already. */
 		if (wsi && lws_get_context(wsi))
-			sig_server_set_tls_ctx(lws_context_user(lws_get_context(wsi)), user);
+			sig_http_site_of(wsi)->tls_ctx = user;
 		return 0;
 	case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
 		return sig_http_confirm_upgrade(wsi);
 	case LWS_CALLBACK_WSI_DESTROY: {
-		struct sig_server *server = lws_context_user(lws_get_context(wsi));
-		if (server)
-			sig_conns_remove(sig_server_conns(server), wsi);
+		struct sig_http_site *site = sig_http_site_of(wsi);
+		if (site)
+			sig_conns_remove(site->conns, wsi);
 		break;
 	}
 	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:

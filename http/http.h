@@ -1,81 +1,102 @@
-/* HTTP request handling inside http/: the libwebsockets protocol
- * callback, request bodies with their cap, the route table, and responses.
- * Private to http/; handlers see only server.h. */
+/* What a request handler or a protocol served by http/ sees: the request,
+ * its query, the responses, and the client's address. The server itself
+ * (listeners, routes, the loop) is http/server.h.
+ *
+ * Everything here runs on the control thread. */
 #ifndef HEARTH_HTTP_HTTP_H
 #define HEARTH_HTTP_HTTP_H
 
-#include <libwebsockets.h>
+#include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 
-#include "http/server.h"
+#include "core/netaddr.h"
 
-struct sig_http_route {
-	char *path; /* owned */
-	size_t path_len;
-	bool prefix;
-	sig_http_handler handler;
-	void *userdata;
+struct lws;
+
+/* One HTTP request, borrowed for the duration of the handler call. */
+struct sig_http_request {
+	struct lws *wsi;
+	const char *method;    /* "GET", "POST", ... */
+	const char *path;      /* without query string, not decoded */
+	const char *body;      /* NUL-terminated; "" when none */
+	size_t body_len;       /* at most SIG_HTTP_MAX_BODY */
+	bool admin_socket;     /* arrived on the admin unix socket (trusted) */
+	bool metrics_listener; /* arrived on the metrics listener */
+	/* The client's address: the TCP peer, or for a request through a
+	 * trusted proxy the address the proxy forwarded (see
+	 * sig_http_client_address()). "" on the admin socket. */
+	const char *peer;
+	struct netaddr client; /* the same, parsed; zero on the admin socket */
+	/* A trusted proxy forwarded it (sent a forwarding header, usable or
+	 * not): the TCP peer says nothing about the client. */
+	bool forwarded;
 };
 
-struct sig_http_routes {
-	struct sig_http_route items[SIG_SERVER_MAX_ROUTES];
-	size_t count;
+/* Request bodies larger than this are refused with 413. */
+#define SIG_HTTP_MAX_BODY (64 * 1024)
+/* Request paths longer than this are refused with 414. */
+#define SIG_HTTP_MAX_PATH 1024
+/* Query strings: at most this many name=value arguments, each at most
+ * SIG_HTTP_MAX_QUERY_ARG bytes (decoded); more is 400, longer 414. */
+#define SIG_HTTP_MAX_QUERY_ARGS 16
+#define SIG_HTTP_MAX_QUERY_ARG	256
+/* X-Forwarded-For / Forwarded headers are read up to this length: all that
+ * libwebsockets' header buffer (4 KiB) can hold. */
+#define SIG_SERVER_MAX_FORWARDED 4096
+
+/* Handlers answer with sig_http_respond*(); a handler that does not answer
+ * gets a 500. */
+typedef void (*sig_http_handler)(void *userdata, struct sig_http_request *req);
+
+/* Answers with a JSON body (takes a reference to body). */
+void sig_http_respond_json(struct sig_http_request *req, int status, json_t *body);
+
+/* Answers {"error":{"code":code,"message":message}}. */
+void sig_http_respond_error(struct sig_http_request *req, int status, const char *code,
+			    const char *message);
+
+/* Adds a response header ("retry-after:", "www-authenticate:") to the next
+ * sig_http_respond_*() call of this request. At most 4 per response. */
+void sig_http_add_header(struct sig_http_request *req, const char *name, const char *value);
+
+/* Copies the value of query argument name (e.g. "limit") into buf; returns
+ * its length, or -1 when absent or longer than the buffer. The query was
+ * checked before the handler ran: name=value pairs, no name twice. */
+int sig_http_query(struct sig_http_request *req, const char *name, char *buf, size_t len);
+
+/* Answers 400 bad_query and returns -EINVAL when the query has an argument
+ * not named in allowed (a NULL-terminated list; NULL: none allowed). */
+int sig_http_query_only(struct sig_http_request *req, const char *const *allowed);
+
+/* Answers with a text body of the given content type. */
+void sig_http_respond_text(struct sig_http_request *req, int status, const char *content_type,
+			   const char *text);
+
+/* A response header whose name and value outlive the response (literals). */
+struct sig_http_header {
+	const char *name; /* "content-security-policy:" */
+	const char *value;
 };
 
-int sig_http_routes_add(struct sig_http_routes *routes, const char *path, sig_http_handler handler,
-			void *userdata);
-void sig_http_routes_clear(struct sig_http_routes *routes);
-const struct sig_http_route *sig_http_routes_find(const struct sig_http_routes *routes,
-						  const char *path);
+/* Answers with body (copied) and, besides the usual headers, `count`
+ * headers of the caller's. */
+void sig_http_respond_static(struct sig_http_request *req, int status, const char *content_type,
+			     const void *body, size_t len, const struct sig_http_header *headers,
+			     size_t count);
 
-/* Whether a connection arrived on the admin unix socket; on the metrics
- * listener. */
-bool sig_server_is_admin_vhost(const struct sig_server *server, const struct lws_vhost *vhost);
-bool sig_server_is_metrics_conn(const struct sig_server *server, struct lws *wsi);
+/* Answers 204 No Content. */
+void sig_http_respond_empty(struct sig_http_request *req, int status);
 
-/* The accounting of connections from our listeners. */
-struct sig_conns *sig_server_conns(const struct sig_server *server);
+/* The client address of the request or WebSocket on wsi (while its headers
+ * are at hand): its TCP peer, or when that peer is a trusted proxy, the
+ * rightmost untrusted hop of the configured forwarding header
+ * (*ret_forwarded, if not NULL, says whether such a header came from a
+ * trusted proxy, even one that named no usable client). Returns 0,
+ * or -ENOENT for a connection not from our listeners (the admin socket). */
+int sig_http_client_address(struct lws *wsi, struct netaddr *ret_client, bool *ret_forwarded);
 
-/* The /ws service the server's WebSocket protocol dispatches to. */
-struct sig_ws *sig_server_ws(const struct sig_server *server);
-
-/* libwebsockets made the TLS listener's SSL_CTX (certificate reloads
- * attach to it). */
-void sig_server_set_tls_ctx(struct sig_server *server, void *ssl_ctx);
-
-/* The server's table, for the protocol callback. */
-const struct sig_http_routes *sig_server_routes(const struct sig_server *server);
-
-/* Per HTTP connection (one request at a time; reset between keep-alive
- * requests). */
-struct sig_http_conn {
-	char path[SIG_HTTP_MAX_PATH + 1];
-	int method; /* LWSHUMETH_* */
-	char *body; /* request body being collected, NUL-terminated */
-	size_t body_len;
-	size_t body_expected;
-	unsigned char *out; /* LWS_PRE bytes of headroom, then the response body */
-	size_t out_len;
-	size_t out_sent; /* body bytes written so far */
-	bool responded;
-	bool close_after; /* the request was refused before its body was read */
-	struct {
-		char name[32];
-		char value[160];
-	} extra[4]; /* headers for the response, from sig_http_add_header() */
-	unsigned extra_count;
-	/* The query, checked and decoded: names and values point into
-	 * query_buf. */
-	char query_buf[SIG_HTTP_MAX_QUERY_ARGS * (SIG_HTTP_MAX_QUERY_ARG + 2)];
-	struct {
-		const char *name, *value;
-	} query[SIG_HTTP_MAX_QUERY_ARGS];
-	unsigned query_count;
-};
-
-/* The "http" protocol callback; its per-connection data is a
- * struct sig_http_conn. */
-int sig_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
-		      size_t len);
+/* Whether the connection of wsi arrived on the admin unix socket. */
+bool sig_http_admin_socket(struct lws *wsi);
 
 #endif

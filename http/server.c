@@ -12,9 +12,8 @@
 #include "config/cfg.h"
 #include "core/log.h"
 #include "http/forwarded.h"
-#include "http/http.h"
+#include "http/http_internal.h"
 #include "http/listener.h"
-#include "live/ws.h"
 
 /* Connections accepted per wake-up of a listener, so that a flood on one
  * does not starve the rest of the loop. */
@@ -44,23 +43,19 @@ struct sig_listen {
 };
 
 struct sig_server {
+	struct sig_http_site site; /* the context's user pointer */
 	struct lws_context *context;
 	struct lws_vhost *vhost;
-	struct lws_vhost *admin_vhost; /* the unix socket */
 	struct sig_listen main_listen;
 	struct sig_listen metrics_listen;
-	struct sig_conns *conns;
-	struct netaddr_list trusted_proxies;
-	enum sig_forwarded_kind proxy_header;
 	unsigned max_per_address;
-	struct sig_http_routes routes;
-	struct sig_ws *ws; /* borrowed */
-	struct lws_protocols protocols[4];
+	/* "http", the registered WebSocket protocols, "hearth-fd", and the
+	 * zeroed terminator. */
+	struct lws_protocols protocols[SIG_SERVER_MAX_PROTOCOLS + 3];
 	struct sig_watch watches[SIG_SERVER_MAX_WATCHES];
 	size_t watch_count;
 	struct sig_timer timers[SIG_SERVER_MAX_TIMERS];
 	size_t timer_count;
-	void *tls_ctx; /* SSL_CTX of the TLS listener, owned by libwebsockets */
 };
 
 static int sig_fd_callback_lws(struct lws *wsi, enum lws_callback_reasons reason, void *user,
@@ -82,31 +77,27 @@ static const lws_retry_bo_t sig_ws_idle_policy = {
     .secs_since_valid_hangup = 60,
 };
 
-static void sig_server_init_protocols(struct sig_server *server)
+static void sig_server_init_protocols(struct sig_server *server,
+				      const struct sig_server_protocol *registered, size_t count)
 {
 	struct lws_protocols *p = server->protocols;
+	size_t n = 0;
 
 	memset(server->protocols, 0, sizeof(server->protocols));
-	p[0].name = "http";
-	p[0].callback = sig_http_callback;
-	p[0].per_session_data_size = sizeof(struct sig_http_conn);
-	p[1].name = SIG_WS_PROTOCOL;
-	p[1].callback = sig_ws_callback;
-	p[1].per_session_data_size = sig_ws_conn_size();
-	p[1].rx_buffer_size = 16384;
-	p[2].name = "hearth-fd";
-	p[2].callback = sig_fd_callback_lws;
-	/* p[3] stays zero: the terminator. */
-}
-
-void sig_server_set_ws(struct sig_server *server, struct sig_ws *ws)
-{
-	server->ws = ws;
-}
-
-struct sig_ws *sig_server_ws(const struct sig_server *server)
-{
-	return server->ws;
+	p[n].name = "http";
+	p[n].callback = sig_http_callback;
+	p[n].per_session_data_size = sizeof(struct sig_http_conn);
+	n++;
+	for (size_t i = 0; i < count; i++, n++) {
+		p[n].name = registered[i].name;
+		p[n].callback = registered[i].callback;
+		p[n].per_session_data_size = registered[i].per_connection_size;
+		p[n].rx_buffer_size = registered[i].rx_buffer_size;
+		p[n].user = registered[i].user;
+	}
+	p[n].name = "hearth-fd";
+	p[n].callback = sig_fd_callback_lws;
+	/* The rest stays zero: the terminator. */
 }
 
 static void sig_lws_log(int level, const char *line)
@@ -147,8 +138,8 @@ static int sig_server_listen_admin(struct sig_server *server, const char *path)
 	info.protocols = server->protocols;
 	info.keepalive_timeout = 30;
 	info.timeout_secs = 30;
-	server->admin_vhost = lws_create_vhost(server->context, &info);
-	if (!server->admin_vhost) {
+	server->site.admin_vhost = lws_create_vhost(server->context, &info);
+	if (!server->site.admin_vhost) {
 		log_error("admin socket: cannot listen on %s", path);
 		return -EADDRINUSE;
 	}
@@ -157,11 +148,6 @@ static int sig_server_listen_admin(struct sig_server *server, const char *path)
 		return -errno;
 	}
 	return 0;
-}
-
-bool sig_server_is_admin_vhost(const struct sig_server *server, const struct lws_vhost *vhost)
-{
-	return server->admin_vhost && vhost == server->admin_vhost;
 }
 
 static void sig_server_accept(void *userdata)
@@ -193,8 +179,8 @@ static void sig_server_accept(void *userdata)
 			continue;
 		}
 		/* Proxies carry many clients: they are not capped here. */
-		bool over = !netaddr_list_contains(&server->trusted_proxies, &peer) &&
-			    sig_conns_count(server->conns, &peer) >= server->max_per_address;
+		bool over = !netaddr_list_contains(&server->site.trusted_proxies, &peer) &&
+			    sig_conns_count(server->site.conns, &peer) >= server->max_per_address;
 		/* One vhost for both listeners: libwebsockets moves a request to
 		 * another vhost of the same port by its Host header, so a vhost
 		 * could not tell which listener a connection came from. */
@@ -205,7 +191,7 @@ static void sig_server_accept(void *userdata)
 							     desc, NULL, NULL);
 		if (!wsi)
 			continue; /* lws closed fd */
-		sig_conns_add(server->conns, wsi, &peer, over, l->metrics);
+		sig_conns_add(server->site.conns, wsi, &peer, over, l->metrics);
 	}
 }
 
@@ -273,36 +259,39 @@ void sig_server_configure(struct sig_server *server, const struct cfg *cfg)
 
 	/* cfg_load*() validated the list. */
 	if (netaddr_list_parse(cfg->trusted_proxies, &proxies, NULL, 0) == 0)
-		server->trusted_proxies = proxies;
-	server->proxy_header = strcmp(cfg->trusted_proxy_header, "forwarded") == 0
-				   ? SIG_FORWARDED_RFC7239
-				   : SIG_FORWARDED_XFF;
+		server->site.trusted_proxies = proxies;
+	server->site.proxy_header = strcmp(cfg->trusted_proxy_header, "forwarded") == 0
+					? SIG_FORWARDED_RFC7239
+					: SIG_FORWARDED_XFF;
 	server->max_per_address = (unsigned)cfg->max_connections_per_address;
 }
 
-int sig_server_new(const struct cfg *cfg, struct sig_server **ret_server)
+int sig_server_new(const struct cfg *cfg, const struct sig_server_protocol *protocols, size_t count,
+		   struct sig_server **ret_server)
 {
 	struct lws_context_creation_info info;
 	struct sig_server *server;
 	bool tls = *cfg->tls_certificate != '\0';
 	int r;
 
+	if (count > SIG_SERVER_MAX_PROTOCOLS)
+		return -E2BIG;
 	server = calloc(1, sizeof(*server));
 	if (!server)
 		return -ENOMEM;
 	server->main_listen.fd = server->metrics_listen.fd = -1;
-	server->conns = sig_conns_new();
+	server->site.conns = sig_conns_new();
 	sig_server_configure(server, cfg);
 
 	lws_set_log_level(LLL_ERR | LLL_WARN, sig_lws_log);
-	sig_server_init_protocols(server);
+	sig_server_init_protocols(server, protocols, count);
 	sig_server_init_token_limits();
 
 	memset(&info, 0, sizeof(info));
 	info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS | LWS_SERVER_OPTION_DISABLE_OS_CA_CERTS;
 	if (tls)
 		info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
-	info.user = server;
+	info.user = &server->site;
 	info.count_threads = 1;
 	info.token_limits = &sig_server_token_limits;
 	server->context = lws_create_context(&info);
@@ -349,8 +338,8 @@ struct sig_server *sig_server_free(struct sig_server *server)
 		close(server->main_listen.fd);
 	if (server->metrics_listen.fd >= 0)
 		close(server->metrics_listen.fd);
-	sig_http_routes_clear(&server->routes);
-	server->conns = sig_conns_free(server->conns);
+	sig_http_routes_clear(&server->site.routes);
+	server->site.conns = sig_conns_free(server->site.conns);
 	free(server);
 	return NULL;
 }
@@ -375,21 +364,11 @@ int sig_server_metrics_port(const struct sig_server *server)
 	return server->metrics_listen.port;
 }
 
-bool sig_server_is_metrics_conn(const struct sig_server *server, struct lws *wsi)
-{
-	return sig_conns_metrics(server->conns, lws_get_network_wsi(wsi));
-}
-
-struct sig_conns *sig_server_conns(const struct sig_server *server)
-{
-	return server->conns;
-}
-
 void sig_server_stats(const struct sig_server *server, struct sig_server_stats *ret_stats)
 {
 	struct sig_conns_stats st;
 
-	sig_conns_stats(server->conns, &st);
+	sig_conns_stats(server->site.conns, &st);
 	*ret_stats = (struct sig_server_stats){
 	    .connections_open = st.open,
 	    .connections_accepted = st.accepted,
@@ -397,51 +376,15 @@ void sig_server_stats(const struct sig_server *server, struct sig_server_stats *
 	};
 }
 
-int sig_server_client_address(const struct sig_server *server, struct lws *wsi,
-			      struct netaddr *ret_client, bool *ret_forwarded)
-{
-	const struct netaddr *peer = sig_conns_peer(server->conns, lws_get_network_wsi(wsi));
-	char header[SIG_SERVER_MAX_FORWARDED + 1];
-	const char *value = NULL;
-	int n = 0;
-
-	if (!peer)
-		return -ENOENT;
-	if (netaddr_list_contains(&server->trusted_proxies, peer)) {
-		if (server->proxy_header == SIG_FORWARDED_XFF)
-			n = lws_hdr_copy(wsi, header, sizeof(header), WSI_TOKEN_X_FORWARDED_FOR);
-		else
-			n = lws_hdr_custom_copy(wsi, header, sizeof(header), "forwarded:", 10);
-		/* The buffer holds any header libwebsockets accepts. */
-		if (n > 0)
-			value = header;
-	}
-	sig_forwarded_client(&server->trusted_proxies, peer, server->proxy_header, value,
-			     ret_client);
-	if (ret_forwarded)
-		*ret_forwarded = value != NULL;
-	return 0;
-}
-
 int sig_server_route(struct sig_server *server, const char *path, sig_http_handler handler,
 		     void *userdata)
 {
-	return sig_http_routes_add(&server->routes, path, handler, userdata);
-}
-
-void sig_server_set_tls_ctx(struct sig_server *server, void *ssl_ctx)
-{
-	server->tls_ctx = ssl_ctx;
+	return sig_http_routes_add(&server->site.routes, path, handler, userdata);
 }
 
 void *sig_server_tls_ctx(const struct sig_server *server)
 {
-	return server->tls_ctx;
-}
-
-const struct sig_http_routes *sig_server_routes(const struct sig_server *server)
-{
-	return &server->routes;
+	return server->site.tls_ctx;
 }
 
 int sig_server_watch_fd(struct sig_server *server, int fd, sig_fd_callback cb, void *userdata)

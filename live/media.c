@@ -9,10 +9,10 @@
 #include "config/cfg.h"
 #include "core/log.h"
 #include "crypto/dtls.h"
+#include "crypto/token.h"
 #include "relay/relay.h"
 #include "live/room.h"
 #include "sdp/sdp.h"
-#include "live/ws.h"
 
 /* Every other person a session can hold can receive each stream. */
 G_STATIC_ASSERT(SIG_CAPACITY_MAX - 1 <= RELAY_MAX_SUBSCRIBERS);
@@ -27,7 +27,9 @@ struct sig_media_slot {
 	struct sig_sdp_codec codec;
 	char mid[8];
 	char track[24];
-	bool gone; /* its publisher stopped: kept as an m-line, nothing forwarded */
+	bool gone;  /* its publisher stopped: kept as an m-line, nothing forwarded,
+		     * until another stream of its kind takes it over */
+	bool fresh; /* (re)filled since the last offer: its answer does not cover it */
 };
 
 /* Media state of one member. */
@@ -58,23 +60,54 @@ struct sig_media_peer {
 	bool dirty;	    /* streams changed while awaiting */
 	unsigned slot_count;
 	unsigned offered_count; /* slots in the last offer: what its answer covers */
+	unsigned unplaced_told; /* streams without a slot the client was told about */
 	struct sig_media_slot slots[SIG_MEDIA_SLOTS];
 };
 
 struct sig_media {
-	struct relay *relay;		       /* borrowed */
+	struct sig_media_relay relay; /* where the workers' commands go */
+	sig_media_tell_fn tell;	      /* sends a member a message */
+	void *tell_data;
 	struct sig_rooms *rooms;	       /* borrowed */
 	struct crypto_dtls_identity *identity; /* for new transports; a reference */
 	char *address;			       /* advertised in candidates */
 	uint64_t next_transport_id;
 };
 
-struct sig_media *sig_media_new(struct relay *relay, struct sig_rooms *rooms, const struct cfg *cfg,
-				struct crypto_dtls_identity *identity)
+static int sig_media_relay_send(void *userdata, unsigned worker, const struct relay_msg *msg)
+{
+	return relay_send(userdata, worker, msg);
+}
+
+static unsigned sig_media_relay_workers(void *userdata)
+{
+	return relay_worker_count(userdata);
+}
+
+static int sig_media_relay_port(void *userdata, unsigned worker)
+{
+	return relay_worker_port(userdata, worker);
+}
+
+void sig_media_relay_of(struct relay *relay, struct sig_media_relay *ret_relay)
+{
+	*ret_relay = (struct sig_media_relay){
+	    .send = sig_media_relay_send,
+	    .worker_count = sig_media_relay_workers,
+	    .worker_port = sig_media_relay_port,
+	    .userdata = relay,
+	};
+}
+
+struct sig_media *sig_media_new(const struct sig_media_relay *relay, struct sig_rooms *rooms,
+				const struct cfg *cfg, struct crypto_dtls_identity *identity,
+				sig_media_tell_fn tell, void *tell_data)
 {
 	struct sig_media *m = g_new0(struct sig_media, 1);
 
-	m->relay = relay;
+	m->relay = *relay;
+	m->tell = tell;
+	m->tell_data = tell_data;
 	m->rooms = rooms;
 	m->identity = crypto_dtls_identity_ref(identity);
 	m->address = g_strdup(*cfg->media_public_address ? cfg->media_public_address
@@ -126,14 +159,14 @@ static struct sig_media_peer *sig_media_peer(struct sig_member *member)
 static unsigned sig_media_worker(struct sig_media *m, int64_t session_id)
 {
 	/* All transports of a session on one worker (DESIGN.md). */
-	return (unsigned)((uint64_t)session_id % relay_worker_count(m->relay));
+	return (unsigned)((uint64_t)session_id % m->relay.worker_count(m->relay.userdata));
 }
 
 static int sig_media_send(struct sig_media *m, unsigned worker, uint32_t type, uint64_t arg,
 			  void *payload)
 {
 	struct relay_msg msg = {.type = type, .arg = arg, .payload = payload};
-	int r = relay_send(m->relay, worker, &msg);
+	int r = m->relay.send(m->relay.userdata, worker, &msg);
 
 	if (r < 0) {
 		log_error("media: worker %u queue full; dropping a command", worker);
@@ -151,7 +184,7 @@ static void sig_media_local(struct sig_media *m, unsigned worker,
 			    struct sig_sdp_candidate *cand, struct sig_sdp_local *ret)
 {
 	cand->address = m->address;
-	cand->port = (uint16_t)relay_worker_port(m->relay, worker);
+	cand->port = (uint16_t)m->relay.worker_port(m->relay.userdata, worker);
 	*ret = (struct sig_sdp_local){
 	    .ice_ufrag = ufrag,
 	    .ice_pwd = pwd,
@@ -235,6 +268,7 @@ static struct relay_transport_params *sig_media_params(uint64_t id, const struct
 static void sig_media_refresh_session(struct sig_media *m, int64_t session_id);
 
 struct sig_media_notice {
+	struct sig_media *media;
 	const struct sig_member *except;
 	json_t *msg;
 };
@@ -244,7 +278,7 @@ static void sig_media_notice_one(struct sig_member *other, void *userdata)
 	struct sig_media_notice *n = userdata;
 
 	if (other != n->except)
-		sig_ws_send_member(other, json_incref(n->msg));
+		n->media->tell(n->media->tell_data, other, json_incref(n->msg));
 }
 
 /* Tells everyone else admitted to the session (never anyone waiting) that
@@ -266,6 +300,7 @@ static void sig_media_announce(struct sig_media *m, const struct sig_member *mb,
 			continue;
 		g_autofree char *id = g_strdup_printf("%s-%s", audio ? "audio" : "video", st->mid);
 		struct sig_media_notice n = {
+		    .media = m,
 		    .except = mb,
 		    .msg = json_pack("{s:s,s:s,s:{s:s,s:s,s:s}}", "type", type, "participant_id",
 				     mb->participant_id, "stream", "id", id, "kind",
@@ -299,15 +334,83 @@ static void sig_media_announce_changes(struct sig_media *m, const struct sig_mem
 	sig_media_announce(m, mb, p->streams, p->stream_count, added, "stream.added");
 }
 
+/* The streams of a publish offer into p and their codecs into
+ * ret_codecs. Returns 0, or -EINVAL with ret_problem. */
+static int sig_media_offer_streams(const struct sig_sdp_desc *offer,
+				   struct relay_transport_params *p,
+				   struct sig_sdp_codec ret_codecs[RELAY_MAX_STREAMS],
+				   char **ret_problem)
+{
+	for (size_t i = 0; i < offer->n_mlines && p->stream_count < RELAY_MAX_STREAMS; i++) {
+		const struct sig_sdp_mline *ml = &offer->mlines[i];
+		if (ml->rejected || ml->kind == SIG_SDP_APPLICATION ||
+		    !(ml->direction & SIG_SDP_SENDONLY))
+			continue;
+		if (!ml->has_ssrc) {
+			*ret_problem =
+			    g_strdup_printf("m-line %s: no a=ssrc; Hearth needs the SSRC "
+					    "of each stream in the offer",
+					    ml->mid);
+			return -EINVAL;
+		}
+		struct relay_stream *st = &p->streams[p->stream_count];
+		st->ssrc = ml->ssrc;
+		st->rtx_ssrc = ml->has_rtx_ssrc ? ml->rtx_ssrc : 0;
+		st->payload_type = ml->codecs[0].pt;
+		st->rtx_payload_type = ml->codecs[0].rtx_pt;
+		st->kind = ml->kind == SIG_SDP_AUDIO ? RELAY_STREAM_AUDIO : RELAY_STREAM_VIDEO;
+		g_strlcpy(st->mid, ml->mid, sizeof(st->mid));
+		ret_codecs[p->stream_count] = ml->codecs[0];
+		p->stream_count++;
+	}
+	return 0;
+}
+
+/* The member's publication becomes what p and offer describe, once the
+ * worker has the command: the others are told what changed. */
+static void sig_media_publication_set(struct sig_media *m, struct sig_member *mb,
+				      struct sig_media_peer *peer, bool renegotiation,
+				      const struct relay_transport_params *p,
+				      const struct sig_sdp_codec *codecs, const char *ufrag,
+				      const char *pwd, const struct sig_sdp_desc *offer,
+				      struct crypto_dtls_identity *identity)
+{
+	/* A new connection replaces the earlier transport. */
+	if (peer->pub_id && !renegotiation) {
+		sig_media_send(m, peer->worker, RELAY_CMD_TRANSPORT_REMOVE, peer->pub_id, NULL);
+		sig_media_announce(m, mb, peer->pub, peer->pub_count, NULL, "stream.removed");
+	}
+	if (renegotiation)
+		sig_media_announce_changes(m, mb, peer, p);
+	peer->pub_id = p->id;
+	peer->pub_count = p->stream_count;
+	memcpy(peer->pub, p->streams, sizeof(peer->pub));
+	memcpy(peer->pub_codec, codecs, sizeof(peer->pub_codec));
+	memcpy(peer->pub_ufrag, ufrag, sizeof(peer->pub_ufrag));
+	memcpy(peer->pub_pwd, pwd, sizeof(peer->pub_pwd));
+	g_strlcpy(peer->pub_remote_ufrag, offer->ice_ufrag, sizeof(peer->pub_remote_ufrag));
+	g_strlcpy(peer->pub_fingerprint, offer->fingerprint, sizeof(peer->pub_fingerprint));
+	if (!renegotiation) {
+		crypto_dtls_identity_ref(identity);
+		crypto_dtls_identity_free(peer->pub_identity);
+		peer->pub_identity = identity;
+	}
+}
+
+/* A refused offer (whatever the step) leaves the member's publication as it
+ * was: its transport, streams, codecs and credentials change only once the
+ * worker took the command. */
 char *sig_media_publish(struct sig_media *m, struct sig_member *mb, const char *sdp, size_t len,
 			const char **ret_code, char **ret_problem)
 {
 	struct sig_media_peer *peer = sig_media_peer(mb);
 	struct sig_sdp_desc *offer = g_new0(struct sig_sdp_desc, 1);
+	struct sig_sdp_codec codecs[RELAY_MAX_STREAMS] = {0};
 	struct relay_transport_params *p = NULL;
 	char ufrag[17], pwd[33], *answer = NULL;
 	struct sig_sdp_candidate cand;
 	struct sig_sdp_local local;
+	unsigned worker = sig_media_worker(m, mb->session_id);
 	uint64_t id;
 
 	*ret_code = "sdp_refused";
@@ -329,84 +432,47 @@ char *sig_media_publish(struct sig_media *m, struct sig_member *mb, const char *
 		*ret_problem = g_strdup("no random bytes");
 		goto out;
 	}
-	id = renegotiation ? peer->pub_id : m->next_transport_id++;
+	id = renegotiation ? peer->pub_id : m->next_transport_id;
 	p = sig_media_params(id, mb, offer, ufrag, pwd, true, ret_problem);
-	if (!p)
+	if (!p || sig_media_offer_streams(offer, p, codecs, ret_problem) < 0)
 		goto out;
-	for (size_t i = 0; i < offer->n_mlines && p->stream_count < RELAY_MAX_STREAMS; i++) {
-		const struct sig_sdp_mline *ml = &offer->mlines[i];
-		if (ml->rejected || ml->kind == SIG_SDP_APPLICATION ||
-		    !(ml->direction & SIG_SDP_SENDONLY))
-			continue;
-		if (!ml->has_ssrc) {
-			*ret_problem =
-			    g_strdup_printf("m-line %s: no a=ssrc; Hearth needs the SSRC "
-					    "of each stream in the offer",
-					    ml->mid);
-			goto out;
-		}
-		struct relay_stream *st = &p->streams[p->stream_count];
-		st->ssrc = ml->ssrc;
-		st->rtx_ssrc = ml->has_rtx_ssrc ? ml->rtx_ssrc : 0;
-		st->payload_type = ml->codecs[0].pt;
-		st->rtx_payload_type = ml->codecs[0].rtx_pt;
-		st->kind = ml->kind == SIG_SDP_AUDIO ? RELAY_STREAM_AUDIO : RELAY_STREAM_VIDEO;
-		g_strlcpy(st->mid, ml->mid, sizeof(st->mid));
-		peer->pub_codec[p->stream_count] = ml->codecs[0];
-		p->stream_count++;
-	}
-	peer->worker = sig_media_worker(m, mb->session_id);
 	/* A new transport gets the current certificate; a renegotiated one
 	 * keeps its own. */
 	struct crypto_dtls_identity *identity =
 	    renegotiation && peer->pub_identity ? peer->pub_identity : m->identity;
-	sig_media_local(m, peer->worker, identity, ufrag, pwd, id, 1, &cand, &local);
+	sig_media_local(m, worker, identity, ufrag, pwd, id, 1, &cand, &local);
 	answer = sig_sdp_build_answer(offer, &local, ret_problem);
 	if (!answer) {
 		*ret_code = "internal";
 		goto out;
 	}
-	/* A new connection replaces the earlier transport. */
-	if (peer->pub_id && !renegotiation) {
-		sig_media_send(m, peer->worker, RELAY_CMD_TRANSPORT_REMOVE, peer->pub_id, NULL);
-		sig_media_announce(m, mb, peer->pub, peer->pub_count, NULL, "stream.removed");
-	}
-	if (renegotiation)
-		sig_media_announce_changes(m, mb, peer, p);
-	peer->pub_id = id;
-	peer->pub_count = p->stream_count;
-	memcpy(peer->pub, p->streams, sizeof(peer->pub));
-	memcpy(peer->pub_ufrag, ufrag, sizeof(peer->pub_ufrag));
-	memcpy(peer->pub_pwd, pwd, sizeof(peer->pub_pwd));
-	g_strlcpy(peer->pub_remote_ufrag, offer->ice_ufrag, sizeof(peer->pub_remote_ufrag));
-	g_strlcpy(peer->pub_fingerprint, offer->fingerprint, sizeof(peer->pub_fingerprint));
-	if (!renegotiation) {
-		crypto_dtls_identity_ref(identity);
-		crypto_dtls_identity_free(peer->pub_identity);
-		peer->pub_identity = identity;
+	struct relay_transport_params sent = *p; /* what the worker takes, for the announcements */
+	if (!renegotiation)
 		p->identity = crypto_dtls_identity_ref(identity);
-	}
-	if (sig_media_send(m, peer->worker,
-			   renegotiation ? RELAY_CMD_TRANSPORT_UPDATE : RELAY_CMD_TRANSPORT_ADD, id,
-			   p) < 0) {
-		peer->pub_id = 0;
-		peer->pub_count = 0;
+	int r = sig_media_send(
+	    m, worker, renegotiation ? RELAY_CMD_TRANSPORT_UPDATE : RELAY_CMD_TRANSPORT_ADD, id, p);
+	p = NULL; /* the worker's, or freed */
+	if (r < 0) {
 		g_free(answer);
 		answer = NULL;
 		*ret_code = "internal";
 		*ret_problem = g_strdup("the media worker is overloaded");
+		crypto_wipe(&sent, sizeof(sent));
+		goto out;
 	}
-	p = NULL;
-	if (answer && peer->muted) /* a host's mute outlives republishing */
+	if (!renegotiation)
+		m->next_transport_id++;
+	peer->worker = worker;
+	sig_media_publication_set(m, mb, peer, renegotiation, &sent, codecs, ufrag, pwd, offer,
+				  identity);
+	crypto_wipe(&sent, sizeof(sent));
+	if (peer->muted) /* a host's mute outlives republishing */
 		sig_media_set_muted(m, mb, peer->muted);
-	if (answer) {
-		log_info("session %lld: participant %s publishes %u streams on worker %u",
-			 (long long)mb->session_id, mb->participant_id, peer->pub_count,
-			 peer->worker);
-		if (!renegotiation)
-			sig_media_announce(m, mb, peer->pub, peer->pub_count, NULL, "stream.added");
-		sig_media_refresh_session(m, mb->session_id);
-	}
+	log_info("session %lld: participant %s publishes %u streams on worker %u",
+		 (long long)mb->session_id, mb->participant_id, peer->pub_count, peer->worker);
+	if (!renegotiation)
+		sig_media_announce(m, mb, peer->pub, peer->pub_count, NULL, "stream.added");
+	sig_media_refresh_session(m, mb->session_id);
 out:
 	relay_transport_params_free(p);
 	g_free(offer);
@@ -417,10 +483,29 @@ struct sig_media_collect {
 	struct sig_member *self;
 	struct sig_media_peer *peer;
 	bool changed;
+	unsigned unplaced; /* streams no slot was left for */
 };
 
-/* Appends a slot for each stream of another member that this subscriber
- * does not have yet; marks gone the slots whose stream went. */
+/* A slot for a new stream of kind: a free one, else one whose stream went
+ * (its m-line and mid are kept: the offer changes what it carries, RFC 8829
+ * §5.2.2), else NULL when all SIG_MEDIA_SLOTS carry live streams. */
+static struct sig_media_slot *sig_media_slot_for(struct sig_media_peer *peer, uint8_t kind)
+{
+	for (unsigned s = 0; s < peer->slot_count; s++)
+		if (peer->slots[s].gone && peer->slots[s].stream.kind == kind)
+			return &peer->slots[s];
+	if (peer->slot_count == SIG_MEDIA_SLOTS)
+		return NULL;
+	struct sig_media_slot *slot = &peer->slots[peer->slot_count];
+	memset(slot, 0, sizeof(*slot));
+	snprintf(slot->mid, sizeof(slot->mid), "%u", peer->slot_count);
+	peer->slot_count++;
+	return slot;
+}
+
+/* Gives a slot to each stream of another member that this subscriber does
+ * not receive yet (reusing slots whose stream went); counts those that
+ * find none. */
 static void sig_media_collect_one(struct sig_member *other, void *userdata)
 {
 	struct sig_media_collect *c = userdata;
@@ -431,21 +516,24 @@ static void sig_media_collect_one(struct sig_member *other, void *userdata)
 	for (unsigned i = 0; i < op->pub_count; i++) {
 		bool have = false;
 		for (unsigned s = 0; s < peer->slot_count; s++)
-			if (peer->slots[s].from == op->pub_id &&
+			if (!peer->slots[s].gone && peer->slots[s].from == op->pub_id &&
 			    peer->slots[s].stream.ssrc == op->pub[i].ssrc)
 				have = true;
-		if (have || peer->slot_count == SIG_MEDIA_SLOTS)
+		if (have)
 			continue;
-		struct sig_media_slot *slot = &peer->slots[peer->slot_count];
-		memset(slot, 0, sizeof(*slot));
+		struct sig_media_slot *slot = sig_media_slot_for(peer, op->pub[i].kind);
+		if (!slot) {
+			c->unplaced++;
+			continue;
+		}
 		g_strlcpy(slot->publisher, other->participant_id, sizeof(slot->publisher));
 		slot->from = op->pub_id;
 		slot->stream = op->pub[i];
 		slot->codec = op->pub_codec[i];
-		snprintf(slot->mid, sizeof(slot->mid), "%u", peer->slot_count);
+		slot->gone = false;
+		slot->fresh = true;
 		snprintf(slot->track, sizeof(slot->track), "%s-%s",
 			 op->pub[i].kind == RELAY_STREAM_AUDIO ? "audio" : "video", op->pub[i].mid);
-		peer->slot_count++;
 		c->changed = true;
 	}
 }
@@ -504,11 +592,39 @@ static void sig_media_send_offer(struct sig_media *m, struct sig_member *mb)
 	peer->awaiting = true;
 	peer->dirty = false;
 	peer->offered_count = peer->slot_count;
-	sig_ws_send_member(mb, json_pack("{s:s,s:I,s:s}", "type", "subscribe.offer", "version",
-					 (json_int_t)peer->version, "sdp", sdp));
+	for (unsigned i = 0; i < peer->slot_count; i++)
+		peer->slots[i].fresh = false;
+	m->tell(m->tell_data, mb,
+		json_pack("{s:s,s:I,s:s}", "type", "subscribe.offer", "version",
+			  (json_int_t)peer->version, "sdp", sdp));
 }
 
-/* Brings one subscriber's slots up to date and offers when they changed. */
+/* A subscriber has more streams to receive than its SIG_MEDIA_SLOTS
+ * m-lines: it is told (once each time the shortfall grows) and the log
+ * says so with ids. */
+static void sig_media_tell_unplaced(struct sig_media *m, struct sig_member *mb,
+				    struct sig_media_peer *peer, unsigned unplaced)
+{
+	if (unplaced <= peer->unplaced_told) {
+		peer->unplaced_told = unplaced;
+		return;
+	}
+	peer->unplaced_told = unplaced;
+	log_warn("session %lld: participant %s: %u streams not offered: %d per subscriber at most",
+		 (long long)mb->session_id, mb->participant_id, unplaced, SIG_MEDIA_SLOTS);
+	g_autofree char *message = g_strdup_printf(
+	    "%u streams of this session are not offered to you: a connection receives at "
+	    "most %d",
+	    unplaced, SIG_MEDIA_SLOTS);
+	m->tell(m->tell_data, mb,
+		json_pack("{s:s,s:{s:s,s:s,s:i,s:i}}", "type", "error", "error", "code",
+			  "too_many_streams", "message", message, "unplaced", (int)unplaced,
+			  "max_streams", SIG_MEDIA_SLOTS));
+}
+
+/* Brings one subscriber's slots up to date and offers when they changed:
+ * slots whose stream went are marked first, so that a new stream can take
+ * one over. */
 static void sig_media_refresh_member(struct sig_member *mb, void *userdata)
 {
 	struct sig_media *m = userdata;
@@ -517,7 +633,6 @@ static void sig_media_refresh_member(struct sig_member *mb, void *userdata)
 	if (!peer || !peer->subscribed)
 		return;
 	struct sig_media_collect c = {.self = mb, .peer = peer};
-	sig_rooms_foreach(m->rooms, mb->session_id, sig_media_collect_one, &c);
 	for (unsigned i = 0; i < peer->slot_count; i++) {
 		struct sig_media_alive a = {.from = peer->slots[i].from,
 					    .ssrc = peer->slots[i].stream.ssrc};
@@ -527,6 +642,8 @@ static void sig_media_refresh_member(struct sig_member *mb, void *userdata)
 			c.changed = true;
 		}
 	}
+	sig_rooms_foreach(m->rooms, mb->session_id, sig_media_collect_one, &c);
+	sig_media_tell_unplaced(m, mb, peer, c.unplaced);
 	if (!c.changed && !peer->dirty)
 		return;
 	if (peer->awaiting) {
@@ -577,7 +694,8 @@ static struct relay_routes *sig_media_routes(const struct sig_media_peer *peer,
 	for (unsigned i = 0; i < peer->offered_count && i < answer->n_mlines; i++) {
 		const struct sig_media_slot *s = &peer->slots[i];
 		const struct sig_sdp_mline *ml = &answer->mlines[i];
-		if (s->gone || ml->rejected || !ml->n_codecs || routes->count == RELAY_MAX_ROUTES)
+		if (s->gone || s->fresh || ml->rejected || !ml->n_codecs ||
+		    routes->count == RELAY_MAX_ROUTES)
 			continue;
 		routes->routes[routes->count++] = (struct relay_route){
 		    .from = s->from,
@@ -674,7 +792,7 @@ void sig_media_set_muted(struct sig_media *m, struct sig_member *mb, unsigned mu
 	if (!peer->pub_id)
 		return;
 	msg.arg = peer->pub_id;
-	if (relay_send(m->relay, peer->worker, &msg) < 0)
+	if (m->relay.send(m->relay.userdata, peer->worker, &msg) < 0)
 		log_error("media: worker %u queue full; a mute was not applied", peer->worker);
 }
 

@@ -17,10 +17,30 @@ struct sig_member;
 struct sig_rooms;
 struct sig_media;
 
-/* relay and rooms are borrowed; identity is our DTLS certificate (a
- * reference is taken). */
-struct sig_media *sig_media_new(struct relay *relay, struct sig_rooms *rooms, const struct cfg *cfg,
-				struct crypto_dtls_identity *identity);
+/* Where the workers' commands go: the relay (sig_media_relay_of) in
+ * hearthd, a fake in tests. */
+struct sig_media_relay {
+	/* Queues msg for worker: 0, or -EAGAIN when its queue is full (the
+	 * payload stays the caller's). */
+	int (*send)(void *userdata, unsigned worker, const struct relay_msg *msg);
+	unsigned (*worker_count)(void *userdata);
+	int (*worker_port)(void *userdata, unsigned worker); /* its UDP port */
+	void *userdata;
+};
+
+/* The relay's own queues (relay borrowed). */
+void sig_media_relay_of(struct relay *relay, struct sig_media_relay *ret_relay);
+
+/* Sends member a message (msg taken), if it still has a connection: how
+ * media tells the client protocol's connections about offers and streams. */
+typedef void (*sig_media_tell_fn)(void *userdata, struct sig_member *member, json_t *msg);
+
+/* relay is copied (its userdata borrowed), rooms borrowed; identity is our
+ * DTLS certificate (a reference is taken); tell (with tell_data, borrowed)
+ * reaches the members. */
+struct sig_media *sig_media_new(const struct sig_media_relay *relay, struct sig_rooms *rooms,
+				const struct cfg *cfg, struct crypto_dtls_identity *identity,
+				sig_media_tell_fn tell, void *tell_data);
 struct sig_media *sig_media_free(struct sig_media *media);
 
 /* Transports negotiated from now on use identity (a reference is taken)

@@ -5,11 +5,15 @@
 #define HEARTH_LIVE_WS_H
 
 #include <jansson.h>
-#include <libwebsockets.h>
+#include <stddef.h>
 #include <stdint.h>
 
-struct sig_api;
+struct sig_media;
+struct sig_ops;
+struct sig_ratelimit;
 struct sig_rooms;
+struct sig_server_protocol;
+struct sig_store;
 struct sig_ws;
 struct sig_ws_conn;
 
@@ -22,33 +26,26 @@ struct sig_ws_conn;
 #define SIG_WS_RATE_MAX	      50 /* requests per window per connection */
 #define SIG_WS_RESUME_S	      30 /* a dropped connection keeps its seat this long */
 
-/* api (its store and failure limiter) and rooms are borrowed. */
-struct sig_ws *sig_ws_new(struct sig_api *api, struct sig_rooms *rooms);
+/* store, limiter (failed join and resume attempts per address), rooms,
+ * ops and media (NULL: no media plane) are borrowed. Registers with ops: when an operation ends a
+ * session or removes an entry, the people concerned are told and disconnected. */
+struct sig_ws *sig_ws_new(struct sig_store *store, struct sig_ratelimit *limiter,
+			  struct sig_rooms *rooms, struct sig_ops *ops, struct sig_media *media);
 struct sig_ws *sig_ws_free(struct sig_ws *ws);
 
-/* The libwebsockets protocol entry for SIG_WS_PROTOCOL; its per-session
- * data is a struct sig_ws_conn of sig_ws_conn_size bytes. */
-int sig_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
-		    size_t len);
-size_t sig_ws_conn_size(void);
-
-/* Serves publish/subscribe through media (borrowed). */
-struct sig_media;
-void sig_ws_attach_media(struct sig_ws *ws, struct sig_media *media);
+/* The client protocol as http/ serves it (SIG_WS_PROTOCOL on /ws), for
+ * sig_server_new(); its callbacks find ws again. */
+void sig_ws_protocol(struct sig_ws *ws, struct sig_server_protocol *ret_protocol);
 
 /* Queues msg (taken) for member's connection, if it still has one. */
 struct sig_member;
 void sig_ws_send_member(struct sig_member *member, json_t *msg);
+/* The same as a sig_media_tell_fn (userdata unused), for sig_media_new(). */
+void sig_ws_tell(void *userdata, struct sig_member *member, json_t *msg);
 
 /* Once a second: warns everyone 5 minutes before their session's window
  * (with grace) closes, and ends it for them when it does. */
 #define SIG_WS_END_WARNING_S 300
 void sig_ws_tick(struct sig_ws *ws, int64_t now);
-
-/* Everyone in session is told the session ended and disconnected. */
-void sig_ws_end_session(struct sig_ws *ws, int64_t session_id, const char *reason);
-/* The member of roster entry entry_id, if present, is told it was removed
- * and disconnected within a second; the others see it leave. */
-void sig_ws_remove_entry(struct sig_ws *ws, int64_t session_id, int64_t entry_id);
 
 #endif

@@ -1,46 +1,86 @@
-/* What the files of the client protocol (ws.c, ws_moderation.c) share:
- * the connection, sending, answering, broadcasting, and the request
- * handlers. Private to live/ws*.c. */
+/* What the files of the client protocol (ws*.c) share: the service, the
+ * connection and its transport, sending, answering, broadcasting, and the
+ * request handlers. Private to live/ws*.c (and the unit tests, which play
+ * the transport). No libwebsockets here: only ws_lws.c knows it. */
 #ifndef HEARTH_LIVE_WS_INTERNAL_H
 #define HEARTH_LIVE_WS_INTERNAL_H
 
 #include <glib.h>
 #include <jansson.h>
-#include <libwebsockets.h>
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "core/capbuf.h"
 #include "live/room.h"
 #include "live/ws.h"
+#include "model/domain.h"
 
 struct sig_ws {
-	struct sig_api *api;	 /* borrowed: store and failure limiter */
-	struct sig_rooms *rooms; /* borrowed */
-	struct sig_media *media; /* borrowed; NULL: no media plane */
+	struct sig_store *store;       /* borrowed */
+	struct sig_ratelimit *limiter; /* borrowed: failed attempts per address */
+	struct sig_rooms *rooms;       /* borrowed */
+	struct sig_media *media;       /* borrowed; NULL: no media plane */
+	struct sig_ops *ops;	       /* borrowed: the operations both protocols share */
+	bool dispatching;	       /* a request handler is running */
+	GArray *pending;	       /* of struct sig_ws_eviction: to run once it returns */
 };
 
-/* One queued outgoing text frame, with LWS_PRE bytes of headroom. */
-struct sig_ws_frame {
-	size_t len;
-	unsigned char data[];
+/* Who an operation (service/session_ops.h) disconnects: everyone in a
+ * session, or the member of one roster entry. */
+struct sig_ws_eviction {
+	int64_t session_id;
+	int64_t entry_id; /* 0: the whole session ended */
+	char reason[16];  /* "ended", "deleted" */
 };
 
-/* Per connection; lws allocates and zeroes it. */
+/* RFC 6455 §7.4.1 close codes the protocol uses (libwebsockets' enum
+ * lws_close_status has the same values). */
+enum sig_ws_close_code {
+	SIG_WS_CLOSE_NORMAL = 1000,
+	SIG_WS_CLOSE_POLICY = 1008,
+	SIG_WS_CLOSE_TOO_LARGE = 1009,
+	SIG_WS_CLOSE_UNEXPECTED = 1011,
+};
+
+struct sig_ws_conn;
+
+/* What carries a connection's messages: libwebsockets in hearthd
+ * (ws_lws.c), a fake in the unit tests. */
+struct sig_ws_io {
+	/* Queues one text message (copied). Returns 0, or -ENOBUFS when the
+	 * client has more than SIG_WS_MAX_QUEUED bytes waiting (the caller
+	 * disconnects it), or -ENOMEM. */
+	int (*write)(struct sig_ws_conn *conn, const char *text, size_t len);
+	/* Closes with code once what is queued went out, within a second.
+	 * Called once. */
+	void (*close)(struct sig_ws_conn *conn, enum sig_ws_close_code code);
+	/* The connection joined or resumed: its join timeout stops. */
+	void (*joined)(struct sig_ws_conn *conn);
+};
+
+/* The protocol's part of one connection (zeroed, then
+ * sig_ws_conn_open()). */
 struct sig_ws_conn {
-	struct lws *wsi;
 	struct sig_ws *ws;
+	const struct sig_ws_io *io;
 	struct sig_member *member; /* NULL until join.ok, and after leaving */
-	char peer[64];
-	struct capbuf rx; /* the message being received: grows up to SIG_WS_MAX_MESSAGE */
-	GQueue out;
-	size_t out_bytes;
+	char peer[64];		   /* the client's address, for the rate limits */
 	bool closing;
-	enum lws_close_status close_status;
-	lws_sorted_usec_list_t join_timer;
 	int64_t window_start_ms;
 	int window_count;
 };
+
+/* What the transport calls: a connection opened (peer: its client's
+ * address, "" when unknown); one complete text message arrived; no join
+ * came within SIG_WS_JOIN_TIMEOUT_S; the connection is gone (the protocol
+ * forgets it; a member keeps its seat for a resume). */
+void sig_ws_conn_open(struct sig_ws_conn *conn, struct sig_ws *ws, const struct sig_ws_io *io,
+		      const char *peer);
+void sig_ws_dispatch(struct sig_ws_conn *conn, const char *text, size_t len);
+void sig_ws_join_timeout(struct sig_ws_conn *conn);
+void sig_ws_conn_closed(struct sig_ws_conn *conn);
+
+/* Monotonic microseconds. */
+int64_t sig_ws_mono_us(void);
 
 struct sig_ws_broadcast {
 	const struct sig_member *except;
@@ -48,7 +88,7 @@ struct sig_ws_broadcast {
 };
 
 /* Disconnects within a second: after the queue drains, or by force. */
-void sig_ws_close(struct sig_ws_conn *conn, enum lws_close_status status);
+void sig_ws_close(struct sig_ws_conn *conn, enum sig_ws_close_code code);
 /* Queues msg (taken) for the client. */
 void sig_ws_send(struct sig_ws_conn *conn, json_t *msg);
 /* "<type>.ok" with the request's id and msg's fields (msg taken, may be NULL). */
@@ -67,8 +107,26 @@ void sig_ws_tell_moderators(struct sig_ws *ws, int64_t session_id, json_t *msg);
 void sig_ws_departed(struct sig_ws *ws, struct sig_member *m, const char *reason);
 /* Tells each member taken from the room (msg taken) and disconnects it. */
 void sig_ws_evict(struct sig_ws *ws, GPtrArray *taken, json_t *msg, const char *reason);
+/* An audit row of m, by m: {"participant": id} plus extra's fields (extra
+ * taken, may be NULL; never personal data). */
+void sig_ws_audit_with(struct sig_ws *ws, const struct sig_member *m, enum sig_audit_kind kind,
+		       json_t *extra);
 /* "participants" (and for hosts "waiting", "roster") into msg. */
 void sig_ws_add_presence(struct sig_ws *ws, const struct sig_member *m, json_t *msg);
+
+/* Runs the evictions operations asked for while a handler ran. */
+void sig_ws_run_pending(struct sig_ws *ws);
+
+/* Request handlers of ws_join.c: getting in and out. */
+void sig_ws_on_join(struct sig_ws_conn *conn, json_t *msg, const json_t *id);
+void sig_ws_on_resume(struct sig_ws_conn *conn, json_t *msg, const json_t *id);
+void sig_ws_on_leave(struct sig_ws_conn *conn, json_t *msg, const json_t *id);
+
+/* Request handlers of ws_media.c: media negotiation. */
+void sig_ws_on_publish(struct sig_ws_conn *conn, json_t *msg, const json_t *id);
+void sig_ws_on_subscribe(struct sig_ws_conn *conn, json_t *msg, const json_t *id);
+void sig_ws_on_subscribe_answer(struct sig_ws_conn *conn, json_t *msg, const json_t *id);
+void sig_ws_on_subscribe_restart(struct sig_ws_conn *conn, json_t *msg, const json_t *id);
 
 /* Request handlers of ws_moderation.c: the waiting room, moderation,
  * raised hands, presence of camera and microphone, chat. */

@@ -8,7 +8,11 @@
 
 #include "core/log.h"
 #include "relay/relay.h"
-#include "admin/api_call.h"
+#include "model/domain_json.h"
+#include "service/audit.h"
+#include "service/ratelimit.h"
+#include "service/session_ops.h"
+#include "store/store.h"
 #include "service/invite.h"
 #include "live/media.h"
 #include "live/ws_internal.h"
@@ -60,15 +64,14 @@ static struct sig_member *sig_ws_target(struct sig_ws_conn *conn, json_t *msg, c
 	return f.found;
 }
 
+/* An audit row of a host's decision about m. */
 static void sig_ws_audit_decision(struct sig_ws *ws, const struct sig_member *host,
 				  const struct sig_member *m, enum sig_audit_kind kind)
 {
 	g_autofree char *actor = sig_ws_actor(host);
 
-	if (sig_audit_record(ws->api->store, actor, kind, m->session_id, m->roster_entry_id, 0,
-			     json_pack("{s:s}", "participant", m->participant_id)) < 0)
-		log_error("ws: session %lld: cannot write the audit row for %s",
-			  (long long)m->session_id, m->participant_id);
+	sig_audit_participant(ws->store, actor, kind, m->session_id, m->roster_entry_id,
+			      m->participant_id, NULL);
 }
 
 void sig_ws_on_admit(struct sig_ws_conn *conn, json_t *msg, const json_t *id)
@@ -227,10 +230,6 @@ void sig_ws_on_media_state(struct sig_ws_conn *conn, json_t *msg, const json_t *
 void sig_ws_on_remove(struct sig_ws_conn *conn, json_t *msg, const json_t *id)
 {
 	struct sig_member *m = sig_ws_target(conn, msg, id, false);
-	struct sig_ws *ws = conn->ws;
-	struct sig_store *store = ws->api->store;
-	struct sig_roster_entry entry = {0};
-	int64_t now = (int64_t)time(NULL);
 	int r;
 
 	if (!m)
@@ -240,68 +239,34 @@ void sig_ws_on_remove(struct sig_ws_conn *conn, json_t *msg, const json_t *id)
 		return;
 	}
 	g_autofree char *actor = sig_ws_actor(conn->member);
-	r = sig_store_begin(store);
-	if (r == 0)
-		r = sig_store_roster_get(store, m->roster_entry_id, &entry);
-	if (r == 0) {
-		entry.removed_at = entry.updated_at = now;
-		r = sig_store_roster_update(store, &entry);
-	}
-	if (r == 0)
-		r = sig_invite_revoke_entry(store, m->session_id, m->roster_entry_id, now, actor,
-					    "removed");
-	if (r == 0)
-		r = sig_audit_record(store, actor, SIG_AUDIT_REMOVE, m->session_id,
-				     m->roster_entry_id, 0,
-				     json_pack("{s:s}", "participant", m->participant_id));
-	if (r == 0)
-		r = sig_store_commit(store);
-	sig_roster_entry_clear(&entry);
+	/* Disconnecting m waits until this request is answered (sig_ws_dispatch
+	 * runs what the operation asked for afterwards). */
+	r = sig_ops_remove_entry(conn->ws->ops, m->session_id, m->roster_entry_id, actor,
+				 (int64_t)time(NULL), m->participant_id);
 	if (r < 0) {
-		sig_store_rollback(store);
 		sig_ws_error(conn, id, "internal", "the server could not remove them", NULL);
 		return;
 	}
 	sig_ws_reply(conn, id, "remove", NULL);
 	log_info("session %lld: participant %s removed by %s", (long long)m->session_id,
 		 m->participant_id, conn->member->participant_id);
-	sig_ws_remove_entry(ws, m->session_id, m->roster_entry_id);
 }
 
 /* A host ends the session for everyone, for good. */
 void sig_ws_on_end(struct sig_ws_conn *conn, json_t *msg, const json_t *id)
 {
-	struct sig_ws *ws = conn->ws;
-	struct sig_store *store = ws->api->store;
-	struct sig_session session = {0};
 	int64_t sid = conn->member->session_id;
-	int r;
 
 	(void)msg;
 	if (!sig_ws_moderator(conn, id))
 		return;
 	g_autofree char *actor = sig_ws_actor(conn->member);
-	r = sig_store_begin(store);
-	if (r == 0)
-		r = sig_store_session_get(store, sid, &session);
-	if (r == 0 && !session.ended_at) {
-		session.ended_at = session.updated_at = (int64_t)time(NULL);
-		r = sig_store_session_update(store, &session);
-		if (r == 0)
-			r = sig_audit_record(store, actor, SIG_AUDIT_SESSION_ENDED, sid, 0, 0,
-					     NULL);
-	}
-	if (r == 0)
-		r = sig_store_commit(store);
-	sig_session_clear(&session);
-	if (r < 0) {
-		sig_store_rollback(store);
+	if (sig_ops_end_session(conn->ws->ops, sid, actor, (int64_t)time(NULL), NULL) < 0) {
 		sig_ws_error(conn, id, "internal", "the server could not end the session", NULL);
 		return;
 	}
 	sig_ws_reply(conn, id, "end", NULL);
 	log_info("session %lld: ended by %s", (long long)sid, conn->member->participant_id);
-	sig_ws_end_session(ws, sid, "ended");
 }
 
 #define SIG_WS_CHAT_MAX 2000 /* bytes of one chat message */
@@ -358,8 +323,7 @@ void sig_ws_on_hand(struct sig_ws_conn *conn, json_t *msg, const json_t *id)
 static json_t *sig_ws_permissions_event(const struct sig_member *m)
 {
 	return json_pack("{s:s,s:s,s:o}", "type", "permissions", "participant_id",
-			 m->participant_id, "permissions",
-			 sig_api_permissions_json(m->permissions));
+			 m->participant_id, "permissions", sig_json_permissions(m->permissions));
 }
 
 /* A host lets someone publish for this visit ("publish": ["audio",

@@ -6,6 +6,8 @@
 
 #include "core/clock.h"
 
+#include "core/log.h"
+
 int64_t sig_now_ms(void)
 {
 	return clock_wall_ms();
@@ -32,4 +34,27 @@ int sig_audit_record(struct sig_store *store, const char *actor, enum sig_audit_
 	json_decref(detail);
 	sig_audit_event_clear(&event);
 	return r;
+}
+
+json_t *sig_audit_participant_detail(const char *participant_id, json_t *extra)
+{
+	json_t *detail;
+
+	if (!participant_id)
+		return extra;
+	detail = json_pack("{s:s}", "participant", participant_id);
+	if (extra)
+		json_object_update(detail, extra);
+	json_decref(extra);
+	return detail;
+}
+
+void sig_audit_participant(struct sig_store *store, const char *actor, enum sig_audit_kind kind,
+			   int64_t session_id, int64_t roster_entry_id, const char *participant_id,
+			   json_t *extra)
+{
+	if (sig_audit_record(store, actor, kind, session_id, roster_entry_id, 0,
+			     sig_audit_participant_detail(participant_id, extra)) < 0)
+		log_error("audit: session %lld: cannot write the audit row for %s",
+			  (long long)session_id, participant_id ? participant_id : "-");
 }

@@ -13,6 +13,13 @@
 
 struct sig_ratelimit;
 
+/* The budget hearthd gives every address for failed attempts (bad API
+ * keys, unknown invites, expired resume tokens): 10, one more every 6 s,
+ * across at most 10,000 addresses. */
+#define SIG_RATELIMIT_FAIL_BURST     10
+#define SIG_RATELIMIT_FAIL_REFILL_MS 6000
+#define SIG_RATELIMIT_FAIL_ADDRESSES 10000
+
 struct sig_ratelimit *sig_ratelimit_new(int burst, int64_t refill_ms, unsigned max_addresses);
 struct sig_ratelimit *sig_ratelimit_free(struct sig_ratelimit *limiter);
 

@@ -1,0 +1,144 @@
+#include "service/session_ops.h"
+
+#include <errno.h>
+#include <glib.h>
+
+#include "service/audit.h"
+#include "service/invite.h"
+
+struct sig_ops {
+	struct sig_store *store; /* borrowed */
+	const struct sig_presence_listener *listener;
+	void *listener_data;
+};
+
+struct sig_ops *sig_ops_new(struct sig_store *store)
+{
+	struct sig_ops *ops = g_new0(struct sig_ops, 1);
+
+	ops->store = store;
+	return ops;
+}
+
+struct sig_ops *sig_ops_free(struct sig_ops *ops)
+{
+	g_free(ops);
+	return NULL;
+}
+
+void sig_ops_listen(struct sig_ops *ops, const struct sig_presence_listener *listener,
+		    void *userdata)
+{
+	ops->listener = listener;
+	ops->listener_data = userdata;
+}
+
+/* Ends the transaction the operation began: commits when r is 0, else
+ * rolls back. */
+static int sig_ops_finish(struct sig_ops *ops, int r)
+{
+	if (r == 0)
+		r = sig_store_commit(ops->store);
+	if (r < 0)
+		sig_store_rollback(ops->store);
+	return r;
+}
+
+static void sig_ops_session_ended(struct sig_ops *ops, int64_t session_id, const char *reason)
+{
+	if (ops->listener)
+		ops->listener->session_ended(ops->listener_data, session_id, reason);
+}
+
+static void sig_ops_entry_removed(struct sig_ops *ops, int64_t session_id, int64_t entry_id)
+{
+	if (ops->listener)
+		ops->listener->entry_removed(ops->listener_data, session_id, entry_id);
+}
+
+int sig_ops_end_session(struct sig_ops *ops, int64_t session_id, const char *actor, int64_t now,
+			struct sig_session *ret_session)
+{
+	struct sig_session session = {0};
+	int r = sig_store_begin(ops->store);
+
+	if (r == 0)
+		r = sig_store_session_get(ops->store, session_id, &session);
+	if (r == 0 && !session.ended_at) {
+		session.ended_at = session.updated_at = now;
+		r = sig_store_session_update(ops->store, &session);
+		if (r == 0)
+			r = sig_audit_record(ops->store, actor, SIG_AUDIT_SESSION_ENDED, session_id,
+					     0, 0, NULL);
+	}
+	r = sig_ops_finish(ops, r);
+	if (r < 0) {
+		sig_session_clear(&session);
+		return r;
+	}
+	/* Also when it had ended already: nobody stays in an ended session. */
+	sig_ops_session_ended(ops, session_id, "ended");
+	if (ret_session)
+		*ret_session = session;
+	else
+		sig_session_clear(&session);
+	return 0;
+}
+
+int sig_ops_delete_session(struct sig_ops *ops, int64_t session_id, const char *actor)
+{
+	int r = sig_store_begin(ops->store);
+
+	if (r == 0)
+		r = sig_store_session_delete(ops->store, session_id);
+	if (r == 0)
+		r = sig_audit_record(ops->store, actor, SIG_AUDIT_SESSION_DELETED, session_id, 0, 0,
+				     NULL);
+	r = sig_ops_finish(ops, r);
+	if (r == 0)
+		sig_ops_session_ended(ops, session_id, "deleted");
+	return r;
+}
+
+int sig_ops_remove_entry(struct sig_ops *ops, int64_t session_id, int64_t entry_id,
+			 const char *actor, int64_t now, const char *participant_id)
+{
+	struct sig_roster_entry entry = {0};
+	int r = sig_store_begin(ops->store);
+
+	if (r == 0)
+		r = sig_store_roster_get(ops->store, entry_id, &entry);
+	if (r == 0 && entry.session_id != session_id)
+		r = -ENOENT; /* ids do not cross sessions */
+	if (r == 0) {
+		entry.removed_at = entry.updated_at = now;
+		r = sig_store_roster_update(ops->store, &entry);
+	}
+	if (r == 0)
+		r = sig_invite_revoke_entry(ops->store, session_id, entry_id, now, actor,
+					    "removed");
+	if (r == 0)
+		r = sig_audit_record(ops->store, actor, SIG_AUDIT_REMOVE, session_id, entry_id, 0,
+				     sig_audit_participant_detail(participant_id, NULL));
+	sig_roster_entry_clear(&entry);
+	r = sig_ops_finish(ops, r);
+	if (r == 0)
+		sig_ops_entry_removed(ops, session_id, entry_id);
+	return r;
+}
+
+int sig_ops_delete_entry(struct sig_ops *ops, int64_t session_id, int64_t entry_id,
+			 const char *actor)
+{
+	int r = sig_store_begin(ops->store);
+
+	if (r == 0)
+		r = sig_store_roster_delete(ops->store, entry_id);
+	if (r == 0)
+		r = sig_audit_record(ops->store, actor, SIG_AUDIT_ROSTER_DELETED, session_id,
+				     entry_id, 0, NULL);
+	r = sig_ops_finish(ops, r);
+	if (r == 0)
+		sig_ops_entry_removed(ops, session_id, entry_id);
+	return r;
+}

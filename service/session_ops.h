@@ -1,0 +1,65 @@
+/* The operations both protocols perform: ending and deleting a session,
+ * removing (marking removed, links revoked) and deleting a roster entry.
+ * admin/ and live/ meet here, and neither includes the other.
+ *
+ * Each operation writes the store change and its audit row in one
+ * transaction, and only once that committed tells the listener (the client
+ * protocol, which registers itself) so that the people concerned are
+ * disconnected. Control thread only. */
+#ifndef HEARTH_SERVICE_SESSION_OPS_H
+#define HEARTH_SERVICE_SESSION_OPS_H
+
+#include <stdint.h>
+
+#include "model/domain.h"
+#include "store/store.h"
+
+/* What the protocol serving the people connected now is told. */
+struct sig_presence_listener {
+	/* Everyone in session_id is told the session ended (reason "ended",
+	 * "deleted") and disconnected. */
+	void (*session_ended)(void *userdata, int64_t session_id, const char *reason);
+	/* The member of roster entry entry_id, if present, is told it was
+	 * removed and disconnected within a second. */
+	void (*entry_removed)(void *userdata, int64_t session_id, int64_t entry_id);
+};
+
+struct sig_ops;
+
+/* store is borrowed for the life of ops. */
+struct sig_ops *sig_ops_new(struct sig_store *store);
+/* Accepts NULL; returns NULL. */
+struct sig_ops *sig_ops_free(struct sig_ops *ops);
+
+/* Registers the one listener (listener and userdata borrowed until it is
+ * replaced; NULL forgets it). Without one, operations only change the
+ * store. */
+void sig_ops_listen(struct sig_ops *ops, const struct sig_presence_listener *listener,
+		    void *userdata);
+
+/* Ends session_id for good at now (ended_at set, audit row
+ * session.ended by actor), unless it had ended already; either way the
+ * people in it are disconnected. On success fills ret_session (if not
+ * NULL; caller clears). Returns 0, -ENOENT or a store error (rolled
+ * back). */
+int sig_ops_end_session(struct sig_ops *ops, int64_t session_id, const char *actor, int64_t now,
+			struct sig_session *ret_session);
+
+/* Deletes session_id with everything in it (audit row session.deleted);
+ * the people in it are disconnected. Returns 0, -ENOENT or a store
+ * error. */
+int sig_ops_delete_session(struct sig_ops *ops, int64_t session_id, const char *actor);
+
+/* Removes roster entry entry_id of session_id at now: marked removed, its
+ * links revoked, an audit row participant.removed (detail {"participant":
+ * participant_id} when not NULL); its member is disconnected. Returns 0,
+ * -ENOENT or a store error. */
+int sig_ops_remove_entry(struct sig_ops *ops, int64_t session_id, int64_t entry_id,
+			 const char *actor, int64_t now, const char *participant_id);
+
+/* Deletes roster entry entry_id of session_id (audit row roster.deleted);
+ * its member is disconnected. Returns 0, -ENOENT or a store error. */
+int sig_ops_delete_entry(struct sig_ops *ops, int64_t session_id, int64_t entry_id,
+			 const char *actor);
+
+#endif

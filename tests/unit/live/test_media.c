@@ -1,0 +1,326 @@
+/* Unit tests of media negotiation (live/media.c) on real browser SDP
+ * (tests/data/sdp/), without a relay: the workers' commands go to a fake
+ * sink, the members' messages to a list. */
+#include <errno.h>
+#include <glib.h>
+#include <string.h>
+
+#include "config/cfg.h"
+#include "crypto/dtls.h"
+#include "live/media.h"
+#include "live/room.h"
+#include "relay/relay.h"
+
+#define MEMBERS 12
+
+struct sink {
+	int fail;     /* refuse the next commands: -EAGAIN */
+	GArray *cmds; /* of struct relay_msg, payloads freed */
+};
+
+static int sink_send(void *userdata, unsigned worker, const struct relay_msg *msg)
+{
+	struct sink *k = userdata;
+	struct relay_msg copy = *msg;
+
+	(void)worker;
+	if (k->fail)
+		return -EAGAIN;
+	if (msg->type == RELAY_CMD_TRANSPORT_ADD || msg->type == RELAY_CMD_TRANSPORT_UPDATE)
+		relay_transport_params_free(msg->payload);
+	else
+		g_free(msg->payload);
+	copy.payload = NULL;
+	g_array_append_val(k->cmds, copy);
+	return 0;
+}
+
+static unsigned sink_workers(void *userdata)
+{
+	(void)userdata;
+	return 1;
+}
+
+static int sink_port(void *userdata, unsigned worker)
+{
+	(void)userdata;
+	return 40000 + (int)worker;
+}
+
+struct told {
+	struct sig_member *to;
+	json_t *msg;
+};
+
+struct fixture {
+	struct cfg cfg;
+	struct crypto_dtls_identity *identity;
+	struct sink sink;
+	struct sig_rooms *rooms;
+	struct sig_media *media;
+	struct sig_session session;
+	struct sig_roster_entry entries[MEMBERS];
+	struct sig_member *members[MEMBERS];
+	GArray *told; /* of struct told */
+	char *offer;  /* Chromium's publish offer: audio and video */
+};
+
+static void tell(void *userdata, struct sig_member *member, json_t *msg)
+{
+	struct fixture *f = userdata;
+	struct told t = {.to = member, .msg = msg};
+
+	g_array_append_val(f->told, t);
+}
+
+static void told_clear(gpointer p)
+{
+	json_decref(((struct told *)p)->msg);
+}
+
+static char *read_sdp(const char *name)
+{
+	g_autofree char *path = g_build_filename(g_getenv("HEARTH_SDP_DATA"), name, NULL);
+	char *text = NULL;
+
+	g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
+	return text;
+}
+
+static void fixture_setup(struct fixture *f, gconstpointer data)
+{
+	struct sig_media_relay relay = {.send = sink_send,
+					.worker_count = sink_workers,
+					.worker_port = sink_port,
+					.userdata = &f->sink};
+
+	(void)data;
+	memset(f, 0, sizeof(*f));
+	cfg_init(&f->cfg);
+	g_assert_cmpint(crypto_dtls_identity_generate(&f->identity), ==, 0);
+	f->sink.cmds = g_array_new(FALSE, TRUE, sizeof(struct relay_msg));
+	f->told = g_array_new(FALSE, TRUE, sizeof(struct told));
+	g_array_set_clear_func(f->told, told_clear);
+	f->rooms = sig_rooms_new();
+	f->media = sig_media_new(&relay, f->rooms, &f->cfg, f->identity, tell, f);
+	sig_session_defaults(SIG_KIND_GROUP, &f->session);
+	f->session.id = 7;
+	f->session.capacity = MEMBERS;
+	f->session.title = g_strdup("Group");
+	for (int i = 0; i < MEMBERS; i++) {
+		struct sig_roster_entry *e = &f->entries[i];
+		e->id = i + 1;
+		e->session_id = f->session.id;
+		e->display_name = g_strdup("Someone");
+		e->role = SIG_ROLE_PEER;
+		e->permissions = sig_role_default_permissions(SIG_ROLE_PEER, SIG_PUBLISH_EVERYONE) |
+				 SIG_PERM_PUBLISH_AUDIO | SIG_PERM_PUBLISH_VIDEO |
+				 SIG_PERM_SUBSCRIBE;
+		g_assert_cmpint(sig_rooms_join(f->rooms, &f->session, e, NULL, &f->members[i]), ==,
+				0);
+	}
+	f->offer = read_sdp("chromium-publish-offer.sdp");
+}
+
+static void fixture_teardown(struct fixture *f, gconstpointer data)
+{
+	(void)data;
+	for (int i = 0; i < MEMBERS; i++)
+		sig_media_member_left(f->media, f->members[i]);
+	sig_media_free(f->media);
+	sig_rooms_free(f->rooms);
+	for (int i = 0; i < MEMBERS; i++)
+		sig_roster_entry_clear(&f->entries[i]);
+	sig_session_clear(&f->session);
+	g_array_free(f->told, TRUE);
+	g_array_free(f->sink.cmds, TRUE);
+	crypto_dtls_identity_free(f->identity);
+	cfg_clear(&f->cfg);
+	g_free(f->offer);
+}
+
+static void publish_ok(struct fixture *f, int who, const char *sdp)
+{
+	const char *code = NULL;
+	g_autofree char *problem = NULL;
+	g_autofree char *answer =
+	    sig_media_publish(f->media, f->members[who], sdp, strlen(sdp), &code, &problem);
+
+	g_assert_nonnull(answer);
+	g_assert_null(problem);
+	g_assert_true(g_str_has_prefix(answer, "v=0"));
+}
+
+/* How many messages of type went to member who since index *from. */
+static unsigned count_told(struct fixture *f, int who, const char *type, guint from)
+{
+	unsigned n = 0;
+
+	for (guint i = from; i < f->told->len; i++) {
+		struct told *t = &g_array_index(f->told, struct told, i);
+		if (t->to == f->members[who] &&
+		    g_strcmp0(json_string_value(json_object_get(t->msg, "type")), type) == 0)
+			n++;
+	}
+	return n;
+}
+
+/* The last message of type member who got, or NULL. */
+static json_t *last_told(struct fixture *f, int who, const char *type)
+{
+	for (guint i = f->told->len; i-- > 0;) {
+		struct told *t = &g_array_index(f->told, struct told, i);
+		if (t->to == f->members[who] &&
+		    g_strcmp0(json_string_value(json_object_get(t->msg, "type")), type) == 0)
+			return t->msg;
+	}
+	return NULL;
+}
+
+static unsigned mlines(const json_t *offer)
+{
+	const char *sdp = json_string_value(json_object_get(offer, "sdp"));
+	unsigned n = 0;
+
+	for (const char *p = sdp; (p = strstr(p, "\r\nm=")); p++)
+		n++;
+	return n;
+}
+
+static void test_publish_subscribe(struct fixture *f, gconstpointer data)
+{
+	(void)data;
+	publish_ok(f, 0, f->offer);
+	g_assert_cmpuint(f->sink.cmds->len, ==, 1);
+	g_assert_cmpuint(g_array_index(f->sink.cmds, struct relay_msg, 0).type, ==,
+			 RELAY_CMD_TRANSPORT_ADD);
+	/* Nobody subscribed yet: the others only hear of the streams. */
+	g_assert_cmpuint(count_told(f, 1, "stream.added", 0), ==,
+			 3); /* microphone, camera, screen */
+	g_assert_cmpint(sig_media_subscribe(f->media, f->members[1]), ==, 0);
+	json_t *offer = last_told(f, 1, "subscribe.offer");
+	g_assert_nonnull(offer);
+	g_assert_cmpuint(mlines(offer), ==, 3);
+	g_assert_nonnull(strstr(json_string_value(json_object_get(offer, "sdp")),
+				f->members[0]->participant_id));
+}
+
+/* A renegotiation the worker cannot take, or an offer refused half-way,
+ * leaves the publication as it was: nobody hears of a change, and offers
+ * built afterwards still carry the streams as first published. */
+static void test_refused_renegotiation(struct fixture *f, gconstpointer data)
+{
+	(void)data;
+	publish_ok(f, 0, f->offer);
+	g_assert_cmpint(sig_media_subscribe(f->media, f->members[1]), ==, 0);
+	g_autofree char *before =
+	    g_strdup(json_string_value(json_object_get(last_told(f, 1, "subscribe.offer"), "sdp")));
+	guint mark = f->told->len;
+
+	/* The worker's queue is full. */
+	const char *code = NULL;
+	char *problem = NULL;
+	f->sink.fail = 1;
+	g_assert_null(sig_media_publish(f->media, f->members[0], f->offer, strlen(f->offer), &code,
+					&problem));
+	g_assert_cmpstr(code, ==, "internal");
+	g_free(problem);
+	f->sink.fail = 0;
+
+	/* An offer without the SSRC of its video: refused as SDP. */
+	g_autoptr(GString) no_ssrc = g_string_new(NULL);
+	g_auto(GStrv) lines = g_strsplit(f->offer, "\r\n", -1);
+	bool video = false;
+	for (char **l = lines; *l && **l; l++) {
+		video = g_str_has_prefix(*l, "m=") ? g_str_has_prefix(*l, "m=video") : video;
+		if (!(video && g_str_has_prefix(*l, "a=ssrc")))
+			g_string_append_printf(no_ssrc, "%s\r\n", *l);
+	}
+	problem = NULL;
+	g_assert_null(sig_media_publish(f->media, f->members[0], no_ssrc->str, no_ssrc->len, &code,
+					&problem));
+	g_assert_cmpstr(code, ==, "sdp_refused");
+	g_assert_nonnull(problem);
+	g_free(problem);
+
+	for (int who = 1; who < MEMBERS; who++) {
+		g_assert_cmpuint(count_told(f, who, "stream.removed", mark), ==, 0);
+		g_assert_cmpuint(count_told(f, who, "stream.added", mark), ==, 0);
+	}
+	/* Another subscriber gets the publication as first published. */
+	g_assert_cmpint(sig_media_subscribe(f->media, f->members[2]), ==, 0);
+	const char *after =
+	    json_string_value(json_object_get(last_told(f, 2, "subscribe.offer"), "sdp"));
+	g_assert_nonnull(after);
+	g_auto(GStrv) a = g_strsplit(before, "\r\n", -1);
+	g_auto(GStrv) b = g_strsplit(after, "\r\n", -1);
+	/* The same m-lines, codecs and SSRCs (o= and ICE credentials aside). */
+	for (int i = 0; a[i] && b[i]; i++)
+		if (g_str_has_prefix(a[i], "m=") || g_str_has_prefix(a[i], "a=rtpmap") ||
+		    g_str_has_prefix(a[i], "a=ssrc"))
+			g_assert_cmpstr(a[i], ==, b[i]);
+}
+
+/* A subscriber receives at most SIG_SDP_MAX_MLINES (16) streams: beyond
+ * that it is told with a documented code; a slot whose stream went is
+ * reused, so toggling streams does not run out. */
+static void test_slots(struct fixture *f, gconstpointer data)
+{
+	int sub = MEMBERS - 1;
+
+	(void)data;
+	g_assert_cmpint(sig_media_subscribe(f->media, f->members[sub]), ==, 0);
+	/* Five publishers of microphone, camera and screen: 15 slots. */
+	for (int i = 0; i < 5; i++)
+		publish_ok(f, i, f->offer);
+	g_assert_cmpuint(count_told(f, sub, "error", 0), ==, 0);
+	g_assert_cmpuint(mlines(last_told(f, sub, "subscribe.offer")), ==, 3);
+
+	/* One stops, another starts (someone else taking the floor, a screen
+	 * share toggled): the new streams take the slots that went. */
+	sig_media_unpublish(f->media, f->members[3]);
+	publish_ok(f, 5, f->offer);
+	for (int round = 0; round < 5; round++) {
+		sig_media_unpublish(f->media, f->members[5]);
+		publish_ok(f, 5, f->offer);
+	}
+	g_assert_cmpuint(count_told(f, sub, "error", 0), ==, 0);
+
+	/* One more publisher at once: its microphone takes the last slot, its
+	 * two videos find none. */
+	publish_ok(f, 6, f->offer);
+	g_assert_cmpuint(count_told(f, sub, "error", 0), ==, 1);
+	json_t *err = json_object_get(last_told(f, sub, "error"), "error");
+	g_assert_cmpstr(json_string_value(json_object_get(err, "code")), ==, "too_many_streams");
+	g_assert_cmpint(json_integer_value(json_object_get(err, "unplaced")), ==, 2);
+	g_assert_cmpint(json_integer_value(json_object_get(err, "max_streams")), ==, 16);
+	/* Told again only when the shortfall grows: a change elsewhere says
+	 * nothing; someone leaving lets the waiting videos in; coming back, it
+	 * is short of two. */
+	sig_media_set_muted(f->media, f->members[1], RELAY_MUTE_AUDIO);
+	sig_media_unpublish(f->media, f->members[0]);
+	g_assert_cmpuint(count_told(f, sub, "error", 0), ==, 1);
+	publish_ok(f, 0, f->offer);
+	g_assert_cmpuint(count_told(f, sub, "error", 0), ==, 2);
+	publish_ok(f, 7, f->offer);
+	g_assert_cmpuint(count_told(f, sub, "error", 0), ==, 3);
+	g_assert_cmpint(json_integer_value(json_object_get(
+			    json_object_get(last_told(f, sub, "error"), "error"), "unplaced")),
+			==, 5);
+	/* Room again: a newcomer fits without a word. */
+	sig_media_unpublish(f->media, f->members[7]);
+	sig_media_unpublish(f->media, f->members[6]);
+	sig_media_unpublish(f->media, f->members[4]);
+	publish_ok(f, 8, f->offer);
+	g_assert_cmpuint(count_told(f, sub, "error", 0), ==, 3);
+}
+
+int main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+#define ADD(name, fn) g_test_add(name, struct fixture, NULL, fixture_setup, fn, fixture_teardown)
+	ADD("/live/media/publish-subscribe", test_publish_subscribe);
+	ADD("/live/media/refused-renegotiation", test_refused_renegotiation);
+	ADD("/live/media/slots", test_slots);
+	return g_test_run();
+}

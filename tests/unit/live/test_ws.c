@@ -1,0 +1,336 @@
+/* Unit tests of the client protocol's dispatch (live/ws*.c) without
+ * libwebsockets: JSON messages go to sig_ws_dispatch() on connections
+ * whose transport is a fake that keeps what would be sent, on a real store
+ * in a temporary directory. docs/protocol.md names the errors. */
+#include <errno.h>
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "crypto/token.h"
+#include "live/room.h"
+#include "live/ws.h"
+#include "live/ws_internal.h"
+#include "service/ratelimit.h"
+#include "service/session_ops.h"
+#include "store/store.h"
+
+/* A connection whose transport keeps the messages and the close code. */
+struct fake_conn {
+	struct sig_ws_conn conn; /* first */
+	GPtrArray *got;		 /* json_t * */
+	int closed;		 /* close code, 0 while open */
+	bool joined;
+};
+
+static int fake_write(struct sig_ws_conn *conn, const char *text, size_t len)
+{
+	struct fake_conn *c = (struct fake_conn *)conn;
+	json_t *msg = json_loadb(text, len, 0, NULL);
+
+	g_assert_nonnull(msg);
+	g_ptr_array_add(c->got, msg);
+	return 0;
+}
+
+static void fake_close(struct sig_ws_conn *conn, enum sig_ws_close_code code)
+{
+	((struct fake_conn *)conn)->closed = (int)code;
+}
+
+static void fake_joined(struct sig_ws_conn *conn)
+{
+	((struct fake_conn *)conn)->joined = true;
+}
+
+static const struct sig_ws_io fake_io = {
+    .write = fake_write, .close = fake_close, .joined = fake_joined};
+
+struct fixture {
+	char *dir;
+	struct sig_store *store;
+	struct sig_ratelimit *limiter;
+	struct sig_rooms *rooms;
+	struct sig_ops *ops;
+	struct sig_ws *ws;
+	int64_t session_id;
+	int64_t host_entry, client_entry;
+	char host_token[CRYPTO_TOKEN_CHARS + 1], client_token[CRYPTO_TOKEN_CHARS + 1];
+	struct fake_conn conns[4];
+	unsigned nconns;
+};
+
+static int64_t add_entry(struct fixture *f, enum sig_role role, bool auto_admit, char *ret_token)
+{
+	struct sig_roster_entry e = {.session_id = f->session_id, .role = role};
+	int64_t now = (int64_t)time(NULL);
+
+	e.display_name = g_strdup(role == SIG_ROLE_HOST ? "Dr Host" : "Robin");
+	e.permissions = sig_role_default_permissions(role, SIG_PUBLISH_EVERYONE);
+	e.auto_admit = auto_admit;
+	g_assert_cmpint(sig_store_roster_insert(f->store, &e), ==, 0);
+	g_assert_cmpint(crypto_token_new(ret_token), ==, 0);
+	struct sig_invite inv = {.roster_entry_id = e.id,
+				 .session_id = f->session_id,
+				 .max_uses = 10,
+				 .created_at = now - 60};
+	crypto_sha256(ret_token, strlen(ret_token), inv.token_hash);
+	g_assert_cmpint(sig_store_invite_insert(f->store, &inv), ==, 0);
+	sig_roster_entry_clear(&e);
+	return inv.roster_entry_id;
+}
+
+static void fixture_setup(struct fixture *f, gconstpointer data)
+{
+	struct sig_session s = {0};
+	int64_t now = (int64_t)time(NULL);
+
+	(void)data;
+	memset(f, 0, sizeof(*f));
+	f->dir = g_dir_make_tmp("hearth-ws-XXXXXX", NULL);
+	g_autofree char *path = g_build_filename(f->dir, "hearth.db", NULL);
+	g_assert_cmpint(sig_store_open(path, &f->store), ==, 0);
+	sig_session_defaults(SIG_KIND_FAMILY, &s);
+	s.title = g_strdup("Family");
+	s.waiting_room = true;
+	s.schedule =
+	    (struct sig_schedule){.kind = SIG_SCHEDULE_ONCE, .start = now - 60, .end = now + 3600};
+	s.created_at = s.updated_at = now - 120;
+	g_assert_cmpint(sig_store_session_insert(f->store, &s), ==, 0);
+	f->session_id = s.id;
+	sig_session_clear(&s);
+	f->host_entry = add_entry(f, SIG_ROLE_HOST, true, f->host_token);
+	f->client_entry = add_entry(f, SIG_ROLE_CLIENT, false, f->client_token);
+
+	f->limiter = sig_ratelimit_new(SIG_RATELIMIT_FAIL_BURST, SIG_RATELIMIT_FAIL_REFILL_MS,
+				       SIG_RATELIMIT_FAIL_ADDRESSES);
+	f->rooms = sig_rooms_new();
+	f->ops = sig_ops_new(f->store);
+	f->ws = sig_ws_new(f->store, f->limiter, f->rooms, f->ops, NULL);
+}
+
+static void fixture_teardown(struct fixture *f, gconstpointer data)
+{
+	(void)data;
+	for (unsigned i = 0; i < f->nconns; i++) {
+		sig_ws_conn_closed(&f->conns[i].conn);
+		g_ptr_array_free(f->conns[i].got, TRUE);
+	}
+	sig_ws_free(f->ws);
+	sig_ops_free(f->ops);
+	sig_rooms_free(f->rooms);
+	sig_ratelimit_free(f->limiter);
+	sig_store_close(f->store);
+	g_autofree char *path = g_build_filename(f->dir, "hearth.db", NULL);
+	g_autofree char *wal = g_strconcat(path, "-wal", NULL);
+	g_autofree char *shm = g_strconcat(path, "-shm", NULL);
+	g_unlink(path);
+	g_unlink(wal);
+	g_unlink(shm);
+	g_rmdir(f->dir);
+	g_free(f->dir);
+}
+
+static struct fake_conn *open_conn(struct fixture *f)
+{
+	struct fake_conn *c = &f->conns[f->nconns++];
+
+	g_assert_cmpuint(f->nconns, <=, G_N_ELEMENTS(f->conns));
+	memset(c, 0, sizeof(*c));
+	c->got = g_ptr_array_new_with_free_func((GDestroyNotify)json_decref);
+	sig_ws_conn_open(&c->conn, f->ws, &fake_io, "192.0.2.7");
+	return c;
+}
+
+static void send_text(struct fake_conn *c, const char *text)
+{
+	sig_ws_dispatch(&c->conn, text, strlen(text));
+}
+
+/* The next message c got (borrowed until c closes), NULL when none. */
+static json_t *next(struct fake_conn *c, guint *cursor)
+{
+	return *cursor < c->got->len ? c->got->pdata[(*cursor)++] : NULL;
+}
+
+static const char *type_of(const json_t *msg)
+{
+	return json_string_value(json_object_get(msg, "type"));
+}
+
+static const char *error_code(const json_t *msg)
+{
+	return json_string_value(json_object_get(json_object_get(msg, "error"), "code"));
+}
+
+/* The last message c got is an error with code (and the request's id). */
+static void assert_error(struct fake_conn *c, const char *code, json_int_t id)
+{
+	g_assert_cmpuint(c->got->len, >, 0);
+	json_t *msg = c->got->pdata[c->got->len - 1];
+	g_assert_cmpstr(type_of(msg), ==, "error");
+	g_assert_cmpstr(error_code(msg), ==, code);
+	if (id)
+		g_assert_cmpint(json_integer_value(json_object_get(msg, "id")), ==, id);
+}
+
+static json_t *last(struct fake_conn *c)
+{
+	g_assert_cmpuint(c->got->len, >, 0);
+	return c->got->pdata[c->got->len - 1];
+}
+
+static struct fake_conn *join(struct fixture *f, const char *token, const char *state)
+{
+	struct fake_conn *c = open_conn(f);
+	g_autofree char *text =
+	    g_strdup_printf("{\"type\":\"join\",\"id\":1,\"v\":1,\"token\":\"%s\"}", token);
+
+	send_text(c, text);
+	json_t *ok = c->got->pdata[0];
+	g_assert_cmpstr(type_of(ok), ==, "join.ok");
+	g_assert_cmpstr(json_string_value(json_object_get(ok, "state")), ==, state);
+	g_assert_true(c->joined);
+	return c;
+}
+
+static void test_before_join(struct fixture *f, gconstpointer data)
+{
+	struct fake_conn *c = open_conn(f);
+
+	(void)data;
+	send_text(c, "{\"type\":\"nope\",\"id\":1}");
+	assert_error(c, "unknown_type", 1);
+	send_text(c, "{\"type\":\"leave\",\"id\":2}");
+	assert_error(c, "not_joined", 2);
+	send_text(c, "{\"type\":\"chat\",\"id\":3,\"text\":\"hi\"}");
+	assert_error(c, "not_joined", 3);
+	send_text(c, "[1,2]");
+	assert_error(c, "bad_message", 0);
+	send_text(c, "{\"type\":\"ping\",\"id\":0}");
+	assert_error(c, "bad_message", 0);
+	send_text(c, "{\"type\":\"ping\",\"id\":4}");
+	g_assert_cmpstr(type_of(last(c)), ==, "pong");
+	g_assert_cmpint(json_integer_value(json_object_get(last(c), "id")), ==, 4);
+	send_text(c, "{\"type\":\"join\",\"id\":5,\"v\":2,\"token\":\"x\"}");
+	assert_error(c, "unsupported_version", 5);
+	g_assert_cmpint(c->closed, ==, SIG_WS_CLOSE_POLICY);
+}
+
+static void test_unknown_token(struct fixture *f, gconstpointer data)
+{
+	struct fake_conn *c = open_conn(f);
+
+	(void)data;
+	send_text(c, "{\"type\":\"join\",\"id\":1,\"v\":1,\"token\":\"not-a-token\"}");
+	assert_error(c, "invite_unknown", 1);
+	g_assert_cmpint(c->closed, ==, SIG_WS_CLOSE_POLICY);
+	g_assert_false(c->joined);
+}
+
+static void test_rate_limit(struct fixture *f, gconstpointer data)
+{
+	struct fake_conn *c = open_conn(f);
+
+	(void)data;
+	for (int i = 0; i < SIG_WS_RATE_MAX; i++)
+		send_text(c, "{\"type\":\"ping\"}");
+	g_assert_cmpstr(type_of(last(c)), ==, "pong");
+	send_text(c, "{\"type\":\"ping\"}");
+	assert_error(c, "rate_limited", 0);
+}
+
+/* The waiting room: who may send what, and what a host's decisions do. */
+static void test_waiting_room(struct fixture *f, gconstpointer data)
+{
+	(void)data;
+	struct fake_conn *host = join(f, f->host_token, "admitted");
+	struct fake_conn *client = join(f, f->client_token, "waiting");
+	guint hc = 1;
+
+	json_t *added = next(host, &hc);
+	g_assert_cmpstr(type_of(added), ==, "waiting.added");
+	const char *pid = json_string_value(
+	    json_object_get(json_object_get(added, "participant"), "participant_id"));
+	g_autofree char *client_id = g_strdup(pid);
+
+	/* Someone waiting may not speak or moderate, and relays no media
+	 * here. */
+	send_text(client, "{\"type\":\"chat\",\"id\":2,\"text\":\"hello\"}");
+	assert_error(client, "waiting", 2);
+	send_text(client, "{\"type\":\"publish\",\"id\":3,\"sdp\":\"v=0\"}");
+	assert_error(client, "waiting", 3);
+	send_text(client, "{\"type\":\"end\",\"id\":4}");
+	assert_error(client, "forbidden", 4);
+	send_text(client, "{\"type\":\"join\",\"id\":5,\"v\":1,\"token\":\"x\"}");
+	assert_error(client, "already_joined", 5);
+
+	/* The host admits the client, who then hears who is here. */
+	g_autofree char *admit =
+	    g_strdup_printf("{\"type\":\"admit\",\"id\":2,\"participant_id\":\"%s\"}", client_id);
+	send_text(host, admit);
+	g_assert_cmpstr(type_of(next(host, &hc)), ==, "admit.ok");
+	g_assert_cmpstr(type_of(last(client)), ==, "admitted");
+	send_text(client, "{\"type\":\"end\",\"id\":6}");
+	assert_error(client, "forbidden", 6);
+	send_text(client, "{\"type\":\"publish\",\"id\":7,\"sdp\":\"v=0\"}");
+	assert_error(client, "unknown_type", 7); /* this service relays no media */
+	send_text(client, "{\"type\":\"chat\",\"id\":8}");
+	assert_error(client, "bad_message", 8);
+
+	/* A host ends the session: its own "end.ok" comes before it is told
+	 * the session ended, and everyone is disconnected. */
+	send_text(host, "{\"type\":\"end\",\"id\":3}");
+	g_assert_cmpstr(type_of(last(host)), ==, "session.ended");
+	g_assert_cmpstr(type_of(last(client)), ==, "session.ended");
+	g_assert_cmpint(host->closed, ==, SIG_WS_CLOSE_NORMAL);
+	g_assert_cmpint(client->closed, ==, SIG_WS_CLOSE_NORMAL);
+	g_assert_cmpuint(sig_rooms_count(f->rooms, f->session_id), ==, 0);
+	/* "end.ok" came, and came before "session.ended". */
+	bool end_ok = false;
+	for (guint i = 0; i < host->got->len; i++) {
+		const char *t = type_of(host->got->pdata[i]);
+		if (g_strcmp0(t, "end.ok") == 0)
+			end_ok = true;
+		if (g_strcmp0(t, "session.ended") == 0)
+			g_assert_true(end_ok);
+	}
+	g_assert_true(end_ok);
+}
+
+/* An operation from elsewhere (the admin API) disconnects at once. */
+static void test_removed_by_operation(struct fixture *f, gconstpointer data)
+{
+	(void)data;
+	struct fake_conn *host = join(f, f->host_token, "admitted");
+	struct fake_conn *client = join(f, f->client_token, "waiting");
+
+	g_assert_cmpint(sig_ops_remove_entry(f->ops, f->session_id, f->client_entry, "admin-socket",
+					     (int64_t)time(NULL), NULL),
+			==, 0);
+	json_t *bye = last(client);
+	g_assert_cmpstr(type_of(bye), ==, "bye");
+	g_assert_cmpstr(json_string_value(json_object_get(bye, "reason")), ==, "removed");
+	g_assert_cmpint(client->closed, ==, SIG_WS_CLOSE_NORMAL);
+	g_assert_cmpstr(type_of(last(host)), ==, "waiting.removed");
+	g_assert_cmpint(host->closed, ==, 0);
+	/* The link no longer works. */
+	struct fake_conn *again = open_conn(f);
+	g_autofree char *text = g_strdup_printf(
+	    "{\"type\":\"join\",\"id\":1,\"v\":1,\"token\":\"%s\"}", f->client_token);
+	send_text(again, text);
+	assert_error(again, "invite_revoked", 1);
+}
+
+int main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+#define ADD(name, fn) g_test_add(name, struct fixture, NULL, fixture_setup, fn, fixture_teardown)
+	ADD("/live/ws/before-join", test_before_join);
+	ADD("/live/ws/unknown-token", test_unknown_token);
+	ADD("/live/ws/rate-limit", test_rate_limit);
+	ADD("/live/ws/waiting-room", test_waiting_room);
+	ADD("/live/ws/removed-by-operation", test_removed_by_operation);
+	return g_test_run();
+}
