@@ -73,6 +73,10 @@ struct sig_http_conn {
 	unsigned query_count;
 };
 
+/* Whether a WebSocket upgrade on wsi's connection must be refused: over
+ * the per-address cap (counted), or on the metrics listener. */
+bool sig_http_upgrade_refused(struct lws *wsi);
+
 /* The "http" protocol callback; its per-connection data is a
  * struct sig_http_conn. */
 int sig_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,

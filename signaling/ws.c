@@ -873,11 +873,14 @@ static void sig_ws_closed(struct sig_ws_conn *conn)
 	capbuf_clear(&conn->rx);
 }
 
+/* Over HTTP/1.1 the upgrade is a GET; over HTTP/2 (RFC 8441, which
+ * libwebsockets offers browsers) a CONNECT whose path is :path. */
 static bool sig_ws_path_ok(struct lws *wsi)
 {
 	char path[16];
 
-	return lws_hdr_copy(wsi, path, sizeof(path), WSI_TOKEN_GET_URI) > 0 &&
+	return (lws_hdr_copy(wsi, path, sizeof(path), WSI_TOKEN_GET_URI) > 0 ||
+		lws_hdr_copy(wsi, path, sizeof(path), WSI_TOKEN_HTTP_COLON_PATH) > 0) &&
 	       strcmp(path, "/ws") == 0;
 }
 
@@ -902,9 +905,12 @@ int sig_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 
 	switch (reason) {
 	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
-		/* Only /ws, and never on the admin socket. */
+		/* Only /ws, never on the admin socket or the metrics listener,
+		 * nor over the connection cap (HTTP/2 upgrades come here
+		 * without HTTP_CONFIRM_UPGRADE). */
 		return !sig_ws_path_ok(wsi) ||
-		       sig_server_is_admin_vhost(server, lws_get_vhost(wsi));
+		       sig_server_is_admin_vhost(server, lws_get_vhost(wsi)) ||
+		       sig_http_upgrade_refused(wsi);
 	case LWS_CALLBACK_ESTABLISHED:
 		conn->wsi = wsi;
 		conn->rx.max = SIG_WS_MAX_MESSAGE;
