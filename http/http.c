@@ -320,6 +320,11 @@ static bool sig_http_over_cap(struct lws *wsi)
 	return sig_conns_refuse(sig_http_site_of(wsi)->conns, lws_get_network_wsi(wsi));
 }
 
+bool sig_http_upgrade_refused(struct lws *wsi)
+{
+	return sig_http_metrics_conn(sig_http_site_of(wsi), wsi) || sig_http_over_cap(wsi);
+}
+
 /* A WebSocket upgrade refused before it happens: over the connection cap,
  * or on the metrics listener. Writes the answer itself (libwebsockets wants
  * it written when the callback returns). */
@@ -335,14 +340,14 @@ static int sig_http_confirm_upgrade(struct lws *wsi)
 	const char *body;
 	unsigned status;
 
-	if (sig_http_over_cap(wsi)) {
-		status = 503;
-		body = busy;
-	} else if (sig_http_metrics_conn(site, wsi)) {
+	if (!sig_http_upgrade_refused(wsi))
+		return 0;
+	if (sig_http_metrics_conn(site, wsi)) {
 		status = 404;
 		body = nowhere;
 	} else {
-		return 0;
+		status = 503;
+		body = busy;
 	}
 	size_t len = strlen(body);
 	if (lws_add_http_common_headers(wsi, status, "application/json", (lws_filepos_t)len, &p,

@@ -96,6 +96,10 @@ void sig_http_respond_empty(struct sig_http_request *req, int status);
  * or -ENOENT for a connection not from our listeners (the admin socket). */
 int sig_http_client_address(struct lws *wsi, struct netaddr *ret_client, bool *ret_forwarded);
 
+/* Whether a WebSocket upgrade on wsi's connection must be refused: over
+ * the per-address cap (counted), or on the metrics listener. */
+bool sig_http_upgrade_refused(struct lws *wsi);
+
 /* Whether the connection of wsi arrived on the admin unix socket. */
 bool sig_http_admin_socket(struct lws *wsi);
 

@@ -142,11 +142,14 @@ static void sig_ws_lws_closed(struct sig_ws_lws_conn *c)
 	capbuf_clear(&c->rx);
 }
 
+/* Over HTTP/1.1 the upgrade is a GET; over HTTP/2 (RFC 8441, which
+ * libwebsockets offers browsers) a CONNECT whose path is :path. */
 static bool sig_ws_lws_path_ok(struct lws *wsi)
 {
 	char path[16];
 
-	return lws_hdr_copy(wsi, path, sizeof(path), WSI_TOKEN_GET_URI) > 0 &&
+	return (lws_hdr_copy(wsi, path, sizeof(path), WSI_TOKEN_GET_URI) > 0 ||
+		lws_hdr_copy(wsi, path, sizeof(path), WSI_TOKEN_HTTP_COLON_PATH) > 0) &&
 	       strcmp(path, "/ws") == 0;
 }
 
@@ -177,8 +180,11 @@ static int sig_ws_lws_callback(struct lws *wsi, enum lws_callback_reasons reason
 
 	switch (reason) {
 	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
-		/* Only /ws, and never on the admin socket. */
-		return !sig_ws_lws_path_ok(wsi) || sig_http_admin_socket(wsi);
+		/* Only /ws, never on the admin socket or the metrics listener,
+		 * nor over the connection cap (HTTP/2 upgrades come here
+		 * without HTTP_CONFIRM_UPGRADE). */
+		return !sig_ws_lws_path_ok(wsi) || sig_http_admin_socket(wsi) ||
+		       sig_http_upgrade_refused(wsi);
 	case LWS_CALLBACK_ESTABLISHED:
 		return sig_ws_lws_established(c, wsi);
 	case LWS_CALLBACK_RECEIVE:
