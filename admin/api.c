@@ -10,9 +10,11 @@
 #include <time.h>
 
 #include "core/log.h"
+#include "core/parse.h"
 #include "crypto/token.h"
 #include "admin/api_call.h"
 #include "http/server.h"
+#include "core/clock.h"
 
 #define SIG_API_PREFIX	      "/api/v1"
 #define SIG_API_MAX_KEY_BYTES 256
@@ -155,18 +157,14 @@ int sig_api_require_body(struct sig_api_call *call, bool allow_empty)
 	return 0;
 }
 
-static int sig_api_parse_id(const char *text, size_t len, int64_t *ret_id)
+/* An id: 1 to 15 digits, no leading zero. */
+int sig_api_parse_id(const char *text, size_t len, int64_t *ret_id)
 {
-	int64_t v = 0;
+	uint64_t v;
 
-	if (len == 0 || len > 15 || text[0] == '0')
+	if (len == 0 || text[0] == '0' || parse_uint64_n(text, len, 999999999999999, &v) < 0)
 		return -EINVAL;
-	for (size_t i = 0; i < len; i++) {
-		if (text[i] < '0' || text[i] > '9')
-			return -EINVAL;
-		v = v * 10 + (text[i] - '0');
-	}
-	*ret_id = v;
+	*ret_id = (int64_t)v;
 	return 0;
 }
 
@@ -232,7 +230,7 @@ static int sig_api_authenticate(struct sig_api_call *call, char *actor_buf, size
 {
 	struct sig_http_request *req = call->req;
 	char header[SIG_API_MAX_KEY_BYTES + 16];
-	int64_t now_ms = sig_now_ms();
+	int64_t now_ms = clock_wall_ms();
 	int retry_after, idx = -1;
 
 	if (req->admin_socket) {
@@ -326,7 +324,7 @@ static int sig_api_parse_body(struct sig_api_call *call)
 
 static void sig_api_handle(void *userdata, struct sig_http_request *req)
 {
-	struct sig_api_call call = {.api = userdata, .req = req, .now = (int64_t)time(NULL)};
+	struct sig_api_call call = {.api = userdata, .req = req, .now = clock_wall_s()};
 	const char *path = req->path + strlen(SIG_API_PREFIX);
 	char actor[64];
 

@@ -36,9 +36,8 @@ void sig_api_audit_list(struct sig_api_call *call)
 	if (sig_api_page(call, &after, &limit) < 0)
 		return;
 	if (sig_http_query(call->req, "session", buf, sizeof(buf)) >= 0) {
-		char *end = NULL;
-		long long v = strtoll(buf, &end, 10);
-		if (!*buf || *end || v <= 0) {
+		int64_t v;
+		if (sig_api_parse_id(buf, strlen(buf), &v) < 0) {
 			sig_api_invalid(call, "session", "must be a positive id");
 			return;
 		}

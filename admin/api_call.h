@@ -62,6 +62,10 @@ int sig_api_require_body(struct sig_api_call *call, bool allow_empty);
 
 /* ?limit= and ?after= for lists; answers 400 and returns -EINVAL when bad. */
 int sig_api_page(struct sig_api_call *call, int64_t *ret_after, int *ret_limit);
+
+/* An id as paths and queries write it: 1 to 15 digits, no leading zero.
+ * Returns 0 or -EINVAL. */
+int sig_api_parse_id(const char *text, size_t len, int64_t *ret_id);
 /* {"items": items, "next_after": last id or null}; takes items. */
 void sig_api_respond_page(struct sig_api_call *call, json_t *items, int limit, int64_t last_id);
 

@@ -6,6 +6,7 @@
 
 #include "admin/api_call.h"
 #include "service/invite.h"
+#include "core/clock.h"
 
 void sig_invite_check_handler(void *userdata, struct sig_http_request *req);
 
@@ -95,9 +96,8 @@ void sig_api_invites_list(struct sig_api_call *call)
 	if (sig_api_page(call, &after, &limit) < 0)
 		return;
 	if (sig_http_query(call->req, "roster_entry", buf, sizeof(buf)) >= 0) {
-		char *end = NULL;
-		long long v = strtoll(buf, &end, 10);
-		if (!*buf || *end || v <= 0) {
+		int64_t v;
+		if (sig_api_parse_id(buf, strlen(buf), &v) < 0) {
 			sig_api_invalid(call, "roster_entry", "must be a positive id");
 			return;
 		}
@@ -209,7 +209,7 @@ void sig_invite_check_handler(void *userdata, struct sig_http_request *req)
 {
 	struct sig_api *api = userdata;
 	struct sig_invite_resolution res;
-	int64_t now = (int64_t)time(NULL);
+	int64_t now = clock_wall_s();
 	int retry_after;
 
 	if (strcmp(req->method, "POST") != 0) {

@@ -84,11 +84,6 @@ void crypto_hex(const uint8_t *bytes, size_t len, char *ret_hex)
 	ret_hex[2 * len] = '\0';
 }
 
-int crypto_unhex(const char *hex, uint8_t *ret_bytes, size_t len)
-{
-	return parse_hex(hex, ret_bytes, len);
-}
-
 bool crypto_equal(const void *a, const void *b, size_t len)
 {
 	return CRYPTO_memcmp(a, b, len) == 0;

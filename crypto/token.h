@@ -31,8 +31,6 @@ void crypto_hex(const uint8_t *bytes, size_t len, char *ret_hex);
 /* Parses exactly 2 * len hex digits (either case). Returns 0 or -EINVAL,
  * leaving ret_bytes untouched. Kept for its callers: new code calls
  * core/parse.h's parse_hex(), which this is. */
-int crypto_unhex(const char *hex, uint8_t *ret_bytes, size_t len);
-
 /* Constant-time equality of two equal-length buffers. */
 bool crypto_equal(const void *a, const void *b, size_t len);
 

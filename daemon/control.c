@@ -29,6 +29,8 @@
 #include "service/ratelimit.h"
 #include "service/session_ops.h"
 #include "store/store.h"
+#include "core/clock.h"
+#include "core/parse.h"
 
 /* A worker that has not answered a ping for this long is unhealthy: /healthz
  * says so and the systemd watchdog is no longer fed. */
@@ -61,14 +63,6 @@ struct sig_control {
 	int64_t audit_logged_us; /* when the audit head was last logged */
 };
 
-static int64_t control_now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
-}
-
 int sig_control_block_signals(void)
 {
 	sigset_t mask;
@@ -86,7 +80,7 @@ int sig_control_block_signals(void)
 
 static unsigned control_unhealthy_workers(const struct sig_control *c)
 {
-	int64_t now = control_now_us();
+	int64_t now = clock_mono_us();
 	unsigned bad = 0;
 
 	for (unsigned i = 0; i < relay_worker_count(c->relay); i++)
@@ -107,7 +101,7 @@ static void control_healthz(void *userdata, struct sig_http_request *req)
 	}
 	json_t *body = json_pack(
 	    "{s:s,s:s,s:I,s:i,s:i}", "status", bad ? "degraded" : "ok", "version", HEARTH_VERSION,
-	    "uptime_s", (json_int_t)((control_now_us() - c->started_us) / 1000000), "workers",
+	    "uptime_s", (json_int_t)((clock_mono_us() - c->started_us) / 1000000), "workers",
 	    (int)workers, "workers_responding", (int)(workers - bad));
 	sig_http_respond_json(req, bad ? 503 : 200, body);
 	json_decref(body);
@@ -135,7 +129,7 @@ static bool control_metrics_allowed(struct sig_control *c, struct sig_http_reque
 		int n =
 		    lws_hdr_copy(req->wsi, header, sizeof(header), WSI_TOKEN_HTTP_AUTHORIZATION);
 		if (n > 7 && g_ascii_strncasecmp(header, "Bearer ", 7) == 0 &&
-		    crypto_unhex(key_hex, want, sizeof(want)) == 0) {
+		    parse_hex(key_hex, want, sizeof(want)) == 0) {
 			crypto_sha256(header + 7, strlen(header + 7), got);
 			ok = crypto_equal(want, got, sizeof(got));
 		}
@@ -242,7 +236,7 @@ static void control_relay_events(void *userdata)
 		switch (msg.type) {
 		case RELAY_EVT_PONG:
 			if (msg.worker < relay_worker_count(c->relay))
-				c->last_pong_us[msg.worker] = control_now_us();
+				c->last_pong_us[msg.worker] = clock_mono_us();
 			break;
 		case RELAY_EVT_TRANSPORT_UP:
 		case RELAY_EVT_TRANSPORT_CLOSED:
@@ -278,14 +272,14 @@ static void control_log_audit_head(struct sig_control *c)
 static void control_tick(void *userdata)
 {
 	struct sig_control *c = userdata;
-	int64_t now_us = control_now_us();
+	int64_t now_us = clock_mono_us();
 
 	if (now_us - c->audit_logged_us >= CONTROL_AUDIT_ANCHOR_US) {
 		c->audit_logged_us = now_us;
 		control_log_audit_head(c);
 	}
 
-	int64_t now_s = (int64_t)time(NULL);
+	int64_t now_s = clock_wall_s();
 
 	if (c->ws)
 		sig_ws_tick(c->ws, now_s);
@@ -359,7 +353,7 @@ static void control_reload(struct sig_control *c)
 	struct cfg fresh;
 	int r = 0;
 
-	sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%lld", (long long)control_now_us());
+	sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%lld", (long long)clock_mono_us());
 	cfg_init(&fresh);
 	if (c->cfg->path)
 		r = cfg_load_file(&fresh, c->cfg->path, errors);
@@ -400,8 +394,7 @@ static void control_reload(struct sig_control *c)
 	}
 	/* Certificate files are re-read whether or not their paths changed:
 	 * renewing usually rewrites the same files. */
-	if (sig_certs_reload(c->certs, c->cfg, &fresh, (int64_t)time(NULL), applied) &
-	    SIG_CERTS_DTLS)
+	if (sig_certs_reload(c->certs, c->cfg, &fresh, clock_wall_s(), applied) & SIG_CERTS_DTLS)
 		sig_media_set_identity(c->media, sig_certs_dtls(c->certs));
 	log_info("reloaded %s: %s", c->cfg->path ? c->cfg->path : "(embedded defaults)",
 		 applied->len ? applied->str : "no reloadable setting changed");
@@ -507,7 +500,7 @@ int sig_control_new(struct cfg *cfg, char **overrides, struct sig_control **ret_
 	c->signal_fd = -1;
 	c->cfg = cfg;
 	c->overrides = overrides;
-	c->started_us = control_now_us();
+	c->started_us = clock_mono_us();
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
@@ -535,10 +528,10 @@ int sig_control_new(struct cfg *cfg, char **overrides, struct sig_control **ret_
 		log_error("cannot initialise libsrtp: %s", strerror(-r));
 		goto fail;
 	}
-	r = sig_certs_new(cfg, (int64_t)time(NULL), &c->certs);
+	r = sig_certs_new(cfg, clock_wall_s(), &c->certs);
 	if (r < 0)
 		goto fail; /* logged */
-	c->certs_check_s = (int64_t)time(NULL) + CONTROL_CERT_CHECK_S;
+	c->certs_check_s = clock_wall_s() + CONTROL_CERT_CHECK_S;
 	c->relay_identity = crypto_dtls_identity_ref(sig_certs_dtls(c->certs));
 	r = relay_new(cfg, c->relay_identity, &c->relay);
 	if (r < 0)
@@ -582,7 +575,7 @@ int sig_control_run(struct sig_control *c)
 	sd_notifyf(0, "READY=1\nSTATUS=Serving on port %d\nMAINPID=%lu", sig_server_port(c->server),
 		   (unsigned long)getpid());
 	control_log_audit_head(c);
-	c->audit_logged_us = control_now_us();
+	c->audit_logged_us = clock_mono_us();
 
 	while (!c->stopping)
 		sig_server_service(c->server);

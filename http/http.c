@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/log.h"
+#include "core/parse.h"
 #include "http/listener.h"
 
 #include <glib.h>
@@ -400,14 +401,14 @@ static bool sig_http_begin(struct lws *wsi, struct sig_http_conn *conn, const ch
 		return false;
 	}
 	if (lws_hdr_copy(wsi, length, sizeof(length), WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0) {
-		char *end = NULL;
-		errno = 0;
-		unsigned long long n = strtoull(length, &end, 10);
-		if (errno || end == length || *end) {
+		/* RFC 9110 §8.6: 1*DIGIT, nothing else. */
+		uint64_t n;
+		int r = parse_uint64_n(length, strlen(length), SIG_HTTP_MAX_BODY, &n);
+		if (r == -EINVAL || length[strspn(length, "0123456789")] != '\0') {
 			sig_http_respond_error(&req, 400, "bad_request", "bad Content-Length");
 			return false;
 		}
-		if (n > SIG_HTTP_MAX_BODY) {
+		if (r < 0) {
 			sig_http_respond_error(&req, 413, "body_too_large",
 					       "request bodies are limited to 65536 bytes");
 			return false;

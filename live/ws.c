@@ -18,14 +18,7 @@
 #include "model/domain_json.h"
 #include "service/audit.h"
 #include "service/session_ops.h"
-
-int64_t sig_ws_mono_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
-}
+#include "core/clock.h"
 
 static void sig_ws_session_ended(void *userdata, int64_t session_id, const char *reason);
 
@@ -222,7 +215,7 @@ static const struct sig_ws_handler sig_ws_handlers[] = {
 /* Requests per connection per window; true when this one is allowed. */
 static bool sig_ws_within_rate(struct sig_ws_conn *conn)
 {
-	int64_t now = sig_now_ms();
+	int64_t now = clock_wall_ms();
 
 	if (now - conn->window_start_ms >= SIG_WS_RATE_WINDOW_MS) {
 		conn->window_start_ms = now;
@@ -287,7 +280,7 @@ void sig_ws_conn_closed(struct sig_ws_conn *conn)
 	/* The socket dropped without a leave: the seat (and the media
 	 * transports) wait SIG_WS_RESUME_S for a resume. */
 	m->conn = NULL;
-	m->disconnected_us = sig_ws_mono_us();
+	m->disconnected_us = clock_mono_us();
 	conn->member = NULL;
 	if (!m->waiting)
 		sig_ws_broadcast(conn->ws, m->session_id, m,
@@ -354,7 +347,7 @@ static void sig_ws_expire_one(struct sig_member *m, void *userdata)
 	GPtrArray *out = userdata;
 
 	if (m->disconnected_us &&
-	    sig_ws_mono_us() - m->disconnected_us > SIG_WS_RESUME_S * 1000000LL)
+	    clock_mono_us() - m->disconnected_us > SIG_WS_RESUME_S * 1000000LL)
 		g_ptr_array_add(out, m);
 }
 
@@ -363,7 +356,7 @@ static void sig_ws_clock_one(struct sig_member *m, void *userdata)
 	struct sig_ws_clock *c = userdata;
 
 	if (m->disconnected_us &&
-	    sig_ws_mono_us() - m->disconnected_us > SIG_WS_RESUME_S * 1000000LL) {
+	    clock_mono_us() - m->disconnected_us > SIG_WS_RESUME_S * 1000000LL) {
 		c->expired = true;
 		return;
 	}

@@ -79,9 +79,6 @@ void sig_ws_dispatch(struct sig_ws_conn *conn, const char *text, size_t len);
 void sig_ws_join_timeout(struct sig_ws_conn *conn);
 void sig_ws_conn_closed(struct sig_ws_conn *conn);
 
-/* Monotonic microseconds. */
-int64_t sig_ws_mono_us(void);
-
 struct sig_ws_broadcast {
 	const struct sig_member *except;
 	json_t *msg;

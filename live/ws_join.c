@@ -15,6 +15,7 @@
 #include "service/audit.h"
 #include "service/invite.h"
 #include "service/ratelimit.h"
+#include "core/clock.h"
 
 /* A new resume token for m: returned to the client once, kept as a hash. */
 static json_t *sig_ws_new_resume_token(struct sig_member *m)
@@ -60,7 +61,7 @@ static void sig_ws_refuse(struct sig_ws_conn *conn, const json_t *id,
 	if (res->refusal == SIG_INVITE_NOT_OPEN_YET)
 		extra = json_pack("{s:o}", "opens_at", sig_json_time(res->occurrence.opens_at));
 	if (res->refusal != SIG_INVITE_FAILED)
-		sig_ratelimit_failed(conn->ws->limiter, conn->peer, sig_now_ms());
+		sig_ratelimit_failed(conn->ws->limiter, conn->peer, clock_wall_ms());
 	sig_ws_error(conn, id, sig_invite_refusal_code(res->refusal),
 		     sig_invite_refusal_message(res->refusal), extra);
 	sig_ws_close(conn, SIG_WS_CLOSE_POLICY);
@@ -76,7 +77,7 @@ static void sig_ws_admit(struct sig_ws_conn *conn, const json_t *id,
 	struct sig_ws *ws = conn->ws;
 	struct sig_member *m = NULL;
 	struct sig_invite_resolution used;
-	int64_t now = (int64_t)time(NULL);
+	int64_t now = clock_wall_s();
 	int r;
 
 	if (!sig_rooms_has_seat(ws->rooms, &res->session, res->entry.id)) {
@@ -193,15 +194,14 @@ void sig_ws_on_join(struct sig_ws_conn *conn, json_t *msg, const json_t *id)
 		sig_ws_bad_name(conn, id, "bad_message", "\"display_name\" must be a string");
 		return;
 	}
-	if (!sig_ratelimit_allowed(conn->ws->limiter, conn->peer, sig_now_ms(), &retry)) {
+	if (!sig_ratelimit_allowed(conn->ws->limiter, conn->peer, clock_wall_ms(), &retry)) {
 		sig_ws_error(conn, id, "rate_limited", "too many failed attempts; retry later",
 			     json_pack("{s:i}", "retry_after", retry));
 		sig_ws_close(conn, SIG_WS_CLOSE_POLICY);
 		return;
 	}
 	const char *text = json_string_value(token);
-	if (sig_invite_resolve(conn->ws->store, text, (int64_t)time(NULL), false, &res) !=
-	    SIG_INVITE_OK)
+	if (sig_invite_resolve(conn->ws->store, text, clock_wall_s(), false, &res) != SIG_INVITE_OK)
 		sig_ws_refuse(conn, id, &res);
 	else if (!name || sig_ws_chosen_name(conn, id, &res.session, name) == 0)
 		sig_ws_admit(conn, id, &res, text, json_string_value(name));
@@ -250,7 +250,7 @@ void sig_ws_on_resume(struct sig_ws_conn *conn, json_t *msg, const json_t *id)
 		sig_ws_error(conn, id, "bad_message", "resume needs \"resume_token\"", NULL);
 		return;
 	}
-	if (!sig_ratelimit_allowed(ws->limiter, conn->peer, sig_now_ms(), &retry)) {
+	if (!sig_ratelimit_allowed(ws->limiter, conn->peer, clock_wall_ms(), &retry)) {
 		sig_ws_error(conn, id, "rate_limited", "too many failed attempts; retry later",
 			     json_pack("{s:i}", "retry_after", retry));
 		sig_ws_close(conn, SIG_WS_CLOSE_POLICY);
@@ -262,7 +262,7 @@ void sig_ws_on_resume(struct sig_ws_conn *conn, json_t *msg, const json_t *id)
 		sig_rooms_foreach(ws->rooms, g_array_index(ids, int64_t, i), sig_ws_resume_one, &f);
 	g_array_free(ids, TRUE);
 	if (!f.found) {
-		sig_ratelimit_failed(ws->limiter, conn->peer, sig_now_ms());
+		sig_ratelimit_failed(ws->limiter, conn->peer, clock_wall_ms());
 		sig_ws_error(conn, id, "resume_expired", "join again with your link", NULL);
 		sig_ws_close(conn, SIG_WS_CLOSE_POLICY);
 		return;

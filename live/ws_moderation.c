@@ -16,6 +16,7 @@
 #include "service/invite.h"
 #include "live/media.h"
 #include "live/ws_internal.h"
+#include "core/clock.h"
 
 struct sig_ws_find {
 	const char *participant_id;
@@ -242,7 +243,7 @@ void sig_ws_on_remove(struct sig_ws_conn *conn, json_t *msg, const json_t *id)
 	/* Disconnecting m waits until this request is answered (sig_ws_dispatch
 	 * runs what the operation asked for afterwards). */
 	r = sig_ops_remove_entry(conn->ws->ops, m->session_id, m->roster_entry_id, actor,
-				 (int64_t)time(NULL), m->participant_id);
+				 clock_wall_s(), m->participant_id);
 	if (r < 0) {
 		sig_ws_error(conn, id, "internal", "the server could not remove them", NULL);
 		return;
@@ -261,7 +262,7 @@ void sig_ws_on_end(struct sig_ws_conn *conn, json_t *msg, const json_t *id)
 	if (!sig_ws_moderator(conn, id))
 		return;
 	g_autofree char *actor = sig_ws_actor(conn->member);
-	if (sig_ops_end_session(conn->ws->ops, sid, actor, (int64_t)time(NULL), NULL) < 0) {
+	if (sig_ops_end_session(conn->ws->ops, sid, actor, clock_wall_s(), NULL) < 0) {
 		sig_ws_error(conn, id, "internal", "the server could not end the session", NULL);
 		return;
 	}

@@ -22,6 +22,7 @@
 #include "relay/queue.h"
 #include "relay/relay.h"
 #include "relay/transport.h"
+#include "core/clock.h"
 
 /* The largest datagram received or forwarded (media goes with DF set). */
 #define RELAY_DATAGRAM_MAX 1500
@@ -59,10 +60,7 @@ struct relay_worker {
 /* Monotonic time in microseconds: the worker's clock. */
 static inline int64_t relay_worker_now_us(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
+	return clock_mono_us();
 }
 
 /* Tells the control thread (event queue); a full queue is counted. */

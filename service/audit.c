@@ -5,13 +5,7 @@
 #include <stdlib.h>
 
 #include "core/clock.h"
-
 #include "core/log.h"
-
-int64_t sig_now_ms(void)
-{
-	return clock_wall_ms();
-}
 
 int sig_audit_record(struct sig_store *store, const char *actor, enum sig_audit_kind kind,
 		     int64_t session_id, int64_t roster_entry_id, int64_t invite_id, json_t *detail)

@@ -9,10 +9,6 @@
 #include "model/domain.h"
 #include "store/store.h"
 
-/* Unix time in milliseconds: core/clock.h's clock_wall_ms(), kept until
- * its callers in admin/ and live/ call that. */
-int64_t sig_now_ms(void);
-
 /* Appends one row (takes detail, which may be NULL: "{}"). actor is
  * "api-key:<name>", "admin-socket", "roster:<id>" or "system". */
 int sig_audit_record(struct sig_store *store, const char *actor, enum sig_audit_kind kind,

@@ -221,6 +221,16 @@ class StrictRequestTest(unittest.TestCase):
         status, body = self.get("/api/v1/audit?after=" + "1" * 300)
         self.assertEqual((status, body["error"]["code"]), (414, "uri_too_long"))
 
+    def test_content_length_is_digits(self):
+        # RFC 9110 §8.6: 1*DIGIT.
+        for value, want in ((b"+5", 400), (b"-1", 400), (b"5x", 400),
+                            (b"99999999999999999999999", 413), (b"70000", 413)):
+            status, _ = raw_request(
+                self.d.port,
+                b"POST /invite/check HTTP/1.1\r\nHost: x\r\nContent-Length: " + value +
+                b"\r\n\r\n{}")
+            self.assertEqual(status, want, value)
+
     def test_long_paths_are_414_at_any_length(self):
         for n in (1100, 5000, 20000, 200000):
             status, body = raw_request(
