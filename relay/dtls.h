@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "relay/worker_internal.h"
+#include "relay/stage.h"
 
 /* After the first valid STUN check (state NEW): the handshake starts; as
  * the DTLS client we send the first flight. */

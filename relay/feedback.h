@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "relay/worker_internal.h"
+#include "relay/stage.h"
 
 /* Asks publisher stream ps for a keyframe, when it is video. */
 void relay_feedback_keyframe(struct relay_worker *w, struct relay_transport *pub,

@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "relay/worker_internal.h"
+#include "relay/stage.h"
 
 /* One SRTP or SRTCP packet (first byte 128..191) from t's bound address;
  * pkt is unprotected in place. */

@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#include "relay/worker_internal.h"
+#include "relay/stage.h"
 
 /* One datagram whose first byte says STUN (0..3), from any address: the
  * transport is found by USERNAME, not by address. */

@@ -5,7 +5,7 @@
 #ifndef HEARTH_RELAY_RECV_H
 #define HEARTH_RELAY_RECV_H
 
-#include "relay/worker_internal.h"
+#include "relay/stage.h"
 
 /* Reads until the socket is empty; flushes the send batch at the end. */
 void relay_recv_drain(struct relay_worker *w);

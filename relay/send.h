@@ -11,7 +11,7 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 
-#include "relay/worker_internal.h"
+#include "relay/stage.h"
 
 #define RELAY_SEND_BATCH 64
 #define RELAY_SEND_SLOT	 (RELAY_DATAGRAM_MAX + 160) /* room for the SRTP trailer */

@@ -1,11 +1,11 @@
 /* One media worker's thread: its epoll loop, the control thread's commands,
  * the 100 ms tick and the reaping of closed transports. relay.c starts and
  * stops workers through this header; the worker's shape is in
- * worker_internal.h. */
+ * stage.h. */
 #ifndef HEARTH_RELAY_WORKER_H
 #define HEARTH_RELAY_WORKER_H
 
-#include "relay/worker_internal.h"
+#include "relay/stage.h"
 
 struct crypto_dtls_identity;
 

@@ -10,7 +10,7 @@
 #include <glib.h>
 
 #include "core/parse.h"
-#include "sdp/sdp_parse_internal.h"
+#include "sdp/parse_state.h"
 
 static const char *const ext_uris[SIG_SDP_EXT_COUNT] = {
     [SIG_SDP_EXT_MID] = "urn:ietf:params:rtp-hdrext:sdes:mid",

@@ -10,8 +10,8 @@
  *
  * This file checks the text and reads the session level; the attributes of
  * a level and the transport are in sdp_parse_transport.c, the m-lines in
- * sdp_parse_media.c (see sdp_parse_internal.h). */
-#include "sdp/sdp_parse_internal.h"
+ * sdp_parse_media.c (see parse_state.h). */
+#include "sdp/parse_state.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -21,72 +21,6 @@
 #include <glib.h>
 #include <gst/sdp/sdp.h>
 
-struct shown sig_sdp_show(const char *s, size_t n)
-{
-	struct shown r;
-	size_t i;
-
-	for (i = 0; i < n && s[i] && i < 32; i++)
-		r.s[i] = (s[i] > 0x20 && s[i] < 0x7f) ? s[i] : '?';
-	if (i < n && s[i])
-		r.s[i++] = '.', r.s[i++] = '.', r.s[i++] = '.';
-	r.s[i] = '\0';
-	return r;
-}
-
-int sig_sdp_fail(char **ret_problem, int err, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (ret_problem) {
-		va_start(ap, fmt);
-		*ret_problem = g_strdup_vprintf(fmt, ap);
-		va_end(ap);
-	}
-	return err;
-}
-
-int sig_sdp_fail_m(struct parse *p, size_t i, int err, const char *fmt, ...)
-{
-	const char *mid = p->desc->mlines[i].mid;
-	va_list ap;
-	char *what;
-
-	if (!p->ret_problem)
-		return err;
-	va_start(ap, fmt);
-	what = g_strdup_vprintf(fmt, ap);
-	va_end(ap);
-	if (mid[0])
-		*p->ret_problem = g_strdup_printf("m-line %zu (mid %s): %s", i + 1, mid, what);
-	else
-		*p->ret_problem = g_strdup_printf("m-line %zu: %s", i + 1, what);
-	g_free(what);
-	return err;
-}
-
-const char *sig_sdp_token(const char **s, size_t *ret_len)
-{
-	const char *t = *s;
-
-	while (*t == ' ' || *t == '\t')
-		t++;
-	if (!*t)
-		return NULL;
-	*ret_len = strcspn(t, " \t");
-	*s = t + *ret_len;
-	return t;
-}
-
-bool sig_sdp_printable(const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (s[i] <= 0x20 || s[i] >= 0x7f)
-			return false;
-	return n > 0;
-}
-
-/* The shape of the text, before GStreamer reads it (see the top). */
 static int check_line(const char *l, size_t n, unsigned number, char **ret_problem)
 {
 	if (number == 1 && (n != 3 || memcmp(l, "v=0", 3) != 0))
@@ -148,8 +82,8 @@ static const struct attr_handler *find_handler(const struct attr_handler *table,
 	return NULL;
 }
 
-int sig_sdp_read_attribute(struct parse *p, struct media *m, struct level *lv,
-			   const GstSDPAttribute *a)
+static int sig_sdp_read_attribute(struct parse *p, struct media *m, struct level *lv,
+				  const GstSDPAttribute *a)
 {
 	unsigned where = m ? AT_MEDIA : AT_SESSION;
 	const char *value = a->value ? a->value : "";
@@ -228,13 +162,28 @@ static int check_subscribe(struct parse *p, size_t expected)
 	return 0;
 }
 
+/* m-line i: its head and its attributes (sdp_parse_media.c), each
+ * attribute through the tables of both files. */
+static int read_mline(struct parse *p, size_t i)
+{
+	const GstSDPMedia *gm = gst_sdp_message_get_media(p->msg, (guint)i);
+	int r = sig_sdp_begin_mline(p, i, gm);
+
+	for (guint a = 0; r == 0 && a < gst_sdp_media_attributes_len(gm); a++)
+		r = sig_sdp_read_attribute(p, &p->media, &p->levels[i],
+					   gst_sdp_media_get_attribute(gm, a));
+	if (r == 0)
+		r = sig_sdp_finish_mline(p, gm);
+	return r;
+}
+
 static int read_all(struct parse *p, size_t expected)
 {
 	bool any = false;
 	int r = read_session(p);
 
 	for (size_t i = 0; r == 0 && i < p->desc->n_mlines; i++)
-		r = sig_sdp_read_mline(p, i);
+		r = read_mline(p, i);
 	if (r == 0 && p->answer)
 		r = check_subscribe(p, expected);
 	else if (r == 0)
@@ -254,8 +203,8 @@ static int read_all(struct parse *p, size_t expected)
 	return r;
 }
 
-static int parse(const char *text, size_t len, bool answer, size_t expected,
-		 struct sig_sdp_desc *ret, char **ret_problem)
+static int parse_text(const char *text, size_t len, bool answer, size_t expected,
+		      struct sig_sdp_desc *ret, char **ret_problem)
 {
 	GstSDPMessage *msg = NULL;
 	struct parse *p;
@@ -289,7 +238,7 @@ int sig_sdp_parse_offer(const char *text, size_t len, struct sig_sdp_desc *ret, 
 {
 	g_assert(text || len == 0);
 	g_assert(ret);
-	return parse(text, len, false, 0, ret, ret_problem);
+	return parse_text(text, len, false, 0, ret, ret_problem);
 }
 
 int sig_sdp_parse_answer(const char *text, size_t len, size_t expected_mlines,
@@ -297,5 +246,5 @@ int sig_sdp_parse_answer(const char *text, size_t len, size_t expected_mlines,
 {
 	g_assert(text || len == 0);
 	g_assert(ret);
-	return parse(text, len, true, expected_mlines, ret, ret_problem);
+	return parse_text(text, len, true, expected_mlines, ret, ret_problem);
 }

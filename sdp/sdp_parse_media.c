@@ -2,7 +2,7 @@
  * attributes of its media (msid, rtpmap, fmtp, rtcp-fb, extmap, ssrc,
  * ssrc-group), and what they say once read: the mid, SSRCs, msid and the
  * codec chosen (offer) or accepted (answer) (see sdp_parse.c). */
-#include "sdp/sdp_parse_internal.h"
+#include "sdp/parse_state.h"
 
 #include <errno.h>
 #include <stddef.h>
@@ -440,9 +440,8 @@ static int finish_mline(struct parse *p, struct media *m, const GstSDPMedia *gm)
 	return r;
 }
 
-int sig_sdp_read_mline(struct parse *p, size_t i)
+int sig_sdp_begin_mline(struct parse *p, size_t i, const GstSDPMedia *gm)
 {
-	const GstSDPMedia *gm = gst_sdp_message_get_media(p->msg, (guint)i);
 	guint n = gst_sdp_media_attributes_len(gm);
 	struct media *m = &p->media;
 	int r;
@@ -456,9 +455,10 @@ int sig_sdp_read_mline(struct parse *p, size_t i)
 	r = copy_mid(p, i, gst_sdp_media_get_attribute_val(gm, "mid"));
 	if (r == 0)
 		r = read_mline_head(p, m, gm);
-	for (guint a = 0; r == 0 && a < n; a++)
-		r = sig_sdp_read_attribute(p, m, &p->levels[i], gst_sdp_media_get_attribute(gm, a));
-	if (r == 0)
-		r = finish_mline(p, m, gm);
 	return r;
+}
+
+int sig_sdp_finish_mline(struct parse *p, const GstSDPMedia *gm)
+{
+	return finish_mline(p, &p->media, gm);
 }

@@ -1,7 +1,7 @@
 /* The attributes of one level, the session or an m-line (ICE credentials
  * and options, the DTLS fingerprint and role, direction, BUNDLE), and the
  * one transport of the BUNDLE group they make (see sdp_parse.c). */
-#include "sdp/sdp_parse_internal.h"
+#include "sdp/parse_state.h"
 
 #include <errno.h>
 #include <stddef.h>

@@ -6,8 +6,8 @@
  * transport they make; sdp_parse_media.c the m-lines (formats, codecs,
  * SSRCs, header extensions). Values are borrowed from the GstSDPMessage
  * until they are copied into the result. */
-#ifndef HEARTH_SDP_SDP_PARSE_INTERNAL_H
-#define HEARTH_SDP_SDP_PARSE_INTERNAL_H
+#ifndef HEARTH_SDP_PARSE_STATE_H
+#define HEARTH_SDP_PARSE_STATE_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -100,7 +100,7 @@ extern const size_t sig_sdp_n_media_attrs;
  * spaces, at most 20 digits (core/parse.h's parse_uint64_n()). */
 bool sig_sdp_decimal(const char *s, size_t n, uint64_t max, uint64_t *ret);
 
-/* sdp_parse.c: problems, tokens, dispatch. */
+/* parse_common.c: problems, tokens, printable text. */
 struct shown sig_sdp_show(const char *s, size_t n);
 /* Sets *ret_problem (if not NULL) to the formatted sentence; returns err. */
 G_GNUC_PRINTF(3, 4)
@@ -112,12 +112,10 @@ int sig_sdp_fail_m(struct parse *p, size_t i, int err, const char *fmt, ...);
 const char *sig_sdp_token(const char **s, size_t *ret_len);
 /* Printable ASCII without spaces: mids, msid parts, CNAMEs. */
 bool sig_sdp_printable(const char *s, size_t n);
-/* Unknown attributes are ignored (RFC 4566 §5.13). */
-int sig_sdp_read_attribute(struct parse *p, struct media *m, struct level *lv,
-			   const GstSDPAttribute *a);
-
-/* sdp_parse_media.c: m-line i, its attributes and what they say. */
-int sig_sdp_read_mline(struct parse *p, size_t i);
+/* sdp_parse_media.c: m-line i's head (before its attributes, which
+ * sdp_parse.c reads through both attribute tables), then what they said. */
+int sig_sdp_begin_mline(struct parse *p, size_t i, const GstSDPMedia *gm);
+int sig_sdp_finish_mline(struct parse *p, const GstSDPMedia *gm);
 
 /* sdp_parse_transport.c: the BUNDLE group, its one transport, the totals. */
 int sig_sdp_read_bundle(struct parse *p);

@@ -9,8 +9,8 @@
  * that the stages below worker.c do not call up into it. Everything here
  * belongs to the worker thread once it runs, except the queues' producer
  * ends and the relaxed-read counters. */
-#ifndef HEARTH_RELAY_WORKER_INTERNAL_H
-#define HEARTH_RELAY_WORKER_INTERNAL_H
+#ifndef HEARTH_RELAY_STAGE_H
+#define HEARTH_RELAY_STAGE_H
 
 #include <glib.h>
 #include <pthread.h>
