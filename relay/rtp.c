@@ -94,6 +94,103 @@ int relay_rtcp_keyframe_requests(const uint8_t *pkt, size_t len,
 	return off == len ? 0 : -EINVAL;
 }
 
+int relay_rtcp_nacks(const uint8_t *pkt, size_t len,
+		     void (*fn)(uint32_t media_ssrc, uint16_t seq, void *userdata), void *userdata)
+{
+	size_t off = 0;
+
+	while (off + 4 <= len) {
+		const uint8_t *p = pkt + off;
+		size_t plen = 4 + 4u * rd16(p + 2);
+
+		if ((p[0] >> 6) != 2 || off + plen > len)
+			return -EINVAL;
+		if (p[1] == 205 && (p[0] & 0x1f) == 1) { /* RTPFB, generic NACK */
+			for (size_t e = 12; e + 4 <= plen; e += 4) {
+				uint16_t pid = rd16(p + e), blp = rd16(p + e + 2);
+				fn(rd32(p + 8), pid, userdata);
+				for (unsigned i = 0; i < 16; i++)
+					if (blp & (1u << i))
+						fn(rd32(p + 8), (uint16_t)(pid + i + 1), userdata);
+			}
+		}
+		off += plen;
+	}
+	return off == len ? 0 : -EINVAL;
+}
+
+int relay_rtcp_build_nack(uint8_t *out, size_t cap, uint32_t sender_ssrc, uint32_t media_ssrc,
+			  const uint16_t *seqs, unsigned n)
+{
+	size_t len = 12;
+
+	if (n == 0)
+		return -EINVAL;
+	if (cap < 12)
+		return -ENOBUFS;
+	for (unsigned i = 0; i < n;) {
+		uint16_t pid = seqs[i++], blp = 0;
+		/* The following ones within 16 of the PID go into its bitmask. */
+		while (i < n && (uint16_t)(seqs[i] - pid - 1) < 16)
+			blp |= (uint16_t)(1u << (uint16_t)(seqs[i++] - pid - 1));
+		if (len + 4 > cap || len + 4 > 4 * 65536)
+			return -ENOBUFS;
+		wr16(out + len, pid);
+		wr16(out + len + 2, blp);
+		len += 4;
+	}
+	out[0] = 0x80 | 1; /* V=2, FMT=1 */
+	out[1] = 205;	   /* RTPFB */
+	wr16(out + 2, (uint16_t)(len / 4 - 1));
+	wr32(out + 4, sender_ssrc);
+	wr32(out + 8, media_ssrc);
+	return (int)len;
+}
+
+int relay_rtp_build_rtx(const uint8_t *pkt, size_t len, uint8_t rtx_payload_type, uint32_t rtx_ssrc,
+			uint16_t rtx_seq, uint8_t *out, size_t cap)
+{
+	size_t fixed;
+
+	if (len < 12 || (pkt[0] >> 6) != 2 || (pkt[0] & 0x10))
+		return -EINVAL;
+	fixed = 12 + 4u * (pkt[0] & 0x0f);
+	if (len < fixed)
+		return -EINVAL;
+	if (len + 2 > cap)
+		return -ENOBUFS;
+	memcpy(out, pkt, fixed);
+	out[1] = (uint8_t)((pkt[1] & 0x80) | (rtx_payload_type & 0x7f));
+	wr16(out + 2, rtx_seq);
+	wr32(out + 8, rtx_ssrc);
+	memcpy(out + fixed, pkt + 2, 2); /* OSN */
+	memcpy(out + fixed + 2, pkt + fixed, len - fixed);
+	return (int)(len + 2);
+}
+
+int relay_rtp_unwrap_rtx(uint8_t *pkt, size_t len, const struct relay_rtp_header *h, uint32_t ssrc,
+			 uint8_t payload_type, uint8_t **ret_pkt, size_t *ret_len)
+{
+	size_t pad = 0;
+	uint8_t *o;
+
+	if (h->header_len + h->payload_len != len)
+		return -EINVAL;
+	if ((pkt[0] & 0x20) && h->payload_len > 0)
+		pad = pkt[len - 1];
+	if (pad > h->payload_len || h->payload_len - pad < 2)
+		return -ENODATA;
+	o = pkt + 2;
+	uint16_t osn = rd16(pkt + h->header_len);
+	memmove(o, pkt, h->header_len);
+	o[1] = (uint8_t)((o[1] & 0x80) | (payload_type & 0x7f));
+	wr16(o + 2, osn);
+	wr32(o + 8, ssrc);
+	*ret_pkt = o;
+	*ret_len = len - 2;
+	return 0;
+}
+
 int relay_rtcp_sender_ssrc(const uint8_t *pkt, size_t len, uint32_t *ret_ssrc)
 {
 	if (len < 8 || (pkt[0] >> 6) != 2)

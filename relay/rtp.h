@@ -41,6 +41,34 @@ int relay_rtp_copy_for(const uint8_t *pkt, size_t len, const struct relay_rtp_he
 int relay_rtcp_keyframe_requests(const uint8_t *pkt, size_t len,
 				 void (*fn)(uint32_t media_ssrc, void *userdata), void *userdata);
 
+/* Walks a compound RTCP packet; calls fn for every sequence number a
+ * generic NACK (RTPFB FMT 1, RFC 4585 §6.2.1) asks for: each FCI entry's
+ * PID and PID+i+1 for every bit i set in its BLP. Returns 0, or -EINVAL
+ * when the compound is malformed (fn may have been called before). */
+int relay_rtcp_nacks(const uint8_t *pkt, size_t len,
+		     void (*fn)(uint32_t media_ssrc, uint16_t seq, void *userdata), void *userdata);
+
+/* Builds a generic NACK from sender_ssrc about media_ssrc for the n
+ * sequence numbers in seqs (in sending order, oldest first), packed into
+ * PID/BLP entries. Returns the length or -ENOBUFS / -EINVAL (n == 0). */
+int relay_rtcp_build_nack(uint8_t *out, size_t cap, uint32_t sender_ssrc, uint32_t media_ssrc,
+			  const uint16_t *seqs, unsigned n);
+
+/* RFC 4588 §4: the retransmission of a stored packet (fixed header and
+ * CSRCs, no extension, as relay_rtp_copy_for writes it) on the RTX stream:
+ * its SSRC, payload type and sequence number, the original's marker and
+ * timestamp, and the original sequence number (OSN) before the payload.
+ * Returns the length or -ENOBUFS / -EINVAL. */
+int relay_rtp_build_rtx(const uint8_t *pkt, size_t len, uint8_t rtx_payload_type, uint32_t rtx_ssrc,
+			uint16_t rtx_seq, uint8_t *out, size_t cap);
+
+/* The reverse, in place: an RTX packet pkt (header h) becomes the original
+ * packet of stream ssrc with payload_type (its OSN as sequence number),
+ * starting 2 bytes into pkt (*ret_pkt, *ret_len). An RTX packet with no
+ * OSN (padding only: bandwidth probes) is -ENODATA. */
+int relay_rtp_unwrap_rtx(uint8_t *pkt, size_t len, const struct relay_rtp_header *h, uint32_t ssrc,
+			 uint8_t payload_type, uint8_t **ret_pkt, size_t *ret_len);
+
 /* The SSRC of the sender of an RTCP packet (its first packet's). */
 int relay_rtcp_sender_ssrc(const uint8_t *pkt, size_t len, uint32_t *ret_ssrc);
 

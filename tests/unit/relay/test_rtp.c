@@ -129,6 +129,83 @@ static void test_receiver_report(void)
 	g_assert_cmpint(relay_rtcp_build_rr(rr, 31, 9, &ssrc, stats, 1, 0), ==, -ENOBUFS);
 }
 
+static void collect_nack(uint32_t ssrc, uint16_t seq, void *userdata)
+{
+	GArray *seen = userdata;
+	uint32_t v = ssrc == 0xaabbccdd ? seq : 0xffffffffu;
+	g_array_append_val(seen, v);
+}
+
+/* RFC 4585 §6.2.1: PID/BLP packing (across a sequence wrap), and the
+ * parser reading back exactly what was asked for, inside a compound. */
+static void test_nack_round_trip(void)
+{
+	static const uint16_t seqs[] = {65530, 65531, 65535, 0, 10, 40, 56, 57};
+	uint8_t pkt[128];
+	g_autoptr(GArray) seen = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+
+	static const uint8_t rr[] = {0x80, 201, 0x00, 0x01, 0, 0, 0, 9};
+	memcpy(pkt, rr, sizeof(rr));
+	int n = relay_rtcp_build_nack(pkt + 8, sizeof(pkt) - 8, 9, 0xaabbccdd, seqs,
+				      G_N_ELEMENTS(seqs));
+	/* 65530 (+1, +5, +6, +16), 40 (+16), 57: three entries */
+	g_assert_cmpint(n, ==, 12 + 3 * 4);
+	g_assert_cmpuint(pkt[8], ==, 0x81);
+	g_assert_cmpuint(pkt[9], ==, 205);
+	g_assert_cmpuint(pkt[8 + 12], ==, 65530 >> 8);
+	g_assert_cmpuint(pkt[8 + 13], ==, 65530 & 0xff);
+	/* BLP: bits 0, 4, 5, 15 */
+	g_assert_cmpuint(pkt[8 + 14], ==, 0x80);
+	g_assert_cmpuint(pkt[8 + 15], ==, 0x31);
+	g_assert_true(relay_rtp_is_rtcp(pkt, 8 + (size_t)n));
+	g_assert_cmpint(relay_rtcp_nacks(pkt, 8 + (size_t)n, collect_nack, seen), ==, 0);
+	g_assert_cmpuint(seen->len, ==, G_N_ELEMENTS(seqs));
+	for (unsigned i = 0; i < seen->len; i++)
+		g_assert_cmpuint(g_array_index(seen, uint32_t, i), ==, seqs[i]);
+	/* Too small a buffer; a truncated packet. */
+	g_assert_cmpint(relay_rtcp_build_nack(pkt, 20, 9, 1, seqs, G_N_ELEMENTS(seqs)), ==,
+			-ENOBUFS);
+	g_assert_cmpint(relay_rtcp_build_nack(pkt, sizeof(pkt), 9, 1, seqs, 0), ==, -EINVAL);
+	g_assert_cmpint(relay_rtcp_nacks(pkt, 8 + (size_t)n - 1, collect_nack, seen), <, 0);
+}
+
+/* RFC 4588 §4: an RTX packet carries the original's marker and timestamp,
+ * its own SSRC, payload type and sequence number, and the OSN first; the
+ * unwrapped packet is the original again. */
+static void test_rtx(void)
+{
+	struct relay_rtp_header h;
+	uint8_t stored[64], rtx[64];
+
+	g_assert_cmpint(relay_rtp_parse(sample, sizeof(sample), &h), ==, 0);
+	int n = relay_rtp_copy_for(sample, sizeof(sample), &h, 96, stored, sizeof(stored));
+	g_assert_cmpint(n, ==, 20);
+	int r = relay_rtp_build_rtx(stored, (size_t)n, 97, 0x01020304, 7, rtx, sizeof(rtx));
+	g_assert_cmpint(r, ==, 22);
+	g_assert_cmpuint(rtx[0], ==, 0x81);
+	g_assert_cmpuint(rtx[1], ==, 0x80 | 97);
+	g_assert_cmpuint(rtx[2] << 8 | rtx[3], ==, 7);
+	g_assert_cmpmem(rtx + 4, 4, sample + 4, 4);	    /* timestamp */
+	g_assert_cmpmem(rtx + 8, 4, "\x01\x02\x03\x04", 4); /* RTX SSRC */
+	g_assert_cmpmem(rtx + 12, 4, sample + 12, 4);	    /* CSRC */
+	g_assert_cmpmem(rtx + 16, 2, "\x12\x34", 2);	    /* OSN */
+	g_assert_cmpmem(rtx + 18, 4, "abcd", 4);
+	g_assert_cmpint(relay_rtp_build_rtx(stored, (size_t)n, 97, 1, 7, rtx, 21), ==, -ENOBUFS);
+
+	uint8_t *orig;
+	size_t olen;
+	g_assert_cmpint(relay_rtp_parse(rtx, (size_t)r, &h), ==, 0);
+	g_assert_cmpint(relay_rtp_unwrap_rtx(rtx, (size_t)r, &h, 0xaabbccdd, 96, &orig, &olen), ==,
+			0);
+	g_assert_cmpuint(olen, ==, (size_t)n);
+	g_assert_cmpmem(orig, olen, stored, (size_t)n);
+	/* Padding only (a bandwidth probe): nothing to recover. */
+	uint8_t probe[16] = {0xa0, 97, 0, 1, 0, 0, 0, 0, 1, 2, 3, 4, 0, 0, 0, 4};
+	g_assert_cmpint(relay_rtp_parse(probe, sizeof(probe), &h), ==, 0);
+	g_assert_cmpint(relay_rtp_unwrap_rtx(probe, sizeof(probe), &h, 1, 96, &orig, &olen), ==,
+			-ENODATA);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -136,5 +213,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/relay/rtp/copy-for", test_copy_for);
 	g_test_add_func("/relay/rtp/keyframe-requests", test_keyframe_requests);
 	g_test_add_func("/relay/rtp/receiver-report", test_receiver_report);
+	g_test_add_func("/relay/rtp/nack-round-trip", test_nack_round_trip);
+	g_test_add_func("/relay/rtp/rtx", test_rtx);
 	return g_test_run();
 }
