@@ -1,0 +1,61 @@
+/* The relay's NACK generator for one publisher video stream (RFC 4585
+ * §6.2.1): it notes the sequence numbers missing from what arrives, says
+ * which to ask for again and when (first ~10 ms after the gap, then about
+ * once per round trip), gives up on a packet after RELAY_NACK_MAX_TRIES or
+ * when it is older than the retransmission buffers keep, and asks for a
+ * keyframe instead when too much is missing at once. Fixed memory, no
+ * allocation, no clock of its own: the caller passes the time. */
+#ifndef HEARTH_RELAY_NACK_H
+#define HEARTH_RELAY_NACK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define RELAY_NACK_MAX_MISSING	128	       /* packets waited for at once */
+#define RELAY_NACK_KEYFRAME_GAP 100	       /* a larger gap: a keyframe instead */
+#define RELAY_NACK_DELAY_US	(10 * 1000LL)  /* first NACK after the gap */
+#define RELAY_NACK_RTT_US	(100 * 1000LL) /* re-NACK interval without an RTT */
+#define RELAY_NACK_MAX_TRIES	10
+#define RELAY_NACK_MAX_AGE_US	(2000 * 1000LL) /* the retransmission buffers' reach */
+/* Packets this far behind the newest are a restarted stream, not loss. */
+#define RELAY_NACK_RESET_BEHIND 3000
+
+struct relay_nack_item {
+	uint16_t seq;
+	uint8_t tries;
+	int64_t lost_us; /* when the gap was seen */
+	int64_t sent_us; /* the last NACK for it */
+};
+
+struct relay_nack_gen {
+	bool started;
+	uint16_t max_seq;
+	unsigned count;
+	struct relay_nack_item items[RELAY_NACK_MAX_MISSING]; /* oldest first */
+};
+
+enum relay_nack_verdict {
+	RELAY_NACK_NEW = 0,	 /* the newest packet so far (maybe after a gap) */
+	RELAY_NACK_RECOVERED,	 /* one that was missing arrived */
+	RELAY_NACK_LATE,	 /* older and not waited for: late or duplicate */
+	RELAY_NACK_KEYFRAME = 8, /* flag: too much missing; the list was cleared */
+};
+
+/* Notes packet seq arriving at now. Returns enum relay_nack_verdict,
+ * possibly with RELAY_NACK_KEYFRAME or'ed in. */
+unsigned relay_nack_on_packet(struct relay_nack_gen *g, uint16_t seq, int64_t now);
+
+/* The sequence numbers to NACK now (at most cap, oldest first, into
+ * ret_seqs), counted as tried; drops those given up. rtt_us 0: the
+ * default. Returns how many. */
+unsigned relay_nack_due(struct relay_nack_gen *g, int64_t now, int64_t rtt_us, uint16_t *ret_seqs,
+			unsigned cap);
+
+/* When relay_nack_due() next has something to say; INT64_MAX: nothing
+ * missing. */
+int64_t relay_nack_next_due(const struct relay_nack_gen *g, int64_t rtt_us);
+
+/* Forgets everything missing (a keyframe was asked for). */
+void relay_nack_clear(struct relay_nack_gen *g);
+
+#endif
