@@ -200,6 +200,23 @@ static void control_metrics(void *userdata, struct sig_http_request *req)
 	    {"hearth_send_dropped_total",
 	     "datagrams a full socket buffer did not take (raise net.core.wmem_max)",
 	     offsetof(struct relay_worker_stats, send_dropped)},
+	    {"hearth_nacks_received_total", "packets subscribers asked for again (generic NACK)",
+	     offsetof(struct relay_worker_stats, nacks_received)},
+	    {"hearth_rtx_sent_total", "RTX retransmissions sent to subscribers",
+	     offsetof(struct relay_worker_stats, rtx_sent)},
+	    {"hearth_rtx_missed_total",
+	     "packets subscribers asked for that the retransmission buffer did not hold",
+	     offsetof(struct relay_worker_stats, rtx_missed)},
+	    {"hearth_nacks_sent_total", "packets the relay asked publishers for again",
+	     offsetof(struct relay_worker_stats, nacks_sent)},
+	    {"hearth_packets_recovered_total",
+	     "missing publisher packets that arrived after all (RTX or retransmission)",
+	     offsetof(struct relay_worker_stats, packets_recovered)},
+	    {"hearth_loss_keyframes_total", "keyframe requests sent instead of NACKs (a burst)",
+	     offsetof(struct relay_worker_stats, loss_keyframes)},
+	    {"hearth_rtx_buffers_refused_total",
+	     "video streams left without a retransmission buffer (the worker's cap)",
+	     offsetof(struct relay_worker_stats, rtx_buffers_refused)},
 	};
 	struct sig_control *c = userdata;
 	g_autoptr(GString) out = g_string_new(NULL);

@@ -4,13 +4,16 @@
 
 #include "crypto/srtp.h"
 #include "relay/feedback.h"
+#include "relay/repair.h"
 #include "relay/rtp.h"
 #include "relay/send.h"
 #include "relay/transport.h"
 
-/* One plain RTP packet of a publisher, to each of its subscribers. */
-static void relay_forward_rtp(struct relay_worker *w, struct relay_transport *pub,
-			      const uint8_t *pkt, size_t len, int64_t now)
+/* One plain RTP packet of a publisher, to each of its subscribers; one
+ * on its RTX stream is unwrapped first (RFC 4588 §4: a recovered packet
+ * goes on like the original). */
+static void relay_forward_rtp(struct relay_worker *w, struct relay_transport *pub, uint8_t *pkt,
+			      size_t len, int64_t now)
 {
 	struct relay_rtp_header h;
 	struct relay_pub_stream *ps = NULL;
@@ -36,19 +39,27 @@ static void relay_forward_rtp(struct relay_worker *w, struct relay_transport *pu
 	if (pub->muted &
 	    (ps->desc.kind == RELAY_STREAM_AUDIO ? RELAY_MUTE_AUDIO : RELAY_MUTE_VIDEO))
 		return;
-	if (!rtx)
+	if (rtx) {
+		/* Padding only (bandwidth probes) recovers nothing. */
+		if (relay_rtp_unwrap_rtx(pkt, len, &h, ps->desc.ssrc, ps->desc.payload_type, &pkt,
+					 &len) < 0 ||
+		    relay_rtp_parse(pkt, len, &h) < 0)
+			return;
+	} else {
 		relay_rx_stats_update(&ps->rx, h.seq, h.timestamp, now,
 				      ps->desc.kind == RELAY_STREAM_AUDIO ? 48000 : 90000);
+	}
+	if (!relay_repair_on_packet(w, pub, ps, pkt, len, &h, now))
+		return;
 	for (unsigned o = 0; o < ps->out_count; o++) {
 		struct relay_out *out = &ps->outs[o];
 		struct relay_transport *to = out->to;
-		if (to->state != RELAY_TRANSPORT_UP || (rtx && !out->rtx_payload_type))
+		if (to->state != RELAY_TRANSPORT_UP)
 			continue;
 		uint8_t *slot = relay_send_batch_slot(w);
 		if (!slot)
 			return;
-		int n = relay_rtp_copy_for(pkt, len, &h,
-					   rtx ? out->rtx_payload_type : out->payload_type, slot,
+		int n = relay_rtp_copy_for(pkt, len, &h, out->payload_type, slot,
 					   RELAY_SEND_SLOT - CRYPTO_SRTP_MAX_TRAILER);
 		size_t plen = n > 0 ? (size_t)n : 0;
 		if (n <= 0 ||
@@ -70,6 +81,7 @@ static void relay_forward_rtcp(struct relay_worker *w, struct relay_transport *t
 	t->rtcp_in++;
 	if (!t->p.publishing) {
 		relay_feedback_from_subscriber(w, t, pkt, len, now);
+		relay_repair_from_subscriber(w, t, pkt, len, now);
 		return;
 	}
 	relay_feedback_from_publisher(t, pkt, len, now);

@@ -116,6 +116,15 @@ void relay_worker_stats(const struct relay *relay, unsigned worker,
 	ret_stats->stun_refused = atomic_load_explicit(&w->stun_refused, memory_order_relaxed);
 	ret_stats->rtp_forwarded = atomic_load_explicit(&w->rtp_forwarded, memory_order_relaxed);
 	ret_stats->srtp_failures = atomic_load_explicit(&w->srtp_failures, memory_order_relaxed);
+	ret_stats->nacks_received = atomic_load_explicit(&w->nacks_received, memory_order_relaxed);
+	ret_stats->rtx_sent = atomic_load_explicit(&w->rtx_sent, memory_order_relaxed);
+	ret_stats->rtx_missed = atomic_load_explicit(&w->rtx_missed, memory_order_relaxed);
+	ret_stats->nacks_sent = atomic_load_explicit(&w->nacks_sent, memory_order_relaxed);
+	ret_stats->packets_recovered =
+	    atomic_load_explicit(&w->packets_recovered, memory_order_relaxed);
+	ret_stats->loss_keyframes = atomic_load_explicit(&w->loss_keyframes, memory_order_relaxed);
+	ret_stats->rtx_buffers_refused =
+	    atomic_load_explicit(&w->rtx_buffers_refused, memory_order_relaxed);
 }
 
 int relay_send(struct relay *relay, unsigned worker, const struct relay_msg *msg)

@@ -123,6 +123,14 @@ struct relay_worker_stats {
 	uint64_t datagrams_dropped_unknown; /* from no known transport */
 	uint64_t events_dropped;	    /* event queue full */
 	uint64_t send_dropped;		    /* datagrams the socket did not take (buffer full) */
+	/* Loss repair, hop by hop (RFC 4585 generic NACK, RFC 4588 RTX): */
+	uint64_t nacks_received;      /* packets subscribers asked for again */
+	uint64_t rtx_sent;	      /* RTX packets sent to subscribers */
+	uint64_t rtx_missed;	      /* asked for but not in the buffer (lost upstream, or old) */
+	uint64_t nacks_sent;	      /* packets the relay asked publishers for again */
+	uint64_t packets_recovered;   /* of those, arrived (RTX or plain retransmission) */
+	uint64_t loss_keyframes;      /* keyframe requests instead of NACKs (a burst) */
+	uint64_t rtx_buffers_refused; /* video streams without a buffer: the worker's cap */
 };
 
 /* Wipes p, drops its identity reference, frees it (transport.c). Any

@@ -5,6 +5,25 @@
 
 #define RELAY_RTX_DEFAULT_RTT_US (100 * 1000LL)
 
+uint8_t *relay_rtx_buffer_claim(struct relay_rtx_buffer *b, uint16_t seq)
+{
+	struct relay_rtx_slot *s = &b->slots[seq % RELAY_RTX_SLOTS];
+
+	s->stored_us = 0;
+	return s->data;
+}
+
+void relay_rtx_buffer_keep(struct relay_rtx_buffer *b, uint16_t seq, size_t len, int64_t now)
+{
+	struct relay_rtx_slot *s = &b->slots[seq % RELAY_RTX_SLOTS];
+
+	if (len > RELAY_RTX_PACKET_MAX)
+		return;
+	s->stored_us = now > 0 ? now : 1;
+	s->seq = seq;
+	s->len = (uint16_t)len;
+}
+
 int relay_rtx_buffer_store(struct relay_rtx_buffer *b, uint16_t seq, const uint8_t *pkt, size_t len,
 			   int64_t now)
 {

@@ -40,6 +40,12 @@ struct relay_rtx_buffer {
 int relay_rtx_buffer_store(struct relay_rtx_buffer *b, uint16_t seq, const uint8_t *pkt, size_t len,
 			   int64_t now);
 
+/* The same without a copy: the slot's buffer (RELAY_RTX_PACKET_MAX bytes,
+ * emptied) for packet seq to be written into, then kept with
+ * relay_rtx_buffer_keep(). */
+uint8_t *relay_rtx_buffer_claim(struct relay_rtx_buffer *b, uint16_t seq);
+void relay_rtx_buffer_keep(struct relay_rtx_buffer *b, uint16_t seq, size_t len, int64_t now);
+
 /* The stored packet seq, or NULL when it is not (or no longer) there.
  * Borrowed: valid until the next store. */
 const struct relay_rtx_slot *relay_rtx_buffer_find(const struct relay_rtx_buffer *b, uint16_t seq,

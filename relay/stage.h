@@ -55,7 +55,23 @@ struct relay_worker {
 	_Atomic uint64_t stun_refused;	/* bad integrity, unknown ufrag, malformed */
 	_Atomic uint64_t rtp_forwarded; /* SRTP packets sent to subscribers */
 	_Atomic uint64_t srtp_failures; /* unprotect failed (auth, replay) */
+	/* Loss repair (relay_worker_stats says what each counts). */
+	_Atomic uint64_t nacks_received;
+	_Atomic uint64_t rtx_sent;
+	_Atomic uint64_t rtx_missed;
+	_Atomic uint64_t nacks_sent;
+	_Atomic uint64_t packets_recovered;
+	_Atomic uint64_t loss_keyframes;
+	_Atomic uint64_t rtx_buffers_refused;
+	unsigned
+	    rtx_buffers; /* retransmission buffers allocated (cap RELAY_RTX_BUFFERS_PER_WORKER) */
+	int64_t next_nack_us; /* the earliest NACK due to a publisher; INT64_MAX: none */
 };
+
+/* Retransmission buffers one worker allocates at most (each
+ * sizeof(struct relay_rtx_buffer), ~780 KB: 50 MB in all); video streams
+ * beyond get no NACK answers from the relay. */
+#define RELAY_RTX_BUFFERS_PER_WORKER 64
 
 /* Monotonic time in microseconds: the worker's clock. */
 static inline int64_t relay_worker_now_us(void)

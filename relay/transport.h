@@ -9,8 +9,10 @@
 #include <sys/socket.h>
 
 #include "relay/addr.h"
+#include "relay/nack.h"
 #include "relay/relay.h"
 #include "relay/rtp.h"
+#include "relay/rtx.h"
 
 struct crypto_dtls;
 struct crypto_dtls_identity;
@@ -32,6 +34,8 @@ enum relay_transport_state {
 struct relay_out {
 	struct relay_transport *to; /* borrowed; cleared when `to` goes */
 	uint8_t payload_type, rtx_payload_type;
+	uint32_t rtx_ssrc; /* RFC 4588: resends go as RTX on it; 0 = none */
+	uint16_t rtx_seq;  /* the next RTX sequence number (kept across ROUTES_SET) */
 };
 
 #define RELAY_MAX_OUTS RELAY_MAX_SUBSCRIBERS
@@ -42,7 +46,9 @@ struct relay_pub_stream {
 	unsigned out_count;
 	struct relay_out outs[RELAY_MAX_OUTS];
 	int64_t last_pli_us;
-	bool pli_pending; /* asked for within the interval: sent when it ends */
+	bool pli_pending;	      /* asked for within the interval: sent when it ends */
+	struct relay_rtx_buffer *rtx; /* owned; video only, NULL when none (worker's cap) */
+	struct relay_nack_gen nack;   /* video: what to ask the publisher for again */
 };
 
 struct relay_transport {
@@ -63,6 +69,7 @@ struct relay_transport {
 	 * SSRC, so a peer may not make it create streams without bound. */
 	uint32_t rtcp_ssrcs[4];
 	unsigned rtcp_ssrc_count;
+	struct relay_rtx_history rtx_history; /* a subscriber's: what it was resent */
 	/* counters (read by the worker only; summed into worker stats) */
 	uint64_t rtp_in, rtp_out, rtcp_in, dropped;
 };

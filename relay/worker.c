@@ -16,6 +16,7 @@
 #include "relay/dtls.h"
 #include "relay/feedback.h"
 #include "relay/recv.h"
+#include "relay/repair.h"
 #include "relay/send.h"
 #include "relay/transport.h"
 
@@ -113,6 +114,7 @@ int relay_worker_init(struct relay_worker *w, unsigned index, const char *bind_a
 	w->index = index;
 	w->epoll_fd = w->udp_fd = w->cmd_wake_fd = -1;
 	w->identity = identity;
+	w->next_nack_us = INT64_MAX;
 	w->by_id =
 	    g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, relay_transport_destroy);
 	w->by_ufrag = g_hash_table_new(g_str_hash, g_str_equal);
@@ -142,6 +144,33 @@ int relay_worker_init(struct relay_worker *w, unsigned index, const char *bind_a
 	return relay_worker_watch(w->epoll_fd, w->udp_fd, EP_UDP);
 }
 
+/* A retransmission buffer for each video stream of t that has none, as
+ * long as the worker's cap allows. */
+static void relay_worker_rtx_buffers(struct relay_worker *w, struct relay_transport *t)
+{
+	for (unsigned s = 0; s < t->p.stream_count; s++) {
+		struct relay_pub_stream *ps = &t->pub[s];
+		if (!t->p.publishing || ps->desc.kind != RELAY_STREAM_VIDEO || ps->rtx)
+			continue;
+		if (w->rtx_buffers >= RELAY_RTX_BUFFERS_PER_WORKER ||
+		    !(ps->rtx = calloc(1, sizeof(*ps->rtx)))) {
+			atomic_fetch_add_explicit(&w->rtx_buffers_refused, 1, memory_order_relaxed);
+			continue;
+		}
+		w->rtx_buffers++;
+	}
+}
+
+/* Frees ps's retransmission buffer and gives it back to the worker's cap. */
+static void relay_worker_rtx_release(struct relay_worker *w, struct relay_pub_stream *ps)
+{
+	if (!ps->rtx)
+		return;
+	free(ps->rtx);
+	ps->rtx = NULL;
+	w->rtx_buffers--;
+}
+
 /* Frees the transports marked CLOSING: out of every table, out of every
  * publisher's forwarding list, and the control thread told why. */
 static void relay_worker_reap(struct relay_worker *w)
@@ -163,6 +192,8 @@ static void relay_worker_reap(struct relay_worker *w)
 		g_hash_table_remove(w->by_ufrag, t->p.local_ufrag);
 		if (t->bound)
 			g_hash_table_remove(w->by_addr, &t->addr_key);
+		for (unsigned s = 0; s < RELAY_MAX_STREAMS; s++)
+			relay_worker_rtx_release(w, &t->pub[s]);
 		if (t->close_reason != RELAY_CLOSE_REMOVED)
 			relay_worker_emit(w, RELAY_EVT_TRANSPORT_CLOSED, t->p.id, t->close_reason);
 		g_hash_table_remove(w->by_id, &t->p.id); /* frees t */
@@ -188,6 +219,7 @@ static void relay_worker_add(struct relay_worker *w, struct relay_transport_para
 	}
 	g_hash_table_insert(w->by_id, &t->p.id, t);
 	g_hash_table_insert(w->by_ufrag, t->p.local_ufrag, t);
+	relay_worker_rtx_buffers(w, t);
 }
 
 /* A renegotiation of a running transport (tracks changed, or an ICE
@@ -197,6 +229,7 @@ static void relay_worker_update(struct relay_worker *w, struct relay_transport_p
 {
 	struct relay_transport *t = g_hash_table_lookup(w->by_id, &p->id);
 	struct relay_pub_stream pub[RELAY_MAX_STREAMS];
+	bool kept[RELAY_MAX_STREAMS] = {false};
 
 	if (!t || t->state == RELAY_TRANSPORT_CLOSING)
 		goto out;
@@ -213,26 +246,37 @@ static void relay_worker_update(struct relay_worker *w, struct relay_transport_p
 	for (unsigned i = 0; i < p->stream_count; i++) {
 		pub[i].desc = p->streams[i];
 		for (unsigned k = 0; k < t->p.stream_count; k++) {
-			if (t->pub[k].desc.ssrc == p->streams[i].ssrc) {
+			if (!kept[k] && t->pub[k].desc.ssrc == p->streams[i].ssrc) {
 				pub[i] = t->pub[k];
 				pub[i].desc = p->streams[i];
+				kept[k] = true; /* its buffer moves with it */
+				break;
 			}
 		}
+		if (pub[i].desc.kind != RELAY_STREAM_VIDEO)
+			relay_worker_rtx_release(w, &pub[i]);
 	}
+	for (unsigned k = 0; k < t->p.stream_count; k++)
+		if (!kept[k])
+			relay_worker_rtx_release(w, &t->pub[k]);
 	memcpy(t->pub, pub, sizeof(pub));
 	memcpy(t->p.streams, p->streams, sizeof(t->p.streams));
 	t->p.stream_count = p->stream_count;
+	relay_worker_rtx_buffers(w, t);
 out:
 	relay_transport_params_free(p);
 }
 
 /* Replaces the set of streams subscriber `to` receives. */
 static bool relay_stream_goes_to(const struct relay_pub_stream *ps,
-				 const struct relay_transport *to)
+				 const struct relay_transport *to, uint16_t *ret_rtx_seq)
 {
-	for (unsigned o = 0; o < ps->out_count; o++)
-		if (ps->outs[o].to == to)
+	for (unsigned o = 0; o < ps->out_count; o++) {
+		if (ps->outs[o].to == to) {
+			*ret_rtx_seq = ps->outs[o].rtx_seq;
 			return true;
+		}
+	}
 	return false;
 }
 
@@ -240,6 +284,7 @@ static void relay_worker_routes(struct relay_worker *w, struct relay_routes *rou
 {
 	struct relay_transport *to = g_hash_table_lookup(w->by_id, &routes->to);
 	bool had[RELAY_MAX_ROUTES] = {false};
+	uint16_t rtx_seq[RELAY_MAX_ROUTES];
 	int64_t now = relay_worker_now_us();
 	GHashTableIter it;
 	gpointer key, value;
@@ -251,9 +296,13 @@ static void relay_worker_routes(struct relay_worker *w, struct relay_routes *rou
 	for (unsigned i = 0; i < routes->count; i++) {
 		struct relay_transport *from =
 		    g_hash_table_lookup(w->by_id, &routes->routes[i].from);
+		/* A new RTX stream starts anywhere (RFC 3550 §5.1); a kept one
+		 * goes on, so that no sequence number is used twice under one
+		 * key. */
+		rtx_seq[i] = (uint16_t)(now ^ (now >> 16) ^ routes->routes[i].rtx_ssrc);
 		for (unsigned s = 0; from && s < from->p.stream_count; s++)
 			if (from->pub[s].desc.ssrc == routes->routes[i].ssrc)
-				had[i] = relay_stream_goes_to(&from->pub[s], to);
+				had[i] = relay_stream_goes_to(&from->pub[s], to, &rtx_seq[i]);
 	}
 	g_hash_table_iter_init(&it, w->by_id);
 	while (g_hash_table_iter_next(&it, &key, &value))
@@ -278,6 +327,8 @@ static void relay_worker_routes(struct relay_worker *w, struct relay_routes *rou
 			    .to = to,
 			    .payload_type = r->out_payload_type,
 			    .rtx_payload_type = r->out_rtx_payload_type,
+			    .rtx_ssrc = r->rtx_ssrc,
+			    .rtx_seq = rtx_seq[i],
 			};
 		}
 	}
@@ -368,7 +419,14 @@ static void *relay_worker_main(void *arg)
 	log_debug("worker %u: running on UDP port %d", w->index, w->port);
 
 	while (running) {
-		int n = epoll_wait(w->epoll_fd, events, 16, 100);
+		/* Until the next tick, or the next NACK due to a publisher. */
+		int64_t wake =
+		    w->next_nack_us < w->next_tick_us ? w->next_nack_us : w->next_tick_us;
+		int64_t wait_us = wake - relay_worker_now_us();
+		int timeout = wait_us <= 0	  ? 0
+			      : wait_us >= 100000 ? 100
+						  : (int)((wait_us + 999) / 1000);
+		int n = epoll_wait(w->epoll_fd, events, 16, timeout);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -382,6 +440,10 @@ static void *relay_worker_main(void *arg)
 				relay_recv_drain(w);
 		}
 		int64_t now = relay_worker_now_us();
+		if (now >= w->next_nack_us) {
+			relay_repair_nacks_due(w, now);
+			relay_send_batch_flush(w);
+		}
 		if (now >= w->next_tick_us) {
 			relay_worker_tick(w, now);
 			w->next_tick_us = now + 100000;

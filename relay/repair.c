@@ -1,0 +1,170 @@
+#include "relay/repair.h"
+
+#include "crypto/srtp.h"
+#include "relay/feedback.h"
+#include "relay/nack.h"
+#include "relay/rtp.h"
+#include "relay/rtx.h"
+#include "relay/send.h"
+
+/* The SSRC the relay's own RTCP is sent from (as feedback.c's). */
+#define RELAY_OWN_SSRC 0x48525448u /* "HRTH" */
+
+_Static_assert(RELAY_RTX_PACKET_MAX >= RELAY_DATAGRAM_MAX, "a forwarded packet fits the buffer");
+
+bool relay_repair_on_packet(struct relay_worker *w, struct relay_transport *pub,
+			    struct relay_pub_stream *ps, const uint8_t *pkt, size_t len,
+			    const struct relay_rtp_header *h, int64_t now)
+{
+	if (ps->desc.kind != RELAY_STREAM_VIDEO)
+		return true;
+	/* Forwarded already: the same bytes again would gain nothing. */
+	if (ps->rtx && relay_rtx_buffer_find(ps->rtx, h->seq, now))
+		return false;
+	unsigned verdict = relay_nack_on_packet(&ps->nack, h->seq, now);
+	if (verdict & RELAY_NACK_KEYFRAME) {
+		atomic_fetch_add_explicit(&w->loss_keyframes, 1, memory_order_relaxed);
+		relay_feedback_keyframe(w, pub, ps, now);
+	} else if ((verdict & ~RELAY_NACK_KEYFRAME) == RELAY_NACK_RECOVERED) {
+		atomic_fetch_add_explicit(&w->packets_recovered, 1, memory_order_relaxed);
+	}
+	if (ps->nack.count && now + RELAY_NACK_DELAY_US < w->next_nack_us)
+		w->next_nack_us = now + RELAY_NACK_DELAY_US;
+	if (ps->rtx) {
+		int n = relay_rtp_copy_for(pkt, len, h, h->payload_type,
+					   relay_rtx_buffer_claim(ps->rtx, h->seq),
+					   RELAY_RTX_PACKET_MAX);
+		if (n > 0)
+			relay_rtx_buffer_keep(ps->rtx, h->seq, (size_t)n, now);
+	}
+	return true;
+}
+
+/* The NACKs due for one publisher stream, in one RTCP packet. */
+static void relay_repair_nack_stream(struct relay_worker *w, struct relay_transport *pub,
+				     struct relay_pub_stream *ps, int64_t now)
+{
+	uint16_t seqs[RELAY_NACK_MAX_MISSING];
+	unsigned n = relay_nack_due(&ps->nack, now, 0, seqs, RELAY_NACK_MAX_MISSING);
+	uint8_t *slot = n ? relay_send_batch_slot(w) : NULL;
+
+	if (!slot)
+		return;
+	int len = relay_rtcp_build_nack(slot, RELAY_SEND_SLOT - CRYPTO_SRTP_MAX_TRAILER,
+					RELAY_OWN_SSRC, ps->desc.ssrc, seqs, n);
+	size_t plen = len > 0 ? (size_t)len : 0;
+	if (len > 0 && crypto_srtp_protect_rtcp(pub->srtp_out, slot, &plen, RELAY_SEND_SLOT) == 0) {
+		relay_send_batch_commit(w, plen, &pub->remote);
+		atomic_fetch_add_explicit(&w->nacks_sent, n, memory_order_relaxed);
+	}
+}
+
+void relay_repair_nacks_due(struct relay_worker *w, int64_t now)
+{
+	GHashTableIter it;
+	gpointer key, value;
+	int64_t next = INT64_MAX;
+
+	g_hash_table_iter_init(&it, w->by_id);
+	while (g_hash_table_iter_next(&it, &key, &value)) {
+		struct relay_transport *pub = value;
+		if (!pub->p.publishing || pub->state != RELAY_TRANSPORT_UP)
+			continue;
+		for (unsigned s = 0; s < pub->p.stream_count; s++) {
+			struct relay_pub_stream *ps = &pub->pub[s];
+			if (!ps->nack.count)
+				continue;
+			if (relay_nack_next_due(&ps->nack, 0) <= now)
+				relay_repair_nack_stream(w, pub, ps, now);
+			int64_t due = relay_nack_next_due(&ps->nack, 0);
+			if (due < next)
+				next = due;
+		}
+	}
+	w->next_nack_us = next;
+}
+
+struct relay_repair_ctx {
+	struct relay_worker *w;
+	struct relay_transport *to;
+	int64_t now;
+	/* The last stream looked up: NACKs come in runs for one SSRC. */
+	uint32_t ssrc;
+	struct relay_pub_stream *ps;
+	struct relay_out *out;
+};
+
+/* The video stream of `to`'s session with this SSRC that goes to `to`. */
+static void relay_repair_find(struct relay_repair_ctx *c, uint32_t ssrc)
+{
+	GHashTableIter it;
+	gpointer key, value;
+
+	c->ssrc = ssrc;
+	c->ps = NULL;
+	c->out = NULL;
+	g_hash_table_iter_init(&it, c->w->by_id);
+	while (g_hash_table_iter_next(&it, &key, &value)) {
+		struct relay_transport *pub = value;
+		if (!pub->p.publishing || pub->p.session_id != c->to->p.session_id)
+			continue;
+		for (unsigned s = 0; s < pub->p.stream_count; s++) {
+			struct relay_pub_stream *ps = &pub->pub[s];
+			if (ps->desc.ssrc != ssrc || !ps->rtx)
+				continue;
+			for (unsigned o = 0; o < ps->out_count; o++) {
+				if (ps->outs[o].to == c->to) {
+					c->ps = ps;
+					c->out = &ps->outs[o];
+					return;
+				}
+			}
+		}
+	}
+}
+
+/* RFC 4588 §4: packet seq again, as RTX, to the subscriber. */
+static void relay_repair_on_nack(uint32_t media_ssrc, uint16_t seq, void *userdata)
+{
+	struct relay_repair_ctx *c = userdata;
+	struct relay_worker *w = c->w;
+
+	atomic_fetch_add_explicit(&w->nacks_received, 1, memory_order_relaxed);
+	if (media_ssrc != c->ssrc || !c->ps)
+		relay_repair_find(c, media_ssrc);
+	if (!c->out || !c->out->rtx_ssrc || !c->out->rtx_payload_type)
+		return;
+	const struct relay_rtx_slot *stored = relay_rtx_buffer_find(c->ps->rtx, seq, c->now);
+	if (!stored) {
+		/* Lost upstream too (the relay's own NACK asks for it; it is
+		 * forwarded to everyone when it comes), or too old. */
+		atomic_fetch_add_explicit(&w->rtx_missed, 1, memory_order_relaxed);
+		return;
+	}
+	if (!relay_rtx_history_allow(&c->to->rtx_history, media_ssrc, seq, c->now, 0))
+		return;
+	uint8_t *slot = relay_send_batch_slot(w);
+	if (!slot)
+		return;
+	int n = relay_rtp_build_rtx(stored->data, stored->len, c->out->rtx_payload_type,
+				    c->out->rtx_ssrc, c->out->rtx_seq, slot,
+				    RELAY_SEND_SLOT - CRYPTO_SRTP_MAX_TRAILER);
+	size_t plen = n > 0 ? (size_t)n : 0;
+	if (n <= 0 || crypto_srtp_protect_rtp(c->to->srtp_out, slot, &plen, RELAY_SEND_SLOT) < 0) {
+		c->to->dropped++;
+		return;
+	}
+	c->out->rtx_seq++;
+	relay_send_batch_commit(w, plen, &c->to->remote);
+	atomic_fetch_add_explicit(&w->rtx_sent, 1, memory_order_relaxed);
+}
+
+void relay_repair_from_subscriber(struct relay_worker *w, struct relay_transport *to,
+				  const uint8_t *pkt, size_t len, int64_t now)
+{
+	struct relay_repair_ctx c = {.w = w, .to = to, .now = now};
+
+	if (to->state != RELAY_TRANSPORT_UP)
+		return;
+	relay_rtcp_nacks(pkt, len, relay_repair_on_nack, &c);
+}
