@@ -194,7 +194,8 @@ static void sig_media_local(struct sig_media *m, unsigned worker,
 	    .session_id = sdp_id,
 	    .session_version = version,
 	    .extensions = 0,
-	    .rtcp_fb = SIG_SDP_FB_NACK_PLI | SIG_SDP_FB_CCM_FIR,
+	    /* nack: the relay repairs loss hop by hop (relay/repair.c). */
+	    .rtcp_fb = SIG_SDP_FB_NACK | SIG_SDP_FB_NACK_PLI | SIG_SDP_FB_CCM_FIR,
 	};
 }
 
@@ -336,8 +337,7 @@ static void sig_media_announce_changes(struct sig_media *m, const struct sig_mem
 
 /* The streams of a publish offer into p and their codecs into
  * ret_codecs. Returns 0, or -EINVAL with ret_problem. */
-static int sig_media_offer_streams(const struct sig_sdp_desc *offer,
-				   struct relay_transport_params *p,
+static int sig_media_offer_streams(struct sig_sdp_desc *offer, struct relay_transport_params *p,
 				   struct sig_sdp_codec ret_codecs[RELAY_MAX_STREAMS],
 				   char **ret_problem)
 {
@@ -354,8 +354,17 @@ static int sig_media_offer_streams(const struct sig_sdp_desc *offer,
 			return -EINVAL;
 		}
 		struct relay_stream *st = &p->streams[p->stream_count];
+		struct sig_sdp_codec *c = &offer->mlines[i].codecs[0];
+		/* The relay NACKs video only (audio has Opus FEC); RTX from the
+		 * publisher only with its SSRC (a=ssrc-group:FID): without one
+		 * the answer has none, and a retransmission comes on the media
+		 * SSRC (RFC 4585 §6.2.1 allows both). */
+		if (ml->kind == SIG_SDP_AUDIO)
+			c->rtcp_fb &= ~SIG_SDP_FB_NACK;
+		if (!ml->has_rtx_ssrc || !(c->rtcp_fb & SIG_SDP_FB_NACK))
+			c->rtx_pt = 0;
 		st->ssrc = ml->ssrc;
-		st->rtx_ssrc = ml->has_rtx_ssrc ? ml->rtx_ssrc : 0;
+		st->rtx_ssrc = c->rtx_pt ? ml->rtx_ssrc : 0;
 		st->payload_type = ml->codecs[0].pt;
 		st->rtx_payload_type = ml->codecs[0].rtx_pt;
 		st->kind = ml->kind == SIG_SDP_AUDIO ? RELAY_STREAM_AUDIO : RELAY_STREAM_VIDEO;
@@ -503,6 +512,31 @@ static struct sig_media_slot *sig_media_slot_for(struct sig_media_peer *peer, ui
 	return slot;
 }
 
+/* What a subscriber is offered for loss repair on the relay's hop, whatever
+ * the publisher negotiated: video with nack, nack pli, ccm fir and RTX (RFC
+ * 4588) on a payload type and SSRC of ours; audio without nack. */
+static void sig_media_slot_repair(struct sig_media_slot *slot)
+{
+	struct sig_sdp_codec *c = &slot->codec;
+	uint32_t rtx_ssrc = 0;
+
+	if (slot->stream.kind == RELAY_STREAM_AUDIO) {
+		c->rtcp_fb &= ~SIG_SDP_FB_NACK;
+		c->rtx_pt = 0;
+		slot->stream.rtx_ssrc = 0;
+		return;
+	}
+	c->rtcp_fb |= SIG_SDP_FB_NACK | SIG_SDP_FB_NACK_PLI | SIG_SDP_FB_CCM_FIR;
+	if (!c->rtx_pt || c->rtx_pt == c->pt)
+		c->rtx_pt = c->pt >= 96 && c->pt < 127 ? (uint8_t)(c->pt + 1)
+			    : c->pt == 127	       ? 126
+						       : 97;
+	if (RAND_bytes((uint8_t *)&rtx_ssrc, sizeof(rtx_ssrc)) != 1 || rtx_ssrc == 0 ||
+	    rtx_ssrc == slot->stream.ssrc)
+		rtx_ssrc = (slot->stream.ssrc ^ 0x52545831u) | 1; /* "RTX1": never 0 or ssrc */
+	slot->stream.rtx_ssrc = rtx_ssrc;
+}
+
 /* Gives a slot to each stream of another member that this subscriber does
  * not receive yet (reusing slots whose stream went); counts those that
  * find none. */
@@ -530,6 +564,7 @@ static void sig_media_collect_one(struct sig_member *other, void *userdata)
 		slot->from = op->pub_id;
 		slot->stream = op->pub[i];
 		slot->codec = op->pub_codec[i];
+		sig_media_slot_repair(slot);
 		slot->gone = false;
 		slot->fresh = true;
 		snprintf(slot->track, sizeof(slot->track), "%s-%s",
