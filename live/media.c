@@ -368,6 +368,9 @@ static int sig_media_offer_streams(struct sig_sdp_desc *offer, struct relay_tran
 		st->payload_type = ml->codecs[0].pt;
 		st->rtx_payload_type = ml->codecs[0].rtx_pt;
 		st->kind = ml->kind == SIG_SDP_AUDIO ? RELAY_STREAM_AUDIO : RELAY_STREAM_VIDEO;
+		st->codec = c->id == SIG_SDP_CODEC_VP8	  ? RELAY_CODEC_VP8
+			    : c->id == SIG_SDP_CODEC_H264 ? RELAY_CODEC_H264
+							  : RELAY_CODEC_OTHER;
 		g_strlcpy(st->mid, ml->mid, sizeof(st->mid));
 		ret_codecs[p->stream_count] = ml->codecs[0];
 		p->stream_count++;

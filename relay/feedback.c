@@ -67,9 +67,17 @@ static void relay_feedback_on_keyframe_request(uint32_t media_ssrc, void *userda
 		struct relay_transport *pub = value;
 		if (!pub->p.publishing || pub->p.session_id != c->to->p.session_id)
 			continue;
-		for (unsigned s = 0; s < pub->p.stream_count; s++)
-			if (pub->pub[s].desc.ssrc == media_ssrc)
-				relay_feedback_pli(c->w, pub, &pub->pub[s], c->now);
+		for (unsigned s = 0; s < pub->p.stream_count; s++) {
+			struct relay_pub_stream *ps = &pub->pub[s];
+			if (ps->desc.ssrc != media_ssrc)
+				continue;
+			/* Until the keyframe comes, its NACKs would repair a picture
+			 * it has given up on (repair.c ignores them). */
+			for (unsigned o = 0; o < ps->out_count; o++)
+				if (ps->outs[o].to == c->to)
+					ps->outs[o].keyframe_asked_us = c->now;
+			relay_feedback_pli(c->w, pub, ps, c->now);
+		}
 	}
 }
 

@@ -9,6 +9,21 @@
 #include "relay/send.h"
 #include "relay/transport.h"
 
+static bool relay_forward_is_keyframe(const struct relay_pub_stream *ps, const uint8_t *pkt,
+				      const struct relay_rtp_header *h)
+{
+	const uint8_t *payload = pkt + h->header_len;
+
+	switch (ps->desc.codec) {
+	case RELAY_CODEC_VP8:
+		return relay_rtp_vp8_keyframe(payload, h->payload_len);
+	case RELAY_CODEC_H264:
+		return relay_rtp_h264_keyframe(payload, h->payload_len);
+	default:
+		return false;
+	}
+}
+
 /* One plain RTP packet of a publisher, to each of its subscribers; one
  * on its RTX stream is unwrapped first (RFC 4588 §4: a recovered packet
  * goes on like the original). */
@@ -51,11 +66,18 @@ static void relay_forward_rtp(struct relay_worker *w, struct relay_transport *pu
 	}
 	if (!relay_repair_on_packet(w, pub, ps, pkt, len, &h, now))
 		return;
+	int keyframe = -1; /* not looked at yet */
 	for (unsigned o = 0; o < ps->out_count; o++) {
 		struct relay_out *out = &ps->outs[o];
 		struct relay_transport *to = out->to;
 		if (to->state != RELAY_TRANSPORT_UP)
 			continue;
+		if (out->keyframe_asked_us) {
+			if (keyframe < 0)
+				keyframe = relay_forward_is_keyframe(ps, pkt, &h);
+			if (keyframe)
+				out->keyframe_asked_us = 0;
+		}
 		uint8_t *slot = relay_send_batch_slot(w);
 		if (!slot)
 			return;

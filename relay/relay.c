@@ -119,6 +119,7 @@ void relay_worker_stats(const struct relay *relay, unsigned worker,
 	ret_stats->nacks_received = atomic_load_explicit(&w->nacks_received, memory_order_relaxed);
 	ret_stats->rtx_sent = atomic_load_explicit(&w->rtx_sent, memory_order_relaxed);
 	ret_stats->rtx_missed = atomic_load_explicit(&w->rtx_missed, memory_order_relaxed);
+	ret_stats->nacks_ignored = atomic_load_explicit(&w->nacks_ignored, memory_order_relaxed);
 	ret_stats->nacks_sent = atomic_load_explicit(&w->nacks_sent, memory_order_relaxed);
 	ret_stats->packets_recovered =
 	    atomic_load_explicit(&w->packets_recovered, memory_order_relaxed);

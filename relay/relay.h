@@ -45,6 +45,10 @@ enum relay_close_reason {
 
 enum relay_stream_kind { RELAY_STREAM_AUDIO = 0, RELAY_STREAM_VIDEO = 1 };
 
+/* The video codecs whose keyframes the relay recognises (to know when a
+ * subscriber's keyframe request has been served). */
+enum relay_codec { RELAY_CODEC_OTHER = 0, RELAY_CODEC_VP8, RELAY_CODEC_H264 };
+
 /* What a publisher may no longer have forwarded (a host muted it). */
 #define RELAY_MUTE_AUDIO (1u << 0)
 #define RELAY_MUTE_VIDEO (1u << 1)
@@ -55,7 +59,8 @@ struct relay_stream {
 	uint32_t rtx_ssrc; /* 0 = none */
 	uint8_t payload_type;
 	uint8_t rtx_payload_type;
-	uint8_t kind; /* enum relay_stream_kind */
+	uint8_t kind;  /* enum relay_stream_kind */
+	uint8_t codec; /* enum relay_codec */
 	char mid[16];
 };
 
@@ -127,6 +132,7 @@ struct relay_worker_stats {
 	uint64_t nacks_received;      /* packets subscribers asked for again */
 	uint64_t rtx_sent;	      /* RTX packets sent to subscribers */
 	uint64_t rtx_missed;	      /* asked for but not in the buffer (lost upstream, or old) */
+	uint64_t nacks_ignored;	      /* asked for while the subscriber awaits a keyframe */
 	uint64_t nacks_sent;	      /* packets the relay asked publishers for again */
 	uint64_t packets_recovered;   /* of those, arrived (RTX or plain retransmission) */
 	uint64_t loss_keyframes;      /* keyframe requests instead of NACKs (a burst) */

@@ -134,6 +134,14 @@ static void relay_repair_on_nack(uint32_t media_ssrc, uint16_t seq, void *userda
 		relay_repair_find(c, media_ssrc);
 	if (!c->out || !c->out->rtx_ssrc || !c->out->rtx_payload_type)
 		return;
+	/* It asked for a keyframe: repairing the frames before is wasted. */
+	if (c->out->keyframe_asked_us) {
+		if (c->now - c->out->keyframe_asked_us < RELAY_KEYFRAME_WAIT_US) {
+			atomic_fetch_add_explicit(&w->nacks_ignored, 1, memory_order_relaxed);
+			return;
+		}
+		c->out->keyframe_asked_us = 0;
+	}
 	const struct relay_rtx_slot *stored = relay_rtx_buffer_find(c->ps->rtx, seq, c->now);
 	if (!stored) {
 		/* Lost upstream too (the relay's own NACK asks for it; it is

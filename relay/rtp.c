@@ -72,6 +72,52 @@ int relay_rtp_copy_for(const uint8_t *pkt, size_t len, const struct relay_rtp_he
 	return (int)(fixed + h->payload_len);
 }
 
+bool relay_rtp_vp8_keyframe(const uint8_t *p, size_t len)
+{
+	size_t n = 1;
+
+	/* Only the first packet of a frame's first partition (S=1, PID=0). */
+	if (len < 1 || !(p[0] & 0x10) || (p[0] & 0x07))
+		return false;
+	if (p[0] & 0x80) { /* X: I, L, T, K follow */
+		if (len < 2)
+			return false;
+		uint8_t x = p[1];
+		n = 2;
+		if (x & 0x80) /* I: picture id, M bit: 15 bits */
+			n += len > n && (p[n] & 0x80) ? 2 : 1;
+		if (x & 0x40) /* L: TL0PICIDX */
+			n++;
+		if (x & 0x30) /* T or K: TID/Y/KEYIDX */
+			n++;
+	}
+	return len > n && !(p[n] & 0x01); /* P = 0: a key frame */
+}
+
+bool relay_rtp_h264_keyframe(const uint8_t *p, size_t len)
+{
+	if (len < 1)
+		return false;
+	switch (p[0] & 0x1f) {
+	case 5: /* IDR slice */
+	case 7: /* SPS: sent before an IDR */
+		return true;
+	case 24: /* STAP-A: 16-bit sizes, then NAL units */
+		for (size_t off = 1; off + 3 <= len;) {
+			size_t size = rd16(p + off);
+			uint8_t type = p[off + 2] & 0x1f;
+			if (type == 5 || type == 7)
+				return true;
+			off += 2 + size;
+		}
+		return false;
+	case 28: /* FU-A: the start of a fragmented IDR */
+		return len >= 2 && (p[1] & 0x80) && (p[1] & 0x1f) == 5;
+	default:
+		return false;
+	}
+}
+
 int relay_rtcp_keyframe_requests(const uint8_t *pkt, size_t len,
 				 void (*fn)(uint32_t media_ssrc, void *userdata), void *userdata)
 {

@@ -34,6 +34,12 @@ int relay_rtp_parse(const uint8_t *pkt, size_t len, struct relay_rtp_header *ret
 int relay_rtp_copy_for(const uint8_t *pkt, size_t len, const struct relay_rtp_header *h,
 		       uint8_t payload_type, uint8_t *out, size_t cap);
 
+/* Whether an RTP payload (after the header) starts a keyframe: VP8 (RFC
+ * 7741 §4.2, §4.3: the first partition's P bit) and H.264 (RFC 6184: an
+ * IDR slice alone, in a STAP-A or starting an FU-A). */
+bool relay_rtp_vp8_keyframe(const uint8_t *payload, size_t len);
+bool relay_rtp_h264_keyframe(const uint8_t *payload, size_t len);
+
 /* Walks a compound RTCP packet; calls fn for every PLI (RFC 4585 §6.3.1)
  * and FIR (RFC 5104 §4.3.1) with the media SSRC it asks a keyframe of.
  * Returns 0, or -EINVAL when the compound is malformed (fn may have been

@@ -59,6 +59,7 @@ struct relay_worker {
 	_Atomic uint64_t nacks_received;
 	_Atomic uint64_t rtx_sent;
 	_Atomic uint64_t rtx_missed;
+	_Atomic uint64_t nacks_ignored;
 	_Atomic uint64_t nacks_sent;
 	_Atomic uint64_t packets_recovered;
 	_Atomic uint64_t loss_keyframes;

@@ -36,7 +36,14 @@ struct relay_out {
 	uint8_t payload_type, rtx_payload_type;
 	uint32_t rtx_ssrc; /* RFC 4588: resends go as RTX on it; 0 = none */
 	uint16_t rtx_seq;  /* the next RTX sequence number (kept across ROUTES_SET) */
+	/* When the subscriber asked for a keyframe (PLI/FIR) that has not been
+	 * forwarded yet (0: none): its NACKs are ignored meanwhile. */
+	int64_t keyframe_asked_us;
 };
+
+/* How long a subscriber's NACKs are ignored after its keyframe request
+ * when no keyframe is recognised (another codec, or the publisher is slow). */
+#define RELAY_KEYFRAME_WAIT_US (1000 * 1000LL)
 
 #define RELAY_MAX_OUTS RELAY_MAX_SUBSCRIBERS
 

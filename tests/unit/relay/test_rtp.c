@@ -206,6 +206,36 @@ static void test_rtx(void)
 			-ENODATA);
 }
 
+/* Keyframes: what ends a subscriber's wait after its PLI. */
+static void test_keyframes(void)
+{
+	/* VP8: S=1 PID=0, no X, P=0 / P=1; with X, I (15-bit picture id), L, T. */
+	static const uint8_t vp8_key[] = {0x10, 0x00, 0x9d, 0x01};
+	static const uint8_t vp8_delta[] = {0x10, 0x01};
+	static const uint8_t vp8_ext_key[] = {0x90, 0xe0, 0x81, 0x23, 0x05, 0x40, 0x00};
+	static const uint8_t vp8_ext_delta[] = {0x90, 0xe0, 0x81, 0x23, 0x05, 0x40, 0x01};
+	static const uint8_t vp8_not_start[] = {0x00, 0x00};
+	g_assert_true(relay_rtp_vp8_keyframe(vp8_key, sizeof(vp8_key)));
+	g_assert_false(relay_rtp_vp8_keyframe(vp8_delta, sizeof(vp8_delta)));
+	g_assert_true(relay_rtp_vp8_keyframe(vp8_ext_key, sizeof(vp8_ext_key)));
+	g_assert_false(relay_rtp_vp8_keyframe(vp8_ext_delta, sizeof(vp8_ext_delta)));
+	g_assert_false(relay_rtp_vp8_keyframe(vp8_not_start, sizeof(vp8_not_start)));
+	g_assert_false(relay_rtp_vp8_keyframe(vp8_ext_key, 6)); /* truncated */
+
+	/* H.264: IDR alone; STAP-A with SPS; FU-A start of an IDR; a P slice. */
+	static const uint8_t idr[] = {0x65, 0x88};
+	static const uint8_t stap[] = {0x78, 0x00, 0x02, 0x09, 0xf0, 0x00, 0x02, 0x67, 0x42};
+	static const uint8_t fu_start[] = {0x7c, 0x85, 0x00};
+	static const uint8_t fu_middle[] = {0x7c, 0x05, 0x00};
+	static const uint8_t p_slice[] = {0x41, 0x9a};
+	g_assert_true(relay_rtp_h264_keyframe(idr, sizeof(idr)));
+	g_assert_true(relay_rtp_h264_keyframe(stap, sizeof(stap)));
+	g_assert_true(relay_rtp_h264_keyframe(fu_start, sizeof(fu_start)));
+	g_assert_false(relay_rtp_h264_keyframe(fu_middle, sizeof(fu_middle)));
+	g_assert_false(relay_rtp_h264_keyframe(p_slice, sizeof(p_slice)));
+	g_assert_false(relay_rtp_h264_keyframe(stap, 6)); /* the SPS is cut off */
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -215,5 +245,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/relay/rtp/receiver-report", test_receiver_report);
 	g_test_add_func("/relay/rtp/nack-round-trip", test_nack_round_trip);
 	g_test_add_func("/relay/rtp/rtx", test_rtx);
+	g_test_add_func("/relay/rtp/keyframes", test_keyframes);
 	return g_test_run();
 }
