@@ -45,6 +45,7 @@ struct cfg {
 	int media_port_min;
 	int media_port_max;
 	char *media_public_address;
+	int media_loss_repair;	      /* 1: negotiate NACK/RTX hop by hop */
 	char *media_dtls_certificate; /* "" = an ECDSA P-256 certificate made at start */
 	char *media_dtls_private_key;
 	/* [metrics] */

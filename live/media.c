@@ -71,6 +71,7 @@ struct sig_media {
 	struct sig_rooms *rooms;	       /* borrowed */
 	struct crypto_dtls_identity *identity; /* for new transports; a reference */
 	char *address;			       /* advertised in candidates */
+	bool loss_repair;		       /* media.loss_repair: NACK/RTX in the SDP */
 	uint64_t next_transport_id;
 };
 
@@ -113,6 +114,7 @@ struct sig_media *sig_media_new(const struct sig_media_relay *relay, struct sig_
 	m->address = g_strdup(*cfg->media_public_address ? cfg->media_public_address
 							 : cfg->media_bind_address);
 	m->next_transport_id = 1;
+	m->loss_repair = cfg->media_loss_repair != 0;
 	return m;
 }
 
@@ -195,7 +197,8 @@ static void sig_media_local(struct sig_media *m, unsigned worker,
 	    .session_version = version,
 	    .extensions = 0,
 	    /* nack: the relay repairs loss hop by hop (relay/repair.c). */
-	    .rtcp_fb = SIG_SDP_FB_NACK | SIG_SDP_FB_NACK_PLI | SIG_SDP_FB_CCM_FIR,
+	    .rtcp_fb =
+		(m->loss_repair ? SIG_SDP_FB_NACK : 0) | SIG_SDP_FB_NACK_PLI | SIG_SDP_FB_CCM_FIR,
 	};
 }
 
@@ -337,7 +340,8 @@ static void sig_media_announce_changes(struct sig_media *m, const struct sig_mem
 
 /* The streams of a publish offer into p and their codecs into
  * ret_codecs. Returns 0, or -EINVAL with ret_problem. */
-static int sig_media_offer_streams(struct sig_sdp_desc *offer, struct relay_transport_params *p,
+static int sig_media_offer_streams(struct sig_sdp_desc *offer, bool loss_repair,
+				   struct relay_transport_params *p,
 				   struct sig_sdp_codec ret_codecs[RELAY_MAX_STREAMS],
 				   char **ret_problem)
 {
@@ -359,7 +363,7 @@ static int sig_media_offer_streams(struct sig_sdp_desc *offer, struct relay_tran
 		 * publisher only with its SSRC (a=ssrc-group:FID): without one
 		 * the answer has none, and a retransmission comes on the media
 		 * SSRC (RFC 4585 §6.2.1 allows both). */
-		if (ml->kind == SIG_SDP_AUDIO)
+		if (ml->kind == SIG_SDP_AUDIO || !loss_repair)
 			c->rtcp_fb &= ~SIG_SDP_FB_NACK;
 		if (!ml->has_rtx_ssrc || !(c->rtcp_fb & SIG_SDP_FB_NACK))
 			c->rtx_pt = 0;
@@ -446,7 +450,7 @@ char *sig_media_publish(struct sig_media *m, struct sig_member *mb, const char *
 	}
 	id = renegotiation ? peer->pub_id : m->next_transport_id;
 	p = sig_media_params(id, mb, offer, ufrag, pwd, true, ret_problem);
-	if (!p || sig_media_offer_streams(offer, p, codecs, ret_problem) < 0)
+	if (!p || sig_media_offer_streams(offer, m->loss_repair, p, codecs, ret_problem) < 0)
 		goto out;
 	/* A new transport gets the current certificate; a renegotiated one
 	 * keeps its own. */
@@ -495,6 +499,7 @@ struct sig_media_collect {
 	struct sig_member *self;
 	struct sig_media_peer *peer;
 	bool changed;
+	bool loss_repair;  /* media.loss_repair */
 	unsigned unplaced; /* streams no slot was left for */
 };
 
@@ -518,12 +523,12 @@ static struct sig_media_slot *sig_media_slot_for(struct sig_media_peer *peer, ui
 /* What a subscriber is offered for loss repair on the relay's hop, whatever
  * the publisher negotiated: video with nack, nack pli, ccm fir and RTX (RFC
  * 4588) on a payload type and SSRC of ours; audio without nack. */
-static void sig_media_slot_repair(struct sig_media_slot *slot)
+static void sig_media_slot_repair(struct sig_media_slot *slot, bool loss_repair)
 {
 	struct sig_sdp_codec *c = &slot->codec;
 	uint32_t rtx_ssrc = 0;
 
-	if (slot->stream.kind == RELAY_STREAM_AUDIO) {
+	if (slot->stream.kind == RELAY_STREAM_AUDIO || !loss_repair) {
 		c->rtcp_fb &= ~SIG_SDP_FB_NACK;
 		c->rtx_pt = 0;
 		slot->stream.rtx_ssrc = 0;
@@ -567,7 +572,7 @@ static void sig_media_collect_one(struct sig_member *other, void *userdata)
 		slot->from = op->pub_id;
 		slot->stream = op->pub[i];
 		slot->codec = op->pub_codec[i];
-		sig_media_slot_repair(slot);
+		sig_media_slot_repair(slot, c->loss_repair);
 		slot->gone = false;
 		slot->fresh = true;
 		snprintf(slot->track, sizeof(slot->track), "%s-%s",
@@ -670,7 +675,7 @@ static void sig_media_refresh_member(struct sig_member *mb, void *userdata)
 
 	if (!peer || !peer->subscribed)
 		return;
-	struct sig_media_collect c = {.self = mb, .peer = peer};
+	struct sig_media_collect c = {.self = mb, .peer = peer, .loss_repair = m->loss_repair};
 	for (unsigned i = 0; i < peer->slot_count; i++) {
 		struct sig_media_alive a = {.from = peer->slots[i].from,
 					    .ssrc = peer->slots[i].stream.ssrc};

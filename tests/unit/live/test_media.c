@@ -98,6 +98,7 @@ static void fixture_setup(struct fixture *f, gconstpointer data)
 	(void)data;
 	memset(f, 0, sizeof(*f));
 	cfg_init(&f->cfg);
+	f->cfg.media_loss_repair = 1; /* what these tests negotiate */
 	g_assert_cmpint(crypto_dtls_identity_generate(&f->identity), ==, 0);
 	f->sink.cmds = g_array_new(FALSE, TRUE, sizeof(struct relay_msg));
 	f->told = g_array_new(FALSE, TRUE, sizeof(struct told));
