@@ -16,7 +16,8 @@
 // SIGTERM, SIGINT or the time limit every waiting packet is accepted at
 // once, the queue is unbound and the counts are printed on stderr:
 //   nfq_delay: queue 1, delay 40 ms: 12345 packets, 0 dropped (full),
-//   max 37 waiting, verdicts late by max 0.9 ms, mean 0.1 ms
+//   0 lost (buffer overrun), max 37 waiting, verdicts late by max 0.9 ms,
+//   mean 0.1 ms, > 5 ms: 0, > 20 ms: 0
 // With the rule's --queue-bypass, packets pass undelayed while no program
 // is bound.
 #include <errno.h>
@@ -75,6 +76,8 @@ struct counts {
 	uint64_t released_due;
 	uint32_t max_waiting;
 	uint64_t late_max_ns;
+	uint64_t late_5ms;
+	uint64_t late_20ms;
 	uint64_t late_sum_ns;
 };
 
@@ -142,6 +145,8 @@ static void release_due(struct ring *r, struct counts *c, uint64_t now, bool all
 			if (late > c->late_max_ns)
 				c->late_max_ns = late;
 			c->late_sum_ns += late;
+			c->late_5ms += late > 5000000u;
+			c->late_20ms += late > 20000000u;
 			c->released_due++;
 		}
 		if (verdict(w->id, NF_ACCEPT) < 0)
@@ -392,9 +397,10 @@ int main(int argc, char **argv)
 
 	fprintf(stderr,
 		"nfq_delay: queue %u, delay %ld ms: %" PRIu64 " packets, %" PRIu64 " dropped (full), "
-		"%" PRIu64 " lost (buffer overrun), max %u waiting, verdicts late by max %.1f ms, mean %.2f ms\n",
+		"%" PRIu64 " lost (buffer overrun), max %u waiting, verdicts late by max %.1f ms, mean %.2f ms, "
+		"> 5 ms: %" PRIu64 ", > 20 ms: %" PRIu64 "\n",
 		queue_num, delay_ms, c.packets, c.dropped_full, c.overruns, c.max_waiting, c.late_max_ns / 1e6,
-		c.released_due ? (double)c.late_sum_ns / (double)c.released_due / 1e6 : 0.0);
+		c.released_due ? (double)c.late_sum_ns / (double)c.released_due / 1e6 : 0.0, c.late_5ms, c.late_20ms);
 	if (c.send_errors)
 		fprintf(stderr, "nfq_delay: %" PRIu64 " verdicts could not be sent\n", c.send_errors);
 	return status;

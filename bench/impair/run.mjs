@@ -56,13 +56,14 @@ const HELP = `usage: bench/impair/run [--preset NAME] [OPTIONS]
   --outage-at S       ... from S seconds into the window (default 20)
   --name NAME         the condition's name in the results' file names
   --out DIR           where results go (default bench/results)
-  --nfq-nice N        nfq_delay's niceness (default -10: its timing is the delay)
+  --nfq-nice N        run nfq_delay at niceness N instead of SCHED_FIFO 10 (its
+                      timing is the delay; a busy machine makes it late)
 "down" is toward the impaired member (Dana), "up" from her.
 HEARTHD (default build/daemon/hearthd) and NFQ_DELAY (build/bench/impair/nfq_delay)
 name the programs.`;
 
 function parseArgs(argv) {
-  const o = { duration: 60, warmup: 5, outageAt: 20, out: path.join(ROOT, 'bench/results'), nfqNice: -10, lossUdpOnly: false };
+  const o = { duration: 60, warmup: 5, outageAt: 20, out: path.join(ROOT, 'bench/results'), nfqNice: null, lossUdpOnly: false };
   const num = (name, v) => {
     const n = Number(v);
     if (v === undefined || !Number.isFinite(n) || n < 0) throw new Error(`${name}: a number >= 0, not ${v}`);
@@ -179,7 +180,8 @@ class ImpairedNet {
         this.iptables('-A', 'FORWARD', ...match, ...proto, '-m', 'statistic', '--mode', 'random', '--probability', String(d.loss / 100), '-j', 'DROP');
       }
       if (d.delay > 0) {
-        const p = spawn('ip', ['netns', 'exec', this.router, 'nice', '-n', String(this.opts.nfqNice), nfq, '-q', String(queue), '-d', String(d.delay), '-t', bound, '-v'],
+        const prio = this.opts.nfqNice === null ? ['chrt', '-f', '10'] : ['nice', '-n', String(this.opts.nfqNice)];
+        const p = spawn('ip', ['netns', 'exec', this.router, ...prio, nfq, '-q', String(queue), '-d', String(d.delay), '-t', bound, '-v'],
           { stdio: ['ignore', 'ignore', 'pipe'] });
         const entry = { name, proc: p, log: '' };
         entry.ready = new Promise((resolve, reject) => {
