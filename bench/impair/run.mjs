@@ -56,6 +56,7 @@ const HELP = `usage: bench/impair/run [--preset NAME] [OPTIONS]
   --outage-at S       ... from S seconds into the window (default 20)
   --name NAME         the condition's name in the results' file names
   --out DIR           where results go (default bench/results)
+  --samples FILE      also write every page's raw getStats sample, each second
   --nfq-nice N        run nfq_delay at niceness N instead of SCHED_FIFO 10 (its
                       timing is the delay; a busy machine makes it late)
 "down" is toward the impaired member (Dana), "up" from her.
@@ -97,6 +98,7 @@ function parseArgs(argv) {
       case '--outage-at': o.outageAt = num(a, v()); break;
       case '--name': o.name = v(); break;
       case '--out': o.out = path.resolve(v()); break;
+      case '--samples': o.samples = path.resolve(v()); break;
       case '--nfq-nice': o.nfqNice = Number(v()); break;
       default: throw new Error(`unknown option ${a}\n${HELP}`);
     }
@@ -443,6 +445,7 @@ function senderFigures(samples, sender, windowMs) {
       qualityLimitation: Object.entries(reasons).sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${Math.round((100 * n) / series.length)} %`).join(', ') || null,
       frameSize: series.at(-1).frameSize ?? null,
       rttMsMean: rtts.length ? 1000 * mean(rtts) : null,
+      targetKbitSeries: series.map((x) => (typeof x.targetBitrate === 'number' ? Math.round(x.targetBitrate / 1000) : null)),
       relayReportedLossPctMean: lost.length ? 100 * mean(lost) : null,
     };
   }
@@ -686,8 +689,8 @@ async function main() {
       nfqDelay,
       routerCounters: counters,
       pageErrors,
-      samples,
     };
+    if (opts.samples) writeFileSync(opts.samples, JSON.stringify(samples) + '\n');
   } catch (err) {
     if (d) console.log(`hearthd's log (last 40 lines):\n${d.log.slice(-40).map((l) => `  ${l}`).join('\n')}`);
     throw err;
