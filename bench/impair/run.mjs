@@ -273,6 +273,7 @@ const SAMPLE_SCRIPT = `(async () => {
   const s = window.hearthSession;
   const out = { t: Date.now(), connection: document.querySelector('#connection')?.textContent ?? null, inbound: {}, outbound: {} };
   if (!s) return out;
+  out.pcs = { publish: s.publisher?.pc?.connectionState ?? null, subscribe: s.subscriber?.pc?.connectionState ?? null };
   const IN = ['framesDecoded', 'framesReceived', 'framesDropped', 'freezeCount', 'totalFreezesDuration', 'pauseCount',
     'totalPausesDuration', 'nackCount', 'pliCount', 'firCount', 'packetsLost', 'packetsReceived', 'bytesReceived',
     'retransmittedPacketsReceived', 'concealedSamples', 'silentConcealedSamples', 'totalSamplesReceived', 'concealmentEvents',
@@ -316,6 +317,14 @@ const SAMPLE_SCRIPT = `(async () => {
     }
   }
   return out;
+})()`;
+
+// What the page shows about its connection (the badge) and the state of
+// its two peer connections, as one label.
+const BADGE_SCRIPT = `(() => {
+  const s = window.hearthSession;
+  return (document.querySelector('#connection')?.textContent ?? '?') + ' [publish ' + (s?.publisher?.pc?.connectionState ?? 'none') +
+    ', subscribe ' + (s?.subscriber?.pc?.connectionState ?? 'none') + ']';
 })()`;
 
 // Only the counts that show media arriving, for the outage's fast poll.
@@ -495,7 +504,8 @@ function markdown(result) {
     lines.push('| receiver | stream | stalled during the outage | back after (s) |');
     lines.push('|---|---|---|---:|');
     for (const s of out.streams) lines.push(`| ${s.receiver} | ${s.key} | ${s.stalled ? 'yes' : 'no'} | ${s.resumedSeconds === null ? 'never' : f1(s.resumedSeconds)} |`);
-    lines.push('', `Connection badge during the outage: ${Object.entries(out.badges).map(([p, b]) => `${p}: ${b.join(' → ')}`).join('; ')}.`);
+    lines.push('', 'What each page showed (its connection badge, and its peer connections\' states) from the outage to the end:', '');
+    for (const [p, b] of Object.entries(out.badges)) lines.push(`- ${p}: ${b.join(' → ')}`);
   }
   lines.push('', '## How the figures are made', '');
   lines.push('- frozen % = max(Chromium\'s totalFreezesDuration growth + a stall still going at the end, the sum of one-second sample intervals with no new decoded frame) / window.');
@@ -610,15 +620,15 @@ async function main() {
         log(`UDP blocked for ${opts.outage} s`);
         // During the outage: which streams stopped, what each page says.
         const stalled = new Set();
-        const badges = Object.fromEntries(names.map((n) => [n, []]));
+        const badges = Object.fromEntries(await Promise.all(names.map(async (n) => [n, [`${await pages[n].evaluate(BADGE_SCRIPT)} (+0 s into it)`]])));
         let last = before;
         while (Date.now() < outage.startMs + opts.outage * 1000) {
           await sleep(1000);
           const now = Object.fromEntries(await Promise.all(names.map(async (n) => [n, await pages[n].evaluate(COUNTS_SCRIPT)])));
           for (const n of names) {
             for (const [k, v] of Object.entries(now[n])) if (!(grow(last[n][k], v) > 0)) stalled.add(`${n}|${k}`);
-            const badge = await pages[n].evaluate(() => document.querySelector('#connection')?.textContent ?? null);
-            if (badges[n].at(-1) !== badge) badges[n].push(badge);
+            const badge = await pages[n].evaluate(BADGE_SCRIPT);
+            if (badges[n].at(-1)?.split(' (+')[0] !== badge) badges[n].push(`${badge} (+${((Date.now() - outage.startMs) / 1000).toFixed(0)} s into it)`);
           }
           last = now;
         }
@@ -638,8 +648,8 @@ async function main() {
             }
           base = now;
           for (const n of names) {
-            const badge = await pages[n].evaluate(() => document.querySelector('#connection')?.textContent ?? null);
-            if (badges[n].at(-1) !== badge) badges[n].push(`${badge} (+${((t - outage.endMs) / 1000).toFixed(0)} s after)`);
+            const badge = await pages[n].evaluate(BADGE_SCRIPT);
+            if (badges[n].at(-1)?.split(' (+')[0] !== badge) badges[n].push(`${badge} (+${((t - outage.endMs) / 1000).toFixed(0)} s after it)`);
           }
           if (names.every((n) => keysOf(n).every((k) => `${n}|${k}` in resumed)) && Date.now() > outage.endMs + 2000) break;
           await sleep(200);
