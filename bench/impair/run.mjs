@@ -154,6 +154,12 @@ class ImpairedNet {
     for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.once(sig, () => process.exit(130));
     ip('netns', 'add', this.router);
     ip('netns', 'add', this.client);
+    // IPv4 only: an IPv6 link-local address finishing its duplicate address
+    // detection a second after the link is up is a "network change" to a
+    // Chromium already started (its page load failed ERR_NETWORK_CHANGED).
+    for (const ns of [null, this.router, this.client])
+      for (const key of ['all', 'default'])
+        run(...(ns ? ['ip', ['netns', 'exec', ns, 'sysctl', '-q', '-w', `net.ipv6.conf.${key}.disable_ipv6=1`]] : ['sysctl', ['-q', '-w', `net.ipv6.conf.${key}.disable_ipv6=1`]]));
     ip('link', 'add', 'hi-relay', 'type', 'veth', 'peer', 'name', 'hi-r0', 'netns', this.router);
     ip('-n', this.router, 'link', 'add', 'hi-r1', 'type', 'veth', 'peer', 'name', 'hi-client', 'netns', this.client);
     ip('addr', 'add', `${RELAY_ADDR}/24`, 'dev', 'hi-relay');
@@ -572,7 +578,14 @@ async function main() {
     net.create();
     await net.impair();
     log(`namespaces up; down ${JSON.stringify(opts.down)}, up ${JSON.stringify(opts.up)}${opts.outage ? `, outage ${opts.outage} s at ${opts.outageAt} s` : ''}`);
-    d = await new NetDaemon().start();
+    d = new NetDaemon();
+    // On a signal (process.exit skips the finally below): the daemon goes too.
+    const daemon = d;
+    process.on('exit', () => {
+      if (daemon.proc && daemon.proc.exitCode === null) daemon.proc.kill('SIGTERM');
+      if (!process.env.HEARTH_E2E_KEEP) rmSync(daemon.dir, { recursive: true, force: true });
+    });
+    await d.start();
     const { people } = await d.session('family', PEOPLE.map(([n, r]) => [n, r, { auto_admit: true }]));
     const args = [...CHROMIUM_ARGS, `--unsafely-treat-insecure-origin-as-secure=${d.base}`];
     const [local, remote] = await Promise.all([
