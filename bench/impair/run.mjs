@@ -220,10 +220,12 @@ class ImpairedNet {
     this.iptables('-D', 'FORWARD', '-p', 'udp', '-j', 'DROP');
   }
 
-  // What the router counted, rule by rule (packets dropped, queued).
+  // What the router counted, rule by rule (packets dropped, queued), and
+  // its queueing disciplines (tbf's drops and overlimits).
   counters() {
     try {
-      return this.iptables('-L', 'FORWARD', '-v', '-n', '-x').trim();
+      return this.iptables('-L', 'FORWARD', '-v', '-n', '-x').trim() + '\n' +
+        ['hi-r0', 'hi-r1'].map((dev) => `${dev}: ${this.inRouter('tc', '-s', 'qdisc', 'show', 'dev', dev).trim()}`).join('\n');
     } catch (err) {
       return String(err);
     }
