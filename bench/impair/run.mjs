@@ -369,6 +369,8 @@ function directionOf(sender, receiver) {
 }
 const DIRECTIONS = ['to the impaired member', 'from the impaired member', 'between the others (control)'];
 
+const SLOW_FPS = 10;
+
 // Per stream: from the window's samples of its receiving page.
 function streamFigures(samples, receiver, key, windowMs) {
   const kind = key.split('/').pop();
@@ -383,11 +385,17 @@ function streamFigures(samples, receiver, key, windowMs) {
     // Seconds with no new decoded frame: sample intervals without growth.
     let stalledMs = 0;
     let trailingMs = 0;
+    // Chromium's freeze threshold grows with the average frame interval
+    // (max(3 x mean, mean + 150 ms)): a video limping at 1-5 frames/s is
+    // hardly "frozen" by its counters. Also: seconds under half the fake
+    // camera's 20 frames/s.
+    let slowMs = 0;
     const perSecond = [];
     for (let i = 1; i < series.length; i++) {
       const n = grow(series[i - 1].framesDecoded, series[i].framesDecoded);
       const dt = series[i].t - series[i - 1].t;
       perSecond.push(n);
+      if (dt > 0 && (n * 1000) / dt < SLOW_FPS) slowMs += dt;
       if (n === 0) {
         stalledMs += dt;
         trailingMs += dt;
@@ -404,6 +412,7 @@ function streamFigures(samples, receiver, key, windowMs) {
       freezeCount: total('freezeCount'),
       freezeSeconds: freezeMs / 1000,
       stalledSeconds: stalledMs / 1000,
+      slowPct: (100 * Math.min(slowMs, windowMs)) / windowMs,
       pauseSeconds: total('totalPausesDuration'),
       framesDecodedPerSecond: total('framesDecoded') / (windowMs / 1000),
       framesDropped: total('framesDropped'),
@@ -486,11 +495,11 @@ function markdown(result) {
   lines.push(`- Machine: ${result.machine.cpus} CPUs (${result.machine.cpuModel}); load average ${result.machine.loadBefore.join(' ')} before, ${result.machine.loadAfter.join(' ')} after`);
   lines.push(`- Delay program: ${result.nfqDelay.length ? result.nfqDelay.join('; ') : 'none'}`, '');
   lines.push('## Video received', '');
-  lines.push('| direction | sender → receiver | frozen % | freezes (s) | stalled s | frames/s | NACK sent | PLI sent | lost | rtx recv | kbit/s | size |');
-  lines.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|');
+  lines.push(`| direction | sender → receiver | frozen % | freezes (s) | stalled s | frames/s | < ${SLOW_FPS} frames/s % | NACK sent | PLI sent | lost | rtx recv | kbit/s | size |`);
+  lines.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|');
   for (const d of DIRECTIONS)
     for (const s of result.streams.filter((x) => x.direction === d && x.kind === 'video'))
-      lines.push(`| ${d} | ${s.sender} → ${s.receiver} | **${f1(s.frozenPct)}** | ${s.freezeCount} (${f1(s.freezeSeconds)}) | ${f0(s.stalledSeconds)} | ${f1(s.framesDecodedPerSecond)} | ${s.nackCount} | ${s.pliCount} | ${s.packetsLost} | ${s.retransmittedPacketsReceived} | ${f0(s.kbitPerSecond)} | ${s.frameSize ?? '–'} |`);
+      lines.push(`| ${d} | ${s.sender} → ${s.receiver} | **${f1(s.frozenPct)}** | ${s.freezeCount} (${f1(s.freezeSeconds)}) | ${f0(s.stalledSeconds)} | ${f1(s.framesDecodedPerSecond)} | ${f0(s.slowPct)} | ${s.nackCount} | ${s.pliCount} | ${s.packetsLost} | ${s.retransmittedPacketsReceived} | ${f0(s.kbitPerSecond)} | ${s.frameSize ?? '–'} |`);
   lines.push('', '## Audio received', '');
   lines.push('| direction | sender → receiver | concealed % | of it silent % | events | NACK sent | lost | jitter buffer ms |');
   lines.push('|---|---|---:|---:|---:|---:|---:|---:|');
@@ -517,6 +526,7 @@ function markdown(result) {
   }
   lines.push('', '## How the figures are made', '');
   lines.push('- frozen % = max(Chromium\'s totalFreezesDuration growth + a stall still going at the end, the sum of one-second sample intervals with no new decoded frame) / window.');
+  lines.push(`- < ${SLOW_FPS} frames/s % = one-second intervals with fewer than ${SLOW_FPS} new decoded frames (the fake camera sends 20): Chromium's freeze threshold grows with the mean frame interval, so a video limping at 1–5 frames/s is under-counted as frozen.`);
   lines.push('- NACK/PLI sent are the receiver\'s own counts; "rtx recv" is retransmittedPacketsReceived; "retransmitted", "NACK recv", "PLI recv" are the sender\'s.');
   lines.push('- audio concealed % = concealedSamples / totalSamplesReceived growth over the window.');
   lines.push('- A counter that falls between samples (a new receiver or sender after a restart) counts from zero again.');
@@ -529,7 +539,7 @@ function printSummary(result) {
     console.log(`  ${d}:`);
     for (const s of result.streams.filter((x) => x.direction === d)) {
       if (s.kind === 'video')
-        console.log(`    ${s.sender} -> ${s.receiver} video: frozen ${f1(s.frozenPct)} % (freezes ${s.freezeCount}, ${f1(s.freezeSeconds)} s; stalled ${f0(s.stalledSeconds)} s), ${f1(s.framesDecodedPerSecond)} frames/s, NACK ${s.nackCount}, PLI ${s.pliCount}, lost ${s.packetsLost}, rtx received ${s.retransmittedPacketsReceived}`);
+        console.log(`    ${s.sender} -> ${s.receiver} video: frozen ${f1(s.frozenPct)} % (freezes ${s.freezeCount}, ${f1(s.freezeSeconds)} s; stalled ${f0(s.stalledSeconds)} s), ${f1(s.framesDecodedPerSecond)} frames/s (under ${SLOW_FPS} ${f0(s.slowPct)} % of the time), NACK ${s.nackCount}, PLI ${s.pliCount}, lost ${s.packetsLost}, rtx received ${s.retransmittedPacketsReceived}`);
       else
         console.log(`    ${s.sender} -> ${s.receiver} audio: concealed ${f1(s.concealedPct)} %, NACK ${s.nackCount}, lost ${s.packetsLost}`);
     }
