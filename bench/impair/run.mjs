@@ -578,7 +578,9 @@ function describe() {
 
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
-  const about = opts.preset ? PRESETS[opts.preset].about : `custom condition`;
+  const way = (d) => [d.loss && `${d.loss} % loss`, d.delay && `${d.delay} ms delay`, d.rate && `${d.rate} kbit/s`].filter(Boolean).join(', ') || 'unimpaired';
+  const about = opts.preset && opts.name === opts.preset ? PRESETS[opts.preset].about
+    : `toward the impaired member ${way(opts.down)}; from her ${way(opts.up)}${opts.outage ? `; UDP blocked both ways ${opts.outage} s, ${opts.outageAt} s into the call` : ''}`;
   const { commit, chromiumVersion } = describe();
   const loadBefore = loadavg().map((x) => x.toFixed(2));
   const net = new ImpairedNet(opts);
