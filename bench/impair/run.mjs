@@ -568,7 +568,7 @@ function describe() {
   let commit = 'unknown';
   let chromiumVersion = 'chromium ?';
   try {
-    commit = run('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD']).trim() + (run('git', ['-C', ROOT, 'status', '--porcelain', '--untracked-files=no']).trim() ? ' (modified)' : '');
+    commit = run('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD']).trim() + (run('git', ['-C', ROOT, 'status', '--porcelain', '--untracked-files=no', '--', '.', ':!bench/results']).trim() ? ' (modified)' : '');
   } catch {}
   try {
     chromiumVersion = run('/usr/bin/chromium', ['--version']).trim();
