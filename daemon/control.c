@@ -391,6 +391,13 @@ static void control_reload(struct sig_control *c)
 		return;
 	}
 
+	/* A public URL derived from port 0 names the port taken at start; the
+	 * fresh file derives it again from 0. Not a change. */
+	if (fresh.public_url_derived && c->cfg->public_url_derived && fresh.listen_port == 0 &&
+	    c->cfg->listen_port == 0) {
+		g_free(fresh.public_url);
+		fresh.public_url = g_strdup(c->cfg->public_url);
+	}
 	cfg_diff(c->cfg, &fresh, changed);
 	for (size_t i = 0; i < changed->len; i++) {
 		const char *name = changed->pdata[i];
