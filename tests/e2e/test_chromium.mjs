@@ -263,6 +263,9 @@ runTests({
       await join(h.page);
       const c = await openPage(browser, people[1].url);
       const name = c.page.getByLabel('Your name');
+      // The field is read-only in the HTML until the invite check has said
+      // otherwise: wait for the pre-join screen to be set up.
+      await c.page.locator('body[data-state="prejoin"]').waitFor();
       if (!(await name.isEditable())) throw new Error('the name field is read-only');
       await name.fill('Robin (they/them)');
       await join(c.page);
