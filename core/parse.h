@@ -2,8 +2,8 @@
  *
  * libc's are lenient where input from a file, a user or the network must
  * not be: strtol() skips leading spaces, strtoul() turns "-1" into a huge
- * number, both stop quietly at trailing text unless the caller checks, and
- * atoi() cannot fail. These take exactly a number and say why not: 0 on
+ * number, and both stop quietly at trailing text unless the caller checks.
+ * These take exactly a number and say why not: 0 on
  * success, -EINVAL for text that is not such a number, -ERANGE for a
  * number out of range. Outputs are written only on success. Nothing here
  * allocates or logs. */

@@ -369,6 +369,7 @@ static int sig_media_offer_streams(struct sig_sdp_desc *offer, bool loss_repair,
 			c->rtx_pt = 0;
 		st->ssrc = ml->ssrc;
 		st->rtx_ssrc = c->rtx_pt ? ml->rtx_ssrc : 0;
+		st->repair = loss_repair && ml->kind != SIG_SDP_AUDIO;
 		st->payload_type = ml->codecs[0].pt;
 		st->rtx_payload_type = ml->codecs[0].rtx_pt;
 		st->kind = ml->kind == SIG_SDP_AUDIO ? RELAY_STREAM_AUDIO : RELAY_STREAM_VIDEO;

@@ -54,31 +54,50 @@ struct relay_pli_ctx {
 	int64_t now;
 };
 
-/* Asks the publisher streams of subscriber `to`'s session (on this worker)
- * that send this SSRC for a keyframe. */
-static void relay_feedback_on_keyframe_request(uint32_t media_ssrc, void *userdata)
+struct relay_pub_stream *relay_feedback_stream_to(struct relay_worker *w,
+						  const struct relay_transport *to, uint32_t ssrc,
+						  struct relay_transport **ret_pub,
+						  struct relay_out **ret_out)
 {
-	struct relay_pli_ctx *c = userdata;
 	GHashTableIter it;
 	gpointer key, value;
 
-	g_hash_table_iter_init(&it, c->w->by_id);
+	g_hash_table_iter_init(&it, w->by_id);
 	while (g_hash_table_iter_next(&it, &key, &value)) {
 		struct relay_transport *pub = value;
-		if (!pub->p.publishing || pub->p.session_id != c->to->p.session_id)
+		if (!pub->p.publishing || pub->p.session_id != to->p.session_id)
 			continue;
 		for (unsigned s = 0; s < pub->p.stream_count; s++) {
 			struct relay_pub_stream *ps = &pub->pub[s];
-			if (ps->desc.ssrc != media_ssrc)
+			if (ps->desc.ssrc != ssrc)
 				continue;
-			/* Until the keyframe comes, its NACKs would repair a picture
-			 * it has given up on (repair.c ignores them). */
+			*ret_pub = pub;
+			*ret_out = NULL;
 			for (unsigned o = 0; o < ps->out_count; o++)
-				if (ps->outs[o].to == c->to)
-					ps->outs[o].keyframe_asked_us = c->now;
-			relay_feedback_pli(c->w, pub, ps, c->now);
+				if (ps->outs[o].to == to)
+					*ret_out = &ps->outs[o];
+			return ps;
 		}
 	}
+	return NULL;
+}
+
+/* Asks the publisher stream of subscriber `to`'s session (on this worker)
+ * that sends this SSRC for a keyframe. */
+static void relay_feedback_on_keyframe_request(uint32_t media_ssrc, void *userdata)
+{
+	struct relay_pli_ctx *c = userdata;
+	struct relay_transport *pub;
+	struct relay_out *out;
+	struct relay_pub_stream *ps = relay_feedback_stream_to(c->w, c->to, media_ssrc, &pub, &out);
+
+	if (!ps)
+		return;
+	/* Until the keyframe comes, its NACKs would repair a picture it has
+	 * given up on (repair.c ignores them). */
+	if (out)
+		out->keyframe_asked_us = c->now;
+	relay_feedback_pli(c->w, pub, ps, c->now);
 }
 
 void relay_feedback_keyframes_for(struct relay_worker *w, struct relay_transport *to, int64_t now)

@@ -19,6 +19,15 @@ void relay_feedback_keyframe(struct relay_worker *w, struct relay_transport *pub
 
 /* Asks every publisher that subscriber `to` receives video from for a
  * keyframe (it came up, or moved). */
+/* The publisher stream of `to`'s session on this worker that sends ssrc,
+ * its transport, and its out to `to` (NULL when `to` does not receive it);
+ * NULL when there is none. A walk over the worker's transports: for
+ * feedback, never for media packets. */
+struct relay_pub_stream *relay_feedback_stream_to(struct relay_worker *w,
+						  const struct relay_transport *to, uint32_t ssrc,
+						  struct relay_transport **ret_pub,
+						  struct relay_out **ret_out);
+
 void relay_feedback_keyframes_for(struct relay_worker *w, struct relay_transport *to, int64_t now);
 
 /* Sends the PLIs asked for within the last interval, once it has ended. */

@@ -61,6 +61,9 @@ struct relay_stream {
 	uint8_t rtx_payload_type;
 	uint8_t kind;  /* enum relay_stream_kind */
 	uint8_t codec; /* enum relay_codec */
+	/* The relay repairs loss on it (media.loss_repair, video): a
+	 * retransmission buffer for subscribers' NACKs, NACKs upstream. */
+	uint8_t repair;
 	char mid[16];
 };
 

@@ -16,7 +16,7 @@ bool relay_repair_on_packet(struct relay_worker *w, struct relay_transport *pub,
 			    struct relay_pub_stream *ps, const uint8_t *pkt, size_t len,
 			    const struct relay_rtp_header *h, int64_t now)
 {
-	if (ps->desc.kind != RELAY_STREAM_VIDEO)
+	if (ps->desc.kind != RELAY_STREAM_VIDEO || !ps->desc.repair)
 		return true;
 	/* Forwarded already: the same bytes again would gain nothing. */
 	if (ps->rtx && relay_rtx_buffer_find(ps->rtx, h->seq, now))
@@ -94,33 +94,17 @@ struct relay_repair_ctx {
 	struct relay_out *out;
 };
 
-/* The video stream of `to`'s session with this SSRC that goes to `to`. */
+/* The video stream of `to`'s session with this SSRC that goes to `to`,
+ * with its retransmission buffer. */
 static void relay_repair_find(struct relay_repair_ctx *c, uint32_t ssrc)
 {
-	GHashTableIter it;
-	gpointer key, value;
+	struct relay_transport *pub;
+	struct relay_out *out;
+	struct relay_pub_stream *ps = relay_feedback_stream_to(c->w, c->to, ssrc, &pub, &out);
 
 	c->ssrc = ssrc;
-	c->ps = NULL;
-	c->out = NULL;
-	g_hash_table_iter_init(&it, c->w->by_id);
-	while (g_hash_table_iter_next(&it, &key, &value)) {
-		struct relay_transport *pub = value;
-		if (!pub->p.publishing || pub->p.session_id != c->to->p.session_id)
-			continue;
-		for (unsigned s = 0; s < pub->p.stream_count; s++) {
-			struct relay_pub_stream *ps = &pub->pub[s];
-			if (ps->desc.ssrc != ssrc || !ps->rtx)
-				continue;
-			for (unsigned o = 0; o < ps->out_count; o++) {
-				if (ps->outs[o].to == c->to) {
-					c->ps = ps;
-					c->out = &ps->outs[o];
-					return;
-				}
-			}
-		}
-	}
+	c->ps = ps && ps->rtx && out ? ps : NULL;
+	c->out = c->ps ? out : NULL;
 }
 
 /* RFC 4588 §4: packet seq again, as RTX, to the subscriber. */

@@ -118,39 +118,55 @@ bool relay_rtp_h264_keyframe(const uint8_t *p, size_t len)
 	}
 }
 
+/* The next packet of a compound RTCP packet (RFC 3550 §6.1), from *off:
+ * true with it in *ret_p and *ret_plen; false at the end, with *ret_err
+ * -EINVAL when a packet is not version 2, runs past the end, or bytes are
+ * left over. */
+static bool relay_rtcp_next(const uint8_t *pkt, size_t len, size_t *off, const uint8_t **ret_p,
+			    size_t *ret_plen, int *ret_err)
+{
+	if (*off + 4 > len) {
+		*ret_err = *off == len ? 0 : -EINVAL;
+		return false;
+	}
+	const uint8_t *p = pkt + *off;
+	size_t plen = 4 + 4u * rd16(p + 2);
+	if ((p[0] >> 6) != 2 || *off + plen > len) {
+		*ret_err = -EINVAL;
+		return false;
+	}
+	*off += plen;
+	*ret_p = p;
+	*ret_plen = plen;
+	return true;
+}
+
 int relay_rtcp_keyframe_requests(const uint8_t *pkt, size_t len,
 				 void (*fn)(uint32_t media_ssrc, void *userdata), void *userdata)
 {
-	size_t off = 0;
+	const uint8_t *p;
+	size_t off = 0, plen;
+	int r = 0;
 
-	while (off + 4 <= len) {
-		const uint8_t *p = pkt + off;
-		size_t plen = 4 + 4u * rd16(p + 2);
+	while (relay_rtcp_next(pkt, len, &off, &p, &plen, &r)) {
 		uint8_t fmt = p[0] & 0x1f, type = p[1];
-
-		if ((p[0] >> 6) != 2 || off + plen > len)
-			return -EINVAL;
 		if (type == 206 && fmt == 1 && plen >= 12) /* PLI */
 			fn(rd32(p + 8), userdata);
 		else if (type == 206 && fmt == 4) /* FIR: 8-byte entries after 12 */
 			for (size_t e = 12; e + 8 <= plen; e += 8)
 				fn(rd32(p + e), userdata);
-		off += plen;
 	}
-	return off == len ? 0 : -EINVAL;
+	return r;
 }
 
 int relay_rtcp_nacks(const uint8_t *pkt, size_t len,
 		     void (*fn)(uint32_t media_ssrc, uint16_t seq, void *userdata), void *userdata)
 {
-	size_t off = 0;
+	const uint8_t *p;
+	size_t off = 0, plen;
+	int r = 0;
 
-	while (off + 4 <= len) {
-		const uint8_t *p = pkt + off;
-		size_t plen = 4 + 4u * rd16(p + 2);
-
-		if ((p[0] >> 6) != 2 || off + plen > len)
-			return -EINVAL;
+	while (relay_rtcp_next(pkt, len, &off, &p, &plen, &r)) {
 		if (p[1] == 205 && (p[0] & 0x1f) == 1) { /* RTPFB, generic NACK */
 			for (size_t e = 12; e + 4 <= plen; e += 4) {
 				uint16_t pid = rd16(p + e), blp = rd16(p + e + 2);
@@ -160,9 +176,8 @@ int relay_rtcp_nacks(const uint8_t *pkt, size_t len,
 						fn(rd32(p + 8), (uint16_t)(pid + i + 1), userdata);
 			}
 		}
-		off += plen;
 	}
-	return off == len ? 0 : -EINVAL;
+	return r;
 }
 
 int relay_rtcp_build_nack(uint8_t *out, size_t cap, uint32_t sender_ssrc, uint32_t media_ssrc,
@@ -298,18 +313,14 @@ int relay_rtcp_sender_reports(const uint8_t *pkt, size_t len,
 			      void (*fn)(uint32_t ssrc, uint32_t ntp_middle, void *userdata),
 			      void *userdata)
 {
-	size_t off = 0;
+	const uint8_t *p;
+	size_t off = 0, plen;
+	int r = 0;
 
-	while (off + 4 <= len) {
-		const uint8_t *p = pkt + off;
-		size_t plen = 4 + 4u * rd16(p + 2);
-		if ((p[0] >> 6) != 2 || off + plen > len)
-			return -EINVAL;
+	while (relay_rtcp_next(pkt, len, &off, &p, &plen, &r))
 		if (p[1] == 200 && plen >= 28) /* SR: ssrc, NTP msw, NTP lsw, ... */
 			fn(rd32(p + 4), (rd32(p + 8) << 16) | (rd32(p + 12) >> 16), userdata);
-		off += plen;
-	}
-	return 0;
+	return r;
 }
 
 int relay_rtcp_build_rr(uint8_t *out, size_t cap, uint32_t sender_ssrc, const uint32_t *ssrcs,

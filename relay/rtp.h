@@ -106,7 +106,9 @@ void relay_rx_stats_sender_report(struct relay_rx_stats *st, uint32_t ntp_middle
 				  int64_t arrival_us);
 
 /* Finds the sender reports in a compound RTCP packet: calls fn with the
- * sender's SSRC and the middle 32 bits of its NTP timestamp. */
+ * sender's SSRC and the middle 32 bits of its NTP timestamp. Returns 0, or
+ * -EINVAL for a malformed compound packet (after the packets before the
+ * fault). */
 int relay_rtcp_sender_reports(const uint8_t *pkt, size_t len,
 			      void (*fn)(uint32_t ssrc, uint32_t ntp_middle, void *userdata),
 			      void *userdata);

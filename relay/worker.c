@@ -144,13 +144,14 @@ int relay_worker_init(struct relay_worker *w, unsigned index, const char *bind_a
 	return relay_worker_watch(w->epoll_fd, w->udp_fd, EP_UDP);
 }
 
-/* A retransmission buffer for each video stream of t that has none, as
- * long as the worker's cap allows. */
+/* A retransmission buffer for each video stream of t that the relay
+ * repairs and has none, as long as the worker's cap allows. */
 static void relay_worker_rtx_buffers(struct relay_worker *w, struct relay_transport *t)
 {
 	for (unsigned s = 0; s < t->p.stream_count; s++) {
 		struct relay_pub_stream *ps = &t->pub[s];
-		if (!t->p.publishing || ps->desc.kind != RELAY_STREAM_VIDEO || ps->rtx)
+		if (!t->p.publishing || ps->desc.kind != RELAY_STREAM_VIDEO || !ps->desc.repair ||
+		    ps->rtx)
 			continue;
 		if (w->rtx_buffers >= RELAY_RTX_BUFFERS_PER_WORKER ||
 		    !(ps->rtx = calloc(1, sizeof(*ps->rtx)))) {
