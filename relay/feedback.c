@@ -113,8 +113,11 @@ void relay_feedback_keyframes_for(struct relay_worker *w, struct relay_transport
 		for (unsigned s = 0; s < pub->p.stream_count; s++)
 			for (unsigned o = 0; o < pub->pub[s].out_count; o++)
 				if (pub->pub[s].outs[o].to == to &&
-				    pub->pub[s].desc.kind == RELAY_STREAM_VIDEO)
+				    pub->pub[s].desc.kind == RELAY_STREAM_VIDEO) {
+					/* What it missed before is not worth repairing. */
+					pub->pub[s].outs[o].keyframe_asked_us = now;
 					relay_feedback_pli(w, pub, &pub->pub[s], now);
+				}
 	}
 }
 

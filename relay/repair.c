@@ -90,6 +90,7 @@ struct relay_repair_ctx {
 	int64_t now;
 	/* The last stream looked up: NACKs come in runs for one SSRC. */
 	uint32_t ssrc;
+	struct relay_transport *pub;
 	struct relay_pub_stream *ps;
 	struct relay_out *out;
 };
@@ -98,9 +99,8 @@ struct relay_repair_ctx {
  * with its retransmission buffer. */
 static void relay_repair_find(struct relay_repair_ctx *c, uint32_t ssrc)
 {
-	struct relay_transport *pub;
 	struct relay_out *out;
-	struct relay_pub_stream *ps = relay_feedback_stream_to(c->w, c->to, ssrc, &pub, &out);
+	struct relay_pub_stream *ps = relay_feedback_stream_to(c->w, c->to, ssrc, &c->pub, &out);
 
 	c->ssrc = ssrc;
 	c->ps = ps && ps->rtx && out ? ps : NULL;
@@ -151,12 +151,53 @@ static void relay_repair_on_nack(uint32_t media_ssrc, uint16_t seq, void *userda
 	atomic_fetch_add_explicit(&w->rtx_sent, 1, memory_order_relaxed);
 }
 
+/* How many packets one RTCP packet NACKs, per media SSRC (the first few). */
+struct relay_repair_burst {
+	unsigned n;
+	struct {
+		uint32_t ssrc;
+		unsigned count;
+	} e[4];
+};
+
+static void relay_repair_count_nack(uint32_t media_ssrc, uint16_t seq, void *userdata)
+{
+	struct relay_repair_burst *b = userdata;
+	unsigned i = 0;
+
+	(void)seq;
+	while (i < b->n && b->e[i].ssrc != media_ssrc)
+		i++;
+	if (i == b->n) {
+		if (b->n == G_N_ELEMENTS(b->e))
+			return;
+		b->e[b->n++].ssrc = media_ssrc;
+	}
+	b->e[i].count++;
+}
+
 void relay_repair_from_subscriber(struct relay_worker *w, struct relay_transport *to,
 				  const uint8_t *pkt, size_t len, int64_t now)
 {
 	struct relay_repair_ctx c = {.w = w, .to = to, .now = now};
+	struct relay_repair_burst burst = {0};
 
 	if (to->state != RELAY_TRANSPORT_UP)
 		return;
+	/* A subscriber that missed a burst (its path was gone for seconds)
+	 * gets a keyframe, not seconds of old packets: as the relay does
+	 * upstream, and because a browser fed them late holds its picture
+	 * back to play them. Its NACKs wait for that keyframe. */
+	relay_rtcp_nacks(pkt, len, relay_repair_count_nack, &burst);
+	for (unsigned i = 0; i < burst.n; i++) {
+		if (burst.e[i].count <= RELAY_NACK_KEYFRAME_GAP)
+			continue;
+		relay_repair_find(&c, burst.e[i].ssrc);
+		if (!c.out || c.out->keyframe_asked_us)
+			continue;
+		c.out->keyframe_asked_us = now;
+		atomic_fetch_add_explicit(&w->loss_keyframes, 1, memory_order_relaxed);
+		relay_feedback_keyframe(w, c.pub, c.ps, now);
+	}
 	relay_rtcp_nacks(pkt, len, relay_repair_on_nack, &c);
 }

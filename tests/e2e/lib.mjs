@@ -210,6 +210,19 @@ const MEDIA_STATE_SCRIPT = `(() => {
     notice: document.querySelector('#session-notice').textContent, received: s.signal.trace });
 })()`;
 
+// The receiving side of each remote video, for a failure's message.
+const VIDEO_DETAIL_SCRIPT = `(async () => {
+  const pc = window.hearthSession?.subscriber?.pc;
+  if (!pc) return 'no subscriber connection';
+  const out = [];
+  for (const r of (await pc.getStats()).values())
+    if (r.type === 'inbound-rtp' && r.kind === 'video')
+      out.push({ ssrc: r.ssrc, mid: r.mid, packets: r.packetsReceived, lost: r.packetsLost, frames: r.framesReceived, decoded: r.framesDecoded,
+        dropped: r.framesDropped, keyframes: r.keyFramesDecoded, nack: r.nackCount, pli: r.pliCount, rtx: r.retransmittedPacketsReceived,
+        discarded: r.packetsDiscarded, decoder: r.decoderImplementation });
+  return JSON.stringify(out);
+})()`;
+
 export async function expectFlowing(page, keys, label, timeoutMs = 20000) {
   let last = {};
   const first = await until(`${label}: ${keys.join(', ')} arriving`, async () => {
@@ -222,7 +235,8 @@ export async function expectFlowing(page, keys, label, timeoutMs = 20000) {
   await sleep(1500);
   const second = await inboundVideo(page);
   for (const k of keys)
-    if (!(second[k] > first[k])) throw new Error(`${label}: ${k} stopped at ${first[k]} -> ${second[k]}`);
+    if (!(second[k] > first[k]))
+      throw new Error(`${label}: ${k} stopped at ${first[k]} -> ${second[k]}; video received ${await page.evaluate(VIDEO_DETAIL_SCRIPT)}; 1 s later ${await sleep(1000).then(() => page.evaluate(VIDEO_DETAIL_SCRIPT))}`);
   return second;
 }
 

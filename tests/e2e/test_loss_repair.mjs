@@ -42,7 +42,7 @@ function iptables(...args) {
 
 runTests({
   async 'NACK/RTX on both hops under 3 % random loss'() {
-    const d = await new Daemon({ config: 'loss_repair = 1\n' }).start();
+    const d = await new Daemon().start();
     const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
     try {
       const { people } = await d.session('family', FAMILY.slice(0, 2));

@@ -91,7 +91,8 @@ class NetDaemon extends Daemon {
       this.configPath,
       `[server]\nlisten_address = ${RELAY_ADDR}\nlisten_port = 0\n` +
         `[storage]\nstate_directory = ${path.join(this.dir, 'state')}\nadmin_socket = ${this.socket}\n` +
-        `[media]\nworkers = 2\nport_min = 0\nport_max = 0\nbind_address = ${RELAY_ADDR}\n`,
+        `[media]\nworkers = 2\nport_min = 0\nport_max = 0\nbind_address = ${RELAY_ADDR}\n` +
+        `[metrics]\nlisten_address = 127.0.0.1\nlisten_port = 9464\n`,
     );
   }
 
@@ -296,6 +297,10 @@ runTests({
       const errors = [h, c].flatMap((p) => p.errors);
       if (errors.length) throw new Error(`page errors: ${errors.join('; ')}`);
     } catch (err) {
+      if (d) {
+        const text = await (await fetch('http://127.0.0.1:9464/metrics')).text().catch((e) => String(e));
+        console.log(`  relay counters: ${text.split('\n').filter((l) => /^hearth_\w+_total\{/.test(l) && !/ 0$/.test(l)).join(', ')}`);
+      }
       if (d && !process.env.HEARTH_E2E_VERBOSE) console.log(`  hearthd's log (last 40 lines):\n${d.log.slice(-40).map((l) => `    ${l}`).join('\n')}`);
       throw err;
     } finally {
