@@ -220,6 +220,9 @@ static void control_metrics(void *userdata, struct sig_http_request *req)
 	    {"hearth_rtx_buffers_refused_total",
 	     "video streams left without a retransmission buffer (the worker's cap)",
 	     offsetof(struct relay_worker_stats, rtx_buffers_refused)},
+	    {"hearth_twcc_feedback_sent_total",
+	     "transport-wide congestion control feedback packets sent to publishers",
+	     offsetof(struct relay_worker_stats, twcc_feedback_sent)},
 	};
 	struct sig_control *c = userdata;
 	g_autoptr(GString) out = g_string_new(NULL);

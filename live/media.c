@@ -340,6 +340,26 @@ static void sig_media_announce_changes(struct sig_media *m, const struct sig_mem
 	sig_media_announce(m, mb, p->streams, p->stream_count, added, "stream.added");
 }
 
+/* Transport-wide congestion control (draft-holmer-rmcat-transport-wide-
+ * cc-extensions-01), answered per m-line, audio and video alike, only
+ * where the offer has both the header extension and a=rtcp-fb
+ * transport-cc for the chosen codec: the sequence number is one for the
+ * whole transport, so the feedback must cover every stream that carries
+ * it, and a sender counts audio in its estimate only with both. */
+static void sig_media_offer_twcc(struct sig_sdp_desc *offer)
+{
+	for (size_t i = 0; i < offer->n_mlines; i++) {
+		struct sig_sdp_mline *ml = &offer->mlines[i];
+		if (ml->rejected || ml->kind == SIG_SDP_APPLICATION)
+			continue;
+		if (!ml->ext_id[SIG_SDP_EXT_TWCC] ||
+		    !(ml->codecs[0].rtcp_fb & SIG_SDP_FB_TRANSPORT_CC)) {
+			ml->ext_id[SIG_SDP_EXT_TWCC] = 0;
+			ml->codecs[0].rtcp_fb &= ~SIG_SDP_FB_TRANSPORT_CC;
+		}
+	}
+}
+
 /* The streams of a publish offer into p and their codecs into
  * ret_codecs. Returns 0, or -EINVAL with ret_problem. */
 static int sig_media_offer_streams(struct sig_sdp_desc *offer, bool loss_repair, bool audio_red,
@@ -376,6 +396,7 @@ static int sig_media_offer_streams(struct sig_sdp_desc *offer, bool loss_repair,
 		st->ssrc = ml->ssrc;
 		st->rtx_ssrc = c->rtx_pt ? ml->rtx_ssrc : 0;
 		st->repair = loss_repair && ml->kind != SIG_SDP_AUDIO;
+		st->twcc_ext_id = ml->ext_id[SIG_SDP_EXT_TWCC]; /* the offerer's id */
 		st->payload_type = ml->codecs[0].pt;
 		st->rtx_payload_type = ml->codecs[0].rtx_pt;
 		st->red_payload_type = ml->codecs[0].red_pt;
@@ -458,6 +479,7 @@ char *sig_media_publish(struct sig_media *m, struct sig_member *mb, const char *
 	}
 	id = renegotiation ? peer->pub_id : m->next_transport_id;
 	p = sig_media_params(id, mb, offer, ufrag, pwd, true, ret_problem);
+	sig_media_offer_twcc(offer);
 	if (!p || sig_media_offer_streams(offer, m->loss_repair, m->audio_red, p, codecs,
 					  ret_problem) < 0)
 		goto out;
@@ -466,6 +488,11 @@ char *sig_media_publish(struct sig_media *m, struct sig_member *mb, const char *
 	struct crypto_dtls_identity *identity =
 	    renegotiation && peer->pub_identity ? peer->pub_identity : m->identity;
 	sig_media_local(m, worker, identity, ufrag, pwd, id, 1, &cand, &local);
+	/* Publishers only: the relay sends them congestion feedback (relay/
+	 * twcc.c); subscribers get neither (their packets carry no extension,
+	 * relay_rtp_copy_for strips the publisher's). */
+	local.extensions = SIG_SDP_EXT_BIT(SIG_SDP_EXT_TWCC);
+	local.rtcp_fb |= SIG_SDP_FB_TRANSPORT_CC;
 	answer = sig_sdp_build_answer(offer, &local, ret_problem);
 	if (!answer) {
 		*ret_code = "internal";

@@ -3,9 +3,15 @@
 #include "crypto/srtp.h"
 #include "relay/rtp.h"
 #include "relay/send.h"
+#include "relay/twcc.h"
 
 /* The SSRC the relay's own RTCP (PLI) is sent from. */
 #define RELAY_OWN_SSRC 0x48525448u /* "HRTH" */
+
+/* A feedback packet's size at most: with the SRTCP trailer, well below
+ * any path's MTU (media goes with DF set). */
+#define RELAY_TWCC_PACKET_MAX 1200
+_Static_assert(RELAY_TWCC_PACKET_MAX + CRYPTO_SRTP_MAX_TRAILER <= RELAY_SEND_SLOT, "fits a slot");
 
 /* Keyframe requests reach publishers at most every RELAY_PLI_INTERVAL_US. */
 static void relay_feedback_pli(struct relay_worker *w, struct relay_transport *pub,
@@ -160,6 +166,29 @@ void relay_feedback_receiver_report(struct relay_worker *w, struct relay_transpo
 	size_t plen = len > 0 ? (size_t)len : 0;
 	if (len > 0 && crypto_srtp_protect_rtcp(pub->srtp_out, slot, &plen, RELAY_SEND_SLOT) == 0)
 		relay_send_batch_commit(w, plen, &pub->remote);
+}
+
+void relay_feedback_twcc(struct relay_worker *w, struct relay_transport *pub)
+{
+	if (pub->state != RELAY_TRANSPORT_UP || !pub->p.publishing || !pub->twcc.pending)
+		return;
+	/* The media SSRC is one of the publisher's: the feedback is about
+	 * its whole transport (draft-holmer §3.1 leaves it to the sender). */
+	uint32_t media_ssrc = pub->p.stream_count ? pub->pub[0].desc.ssrc : 0;
+	for (unsigned i = 0; i < RELAY_TWCC_MAX_PACKETS; i++) {
+		uint8_t *slot = relay_send_batch_slot(w);
+		if (!slot)
+			return;
+		int len = relay_twcc_build(&pub->twcc, slot, RELAY_TWCC_PACKET_MAX, RELAY_OWN_SSRC,
+					   media_ssrc);
+		size_t plen = len > 0 ? (size_t)len : 0;
+		if (len <= 0)
+			return;
+		if (crypto_srtp_protect_rtcp(pub->srtp_out, slot, &plen, RELAY_SEND_SLOT) < 0)
+			continue;
+		relay_send_batch_commit(w, plen, &pub->remote);
+		atomic_fetch_add_explicit(&w->twcc_feedback_sent, 1, memory_order_relaxed);
+	}
 }
 
 void relay_feedback_from_publisher(struct relay_transport *pub, const uint8_t *pkt, size_t len,

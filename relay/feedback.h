@@ -37,6 +37,10 @@ void relay_feedback_pending_plis(struct relay_worker *w, struct relay_transport 
 void relay_feedback_receiver_report(struct relay_worker *w, struct relay_transport *pub,
 				    int64_t now);
 
+/* Sends a publisher its transport-cc feedback: what arrived since the
+ * last (nothing when nothing did). */
+void relay_feedback_twcc(struct relay_worker *w, struct relay_transport *pub);
+
 /* A publisher's (unprotected) RTCP: its sender reports, for the receiver
  * reports' LSR/DLSR. */
 void relay_feedback_from_publisher(struct relay_transport *pub, const uint8_t *pkt, size_t len,

@@ -10,6 +10,7 @@
 #include "relay/rtp.h"
 #include "relay/send.h"
 #include "relay/transport.h"
+#include "relay/twcc.h"
 
 static bool relay_forward_is_keyframe(const struct relay_pub_stream *ps, const uint8_t *pkt,
 				      const struct relay_rtp_header *h)
@@ -42,6 +43,21 @@ static int relay_forward_copy(const struct relay_pub_stream *ps, const struct re
 	return relay_red_primary_for(pkt, len, h, out->payload_type, slot, cap);
 }
 
+/* Notes the packet's transport-wide sequence number, and has the worker
+ * send feedback within RELAY_TWCC_INTERVAL_US. */
+static void relay_forward_twcc(struct relay_worker *w, struct relay_transport *pub,
+			       const struct relay_pub_stream *ps, const uint8_t *pkt, size_t len,
+			       int64_t now)
+{
+	uint16_t seq;
+
+	if (relay_twcc_ext_seq(pkt, len, ps->desc.twcc_ext_id, &seq) < 0)
+		return;
+	relay_twcc_on_packet(&pub->twcc, seq, now);
+	if (w->next_twcc_us == INT64_MAX)
+		w->next_twcc_us = now + RELAY_TWCC_INTERVAL_US;
+}
+
 /* One plain RTP packet of a publisher, to each of its subscribers; one
  * on its RTX stream is unwrapped first (RFC 4588 §4: a recovered packet
  * goes on like the original). */
@@ -68,6 +84,10 @@ static void relay_forward_rtp(struct relay_worker *w, struct relay_transport *pu
 		return;
 	}
 	pub->rtp_in++;
+	/* Every packet that arrived tells the sender's bandwidth estimation
+	 * something: muted ones, RTX and padding-only probes too. */
+	if (ps->desc.twcc_ext_id)
+		relay_forward_twcc(w, pub, ps, pkt, len, now);
 	/* A host muted it: nothing of it leaves the relay. */
 	if (pub->muted &
 	    (ps->desc.kind == RELAY_STREAM_AUDIO ? RELAY_MUTE_AUDIO : RELAY_MUTE_VIDEO))

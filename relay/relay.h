@@ -65,6 +65,10 @@ struct relay_stream {
 	/* The relay repairs loss on it (media.loss_repair, video): a
 	 * retransmission buffer for subscribers' NACKs, NACKs upstream. */
 	uint8_t repair;
+	/* RFC 8285 id of the transport-wide sequence number in its packets
+	 * (the publisher's, draft-holmer-rmcat-transport-wide-cc-extensions-01):
+	 * the relay sends transport-cc feedback for them; 0: not negotiated. */
+	uint8_t twcc_ext_id;
 	char mid[16];
 };
 
@@ -144,6 +148,8 @@ struct relay_worker_stats {
 	uint64_t packets_recovered;   /* of those, arrived (RTX or plain retransmission) */
 	uint64_t loss_keyframes;      /* keyframe requests instead of NACKs (a burst) */
 	uint64_t rtx_buffers_refused; /* video streams without a buffer: the worker's cap */
+	/* Congestion feedback (transport-wide-cc) to publishers: */
+	uint64_t twcc_feedback_sent; /* RTPFB FMT=15 packets sent */
 };
 
 /* Wipes p, drops its identity reference, frees it (transport.c). Any

@@ -64,9 +64,13 @@ struct relay_worker {
 	_Atomic uint64_t packets_recovered;
 	_Atomic uint64_t loss_keyframes;
 	_Atomic uint64_t rtx_buffers_refused;
+	_Atomic uint64_t twcc_feedback_sent;
 	unsigned
 	    rtx_buffers; /* retransmission buffers allocated (cap RELAY_RTX_BUFFERS_PER_WORKER) */
 	int64_t next_nack_us; /* the earliest NACK due to a publisher; INT64_MAX: none */
+	/* When transport-cc feedback is due (RELAY_TWCC_INTERVAL_US after the
+	 * first packet since the last was sent); INT64_MAX: nothing to say. */
+	int64_t next_twcc_us;
 };
 
 /* Retransmission buffers one worker allocates at most (each

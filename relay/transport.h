@@ -13,6 +13,7 @@
 #include "relay/relay.h"
 #include "relay/rtp.h"
 #include "relay/rtx.h"
+#include "relay/twcc.h"
 
 struct crypto_dtls;
 struct crypto_dtls_identity;
@@ -78,6 +79,9 @@ struct relay_transport {
 	uint32_t rtcp_ssrcs[4];
 	unsigned rtcp_ssrc_count;
 	struct relay_rtx_history rtx_history; /* a subscriber's: what it was resent */
+	/* A publisher's: when its packets with a transport-wide sequence
+	 * number arrived, for its transport-cc feedback. */
+	struct relay_twcc twcc;
 	/* counters (read by the worker only; summed into worker stats) */
 	uint64_t rtp_in, rtp_out, rtcp_in, dropped;
 };

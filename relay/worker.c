@@ -115,6 +115,7 @@ int relay_worker_init(struct relay_worker *w, unsigned index, const char *bind_a
 	w->epoll_fd = w->udp_fd = w->cmd_wake_fd = -1;
 	w->identity = identity;
 	w->next_nack_us = INT64_MAX;
+	w->next_twcc_us = INT64_MAX;
 	w->by_id =
 	    g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, relay_transport_destroy);
 	w->by_ufrag = g_hash_table_new(g_str_hash, g_str_equal);
@@ -409,6 +410,21 @@ static void relay_worker_tick(struct relay_worker *w, int64_t now)
 	w->ticks++;
 }
 
+/* Transport-cc feedback to every publisher that sent something since the
+ * last; the next packet with a transport-wide sequence number schedules
+ * the next (forward.c), so an idle worker does not wake for it. */
+static void relay_worker_twcc(struct relay_worker *w)
+{
+	GHashTableIter it;
+	gpointer key, value;
+
+	g_hash_table_iter_init(&it, w->by_id);
+	while (g_hash_table_iter_next(&it, &key, &value))
+		relay_feedback_twcc(w, value);
+	relay_send_batch_flush(w);
+	w->next_twcc_us = INT64_MAX;
+}
+
 static void *relay_worker_main(void *arg)
 {
 	struct relay_worker *w = arg;
@@ -421,9 +437,12 @@ static void *relay_worker_main(void *arg)
 	log_debug("worker %u: running on UDP port %d", w->index, w->port);
 
 	while (running) {
-		/* Until the next tick, or the next NACK due to a publisher. */
+		/* Until the next tick, the next NACK due to a publisher, or the
+		 * next transport-cc feedback. */
 		int64_t wake =
 		    w->next_nack_us < w->next_tick_us ? w->next_nack_us : w->next_tick_us;
+		if (w->next_twcc_us < wake)
+			wake = w->next_twcc_us;
 		int64_t wait_us = wake - relay_worker_now_us();
 		int timeout = wait_us <= 0	  ? 0
 			      : wait_us >= 100000 ? 100
@@ -446,6 +465,8 @@ static void *relay_worker_main(void *arg)
 			relay_repair_nacks_due(w, now);
 			relay_send_batch_flush(w);
 		}
+		if (now >= w->next_twcc_us)
+			relay_worker_twcc(w);
 		if (now >= w->next_tick_us) {
 			relay_worker_tick(w, now);
 			w->next_tick_us = now + 100000;

@@ -93,9 +93,11 @@ enum sig_sdp_ext {
 	SIG_SDP_EXT_COUNT,
 };
 #define SIG_SDP_EXT_BIT(ext) (1u << (ext))
-/* What the relay handles today, and so answers when offered: the mid (to
- * find the stream when SSRCs are not signalled) and audio levels (active
- * speaker). abs-send-time and transport-cc need the relay to send feedback. */
+/* Extensions the relay could answer when offered: the mid (to find the
+ * stream when SSRCs are not signalled) and audio levels (active speaker).
+ * The transport-wide sequence number is answered to publishers only
+ * (live/media.c), with rtcp-fb transport-cc: the relay sends them its
+ * feedback (relay/twcc.c). abs-send-time (for REMB) is never answered. */
 #define SIG_SDP_EXTS_HANDLED                                                                       \
 	(SIG_SDP_EXT_BIT(SIG_SDP_EXT_MID) | SIG_SDP_EXT_BIT(SIG_SDP_EXT_AUDIO_LEVEL))
 
@@ -105,7 +107,8 @@ enum sig_sdp_ext {
 #define SIG_SDP_FB_CCM_FIR	(1u << 2) /* ccm fir */
 #define SIG_SDP_FB_TRANSPORT_CC (1u << 3) /* transport-cc */
 #define SIG_SDP_FB_GOOG_REMB	(1u << 4) /* goog-remb */
-/* What the relay handles: loss recovery and key frame requests. */
+/* What the relay handles for every stream: loss recovery and key frame
+ * requests (transport-cc: publishers only, see above; goog-remb: never). */
 #define SIG_SDP_FB_HANDLED (SIG_SDP_FB_NACK | SIG_SDP_FB_NACK_PLI | SIG_SDP_FB_CCM_FIR)
 
 struct sig_sdp_codec {

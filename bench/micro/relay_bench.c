@@ -12,8 +12,10 @@
  * its thread starts, as relay_worker_add and a DTLS completion would.
  *
  *   hearth-relay-bench [-p publishers] [-s subscribers] [-r packets/s in,
- *       0 = as fast as the worker takes them] [-t seconds] [-b bytes] [-g]
+ *       0 = as fast as the worker takes them] [-t seconds] [-b bytes] [-g] [-w]
  *   -g: AEAD_AES_128_GCM (the browsers' choice) instead of AES-CM.
+ *   -w: packets carry a transport-wide sequence number that the worker
+ *       reads and sends congestion feedback for (relay/twcc.c).
  *   -n N: send N packets at full speed, then stop (for callgrind).
  */
 #include <errno.h>
@@ -59,7 +61,7 @@ static int parse_args(int argc, char **argv, struct rb_config *c)
 				.seconds = 5,
 				.bytes = 1200,
 				.profile = CRYPTO_SRTP_AES128_CM_SHA1_80};
-	while ((opt = getopt(argc, argv, "p:s:r:t:b:n:g")) != -1) {
+	while ((opt = getopt(argc, argv, "p:s:r:t:b:n:gw")) != -1) {
 		int r = 0;
 		switch (opt) {
 		case 'p':
@@ -83,13 +85,16 @@ static int parse_args(int argc, char **argv, struct rb_config *c)
 		case 'g':
 			c->profile = CRYPTO_SRTP_AEAD_AES_128_GCM;
 			break;
+		case 'w':
+			c->twcc = true;
+			break;
 		default:
 			return -EINVAL;
 		}
 		if (r < 0)
 			return r;
 	}
-	if (optind != argc || !c->publishers || !c->subscribers || c->bytes < 16 || !c->seconds ||
+	if (optind != argc || !c->publishers || !c->subscribers || c->bytes < 24 || !c->seconds ||
 	    c->subscribers > RELAY_MAX_OUTS)
 		return -EINVAL;
 	return 0;
@@ -141,7 +146,7 @@ int main(int argc, char **argv)
 	if (parse_args(argc, argv, &b->cfg) < 0) {
 		fprintf(stderr,
 			"usage: %s [-p publishers] [-s subscribers] [-r packets/s, 0 = flat out] "
-			"[-t seconds] [-b bytes] [-n packets] [-g]\n",
+			"[-t seconds] [-b bytes] [-n packets] [-g] [-w]\n",
 			argv[0]);
 		return 64;
 	}

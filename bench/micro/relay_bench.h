@@ -21,6 +21,10 @@ struct rb_config {
 	unsigned bytes; /* plaintext RTP packet */
 	unsigned count; /* when set: send this many, then stop */
 	enum crypto_srtp_profile profile;
+	/* Packets carry a transport-wide sequence number (a one-byte header
+	 * extension block, as Chromium's) that the worker reads for its
+	 * congestion feedback. */
+	bool twcc;
 };
 
 struct rb_peer {
@@ -28,6 +32,7 @@ struct rb_peer {
 	struct crypto_srtp *srtp; /* publisher: protects what it sends */
 	uint32_t ssrc;
 	uint16_t seq;
+	uint16_t twcc_seq;
 };
 
 struct rb_bench {

@@ -79,8 +79,10 @@ static int rb_transport(struct rb_bench *b, unsigned id, bool publishing, uint32
 	p->publishing = publishing;
 	if (publishing) {
 		p->stream_count = 1;
-		p->streams[0] = (struct relay_stream){
-		    .ssrc = ssrc, .payload_type = 96, .kind = RELAY_STREAM_VIDEO};
+		p->streams[0] = (struct relay_stream){.ssrc = ssrc,
+						      .payload_type = 96,
+						      .kind = RELAY_STREAM_VIDEO,
+						      .twcc_ext_id = b->cfg.twcc ? 3 : 0};
 	}
 	t = relay_transport_new(p, b->identity, 0); /* takes p */
 	if (!t)
@@ -159,6 +161,14 @@ static size_t rb_packet(struct rb_bench *b, struct rb_peer *p, uint8_t *slot)
 	slot[8] = (uint8_t)(p->ssrc >> 24), slot[9] = (uint8_t)(p->ssrc >> 16);
 	slot[10] = (uint8_t)(p->ssrc >> 8), slot[11] = (uint8_t)p->ssrc;
 	p->seq++;
+	if (b->cfg.twcc) {
+		/* RFC 8285 one-byte form: id 1 (1 byte), id 3 (2 bytes), padding. */
+		static const uint8_t ext[] = {0xbe, 0xde, 0, 2, 0x10, 0x01, 0x31, 0, 0, 0, 0, 0};
+		slot[0] |= 0x10;
+		memcpy(slot + 12, ext, sizeof(ext));
+		slot[19] = (uint8_t)(p->twcc_seq >> 8), slot[20] = (uint8_t)p->twcc_seq;
+		p->twcc_seq++;
+	}
 	return crypto_srtp_protect_rtp(p->srtp, slot, &len, RB_SLOT) == 0 ? len : 0;
 }
 

@@ -17,6 +17,10 @@
 struct sink {
 	int fail;     /* refuse the next commands: -EAGAIN */
 	GArray *cmds; /* of struct relay_msg, payloads freed */
+	/* The transport-cc extension id of each stream of the last
+	 * TRANSPORT_ADD/UPDATE. */
+	unsigned stream_count;
+	uint8_t twcc_ext_id[RELAY_MAX_STREAMS];
 };
 
 static int sink_send(void *userdata, unsigned worker, const struct relay_msg *msg)
@@ -27,9 +31,13 @@ static int sink_send(void *userdata, unsigned worker, const struct relay_msg *ms
 	(void)worker;
 	if (k->fail)
 		return -EAGAIN;
-	if (msg->type == RELAY_CMD_TRANSPORT_ADD || msg->type == RELAY_CMD_TRANSPORT_UPDATE)
+	if (msg->type == RELAY_CMD_TRANSPORT_ADD || msg->type == RELAY_CMD_TRANSPORT_UPDATE) {
+		const struct relay_transport_params *p = msg->payload;
+		k->stream_count = p->stream_count;
+		for (unsigned s = 0; s < p->stream_count; s++)
+			k->twcc_ext_id[s] = p->streams[s].twcc_ext_id;
 		relay_transport_params_free(msg->payload);
-	else
+	} else
 		g_free(msg->payload);
 	copy.payload = NULL;
 	g_array_append_val(k->cmds, copy);
@@ -341,6 +349,69 @@ static void test_slots(struct fixture *f, gconstpointer data)
 	g_assert_cmpuint(count_told(f, sub, "error", 0), ==, 3);
 }
 
+#define TWCC_URI "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01"
+
+/* sdp without the lines that contain what. Caller frees. */
+static char *without_lines(const char *sdp, const char *what)
+{
+	g_auto(GStrv) lines = g_strsplit(sdp, "\r\n", -1);
+	g_autoptr(GString) out = g_string_new(NULL);
+
+	for (char **l = lines; *l; l++)
+		if (**l && !strstr(*l, what))
+			g_string_append_printf(out, "%s\r\n", *l);
+	return g_string_free(g_steal_pointer(&out), FALSE);
+}
+
+static unsigned occurrences(const char *text, const char *what)
+{
+	unsigned n = 0;
+
+	for (const char *p = text; (p = strstr(p, what)); p++)
+		n++;
+	return n;
+}
+
+/* Congestion feedback: a publisher's answer takes the transport-wide-cc
+ * extension (with the offerer's id) and rtcp-fb transport-cc on every
+ * m-line that offers both, and the worker learns the id per stream;
+ * without the rtcp-fb, neither; subscribers are offered neither (their
+ * packets carry no extensions). */
+static void test_congestion_feedback(struct fixture *f, gconstpointer data)
+{
+	const char *code = NULL;
+	g_autofree char *problem = NULL;
+
+	(void)data;
+	g_autofree char *answer =
+	    sig_media_publish(f->media, f->members[0], f->offer, strlen(f->offer), &code, &problem);
+	g_assert_nonnull(answer);
+	g_assert_cmpuint(occurrences(answer, "a=extmap:3 " TWCC_URI "\r\n"), ==, 3);
+	g_assert_cmpuint(occurrences(answer, "a=extmap:"), ==, 3);
+	g_assert_nonnull(strstr(answer, "a=rtcp-fb:111 transport-cc\r\n"));
+	g_assert_cmpuint(occurrences(answer, "a=rtcp-fb:96 transport-cc\r\n"), ==, 2);
+	g_assert_null(strstr(answer, "goog-remb"));
+	g_assert_cmpuint(f->sink.stream_count, ==, 3);
+	for (unsigned s = 0; s < 3; s++)
+		g_assert_cmpuint(f->sink.twcc_ext_id[s], ==, 3);
+
+	g_assert_cmpint(sig_media_subscribe(f->media, f->members[1]), ==, 0);
+	const char *offer =
+	    json_string_value(json_object_get(last_told(f, 1, "subscribe.offer"), "sdp"));
+	g_assert_null(strstr(offer, "transport-cc"));
+	g_assert_null(strstr(offer, "draft-holmer"));
+
+	/* The extension alone, without the feedback type: not answered. */
+	g_autofree char *no_fb = without_lines(f->offer, " transport-cc");
+	g_autofree char *answer2 =
+	    sig_media_publish(f->media, f->members[2], no_fb, strlen(no_fb), &code, &problem);
+	g_assert_nonnull(answer2);
+	g_assert_null(strstr(answer2, "transport-cc"));
+	g_assert_null(strstr(answer2, "draft-holmer"));
+	for (unsigned s = 0; s < f->sink.stream_count; s++)
+		g_assert_cmpuint(f->sink.twcc_ext_id[s], ==, 0);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -348,5 +419,6 @@ int main(int argc, char **argv)
 	ADD("/live/media/publish-subscribe", test_publish_subscribe);
 	ADD("/live/media/refused-renegotiation", test_refused_renegotiation);
 	ADD("/live/media/slots", test_slots);
+	ADD("/live/media/congestion-feedback", test_congestion_feedback);
 	return g_test_run();
 }

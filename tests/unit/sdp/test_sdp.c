@@ -1087,6 +1087,41 @@ static void test_fingerprint_normalize(void)
 	g_assert_false(sig_sdp_ice_ufrag_valid("ab=c"));
 }
 
+/* With the transport-wide sequence number and transport-cc asked for
+ * (publish answers, live/media.c), each m-line answers them with the
+ * offerer's id and payload type; what is not asked for stays out. */
+static void test_answer_transport_cc(void)
+{
+	struct sig_sdp_local twcc = local;
+	struct sig_sdp_desc d;
+	gsize len;
+	g_autofree char *text = read_data("firefox-publish-offer.sdp", &len);
+
+	twcc.extensions = SIG_SDP_EXT_BIT(SIG_SDP_EXT_TWCC);
+	twcc.rtcp_fb = SIG_SDP_FB_HANDLED | SIG_SDP_FB_TRANSPORT_CC;
+	g_assert_cmpint(sig_sdp_parse_offer(text, len, &d, NULL), ==, 0);
+	g_autofree char *answer = sig_sdp_build_answer(&d, &twcc, NULL);
+	g_assert_nonnull(answer);
+	GstSDPMessage *msg = gst_parse(answer);
+	g_assert_cmpuint(gst_sdp_message_medias_len(msg), ==, 3);
+	for (guint i = 0; i < 3; i++) {
+		const GstSDPMedia *m = gst_sdp_message_get_media(msg, i);
+		g_autofree char *fb =
+		    g_strdup_printf("%s transport-cc", gst_sdp_media_get_format(m, 0));
+		bool found = false;
+		g_assert_cmpuint(count_attr(m, "extmap"), ==, 1);
+		g_assert_cmpint(offered_ext_id(m, sig_sdp_ext_uri(SIG_SDP_EXT_TWCC)), ==, 7);
+		for (guint k = 0; gst_sdp_media_get_attribute_val_n(m, "rtcp-fb", k); k++) {
+			const char *v = gst_sdp_media_get_attribute_val_n(m, "rtcp-fb", k);
+			g_assert_null(strstr(v, "goog-remb"));
+			found |= strcmp(v, fb) == 0;
+		}
+		g_assert_true(found);
+	}
+	g_assert_cmpstr(gst_sdp_media_get_format(gst_sdp_message_get_media(msg, 0), 0), ==, "109");
+	gst_sdp_message_free(msg);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -1112,6 +1147,7 @@ int main(int argc, char **argv)
 	g_test_add_data_func("/sdp/answer/firefox", &answer_cases[1], test_answer);
 	g_test_add_data_func("/sdp/answer/webrtcbin", &answer_cases[2], test_answer);
 	g_test_add_func("/sdp/answer/refusals", test_answer_refusals);
+	g_test_add_func("/sdp/answer/transport-cc", test_answer_transport_cc);
 	g_test_add_func("/sdp/subscribe-offer", test_subscribe_offer);
 	g_test_add_func("/sdp/build/refusals", test_build_refusals);
 	g_test_add_func("/sdp/red", test_red);

@@ -1,0 +1,239 @@
+#include "relay/twcc.h"
+
+#include <errno.h>
+
+_Static_assert((RELAY_TWCC_HISTORY & (RELAY_TWCC_HISTORY - 1)) == 0, "a power of two");
+
+/* draft-holmer-rmcat-transport-wide-cc-extensions-01 §3.1 */
+#define TWCC_HEADER	   20	 /* RTCP + feedback header, base, count, reference, fb count */
+#define TWCC_TICK_US	   250	 /* receive deltas count 250 µs */
+#define TWCC_REF_US	   64000 /* the reference time counts 64 ms */
+#define TWCC_RUN_MAX	   8191	 /* 13-bit run length */
+#define TWCC_NOT_RECEIVED  0	 /* packet status symbols */
+#define TWCC_SMALL_DELTA   1	 /* 1 byte: 0 .. 63.75 ms */
+#define TWCC_LARGE_DELTA   2	 /* 2 bytes, signed: -8192 .. 8191.75 ms */
+#define TWCC_RTPFB	   205
+#define TWCC_FMT	   15
+#define TWCC_EXT_ONE_BYTE  0xBEDE /* RFC 8285 §4.2 */
+#define TWCC_EXT_TWO_BYTES 0x1000 /* RFC 8285 §4.3, low 4 bits "appbits" */
+
+static uint16_t rd16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static void wr16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static void wr32(uint8_t *p, uint32_t v)
+{
+	wr16(p, (uint16_t)(v >> 16));
+	wr16(p + 2, (uint16_t)v);
+}
+
+static int64_t floor_div(int64_t a, int64_t b)
+{
+	return a / b - (a % b < 0);
+}
+
+int relay_twcc_ext_seq(const uint8_t *pkt, size_t len, uint8_t id, uint16_t *ret_seq)
+{
+	size_t off, end;
+
+	if (len < 12 || !(pkt[0] & 0x10))
+		return -ENOENT;
+	off = 12 + 4u * (pkt[0] & 0x0f);
+	if (len < off + 4)
+		return -EINVAL;
+	uint16_t profile = rd16(pkt + off);
+	end = off + 4 + 4u * rd16(pkt + off + 2);
+	if (end > len)
+		return -EINVAL;
+	bool one_byte = profile == TWCC_EXT_ONE_BYTE;
+	if (!one_byte && (profile & 0xfff0) != TWCC_EXT_TWO_BYTES)
+		return -ENOENT; /* RFC 3550 §5.3.1 only: no elements */
+	for (size_t p = off + 4; p < end;) {
+		unsigned eid, elen;
+		if (pkt[p] == 0) { /* padding between elements */
+			p++;
+			continue;
+		}
+		if (one_byte) {
+			eid = pkt[p] >> 4;
+			elen = (pkt[p] & 0x0f) + 1u;
+			if (eid == 15) /* §4.2: stop here */
+				break;
+			p++;
+		} else {
+			if (p + 2 > end)
+				return -EINVAL;
+			eid = pkt[p];
+			elen = pkt[p + 1];
+			p += 2;
+		}
+		if (p + elen > end)
+			return -EINVAL;
+		if (eid == id) {
+			if (elen != 2)
+				return -EINVAL;
+			*ret_seq = rd16(pkt + p);
+			return 0;
+		}
+		p += elen;
+	}
+	return -ENOENT;
+}
+
+void relay_twcc_on_packet(struct relay_twcc *tw, uint16_t seq, int64_t arrival_us)
+{
+	int64_t ext;
+
+	if (!tw->started) {
+		/* Extended numbers start at 2^16, so that 0 marks an empty slot. */
+		tw->started = true;
+		ext = tw->max_seq = tw->begin_seq = (int64_t)1 << 16 | seq;
+	} else {
+		ext = tw->max_seq + (int16_t)(uint16_t)(seq - (uint16_t)tw->max_seq);
+		if (ext > tw->max_seq) {
+			tw->max_seq = ext;
+			/* More than the history unreported: the oldest are forgotten. */
+			if (tw->max_seq - tw->begin_seq >= RELAY_TWCC_HISTORY)
+				tw->begin_seq = tw->max_seq - RELAY_TWCC_HISTORY + 1;
+		} else if (tw->max_seq - ext >= RELAY_TWCC_HISTORY || ext <= 0) {
+			return; /* too old to say anything about */
+		}
+	}
+	struct relay_twcc_slot *slot = &tw->slots[ext & (RELAY_TWCC_HISTORY - 1)];
+	if (slot->seq == ext)
+		return; /* a duplicate: the first arrival counts */
+	slot->seq = ext;
+	slot->arrival_us = arrival_us;
+	/* Reported missing already: report again from it on, so that the
+	 * sender learns it arrived (libwebrtc does the same). */
+	if (ext < tw->begin_seq)
+		tw->begin_seq = ext;
+	tw->pending = true;
+}
+
+static const struct relay_twcc_slot *relay_twcc_received(const struct relay_twcc *tw, int64_t seq)
+{
+	const struct relay_twcc_slot *slot = &tw->slots[seq & (RELAY_TWCC_HISTORY - 1)];
+
+	return slot->seq == seq ? slot : NULL;
+}
+
+/* Packet status chunks (§3.1.1-3.1.4) for n symbols, greedily: a run
+ * length chunk for 14 or more equal symbols (or all that are left), else
+ * a status vector of 14 one-bit symbols when none has a large delta, else
+ * one of 7 two-bit symbols. Every chunk but the last covers at least 7.
+ * The last vector may reach past n: the status count says where the
+ * symbols end, and those past it are 0. Returns the bytes written. */
+static size_t relay_twcc_chunks(const uint8_t *status, size_t n, uint8_t *out)
+{
+	size_t len = 0;
+
+	for (size_t i = 0; i < n;) {
+		size_t run = 1, k;
+		uint16_t chunk;
+		while (i + run < n && run < TWCC_RUN_MAX && status[i + run] == status[i])
+			run++;
+		if (run >= 14 || i + run == n) {
+			chunk = (uint16_t)(status[i] << 13 | run);
+			i += run;
+		} else {
+			bool large = false;
+			k = n - i < 14 ? n - i : 14;
+			for (size_t j = 0; j < k; j++)
+				large |= status[i + j] == TWCC_LARGE_DELTA;
+			chunk = 0x8000;
+			if (!large) {
+				for (size_t j = 0; j < k; j++)
+					chunk |= (uint16_t)(status[i + j] << (13 - j));
+			} else {
+				k = k < 7 ? k : 7;
+				chunk |= 0x4000;
+				for (size_t j = 0; j < k; j++)
+					chunk |= (uint16_t)(status[i + j] << (12 - 2 * j));
+			}
+			i += k;
+		}
+		wr16(out + len, chunk);
+		len += 2;
+	}
+	return len;
+}
+
+int relay_twcc_build(struct relay_twcc *tw, uint8_t *out, size_t cap, uint32_t sender_ssrc,
+		     uint32_t media_ssrc)
+{
+	uint8_t status[RELAY_TWCC_HISTORY];
+	int16_t delta[RELAY_TWCC_HISTORY];
+	const struct relay_twcc_slot *first = NULL;
+	size_t n = 0, count = 0, deltas = 0, len;
+
+	if (!tw->pending)
+		return 0;
+	if (cap < TWCC_HEADER + 4)
+		return -ENOBUFS;
+	for (int64_t s = tw->begin_seq; s <= tw->max_seq && !first; s++)
+		first = relay_twcc_received(tw, s);
+	if (!first) {
+		tw->pending = false;
+		return 0;
+	}
+	/* §3.1: the first delta is from the reference time, a multiple of
+	 * 64 ms; each next one from the one before. Deltas are differences of
+	 * whole ticks, so that their rounding does not add up. */
+	int64_t ref = floor_div(first->arrival_us, TWCC_REF_US);
+	int64_t prev = ref * (TWCC_REF_US / TWCC_TICK_US);
+	for (int64_t s = tw->begin_seq; s <= tw->max_seq; s++) {
+		const struct relay_twcc_slot *slot = relay_twcc_received(tw, s);
+		if (!slot) {
+			status[n++] = TWCC_NOT_RECEIVED;
+			continue;
+		}
+		int64_t ticks = floor_div(slot->arrival_us, TWCC_TICK_US), d = ticks - prev;
+		/* A delta beyond 16 bits starts the next packet (its own reference). */
+		if (d < INT16_MIN || d > INT16_MAX)
+			break;
+		size_t size = d >= 0 && d <= 255 ? 1 : 2;
+		/* At most one chunk per 7 symbols, and padding: an upper bound. */
+		if (TWCC_HEADER + 2 * ((n + 7) / 7) + deltas + size + 3 > cap)
+			break;
+		status[n] = size == 1 ? TWCC_SMALL_DELTA : TWCC_LARGE_DELTA;
+		delta[n++] = (int16_t)d;
+		deltas += size;
+		prev = ticks;
+		count = n; /* a packet ends with a received one */
+	}
+	if (count == 0)
+		return -ENOBUFS;
+
+	wr32(out + 4, sender_ssrc);
+	wr32(out + 8, media_ssrc);
+	wr16(out + 12, (uint16_t)tw->begin_seq);
+	wr16(out + 14, (uint16_t)count);
+	wr32(out + 16, (uint32_t)(ref & 0xffffff) << 8 | tw->fb_count);
+	len = TWCC_HEADER + relay_twcc_chunks(status, count, out + TWCC_HEADER);
+	for (size_t i = 0; i < count; i++) {
+		if (status[i] == TWCC_SMALL_DELTA)
+			out[len++] = (uint8_t)delta[i];
+		else if (status[i] == TWCC_LARGE_DELTA)
+			wr16(out + len, (uint16_t)delta[i]), len += 2;
+	}
+	/* RFC 3550 §6.4.1: padding, its count in the last byte. */
+	size_t pad = (4 - len % 4) % 4;
+	for (size_t i = 0; i < pad; i++)
+		out[len++] = i + 1 == pad ? (uint8_t)pad : 0;
+	out[0] = (uint8_t)(0x80 | (pad ? 0x20 : 0) | TWCC_FMT);
+	out[1] = TWCC_RTPFB;
+	wr16(out + 2, (uint16_t)(len / 4 - 1));
+
+	tw->fb_count++;
+	tw->begin_seq += (int64_t)count;
+	tw->pending = tw->begin_seq <= tw->max_seq;
+	return (int)len;
+}

@@ -1,0 +1,263 @@
+// Congestion feedback in Debian's Chromium (issue 15): a family member
+// (Dana) behind a 300 kbit/s uplink. Her browser's send-side bandwidth
+// estimation learns from the relay's transport-cc feedback that her uplink
+// takes no more: her publish connection's target bitrate must fall below
+// the link's rate, and her video must reach the host without freezing.
+// Without feedback the estimate only follows the loss the relay reports, so
+// the router's queue fills, drops bursts, and her video freezes for seconds
+// at a time (measured: 30-36 % frozen) and the queue adds ~150 ms to
+// every round trip.
+//
+// Topology (as bench/impair/run.mjs builds it), inside the test's own
+// namespace (tests/e2e/offline), removed on every way out:
+//
+//   this namespace                router namespace              client namespace
+//   hearthd, the host             forwards; tbf on hc-r0        Dana's Chromium
+//   hc-relay 10.97.0.1/24 ---- hc-r0 10.97.0.2 | hc-r1 10.97.1.1 ---- hc-client 10.97.1.2/24
+//
+// The rate is a tbf on the router's egress toward the relay (10 kB burst,
+// 250 ms queue), so that what does not fit is dropped silently, as on a
+// real uplink, never refused by Dana's own socket.
+import { execFileSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+import { chromium } from 'playwright-core';
+
+import { CHROMIUM_ARGS, Daemon, expectFlowing, runTests, sleep } from './lib.mjs';
+
+const RELAY_ADDR = '10.97.0.1';
+const ROUTER_RELAY_ADDR = '10.97.0.2';
+const ROUTER_CLIENT_ADDR = '10.97.1.1';
+const CLIENT_ADDR = '10.97.1.2';
+
+const UPLINK_KBIT = 300;
+// The measured window, and the part of it where the estimate must have
+// settled below the uplink (Chromium starts at 300 kbit/s and probes up).
+const WINDOW_S = 30;
+const SETTLED_S = 15;
+// Dana's video at the host, frozen at most this share of the window.
+// Measured on a 2-core machine with another browser test running: 0 %
+// with feedback (30 s and 60 s windows); 20-35 % without.
+const FROZEN_MAX_PCT = 8;
+// The round trip of her video (from the relay's receiver reports) at most
+// this, on average: what her uplink's queue adds to the conversation's
+// delay. Measured: 31-35 ms with feedback; 150-190 ms without (the queue
+// kept full).
+const RTT_MAX_MS = 100;
+
+const IPTABLES = ['/usr/sbin/iptables-legacy', '/sbin/iptables-legacy'].find(existsSync) ?? 'iptables';
+
+function run(cmd, args) {
+  return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+const ip = (...args) => run('ip', args);
+
+class UplinkNet {
+  constructor() {
+    this.router = `hearth-cc-router-${process.pid}`;
+    this.client = `hearth-cc-client-${process.pid}`;
+    this.dir = mkdtempSync(path.join(tmpdir(), 'hearth-e2e-cc-'));
+    this.chromium = path.join(this.dir, 'chromium-in-ns');
+  }
+
+  create() {
+    // Only ever inside a namespace of our own: one with nothing but lo.
+    const links = ip('-o', 'link', 'show').trim().split('\n').map((l) => l.split(':')[1].trim().split('@')[0]);
+    if (links.length !== 1 || links[0] !== 'lo')
+      throw new Error(`refusing to change this network namespace (links: ${links.join(', ')}): run through tests/e2e/offline`);
+    this.cleanup = () => this.destroy();
+    process.on('exit', this.cleanup);
+    for (const sig of ['SIGINT', 'SIGTERM']) process.once(sig, () => process.exit(130));
+    ip('netns', 'add', this.router);
+    ip('netns', 'add', this.client);
+    // IPv4 only: an IPv6 address finishing duplicate address detection
+    // after Chromium started is a "network change" to it.
+    for (const ns of [null, this.router, this.client])
+      for (const key of ['all', 'default'])
+        run(...(ns ? ['ip', ['netns', 'exec', ns, 'sysctl', '-q', '-w', `net.ipv6.conf.${key}.disable_ipv6=1`]] : ['sysctl', ['-q', '-w', `net.ipv6.conf.${key}.disable_ipv6=1`]]));
+    ip('link', 'add', 'hc-relay', 'type', 'veth', 'peer', 'name', 'hc-r0', 'netns', this.router);
+    ip('-n', this.router, 'link', 'add', 'hc-r1', 'type', 'veth', 'peer', 'name', 'hc-client', 'netns', this.client);
+    ip('addr', 'add', `${RELAY_ADDR}/24`, 'dev', 'hc-relay');
+    ip('link', 'set', 'hc-relay', 'up');
+    ip('route', 'add', `${CLIENT_ADDR}/32`, 'via', ROUTER_RELAY_ADDR);
+    for (const [ns, dev, addr] of [[this.router, 'hc-r0', ROUTER_RELAY_ADDR], [this.router, 'hc-r1', ROUTER_CLIENT_ADDR], [this.client, 'hc-client', CLIENT_ADDR]]) {
+      ip('-n', ns, 'link', 'set', 'lo', 'up');
+      ip('-n', ns, 'addr', 'add', `${addr}/24`, 'dev', dev);
+      ip('-n', ns, 'link', 'set', dev, 'up');
+    }
+    ip('-n', this.client, 'route', 'add', `${RELAY_ADDR}/32`, 'via', ROUTER_CLIENT_ADDR);
+    run('ip', ['netns', 'exec', this.router, 'sysctl', '-q', '-w', 'net.ipv4.ip_forward=1']);
+    // Dana's uplink: what leaves the router toward the relay.
+    run('ip', ['netns', 'exec', this.router, 'tc', 'qdisc', 'add', 'dev', 'hc-r0', 'root', 'tbf', 'rate', `${UPLINK_KBIT}kbit`, 'burst', '10kb', 'latency', '250ms']);
+    writeFileSync(this.chromium, `#!/bin/sh\nexec ip netns exec ${this.client} /usr/bin/chromium "$@"\n`);
+    chmodSync(this.chromium, 0o755);
+  }
+
+  // What the uplink's queue dropped, for a failure's message.
+  counters() {
+    try {
+      return run('ip', ['netns', 'exec', this.router, 'tc', '-s', 'qdisc', 'show', 'dev', 'hc-r0']).trim().replace(/\n\s*/g, ' ');
+    } catch (err) {
+      return String(err);
+    }
+  }
+
+  destroy() {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    for (const ns of [this.router, this.client]) {
+      try {
+        execFileSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
+      } catch {
+        // never created
+      }
+    }
+    rmSync(this.dir, { recursive: true, force: true });
+    process.removeListener('exit', this.cleanup);
+  }
+}
+
+// hearthd on the relay side: signaling and media on RELAY_ADDR, metrics on
+// loopback.
+class NetDaemon extends Daemon {
+  constructor() {
+    super();
+    writeFileSync(
+      this.configPath,
+      `[server]\nlisten_address = ${RELAY_ADDR}\nlisten_port = 0\n` +
+        `[storage]\nstate_directory = ${path.join(this.dir, 'state')}\nadmin_socket = ${this.socket}\n` +
+        `[media]\nworkers = 2\nport_min = 0\nport_max = 0\nbind_address = ${RELAY_ADDR}\n` +
+        `[metrics]\nlisten_address = 127.0.0.1\nlisten_port = 9464\n`,
+    );
+  }
+
+  async start() {
+    await super.start();
+    this.base = `http://${RELAY_ADDR}:${this.port}`;
+    return this;
+  }
+
+  async counters() {
+    try {
+      const text = await (await fetch('http://127.0.0.1:9464/metrics')).text();
+      const sum = {};
+      for (const m of text.matchAll(/^hearth_(\w+)_total\{[^}]*\} (\d+)$/gm)) sum[m[1]] = (sum[m[1]] || 0) + Number(m[2]);
+      return sum;
+    } catch (err) {
+      return String(err);
+    }
+  }
+}
+
+// Dana's page: her publish connection's video sender.
+const SENDER_SCRIPT = `(async () => {
+  const pc = window.hearthSession?.publisher?.pc;
+  const out = { targetBitrate: null, bytesSent: 0, rtt: null };
+  if (!pc) return out;
+  for (const r of (await pc.getStats()).values()) {
+    if (r.type === 'outbound-rtp' && r.kind === 'video') {
+      out.targetBitrate = r.targetBitrate ?? null;
+      out.bytesSent += r.bytesSent || 0;
+      out.limitation = r.qualityLimitationReason;
+    }
+    if (r.type === 'remote-inbound-rtp' && r.kind === 'video') out.rtt = r.roundTripTime ?? null;
+  }
+  return out;
+})()`;
+
+// The host's page: the video it receives from one person.
+const RECEIVER_SCRIPT = `(async (name) => {
+  const s = window.hearthSession;
+  const out = { framesDecoded: 0, totalFreezesDuration: 0, packetsLost: 0 };
+  const pc = s?.subscriber?.pc;
+  if (!pc) return out;
+  for (const tr of pc.getTransceivers()) {
+    const info = s.streams.find((x) => x.track === tr.receiver.track);
+    const p = info && s.participants.get(info.participantId);
+    if (!p || p.display_name !== name) continue;
+    for (const r of (await tr.receiver.getStats()).values())
+      if (r.type === 'inbound-rtp' && r.kind === 'video') {
+        out.framesDecoded += r.framesDecoded || 0;
+        out.totalFreezesDuration += r.totalFreezesDuration || 0;
+        out.packetsLost += r.packetsLost || 0;
+      }
+  }
+  return out;
+})`;
+
+async function openPage(browser, url) {
+  const context = await browser.newContext({ viewport: { width: 900, height: 600 } });
+  const page = await context.newPage();
+  await page.goto(url);
+  return page;
+}
+
+runTests({
+  async 'a publisher behind a 300 kbit/s uplink follows it and her video keeps flowing'() {
+    const net = new UplinkNet();
+    const browsers = [];
+    let d = null;
+    try {
+      net.create();
+      d = await new NetDaemon().start();
+      const { people } = await d.session('family', [['Dr. Reyes', 'host'], ['Dana', 'family', { auto_admit: true }]]);
+      const [host, dana] = people;
+      const args = [...CHROMIUM_ARGS, `--unsafely-treat-insecure-origin-as-secure=${d.base}`];
+      const [local, remote] = await Promise.all([
+        chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args }),
+        chromium.launch({ executablePath: net.chromium, headless: true, args }),
+      ]);
+      browsers.push(local, remote);
+      const hostPage = await openPage(local, host.url);
+      const danaPage = await openPage(remote, dana.url);
+      for (const p of [hostPage, danaPage]) await p.getByRole('button', { name: 'Join session' }).click();
+      await expectFlowing(hostPage, [`${dana.name}/video`], 'host', 60000);
+      await expectFlowing(danaPage, [`${host.name}/video`], dana.name, 60000);
+
+      // One sample a second: Dana's sender, and her video at the host.
+      const samples = [];
+      const t0 = Date.now();
+      for (let i = 0; i <= WINDOW_S; i++) {
+        await sleep(Math.max(0, t0 + i * 1000 - Date.now()));
+        const [sender, received] = await Promise.all([danaPage.evaluate(SENDER_SCRIPT), hostPage.evaluate(`${RECEIVER_SCRIPT}(${JSON.stringify(dana.name)})`)]);
+        samples.push({ t: Date.now(), sender, received });
+      }
+
+      const targets = samples.slice(-SETTLED_S).map((s) => s.sender.targetBitrate).filter((x) => typeof x === 'number');
+      const targetKbit = targets.length ? targets.reduce((a, b) => a + b, 0) / targets.length / 1000 : null;
+      // Frozen: Chromium's freeze time (+ a stall still going at the end),
+      // or the seconds with no new frame, whichever is more.
+      let stalledMs = 0;
+      let trailingMs = 0;
+      for (let i = 1; i < samples.length; i++) {
+        const dt = samples[i].t - samples[i - 1].t;
+        if (samples[i].received.framesDecoded > samples[i - 1].received.framesDecoded) trailingMs = 0;
+        else (stalledMs += dt), (trailingMs += dt);
+      }
+      const windowMs = samples.at(-1).t - samples[0].t;
+      const freezeMs = 1000 * (samples.at(-1).received.totalFreezesDuration - samples[0].received.totalFreezesDuration);
+      const frozenPct = (100 * Math.min(windowMs, Math.max(freezeMs + trailingMs, stalledMs))) / windowMs;
+      const fps = (samples.at(-1).received.framesDecoded - samples[0].received.framesDecoded) / (windowMs / 1000);
+      const lost = samples.at(-1).received.packetsLost - samples[0].received.packetsLost;
+      const sentKbit = (8 * (samples.at(-1).sender.bytesSent - samples[0].sender.bytesSent)) / windowMs;
+      const rtts = samples.map((s) => s.sender.rtt).filter((x) => typeof x === 'number');
+      const rttMs = rtts.length ? (1000 * rtts.reduce((a, b) => a + b, 0)) / rtts.length : null;
+      const summary = `Dana's target ${targetKbit?.toFixed(0)} kbit/s (last ${SETTLED_S} s; series ${samples.map((s) => Math.round((s.sender.targetBitrate ?? 0) / 1000)).join(' ')}), ` +
+        `sent ${sentKbit.toFixed(0)} kbit/s, RTT ${rttMs?.toFixed(0)} ms; ` +
+        `her video at the host: frozen ${frozenPct.toFixed(1)} %, ${fps.toFixed(1)} frames/s, ${lost} packets lost`;
+      console.log(`  ${summary}`);
+      const problems = [];
+      if (targetKbit === null || !(targetKbit < UPLINK_KBIT)) problems.push(`target bitrate ${targetKbit?.toFixed(0)} kbit/s, not below the ${UPLINK_KBIT} kbit/s uplink`);
+      if (rttMs === null || !(rttMs <= RTT_MAX_MS)) problems.push(`her video's round trip ${rttMs?.toFixed(0)} ms (at most ${RTT_MAX_MS} ms)`);
+      if (!(frozenPct <= FROZEN_MAX_PCT)) problems.push(`her video frozen ${frozenPct.toFixed(1)} % (at most ${FROZEN_MAX_PCT} %)`);
+      if (problems.length)
+        throw new Error(`${problems.join('; ')}\n${summary}\nrelay: ${JSON.stringify(await d.counters())}\nuplink: ${net.counters()}`);
+    } finally {
+      for (const b of browsers) await b.close().catch(() => {});
+      if (d) await d.stop();
+      net.destroy();
+    }
+  },
+});
