@@ -148,6 +148,7 @@ void relay_feedback_receiver_report(struct relay_worker *w, struct relay_transpo
 {
 	uint32_t ssrcs[RELAY_MAX_STREAMS];
 	struct relay_rx_stats *stats[RELAY_MAX_STREAMS];
+	uint8_t floors[RELAY_MAX_STREAMS];
 	unsigned n = 0;
 
 	if (pub->state != RELAY_TRANSPORT_UP || !pub->p.publishing)
@@ -155,14 +156,22 @@ void relay_feedback_receiver_report(struct relay_worker *w, struct relay_transpo
 	for (unsigned s = 0; s < pub->p.stream_count; s++) {
 		if (!pub->pub[s].rx.started)
 			continue;
-		ssrcs[n] = pub->pub[s].desc.ssrc;
+		const struct relay_pub_stream *ps = &pub->pub[s];
+		/* Audio: the worst loss a subscriber reports, so that the
+		 * publisher's Opus FEC covers that subscriber's downlink too.
+		 * Video is repaired on each hop: only the uplink's own loss. */
+		floors[n] = 0;
+		for (unsigned o = 0; ps->desc.kind == RELAY_STREAM_AUDIO && o < ps->out_count; o++)
+			if (ps->outs[o].fraction_lost > floors[n])
+				floors[n] = ps->outs[o].fraction_lost;
+		ssrcs[n] = ps->desc.ssrc;
 		stats[n++] = &pub->pub[s].rx;
 	}
 	uint8_t *slot = n ? relay_send_batch_slot(w) : NULL;
 	if (!slot)
 		return;
 	int len = relay_rtcp_build_rr(slot, RELAY_SEND_SLOT - CRYPTO_SRTP_MAX_TRAILER,
-				      RELAY_OWN_SSRC, ssrcs, stats, n, now);
+				      RELAY_OWN_SSRC, ssrcs, stats, floors, n, now);
 	size_t plen = len > 0 ? (size_t)len : 0;
 	if (len > 0 && crypto_srtp_protect_rtcp(pub->srtp_out, slot, &plen, RELAY_SEND_SLOT) == 0)
 		relay_send_batch_commit(w, plen, &pub->remote);
@@ -199,10 +208,50 @@ void relay_feedback_from_publisher(struct relay_transport *pub, const uint8_t *p
 	relay_rtcp_sender_reports(pkt, len, relay_feedback_on_sender_report, &sr);
 }
 
+/* A subscriber's report about a stream it receives: the loss it sees,
+ * and its round trip, when the report answers the publisher's last sender
+ * report (which the relay forwarded as it came). */
+static void relay_feedback_on_report_block(const struct relay_rtcp_report_block *b, void *userdata)
+{
+	struct relay_pli_ctx *c = userdata;
+	struct relay_transport *pub;
+	struct relay_out *out;
+	struct relay_pub_stream *ps = relay_feedback_stream_to(c->w, c->to, b->ssrc, &pub, &out);
+
+	if (!ps || !out)
+		return;
+	out->fraction_lost = b->fraction_lost;
+	if (!b->lsr || b->lsr != ps->rx.last_sr || !ps->rx.last_sr_us)
+		return;
+	int64_t rtt = c->now - ps->rx.last_sr_us - (int64_t)b->dlsr * 1000000 / 65536;
+	if (rtt >= 0 && rtt < RELAY_NACK_RTT_MAX_US)
+		c->to->rtt_us = relay_nack_rtt_smooth(c->to->rtt_us, rtt);
+}
+
 void relay_feedback_from_subscriber(struct relay_worker *w, struct relay_transport *to,
 				    const uint8_t *pkt, size_t len, int64_t now)
 {
 	struct relay_pli_ctx c = {.w = w, .to = to, .now = now};
 
 	relay_rtcp_keyframe_requests(pkt, len, relay_feedback_on_keyframe_request, &c);
+	relay_rtcp_report_blocks(pkt, len, relay_feedback_on_report_block, &c);
+}
+
+void relay_feedback_keyframe_retries(struct relay_worker *w, struct relay_transport *pub,
+				     int64_t now)
+{
+	for (unsigned s = 0; s < pub->p.stream_count; s++) {
+		struct relay_pub_stream *ps = &pub->pub[s];
+		bool again = false;
+		for (unsigned o = 0; o < ps->out_count; o++) {
+			struct relay_out *out = &ps->outs[o];
+			if (out->keyframe_asked_us &&
+			    now - out->keyframe_asked_us >= RELAY_KEYFRAME_WAIT_US) {
+				out->keyframe_asked_us = now;
+				again = true;
+			}
+		}
+		if (again)
+			relay_feedback_keyframe(w, pub, ps, now);
+	}
 }

@@ -30,6 +30,11 @@ struct relay_pub_stream *relay_feedback_stream_to(struct relay_worker *w,
 
 void relay_feedback_keyframes_for(struct relay_worker *w, struct relay_transport *to, int64_t now);
 
+/* Asks again for the keyframes subscribers have waited for longer than
+ * RELAY_KEYFRAME_WAIT_US (the request or the keyframe was lost). */
+void relay_feedback_keyframe_retries(struct relay_worker *w, struct relay_transport *pub,
+				     int64_t now);
+
 /* Sends the PLIs asked for within the last interval, once it has ended. */
 void relay_feedback_pending_plis(struct relay_worker *w, struct relay_transport *pub, int64_t now);
 
@@ -47,7 +52,8 @@ void relay_feedback_from_publisher(struct relay_transport *pub, const uint8_t *p
 				   int64_t now);
 
 /* A subscriber's (unprotected) RTCP: its keyframe requests go to the
- * publishers of its session that send the stream asked about. */
+ * publishers of its session that send the stream asked about; its
+ * reports give its round trip and the loss it sees per stream. */
 void relay_feedback_from_subscriber(struct relay_worker *w, struct relay_transport *to,
 				    const uint8_t *pkt, size_t len, int64_t now);
 

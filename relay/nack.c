@@ -30,6 +30,10 @@ unsigned relay_nack_on_packet(struct relay_nack_gen *g, uint16_t seq, int64_t no
 	if (ahead >= 0x8000) {
 		for (unsigned i = 0; i < g->count; i++) {
 			if (g->items[i].seq == seq) {
+				/* Asked for once: the wait is one round trip. */
+				if (g->items[i].tries == 1 && now >= g->items[i].sent_us)
+					g->rtt_us = relay_nack_rtt_smooth(
+					    g->rtt_us, now - g->items[i].sent_us);
 				relay_nack_remove(g, i);
 				return RELAY_NACK_RECOVERED;
 			}
@@ -53,7 +57,13 @@ unsigned relay_nack_on_packet(struct relay_nack_gen *g, uint16_t seq, int64_t no
 
 static int64_t relay_nack_item_due(const struct relay_nack_item *it, int64_t rtt_us)
 {
-	return it->tries == 0 ? it->lost_us + RELAY_NACK_DELAY_US : it->sent_us + rtt_us;
+	return it->tries == 0 ? it->lost_us + RELAY_NACK_DELAY_US
+			      : it->sent_us + rtt_us + rtt_us / 4;
+}
+
+static int64_t relay_nack_rtt(const struct relay_nack_gen *g, int64_t rtt_us)
+{
+	return rtt_us > 0 ? rtt_us : g->rtt_us > 0 ? g->rtt_us : RELAY_NACK_RTT_US;
 }
 
 unsigned relay_nack_due(struct relay_nack_gen *g, int64_t now, int64_t rtt_us, uint16_t *ret_seqs,
@@ -61,8 +71,7 @@ unsigned relay_nack_due(struct relay_nack_gen *g, int64_t now, int64_t rtt_us, u
 {
 	unsigned n = 0;
 
-	if (rtt_us <= 0)
-		rtt_us = RELAY_NACK_RTT_US;
+	rtt_us = relay_nack_rtt(g, rtt_us);
 	for (unsigned i = 0; i < g->count;) {
 		struct relay_nack_item *it = &g->items[i];
 		if (it->tries >= RELAY_NACK_MAX_TRIES ||
@@ -84,8 +93,7 @@ int64_t relay_nack_next_due(const struct relay_nack_gen *g, int64_t rtt_us)
 {
 	int64_t next = INT64_MAX;
 
-	if (rtt_us <= 0)
-		rtt_us = RELAY_NACK_RTT_US;
+	rtt_us = relay_nack_rtt(g, rtt_us);
 	for (unsigned i = 0; i < g->count; i++) {
 		int64_t due = relay_nack_item_due(&g->items[i], rtt_us);
 		if (due < next)

@@ -20,6 +20,16 @@
 /* Packets this far behind the newest are a restarted stream, not loss. */
 #define RELAY_NACK_RESET_BEHIND 3000
 
+/* A round-trip sample above this is not one (a clock or report fault). */
+#define RELAY_NACK_RTT_MAX_US (5000 * 1000LL)
+
+/* A smoothed round trip with one more sample (RFC 6298's 1/8 gain; the
+ * first sample as it is). */
+static inline int64_t relay_nack_rtt_smooth(int64_t srtt_us, int64_t sample_us)
+{
+	return srtt_us ? srtt_us + (sample_us - srtt_us) / 8 : (sample_us ? sample_us : 1);
+}
+
 struct relay_nack_item {
 	uint16_t seq;
 	uint8_t tries;
@@ -28,6 +38,9 @@ struct relay_nack_item {
 };
 
 struct relay_nack_gen {
+	/* The publisher's round trip (smoothed; 0: none yet), from NACKs
+	 * answered at the first try: NACK sent to retransmission arrived. */
+	int64_t rtt_us;
 	bool started;
 	uint16_t max_seq;
 	unsigned count;
@@ -46,8 +59,9 @@ enum relay_nack_verdict {
 unsigned relay_nack_on_packet(struct relay_nack_gen *g, uint16_t seq, int64_t now);
 
 /* The sequence numbers to NACK now (at most cap, oldest first, into
- * ret_seqs), counted as tried; drops those given up. rtt_us 0: the
- * default. Returns how many. */
+ * ret_seqs), counted as tried; drops those given up. A packet is asked for
+ * again a round trip and a quarter after the last time: rtt_us, or when 0
+ * the measured one (g->rtt_us), or RELAY_NACK_RTT_US. Returns how many. */
 unsigned relay_nack_due(struct relay_nack_gen *g, int64_t now, int64_t rtt_us, uint16_t *ret_seqs,
 			unsigned cap);
 

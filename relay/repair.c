@@ -133,7 +133,11 @@ static void relay_repair_on_nack(uint32_t media_ssrc, uint16_t seq, void *userda
 		atomic_fetch_add_explicit(&w->rtx_missed, 1, memory_order_relaxed);
 		return;
 	}
-	if (!relay_rtx_history_allow(&c->to->rtx_history, media_ssrc, seq, c->now, 0))
+	/* Again only once the last resend could have arrived: three quarters
+	 * of the subscriber's measured round trip (its re-NACK comes about a
+	 * round trip after the first). */
+	if (!relay_rtx_history_allow(&c->to->rtx_history, media_ssrc, seq, c->now,
+				     c->to->rtt_us * 3 / 4))
 		return;
 	uint8_t *slot = relay_send_batch_slot(w);
 	if (!slot)

@@ -323,8 +323,37 @@ int relay_rtcp_sender_reports(const uint8_t *pkt, size_t len,
 	return r;
 }
 
+int relay_rtcp_report_blocks(const uint8_t *pkt, size_t len,
+			     void (*fn)(const struct relay_rtcp_report_block *b, void *userdata),
+			     void *userdata)
+{
+	const uint8_t *p;
+	size_t off = 0, plen;
+	int r = 0;
+
+	while (relay_rtcp_next(pkt, len, &off, &p, &plen, &r)) {
+		/* SR: blocks after 28 bytes (header, SSRC, sender info); RR: 8. */
+		size_t first = p[1] == 200 ? 28 : p[1] == 201 ? 8 : 0;
+		if (!first)
+			continue;
+		unsigned count = p[0] & 0x1f;
+		for (unsigned i = 0; i < count && first + 24u * (i + 1) <= plen; i++) {
+			const uint8_t *b = p + first + 24u * i;
+			struct relay_rtcp_report_block rb = {
+			    .ssrc = rd32(b),
+			    .fraction_lost = b[4],
+			    .lsr = rd32(b + 16),
+			    .dlsr = rd32(b + 20),
+			};
+			fn(&rb, userdata);
+		}
+	}
+	return r;
+}
+
 int relay_rtcp_build_rr(uint8_t *out, size_t cap, uint32_t sender_ssrc, const uint32_t *ssrcs,
-			struct relay_rx_stats *const *stats, unsigned n, int64_t now_us)
+			struct relay_rx_stats *const *stats, const uint8_t *floors, unsigned n,
+			int64_t now_us)
 {
 	size_t len = 8 + 24u * n;
 
@@ -345,6 +374,8 @@ int relay_rtcp_build_rr(uint8_t *out, size_t cap, uint32_t sender_ssrc, const ui
 		int64_t lost_int = (int64_t)exp_int - rec_int;
 		uint8_t fraction =
 		    exp_int == 0 || lost_int <= 0 ? 0 : (uint8_t)((lost_int << 8) / exp_int);
+		if (floors && floors[i] > fraction)
+			fraction = floors[i];
 
 		st->expected_prior = expected;
 		st->received_prior = st->received;

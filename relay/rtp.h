@@ -113,10 +113,27 @@ int relay_rtcp_sender_reports(const uint8_t *pkt, size_t len,
 			      void (*fn)(uint32_t ssrc, uint32_t ntp_middle, void *userdata),
 			      void *userdata);
 
+/* One report block of a sender or receiver report (RFC 3550 §6.4.1). */
+struct relay_rtcp_report_block {
+	uint32_t ssrc;	       /* the stream it is about */
+	uint8_t fraction_lost; /* since the last report, in 1/256 */
+	uint32_t lsr;	       /* middle 32 bits of the last SR's NTP time, 0 = none */
+	uint32_t dlsr;	       /* delay since that SR, in 1/65536 s */
+};
+
+/* Walks a compound RTCP packet; calls fn for every report block of its
+ * sender and receiver reports. Returns 0, or -EINVAL for a malformed
+ * compound packet (after the packets before the fault). */
+int relay_rtcp_report_blocks(const uint8_t *pkt, size_t len,
+			     void (*fn)(const struct relay_rtcp_report_block *b, void *userdata),
+			     void *userdata);
+
 /* Builds a receiver report from sender_ssrc with one block per stream
- * (ssrcs[i] with stats[i], at most 31). Updates the stats' "prior"
- * counters. Returns the length or -ENOBUFS. */
+ * (ssrcs[i] with stats[i], at most 31); a block's fraction lost is at
+ * least floors[i] (NULL: no floors). Updates the stats' "prior" counters.
+ * Returns the length or -ENOBUFS. */
 int relay_rtcp_build_rr(uint8_t *out, size_t cap, uint32_t sender_ssrc, const uint32_t *ssrcs,
-			struct relay_rx_stats *const *stats, unsigned n, int64_t now_us);
+			struct relay_rx_stats *const *stats, const uint8_t *floors, unsigned n,
+			int64_t now_us);
 
 #endif

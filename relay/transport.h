@@ -41,6 +41,10 @@ struct relay_out {
 	/* When the subscriber asked for a keyframe (PLI/FIR) that has not been
 	 * forwarded yet (0: none): its NACKs are ignored meanwhile. */
 	int64_t keyframe_asked_us;
+	/* The loss the subscriber last reported for the stream (1/256): for
+	 * audio, the relay's reports to the publisher say at least the worst
+	 * (its Opus FEC then covers the worst downlink too). */
+	uint8_t fraction_lost;
 };
 
 /* How long a subscriber's NACKs are ignored after its keyframe request
@@ -79,6 +83,10 @@ struct relay_transport {
 	uint32_t rtcp_ssrcs[4];
 	unsigned rtcp_ssrc_count;
 	struct relay_rtx_history rtx_history; /* a subscriber's: what it was resent */
+	/* A subscriber's round trip to the relay (smoothed; 0: not measured
+	 * yet), from its receiver reports about the publishers' sender
+	 * reports the relay forwarded (RFC 3550 §6.4.1 LSR/DLSR). */
+	int64_t rtt_us;
 	/* A publisher's: when its packets with a transport-wide sequence
 	 * number arrived, for its transport-cc feedback. */
 	struct relay_twcc twcc;

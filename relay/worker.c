@@ -402,8 +402,10 @@ static void relay_worker_tick(struct relay_worker *w, int64_t now)
 		/* Once a second, a receiver report to each publisher. */
 		if (w->ticks % 10 == 0)
 			relay_feedback_receiver_report(w, t, now);
-		if (t->p.publishing)
+		if (t->p.publishing) {
 			relay_feedback_pending_plis(w, t, now);
+			relay_feedback_keyframe_retries(w, t, now);
+		}
 		relay_dtls_on_tick(w, t);
 	}
 	relay_send_batch_flush(w);

@@ -36,6 +36,12 @@ static void fuzz_sr(uint32_t ssrc, uint32_t ntp_middle, void *userdata)
 	(*(unsigned *)userdata)++;
 }
 
+static void fuzz_block(const struct relay_rtcp_report_block *b, void *userdata)
+{
+	(void)b;
+	(*(unsigned *)userdata)++;
+}
+
 static void fuzz_red(const uint8_t *pkt, size_t len, const struct relay_rtp_header *h)
 {
 	struct relay_red_block b[RELAY_RED_MAX_BLOCKS];
@@ -71,6 +77,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		relay_rtcp_keyframe_requests(pkt, size, fuzz_keyframe, &calls);
 		relay_rtcp_nacks(pkt, size, fuzz_nack, &calls);
 		relay_rtcp_sender_reports(pkt, size, fuzz_sr, &calls);
+		relay_rtcp_report_blocks(pkt, size, fuzz_block, &calls);
 		relay_rtcp_sender_ssrc(pkt, size, &ssrc);
 		/* At most 17 sequence numbers per 4 bytes of NACK. */
 		if (calls > 1 + size * 17 / 4)

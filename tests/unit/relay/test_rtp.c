@@ -110,7 +110,7 @@ static void test_receiver_report(void)
 		relay_rx_stats_update(&st, seq, 3000 * i, t + 33333 * i, 90000);
 	}
 	relay_rx_stats_sender_report(&st, 0xabcd1234, t + 2000000);
-	int n = relay_rtcp_build_rr(rr, sizeof(rr), 9, &ssrc, stats, 1, t + 2500000);
+	int n = relay_rtcp_build_rr(rr, sizeof(rr), 9, &ssrc, stats, NULL, 1, t + 2500000);
 	g_assert_cmpint(n, ==, 32);
 	g_assert_cmpuint(rr[0], ==, 0x81);
 	g_assert_cmpuint(rr[1], ==, 201);
@@ -124,9 +124,56 @@ static void test_receiver_report(void)
 	/* Steady 30 fps with matching timestamps: jitter stays near zero. */
 	g_assert_cmpuint(rd32(rr + 20), <, 10);
 	/* The next interval starts from here: no new loss, fraction 0. */
-	n = relay_rtcp_build_rr(rr, sizeof(rr), 9, &ssrc, stats, 1, t + 3000000);
+	n = relay_rtcp_build_rr(rr, sizeof(rr), 9, &ssrc, stats, NULL, 1, t + 3000000);
 	g_assert_cmpuint(rr[12], ==, 0);
-	g_assert_cmpint(relay_rtcp_build_rr(rr, 31, 9, &ssrc, stats, 1, 0), ==, -ENOBUFS);
+	/* A floor (the worst subscriber's loss, for audio) raises it. */
+	uint8_t floor = 20;
+	relay_rx_stats_update(&st, (uint16_t)(65500 + 110), 3000 * 110, t + 3100000, 90000);
+	n = relay_rtcp_build_rr(rr, sizeof(rr), 9, &ssrc, stats, &floor, 1, t + 3200000);
+	g_assert_cmpuint(rr[12], ==, 20);
+	g_assert_cmpint(relay_rtcp_build_rr(rr, 31, 9, &ssrc, stats, NULL, 1, 0), ==, -ENOBUFS);
+}
+
+static void collect_block(const struct relay_rtcp_report_block *b, void *userdata)
+{
+	g_array_append_val((GArray *)userdata, *b);
+}
+
+/* The report blocks of an SR and an RR in one compound packet, and of what
+ * the relay itself builds; a truncated one yields what came before it. */
+static void test_report_blocks(void)
+{
+	static const uint8_t compound[] = {
+	    /* SR with one block */
+	    0x81, 200, 0, 12, 0, 0, 0, 1, 1, 2, 3, 4, 5, 6, 7, 8, 0, 0, 0, 9, 0, 0, 0, 10, 0, 0, 0,
+	    11, 0xaa, 0xbb, 0xcc, 0xdd, 0x40, 0, 0, 3, 0, 1, 0, 5, 0, 0, 0, 7, 0x12, 0x34, 0x56,
+	    0x78, 0, 1, 0, 0,
+	    /* RR with two blocks */
+	    0x82, 201, 0, 13, 0, 0, 0, 2, 0, 0, 0, 0x21, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x22, 0x01, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xde, 0xad,
+	    0xbe, 0xef, 0, 0, 0x80, 0};
+	GArray *seen = g_array_new(FALSE, FALSE, sizeof(struct relay_rtcp_report_block));
+
+	g_assert_cmpint(relay_rtcp_report_blocks(compound, sizeof(compound), collect_block, seen),
+			==, 0);
+	g_assert_cmpuint(seen->len, ==, 3);
+	const struct relay_rtcp_report_block *b = (const void *)seen->data;
+	g_assert_cmpuint(b[0].ssrc, ==, 0xaabbccdd);
+	g_assert_cmpuint(b[0].fraction_lost, ==, 0x40);
+	g_assert_cmpuint(b[0].lsr, ==, 0x12345678);
+	g_assert_cmpuint(b[0].dlsr, ==, 65536);
+	g_assert_cmpuint(b[1].ssrc, ==, 0x21);
+	g_assert_cmpuint(b[1].fraction_lost, ==, 0x80);
+	g_assert_cmpuint(b[1].lsr, ==, 0);
+	g_assert_cmpuint(b[2].ssrc, ==, 0x22);
+	g_assert_cmpuint(b[2].lsr, ==, 0xdeadbeef);
+	g_assert_cmpuint(b[2].dlsr, ==, 0x8000);
+	g_array_set_size(seen, 0);
+	g_assert_cmpint(
+	    relay_rtcp_report_blocks(compound, sizeof(compound) - 4, collect_block, seen), ==,
+	    -EINVAL);
+	g_assert_cmpuint(seen->len, ==, 1);
+	g_array_unref(seen);
 }
 
 static void collect_nack(uint32_t ssrc, uint16_t seq, void *userdata)
@@ -243,6 +290,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/relay/rtp/copy-for", test_copy_for);
 	g_test_add_func("/relay/rtp/keyframe-requests", test_keyframe_requests);
 	g_test_add_func("/relay/rtp/receiver-report", test_receiver_report);
+	g_test_add_func("/relay/rtp/report-blocks", test_report_blocks);
 	g_test_add_func("/relay/rtp/nack-round-trip", test_nack_round_trip);
 	g_test_add_func("/relay/rtp/rtx", test_rtx);
 	g_test_add_func("/relay/rtp/keyframes", test_keyframes);
