@@ -459,7 +459,8 @@ char *sig_media_publish(struct sig_media *m, struct sig_member *mb, const char *
 	 * on) keeps its transport; an ICE restart (new ufrag) gets new
 	 * credentials from us too (RFC 8839 §4.4.1.1). */
 	bool renegotiation = peer->pub_id && strcmp(offer->fingerprint, peer->pub_fingerprint) == 0;
-	if (renegotiation && strcmp(offer->ice_ufrag, peer->pub_remote_ufrag) == 0) {
+	bool ice_restart = !renegotiation || strcmp(offer->ice_ufrag, peer->pub_remote_ufrag) != 0;
+	if (!ice_restart) {
 		memcpy(ufrag, peer->pub_ufrag, sizeof(ufrag));
 		memcpy(pwd, peer->pub_pwd, sizeof(pwd));
 	} else if (sig_media_random_ice(ufrag, 16) < 0 || sig_media_random_ice(pwd, 32) < 0) {
@@ -505,8 +506,17 @@ char *sig_media_publish(struct sig_media *m, struct sig_member *mb, const char *
 	crypto_wipe(&sent, sizeof(sent));
 	if (peer->muted) /* a host's mute outlives republishing */
 		sig_media_set_muted(m, mb, peer->muted);
-	log_info("session %lld: participant %s publishes %u streams on worker %u",
-		 (long long)mb->session_id, mb->participant_id, peer->pub_count, peer->worker);
+	/* A renegotiation (an ICE restart every 2 s while a client's network
+	 * is down) is not news. */
+	if (renegotiation)
+		log_debug(
+		    "session %lld: participant %s renegotiates its publication (%u streams%s)",
+		    (long long)mb->session_id, mb->participant_id, peer->pub_count,
+		    ice_restart ? ", ICE restart" : "");
+	else
+		log_info("session %lld: participant %s publishes %u streams on worker %u",
+			 (long long)mb->session_id, mb->participant_id, peer->pub_count,
+			 peer->worker);
 	if (!renegotiation)
 		sig_media_announce(m, mb, peer->pub, peer->pub_count, NULL, "stream.added");
 	sig_media_refresh_session(m, mb->session_id);
