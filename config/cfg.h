@@ -46,6 +46,7 @@ struct cfg {
 	int media_port_max;
 	char *media_public_address;
 	int media_loss_repair;	      /* 1: negotiate NACK/RTX hop by hop */
+	int media_audio_red;	      /* 1: negotiate RED for Opus (RFC 2198) */
 	char *media_dtls_certificate; /* "" = an ECDSA P-256 certificate made at start */
 	char *media_dtls_private_key;
 	/* [metrics] */

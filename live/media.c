@@ -72,6 +72,7 @@ struct sig_media {
 	struct crypto_dtls_identity *identity; /* for new transports; a reference */
 	char *address;			       /* advertised in candidates */
 	bool loss_repair;		       /* media.loss_repair: NACK/RTX in the SDP */
+	bool audio_red;			       /* media.audio_red: RED for Opus in the SDP */
 	uint64_t next_transport_id;
 	/* Every transport the workers hold for a member: id (an owned
 	 * uint64_t) -> member (borrowed: its entries go when the transport is
@@ -120,6 +121,7 @@ struct sig_media *sig_media_new(const struct sig_media_relay *relay, struct sig_
 							 : cfg->media_bind_address);
 	m->next_transport_id = 1;
 	m->loss_repair = cfg->media_loss_repair != 0;
+	m->audio_red = cfg->media_audio_red != 0;
 	m->transports = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
 	return m;
 }
@@ -358,7 +360,7 @@ static void sig_media_announce_changes(struct sig_media *m, const struct sig_mem
 
 /* The streams of a publish offer into p and their codecs into
  * ret_codecs. Returns 0, or -EINVAL with ret_problem. */
-static int sig_media_offer_streams(struct sig_sdp_desc *offer, bool loss_repair,
+static int sig_media_offer_streams(struct sig_sdp_desc *offer, bool loss_repair, bool audio_red,
 				   struct relay_transport_params *p,
 				   struct sig_sdp_codec ret_codecs[RELAY_MAX_STREAMS],
 				   char **ret_problem)
@@ -385,11 +387,16 @@ static int sig_media_offer_streams(struct sig_sdp_desc *offer, bool loss_repair,
 			c->rtcp_fb &= ~SIG_SDP_FB_NACK;
 		if (!ml->has_rtx_ssrc || !(c->rtcp_fb & SIG_SDP_FB_NACK))
 			c->rtx_pt = 0;
+		/* RED as the publisher offered it: it goes on to subscribers
+		 * that take it (their offers name the same payload type). */
+		if (!audio_red)
+			c->red_pt = 0;
 		st->ssrc = ml->ssrc;
 		st->rtx_ssrc = c->rtx_pt ? ml->rtx_ssrc : 0;
 		st->repair = loss_repair && ml->kind != SIG_SDP_AUDIO;
 		st->payload_type = ml->codecs[0].pt;
 		st->rtx_payload_type = ml->codecs[0].rtx_pt;
+		st->red_payload_type = ml->codecs[0].red_pt;
 		st->kind = ml->kind == SIG_SDP_AUDIO ? RELAY_STREAM_AUDIO : RELAY_STREAM_VIDEO;
 		st->codec = c->id == SIG_SDP_CODEC_VP8	  ? RELAY_CODEC_VP8
 			    : c->id == SIG_SDP_CODEC_H264 ? RELAY_CODEC_H264
@@ -470,7 +477,8 @@ char *sig_media_publish(struct sig_media *m, struct sig_member *mb, const char *
 	}
 	id = renegotiation ? peer->pub_id : m->next_transport_id;
 	p = sig_media_params(id, mb, offer, ufrag, pwd, true, ret_problem);
-	if (!p || sig_media_offer_streams(offer, m->loss_repair, p, codecs, ret_problem) < 0)
+	if (!p || sig_media_offer_streams(offer, m->loss_repair, m->audio_red, p, codecs,
+					  ret_problem) < 0)
 		goto out;
 	/* A new transport gets the current certificate; a renegotiated one
 	 * keeps its own. */
@@ -777,6 +785,7 @@ static struct relay_routes *sig_media_routes(const struct sig_media_peer *peer,
 		    .rtx_ssrc = ml->codecs[0].rtx_pt ? s->stream.rtx_ssrc : 0,
 		    .out_payload_type = ml->codecs[0].pt,
 		    .out_rtx_payload_type = ml->codecs[0].rtx_pt,
+		    .out_red_payload_type = s->stream.red_payload_type ? ml->codecs[0].red_pt : 0,
 		};
 	}
 	return routes;

@@ -1,9 +1,11 @@
 #include "relay/forward.h"
 
+#include <errno.h>
 #include <string.h>
 
 #include "crypto/srtp.h"
 #include "relay/feedback.h"
+#include "relay/red.h"
 #include "relay/repair.h"
 #include "relay/rtp.h"
 #include "relay/send.h"
@@ -22,6 +24,22 @@ static bool relay_forward_is_keyframe(const struct relay_pub_stream *ps, const u
 	default:
 		return false;
 	}
+}
+
+/* A subscriber's copy of a publisher's packet: RED (audio) goes on as RED
+ * to those that took it, and as its primary encoding to the others. */
+static int relay_forward_copy(const struct relay_pub_stream *ps, const struct relay_out *out,
+			      const uint8_t *pkt, size_t len, const struct relay_rtp_header *h,
+			      uint8_t *slot)
+{
+	size_t cap = RELAY_SEND_SLOT - CRYPTO_SRTP_MAX_TRAILER;
+
+	if (!ps->desc.red_payload_type || h->payload_type != ps->desc.red_payload_type)
+		return relay_rtp_copy_for(pkt, len, h, out->payload_type, slot, cap);
+	if (out->red_payload_type)
+		return relay_red_copy_for(pkt, len, h, out->red_payload_type, ps->desc.payload_type,
+					  out->payload_type, slot, cap);
+	return relay_red_primary_for(pkt, len, h, out->payload_type, slot, cap);
 }
 
 /* One plain RTP packet of a publisher, to each of its subscribers; one
@@ -81,9 +99,10 @@ static void relay_forward_rtp(struct relay_worker *w, struct relay_transport *pu
 		uint8_t *slot = relay_send_batch_slot(w);
 		if (!slot)
 			return;
-		int n = relay_rtp_copy_for(pkt, len, &h, out->payload_type, slot,
-					   RELAY_SEND_SLOT - CRYPTO_SRTP_MAX_TRAILER);
+		int n = relay_forward_copy(ps, out, pkt, len, &h, slot);
 		size_t plen = n > 0 ? (size_t)n : 0;
+		if (n == -ENODATA)
+			continue;
 		if (n <= 0 ||
 		    crypto_srtp_protect_rtp(to->srtp_out, slot, &plen, RELAY_SEND_SLOT) < 0) {
 			to->dropped++;

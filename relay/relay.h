@@ -62,8 +62,9 @@ struct relay_stream {
 	uint32_t rtx_ssrc; /* 0 = none */
 	uint8_t payload_type;
 	uint8_t rtx_payload_type;
-	uint8_t kind;  /* enum relay_stream_kind */
-	uint8_t codec; /* enum relay_codec */
+	uint8_t red_payload_type; /* audio: RED of it (RFC 2198) may come too; 0 = none */
+	uint8_t kind;		  /* enum relay_stream_kind */
+	uint8_t codec;		  /* enum relay_codec */
 	/* The relay repairs loss on it (media.loss_repair, video): a
 	 * retransmission buffer for subscribers' NACKs, NACKs upstream. */
 	uint8_t repair;
@@ -104,6 +105,9 @@ struct relay_route {
 	uint32_t rtx_ssrc;
 	uint8_t out_payload_type;
 	uint8_t out_rtx_payload_type;
+	/* Audio: RED goes on as RED with this payload type; 0: the subscriber
+	 * gets the primary encoding alone (relay/red.h). */
+	uint8_t out_red_payload_type;
 };
 
 /* The complete set of streams subscriber transport `to` receives; replaces

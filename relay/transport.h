@@ -40,8 +40,9 @@ enum relay_transport_state {
 struct relay_out {
 	struct relay_transport *to; /* borrowed; cleared when `to` goes */
 	uint8_t payload_type, rtx_payload_type;
-	uint32_t rtx_ssrc; /* RFC 4588: resends go as RTX on it; 0 = none */
-	uint16_t rtx_seq;  /* the next RTX sequence number (kept across ROUTES_SET) */
+	uint8_t red_payload_type; /* audio: RED passed on as RED; 0: stripped */
+	uint32_t rtx_ssrc;	  /* RFC 4588: resends go as RTX on it; 0 = none */
+	uint16_t rtx_seq;	  /* the next RTX sequence number (kept across ROUTES_SET) */
 	/* When the subscriber asked for a keyframe (PLI/FIR) that has not been
 	 * forwarded yet (0: none): its NACKs are ignored meanwhile. */
 	int64_t keyframe_asked_us;

@@ -328,6 +328,7 @@ static void relay_worker_routes(struct relay_worker *w, struct relay_routes *rou
 			    .to = to,
 			    .payload_type = r->out_payload_type,
 			    .rtx_payload_type = r->out_rtx_payload_type,
+			    .red_payload_type = r->out_red_payload_type,
 			    .rtx_ssrc = r->rtx_ssrc,
 			    .rtx_seq = rtx_seq[i],
 			};

@@ -194,6 +194,25 @@ int sig_sdp_codec_match(enum sig_sdp_kind kind, const char *rtpmap, const char *
 	return SIG_SDP_CODEC_NONE;
 }
 
+bool sig_sdp_is_red_for(const char *rtpmap, const char *fmtp, unsigned pt)
+{
+	struct rtpmap map;
+	unsigned blocks = 0;
+
+	if (!parse_rtpmap(rtpmap, &map) || !rtpmap_is(&map, "red", 48000, 2) || !fmtp)
+		return false;
+	/* "pt/pt[/pt...]": each a decimal payload type, all equal to pt. */
+	for (const char *f = fmtp;;) {
+		size_t n = strcspn(f, "/");
+		uint64_t v;
+		if (parse_uint64_n(f, n, 127, &v) < 0 || v != pt || ++blocks > 8)
+			return false;
+		if (f[n] == '\0')
+			return true;
+		f += n + 1;
+	}
+}
+
 bool sig_sdp_is_rtx_for(const char *rtpmap, const char *fmtp, unsigned pt)
 {
 	struct rtpmap map;

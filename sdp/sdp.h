@@ -112,6 +112,8 @@ struct sig_sdp_codec {
 	enum sig_sdp_codec_id id;
 	uint8_t pt;			 /* payload type, 0..127 */
 	uint8_t rtx_pt;			 /* RTX payload type with apt=pt (RFC 4588), 0 = none */
+	uint8_t red_pt;			 /* Opus: RED of it (RFC 2198), 0 = none; in a
+					  * built m-line it comes before the codec */
 	uint8_t channels;		 /* audio: 2 for Opus (RFC 7587); video: 0 */
 	uint32_t clock_rate;		 /* 48000 for Opus, 90000 for video */
 	unsigned rtcp_fb;		 /* SIG_SDP_FB_* */
@@ -233,6 +235,11 @@ const char *sig_sdp_direction_name(enum sig_sdp_direction direction);
 int sig_sdp_codec_match(enum sig_sdp_kind kind, const char *rtpmap, const char *fmtp);
 /* Do rtpmap/fmtp describe RTX (RFC 4588) with apt=pt? */
 bool sig_sdp_is_rtx_for(const char *rtpmap, const char *fmtp, unsigned pt);
+
+/* Do rtpmap/fmtp describe RED for Opus (RFC 2198 §5, "red/48000/2")
+ * whose every block is payload type pt: "pt/pt" as Chromium writes it,
+ * 1 to 8 blocks? */
+bool sig_sdp_is_red_for(const char *rtpmap, const char *fmtp, unsigned pt);
 
 /* RFC 8839 §5.4: length and ice-char set (ALPHA / DIGIT / "+" / "/"). */
 bool sig_sdp_ice_ufrag_valid(const char *ufrag);

@@ -153,6 +153,14 @@ static void add_codec(GstSDPMedia *m, const struct sig_sdp_codec *c, unsigned fb
 					       "goog-remb"};
 	char pt[4];
 
+	/* RED first: Chromium sends it only when it is preferred. */
+	if (c->red_pt) {
+		g_snprintf(pt, sizeof(pt), "%u", (unsigned)c->red_pt);
+		gst_sdp_media_add_format(m, pt);
+		add_attr(m, "rtpmap", "%u red/48000/2", (unsigned)c->red_pt);
+		add_attr(m, "fmtp", "%u %u/%u", (unsigned)c->red_pt, (unsigned)c->pt,
+			 (unsigned)c->pt);
+	}
 	g_snprintf(pt, sizeof(pt), "%u", (unsigned)c->pt);
 	gst_sdp_media_add_format(m, pt);
 	if (c->channels)
@@ -280,7 +288,8 @@ static bool codec_valid(const struct sig_sdp_stream *s)
 	return sig_sdp_codec_name(c->id) && audio == (s->kind == SIG_SDP_AUDIO) && c->pt < 128 &&
 	       c->rtx_pt < 128 && (audio ? c->channels == 2 : c->channels == 0) &&
 	       c->clock_rate == (audio ? 48000u : 90000u) && (!c->rtx_pt || c->rtx_pt != c->pt) &&
-	       (!c->rtx_pt || !audio);
+	       (!c->rtx_pt || !audio) && c->red_pt < 128 &&
+	       (!c->red_pt || (audio && c->red_pt != c->pt));
 }
 
 static int check_streams(const struct sig_sdp_stream *streams, size_t n, char **ret_problem)

@@ -316,6 +316,14 @@ static int fill_codec(struct parse *p, struct media *m, enum sig_sdp_codec_id id
 	    .rtcp_fb = m->pts[pt].fb | m->fb_all,
 	};
 	memcpy(c->fmtp, fmtp, n + 1);
+	for (size_t f = 0; id == SIG_SDP_CODEC_OPUS && f < m->n_formats; f++) {
+		const struct pt_info *red = &m->pts[m->formats[f]];
+
+		if (red->rtpmap && sig_sdp_is_red_for(red->rtpmap, red->fmtp, pt)) {
+			c->red_pt = m->formats[f];
+			break;
+		}
+	}
 	for (size_t f = 0; id != SIG_SDP_CODEC_OPUS && f < m->n_formats; f++) {
 		const struct pt_info *rtx = &m->pts[m->formats[f]];
 

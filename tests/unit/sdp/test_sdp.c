@@ -74,16 +74,27 @@ static guint count_attr(const GstSDPMedia *m, const char *key)
 	return n;
 }
 
-/* The a=rtpmap value of payload type pt, after "<pt> ". */
-static const char *rtpmap_of(const GstSDPMedia *m, const char *pt)
+/* The value of attribute key (rtpmap, fmtp) for payload type pt, after
+ * "<pt> ". */
+static const char *pt_attr(const GstSDPMedia *m, const char *key, const char *pt)
 {
 	size_t n = strlen(pt);
 	const char *v;
 
-	for (guint i = 0; (v = gst_sdp_media_get_attribute_val_n(m, "rtpmap", i)); i++)
+	for (guint i = 0; (v = gst_sdp_media_get_attribute_val_n(m, key, i)); i++)
 		if (strncmp(v, pt, n) == 0 && v[n] == ' ')
 			return v + n + 1;
 	return NULL;
+}
+
+static const char *rtpmap_of(const GstSDPMedia *m, const char *pt)
+{
+	return pt_attr(m, "rtpmap", pt);
+}
+
+static const char *fmtp_of(const GstSDPMedia *m, const char *pt)
+{
+	return pt_attr(m, "fmtp", pt);
 }
 
 /* The id the offer's m-line gives an extension URI, or -1. */
@@ -121,11 +132,19 @@ static void check_our_transport(const GstSDPMedia *am, const char *setup)
 }
 
 /* One answered m-line against its offered one: same kind and mid,
- * recvonly, the expected codec at the offer's payload type, extension ids
- * echoed. */
+ * recvonly, the expected codec at the offer's payload type (after RED for
+ * it, when the offer has RED: first, so that Chromium sends it), extension
+ * ids echoed. */
 static void check_answered_media(const GstSDPMedia *om, const GstSDPMedia *am, const char *codec)
 {
 	const char *pt = gst_sdp_media_get_format(am, 0), *mine, *theirs, *v;
+
+	if (g_str_has_prefix(rtpmap_of(am, pt), "red/48000/2")) {
+		g_assert_true(g_str_has_prefix(rtpmap_of(om, pt), "red/48000/2"));
+		pt = gst_sdp_media_get_format(am, 1);
+		g_autofree char *blocks = g_strdup_printf("%s/%s", pt, pt);
+		g_assert_cmpstr(fmtp_of(am, gst_sdp_media_get_format(am, 0)), ==, blocks);
+	}
 
 	g_assert_cmpstr(gst_sdp_media_get_media(am), ==, gst_sdp_media_get_media(om));
 	g_assert_cmpstr(gst_sdp_media_get_attribute_val(am, "mid"), ==,
@@ -169,9 +188,10 @@ struct offer_case {
 	size_t n_mlines;
 	const char *codecs[3]; /* rtpmap prefix expected in the answer */
 	enum sig_sdp_codec_id ids[3];
-	bool rtx;   /* the offer has RTX for its video */
-	bool fid;   /* and an FID group */
-	bool mixed; /* a=extmap-allow-mixed */
+	bool rtx;	 /* the offer has RTX for its video */
+	bool fid;	 /* and an FID group */
+	bool mixed;	 /* a=extmap-allow-mixed */
+	unsigned red_pt; /* RED for its Opus */
 };
 
 static const struct offer_case chromium_case = {
@@ -182,6 +202,7 @@ static const struct offer_case chromium_case = {
     .rtx = true,
     .fid = true,
     .mixed = true,
+    .red_pt = 63,
 };
 
 static const struct offer_case firefox_case = {
@@ -251,6 +272,8 @@ static void check_parsed_offer(const struct offer_case *c, const char *text,
 		g_assert_true(ml->has_ssrc); /* all three signal SSRCs */
 		g_assert_cmpint(ml->has_rtx_ssrc, ==, video && c->fid);
 		g_assert_cmpint(ml->codecs[0].rtx_pt != 0, ==, video && c->rtx);
+		/* RED for Opus: Chromium offers it at 63 (fmtp 111/111). */
+		g_assert_cmpuint(ml->codecs[0].red_pt, ==, video ? 0 : c->red_pt);
 		g_assert_cmpuint(strlen(ml->msid), >, 2); /* all three give one */
 		for (int e = 0; e < SIG_SDP_EXT_COUNT; e++)
 			g_assert_cmpint(ml->ext_id[e], ==, ext_id_or_0(m, e));
@@ -901,6 +924,59 @@ static void expect_build_refusal(const struct sig_sdp_local *l, const struct sig
 	g_free(problem);
 }
 
+/* RED for Opus (RFC 2198): offered before the codec, with the codec's
+ * payload type for every block; read back from an answer that kept it;
+ * and what is and is not RED for a payload type. */
+static void test_red(void)
+{
+	struct sig_sdp_stream red[3];
+	struct sig_sdp_desc d;
+	char *problem = NULL;
+	gsize len;
+
+	memcpy(red, streams, sizeof(red));
+	red[0].codec.red_pt = 63;
+	char *text = sig_sdp_build_subscribe_offer(&local, red, 3, &problem);
+	g_assert_null(problem);
+	g_assert_nonnull(strstr(text, "m=audio 40001 UDP/TLS/RTP/SAVPF 63 111\r\n"));
+	g_assert_nonnull(strstr(text, "a=rtpmap:63 red/48000/2\r\na=fmtp:63 111/111\r\n"));
+	g_free(text);
+	/* Only for audio, and never the codec's own payload type. */
+	red[1].codec.red_pt = 63;
+	expect_build_refusal(&local, red, 3, "stream 2");
+	red[1].codec.red_pt = 0;
+	red[0].codec.red_pt = 111;
+	expect_build_refusal(&local, red, 3, "stream 1");
+
+	char *answer = read_data("chromium-subscribe-answer.sdp", &len);
+	char *with = replace(answer, "m=audio 46650 UDP/TLS/RTP/SAVPF 111\r\n",
+			     "m=audio 46650 UDP/TLS/RTP/SAVPF 63 111\r\n");
+	char *with_red = replace(with, "a=rtpmap:111 opus/48000/2\r\n",
+				 "a=rtpmap:63 red/48000/2\r\na=fmtp:63 111/111\r\n"
+				 "a=rtpmap:111 opus/48000/2\r\n");
+	g_assert_cmpint(sig_sdp_parse_answer(with_red, strlen(with_red), 3, &d, &problem), ==, 0);
+	g_assert_cmpuint(d.mlines[0].codecs[0].pt, ==, 111);
+	g_assert_cmpuint(d.mlines[0].codecs[0].red_pt, ==, 63);
+	g_assert_cmpint(sig_sdp_parse_answer(answer, len, 3, &d, &problem), ==, 0);
+	g_assert_cmpuint(d.mlines[0].codecs[0].red_pt, ==, 0);
+	g_free(with_red);
+	g_free(with);
+	g_free(answer);
+
+	g_assert_true(sig_sdp_is_red_for("red/48000/2", "111/111", 111));
+	g_assert_true(sig_sdp_is_red_for("RED/48000/2", "111", 111));
+	g_assert_true(sig_sdp_is_red_for("red/48000/2", "111/111/111/111/111/111/111/111", 111));
+	g_assert_false(
+	    sig_sdp_is_red_for("red/48000/2", "111/111/111/111/111/111/111/111/111", 111));
+	g_assert_false(sig_sdp_is_red_for("red/48000/2", "111/109", 111));
+	g_assert_false(sig_sdp_is_red_for("red/48000/2", "111/", 111));
+	g_assert_false(sig_sdp_is_red_for("red/48000/2", "/111", 111));
+	g_assert_false(sig_sdp_is_red_for("red/48000/2", "+111", 111));
+	g_assert_false(sig_sdp_is_red_for("red/48000/2", NULL, 111));
+	g_assert_false(sig_sdp_is_red_for("red/90000", "111/111", 111));
+	g_assert_false(sig_sdp_is_red_for("red/48000/1", "111/111", 111));
+}
+
 static void test_build_refusals(void)
 {
 	struct sig_sdp_candidate bad_addr[] = {{"localhost", 1}};
@@ -1038,6 +1114,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/sdp/answer/refusals", test_answer_refusals);
 	g_test_add_func("/sdp/subscribe-offer", test_subscribe_offer);
 	g_test_add_func("/sdp/build/refusals", test_build_refusals);
+	g_test_add_func("/sdp/red", test_red);
 	g_test_add_func("/sdp/fingerprint", test_fingerprint_normalize);
 	return g_test_run();
 }
