@@ -263,6 +263,7 @@ static void control_relay_events(void *userdata)
 			break;
 		case RELAY_EVT_TRANSPORT_UP:
 		case RELAY_EVT_TRANSPORT_CLOSED:
+		case RELAY_EVT_TRANSPORT_LOST:
 			if (c->media)
 				sig_media_on_event(c->media, &msg);
 			break;

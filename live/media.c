@@ -74,6 +74,11 @@ struct sig_media {
 	bool loss_repair;		       /* media.loss_repair: NACK/RTX in the SDP */
 	bool audio_red;			       /* media.audio_red: RED for Opus in the SDP */
 	uint64_t next_transport_id;
+	/* Every transport the workers hold for a member: id (an owned
+	 * uint64_t) -> member (borrowed: its entries go when the transport is
+	 * removed or closes, and sig_media_member_left removes them all), so
+	 * that a worker's event finds whose it is. */
+	GHashTable *transports;
 };
 
 static int sig_media_relay_send(void *userdata, unsigned worker, const struct relay_msg *msg)
@@ -117,6 +122,7 @@ struct sig_media *sig_media_new(const struct sig_media_relay *relay, struct sig_
 	m->next_transport_id = 1;
 	m->loss_repair = cfg->media_loss_repair != 0;
 	m->audio_red = cfg->media_audio_red != 0;
+	m->transports = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
 	return m;
 }
 
@@ -125,6 +131,7 @@ struct sig_media *sig_media_free(struct sig_media *m)
 	if (m) {
 		crypto_dtls_identity_free(m->identity);
 		g_free(m->address);
+		g_hash_table_destroy(m->transports);
 		g_free(m);
 	}
 	return NULL;
@@ -166,12 +173,23 @@ static unsigned sig_media_worker(struct sig_media *m, int64_t session_id)
 	return (unsigned)((uint64_t)session_id % m->relay.worker_count(m->relay.userdata));
 }
 
+/* Notes that transport id, just added on a worker, is mb's. */
+static void sig_media_track(struct sig_media *m, uint64_t id, struct sig_member *mb)
+{
+	uint64_t *key = g_new(uint64_t, 1);
+
+	*key = id;
+	g_hash_table_replace(m->transports, key, mb);
+}
+
 static int sig_media_send(struct sig_media *m, unsigned worker, uint32_t type, uint64_t arg,
 			  void *payload)
 {
 	struct relay_msg msg = {.type = type, .arg = arg, .payload = payload};
 	int r = m->relay.send(m->relay.userdata, worker, &msg);
 
+	if (type == RELAY_CMD_TRANSPORT_REMOVE)
+		g_hash_table_remove(m->transports, &arg);
 	if (r < 0) {
 		log_error("media: worker %u queue full; dropping a command", worker);
 		if (type == RELAY_CMD_TRANSPORT_ADD || type == RELAY_CMD_TRANSPORT_UPDATE)
@@ -469,7 +487,8 @@ char *sig_media_publish(struct sig_media *m, struct sig_member *mb, const char *
 	 * on) keeps its transport; an ICE restart (new ufrag) gets new
 	 * credentials from us too (RFC 8839 §4.4.1.1). */
 	bool renegotiation = peer->pub_id && strcmp(offer->fingerprint, peer->pub_fingerprint) == 0;
-	if (renegotiation && strcmp(offer->ice_ufrag, peer->pub_remote_ufrag) == 0) {
+	bool ice_restart = !renegotiation || strcmp(offer->ice_ufrag, peer->pub_remote_ufrag) != 0;
+	if (!ice_restart) {
 		memcpy(ufrag, peer->pub_ufrag, sizeof(ufrag));
 		memcpy(pwd, peer->pub_pwd, sizeof(pwd));
 	} else if (sig_media_random_ice(ufrag, 16) < 0 || sig_media_random_ice(pwd, 32) < 0) {
@@ -512,16 +531,27 @@ char *sig_media_publish(struct sig_media *m, struct sig_member *mb, const char *
 		crypto_wipe(&sent, sizeof(sent));
 		goto out;
 	}
-	if (!renegotiation)
+	if (!renegotiation) {
 		m->next_transport_id++;
+		sig_media_track(m, id, mb);
+	}
 	peer->worker = worker;
 	sig_media_publication_set(m, mb, peer, renegotiation, &sent, codecs, ufrag, pwd, offer,
 				  identity);
 	crypto_wipe(&sent, sizeof(sent));
 	if (peer->muted) /* a host's mute outlives republishing */
 		sig_media_set_muted(m, mb, peer->muted);
-	log_info("session %lld: participant %s publishes %u streams on worker %u",
-		 (long long)mb->session_id, mb->participant_id, peer->pub_count, peer->worker);
+	/* A renegotiation (an ICE restart every 2 s while a client's network
+	 * is down) is not news. */
+	if (renegotiation)
+		log_debug(
+		    "session %lld: participant %s renegotiates its publication (%u streams%s)",
+		    (long long)mb->session_id, mb->participant_id, peer->pub_count,
+		    ice_restart ? ", ICE restart" : "");
+	else
+		log_info("session %lld: participant %s publishes %u streams on worker %u",
+			 (long long)mb->session_id, mb->participant_id, peer->pub_count,
+			 peer->worker);
 	if (!renegotiation)
 		sig_media_announce(m, mb, peer->pub, peer->pub_count, NULL, "stream.added");
 	sig_media_refresh_session(m, mb->session_id);
@@ -821,6 +851,7 @@ int sig_media_subscribe_answer(struct sig_media *m, struct sig_member *mb, int64
 			return -EAGAIN;
 		}
 		peer->sub_id = id;
+		sig_media_track(m, id, mb);
 	} else if (peer->sub_restarted) {
 		/* An ICE restart: new credentials on both sides, same DTLS. */
 		struct relay_transport_params *p = sig_media_params(
@@ -910,17 +941,62 @@ void sig_media_member_left(struct sig_media *m, struct sig_member *mb)
 		sig_media_refresh_session(m, mb->session_id);
 }
 
+/* A worker closed one of mb's transports by itself (DTLS failed, the
+ * peer closed it, consent expired before DTLS was done): it is forgotten,
+ * so that the client's next offer or answer makes a new one rather than
+ * renegotiating one that is gone; the others stop being offered its
+ * streams. */
+static void sig_media_closed(struct sig_media *m, struct sig_member *mb, uint64_t id)
+{
+	struct sig_media_peer *peer = mb->media;
+
+	if (!peer)
+		return;
+	if (peer->pub_id == id) {
+		sig_media_announce(m, mb, peer->pub, peer->pub_count, NULL, "stream.removed");
+		peer->pub_id = 0;
+		peer->pub_count = 0;
+		sig_media_refresh_session(m, mb->session_id);
+	} else if (peer->sub_id == id) {
+		peer->sub_id = 0; /* the next answer adds a transport */
+		peer->sub_restarted = false;
+	}
+}
+
 void sig_media_on_event(struct sig_media *m, const struct relay_msg *msg)
 {
 	static const char *const reasons[] = {"removed", "consent expired", "DTLS failed",
 					      "certificate does not match the SDP fingerprint",
 					      "closed by the peer"};
-	(void)m;
+	struct sig_member *mb = g_hash_table_lookup(m->transports, &msg->arg);
+	long long session = mb ? (long long)mb->session_id : 0;
+	const char *who = mb ? mb->participant_id : "-";
 
-	if (msg->type == RELAY_EVT_TRANSPORT_UP)
-		log_info("media: transport %llu up on worker %u", (unsigned long long)msg->arg,
-			 msg->worker);
-	else if (msg->type == RELAY_EVT_TRANSPORT_CLOSED && msg->arg2 < G_N_ELEMENTS(reasons))
-		log_info("media: transport %llu closed on worker %u: %s",
-			 (unsigned long long)msg->arg, msg->worker, reasons[msg->arg2]);
+	switch (msg->type) {
+	case RELAY_EVT_TRANSPORT_UP:
+		log_info("session %lld: participant %s: media transport %llu %s on worker %u",
+			 session, who, (unsigned long long)msg->arg,
+			 msg->arg2 ? "has consent again" : "up", msg->worker);
+		break;
+	case RELAY_EVT_TRANSPORT_LOST:
+		/* Kept: the client's ICE restart, once its network is back,
+		 * finds it (relay/README.md). */
+		log_info(
+		    "session %lld: participant %s: media transport %llu lost consent on worker "
+		    "%u (no check for 30 s); kept for an ICE restart",
+		    session, who, (unsigned long long)msg->arg, msg->worker);
+		break;
+	case RELAY_EVT_TRANSPORT_CLOSED:
+		log_info(
+		    "session %lld: participant %s: media transport %llu closed on worker %u: %s",
+		    session, who, (unsigned long long)msg->arg, msg->worker,
+		    msg->arg2 < G_N_ELEMENTS(reasons) ? reasons[msg->arg2] : "?");
+		if (mb) {
+			g_hash_table_remove(m->transports, &msg->arg);
+			sig_media_closed(m, mb, msg->arg);
+		}
+		break;
+	default:
+		break;
+	}
 }

@@ -34,9 +34,17 @@ static void relay_ice_bind(struct relay_worker *w, struct relay_transport *t,
 	bool moved = t->bound;
 	t->bound = true;
 	g_hash_table_insert(w->by_addr, &t->addr_key, t);
-	/* A client that moved (ICE restart after a network change) lost
-	 * packets meanwhile: decoders restart from a keyframe, the ones of a
-	 * subscriber that moved, or everyone's of a publisher that moved. */
+	/* Consent again after it expired (RFC 7675 §5.1): the association
+	 * goes on from here. */
+	if (t->state == RELAY_TRANSPORT_LOST) {
+		t->state = RELAY_TRANSPORT_UP;
+		moved = true;
+		relay_worker_emit(w, RELAY_EVT_TRANSPORT_UP, t->p.id, 1);
+	}
+	/* A client that moved (ICE restart after a network change) or came
+	 * back lost packets meanwhile: decoders restart from a keyframe, the
+	 * ones of a subscriber that moved, or everyone's of a publisher that
+	 * moved. */
 	if (!moved || t->state != RELAY_TRANSPORT_UP)
 		return;
 	if (!t->p.publishing)

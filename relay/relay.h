@@ -25,14 +25,17 @@ enum relay_msg_type {
 				       new ICE credentials and/or streams; DTLS and SRTP go on */
 	/* worker -> control */
 	RELAY_EVT_PONG = 100,	    /* arg: the sequence number of the ping */
-	RELAY_EVT_TRANSPORT_UP,	    /* arg: transport id; ICE and DTLS done, SRTP keyed */
+	RELAY_EVT_TRANSPORT_UP,	    /* arg: transport id; ICE and DTLS done, SRTP keyed; or
+				       consent regained after RELAY_EVT_TRANSPORT_LOST (arg2: 1) */
 	RELAY_EVT_TRANSPORT_CLOSED, /* arg: transport id; arg2: enum relay_close_reason */
+	RELAY_EVT_TRANSPORT_LOST,   /* arg: transport id; consent expired while up: it sends
+				       nothing until a valid check (an ICE restart) comes back */
 };
 
 /* Why a worker closed a transport (RELAY_EVT_TRANSPORT_CLOSED). */
 enum relay_close_reason {
 	RELAY_CLOSE_REMOVED = 0, /* the control thread asked */
-	RELAY_CLOSE_CONSENT,	 /* no valid STUN check for 30 s (RFC 7675) */
+	RELAY_CLOSE_CONSENT,	 /* no valid STUN check for 30 s (RFC 7675) before DTLS was done */
 	RELAY_CLOSE_DTLS_FAILED, /* handshake failed or timed out */
 	RELAY_CLOSE_FINGERPRINT, /* the peer's certificate does not match its SDP */
 	RELAY_CLOSE_PEER_CLOSED, /* DTLS close_notify */

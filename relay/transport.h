@@ -19,7 +19,8 @@ struct crypto_dtls;
 struct crypto_dtls_identity;
 struct crypto_srtp;
 
-/* RFC 7675 §5.1: consent expires 30 s after the last valid check. */
+/* RFC 7675 §5.1: consent expires 30 s after the last valid check (or
+ * authenticated SRTP/SRTCP) from the bound address. */
 #define RELAY_CONSENT_TIMEOUT_US (30 * 1000000LL)
 /* A subscriber's PLI/FIR reaches the publisher at most this often. */
 #define RELAY_PLI_INTERVAL_US (500 * 1000LL)
@@ -28,6 +29,11 @@ enum relay_transport_state {
 	RELAY_TRANSPORT_NEW = 0, /* waiting for a valid STUN check */
 	RELAY_TRANSPORT_DTLS,	 /* address known, DTLS handshaking */
 	RELAY_TRANSPORT_UP,	 /* SRTP keyed: media flows */
+	/* Consent expired while UP (RFC 7675 §5.1): nothing is sent and the
+	 * address is forgotten, but DTLS and SRTP are kept, and so are routes,
+	 * until the control plane removes it (the person left): a valid check
+	 * (after an ICE restart, TRANSPORT_UPDATE) binds it UP again. */
+	RELAY_TRANSPORT_LOST,
 	RELAY_TRANSPORT_CLOSING, /* to be reaped at the end of the loop iteration */
 };
 

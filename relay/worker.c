@@ -384,6 +384,25 @@ static bool relay_worker_commands(struct relay_worker *w)
 	return running;
 }
 
+/* RFC 7675 §5.1: consent for t's address expired. An association that
+ * was up stops sending and forgets the address, but keeps DTLS, SRTP and
+ * its routes: the person is still in the session (the control plane
+ * removes the transport when they leave), and once their network is back
+ * an ICE restart finds it and media resumes where it was. A handshake
+ * that never finished is closed. */
+static void relay_worker_consent_lost(struct relay_worker *w, struct relay_transport *t)
+{
+	if (t->state != RELAY_TRANSPORT_UP) {
+		relay_worker_close(w, t, RELAY_CLOSE_CONSENT);
+		return;
+	}
+	if (t->bound) /* else another transport took the address */
+		g_hash_table_remove(w->by_addr, &t->addr_key);
+	t->bound = false;
+	t->state = RELAY_TRANSPORT_LOST;
+	relay_worker_emit(w, RELAY_EVT_TRANSPORT_LOST, t->p.id, 0);
+}
+
 /* Every 100 ms: DTLS retransmissions, consent freshness (RFC 7675). */
 static void relay_worker_tick(struct relay_worker *w, int64_t now)
 {
@@ -395,8 +414,14 @@ static void relay_worker_tick(struct relay_worker *w, int64_t now)
 		struct relay_transport *t = value;
 		if (t->state == RELAY_TRANSPORT_CLOSING)
 			continue;
-		if (now - t->consent_us > RELAY_CONSENT_TIMEOUT_US) {
-			relay_worker_close(w, t, RELAY_CLOSE_CONSENT);
+		/* A transport that never had a check has no address to stop
+		 * sending to (its client may be behind a blocked path: an ICE
+		 * restart finds it when that opens); one that lost consent waits
+		 * for a check. */
+		if ((t->bound || t->state != RELAY_TRANSPORT_NEW) &&
+		    t->state != RELAY_TRANSPORT_LOST &&
+		    now - t->consent_us > RELAY_CONSENT_TIMEOUT_US) {
+			relay_worker_consent_lost(w, t);
 			continue;
 		}
 		/* Once a second, a receiver report to each publisher. */

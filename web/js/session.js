@@ -9,7 +9,11 @@ import { HostPanel } from './host.js';
 import { Publisher, Subscriber } from './media.js';
 import { $, confirmDialog, show } from './screens.js';
 
-// How long a media connection may stay "disconnected" before we restart ICE.
+// How long a media connection may stay "disconnected" before we restart ICE,
+// and between restarts while it stays down (however long: the relay keeps
+// our connections while we are in the session, and the first restart after
+// the network is back brings media back). Each restart is one offer and
+// answer over the WebSocket.
 const ICE_RESTART_AFTER_MS = 2000;
 
 export class Session {
@@ -40,7 +44,8 @@ export class Session {
     this.subscriber = new Subscriber(signal, (list) => this.setStreams(list), (state) => this.connectionChanged('subscribe', state));
     this.chat = new Chat($('#chat-panel'), (text, to) => signal.request('chat', to ? { text, to } : { text }));
     this.host = new HostPanel($('#host-panel'), this.hostActions());
-    this.connections = {};
+    this.connections = {}; // publish/subscribe -> its RTCPeerConnection's state
+    this.wasUp = {}; // publish/subscribe -> it was connected once
     this.listen();
     this.wireControls();
     this.presence(joined);
@@ -286,7 +291,7 @@ export class Session {
     s.on('denied', ({ reason }) => this.end('denied', { reason }));
     s.on('reconnecting', () => this.setConnection('reconnecting'));
     s.on('resumed', (msg) => {
-      this.setConnection('good');
+      this.showConnection();
       if (msg.state !== 'waiting') this.presence(msg);
       this.restartBroken();
     });
@@ -384,30 +389,46 @@ export class Session {
 
   setConnection(state) {
     const c = $('#connection');
+    if (c.dataset.state === state) return;
     c.dataset.state = state;
-    c.textContent = { good: 'Connected', reconnecting: 'Reconnecting…', poor: 'Connection unstable' }[state];
+    c.textContent = { good: 'Connected', reconnecting: 'Reconnecting…' }[state];
     $('#reconnecting').hidden = state !== 'reconnecting';
   }
 
+  // A media connection that was up and is not now: media is down. One that
+  // never came up yet (joining) is not "reconnecting".
+  down(which) {
+    const state = this.connections[which];
+    return !!this.wasUp[which] && state !== 'connected' && state !== 'closed';
+  }
+
+  // "Reconnecting…" while the WebSocket or any media connection is down,
+  // "Connected" once everything is back.
+  showConnection() {
+    const down = !this.signal.ws || Object.keys(this.connections).some((which) => this.down(which));
+    this.setConnection(down ? 'reconnecting' : 'good');
+  }
+
   // A media connection that drops while signaling is up: after a moment,
-  // an ICE restart (a network change, e.g. Wi-Fi to mobile data).
+  // an ICE restart (a network change, e.g. Wi-Fi to mobile data, or the
+  // network coming back after an outage).
   connectionChanged(which, state) {
     this.connections[which] = state;
-    clearTimeout(this.restartTimers?.[which]);
+    this.wasUp ??= {};
+    if (state === 'connected') this.wasUp[which] = true;
     this.restartTimers ??= {};
-    if (state === 'disconnected' || state === 'failed') {
-      if (this.signal.ws) this.setConnection('poor');
+    clearTimeout(this.restartTimers[which]);
+    if (this.down(which) || state === 'failed')
       this.restartTimers[which] = setTimeout(() => this.restart(which), state === 'failed' ? 0 : ICE_RESTART_AFTER_MS);
-    } else if (state === 'connected' && this.signal.ws) {
-      this.setConnection(Object.values(this.connections).some((s) => s === 'disconnected' || s === 'failed') ? 'poor' : 'good');
-    }
+    this.showConnection();
   }
 
   // One restart at a time per connection: a state change while one is on
-  // its way (a slow answer, a resume) waits for it, and only a connection
-  // still broken a moment after it restarts again.
+  // its way (a slow answer, a resume) waits for it, and a connection still
+  // down a moment after it restarts again, for as long as it stays down
+  // (an outage may last minutes; each try is one offer and answer).
   restart(which) {
-    if (!this.signal.ws) return; // resumed first, then restarted
+    if (!this.signal.ws || this.ended) return; // resumed first, then restarted
     this.restarting ??= {};
     if (this.restarting[which]) return;
     this.restarting[which] = true;
@@ -420,15 +441,14 @@ export class Session {
         this.restartTimers ??= {};
         clearTimeout(this.restartTimers[which]);
         this.restartTimers[which] = setTimeout(() => {
-          const state = this.connections[which];
-          if (state === 'disconnected' || state === 'failed') this.restart(which);
+          if (this.down(which) || this.connections[which] === 'failed') this.restart(which);
         }, ICE_RESTART_AFTER_MS);
       });
   }
 
   restartBroken() {
     for (const [which, state] of Object.entries(this.connections))
-      if (state === 'disconnected' || state === 'failed') this.restart(which);
+      if (this.down(which) || state === 'failed') this.restart(which);
   }
 
   async leave() {

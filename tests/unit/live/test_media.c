@@ -412,6 +412,57 @@ static void test_congestion_feedback(struct fixture *f, gconstpointer data)
 		g_assert_cmpuint(f->sink.twcc_ext_id[s], ==, 0);
 }
 
+/* The last command to the worker. */
+static struct relay_msg last_cmd(struct fixture *f)
+{
+	g_assert_cmpuint(f->sink.cmds->len, >, 0);
+	return g_array_index(f->sink.cmds, struct relay_msg, f->sink.cmds->len - 1);
+}
+
+/* A worker's event about transport id. */
+static void worker_event(struct fixture *f, uint32_t type, uint64_t id, uint64_t arg2)
+{
+	struct relay_msg msg = {.type = type, .arg = id, .arg2 = arg2};
+
+	sig_media_on_event(f->media, &msg);
+}
+
+/* After an outage: a transport whose consent expired is kept by the
+ * worker, so the client's ICE restart renegotiates it (same id, the
+ * others hear of nothing); one the worker closed is forgotten, so the
+ * next offer makes a new one and the others stop receiving the old. */
+static void test_outage(struct fixture *f, gconstpointer data)
+{
+	(void)data;
+	publish_ok(f, 0, f->offer);
+	uint64_t id = last_cmd(f).arg;
+	g_assert_cmpint(sig_media_subscribe(f->media, f->members[1]), ==, 0);
+	guint mark = f->told->len;
+
+	worker_event(f, RELAY_EVT_TRANSPORT_LOST, id, 0);
+	g_autoptr(GString) restart = g_string_new(f->offer);
+	g_string_replace(restart, "a=ice-ufrag:aX8F", "a=ice-ufrag:bY9G", 0);
+	publish_ok(f, 0, restart->str);
+	g_assert_cmpuint(last_cmd(f).type, ==, RELAY_CMD_TRANSPORT_UPDATE);
+	g_assert_cmpuint(last_cmd(f).arg, ==, id);
+	worker_event(f, RELAY_EVT_TRANSPORT_UP, id, 1);
+	g_assert_cmpuint(count_told(f, 1, "stream.removed", mark), ==, 0);
+	g_assert_cmpuint(count_told(f, 1, "subscribe.offer", mark), ==, 0);
+
+	/* Closed by the worker (here: DTLS failed): the streams go. */
+	worker_event(f, RELAY_EVT_TRANSPORT_CLOSED, id, RELAY_CLOSE_DTLS_FAILED);
+	g_assert_cmpuint(count_told(f, 1, "stream.removed", mark), ==, 3);
+	guint cmds = f->sink.cmds->len;
+	publish_ok(f, 0, restart->str);
+	g_assert_cmpuint(f->sink.cmds->len, ==, cmds + 1);
+	g_assert_cmpuint(last_cmd(f).type, ==, RELAY_CMD_TRANSPORT_ADD);
+	g_assert_cmpuint(last_cmd(f).arg, !=, id);
+	g_assert_cmpuint(count_told(f, 1, "stream.added", mark), ==, 3);
+	/* An event about a transport nobody has is only logged. */
+	worker_event(f, RELAY_EVT_TRANSPORT_CLOSED, id, RELAY_CLOSE_DTLS_FAILED);
+	g_assert_cmpuint(count_told(f, 1, "stream.removed", mark), ==, 3);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -420,5 +471,6 @@ int main(int argc, char **argv)
 	ADD("/live/media/refused-renegotiation", test_refused_renegotiation);
 	ADD("/live/media/slots", test_slots);
 	ADD("/live/media/congestion-feedback", test_congestion_feedback);
+	ADD("/live/media/outage", test_outage);
 	return g_test_run();
 }
