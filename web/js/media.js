@@ -2,6 +2,8 @@
 // that publishes our camera, microphone and screen (we offer), one that
 // receives everyone else's (the server offers, we answer).
 
+import { PlayoutGuard } from './playout.js';
+
 const PC_CONFIG = { bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require', iceServers: [] };
 
 // One change at a time on a connection: offers never overlap.
@@ -108,11 +110,13 @@ export class Subscriber {
     this.onConnection = onConnection;
     this.serial = new Serial();
     this.pc = null;
+    this.playout = new PlayoutGuard();
   }
 
   async start() {
     this.pc = new RTCPeerConnection(PC_CONFIG);
     this.pc.onconnectionstatechange = () => this.onConnection(this.pc?.connectionState);
+    this.playout.watch(this.pc);
     await this.signal.request('subscribe');
   }
 
@@ -143,6 +147,7 @@ export class Subscriber {
   }
 
   close() {
+    this.playout.stop();
     this.pc?.close();
     this.pc = null;
   }
