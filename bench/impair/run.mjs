@@ -18,24 +18,21 @@
 // statistic), then a fixed delay (NFQUEUE, one nfq_delay per direction),
 // a rate (tbf on the router's egress), and a UDP outage (a DROP rule both
 // ways for N seconds). They hold from before the join to the end.
-import { execFileSync, spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { CHROMIUM_ARGS, Daemon, sleep, until } from '../../tests/e2e/lib.mjs';
+import { CHROMIUM_ARGS, sleep, until } from '../../tests/e2e/lib.mjs';
+import { NetDaemon, RoutedNet, openPage, run } from '../../tests/e2e/netns.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '../..');
 // playwright-core is installed with the browser tests (tests/e2e, npm ci).
 const { chromium } = createRequire(path.join(ROOT, 'tests/e2e/package.json'))('playwright-core');
 
-const RELAY_ADDR = '10.98.0.1';
-const ROUTER_RELAY_ADDR = '10.98.0.2';
-const ROUTER_CLIENT_ADDR = '10.98.1.1';
-const CLIENT_ADDR = '10.98.1.2';
 
 const PRESETS = {
   loss2: { loss: 2, delay: 40, duration: 60, about: '2 % random loss and 40 ms delay each way' },
@@ -117,63 +114,11 @@ function parseArgs(argv) {
   return o;
 }
 
-function run(cmd, args) {
-  return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-}
-const ip = (...args) => run('ip', args);
-
-// iptables-legacy where there is one (these machines: both work; the
-// legacy one needs no nf_tables), else iptables.
-const IPTABLES = ['/usr/sbin/iptables-legacy', '/sbin/iptables-legacy'].find(existsSync) ?? 'iptables';
-
-class ImpairedNet {
+class ImpairedNet extends RoutedNet {
   constructor(opts) {
+    super({ name: 'impair', prefix: 'hi', subnet: '10.98' });
     this.opts = opts;
-    this.router = `hearth-impair-router-${process.pid}`;
-    this.client = `hearth-impair-client-${process.pid}`;
-    this.dir = mkdtempSync(path.join(tmpdir(), 'hearth-impair-'));
-    this.chromium = path.join(this.dir, 'chromium-in-ns');
     this.delays = [];
-  }
-
-  inRouter(cmd, ...args) {
-    return run('ip', ['netns', 'exec', this.router, cmd, ...args]);
-  }
-
-  iptables(...args) {
-    return this.inRouter(IPTABLES, ...args);
-  }
-
-  create() {
-    // Only ever inside a namespace of our own: one with nothing but lo.
-    const links = ip('-o', 'link', 'show').trim().split('\n').map((l) => l.split(':')[1].trim().split('@')[0]);
-    if (links.length !== 1 || links[0] !== 'lo')
-      throw new Error(`refusing to change this network namespace (links: ${links.join(', ')}): run through bench/impair/run`);
-    this.cleanup = () => this.destroy();
-    process.on('exit', this.cleanup);
-    for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.once(sig, () => process.exit(130));
-    ip('netns', 'add', this.router);
-    ip('netns', 'add', this.client);
-    // IPv4 only: an IPv6 link-local address finishing its duplicate address
-    // detection a second after the link is up is a "network change" to a
-    // Chromium already started (its page load failed ERR_NETWORK_CHANGED).
-    for (const ns of [null, this.router, this.client])
-      for (const key of ['all', 'default'])
-        run(...(ns ? ['ip', ['netns', 'exec', ns, 'sysctl', '-q', '-w', `net.ipv6.conf.${key}.disable_ipv6=1`]] : ['sysctl', ['-q', '-w', `net.ipv6.conf.${key}.disable_ipv6=1`]]));
-    ip('link', 'add', 'hi-relay', 'type', 'veth', 'peer', 'name', 'hi-r0', 'netns', this.router);
-    ip('-n', this.router, 'link', 'add', 'hi-r1', 'type', 'veth', 'peer', 'name', 'hi-client', 'netns', this.client);
-    ip('addr', 'add', `${RELAY_ADDR}/24`, 'dev', 'hi-relay');
-    ip('link', 'set', 'hi-relay', 'up');
-    ip('route', 'add', `${CLIENT_ADDR}/32`, 'via', ROUTER_RELAY_ADDR);
-    for (const [ns, dev, addr] of [[this.router, 'hi-r0', ROUTER_RELAY_ADDR], [this.router, 'hi-r1', ROUTER_CLIENT_ADDR], [this.client, 'hi-client', CLIENT_ADDR]]) {
-      ip('-n', ns, 'link', 'set', 'lo', 'up');
-      ip('-n', ns, 'addr', 'add', `${addr}/24`, 'dev', dev);
-      ip('-n', ns, 'link', 'set', dev, 'up');
-    }
-    ip('-n', this.client, 'route', 'add', `${RELAY_ADDR}/32`, 'via', ROUTER_CLIENT_ADDR);
-    this.inRouter('sysctl', '-q', '-w', 'net.ipv4.ip_forward=1');
-    writeFileSync(this.chromium, `#!/bin/sh\nexec ip netns exec ${this.client} /usr/bin/chromium "$@"\n`);
-    chmodSync(this.chromium, 0o755);
   }
 
   // Loss, then delay, per direction; rate on the router's egress.
@@ -181,7 +126,8 @@ class ImpairedNet {
     const nfq = process.env.NFQ_DELAY || path.join(ROOT, 'build/bench/impair/nfq_delay');
     const bound = String(Math.ceil(this.opts.warmup + this.opts.duration + 600));
     const rules = [];
-    for (const [name, d, inDev, outDev, queue] of [['down', this.opts.down, 'hi-r0', 'hi-r1', 1], ['up', this.opts.up, 'hi-r1', 'hi-r0', 2]]) {
+    const { r0, r1 } = this.dev;
+    for (const [name, d, inDev, outDev, queue] of [['down', this.opts.down, r0, r1, 1], ['up', this.opts.up, r1, r0, 2]]) {
       const match = ['-i', inDev, '-o', outDev];
       if (d.loss > 0) {
         const proto = this.opts.lossUdpOnly ? ['-p', 'udp'] : [];
@@ -203,21 +149,10 @@ class ImpairedNet {
         this.delays.push(entry);
         this.iptables('-A', 'FORWARD', ...match, '-j', 'NFQUEUE', '--queue-num', String(queue), '--queue-bypass');
       }
-      if (d.rate > 0)
-        this.inRouter('tc', 'qdisc', 'add', 'dev', outDev, 'root', 'tbf', 'rate', `${d.rate}kbit`, 'burst', '10kb', 'latency', '250ms');
+      if (d.rate > 0) this.rate(outDev, d.rate);
       rules.push(name);
     }
     return Promise.all(this.delays.map((e) => e.ready));
-  }
-
-  // The UDP outage: both ways, in the router (never in a browser's own
-  // namespace: sendto() would fail there, which no real network does).
-  udpOff() {
-    this.iptables('-I', 'FORWARD', '1', '-p', 'udp', '-j', 'DROP');
-  }
-
-  udpOn() {
-    this.iptables('-D', 'FORWARD', '-p', 'udp', '-j', 'DROP');
   }
 
   // What the router counted, rule by rule (packets dropped, queued), and
@@ -225,7 +160,7 @@ class ImpairedNet {
   counters() {
     try {
       return this.iptables('-L', 'FORWARD', '-v', '-n', '-x').trim() + '\n' +
-        ['hi-r0', 'hi-r1'].map((dev) => `${dev}: ${this.inRouter('tc', '-s', 'qdisc', 'show', 'dev', dev).trim()}`).join('\n');
+        [this.dev.r0, this.dev.r1].map((dev) => `${dev}: ${this.qdisc(dev)}`).join('\n');
     } catch (err) {
       return String(err);
     }
@@ -238,37 +173,8 @@ class ImpairedNet {
   }
 
   destroy() {
-    if (this.destroyed) return;
-    this.destroyed = true;
     for (const e of this.delays) if (e.proc.exitCode === null) e.proc.kill('SIGTERM');
-    for (const ns of [this.router, this.client]) {
-      try {
-        execFileSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
-      } catch {
-        // never created
-      }
-    }
-    rmSync(this.dir, { recursive: true, force: true });
-    process.removeListener('exit', this.cleanup);
-  }
-}
-
-// hearthd on the relay side: signaling and media on RELAY_ADDR.
-class NetDaemon extends Daemon {
-  constructor() {
-    super();
-    writeFileSync(
-      this.configPath,
-      `[server]\nlisten_address = ${RELAY_ADDR}\nlisten_port = 0\n` +
-        `[storage]\nstate_directory = ${path.join(this.dir, 'state')}\nadmin_socket = ${this.socket}\n` +
-        `[media]\nworkers = 2\nport_min = 0\nport_max = 0\nbind_address = ${RELAY_ADDR}\n`,
-    );
-  }
-
-  async start() {
-    await super.start();
-    this.base = `http://${RELAY_ADDR}:${this.port}`;
-    return this;
+    super.destroy();
   }
 }
 
@@ -555,14 +461,6 @@ function printSummary(result) {
   }
 }
 
-async function openPage(browser, url) {
-  const context = await browser.newContext({ viewport: { width: 1000, height: 700 } });
-  const page = await context.newPage();
-  page.errors = [];
-  page.on('pageerror', (err) => page.errors.push(String(err)));
-  await page.goto(url);
-  return page;
-}
 
 function describe() {
   let commit = 'unknown';
@@ -592,7 +490,7 @@ async function main() {
     net.create();
     await net.impair();
     log(`namespaces up; down ${JSON.stringify(opts.down)}, up ${JSON.stringify(opts.up)}${opts.outage ? `, outage ${opts.outage} s at ${opts.outageAt} s` : ''}`);
-    d = new NetDaemon();
+    d = new NetDaemon(net.addr.relay);
     // On a signal (process.exit skips the finally below): the daemon goes too.
     const daemon = d;
     process.on('exit', () => {

@@ -18,19 +18,10 @@
 // The rate is a tbf on the router's egress toward the relay (10 kB burst,
 // 250 ms queue), so that what does not fit is dropped silently, as on a
 // real uplink, never refused by Dana's own socket.
-import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-
 import { chromium } from 'playwright-core';
 
-import { CHROMIUM_ARGS, Daemon, expectFlowing, runTests, sleep } from './lib.mjs';
-
-const RELAY_ADDR = '10.97.0.1';
-const ROUTER_RELAY_ADDR = '10.97.0.2';
-const ROUTER_CLIENT_ADDR = '10.97.1.1';
-const CLIENT_ADDR = '10.97.1.2';
+import { CHROMIUM_ARGS, expectFlowing, runTests, sleep } from './lib.mjs';
+import { NetDaemon, RoutedNet, openPage } from './netns.mjs';
 
 const UPLINK_KBIT = 300;
 // The measured window, and the part of it where the estimate must have
@@ -47,109 +38,23 @@ const FROZEN_MAX_PCT = 8;
 // kept full).
 const RTT_MAX_MS = 100;
 
-const IPTABLES = ['/usr/sbin/iptables-legacy', '/sbin/iptables-legacy'].find(existsSync) ?? 'iptables';
-
-function run(cmd, args) {
-  return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-}
-const ip = (...args) => run('ip', args);
-
-class UplinkNet {
+// Dana's uplink: what leaves the router toward the relay.
+class UplinkNet extends RoutedNet {
   constructor() {
-    this.router = `hearth-cc-router-${process.pid}`;
-    this.client = `hearth-cc-client-${process.pid}`;
-    this.dir = mkdtempSync(path.join(tmpdir(), 'hearth-e2e-cc-'));
-    this.chromium = path.join(this.dir, 'chromium-in-ns');
+    super({ name: 'cc', prefix: 'hc', subnet: '10.97' });
   }
 
   create() {
-    // Only ever inside a namespace of our own: one with nothing but lo.
-    const links = ip('-o', 'link', 'show').trim().split('\n').map((l) => l.split(':')[1].trim().split('@')[0]);
-    if (links.length !== 1 || links[0] !== 'lo')
-      throw new Error(`refusing to change this network namespace (links: ${links.join(', ')}): run through tests/e2e/offline`);
-    this.cleanup = () => this.destroy();
-    process.on('exit', this.cleanup);
-    for (const sig of ['SIGINT', 'SIGTERM']) process.once(sig, () => process.exit(130));
-    ip('netns', 'add', this.router);
-    ip('netns', 'add', this.client);
-    // IPv4 only: an IPv6 address finishing duplicate address detection
-    // after Chromium started is a "network change" to it.
-    for (const ns of [null, this.router, this.client])
-      for (const key of ['all', 'default'])
-        run(...(ns ? ['ip', ['netns', 'exec', ns, 'sysctl', '-q', '-w', `net.ipv6.conf.${key}.disable_ipv6=1`]] : ['sysctl', ['-q', '-w', `net.ipv6.conf.${key}.disable_ipv6=1`]]));
-    ip('link', 'add', 'hc-relay', 'type', 'veth', 'peer', 'name', 'hc-r0', 'netns', this.router);
-    ip('-n', this.router, 'link', 'add', 'hc-r1', 'type', 'veth', 'peer', 'name', 'hc-client', 'netns', this.client);
-    ip('addr', 'add', `${RELAY_ADDR}/24`, 'dev', 'hc-relay');
-    ip('link', 'set', 'hc-relay', 'up');
-    ip('route', 'add', `${CLIENT_ADDR}/32`, 'via', ROUTER_RELAY_ADDR);
-    for (const [ns, dev, addr] of [[this.router, 'hc-r0', ROUTER_RELAY_ADDR], [this.router, 'hc-r1', ROUTER_CLIENT_ADDR], [this.client, 'hc-client', CLIENT_ADDR]]) {
-      ip('-n', ns, 'link', 'set', 'lo', 'up');
-      ip('-n', ns, 'addr', 'add', `${addr}/24`, 'dev', dev);
-      ip('-n', ns, 'link', 'set', dev, 'up');
-    }
-    ip('-n', this.client, 'route', 'add', `${RELAY_ADDR}/32`, 'via', ROUTER_CLIENT_ADDR);
-    run('ip', ['netns', 'exec', this.router, 'sysctl', '-q', '-w', 'net.ipv4.ip_forward=1']);
-    // Dana's uplink: what leaves the router toward the relay.
-    run('ip', ['netns', 'exec', this.router, 'tc', 'qdisc', 'add', 'dev', 'hc-r0', 'root', 'tbf', 'rate', `${UPLINK_KBIT}kbit`, 'burst', '10kb', 'latency', '250ms']);
-    writeFileSync(this.chromium, `#!/bin/sh\nexec ip netns exec ${this.client} /usr/bin/chromium "$@"\n`);
-    chmodSync(this.chromium, 0o755);
+    super.create();
+    this.rate(this.dev.r0, UPLINK_KBIT);
   }
 
   // What the uplink's queue dropped, for a failure's message.
   counters() {
-    try {
-      return run('ip', ['netns', 'exec', this.router, 'tc', '-s', 'qdisc', 'show', 'dev', 'hc-r0']).trim().replace(/\n\s*/g, ' ');
-    } catch (err) {
-      return String(err);
-    }
-  }
-
-  destroy() {
-    if (this.destroyed) return;
-    this.destroyed = true;
-    for (const ns of [this.router, this.client]) {
-      try {
-        execFileSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
-      } catch {
-        // never created
-      }
-    }
-    rmSync(this.dir, { recursive: true, force: true });
-    process.removeListener('exit', this.cleanup);
+    return this.qdisc(this.dev.r0);
   }
 }
 
-// hearthd on the relay side: signaling and media on RELAY_ADDR, metrics on
-// loopback.
-class NetDaemon extends Daemon {
-  constructor() {
-    super();
-    writeFileSync(
-      this.configPath,
-      `[server]\nlisten_address = ${RELAY_ADDR}\nlisten_port = 0\n` +
-        `[storage]\nstate_directory = ${path.join(this.dir, 'state')}\nadmin_socket = ${this.socket}\n` +
-        `[media]\nworkers = 2\nport_min = 0\nport_max = 0\nbind_address = ${RELAY_ADDR}\n` +
-        `[metrics]\nlisten_address = 127.0.0.1\nlisten_port = 9464\n`,
-    );
-  }
-
-  async start() {
-    await super.start();
-    this.base = `http://${RELAY_ADDR}:${this.port}`;
-    return this;
-  }
-
-  async counters() {
-    try {
-      const text = await (await fetch('http://127.0.0.1:9464/metrics')).text();
-      const sum = {};
-      for (const m of text.matchAll(/^hearth_(\w+)_total\{[^}]*\} (\d+)$/gm)) sum[m[1]] = (sum[m[1]] || 0) + Number(m[2]);
-      return sum;
-    } catch (err) {
-      return String(err);
-    }
-  }
-}
 
 // Dana's page: her publish connection's video sender.
 const SENDER_SCRIPT = `(async () => {
@@ -187,12 +92,6 @@ const RECEIVER_SCRIPT = `(async (name) => {
   return out;
 })`;
 
-async function openPage(browser, url) {
-  const context = await browser.newContext({ viewport: { width: 900, height: 600 } });
-  const page = await context.newPage();
-  await page.goto(url);
-  return page;
-}
 
 runTests({
   async 'a publisher behind a 300 kbit/s uplink follows it and her video keeps flowing'() {
@@ -201,7 +100,7 @@ runTests({
     let d = null;
     try {
       net.create();
-      d = await new NetDaemon().start();
+      d = await new NetDaemon(net.addr.relay, '[metrics]\nlisten_address = 127.0.0.1\nlisten_port = 9464\n').start();
       const { people } = await d.session('family', [['Dr. Reyes', 'host'], ['Dana', 'family', { auto_admit: true }]]);
       const [host, dana] = people;
       const args = [...CHROMIUM_ARGS, `--unsafely-treat-insecure-origin-as-secure=${d.base}`];
@@ -210,8 +109,8 @@ runTests({
         chromium.launch({ executablePath: net.chromium, headless: true, args }),
       ]);
       browsers.push(local, remote);
-      const hostPage = await openPage(local, host.url);
-      const danaPage = await openPage(remote, dana.url);
+      const hostPage = await openPage(local, host.url, { width: 900, height: 600 });
+      const danaPage = await openPage(remote, dana.url, { width: 900, height: 600 });
       for (const p of [hostPage, danaPage]) await p.getByRole('button', { name: 'Join session' }).click();
       await expectFlowing(hostPage, [`${dana.name}/video`], 'host', 60000);
       await expectFlowing(danaPage, [`${host.name}/video`], dana.name, 60000);

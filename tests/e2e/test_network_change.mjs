@@ -14,7 +14,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 
-import { CHROMIUM_ARGS, Daemon, expectFlowing, inboundVideo, runTests, screenshotPath, sleep, until } from './lib.mjs';
+import { CHROMIUM_ARGS, expectFlowing, inboundVideo, runTests, screenshotPath, sleep, until } from './lib.mjs';
+import { NetDaemon, openPage } from './netns.mjs';
 
 const RELAY_ADDR = '10.99.0.1';
 const CLIENT_ADDR = '10.99.0.2';
@@ -83,35 +84,6 @@ class ClientNet {
   }
 }
 
-// hearthd on the relay side of the veth pair: signaling and media.
-class NetDaemon extends Daemon {
-  constructor() {
-    super();
-    writeFileSync(
-      this.configPath,
-      `[server]\nlisten_address = ${RELAY_ADDR}\nlisten_port = 0\n` +
-        `[storage]\nstate_directory = ${path.join(this.dir, 'state')}\nadmin_socket = ${this.socket}\n` +
-        `[media]\nworkers = 2\nport_min = 0\nport_max = 0\nbind_address = ${RELAY_ADDR}\n` +
-        `[metrics]\nlisten_address = 127.0.0.1\nlisten_port = 9464\n`,
-    );
-  }
-
-  async start() {
-    await super.start();
-    this.base = `http://${RELAY_ADDR}:${this.port}`;
-    return this;
-  }
-}
-
-async function openPage(browser, url) {
-  const context = await browser.newContext({ viewport: { width: 1000, height: 700 } });
-  const page = await context.newPage();
-  page.errors = [];
-  page.on('pageerror', (err) => page.errors.push(String(err)));
-  await page.goto(url);
-  return page;
-}
-
 // Records, in the page, what the client does about it: its connections'
 // states and the signaling socket's drop and resume, with times.
 const WATCH_SCRIPT = `(() => {
@@ -175,7 +147,7 @@ runTests({
     };
     try {
       net.create();
-      d = await new NetDaemon().start();
+      d = await new NetDaemon(RELAY_ADDR, '[metrics]\nlisten_address = 127.0.0.1\nlisten_port = 9464\n').start();
       const { people } = await d.session('family', [
         ['Dr. Reyes', 'host', { auto_admit: true }],
         ['Dana', 'family', { auto_admit: true }],

@@ -12,18 +12,10 @@
 // person on each page.
 //
 // HEARTH_OUTAGE_S sets the outage's length (default 45).
-import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { chromium } from 'playwright-core';
 
-import { CHROMIUM_ARGS, Daemon, expectFlowing, inboundVideo, runTests, screenshotPath, sleep, until } from './lib.mjs';
-
-const RELAY_ADDR = '10.97.0.1';
-const ROUTER_RELAY_ADDR = '10.97.0.2';
-const ROUTER_CLIENT_ADDR = '10.97.1.1';
-const CLIENT_ADDR = '10.97.1.2';
+import { CHROMIUM_ARGS, expectFlowing, inboundVideo, runTests, screenshotPath, sleep, until } from './lib.mjs';
+import { NetDaemon, RoutedNet, openPage } from './netns.mjs';
 
 const OUTAGE_MS = 1000 * Number(process.env.HEARTH_OUTAGE_S || 45);
 // From UDP back to the first new video frame and audio packet, each way.
@@ -32,113 +24,6 @@ const BACK_WITHIN_MS = 5000;
 // 2.5-7 s after its checks stop being answered.
 const NOTICED_WITHIN_MS = 10000;
 const RECONNECTING = 'Reconnecting…';
-
-// iptables-legacy where there is one, else iptables (as bench/impair/run).
-const IPTABLES = ['/usr/sbin/iptables-legacy', '/sbin/iptables-legacy'].find(existsSync) ?? 'iptables';
-
-function run(cmd, args) {
-  return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-}
-const ip = (...args) => run('ip', args);
-
-// The router and the family member's namespace, made inside the namespace
-// this test runs in; removed on every way out.
-class RoutedNet {
-  constructor() {
-    this.router = `hearth-outage-router-${process.pid}`;
-    this.client = `hearth-outage-client-${process.pid}`;
-    this.dir = mkdtempSync(path.join(tmpdir(), 'hearth-e2e-outage-'));
-    this.chromium = path.join(this.dir, 'chromium-in-ns');
-  }
-
-  create() {
-    // Only ever inside a namespace of our own: one with nothing but lo.
-    const links = ip('-o', 'link', 'show').trim().split('\n').map((l) => l.split(':')[1].trim().split('@')[0]);
-    if (links.length !== 1 || links[0] !== 'lo')
-      throw new Error(`refusing to change this network namespace (links: ${links.join(', ')}): run through tests/e2e/offline`);
-    this.cleanup = () => this.destroy();
-    process.on('exit', this.cleanup);
-    for (const sig of ['SIGINT', 'SIGTERM']) process.once(sig, () => process.exit(130));
-    ip('netns', 'add', this.router);
-    ip('netns', 'add', this.client);
-    // IPv4 only: an IPv6 address settling after Chromium started is a
-    // network change to it.
-    for (const ns of [null, this.router, this.client])
-      for (const key of ['all', 'default']) {
-        const sysctl = ['sysctl', '-q', '-w', `net.ipv6.conf.${key}.disable_ipv6=1`];
-        if (ns) run('ip', ['netns', 'exec', ns, ...sysctl]);
-        else run(sysctl[0], sysctl.slice(1));
-      }
-    ip('link', 'add', 'ho-relay', 'type', 'veth', 'peer', 'name', 'ho-r0', 'netns', this.router);
-    ip('-n', this.router, 'link', 'add', 'ho-r1', 'type', 'veth', 'peer', 'name', 'ho-client', 'netns', this.client);
-    ip('addr', 'add', `${RELAY_ADDR}/24`, 'dev', 'ho-relay');
-    ip('link', 'set', 'ho-relay', 'up');
-    ip('route', 'add', `${CLIENT_ADDR}/32`, 'via', ROUTER_RELAY_ADDR);
-    for (const [ns, dev, addr] of [[this.router, 'ho-r0', ROUTER_RELAY_ADDR], [this.router, 'ho-r1', ROUTER_CLIENT_ADDR], [this.client, 'ho-client', CLIENT_ADDR]]) {
-      ip('-n', ns, 'link', 'set', 'lo', 'up');
-      ip('-n', ns, 'addr', 'add', `${addr}/24`, 'dev', dev);
-      ip('-n', ns, 'link', 'set', dev, 'up');
-    }
-    ip('-n', this.client, 'route', 'add', `${RELAY_ADDR}/32`, 'via', ROUTER_CLIENT_ADDR);
-    run('ip', ['netns', 'exec', this.router, 'sysctl', '-q', '-w', 'net.ipv4.ip_forward=1']);
-    writeFileSync(this.chromium, `#!/bin/sh\nexec ip netns exec ${this.client} /usr/bin/chromium "$@"\n`);
-    chmodSync(this.chromium, 0o755);
-  }
-
-  // On the router's FORWARD chain, both ways: silent to both ends, as on a
-  // real path (never in the browser's own namespace, where sendto() fails).
-  udpOff() {
-    run('ip', ['netns', 'exec', this.router, IPTABLES, '-I', 'FORWARD', '1', '-p', 'udp', '-j', 'DROP']);
-  }
-
-  udpOn() {
-    run('ip', ['netns', 'exec', this.router, IPTABLES, '-D', 'FORWARD', '-p', 'udp', '-j', 'DROP']);
-  }
-
-  destroy() {
-    if (this.destroyed) return;
-    this.destroyed = true;
-    for (const ns of [this.router, this.client]) {
-      try {
-        execFileSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
-      } catch {
-        // never created
-      }
-    }
-    rmSync(this.dir, { recursive: true, force: true });
-    process.removeListener('exit', this.cleanup);
-  }
-}
-
-// hearthd on the relay side: signaling and media on RELAY_ADDR, its log at
-// debug level (printed when the test fails).
-class NetDaemon extends Daemon {
-  constructor() {
-    super();
-    writeFileSync(
-      this.configPath,
-      `[server]\nlisten_address = ${RELAY_ADDR}\nlisten_port = 0\n` +
-        `[storage]\nstate_directory = ${path.join(this.dir, 'state')}\nadmin_socket = ${this.socket}\n` +
-        `[media]\nworkers = 2\nport_min = 0\nport_max = 0\nbind_address = ${RELAY_ADDR}\n` +
-        `[log]\nlevel = debug\n`,
-    );
-  }
-
-  async start() {
-    await super.start();
-    this.base = `http://${RELAY_ADDR}:${this.port}`;
-    return this;
-  }
-}
-
-async function openPage(browser, url) {
-  const context = await browser.newContext({ viewport: { width: 1000, height: 700 } });
-  const page = await context.newPage();
-  page.errors = [];
-  page.on('pageerror', (err) => page.errors.push(String(err)));
-  await page.goto(url);
-  return page;
-}
 
 // Records, in the page, what the client does: its connections' states
 // (whichever connection objects it uses now), the signaling socket's drop
@@ -182,7 +67,7 @@ async function tileNames(page) {
 
 runTests({
   async 'family session: UDP blocked past consent expiry, then back: media returns both ways'() {
-    const net = new RoutedNet();
+    const net = new RoutedNet({ name: 'outage', prefix: 'ho', subnet: '10.97' });
     let d;
     let hostBrowser;
     let clientBrowser;
@@ -198,7 +83,7 @@ runTests({
     };
     try {
       net.create();
-      d = await new NetDaemon().start();
+      d = await new NetDaemon(net.addr.relay, '[log]\nlevel = debug\n').start();
       const { people } = await d.session('family', [
         ['Dr. Reyes', 'host', { auto_admit: true }],
         ['Dana', 'family', { auto_admit: true }],

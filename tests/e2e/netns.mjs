@@ -1,0 +1,155 @@
+// Network namespaces for the browser tests and the impaired-link benchmark
+// (bench/impair/run.mjs): a router and a family member's namespace inside
+// the namespace the caller runs in (tests/e2e/offline: nothing but lo),
+// private addresses only there, no default route anywhere, removed on
+// every way out.
+//
+//   this namespace (relay)          router namespace             client namespace
+//   hearthd, the other browsers     forwards (impairs)           one Chromium
+//   <p>-relay S.0.1/24 ---- <p>-r0 S.0.2 | <p>-r1 S.1.1 ---- <p>-client S.1.2/24
+//
+// Impairments go on the router (its FORWARD chain, its egress qdiscs), so
+// that a drop is silent to both ends as on a real path: never in the
+// browser's own namespace, where sendto() would fail.
+import { execFileSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+import { Daemon } from './lib.mjs';
+
+// iptables-legacy where there is one (this kernel's nf_tables may lack
+// what the statistic match needs), else iptables.
+export const IPTABLES = ['/usr/sbin/iptables-legacy', '/sbin/iptables-legacy'].find(existsSync) ?? 'iptables';
+
+export function run(cmd, args) {
+  return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+export const ip = (...args) => run('ip', args);
+
+export class RoutedNet {
+  // name: in the namespaces' names; prefix: of the links (a few letters);
+  // subnet: the first two octets of the addresses ('10.97').
+  constructor({ name, prefix, subnet }) {
+    this.router = `hearth-${name}-router-${process.pid}`;
+    this.client = `hearth-${name}-client-${process.pid}`;
+    this.addr = { relay: `${subnet}.0.1`, routerRelay: `${subnet}.0.2`, routerClient: `${subnet}.1.1`, client: `${subnet}.1.2` };
+    // r0 faces the relay (its egress: the uplink), r1 the client (the downlink).
+    this.dev = { relay: `${prefix}-relay`, r0: `${prefix}-r0`, r1: `${prefix}-r1`, client: `${prefix}-client` };
+    this.dir = mkdtempSync(path.join(tmpdir(), `hearth-${name}-`));
+    this.chromium = path.join(this.dir, 'chromium-in-ns');
+  }
+
+  inRouter(cmd, ...args) {
+    return run('ip', ['netns', 'exec', this.router, cmd, ...args]);
+  }
+
+  iptables(...args) {
+    return this.inRouter(IPTABLES, ...args);
+  }
+
+  create() {
+    const links = ip('-o', 'link', 'show').trim().split('\n').map((l) => l.split(':')[1].trim().split('@')[0]);
+    if (links.length !== 1 || links[0] !== 'lo')
+      throw new Error(`refusing to change this network namespace (links: ${links.join(', ')}): run through tests/e2e/offline`);
+    this.cleanup = () => this.destroy();
+    process.on('exit', this.cleanup);
+    for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.once(sig, () => process.exit(130));
+    ip('netns', 'add', this.router);
+    ip('netns', 'add', this.client);
+    // IPv4 only: an IPv6 link-local address finishing its duplicate address
+    // detection a second after the link is up is a "network change" to a
+    // Chromium already started (its page load fails ERR_NETWORK_CHANGED).
+    for (const ns of [null, this.router, this.client])
+      for (const key of ['all', 'default']) {
+        const sysctl = ['sysctl', '-q', '-w', `net.ipv6.conf.${key}.disable_ipv6=1`];
+        if (ns) run('ip', ['netns', 'exec', ns, ...sysctl]);
+        else run(sysctl[0], sysctl.slice(1));
+      }
+    const { addr, dev } = this;
+    ip('link', 'add', dev.relay, 'type', 'veth', 'peer', 'name', dev.r0, 'netns', this.router);
+    ip('-n', this.router, 'link', 'add', dev.r1, 'type', 'veth', 'peer', 'name', dev.client, 'netns', this.client);
+    ip('addr', 'add', `${addr.relay}/24`, 'dev', dev.relay);
+    ip('link', 'set', dev.relay, 'up');
+    ip('route', 'add', `${addr.client}/32`, 'via', addr.routerRelay);
+    for (const [ns, d, a] of [[this.router, dev.r0, addr.routerRelay], [this.router, dev.r1, addr.routerClient], [this.client, dev.client, addr.client]]) {
+      ip('-n', ns, 'link', 'set', 'lo', 'up');
+      ip('-n', ns, 'addr', 'add', `${a}/24`, 'dev', d);
+      ip('-n', ns, 'link', 'set', d, 'up');
+    }
+    ip('-n', this.client, 'route', 'add', `${addr.relay}/32`, 'via', addr.routerClient);
+    this.inRouter('sysctl', '-q', '-w', 'net.ipv4.ip_forward=1');
+    writeFileSync(this.chromium, `#!/bin/sh\nexec ip netns exec ${this.client} /usr/bin/chromium "$@"\n`);
+    chmodSync(this.chromium, 0o755);
+  }
+
+  // A UDP outage, both ways, on the router's FORWARD chain.
+  udpOff() {
+    this.iptables('-I', 'FORWARD', '1', '-p', 'udp', '-j', 'DROP');
+  }
+
+  udpOn() {
+    this.iptables('-D', 'FORWARD', '-p', 'udp', '-j', 'DROP');
+  }
+
+  // A rate on the router's egress on dev (tbf: 10 kB burst, 250 ms queue;
+  // what does not fit is dropped silently).
+  rate(dev, kbit) {
+    this.inRouter('tc', 'qdisc', 'add', 'dev', dev, 'root', 'tbf', 'rate', `${kbit}kbit`, 'burst', '10kb', 'latency', '250ms');
+  }
+
+  // The router's queueing discipline on dev with its counters, one line.
+  qdisc(dev) {
+    try {
+      return this.inRouter('tc', '-s', 'qdisc', 'show', 'dev', dev).trim().replace(/\n\s*/g, ' ');
+    } catch (err) {
+      return String(err);
+    }
+  }
+
+  destroy() {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    for (const ns of [this.router, this.client]) {
+      try {
+        execFileSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
+      } catch {
+        // never created
+      }
+    }
+    rmSync(this.dir, { recursive: true, force: true });
+    process.removeListener('exit', this.cleanup);
+  }
+}
+
+// hearthd on the relay side: signaling and media on address, two media
+// workers; extra config sections after (e.g. "[log]\nlevel = debug\n").
+export class NetDaemon extends Daemon {
+  constructor(address, extra = '') {
+    super();
+    this.address = address;
+    writeFileSync(
+      this.configPath,
+      `[server]\nlisten_address = ${address}\nlisten_port = 0\n` +
+        `[storage]\nstate_directory = ${path.join(this.dir, 'state')}\nadmin_socket = ${this.socket}\n` +
+        `[media]\nworkers = 2\nport_min = 0\nport_max = 0\nbind_address = ${address}\n` +
+        extra,
+    );
+  }
+
+  async start() {
+    await super.start();
+    this.base = `http://${this.address}:${this.port}`;
+    return this;
+  }
+}
+
+// A page in a new context of browser, at url, collecting its errors.
+export async function openPage(browser, url, viewport = { width: 1000, height: 700 }) {
+  const context = await browser.newContext({ viewport });
+  const page = await context.newPage();
+  page.errors = [];
+  page.on('pageerror', (err) => page.errors.push(String(err)));
+  await page.goto(url);
+  return page;
+}
