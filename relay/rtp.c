@@ -72,6 +72,57 @@ int relay_rtp_copy_for(const uint8_t *pkt, size_t len, const struct relay_rtp_he
 	return (int)(fixed + h->payload_len);
 }
 
+#define RTP_EXT_ONE_BYTE  0xBEDE /* RFC 8285 §4.2 */
+#define RTP_EXT_TWO_BYTES 0x1000 /* RFC 8285 §4.3, low 4 bits "appbits" */
+
+int relay_rtp_ext_find(const uint8_t *pkt, size_t len, uint8_t id, const uint8_t **ret_value,
+		       size_t *ret_len)
+{
+	size_t off, end;
+
+	if (len < 12 || !(pkt[0] & 0x10))
+		return -ENOENT;
+	off = 12 + 4u * (pkt[0] & 0x0f);
+	if (len < off + 4)
+		return -EINVAL;
+	uint16_t profile = (uint16_t)(pkt[off] << 8 | pkt[off + 1]);
+	end = off + 4 + 4u * (uint16_t)(pkt[off + 2] << 8 | pkt[off + 3]);
+	if (end > len)
+		return -EINVAL;
+	bool one_byte = profile == RTP_EXT_ONE_BYTE;
+	if (!one_byte && (profile & 0xfff0) != RTP_EXT_TWO_BYTES)
+		return -ENOENT; /* RFC 3550 §5.3.1 only: no elements */
+	for (size_t p = off + 4; p < end;) {
+		unsigned eid, elen;
+		if (pkt[p] == 0) { /* padding between elements */
+			p++;
+			continue;
+		}
+		if (one_byte) {
+			eid = pkt[p] >> 4;
+			elen = (pkt[p] & 0x0f) + 1u;
+			if (eid == 15) /* §4.2: stop here */
+				break;
+			p++;
+		} else {
+			if (p + 2 > end)
+				return -EINVAL;
+			eid = pkt[p];
+			elen = pkt[p + 1];
+			p += 2;
+		}
+		if (p + elen > end)
+			return -EINVAL;
+		if (eid == id) {
+			*ret_value = pkt + p;
+			*ret_len = elen;
+			return 0;
+		}
+		p += elen;
+	}
+	return -ENOENT;
+}
+
 bool relay_rtp_vp8_keyframe(const uint8_t *p, size_t len)
 {
 	size_t n = 1;

@@ -26,6 +26,14 @@ struct relay_rtp_header {
 /* Parses an (unprotected) RTP header. Returns 0 or -EINVAL. */
 int relay_rtp_parse(const uint8_t *pkt, size_t len, struct relay_rtp_header *ret);
 
+/* RFC 8285: the value of the header extension element with this id (1..255;
+ * one-byte form ids 1..14, or the two-byte form) in an unprotected RTP
+ * packet: *ret_value points into pkt, *ret_len is its length. Returns 0,
+ * -ENOENT (no such element, or no extension block) or -EINVAL (the block
+ * or an element before it is malformed). */
+int relay_rtp_ext_find(const uint8_t *pkt, size_t len, uint8_t id, const uint8_t **ret_value,
+		       size_t *ret_len);
+
 /* Writes a subscriber's copy of an unprotected RTP packet into out: the
  * publisher's SSRC, sequence number and timestamp, the subscriber's payload
  * type, no header extension (their ids are the publisher's; the subscriber

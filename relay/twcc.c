@@ -2,20 +2,20 @@
 
 #include <errno.h>
 
+#include "relay/rtp.h"
+
 _Static_assert((RELAY_TWCC_HISTORY & (RELAY_TWCC_HISTORY - 1)) == 0, "a power of two");
 
 /* draft-holmer-rmcat-transport-wide-cc-extensions-01 §3.1 */
-#define TWCC_HEADER	   20	 /* RTCP + feedback header, base, count, reference, fb count */
-#define TWCC_TICK_US	   250	 /* receive deltas count 250 µs */
-#define TWCC_REF_US	   64000 /* the reference time counts 64 ms */
-#define TWCC_RUN_MAX	   8191	 /* 13-bit run length */
-#define TWCC_NOT_RECEIVED  0	 /* packet status symbols */
-#define TWCC_SMALL_DELTA   1	 /* 1 byte: 0 .. 63.75 ms */
-#define TWCC_LARGE_DELTA   2	 /* 2 bytes, signed: -8192 .. 8191.75 ms */
-#define TWCC_RTPFB	   205
-#define TWCC_FMT	   15
-#define TWCC_EXT_ONE_BYTE  0xBEDE /* RFC 8285 §4.2 */
-#define TWCC_EXT_TWO_BYTES 0x1000 /* RFC 8285 §4.3, low 4 bits "appbits" */
+#define TWCC_HEADER	  20	/* RTCP + feedback header, base, count, reference, fb count */
+#define TWCC_TICK_US	  250	/* receive deltas count 250 µs */
+#define TWCC_REF_US	  64000 /* the reference time counts 64 ms */
+#define TWCC_RUN_MAX	  8191	/* 13-bit run length */
+#define TWCC_NOT_RECEIVED 0	/* packet status symbols */
+#define TWCC_SMALL_DELTA  1	/* 1 byte: 0 .. 63.75 ms */
+#define TWCC_LARGE_DELTA  2	/* 2 bytes, signed: -8192 .. 8191.75 ms */
+#define TWCC_RTPFB	  205
+#define TWCC_FMT	  15
 
 static uint16_t rd16(const uint8_t *p)
 {
@@ -41,50 +41,16 @@ static int64_t floor_div(int64_t a, int64_t b)
 
 int relay_twcc_ext_seq(const uint8_t *pkt, size_t len, uint8_t id, uint16_t *ret_seq)
 {
-	size_t off, end;
+	const uint8_t *value;
+	size_t n;
+	int r = relay_rtp_ext_find(pkt, len, id, &value, &n);
 
-	if (len < 12 || !(pkt[0] & 0x10))
-		return -ENOENT;
-	off = 12 + 4u * (pkt[0] & 0x0f);
-	if (len < off + 4)
+	if (r < 0)
+		return r;
+	if (n != 2)
 		return -EINVAL;
-	uint16_t profile = rd16(pkt + off);
-	end = off + 4 + 4u * rd16(pkt + off + 2);
-	if (end > len)
-		return -EINVAL;
-	bool one_byte = profile == TWCC_EXT_ONE_BYTE;
-	if (!one_byte && (profile & 0xfff0) != TWCC_EXT_TWO_BYTES)
-		return -ENOENT; /* RFC 3550 §5.3.1 only: no elements */
-	for (size_t p = off + 4; p < end;) {
-		unsigned eid, elen;
-		if (pkt[p] == 0) { /* padding between elements */
-			p++;
-			continue;
-		}
-		if (one_byte) {
-			eid = pkt[p] >> 4;
-			elen = (pkt[p] & 0x0f) + 1u;
-			if (eid == 15) /* §4.2: stop here */
-				break;
-			p++;
-		} else {
-			if (p + 2 > end)
-				return -EINVAL;
-			eid = pkt[p];
-			elen = pkt[p + 1];
-			p += 2;
-		}
-		if (p + elen > end)
-			return -EINVAL;
-		if (eid == id) {
-			if (elen != 2)
-				return -EINVAL;
-			*ret_seq = rd16(pkt + p);
-			return 0;
-		}
-		p += elen;
-	}
-	return -ENOENT;
+	*ret_seq = rd16(value);
+	return 0;
 }
 
 void relay_twcc_on_packet(struct relay_twcc *tw, uint16_t seq, int64_t arrival_us)

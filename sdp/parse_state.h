@@ -18,8 +18,9 @@
 
 #include "sdp/sdp.h"
 
-#define PT_COUNT 128 /* RTP payload types 0..127 */
-#define EXT_IDS	 256 /* a=extmap ids 1..255 (RFC 8285 §5) */
+#define PT_COUNT  128 /* RTP payload types 0..127 */
+#define EXT_IDS	  256 /* a=extmap ids 1..255 (RFC 8285 §5) */
+#define RID_LINES 8   /* a=rid lines of one m-line */
 
 /* What one level (the session, or one m-line) says; borrowed values. */
 struct level {
@@ -55,6 +56,15 @@ struct media {
 	size_t n_ssrcs;
 	bool has_fid;
 	uint32_t fid[2];
+	/* a=rid (RFC 8851) and a=simulcast (RFC 8853): read when the m-line
+	 * ends (sdp_parse_simulcast.c). */
+	struct rid_line {
+		const char *id;
+		size_t len;
+		bool send;
+	} rid_lines[RID_LINES];
+	size_t n_rid_lines;
+	const char *simulcast;
 };
 
 struct parse {
@@ -116,6 +126,13 @@ bool sig_sdp_printable(const char *s, size_t n);
  * sdp_parse.c reads through both attribute tables), then what they said. */
 int sig_sdp_begin_mline(struct parse *p, size_t i, const GstSDPMedia *gm);
 int sig_sdp_finish_mline(struct parse *p, const GstSDPMedia *gm);
+/* sdp_parse_simulcast.c: a=rid and a=simulcast (in the media table), and
+ * the encodings they make, once the m-line's extensions are known. */
+int sig_sdp_on_rid(struct parse *p, struct media *m, struct level *lv, const struct attr_handler *h,
+		   const char *value);
+int sig_sdp_on_simulcast(struct parse *p, struct media *m, struct level *lv,
+			 const struct attr_handler *h, const char *value);
+int sig_sdp_finish_simulcast(struct parse *p, struct media *m);
 
 /* sdp_parse_transport.c: the BUNDLE group, its one transport, the totals. */
 int sig_sdp_read_bundle(struct parse *p);

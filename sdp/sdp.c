@@ -18,6 +18,8 @@ static const char *const ext_uris[SIG_SDP_EXT_COUNT] = {
     [SIG_SDP_EXT_ABS_SEND_TIME] = "http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time",
     [SIG_SDP_EXT_TWCC] =
 	"http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01",
+    [SIG_SDP_EXT_RID] = "urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id",
+    [SIG_SDP_EXT_RRID] = "urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id",
 };
 
 const char *sig_sdp_codec_name(enum sig_sdp_codec_id id)

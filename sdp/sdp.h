@@ -17,7 +17,13 @@
  * §6), unless one is the first m-line of the BUNDLE group (the transport's
  * tag), which is refused. An inactive media m-line is answered inactive (port
  * 0 if no codec is common). A recvonly m-line in a publish offer is refused.
- * Simulcast and RID are not answered, so the client sends one encoding.
+ * Simulcast (RFC 8853) with RIDs (RFC 8851): a publish offer's video m-line
+ * with a=simulcast:send and a=rid:<id> send lines for up to SIG_SDP_MAX_RIDS
+ * encodings, and the rid header extension, is answered a=rid:<id> recv and
+ * a=simulcast:recv for them (the first alternative of each; more than three
+ * encodings: the first three); Hearth's order is the simulcast list's,
+ * lowest resolution first. Without the rid extension, or anywhere else,
+ * the rid lines are ignored and the client sends one encoding.
  *
  * Errors: the functions return 0 (or a string) on success; on failure a
  * negative errno code and, if ret_problem is not NULL, a sentence for the
@@ -53,6 +59,8 @@
 #define SIG_SDP_FINGERPRINT_MAX 103 /* "sha-256 " + 32 hex pairs joined by ':' */
 #define SIG_SDP_FMTP_MAX	255
 #define SIG_SDP_CNAME_MAX	255 /* RFC 3550 §6.5 */
+#define SIG_SDP_MAX_RIDS	3   /* simulcast encodings of one m-line (RFC 8853) */
+#define SIG_SDP_RID_MAX		16  /* characters of a rid-id (RFC 8851 allows 255; we cap) */
 
 enum sig_sdp_kind {
 	SIG_SDP_AUDIO = 0,
@@ -90,6 +98,8 @@ enum sig_sdp_ext {
 	SIG_SDP_EXT_AUDIO_LEVEL,   /* urn:ietf:params:rtp-hdrext:ssrc-audio-level */
 	SIG_SDP_EXT_ABS_SEND_TIME, /* …/experiments/rtp-hdrext/abs-send-time */
 	SIG_SDP_EXT_TWCC,	   /* …/draft-holmer-rmcat-transport-wide-cc-extensions-01 */
+	SIG_SDP_EXT_RID,	   /* urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id (RFC 8852) */
+	SIG_SDP_EXT_RRID,	   /* …:sdes:repaired-rtp-stream-id (RFC 8852) */
 	SIG_SDP_EXT_COUNT,
 };
 #define SIG_SDP_EXT_BIT(ext) (1u << (ext))
@@ -143,6 +153,11 @@ struct sig_sdp_mline {
 	char msid[SIG_SDP_MSID_MAX + 1];   /* "<stream id> <track id>", "" if none */
 	uint8_t ext_id[SIG_SDP_EXT_COUNT]; /* a=extmap id, 1..255; 0 = not offered */
 	unsigned n_candidates;		   /* a=candidate lines (ignored: we are ICE-lite) */
+	/* Publish offer, video: the simulcast encodings' rids in the
+	 * a=simulcast:send order (lowest first); 0 = one encoding. Their
+	 * SSRCs are not signalled: the rid extension names them. */
+	size_t n_rids;
+	char rids[SIG_SDP_MAX_RIDS][SIG_SDP_RID_MAX + 1];
 };
 
 /* A parsed offer or answer: about 21 KiB, no pointers, so it can be copied

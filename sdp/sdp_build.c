@@ -210,6 +210,24 @@ static void add_rejected(GstSDPMessage *msg, const struct sig_sdp_mline *ml)
 	gst_sdp_message_add_media(msg, &m); /* takes the contents */
 }
 
+/* RFC 8853 §5.3: the encodings we take, each as a=rid recv, and their
+ * list, in the offer's order; only when the rid extension is answered
+ * (else the relay could not tell them apart). */
+static void add_simulcast(GstSDPMedia *m, const struct sig_sdp_mline *ml, unsigned extensions)
+{
+	GString *list;
+
+	if (!ml->n_rids || !(extensions & SIG_SDP_EXT_BIT(SIG_SDP_EXT_RID)))
+		return;
+	list = g_string_new("recv ");
+	for (size_t i = 0; i < ml->n_rids; i++) {
+		add_attr(m, "rid", "%s recv", ml->rids[i]);
+		g_string_append_printf(list, "%s%s", i ? ";" : "", ml->rids[i]);
+	}
+	gst_sdp_media_add_attribute(m, "simulcast", list->str);
+	g_string_free(list, TRUE);
+}
+
 /* We receive what the client sends: recvonly, or inactive as offered. */
 static void add_answered(GstSDPMessage *msg, const struct sig_sdp_mline *ml,
 			 const struct transport *t)
@@ -224,6 +242,7 @@ static void add_answered(GstSDPMessage *msg, const struct sig_sdp_mline *ml,
 				    NULL);
 	add_codec(&m, c, fb, c->rtx_pt && (c->rtcp_fb & fb & SIG_SDP_FB_NACK));
 	add_extmaps(&m, ml->ext_id, t->local->extensions);
+	add_simulcast(&m, ml, t->local->extensions);
 	gst_sdp_message_add_media(msg, &m);
 }
 

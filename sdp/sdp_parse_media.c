@@ -170,6 +170,8 @@ const struct attr_handler sig_sdp_media_attrs[] = {
     {"extmap", on_extmap, AT_MEDIA, 0},
     {"ssrc", on_ssrc, AT_MEDIA, 0},
     {"ssrc-group", on_ssrc_group, AT_MEDIA, 0},
+    {"rid", sig_sdp_on_rid, AT_MEDIA, 0},
+    {"simulcast", sig_sdp_on_simulcast, AT_MEDIA, 0},
 };
 const size_t sig_sdp_n_media_attrs = G_N_ELEMENTS(sig_sdp_media_attrs);
 
@@ -443,6 +445,8 @@ static int finish_mline(struct parse *p, struct media *m, const GstSDPMedia *gm)
 	r = copy_ssrcs(p, m);
 	if (r == 0)
 		r = check_extmap_ids(p, m);
+	if (r == 0)
+		r = sig_sdp_finish_simulcast(p, m);
 	if (r == 0)
 		r = p->answer ? collect_codecs(p, m) : choose_codec(p, m);
 	return r;

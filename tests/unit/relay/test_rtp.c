@@ -14,6 +14,40 @@ static const uint8_t sample[] = {
     0x33, 0x44, 0xbe, 0xde, 0x00, 0x01, 0x11, 0x05, 0x06, 0x00, 'a',  'b',  'c',  'd',
 };
 
+/* RFC 8285: elements found by id in both forms; a rid (a string) after
+ * padding; malformed blocks refused. */
+static void test_ext_find(void)
+{
+	/* one-byte: id 1 len 2 (0x05 0x06), padding, id 10 len 1 ("q") */
+	static const uint8_t one[] = {0x90, 0x60, 0,	1,    0,    0, 0,  1,	 0,
+				      0,    0,	  2,	0xbe, 0xde, 0, 2,  0x11, 0x05,
+				      0x06, 0x00, 0xa0, 'q',  0,    0, 'x'};
+	/* two-byte: id 20 len 3 ("f_1"), id 2 len 0 */
+	static const uint8_t two[] = {0x90, 0x60, 0, 1,	 0, 0,	 0,   1,   0,	 0, 0, 2, 0x10,
+				      0x00, 0,	  2, 20, 3, 'f', '_', '1', 0x02, 0, 0, 0, 'x'};
+	const uint8_t *v;
+	size_t n;
+
+	g_assert_cmpint(relay_rtp_ext_find(one, sizeof(one), 1, &v, &n), ==, 0);
+	g_assert_cmpuint(n, ==, 2);
+	g_assert_cmpuint(v[0], ==, 5);
+	g_assert_cmpint(relay_rtp_ext_find(one, sizeof(one), 10, &v, &n), ==, 0);
+	g_assert_cmpuint(n, ==, 1);
+	g_assert_cmpuint(v[0], ==, 'q');
+	g_assert_cmpint(relay_rtp_ext_find(one, sizeof(one), 3, &v, &n), ==, -ENOENT);
+	g_assert_cmpint(relay_rtp_ext_find(two, sizeof(two), 20, &v, &n), ==, 0);
+	g_assert_cmpuint(n, ==, 3);
+	g_assert_cmpmem(v, 3, "f_1", 3);
+	g_assert_cmpint(relay_rtp_ext_find(two, sizeof(two), 2, &v, &n), ==, 0);
+	g_assert_cmpuint(n, ==, 0);
+	/* No extension block; a block longer than the packet. */
+	uint8_t plain[sizeof(one)];
+	memcpy(plain, one, sizeof(one));
+	plain[0] &= ~0x10;
+	g_assert_cmpint(relay_rtp_ext_find(plain, sizeof(plain), 1, &v, &n), ==, -ENOENT);
+	g_assert_cmpint(relay_rtp_ext_find(one, 18, 1, &v, &n), ==, -EINVAL);
+}
+
 static void test_parse(void)
 {
 	struct relay_rtp_header h;
@@ -294,5 +328,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/relay/rtp/nack-round-trip", test_nack_round_trip);
 	g_test_add_func("/relay/rtp/rtx", test_rtx);
 	g_test_add_func("/relay/rtp/keyframes", test_keyframes);
+	g_test_add_func("/relay/rtp/ext-find", test_ext_find);
 	return g_test_run();
 }

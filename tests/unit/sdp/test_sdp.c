@@ -977,6 +977,90 @@ static void test_red(void)
 	g_assert_false(sig_sdp_is_red_for("red/48000/1", "111/111", 111));
 }
 
+/* RFC 8851/8853: Chromium's video m-line with three encodings (the rid
+ * extensions are in its offer already): the rids in the a=simulcast:send
+ * order, answered a=rid recv and a=simulcast:recv when the rid extension
+ * is answered; refused when they contradict each other. */
+static char *with_simulcast(const char *lines)
+{
+	char *offer = chromium();
+	char *text = replace(offer, "a=mid:1\r\n", lines);
+
+	g_free(offer);
+	return text;
+}
+
+static void test_simulcast(void)
+{
+	struct sig_sdp_desc d;
+	char *problem = NULL;
+	char *text = with_simulcast("a=mid:1\r\na=rid:q send\r\na=rid:h send\r\na=rid:f send "
+				    "max-width=1280\r\na=simulcast:send q;h,f;~f\r\n");
+
+	g_assert_cmpint(sig_sdp_parse_offer(text, strlen(text), &d, &problem), ==, 0);
+	g_assert_null(problem);
+	g_assert_cmpuint(d.mlines[1].n_rids, ==, 3);
+	g_assert_cmpstr(d.mlines[1].rids[0], ==, "q");
+	g_assert_cmpstr(d.mlines[1].rids[1], ==, "h"); /* first alternative */
+	g_assert_cmpstr(d.mlines[1].rids[2], ==, "f"); /* paused at first: still one */
+	g_assert_cmpuint(d.mlines[1].ext_id[SIG_SDP_EXT_RID], ==, 10);
+	g_assert_cmpuint(d.mlines[1].ext_id[SIG_SDP_EXT_RRID], ==, 11);
+	g_assert_cmpuint(d.mlines[0].n_rids, ==, 0);
+	g_assert_cmpuint(d.mlines[2].n_rids, ==, 0);
+
+	struct sig_sdp_local with_rid = local;
+	with_rid.extensions |= SIG_SDP_EXT_BIT(SIG_SDP_EXT_RID) | SIG_SDP_EXT_BIT(SIG_SDP_EXT_RRID);
+	char *answer = sig_sdp_build_answer(&d, &with_rid, &problem);
+	g_assert_nonnull(answer);
+	g_assert_nonnull(strstr(answer, "a=rid:q recv\r\na=rid:h recv\r\na=rid:f recv\r\n"
+					"a=simulcast:recv q;h;f\r\n"));
+	g_assert_nonnull(
+	    strstr(answer, "a=extmap:10 urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id\r\n"));
+	g_free(answer);
+	/* Without the rid extension answered: one encoding. */
+	answer = sig_sdp_build_answer(&d, &local, &problem);
+	g_assert_null(strstr(answer, "a=simulcast"));
+	g_assert_null(strstr(answer, "a=rid"));
+	g_free(answer);
+	g_free(text);
+
+	/* More than three: the first three. One alone is no simulcast. */
+	text = with_simulcast("a=mid:1\r\na=rid:a send\r\na=rid:b send\r\na=rid:c send\r\n"
+			      "a=rid:d send\r\na=simulcast:send a;b;c;d\r\n");
+	g_assert_cmpint(sig_sdp_parse_offer(text, strlen(text), &d, NULL), ==, 0);
+	g_assert_cmpuint(d.mlines[1].n_rids, ==, 3);
+	g_assert_cmpstr(d.mlines[1].rids[2], ==, "c");
+	g_free(text);
+	text = with_simulcast("a=mid:1\r\na=rid:a send\r\na=simulcast:send a\r\n");
+	g_assert_cmpint(sig_sdp_parse_offer(text, strlen(text), &d, NULL), ==, 0);
+	g_assert_cmpuint(d.mlines[1].n_rids, ==, 0);
+	g_free(text);
+	/* Without the rid extension the encodings cannot be told apart. */
+	char *offer = with_simulcast("a=mid:1\r\na=rid:q send\r\na=rid:h send\r\n"
+				     "a=simulcast:send q;h\r\n");
+	text = replace(offer, "a=extmap:10 urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id\r\n", "");
+	g_assert_cmpint(sig_sdp_parse_offer(text, strlen(text), &d, NULL), ==, 0);
+	g_assert_cmpuint(d.mlines[1].n_rids, ==, 0);
+	g_free(text);
+	g_free(offer);
+
+	expect_refusal_str(with_simulcast("a=mid:1\r\na=rid:q send\r\na=simulcast:send q;x\r\n"),
+			   -EBADMSG, "no a=rid send line");
+	expect_refusal_str(with_simulcast("a=mid:1\r\na=rid:q recv\r\na=simulcast:send q\r\n"),
+			   -EBADMSG, "no a=rid send line");
+	expect_refusal_str(
+	    with_simulcast("a=mid:1\r\na=rid:q send\r\na=rid:q send\r\na=simulcast:send q\r\n"),
+	    -EBADMSG, "given twice");
+	expect_refusal_str(with_simulcast("a=mid:1\r\na=rid:q send\r\na=simulcast:send q;q\r\n"),
+			   -EBADMSG, "twice");
+	expect_refusal_str(with_simulcast("a=mid:1\r\na=rid:q! send\r\n"), -EBADMSG, "a=rid");
+	expect_refusal_str(with_simulcast("a=mid:1\r\na=rid:q sideways\r\n"), -EBADMSG, "a=rid");
+	expect_refusal_str(with_simulcast("a=mid:1\r\na=rid:q send\r\na=simulcast:send\r\n"),
+			   -EBADMSG, "without a list");
+	expect_refusal_str(with_simulcast("a=mid:1\r\na=rid:q send\r\na=simulcast:both q\r\n"),
+			   -EBADMSG, "send or recv");
+}
+
 static void test_build_refusals(void)
 {
 	struct sig_sdp_candidate bad_addr[] = {{"localhost", 1}};
@@ -1151,6 +1235,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/sdp/subscribe-offer", test_subscribe_offer);
 	g_test_add_func("/sdp/build/refusals", test_build_refusals);
 	g_test_add_func("/sdp/red", test_red);
+	g_test_add_func("/sdp/simulcast", test_simulcast);
 	g_test_add_func("/sdp/fingerprint", test_fingerprint_normalize);
 	return g_test_run();
 }
