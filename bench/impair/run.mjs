@@ -118,63 +118,12 @@ class ImpairedNet extends RoutedNet {
   constructor(opts) {
     super({ name: 'impair', prefix: 'hi', subnet: '10.98' });
     this.opts = opts;
-    this.delays = [];
   }
 
   // Loss, then delay, per direction; rate on the router's egress.
   impair() {
-    const nfq = process.env.NFQ_DELAY || path.join(ROOT, 'build/bench/impair/nfq_delay');
-    const bound = String(Math.ceil(this.opts.warmup + this.opts.duration + 600));
-    const rules = [];
-    const { r0, r1 } = this.dev;
-    for (const [name, d, inDev, outDev, queue] of [['down', this.opts.down, r0, r1, 1], ['up', this.opts.up, r1, r0, 2]]) {
-      const match = ['-i', inDev, '-o', outDev];
-      if (d.loss > 0) {
-        const proto = this.opts.lossUdpOnly ? ['-p', 'udp'] : [];
-        this.iptables('-A', 'FORWARD', ...match, ...proto, '-m', 'statistic', '--mode', 'random', '--probability', String(d.loss / 100), '-j', 'DROP');
-      }
-      if (d.delay > 0) {
-        const prio = this.opts.nfqNice === null ? ['chrt', '-f', '10'] : ['nice', '-n', String(this.opts.nfqNice)];
-        const p = spawn('ip', ['netns', 'exec', this.router, ...prio, nfq, '-q', String(queue), '-d', String(d.delay), '-t', bound, '-v'],
-          { stdio: ['ignore', 'ignore', 'pipe'] });
-        const entry = { name, proc: p, log: '' };
-        entry.ready = new Promise((resolve, reject) => {
-          p.stderr.on('data', (c) => {
-            entry.log += c;
-            if (entry.log.includes('bound')) resolve();
-          });
-          p.on('exit', (code) => reject(new Error(`nfq_delay (${name}) exited with ${code}: ${entry.log}`)));
-        });
-        entry.exited = new Promise((resolve) => p.on('exit', resolve));
-        this.delays.push(entry);
-        this.iptables('-A', 'FORWARD', ...match, '-j', 'NFQUEUE', '--queue-num', String(queue), '--queue-bypass');
-      }
-      if (d.rate > 0) this.rate(outDev, d.rate);
-      rules.push(name);
-    }
-    return Promise.all(this.delays.map((e) => e.ready));
-  }
-
-  // What the router counted, rule by rule (packets dropped, queued), and
-  // its queueing disciplines (tbf's drops and overlimits).
-  counters() {
-    try {
-      return this.iptables('-L', 'FORWARD', '-v', '-n', '-x').trim() + '\n' +
-        [this.dev.r0, this.dev.r1].map((dev) => `${dev}: ${this.qdisc(dev)}`).join('\n');
-    } catch (err) {
-      return String(err);
-    }
-  }
-
-  async stopDelays() {
-    for (const e of this.delays) if (e.proc.exitCode === null) e.proc.kill('SIGTERM');
-    await Promise.race([Promise.all(this.delays.map((e) => e.exited)), sleep(5000)]);
-    return this.delays.map((e) => `${e.name}: ${e.log.trim().split('\n').pop()}`);
-  }
-
-  destroy() {
-    for (const e of this.delays) if (e.proc.exitCode === null) e.proc.kill('SIGTERM');
-    super.destroy();
+    const { down, up, warmup, duration, nfqNice, lossUdpOnly } = this.opts;
+    return super.impair({ down, up, seconds: warmup + duration + 600, nfqNice, lossUdpOnly });
   }
 }
 

@@ -11,12 +11,14 @@
 // Impairments go on the router (its FORWARD chain, its egress qdiscs), so
 // that a drop is silent to both ends as on a real path: never in the
 // browser's own namespace, where sendto() would fail.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-import { Daemon } from './lib.mjs';
+import { Daemon, sleep } from './lib.mjs';
+
+const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 
 // iptables-legacy where there is one (this kernel's nf_tables may lack
 // what the statistic match needs), else iptables.
@@ -38,6 +40,7 @@ export class RoutedNet {
     this.dev = { relay: `${prefix}-relay`, r0: `${prefix}-r0`, r1: `${prefix}-r1`, client: `${prefix}-client` };
     this.dir = mkdtempSync(path.join(tmpdir(), `hearth-${name}-`));
     this.chromium = path.join(this.dir, 'chromium-in-ns');
+    this.delays = [];
   }
 
   inRouter(cmd, ...args) {
@@ -83,6 +86,60 @@ export class RoutedNet {
     chmodSync(this.chromium, 0o755);
   }
 
+  // Loss (iptables statistic, random), then a fixed delay (nfq_delay on
+  // an NFQUEUE, SCHED_FIFO unless nfqNice is a number), per direction,
+  // and a rate (tbf) on the router's egress: down = toward the client,
+  // up = from it, each { loss: %, delay: ms, rate: kbit/s } (0: none).
+  // seconds bounds the delay programs' lives. Resolves once they listen.
+  impair({ down, up, seconds = 3600, nfqNice = null, lossUdpOnly = false }) {
+    const nfq = process.env.NFQ_DELAY || path.join(ROOT, process.env.HEARTH_BUILD || 'build', 'bench/impair/nfq_delay');
+    const { r0, r1 } = this.dev;
+    for (const [name, d, inDev, outDev, queue] of [['down', down, r0, r1, 1], ['up', up, r1, r0, 2]]) {
+      const match = ['-i', inDev, '-o', outDev];
+      if (d.loss > 0) {
+        const proto = lossUdpOnly ? ['-p', 'udp'] : [];
+        this.iptables('-A', 'FORWARD', ...match, ...proto, '-m', 'statistic', '--mode', 'random', '--probability', String(d.loss / 100), '-j', 'DROP');
+      }
+      if (d.delay > 0) {
+        const prio = nfqNice === null ? ['chrt', '-f', '10'] : ['nice', '-n', String(nfqNice)];
+        const p = spawn('ip', ['netns', 'exec', this.router, ...prio, nfq, '-q', String(queue), '-d', String(d.delay), '-t', String(Math.ceil(seconds)), '-v'],
+          { stdio: ['ignore', 'ignore', 'pipe'] });
+        const entry = { name, proc: p, log: '' };
+        entry.ready = new Promise((resolve, reject) => {
+          p.stderr.on('data', (c) => {
+            entry.log += c;
+            if (entry.log.includes('bound')) resolve();
+          });
+          p.on('exit', (code) => reject(new Error(`nfq_delay (${name}) exited with ${code}: ${entry.log}`)));
+        });
+        entry.exited = new Promise((resolve) => p.on('exit', resolve));
+        this.delays.push(entry);
+        this.iptables('-A', 'FORWARD', ...match, '-j', 'NFQUEUE', '--queue-num', String(queue), '--queue-bypass');
+      }
+      if (d.rate > 0) this.rate(outDev, d.rate);
+    }
+    return Promise.all(this.delays.map((e) => e.ready));
+  }
+
+  // What the router counted, rule by rule (packets dropped, queued), and
+  // its queueing disciplines (tbf's drops and overlimits).
+  counters() {
+    try {
+      return this.iptables('-L', 'FORWARD', '-v', '-n', '-x').trim() + '\n' +
+        [this.dev.r0, this.dev.r1].map((dev) => `${dev}: ${this.qdisc(dev)}`).join('\n');
+    } catch (err) {
+      return String(err);
+    }
+  }
+
+  // Stops the delay programs (each lets what waits through); their last
+  // lines (counts).
+  async stopDelays() {
+    for (const e of this.delays) if (e.proc.exitCode === null) e.proc.kill('SIGTERM');
+    await Promise.race([Promise.all(this.delays.map((e) => e.exited)), sleep(5000)]);
+    return this.delays.map((e) => `${e.name}: ${e.log.trim().split('\n').pop()}`);
+  }
+
   // A UDP outage, both ways, on the router's FORWARD chain.
   udpOff() {
     this.iptables('-I', 'FORWARD', '1', '-p', 'udp', '-j', 'DROP');
@@ -110,6 +167,7 @@ export class RoutedNet {
   destroy() {
     if (this.destroyed) return;
     this.destroyed = true;
+    for (const e of this.delays) if (e.proc.exitCode === null) e.proc.kill('SIGTERM');
     for (const ns of [this.router, this.client]) {
       try {
         execFileSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
