@@ -153,7 +153,9 @@ void relay_simulcast_rewrite(struct relay_simulcast_out *s, uint8_t *pkt, size_t
 		s->last_ts = ts;
 		s->last_us = now_us;
 	}
-	if (ids.pic_off && (!s->started || (int16_t)(uint16_t)((ids.pic - s->last_pic) << 1) > 0))
+	/* Newer in 15 bits: the difference's bit 14 is its sign. */
+	if (ids.pic_off &&
+	    (!s->started || (int16_t)(uint16_t)((uint16_t)(ids.pic - s->last_pic) << 1) > 0))
 		s->last_pic = ids.pic;
 	if (ids.tl0_off && (!s->started || (int8_t)(uint8_t)(ids.tl0 - s->last_tl0) > 0))
 		s->last_tl0 = ids.tl0;
