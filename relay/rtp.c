@@ -13,20 +13,6 @@ static uint32_t rd32(const uint8_t *p)
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
-static void wr16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void wr32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
 bool relay_rtp_is_rtcp(const uint8_t *pkt, size_t len)
 {
 	return len >= 2 && pkt[1] >= 192 && pkt[1] <= 223;
@@ -247,15 +233,15 @@ int relay_rtcp_build_nack(uint8_t *out, size_t cap, uint32_t sender_ssrc, uint32
 			blp |= (uint16_t)(1u << (uint16_t)(seqs[i++] - pid - 1));
 		if (len + 4 > cap || len + 4 > 4 * 65536)
 			return -ENOBUFS;
-		wr16(out + len, pid);
-		wr16(out + len + 2, blp);
+		relay_rtp_wr16(out + len, pid);
+		relay_rtp_wr16(out + len + 2, blp);
 		len += 4;
 	}
 	out[0] = 0x80 | 1; /* V=2, FMT=1 */
 	out[1] = 205;	   /* RTPFB */
-	wr16(out + 2, (uint16_t)(len / 4 - 1));
-	wr32(out + 4, sender_ssrc);
-	wr32(out + 8, media_ssrc);
+	relay_rtp_wr16(out + 2, (uint16_t)(len / 4 - 1));
+	relay_rtp_wr32(out + 4, sender_ssrc);
+	relay_rtp_wr32(out + 8, media_ssrc);
 	return (int)len;
 }
 
@@ -273,8 +259,8 @@ int relay_rtp_build_rtx(const uint8_t *pkt, size_t len, uint8_t rtx_payload_type
 		return -ENOBUFS;
 	memcpy(out, pkt, fixed);
 	out[1] = (uint8_t)((pkt[1] & 0x80) | (rtx_payload_type & 0x7f));
-	wr16(out + 2, rtx_seq);
-	wr32(out + 8, rtx_ssrc);
+	relay_rtp_wr16(out + 2, rtx_seq);
+	relay_rtp_wr32(out + 8, rtx_ssrc);
 	memcpy(out + fixed, pkt + 2, 2); /* OSN */
 	memcpy(out + fixed + 2, pkt + fixed, len - fixed);
 	return (int)(len + 2);
@@ -296,8 +282,8 @@ int relay_rtp_unwrap_rtx(uint8_t *pkt, size_t len, const struct relay_rtp_header
 	uint16_t osn = rd16(pkt + h->header_len);
 	memmove(o, pkt, h->header_len);
 	o[1] = (uint8_t)((o[1] & 0x80) | (payload_type & 0x7f));
-	wr16(o + 2, osn);
-	wr32(o + 8, ssrc);
+	relay_rtp_wr16(o + 2, osn);
+	relay_rtp_wr32(o + 8, ssrc);
 	*ret_pkt = o;
 	*ret_len = len - 2;
 	return 0;
@@ -315,11 +301,11 @@ int relay_rtcp_build_pli(uint8_t *out, size_t cap, uint32_t sender_ssrc, uint32_
 {
 	if (cap < 12)
 		return -ENOBUFS;
-	out[0] = 0x80 | 1; /* V=2, FMT=1 (PLI) */
-	out[1] = 206;	   /* PSFB */
-	wr16(out + 2, 2);  /* length in words - 1 */
-	wr32(out + 4, sender_ssrc);
-	wr32(out + 8, media_ssrc);
+	out[0] = 0x80 | 1;	    /* V=2, FMT=1 (PLI) */
+	out[1] = 206;		    /* PSFB */
+	relay_rtp_wr16(out + 2, 2); /* length in words - 1 */
+	relay_rtp_wr32(out + 4, sender_ssrc);
+	relay_rtp_wr32(out + 8, media_ssrc);
 	return 12;
 }
 
@@ -412,8 +398,8 @@ int relay_rtcp_build_rr(uint8_t *out, size_t cap, uint32_t sender_ssrc, const ui
 		return -ENOBUFS;
 	out[0] = (uint8_t)(0x80 | n);
 	out[1] = 201;
-	wr16(out + 2, (uint16_t)(len / 4 - 1));
-	wr32(out + 4, sender_ssrc);
+	relay_rtp_wr16(out + 2, (uint16_t)(len / 4 - 1));
+	relay_rtp_wr32(out + 4, sender_ssrc);
 	for (unsigned i = 0; i < n; i++) {
 		struct relay_rx_stats *st = stats[i];
 		uint8_t *b = out + 8 + 24 * i;
@@ -434,14 +420,15 @@ int relay_rtcp_build_rr(uint8_t *out, size_t cap, uint32_t sender_ssrc, const ui
 			lost = 0x7fffff;
 		else if (lost < -0x800000)
 			lost = -0x800000;
-		wr32(b, ssrcs[i]);
-		wr32(b + 4, (uint32_t)fraction << 24 | ((uint32_t)lost & 0xffffff));
-		wr32(b + 8, ext_max);
-		wr32(b + 12, st->jitter >> 4);
-		wr32(b + 16, st->last_sr);
+		relay_rtp_wr32(b, ssrcs[i]);
+		relay_rtp_wr32(b + 4, (uint32_t)fraction << 24 | ((uint32_t)lost & 0xffffff));
+		relay_rtp_wr32(b + 8, ext_max);
+		relay_rtp_wr32(b + 12, st->jitter >> 4);
+		relay_rtp_wr32(b + 16, st->last_sr);
 		/* DLSR in units of 1/65536 s */
-		wr32(b + 20,
-		     st->last_sr_us ? (uint32_t)((now_us - st->last_sr_us) * 65536 / 1000000) : 0);
+		relay_rtp_wr32(b + 20, st->last_sr_us
+					   ? (uint32_t)((now_us - st->last_sr_us) * 65536 / 1000000)
+					   : 0);
 	}
 	return (int)len;
 }

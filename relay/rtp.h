@@ -26,6 +26,20 @@ struct relay_rtp_header {
 /* Parses an (unprotected) RTP header. Returns 0 or -EINVAL. */
 int relay_rtp_parse(const uint8_t *pkt, size_t len, struct relay_rtp_header *ret);
 
+/* Network byte order writers, for everything in relay/ that builds or
+ * rewrites RTP and RTCP. */
+static inline void relay_rtp_wr16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static inline void relay_rtp_wr32(uint8_t *p, uint32_t v)
+{
+	relay_rtp_wr16(p, (uint16_t)(v >> 16));
+	relay_rtp_wr16(p + 2, (uint16_t)v);
+}
+
 /* RFC 8285: the value of the header extension element with this id (1..255;
  * one-byte form ids 1..14, or the two-byte form) in an unprotected RTP
  * packet: *ret_value points into pkt, *ret_len is its length. Returns 0,

@@ -94,18 +94,6 @@ bool relay_simulcast_accept(struct relay_simulcast_out *s, uint8_t layer,
 	return true;
 }
 
-static void wr16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void wr32(uint8_t *p, uint32_t v)
-{
-	wr16(p, (uint16_t)(v >> 16));
-	wr16(p + 2, (uint16_t)v);
-}
-
 /* Writes the subscriber's numbers; returns the picture id and TL0PICIDX
  * written (the encoding's own when there are none). */
 static void relay_simulcast_write(const struct relay_simulcast_out *s, uint8_t *pkt, size_t len,
@@ -114,9 +102,9 @@ static void relay_simulcast_write(const struct relay_simulcast_out *s, uint8_t *
 {
 	struct relay_vp8_ids *ids = ret_ids;
 
-	wr16(pkt + 2, (uint16_t)(h->seq + s->seq_delta));
-	wr32(pkt + 4, h->timestamp + s->ts_delta);
-	wr32(pkt + 8, ssrc);
+	relay_rtp_wr16(pkt + 2, (uint16_t)(h->seq + s->seq_delta));
+	relay_rtp_wr32(pkt + 4, h->timestamp + s->ts_delta);
+	relay_rtp_wr32(pkt + 8, ssrc);
 	if (!s->vp8 || h->header_len >= len ||
 	    !relay_vp8_ids_read(pkt + h->header_len, len - h->header_len, ids)) {
 		memset(ids, 0, sizeof(*ids));

@@ -22,18 +22,6 @@ static uint16_t rd16(const uint8_t *p)
 	return (uint16_t)(p[0] << 8 | p[1]);
 }
 
-static void wr16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void wr32(uint8_t *p, uint32_t v)
-{
-	wr16(p, (uint16_t)(v >> 16));
-	wr16(p + 2, (uint16_t)v);
-}
-
 static int64_t floor_div(int64_t a, int64_t b)
 {
 	return a / b - (a % b < 0);
@@ -126,7 +114,7 @@ static size_t relay_twcc_chunks(const uint8_t *status, size_t n, uint8_t *out)
 			}
 			i += k;
 		}
-		wr16(out + len, chunk);
+		relay_rtp_wr16(out + len, chunk);
 		len += 2;
 	}
 	return len;
@@ -178,17 +166,17 @@ int relay_twcc_build(struct relay_twcc *tw, uint8_t *out, size_t cap, uint32_t s
 	if (count == 0)
 		return -ENOBUFS;
 
-	wr32(out + 4, sender_ssrc);
-	wr32(out + 8, media_ssrc);
-	wr16(out + 12, (uint16_t)tw->begin_seq);
-	wr16(out + 14, (uint16_t)count);
-	wr32(out + 16, (uint32_t)(ref & 0xffffff) << 8 | tw->fb_count);
+	relay_rtp_wr32(out + 4, sender_ssrc);
+	relay_rtp_wr32(out + 8, media_ssrc);
+	relay_rtp_wr16(out + 12, (uint16_t)tw->begin_seq);
+	relay_rtp_wr16(out + 14, (uint16_t)count);
+	relay_rtp_wr32(out + 16, (uint32_t)(ref & 0xffffff) << 8 | tw->fb_count);
 	len = TWCC_HEADER + relay_twcc_chunks(status, count, out + TWCC_HEADER);
 	for (size_t i = 0; i < count; i++) {
 		if (status[i] == TWCC_SMALL_DELTA)
 			out[len++] = (uint8_t)delta[i];
 		else if (status[i] == TWCC_LARGE_DELTA)
-			wr16(out + len, (uint16_t)delta[i]), len += 2;
+			relay_rtp_wr16(out + len, (uint16_t)delta[i]), len += 2;
 	}
 	/* RFC 3550 §6.4.1: padding, its count in the last byte. */
 	size_t pad = (4 - len % 4) % 4;
@@ -196,7 +184,7 @@ int relay_twcc_build(struct relay_twcc *tw, uint8_t *out, size_t cap, uint32_t s
 		out[len++] = i + 1 == pad ? (uint8_t)pad : 0;
 	out[0] = (uint8_t)(0x80 | (pad ? 0x20 : 0) | TWCC_FMT);
 	out[1] = TWCC_RTPFB;
-	wr16(out + 2, (uint16_t)(len / 4 - 1));
+	relay_rtp_wr16(out + 2, (uint16_t)(len / 4 - 1));
 
 	tw->fb_count++;
 	tw->begin_seq += (int64_t)count;
