@@ -12,8 +12,8 @@
 #include "relay/transport.h"
 #include "relay/twcc.h"
 
-static bool relay_forward_is_keyframe(const struct relay_pub_stream *ps, const uint8_t *pkt,
-				      const struct relay_rtp_header *h)
+bool relay_forward_is_keyframe(const struct relay_pub_stream *ps, const uint8_t *pkt,
+			       const struct relay_rtp_header *h)
 {
 	const uint8_t *payload = pkt + h->header_len;
 

@@ -7,6 +7,18 @@ void relay_nack_clear(struct relay_nack_gen *g)
 	g->count = 0;
 }
 
+void relay_nack_forget_before(struct relay_nack_gen *g, uint16_t seq)
+{
+	unsigned kept = 0;
+
+	for (unsigned i = 0; i < g->count; i++) {
+		uint16_t behind = (uint16_t)(seq - g->items[i].seq);
+		if (behind == 0 || behind >= 0x8000)
+			g->items[kept++] = g->items[i];
+	}
+	g->count = kept;
+}
+
 static void relay_nack_remove(struct relay_nack_gen *g, unsigned i)
 {
 	for (; i + 1 < g->count; i++)
@@ -77,6 +89,7 @@ unsigned relay_nack_due(struct relay_nack_gen *g, int64_t now, int64_t rtt_us, u
 		if (it->tries >= RELAY_NACK_MAX_TRIES ||
 		    now - it->lost_us > RELAY_NACK_MAX_AGE_US) {
 			relay_nack_remove(g, i);
+			g->gave_up = true;
 			continue;
 		}
 		if (n < cap && now >= relay_nack_item_due(it, rtt_us)) {

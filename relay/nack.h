@@ -44,6 +44,10 @@ struct relay_nack_gen {
 	bool started;
 	uint16_t max_seq;
 	unsigned count;
+	/* Set by relay_nack_due() when it gave up on a packet that never
+	 * came: what follows cannot be decoded until a keyframe. The caller
+	 * asks for one and clears it. */
+	bool gave_up;
 	struct relay_nack_item items[RELAY_NACK_MAX_MISSING]; /* oldest first */
 };
 
@@ -59,7 +63,7 @@ enum relay_nack_verdict {
 unsigned relay_nack_on_packet(struct relay_nack_gen *g, uint16_t seq, int64_t now);
 
 /* The sequence numbers to NACK now (at most cap, oldest first, into
- * ret_seqs), counted as tried; drops those given up. A packet is asked for
+ * ret_seqs), counted as tried; drops those given up (and sets gave_up). A packet is asked for
  * again a round trip and a quarter after the last time: rtt_us, or when 0
  * the measured one (g->rtt_us), or RELAY_NACK_RTT_US. Returns how many. */
 unsigned relay_nack_due(struct relay_nack_gen *g, int64_t now, int64_t rtt_us, uint16_t *ret_seqs,
@@ -71,5 +75,9 @@ int64_t relay_nack_next_due(const struct relay_nack_gen *g, int64_t rtt_us);
 
 /* Forgets everything missing (a keyframe was asked for). */
 void relay_nack_clear(struct relay_nack_gen *g);
+
+/* Forgets what is missing before seq, where a keyframe starts: no
+ * subscriber needs those packets any more. Not a give-up. */
+void relay_nack_forget_before(struct relay_nack_gen *g, uint16_t seq);
 
 #endif

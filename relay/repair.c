@@ -2,6 +2,7 @@
 
 #include "crypto/srtp.h"
 #include "relay/feedback.h"
+#include "relay/forward.h"
 #include "relay/nack.h"
 #include "relay/rtp.h"
 #include "relay/rtx.h"
@@ -28,6 +29,11 @@ bool relay_repair_on_packet(struct relay_worker *w, struct relay_transport *pub,
 	} else if ((verdict & ~RELAY_NACK_KEYFRAME) == RELAY_NACK_RECOVERED) {
 		atomic_fetch_add_explicit(&w->packets_recovered, 1, memory_order_relaxed);
 	}
+	/* The publisher's keyframe (one asked for, or its own) makes what
+	 * was lost before it worthless: asking on would only bring pictures
+	 * the subscribers have skipped, and a keyframe request at the end. */
+	if (ps->nack.count && relay_forward_is_keyframe(ps, pkt, h))
+		relay_nack_forget_before(&ps->nack, h->seq);
 	if (ps->nack.count && now + RELAY_NACK_DELAY_US < w->next_nack_us)
 		w->next_nack_us = now + RELAY_NACK_DELAY_US;
 	if (ps->rtx) {
@@ -48,6 +54,13 @@ static void relay_repair_nack_stream(struct relay_worker *w, struct relay_transp
 	unsigned n = relay_nack_due(&ps->nack, now, 0, seqs, RELAY_NACK_MAX_MISSING);
 	uint8_t *slot = n ? relay_send_batch_slot(w) : NULL;
 
+	/* A packet that will not come: subscribers cannot decode on until a
+	 * keyframe, and a browser waits seconds before it asks for one. */
+	if (ps->nack.gave_up) {
+		ps->nack.gave_up = false;
+		atomic_fetch_add_explicit(&w->loss_keyframes, 1, memory_order_relaxed);
+		relay_feedback_keyframe(w, pub, ps, now);
+	}
 	if (!slot)
 		return;
 	int len = relay_rtcp_build_nack(slot, RELAY_SEND_SLOT - CRYPTO_SRTP_MAX_TRAILER,

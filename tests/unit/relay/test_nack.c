@@ -73,6 +73,7 @@ static void test_round_trip(void)
 	g_assert_cmpuint(relay_nack_due(&g, t + 210 * MS, 0, seqs, 8), ==, 2);
 	g_assert_cmpuint(relay_nack_on_packet(&g, 104, t + 250 * MS), ==, RELAY_NACK_RECOVERED);
 	g_assert_cmpint(g.rtt_us, ==, 80 * MS + (40 * MS - 80 * MS) / 8);
+	g_assert_false(g.gave_up); /* everything asked for came */
 	/* A keyframe instead of a burst keeps what was measured. */
 	relay_nack_clear(&g);
 	g_assert_cmpint(g.rtt_us, ==, 75 * MS);
@@ -88,11 +89,16 @@ static void test_give_up(void)
 
 	relay_nack_on_packet(&g, 100, t);
 	relay_nack_on_packet(&g, 102, t);
-	for (int64_t now = t; now < t + 2000 * MS; now += 5 * MS)
+	for (int64_t now = t; now < t + 2000 * MS; now += 5 * MS) {
 		tries += relay_nack_due(&g, now, 0, seqs, 8);
+		/* Said only once it is given up, not while it is asked for. */
+		g_assert_true(g.gave_up == (g.count == 0));
+	}
 	g_assert_cmpuint(tries, ==, RELAY_NACK_MAX_TRIES);
 	g_assert_cmpuint(g.count, ==, 0);
+	g_assert_true(g.gave_up);
 	g_assert_cmpint(relay_nack_next_due(&g, 0), ==, INT64_MAX);
+	g.gave_up = false;
 
 	/* With a long RTT, the age limit ends it first. */
 	relay_nack_on_packet(&g, 104, t);
@@ -101,6 +107,31 @@ static void test_give_up(void)
 		tries += relay_nack_due(&g, now, 500 * MS, seqs, 8);
 	g_assert_cmpuint(tries, <, RELAY_NACK_MAX_TRIES);
 	g_assert_cmpuint(g.count, ==, 0);
+	g_assert_true(g.gave_up);
+}
+
+static void test_forget_before_keyframe(void)
+{
+	struct relay_nack_gen g = {0};
+	uint16_t seqs[8];
+	int64_t t = 1000 * MS;
+
+	/* Across the wrap: 65533, 65534, 1, 2 and 4 missing; a keyframe
+	 * starts at 3. */
+	relay_nack_on_packet(&g, 65532, t);
+	relay_nack_on_packet(&g, 65535, t);
+	relay_nack_on_packet(&g, 0, t);
+	relay_nack_on_packet(&g, 3, t);
+	relay_nack_on_packet(&g, 5, t);
+	g_assert_cmpuint(g.count, ==, 5);
+	relay_nack_forget_before(&g, 3);
+	g_assert_cmpuint(g.count, ==, 1);
+	g_assert_cmpuint(relay_nack_due(&g, t + 10 * MS, 0, seqs, 8), ==, 1);
+	g_assert_cmpuint(seqs[0], ==, 4);
+	/* Forgotten, not given up: no keyframe request follows. */
+	relay_nack_forget_before(&g, 5);
+	g_assert_cmpuint(g.count, ==, 0);
+	g_assert_false(g.gave_up);
 }
 
 static void test_keyframe(void)
@@ -138,5 +169,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/relay/nack/give-up", test_give_up);
 	g_test_add_func("/relay/nack/round-trip", test_round_trip);
 	g_test_add_func("/relay/nack/keyframe", test_keyframe);
+	g_test_add_func("/relay/nack/forget-before-keyframe", test_forget_before_keyframe);
 	return g_test_run();
 }
