@@ -1,5 +1,6 @@
 #include "crypto/srtp.h"
 
+#include <arpa/inet.h>
 #include <assert.h>
 #include <errno.h>
 #include <limits.h>
@@ -311,6 +312,12 @@ int crypto_srtp_protect_rtp(struct crypto_srtp *s, uint8_t *pkt, size_t *len, si
 int crypto_srtp_unprotect_rtp(struct crypto_srtp *s, uint8_t *pkt, size_t *len)
 {
 	return crypto_srtp_unprotect_common(s, pkt, len, false);
+}
+
+void crypto_srtp_forget(struct crypto_srtp *s, uint32_t ssrc)
+{
+	/* libsrtp takes the SSRC in network byte order. */
+	(void)srtp_remove_stream(s->session, htonl(ssrc));
 }
 
 int crypto_srtp_protect_rtcp(struct crypto_srtp *s, uint8_t *pkt, size_t *len, size_t cap)

@@ -104,6 +104,11 @@ int crypto_srtp_unprotect_rtp(struct crypto_srtp *s, uint8_t *pkt, size_t *len);
 int crypto_srtp_protect_rtcp(struct crypto_srtp *s, uint8_t *pkt, size_t *len, size_t cap);
 int crypto_srtp_unprotect_rtcp(struct crypto_srtp *s, uint8_t *pkt, size_t *len);
 
+/* Frees what an inbound context keeps for one SSRC (its replay window,
+ * created when its first packet was unprotected); a later packet from it
+ * starts afresh. Nothing when there is none. */
+void crypto_srtp_forget(struct crypto_srtp *s, uint32_t ssrc);
+
 /* Overwrites all key material in k (and the lengths and profile). */
 void crypto_srtp_keys_wipe(struct crypto_srtp_keys *k);
 

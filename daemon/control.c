@@ -223,6 +223,12 @@ static void control_metrics(void *userdata, struct sig_http_request *req)
 	    {"hearth_twcc_feedback_sent_total",
 	     "transport-wide congestion control feedback packets sent to publishers",
 	     offsetof(struct relay_worker_stats, twcc_feedback_sent)},
+	    {"hearth_ssrcs_learnt_total",
+	     "simulcast encodings (and their RTX) whose SSRC was learnt from its rid",
+	     offsetof(struct relay_worker_stats, ssrcs_learnt)},
+	    {"hearth_layer_switches_total",
+	     "times a subscriber was switched to another simulcast encoding of a track",
+	     offsetof(struct relay_worker_stats, layer_switches)},
 	};
 	struct sig_control *c = userdata;
 	g_autoptr(GString) out = g_string_new(NULL);

@@ -318,6 +318,8 @@ static void sig_media_announce(struct sig_media *m, const struct sig_member *mb,
 
 	for (unsigned i = 0; i < count; i++) {
 		const struct relay_stream *st = &all[i];
+		if (st->layer != 0) /* a simulcast track is its lowest encoding */
+			continue;
 		bool audio = st->kind == RELAY_STREAM_AUDIO;
 		const char *source = audio ? "microphone" : videos++ ? "screen" : "camera";
 		if (which && !which[i])
@@ -345,13 +347,15 @@ static void sig_media_announce_changes(struct sig_media *m, const struct sig_mem
 	for (unsigned i = 0; i < peer->pub_count; i++) {
 		bool kept = false;
 		for (unsigned k = 0; k < p->stream_count; k++)
-			kept |= p->streams[k].ssrc == peer->pub[i].ssrc;
+			kept |= relay_stream_track_ssrc(&p->streams[k]) ==
+				relay_stream_track_ssrc(&peer->pub[i]);
 		gone[i] = !kept;
 	}
 	for (unsigned k = 0; k < p->stream_count; k++) {
 		bool had = false;
 		for (unsigned i = 0; i < peer->pub_count; i++)
-			had |= p->streams[k].ssrc == peer->pub[i].ssrc;
+			had |= relay_stream_track_ssrc(&p->streams[k]) ==
+			       relay_stream_track_ssrc(&peer->pub[i]);
 		added[k] = !had;
 	}
 	sig_media_announce(m, mb, peer->pub, peer->pub_count, gone, "stream.removed");
@@ -378,9 +382,64 @@ static void sig_media_offer_twcc(struct sig_sdp_desc *offer)
 	}
 }
 
+/* The SSRC subscribers see for the simulcast track of this mid: the one
+ * it had (a renegotiation, an ICE restart: their m-lines go on), else a
+ * new random one. */
+static uint32_t sig_media_group_ssrc(const struct sig_media_peer *peer, const char *mid)
+{
+	uint32_t ssrc = 0;
+
+	for (unsigned i = 0; peer && i < peer->pub_count; i++)
+		if (peer->pub[i].group_ssrc && strcmp(peer->pub[i].mid, mid) == 0)
+			return peer->pub[i].group_ssrc;
+	if (RAND_bytes((uint8_t *)&ssrc, sizeof(ssrc)) != 1 || ssrc == 0)
+		ssrc = (uint32_t)g_random_int() | 1;
+	return ssrc;
+}
+
+/* One relay stream per simulcast encoding of video m-line ml (its first
+ * stream already filled in at p->streams[first]). Returns 0, or -EINVAL
+ * when they do not fit in RELAY_MAX_STREAMS. */
+static int sig_media_offer_layers(const struct sig_media_peer *peer, const struct sig_sdp_mline *ml,
+				  struct relay_transport_params *p,
+				  struct sig_sdp_codec ret_codecs[RELAY_MAX_STREAMS],
+				  char **ret_problem)
+{
+	unsigned first = p->stream_count;
+
+	if (first + ml->n_rids > RELAY_MAX_STREAMS) {
+		*ret_problem = g_strdup_printf("m-line %s: %zu simulcast encodings are more than "
+					       "Hearth takes in one connection (%d streams)",
+					       ml->mid, ml->n_rids, RELAY_MAX_STREAMS);
+		return -EINVAL;
+	}
+	struct relay_stream *st = &p->streams[first];
+	st->ssrc = 0; /* learnt from the rid of its packets */
+	st->rtx_ssrc = 0;
+	st->group_ssrc = sig_media_group_ssrc(peer, ml->mid);
+	st->layers = (uint8_t)ml->n_rids;
+	st->rid_ext_id = ml->ext_id[SIG_SDP_EXT_RID];
+	st->rrid_ext_id = ml->ext_id[SIG_SDP_EXT_RRID];
+	st->mid_ext_id = ml->ext_id[SIG_SDP_EXT_MID];
+	/* RTX of an encoding is found by its repaired rid. */
+	if (!st->rrid_ext_id)
+		st->rtx_payload_type = 0;
+	for (unsigned k = 0; k < ml->n_rids; k++) {
+		p->streams[first + k] = *st;
+		p->streams[first + k].layer = (uint8_t)k;
+		g_strlcpy(p->streams[first + k].rid, ml->rids[k], sizeof(st->rid));
+		ret_codecs[first + k] = ret_codecs[first];
+	}
+	p->stream_count = first + (unsigned)ml->n_rids;
+	return 0;
+}
+
 /* The streams of a publish offer into p and their codecs into
- * ret_codecs. Returns 0, or -EINVAL with ret_problem. */
-static int sig_media_offer_streams(struct sig_sdp_desc *offer, bool loss_repair, bool audio_red,
+ * ret_codecs (a simulcast m-line: one stream per encoding). peer: the
+ * publication renegotiated, or NULL. Returns 0, or -EINVAL with
+ * ret_problem. */
+static int sig_media_offer_streams(const struct sig_media_peer *peer, struct sig_sdp_desc *offer,
+				   bool loss_repair, bool audio_red,
 				   struct relay_transport_params *p,
 				   struct sig_sdp_codec ret_codecs[RELAY_MAX_STREAMS],
 				   char **ret_problem)
@@ -390,7 +449,8 @@ static int sig_media_offer_streams(struct sig_sdp_desc *offer, bool loss_repair,
 		if (ml->rejected || ml->kind == SIG_SDP_APPLICATION ||
 		    !(ml->direction & SIG_SDP_SENDONLY))
 			continue;
-		if (!ml->has_ssrc) {
+		bool simulcast = ml->n_rids > 1;
+		if (!ml->has_ssrc && !simulcast) {
 			*ret_problem =
 			    g_strdup_printf("m-line %s: no a=ssrc; Hearth needs the SSRC "
 					    "of each stream in the offer",
@@ -405,7 +465,8 @@ static int sig_media_offer_streams(struct sig_sdp_desc *offer, bool loss_repair,
 		 * SSRC (RFC 4585 §6.2.1 allows both). */
 		if (ml->kind == SIG_SDP_AUDIO || !loss_repair)
 			c->rtcp_fb &= ~SIG_SDP_FB_NACK;
-		if (!ml->has_rtx_ssrc || !(c->rtcp_fb & SIG_SDP_FB_NACK))
+		if ((!ml->has_rtx_ssrc && !(simulcast && ml->ext_id[SIG_SDP_EXT_RRID])) ||
+		    !(c->rtcp_fb & SIG_SDP_FB_NACK))
 			c->rtx_pt = 0;
 		/* RED as the publisher offered it: it goes on to subscribers
 		 * that take it (their offers name the same payload type). */
@@ -422,8 +483,14 @@ static int sig_media_offer_streams(struct sig_sdp_desc *offer, bool loss_repair,
 		st->codec = c->id == SIG_SDP_CODEC_VP8	  ? RELAY_CODEC_VP8
 			    : c->id == SIG_SDP_CODEC_H264 ? RELAY_CODEC_H264
 							  : RELAY_CODEC_OTHER;
+		st->layers = 1;
 		g_strlcpy(st->mid, ml->mid, sizeof(st->mid));
 		ret_codecs[p->stream_count] = ml->codecs[0];
+		if (simulcast) {
+			if (sig_media_offer_layers(peer, ml, p, ret_codecs, ret_problem) < 0)
+				return -EINVAL;
+			continue;
+		}
 		p->stream_count++;
 	}
 	return 0;
@@ -458,6 +525,16 @@ static void sig_media_publication_set(struct sig_media *m, struct sig_member *mb
 		crypto_dtls_identity_free(peer->pub_identity);
 		peer->pub_identity = identity;
 	}
+}
+
+/* How many tracks peer publishes (a simulcast track's encodings: one). */
+static unsigned sig_media_tracks(const struct sig_media_peer *peer)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < peer->pub_count; i++)
+		n += peer->pub[i].layer == 0;
+	return n;
 }
 
 /* A refused offer (whatever the step) leaves the member's publication as it
@@ -499,8 +576,8 @@ char *sig_media_publish(struct sig_media *m, struct sig_member *mb, const char *
 	id = renegotiation ? peer->pub_id : m->next_transport_id;
 	p = sig_media_params(id, mb, offer, ufrag, pwd, true, ret_problem);
 	sig_media_offer_twcc(offer);
-	if (!p || sig_media_offer_streams(offer, m->loss_repair, m->audio_red, p, codecs,
-					  ret_problem) < 0)
+	if (!p || sig_media_offer_streams(renegotiation ? peer : NULL, offer, m->loss_repair,
+					  m->audio_red, p, codecs, ret_problem) < 0)
 		goto out;
 	/* A new transport gets the current certificate; a renegotiated one
 	 * keeps its own. */
@@ -510,7 +587,15 @@ char *sig_media_publish(struct sig_media *m, struct sig_member *mb, const char *
 	/* Publishers only: the relay sends them congestion feedback (relay/
 	 * twcc.c); subscribers get neither (their packets carry no extension,
 	 * relay_rtp_copy_for strips the publisher's). */
+	/* Simulcast: the encodings' SSRCs are learnt from their rid and
+	 * repaired rid, the mid telling two tracks' rids apart (the answer
+	 * names the rid only for m-lines that offered simulcast). */
 	local.extensions = SIG_SDP_EXT_BIT(SIG_SDP_EXT_TWCC);
+	for (size_t i = 0; i < offer->n_mlines; i++)
+		if (offer->mlines[i].n_rids > 1)
+			local.extensions |= SIG_SDP_EXT_BIT(SIG_SDP_EXT_RID) |
+					    SIG_SDP_EXT_BIT(SIG_SDP_EXT_RRID) |
+					    SIG_SDP_EXT_BIT(SIG_SDP_EXT_MID);
 	local.rtcp_fb |= SIG_SDP_FB_TRANSPORT_CC;
 	answer = sig_sdp_build_answer(offer, &local, ret_problem);
 	if (!answer) {
@@ -546,11 +631,11 @@ char *sig_media_publish(struct sig_media *m, struct sig_member *mb, const char *
 	if (renegotiation)
 		log_debug(
 		    "session %lld: participant %s renegotiates its publication (%u streams%s)",
-		    (long long)mb->session_id, mb->participant_id, peer->pub_count,
+		    (long long)mb->session_id, mb->participant_id, sig_media_tracks(peer),
 		    ice_restart ? ", ICE restart" : "");
 	else
 		log_info("session %lld: participant %s publishes %u streams on worker %u",
-			 (long long)mb->session_id, mb->participant_id, peer->pub_count,
+			 (long long)mb->session_id, mb->participant_id, sig_media_tracks(peer),
 			 peer->worker);
 	if (!renegotiation)
 		sig_media_announce(m, mb, peer->pub, peer->pub_count, NULL, "stream.added");
@@ -623,9 +708,12 @@ static void sig_media_collect_one(struct sig_member *other, void *userdata)
 		return;
 	for (unsigned i = 0; i < op->pub_count; i++) {
 		bool have = false;
+		if (op->pub[i].layer != 0) /* a simulcast track: one slot */
+			continue;
+		uint32_t ssrc = relay_stream_track_ssrc(&op->pub[i]);
 		for (unsigned s = 0; s < peer->slot_count; s++)
 			if (!peer->slots[s].gone && peer->slots[s].from == op->pub_id &&
-			    peer->slots[s].stream.ssrc == op->pub[i].ssrc)
+			    peer->slots[s].stream.ssrc == ssrc)
 				have = true;
 		if (have)
 			continue;
@@ -637,6 +725,7 @@ static void sig_media_collect_one(struct sig_member *other, void *userdata)
 		g_strlcpy(slot->publisher, other->participant_id, sizeof(slot->publisher));
 		slot->from = op->pub_id;
 		slot->stream = op->pub[i];
+		slot->stream.ssrc = ssrc; /* what the subscriber sees */
 		slot->codec = op->pub_codec[i];
 		sig_media_slot_repair(slot, c->loss_repair);
 		slot->gone = false;
@@ -660,7 +749,7 @@ static void sig_media_alive_one(struct sig_member *other, void *userdata)
 	if (!other->media || other->media->pub_id != a->from)
 		return;
 	for (unsigned i = 0; i < other->media->pub_count; i++)
-		if (other->media->pub[i].ssrc == a->ssrc)
+		if (relay_stream_track_ssrc(&other->media->pub[i]) == a->ssrc)
 			a->found = true;
 }
 

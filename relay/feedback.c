@@ -1,6 +1,7 @@
 #include "relay/feedback.h"
 
 #include "crypto/srtp.h"
+#include "relay/layers.h"
 #include "relay/rtp.h"
 #include "relay/send.h"
 #include "relay/twcc.h"
@@ -75,7 +76,9 @@ struct relay_pub_stream *relay_feedback_stream_to(struct relay_worker *w,
 			continue;
 		for (unsigned s = 0; s < pub->p.stream_count; s++) {
 			struct relay_pub_stream *ps = &pub->pub[s];
-			if (ps->desc.ssrc != ssrc)
+			/* A simulcast track: its group SSRC, on its lowest
+			 * encoding (which carries its subscribers). */
+			if (relay_stream_track_ssrc(&ps->desc) != ssrc || ps->desc.layer != 0)
 				continue;
 			*ret_pub = pub;
 			*ret_out = NULL;
@@ -101,8 +104,10 @@ static void relay_feedback_on_keyframe_request(uint32_t media_ssrc, void *userda
 		return;
 	/* Until the keyframe comes, its NACKs would repair a picture it has
 	 * given up on (repair.c ignores them). */
-	if (out)
+	if (out) {
 		out->keyframe_asked_us = c->now;
+		ps = relay_layers_keyframe_stream(pub, ps, out);
+	}
 	relay_feedback_pli(c->w, pub, ps, c->now);
 }
 
@@ -122,7 +127,11 @@ void relay_feedback_keyframes_for(struct relay_worker *w, struct relay_transport
 				    pub->pub[s].desc.kind == RELAY_STREAM_VIDEO) {
 					/* What it missed before is not worth repairing. */
 					pub->pub[s].outs[o].keyframe_asked_us = now;
-					relay_feedback_pli(w, pub, &pub->pub[s], now);
+					relay_feedback_pli(
+					    w, pub,
+					    relay_layers_keyframe_stream(pub, &pub->pub[s],
+									 &pub->pub[s].outs[o]),
+					    now);
 				}
 	}
 }
@@ -248,7 +257,12 @@ void relay_feedback_keyframe_retries(struct relay_worker *w, struct relay_transp
 			if (out->keyframe_asked_us &&
 			    now - out->keyframe_asked_us >= RELAY_KEYFRAME_WAIT_US) {
 				out->keyframe_asked_us = now;
-				again = true;
+				if (ps->desc.layers > 1) /* each its own encoding's */
+					relay_feedback_keyframe(
+					    w, pub, relay_layers_keyframe_stream(pub, ps, out),
+					    now);
+				else
+					again = true;
 			}
 		}
 		if (again)

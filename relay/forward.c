@@ -5,10 +5,12 @@
 
 #include "crypto/srtp.h"
 #include "relay/feedback.h"
+#include "relay/layers.h"
 #include "relay/red.h"
 #include "relay/repair.h"
 #include "relay/rtp.h"
 #include "relay/send.h"
+#include "relay/simulcast.h"
 #include "relay/transport.h"
 #include "relay/twcc.h"
 
@@ -43,6 +45,17 @@ static int relay_forward_copy(const struct relay_pub_stream *ps, const struct re
 	return relay_red_primary_for(pkt, len, h, out->payload_type, slot, cap);
 }
 
+/* A simulcast encoding's copy (in the send slot) into the numbers of the
+ * one stream the subscriber sees, with the track's group SSRC. */
+static void relay_forward_rewrite(struct relay_out *out, const struct relay_pub_stream *head,
+				  uint8_t *copy, size_t len, int64_t now)
+{
+	struct relay_rtp_header ch;
+
+	if (relay_rtp_parse(copy, len, &ch) == 0)
+		relay_simulcast_rewrite(&out->sc, copy, len, &ch, head->desc.group_ssrc, now);
+}
+
 /* Notes the packet's transport-wide sequence number, and has the worker
  * send feedback within RELAY_TWCC_INTERVAL_US. */
 static void relay_forward_twcc(struct relay_worker *w, struct relay_transport *pub,
@@ -72,7 +85,7 @@ static void relay_forward_rtp(struct relay_worker *w, struct relay_transport *pu
 		pub->dropped++;
 		return;
 	}
-	for (unsigned s = 0; s < pub->p.stream_count && !ps; s++) {
+	for (unsigned s = 0; s < pub->p.stream_count && !ps && h.ssrc; s++) {
 		if (pub->pub[s].desc.ssrc == h.ssrc)
 			ps = &pub->pub[s];
 		else if (pub->pub[s].desc.rtx_ssrc && pub->pub[s].desc.rtx_ssrc == h.ssrc)
@@ -101,21 +114,31 @@ static void relay_forward_rtp(struct relay_worker *w, struct relay_transport *pu
 	} else {
 		relay_rx_stats_update(&ps->rx, h.seq, h.timestamp, now,
 				      ps->desc.kind == RELAY_STREAM_AUDIO ? 48000 : 90000);
+		ps->last_rtp_us = now;
 	}
 	if (!relay_repair_on_packet(w, pub, ps, pkt, len, &h, now))
 		return;
+	/* A simulcast encoding goes to the subscribers of its track that
+	 * receive it (or switch to it here), as the track's one stream. */
+	bool layered = ps->desc.layers > 1;
+	struct relay_pub_stream *head = relay_layers_head(pub, ps);
 	int keyframe = -1; /* not looked at yet */
-	for (unsigned o = 0; o < ps->out_count; o++) {
-		struct relay_out *out = &ps->outs[o];
+	for (unsigned o = 0; head && o < head->out_count; o++) {
+		struct relay_out *out = &head->outs[o];
 		struct relay_transport *to = out->to;
 		if (to->state != RELAY_TRANSPORT_UP)
 			continue;
-		if (out->keyframe_asked_us) {
-			if (keyframe < 0)
-				keyframe = relay_forward_is_keyframe(ps, pkt, &h);
-			if (keyframe)
-				out->keyframe_asked_us = 0;
-		}
+		if (keyframe < 0 && (layered || out->keyframe_asked_us))
+			keyframe = relay_forward_is_keyframe(ps, pkt, &h);
+		uint32_t switches = out->sc.switches;
+		if (layered &&
+		    !relay_simulcast_accept(&out->sc, ps->desc.layer, &h, pkt + h.header_len,
+					    h.payload_len, keyframe > 0, now))
+			continue;
+		if (out->sc.switches != switches && switches)
+			atomic_fetch_add_explicit(&w->layer_switches, 1, memory_order_relaxed);
+		if (out->keyframe_asked_us && keyframe > 0)
+			out->keyframe_asked_us = 0;
 		uint8_t *slot = relay_send_batch_slot(w);
 		if (!slot)
 			return;
@@ -123,6 +146,8 @@ static void relay_forward_rtp(struct relay_worker *w, struct relay_transport *pu
 		size_t plen = n > 0 ? (size_t)n : 0;
 		if (n == -ENODATA)
 			continue;
+		if (layered && n > 0)
+			relay_forward_rewrite(out, head, slot, (size_t)n, now);
 		if (n <= 0 ||
 		    crypto_srtp_protect_rtp(to->srtp_out, slot, &plen, RELAY_SEND_SLOT) < 0) {
 			to->dropped++;
@@ -196,18 +221,27 @@ void relay_forward_srtp(struct relay_worker *w, struct relay_transport *t, uint8
 		return;
 	}
 	/* Only the streams the SDP declared: anything else is neither
-	 * decrypted nor forwarded (and costs libsrtp no state). */
-	if (!t->p.publishing || len < 12 ||
-	    !relay_transport_accepts_ssrc(t,
-					  (uint32_t)pkt[8] << 24 | (uint32_t)pkt[9] << 16 |
-					      (uint32_t)pkt[10] << 8 | pkt[11],
-					  false)) {
+	 * decrypted nor forwarded (and costs libsrtp no state), but for a
+	 * few tried as the simulcast encodings still to be learnt. */
+	uint32_t ssrc = len < 12 ? 0
+				 : (uint32_t)pkt[8] << 24 | (uint32_t)pkt[9] << 16 |
+				       (uint32_t)pkt[10] << 8 | pkt[11];
+	bool known = ssrc && relay_transport_accepts_ssrc(t, ssrc, false);
+	if (!t->p.publishing || len < 12 || (!known && !relay_layers_probe(t, ssrc))) {
 		t->dropped++;
 		return;
 	}
 	if (crypto_srtp_unprotect_rtp(t->srtp_in, pkt, &len) < 0) {
 		atomic_fetch_add_explicit(&w->srtp_failures, 1, memory_order_relaxed);
 		return;
+	}
+	if (!known) {
+		if (relay_layers_learn(t, pkt, len) < 0) {
+			crypto_srtp_forget(t->srtp_in, ssrc);
+			t->dropped++;
+			return;
+		}
+		atomic_fetch_add_explicit(&w->ssrcs_learnt, 1, memory_order_relaxed);
 	}
 	t->consent_us = now;
 	relay_forward_rtp(w, t, pkt, len, now);

@@ -44,7 +44,12 @@ enum relay_close_reason {
 #define RELAY_ICE_UFRAG_MAX   32 /* bytes, ours and theirs (RFC 8839 allows 256; we cap) */
 #define RELAY_ICE_PWD_MAX     64
 #define RELAY_FINGERPRINT_MAX 128
-#define RELAY_MAX_STREAMS     4 /* published streams per transport: audio, video, screen */
+/* Published RTP streams per transport: audio, camera, screen, where the
+ * camera and screen may each be up to RELAY_MAX_LAYERS simulcast
+ * encodings (each one stream here). */
+#define RELAY_MAX_STREAMS 8
+#define RELAY_MAX_LAYERS  3
+#define RELAY_RID_MAX	  16 /* characters of a rid (RFC 8851) */
 
 enum relay_stream_kind { RELAY_STREAM_AUDIO = 0, RELAY_STREAM_VIDEO = 1 };
 
@@ -73,7 +78,24 @@ struct relay_stream {
 	 * the relay sends transport-cc feedback for them; 0: not negotiated. */
 	uint8_t twcc_ext_id;
 	char mid[16];
+	/* Simulcast (RFC 8853): one encoding of a track sent as `layers`
+	 * encodings, `layer` 0 the lowest. Its ssrc and rtx_ssrc are 0 until
+	 * learnt from the first packets carrying its rid (RFC 8852: the
+	 * rtp-stream-id, repaired-rtp-stream-id and mid extensions, ids of
+	 * the publisher's). group_ssrc is the SSRC subscribers see for the
+	 * whole track (the relay's choice): their routes name it, and the
+	 * layer-0 stream carries them. Not simulcast: layers 1, group_ssrc 0. */
+	uint32_t group_ssrc;
+	uint8_t layer, layers;
+	uint8_t rid_ext_id, rrid_ext_id, mid_ext_id;
+	char rid[RELAY_RID_MAX + 1];
 };
+
+/* The SSRC subscribers and the control plane know a track by. */
+static inline uint32_t relay_stream_track_ssrc(const struct relay_stream *s)
+{
+	return s->group_ssrc ? s->group_ssrc : s->ssrc;
+}
 
 struct crypto_dtls_identity;
 
@@ -153,6 +175,9 @@ struct relay_worker_stats {
 	uint64_t rtx_buffers_refused; /* video streams without a buffer: the worker's cap */
 	/* Congestion feedback (transport-wide-cc) to publishers: */
 	uint64_t twcc_feedback_sent; /* RTPFB FMT=15 packets sent */
+	/* Simulcast: */
+	uint64_t ssrcs_learnt;	 /* encodings' SSRCs (and RTX SSRCs) learnt from their rid */
+	uint64_t layer_switches; /* a subscriber switched to another encoding of a track */
 };
 
 /* Wipes p, drops its identity reference, frees it (transport.c). Any

@@ -1,12 +1,16 @@
 #include "relay/repair.h"
 
+#include <string.h>
+
 #include "crypto/srtp.h"
 #include "relay/feedback.h"
 #include "relay/forward.h"
+#include "relay/layers.h"
 #include "relay/nack.h"
 #include "relay/rtp.h"
 #include "relay/rtx.h"
 #include "relay/send.h"
+#include "relay/simulcast.h"
 
 /* The SSRC the relay's own RTCP is sent from (as feedback.c's). */
 #define RELAY_OWN_SSRC 0x48525448u /* "HRTH" */
@@ -139,7 +143,16 @@ static void relay_repair_on_nack(uint32_t media_ssrc, uint16_t seq, void *userda
 		}
 		c->out->keyframe_asked_us = 0;
 	}
-	const struct relay_rtx_slot *stored = relay_rtx_buffer_find(c->ps->rtx, seq, c->now);
+	/* A simulcast track's number is the subscriber's: the encoding it
+	 * receives has its own, and its own buffer. */
+	const struct relay_pub_stream *src = c->ps;
+	uint16_t own_seq = seq;
+	if (c->ps->desc.layers > 1 &&
+	    (!relay_simulcast_seq_in(&c->out->sc, seq, &own_seq) ||
+	     !(src = relay_layers_stream(c->pub, c->ps, c->out->sc.current)) || !src->rtx))
+		src = NULL;
+	const struct relay_rtx_slot *stored =
+	    src ? relay_rtx_buffer_find(src->rtx, own_seq, c->now) : NULL;
 	if (!stored) {
 		/* Lost upstream too (the relay's own NACK asks for it; it is
 		 * forwarded to everyone when it comes), or too old. */
@@ -155,9 +168,18 @@ static void relay_repair_on_nack(uint32_t media_ssrc, uint16_t seq, void *userda
 	uint8_t *slot = relay_send_batch_slot(w);
 	if (!slot)
 		return;
-	int n = relay_rtp_build_rtx(stored->data, stored->len, c->out->rtx_payload_type,
-				    c->out->rtx_ssrc, c->out->rtx_seq, slot,
-				    RELAY_SEND_SLOT - CRYPTO_SRTP_MAX_TRAILER);
+	const uint8_t *data = stored->data;
+	uint8_t renumbered[RELAY_RTX_PACKET_MAX];
+	struct relay_rtp_header h;
+	if (c->ps->desc.layers > 1 && relay_rtp_parse(stored->data, stored->len, &h) == 0) {
+		memcpy(renumbered, stored->data, stored->len);
+		relay_simulcast_rewrite_again(&c->out->sc, renumbered, stored->len, &h,
+					      c->ps->desc.group_ssrc);
+		data = renumbered;
+	}
+	int n =
+	    relay_rtp_build_rtx(data, stored->len, c->out->rtx_payload_type, c->out->rtx_ssrc,
+				c->out->rtx_seq, slot, RELAY_SEND_SLOT - CRYPTO_SRTP_MAX_TRAILER);
 	size_t plen = n > 0 ? (size_t)n : 0;
 	if (n <= 0 || crypto_srtp_protect_rtp(c->to->srtp_out, slot, &plen, RELAY_SEND_SLOT) < 0) {
 		c->to->dropped++;
@@ -214,7 +236,8 @@ void relay_repair_from_subscriber(struct relay_worker *w, struct relay_transport
 			continue;
 		c.out->keyframe_asked_us = now;
 		atomic_fetch_add_explicit(&w->loss_keyframes, 1, memory_order_relaxed);
-		relay_feedback_keyframe(w, c.pub, c.ps, now);
+		relay_feedback_keyframe(w, c.pub, relay_layers_keyframe_stream(c.pub, c.ps, c.out),
+					now);
 	}
 	relay_rtcp_nacks(pkt, len, relay_repair_on_nack, &c);
 }

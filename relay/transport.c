@@ -84,6 +84,8 @@ void relay_transport_drop_outs(struct relay_transport *publisher, const struct r
 
 bool relay_transport_accepts_ssrc(struct relay_transport *t, uint32_t ssrc, bool rtcp)
 {
+	if (!ssrc) /* what a simulcast encoding not learnt yet has */
+		return false;
 	for (unsigned i = 0; i < t->p.stream_count; i++)
 		if (t->p.streams[i].ssrc == ssrc ||
 		    (t->p.streams[i].rtx_ssrc && t->p.streams[i].rtx_ssrc == ssrc))

@@ -13,6 +13,7 @@
 #include "relay/relay.h"
 #include "relay/rtp.h"
 #include "relay/rtx.h"
+#include "relay/simulcast.h"
 #include "relay/twcc.h"
 
 struct crypto_dtls;
@@ -51,6 +52,11 @@ struct relay_out {
 	 * audio, the relay's reports to the publisher say at least the worst
 	 * (its Opus FEC then covers the worst downlink too). */
 	uint8_t fraction_lost;
+	/* A simulcast track's (outs of its layer-0 stream): which encoding
+	 * this subscriber receives, and the rewriting into one stream. */
+	struct relay_simulcast_out sc;
+	uint8_t max_layer;	/* the best encoding it may get; RELAY_LAYER_NONE: any */
+	int64_t layer_asked_us; /* when a keyframe of sc.target was last asked for */
 };
 
 /* How long a subscriber's NACKs are ignored after its keyframe request
@@ -68,7 +74,13 @@ struct relay_pub_stream {
 	bool pli_pending;	      /* asked for within the interval: sent when it ends */
 	struct relay_rtx_buffer *rtx; /* owned; video only, NULL when none (worker's cap) */
 	struct relay_nack_gen nack;   /* video: what to ask the publisher for again */
+	int64_t last_rtp_us;	      /* its last packet (simulcast: is the encoding sent?) */
 };
+
+/* Unknown SSRCs a publisher's packets may come from while simulcast
+ * encodings are still to be learnt (each costs libsrtp a stream until
+ * it is found to be none of them). */
+#define RELAY_SSRC_PROBES_MAX 16
 
 struct relay_transport {
 	struct relay_transport_params p; /* ICE credentials, fingerprint, streams */
@@ -88,6 +100,7 @@ struct relay_transport {
 	 * SSRC, so a peer may not make it create streams without bound. */
 	uint32_t rtcp_ssrcs[4];
 	unsigned rtcp_ssrc_count;
+	unsigned ssrc_probes;		      /* unknown SSRCs tried for simulcast learning */
 	struct relay_rtx_history rtx_history; /* a subscriber's: what it was resent */
 	/* A subscriber's round trip to the relay (smoothed; 0: not measured
 	 * yet), from its receiver reports about the publishers' sender

@@ -15,6 +15,7 @@
 #include "core/log.h"
 #include "relay/dtls.h"
 #include "relay/feedback.h"
+#include "relay/layers.h"
 #include "relay/recv.h"
 #include "relay/repair.h"
 #include "relay/send.h"
@@ -246,11 +247,23 @@ static void relay_worker_update(struct relay_worker *w, struct relay_transport_p
 	memcpy(t->p.remote_ufrag, p->remote_ufrag, sizeof(t->p.remote_ufrag));
 	memset(pub, 0, sizeof(pub));
 	for (unsigned i = 0; i < p->stream_count; i++) {
-		pub[i].desc = p->streams[i];
+		struct relay_stream *d = &p->streams[i];
+		pub[i].desc = *d;
 		for (unsigned k = 0; k < t->p.stream_count; k++) {
-			if (!kept[k] && t->pub[k].desc.ssrc == p->streams[i].ssrc) {
+			const struct relay_stream *was = &t->pub[k].desc;
+			/* A simulcast encoding is its track's and layer; what
+			 * was learnt of it stays. */
+			bool same = d->group_ssrc ? was->group_ssrc == d->group_ssrc &&
+							was->layer == d->layer &&
+							strcmp(was->rid, d->rid) == 0
+						  : was->ssrc == d->ssrc;
+			if (!kept[k] && same) {
+				if (d->group_ssrc) {
+					d->ssrc = was->ssrc;
+					d->rtx_ssrc = was->rtx_ssrc;
+				}
 				pub[i] = t->pub[k];
-				pub[i].desc = p->streams[i];
+				pub[i].desc = *d;
 				kept[k] = true; /* its buffer moves with it */
 				break;
 			}
@@ -269,29 +282,38 @@ out:
 	relay_transport_params_free(p);
 }
 
-/* Replaces the set of streams subscriber `to` receives. */
+/* Whether ps goes to `to` already; then *ret_out is that out. */
 static bool relay_stream_goes_to(const struct relay_pub_stream *ps,
-				 const struct relay_transport *to, uint16_t *ret_rtx_seq)
+				 const struct relay_transport *to, struct relay_out *ret_out)
 {
 	for (unsigned o = 0; o < ps->out_count; o++) {
 		if (ps->outs[o].to == to) {
-			*ret_rtx_seq = ps->outs[o].rtx_seq;
+			*ret_out = ps->outs[o];
 			return true;
 		}
 	}
 	return false;
 }
 
+/* Whether ps is what a route naming this SSRC hangs on: a stream, or the
+ * lowest encoding of a simulcast track (the group SSRC). */
+static bool relay_stream_is_route(const struct relay_pub_stream *ps, uint32_t ssrc)
+{
+	return ssrc && relay_stream_track_ssrc(&ps->desc) == ssrc && ps->desc.layer == 0;
+}
+
 static void relay_worker_routes(struct relay_worker *w, struct relay_routes *routes)
 {
 	struct relay_transport *to = g_hash_table_lookup(w->by_id, &routes->to);
 	bool had[RELAY_MAX_ROUTES] = {false};
-	uint16_t rtx_seq[RELAY_MAX_ROUTES];
+	/* What goes on across the change: the RTX numbers, the simulcast
+	 * layer and rewriting. Large: on the heap. */
+	struct relay_out *was = calloc(RELAY_MAX_ROUTES, sizeof(*was));
 	int64_t now = relay_worker_now_us();
 	GHashTableIter it;
 	gpointer key, value;
 
-	if (!to)
+	if (!to || !was)
 		goto out;
 	/* Which routes the subscriber had already: a new one needs a keyframe
 	 * (when its transport is up; else that comes with DTLS). */
@@ -301,10 +323,10 @@ static void relay_worker_routes(struct relay_worker *w, struct relay_routes *rou
 		/* A new RTX stream starts anywhere (RFC 3550 §5.1); a kept one
 		 * goes on, so that no sequence number is used twice under one
 		 * key. */
-		rtx_seq[i] = (uint16_t)(now ^ (now >> 16) ^ routes->routes[i].rtx_ssrc);
+		was[i].rtx_seq = (uint16_t)(now ^ (now >> 16) ^ routes->routes[i].rtx_ssrc);
 		for (unsigned s = 0; from && s < from->p.stream_count; s++)
-			if (from->pub[s].desc.ssrc == routes->routes[i].ssrc)
-				had[i] = relay_stream_goes_to(&from->pub[s], to, &rtx_seq[i]);
+			if (relay_stream_is_route(&from->pub[s], routes->routes[i].ssrc))
+				had[i] = relay_stream_goes_to(&from->pub[s], to, &was[i]);
 	}
 	g_hash_table_iter_init(&it, w->by_id);
 	while (g_hash_table_iter_next(&it, &key, &value))
@@ -315,7 +337,7 @@ static void relay_worker_routes(struct relay_worker *w, struct relay_routes *rou
 		struct relay_transport *from = g_hash_table_lookup(w->by_id, &r->from);
 		for (unsigned s = 0; from && s < from->p.stream_count; s++) {
 			struct relay_pub_stream *ps = &from->pub[s];
-			if (ps->desc.ssrc != r->ssrc)
+			if (!relay_stream_is_route(ps, r->ssrc))
 				continue;
 			if (ps->out_count == RELAY_MAX_OUTS) {
 				log_warn("worker %u: a stream already has %d subscribers; one more "
@@ -323,19 +345,31 @@ static void relay_worker_routes(struct relay_worker *w, struct relay_routes *rou
 					 w->index, RELAY_MAX_OUTS);
 				continue;
 			}
-			if (!had[i] && to->state == RELAY_TRANSPORT_UP)
-				relay_feedback_keyframe(w, from, ps, now);
-			ps->outs[ps->out_count++] = (struct relay_out){
+			struct relay_out *out = &ps->outs[ps->out_count++];
+			*out = (struct relay_out){
 			    .to = to,
 			    .payload_type = r->out_payload_type,
 			    .rtx_payload_type = r->out_rtx_payload_type,
 			    .red_payload_type = r->out_red_payload_type,
 			    .rtx_ssrc = r->rtx_ssrc,
-			    .rtx_seq = rtx_seq[i],
+			    .rtx_seq = was[i].rtx_seq,
+			    .max_layer = RELAY_LAYER_NONE,
 			};
+			if (had[i]) {
+				out->sc = was[i].sc;
+				out->max_layer = was[i].max_layer;
+			} else {
+				relay_simulcast_init(
+				    &out->sc, ps->desc.codec == RELAY_CODEC_VP8,
+				    relay_layers_best(from, ps, out->max_layer, now));
+			}
+			if (!had[i] && to->state == RELAY_TRANSPORT_UP)
+				relay_feedback_keyframe(
+				    w, from, relay_layers_keyframe_stream(from, ps, out), now);
 		}
 	}
 out:
+	free(was);
 	free(routes);
 }
 
@@ -430,6 +464,8 @@ static void relay_worker_tick(struct relay_worker *w, int64_t now)
 		if (t->p.publishing) {
 			relay_feedback_pending_plis(w, t, now);
 			relay_feedback_keyframe_retries(w, t, now);
+			if (t->state == RELAY_TRANSPORT_UP)
+				relay_layers_tick(w, t, now);
 		}
 		relay_dtls_on_tick(w, t);
 	}

@@ -6,6 +6,29 @@ import { PlayoutGuard } from './playout.js';
 
 const PC_CONFIG = { bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require', iceServers: [] };
 
+// Simulcast (docs/protocol.md, "Simulcast"): the camera goes as up to
+// three encodings, lowest first (the order the server numbers them in),
+// so that the relay can give each viewer the one its link and tile take.
+// How many: as many as Chromium sends for the camera's size (it drops the
+// top ones beyond its own limit: 3 from 960x540, 2 from 480x270, else 1),
+// so that the top one is always the camera's full size. The screen goes
+// as one encoding at full size.
+export function cameraEncodings(width, height) {
+  const pixels = width * height;
+  if (pixels >= 960 * 540)
+    return [
+      { rid: 'q', scaleResolutionDownBy: 4, maxBitrate: 150000 },
+      { rid: 'h', scaleResolutionDownBy: 2, maxBitrate: 500000 },
+      { rid: 'f', scaleResolutionDownBy: 1, maxBitrate: 1500000 },
+    ];
+  if (pixels >= 480 * 270)
+    return [
+      { rid: 'h', scaleResolutionDownBy: 2, maxBitrate: 250000 },
+      { rid: 'f', scaleResolutionDownBy: 1, maxBitrate: 800000 },
+    ];
+  return null;
+}
+
 // One change at a time on a connection: offers never overlap.
 class Serial {
   constructor() {
@@ -26,6 +49,7 @@ export class Publisher {
     this.pc = null;
     this.serial = new Serial();
     this.tracks = { audio: null, camera: null, screen: null };
+    this.simulcast = true;
   }
 
   // Sends exactly these tracks (null: none of that source); renegotiates.
@@ -51,7 +75,11 @@ export class Publisher {
       const track = wanted[source];
       let tr = this.transceivers[source];
       if (track && !tr) {
-        tr = this.pc.addTransceiver(track, { direction: 'sendonly', streams: [stream] });
+        const init = { direction: 'sendonly', streams: [stream] };
+        const { width = 0, height = 0 } = track.getSettings();
+        const encodings = source === 'camera' && this.simulcast ? cameraEncodings(width, height) : null;
+        if (encodings) init.sendEncodings = encodings;
+        tr = this.pc.addTransceiver(track, init);
         this.transceivers[source] = tr;
       } else if (track && tr) {
         await tr.sender.replaceTrack(track);

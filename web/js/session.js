@@ -41,6 +41,8 @@ export class Session {
     this.grid = new Grid($('#grid'));
     this.grid.setSpeaker(media.speakerId || '');
     this.publisher = new Publisher(signal, (state) => this.connectionChanged('publish', state));
+    // ?simulcast=0: the camera as one encoding (diagnosis, comparisons).
+    this.publisher.simulcast = new URLSearchParams(location.search).get('simulcast') !== '0';
     this.subscriber = new Subscriber(signal, (list) => this.setStreams(list), (state) => this.connectionChanged('subscribe', state));
     this.chat = new Chat($('#chat-panel'), (text, to) => signal.request('chat', to ? { text, to } : { text }));
     this.host = new HostPanel($('#host-panel'), this.hostActions());

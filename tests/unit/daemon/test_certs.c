@@ -110,11 +110,13 @@ static void test_configured_reload(void)
 	char *cert_a, *key_a, *cert_b, *key_b;
 	struct sig_certs *certs = NULL;
 	struct cfg cfg, fresh;
-	int64_t now = (int64_t)time(NULL);
 	g_autoptr(GString) applied = g_string_new(NULL);
 
 	make_pair("a", &cert_a, &key_a);
 	make_pair("b", &cert_b, &key_b);
+	/* After both exist: a certificate made a second later than `now`
+	 * (openssl is slow on a loaded machine) is not valid yet at `now`. */
+	int64_t now = (int64_t)time(NULL);
 	cfg_init(&cfg);
 	set(&cfg.media_dtls_certificate, cert_a);
 	set(&cfg.media_dtls_private_key, key_a);

@@ -21,6 +21,7 @@ struct sink {
 	 * TRANSPORT_ADD/UPDATE. */
 	unsigned stream_count;
 	uint8_t twcc_ext_id[RELAY_MAX_STREAMS];
+	struct relay_stream streams[RELAY_MAX_STREAMS];
 };
 
 static int sink_send(void *userdata, unsigned worker, const struct relay_msg *msg)
@@ -34,8 +35,10 @@ static int sink_send(void *userdata, unsigned worker, const struct relay_msg *ms
 	if (msg->type == RELAY_CMD_TRANSPORT_ADD || msg->type == RELAY_CMD_TRANSPORT_UPDATE) {
 		const struct relay_transport_params *p = msg->payload;
 		k->stream_count = p->stream_count;
-		for (unsigned s = 0; s < p->stream_count; s++)
+		for (unsigned s = 0; s < p->stream_count; s++) {
 			k->twcc_ext_id[s] = p->streams[s].twcc_ext_id;
+			k->streams[s] = p->streams[s];
+		}
 		relay_transport_params_free(msg->payload);
 	} else
 		g_free(msg->payload);
@@ -463,11 +466,74 @@ static void test_outage(struct fixture *f, gconstpointer data)
 	g_assert_cmpuint(count_told(f, 1, "stream.removed", mark), ==, 3);
 }
 
+/* Simulcast (RFC 8853): the camera's m-line with three encodings becomes
+ * three relay streams of one track (SSRCs to be learnt from the rids,
+ * one group SSRC), answered with a=simulcast:recv and the rid extensions;
+ * the others hear of one camera and are offered it as one m-line with the
+ * group SSRC, which a renegotiation keeps. */
+static void test_simulcast_publish(struct fixture *f, gconstpointer data)
+{
+	const char *code = NULL;
+	g_autofree char *problem = NULL;
+	g_autoptr(GString) offer = g_string_new(f->offer);
+
+	(void)data;
+	g_string_replace(offer, "a=mid:1\r\n",
+			 "a=mid:1\r\na=rid:q send\r\na=rid:h send\r\na=rid:f send\r\n"
+			 "a=simulcast:send q;h;f\r\n",
+			 1);
+	g_autofree char *answer =
+	    sig_media_publish(f->media, f->members[0], offer->str, offer->len, &code, &problem);
+	if (!answer)
+		g_error("%s: %s", code, problem);
+	g_assert_nonnull(strstr(answer, "a=simulcast:recv q;h;f\r\n"));
+	g_assert_nonnull(strstr(answer, "a=rid:h recv\r\n"));
+	g_assert_nonnull(
+	    strstr(answer, "a=extmap:10 urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id"));
+	/* microphone, camera q/h/f, screen */
+	g_assert_cmpuint(f->sink.stream_count, ==, 5);
+	const struct relay_stream *q = &f->sink.streams[1];
+	g_assert_cmpuint(q->group_ssrc, !=, 0);
+	for (unsigned k = 0; k < 3; k++) {
+		const struct relay_stream *st = &f->sink.streams[1 + k];
+		g_assert_cmpuint(st->ssrc, ==, 0);
+		g_assert_cmpuint(st->rtx_ssrc, ==, 0);
+		g_assert_cmpuint(st->group_ssrc, ==, q->group_ssrc);
+		g_assert_cmpuint(st->layer, ==, k);
+		g_assert_cmpuint(st->layers, ==, 3);
+		g_assert_cmpuint(strlen(st->rid), ==, 1);
+		g_assert_cmpint(st->rid[0], ==, "qhf"[k]);
+		g_assert_cmpuint(st->rid_ext_id, ==, 10);
+		g_assert_cmpuint(st->rrid_ext_id, ==, 11);
+		g_assert_cmpuint(st->rtx_payload_type, !=, 0); /* RTX by repaired rid */
+	}
+	g_assert_cmpuint(f->sink.streams[0].layers, ==, 1);
+	g_assert_cmpuint(f->sink.streams[4].group_ssrc, ==, 0);
+	g_assert_cmpuint(count_told(f, 1, "stream.added", 0), ==, 3);
+
+	g_assert_cmpint(sig_media_subscribe(f->media, f->members[1]), ==, 0);
+	json_t *sub = last_told(f, 1, "subscribe.offer");
+	g_assert_cmpuint(mlines(sub), ==, 3);
+	g_autofree char *ssrc_line = g_strdup_printf("a=ssrc:%u ", q->group_ssrc);
+	g_assert_nonnull(strstr(json_string_value(json_object_get(sub, "sdp")), ssrc_line));
+	g_assert_null(strstr(json_string_value(json_object_get(sub, "sdp")), "a=ssrc:0 "));
+
+	/* Renegotiated (same connection): the same track, the same SSRC. */
+	uint32_t group = q->group_ssrc;
+	guint mark = f->told->len;
+	publish_ok(f, 0, offer->str);
+	g_assert_cmpuint(last_cmd(f).type, ==, RELAY_CMD_TRANSPORT_UPDATE);
+	g_assert_cmpuint(f->sink.streams[2].group_ssrc, ==, group);
+	g_assert_cmpuint(count_told(f, 1, "stream.added", mark), ==, 0);
+	g_assert_cmpuint(count_told(f, 1, "stream.removed", mark), ==, 0);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 #define ADD(name, fn) g_test_add(name, struct fixture, NULL, fixture_setup, fn, fixture_teardown)
 	ADD("/live/media/publish-subscribe", test_publish_subscribe);
+	ADD("/live/media/simulcast-publish", test_simulcast_publish);
 	ADD("/live/media/refused-renegotiation", test_refused_renegotiation);
 	ADD("/live/media/slots", test_slots);
 	ADD("/live/media/congestion-feedback", test_congestion_feedback);

@@ -1,0 +1,149 @@
+#include "relay/layers.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "relay/feedback.h"
+#include "relay/rtp.h"
+#include "relay/simulcast.h"
+#include "relay/transport.h"
+
+/* Whether some simulcast encoding of t has no SSRC (or, with the repaired
+ * rid negotiated, no RTX SSRC) yet. */
+static bool relay_layers_unlearnt(const struct relay_transport *t)
+{
+	for (unsigned s = 0; s < t->p.stream_count; s++) {
+		const struct relay_stream *d = &t->pub[s].desc;
+		if (d->layers > 1 &&
+		    (!d->ssrc || (d->rrid_ext_id && d->rtx_payload_type && !d->rtx_ssrc)))
+			return true;
+	}
+	return false;
+}
+
+bool relay_layers_probe(struct relay_transport *t, uint32_t ssrc)
+{
+	if (!ssrc || !t->p.publishing || t->ssrc_probes >= RELAY_SSRC_PROBES_MAX ||
+	    !relay_layers_unlearnt(t))
+		return false;
+	t->ssrc_probes++;
+	return true;
+}
+
+/* Whether the element with this id holds exactly text. */
+static bool relay_layers_ext_is(const uint8_t *pkt, size_t len, uint8_t id, const char *text)
+{
+	const uint8_t *v;
+	size_t n;
+
+	return id && relay_rtp_ext_find(pkt, len, id, &v, &n) == 0 && n == strlen(text) &&
+	       memcmp(v, text, n) == 0;
+}
+
+int relay_layers_learn(struct relay_transport *t, const uint8_t *pkt, size_t len)
+{
+	struct relay_rtp_header h;
+
+	if (relay_rtp_parse(pkt, len, &h) < 0 || !h.ssrc)
+		return -ENOENT;
+	for (unsigned s = 0; s < t->p.stream_count; s++) {
+		struct relay_stream *d = &t->pub[s].desc;
+		if (d->layers < 2)
+			continue;
+		/* The mid tells two simulcast tracks' rids apart; a packet
+		 * without it must at least name the rid. */
+		const uint8_t *v;
+		size_t n;
+		if (d->mid_ext_id && relay_rtp_ext_find(pkt, len, d->mid_ext_id, &v, &n) == 0 &&
+		    (n != strlen(d->mid) || memcmp(v, d->mid, n) != 0))
+			continue;
+		uint32_t *learnt = NULL;
+		if (!d->ssrc && h.payload_type == d->payload_type &&
+		    relay_layers_ext_is(pkt, len, d->rid_ext_id, d->rid))
+			learnt = &d->ssrc;
+		else if (!d->rtx_ssrc && d->rtx_payload_type &&
+			 h.payload_type == d->rtx_payload_type &&
+			 relay_layers_ext_is(pkt, len, d->rrid_ext_id, d->rid))
+			learnt = &d->rtx_ssrc;
+		if (!learnt)
+			continue;
+		*learnt = h.ssrc;
+		/* What relay_transport_accepts_ssrc() reads. */
+		t->p.streams[s].ssrc = d->ssrc;
+		t->p.streams[s].rtx_ssrc = d->rtx_ssrc;
+		return 0;
+	}
+	return -ENOENT;
+}
+
+struct relay_pub_stream *relay_layers_head(struct relay_transport *t,
+					   const struct relay_pub_stream *ps)
+{
+	if (ps->desc.layers < 2 || ps->desc.layer == 0)
+		return (struct relay_pub_stream *)ps;
+	return relay_layers_stream(t, ps, 0);
+}
+
+struct relay_pub_stream *relay_layers_stream(struct relay_transport *t,
+					     const struct relay_pub_stream *head, uint8_t layer)
+{
+	if (head->desc.layers < 2 || layer == RELAY_LAYER_NONE)
+		return (struct relay_pub_stream *)head;
+	for (unsigned s = 0; s < t->p.stream_count; s++)
+		if (t->pub[s].desc.group_ssrc == head->desc.group_ssrc &&
+		    t->pub[s].desc.layer == layer)
+			return &t->pub[s];
+	return NULL;
+}
+
+struct relay_pub_stream *relay_layers_keyframe_stream(struct relay_transport *t,
+						      const struct relay_pub_stream *head,
+						      const struct relay_out *out)
+{
+	if (head->desc.layers < 2)
+		return (struct relay_pub_stream *)head;
+	uint8_t layer = out->sc.target != RELAY_LAYER_NONE ? out->sc.target : out->sc.current;
+	struct relay_pub_stream *ps = relay_layers_stream(t, head, layer);
+	return ps ? ps : (struct relay_pub_stream *)head;
+}
+
+uint8_t relay_layers_best(struct relay_transport *t, const struct relay_pub_stream *head,
+			  uint8_t max_layer, int64_t now)
+{
+	uint8_t top = (uint8_t)(head->desc.layers - 1);
+
+	if (max_layer < top)
+		top = max_layer;
+	for (int layer = top; layer >= 0; layer--) {
+		const struct relay_pub_stream *ps = relay_layers_stream(t, head, (uint8_t)layer);
+		if (ps && ps->last_rtp_us && now - ps->last_rtp_us < RELAY_LAYER_ACTIVE_US)
+			return (uint8_t)layer;
+	}
+	return top;
+}
+
+void relay_layers_tick(struct relay_worker *w, struct relay_transport *t, int64_t now)
+{
+	for (unsigned s = 0; s < t->p.stream_count; s++) {
+		struct relay_pub_stream *head = &t->pub[s];
+		if (head->desc.layers < 2 || head->desc.layer != 0)
+			continue;
+		for (unsigned o = 0; o < head->out_count; o++) {
+			struct relay_out *out = &head->outs[o];
+			uint8_t target = relay_layers_best(t, head, out->max_layer, now);
+			bool changed = target != out->sc.target;
+			out->sc.target = target;
+			if (target == out->sc.current || out->to->state != RELAY_TRANSPORT_UP)
+				continue;
+			/* The switch waits for its keyframe: asked for now, and
+			 * again when it has not come within the wait. */
+			if (!changed && now - out->layer_asked_us < RELAY_KEYFRAME_WAIT_US)
+				continue;
+			struct relay_pub_stream *ps = relay_layers_stream(t, head, target);
+			if (!ps)
+				continue;
+			out->layer_asked_us = now;
+			relay_feedback_keyframe(w, t, ps, now);
+		}
+	}
+}

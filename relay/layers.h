@@ -1,0 +1,61 @@
+/* Simulcast on the worker: a publisher's track sent as several encodings
+ * (relay_stream.layers > 1), each one relay_pub_stream. Their SSRCs are
+ * learnt from the rid extensions of their first packets; subscribers'
+ * routes name the track's group SSRC and hang on its layer-0 stream, each
+ * with a relay_simulcast_out (relay/simulcast.h) saying which encoding it
+ * receives. Which encoding that is: the best one the publisher is sending
+ * (packets within RELAY_LAYER_ACTIVE_US), at most the out's max_layer,
+ * chosen at each tick; a switch waits for a keyframe of the encoding
+ * switched to, which is asked for. No allocation, no log per packet. */
+#ifndef HEARTH_RELAY_LAYERS_H
+#define HEARTH_RELAY_LAYERS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "relay/stage.h"
+
+struct relay_out;
+
+/* An encoding without packets for this long is not being sent (the
+ * publisher dropped it: its uplink, or nobody needs it). */
+#define RELAY_LAYER_ACTIVE_US (500 * 1000LL)
+
+/* Whether a packet from an SSRC t does not know may be unprotected to
+ * learn a simulcast encoding from it: t still waits for one, and has not
+ * tried RELAY_SSRC_PROBES_MAX others already (counted here). */
+bool relay_layers_probe(struct relay_transport *t, uint32_t ssrc);
+
+/* An unprotected packet from an unknown SSRC: when its rid (or repaired
+ * rid) and mid name an encoding of t not learnt yet, that encoding's SSRC
+ * (or RTX SSRC) becomes the packet's. Returns 0, or -ENOENT when it names
+ * none (the caller drops it). */
+int relay_layers_learn(struct relay_transport *t, const uint8_t *pkt, size_t len);
+
+/* The stream of t carrying ps's subscribers: ps itself unless it is a
+ * simulcast encoding above the lowest; NULL if that is gone. */
+struct relay_pub_stream *relay_layers_head(struct relay_transport *t,
+					   const struct relay_pub_stream *ps);
+
+/* The encoding `layer` of head's track; head when it is not simulcast or
+ * layer is RELAY_LAYER_NONE. NULL when t has no such stream. */
+struct relay_pub_stream *relay_layers_stream(struct relay_transport *t,
+					     const struct relay_pub_stream *head, uint8_t layer);
+
+/* The encoding of head's track whose keyframe subscriber out waits for:
+ * the one it is to receive (its target), else the one it receives. */
+struct relay_pub_stream *relay_layers_keyframe_stream(struct relay_transport *t,
+						      const struct relay_pub_stream *head,
+						      const struct relay_out *out);
+
+/* The best encoding of head's track the publisher sends now, at most
+ * max_layer; the highest when none is known to be sent (yet). */
+uint8_t relay_layers_best(struct relay_transport *t, const struct relay_pub_stream *head,
+			  uint8_t max_layer, int64_t now);
+
+/* At the worker's tick: every subscriber of t's simulcast tracks gets
+ * its target encoding; a switch asks for a keyframe of it. */
+void relay_layers_tick(struct relay_worker *w, struct relay_transport *t, int64_t now);
+
+#endif

@@ -1,0 +1,155 @@
+// Simulcast in Debian's Chromium (issue 16's first part): a host and one
+// family member, each page publishing its camera as simulcast (the fake
+// camera's 640x480: two encodings, h and f, half and full size; web/js/
+// media.js cameraEncodings). The relay must learn the encodings
+// from their rids, forward the best one the publisher sends as one
+// continuous stream (the full 640x480 of the fake camera), switch a
+// subscriber down when the publisher stops its top encoding and up again
+// when it comes back, each time at a keyframe, without decode errors (the
+// receiver would ask for a keyframe: its PLI count) and with the picture
+// never frozen for longer than the limits below.
+import { chromium } from 'playwright-core';
+
+import { CHROMIUM_ARGS, Daemon, FAMILY, expectFlowing, runTests, sleep, until } from './lib.mjs';
+
+// Going up is the relay's own switch: the lower encoding goes on until the
+// higher one's keyframe. Going down follows the publisher's pause: the
+// relay notices the encoding stopped (no packet for 0.5 s) and asks for a
+// keyframe of the next one down.
+const UP_FREEZE_MAX_MS = 500;
+const DOWN_FREEZE_MAX_MS = 1500;
+const SWITCH_WITHIN_MS = 5000;
+
+// The encodings the page's camera sender sends: rid -> {width, frames}.
+const OUTBOUND_SCRIPT = `(async () => {
+  const pc = window.hearthSession?.publisher?.pc;
+  const out = {};
+  if (!pc) return out;
+  for (const r of (await pc.getStats()).values())
+    if (r.type === 'outbound-rtp' && r.kind === 'video')
+      out[r.rid ?? '-'] = { width: r.frameWidth ?? 0, frames: r.framesEncoded ?? 0, active: r.active };
+  return out;
+})()`;
+
+// The one remote video this page receives.
+const INBOUND_SCRIPT = `(async () => {
+  const pc = window.hearthSession?.subscriber?.pc;
+  if (!pc) return null;
+  for (const r of (await pc.getStats()).values())
+    if (r.type === 'inbound-rtp' && r.kind === 'video')
+      return { width: r.frameWidth ?? 0, height: r.frameHeight ?? 0, decoded: r.framesDecoded ?? 0, pli: r.pliCount ?? 0,
+               keyframes: r.keyFramesDecoded ?? 0, ssrc: r.ssrc };
+  return null;
+})()`;
+
+// Pauses (or resumes) the camera's encoding rid, as the publisher's own
+// bandwidth estimation or dynacast would.
+const setActive = (rid, active) => `(async () => {
+  const sender = window.hearthSession.publisher.pc.getSenders().find((s) => s.track?.kind === 'video');
+  const p = sender.getParameters();
+  p.encodings.find((e) => e.rid === '${rid}').active = ${active};
+  await sender.setParameters(p);
+})()`;
+
+async function metrics(d) {
+  const text = await (await fetch(`${d.base}/metrics`)).text();
+  const sum = {};
+  for (const m of text.matchAll(/^hearth_(\w+)_total\{[^}]*\} (\d+)$/gm)) sum[m[1]] = (sum[m[1]] || 0) + Number(m[2]);
+  return sum;
+}
+
+// Samples page's received video every 50 ms until its width is `width`,
+// then for another second: how long it took, the longest time without a
+// new decoded frame, the PLIs it sent meanwhile.
+async function watchSwitch(page, width, label) {
+  const t0 = Date.now();
+  let last = await page.evaluate(INBOUND_SCRIPT);
+  const pli0 = last.pli;
+  let lastGrowth = t0;
+  let longest = 0;
+  let reached = null;
+  while (Date.now() - t0 < SWITCH_WITHIN_MS + 1000) {
+    await sleep(50);
+    const now = Date.now();
+    const s = await page.evaluate(INBOUND_SCRIPT);
+    if (s.decoded > last.decoded) {
+      longest = Math.max(longest, now - lastGrowth);
+      lastGrowth = now;
+    }
+    last = s;
+    if (reached === null && s.width === width) reached = now - t0;
+    if (reached !== null && now - t0 > reached + 1000) break;
+  }
+  longest = Math.max(longest, Date.now() - lastGrowth);
+  if (reached === null) throw new Error(`${label}: still ${last.width}x${last.height} after ${SWITCH_WITHIN_MS / 1000} s, not ${width} wide`);
+  return { reached, longest, plis: last.pli - pli0, ssrc: last.ssrc };
+}
+
+runTests({
+  async 'simulcast: encodings learnt, the best forwarded, switched down and up at keyframes'() {
+    const d = await new Daemon().start();
+    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+    try {
+      const { people } = await d.session('family', FAMILY.slice(0, 2));
+      const [host, dana] = people;
+      const pages = [];
+      for (const who of [host, dana]) {
+        const context = await browser.newContext({ viewport: { width: 900, height: 600 } });
+        const page = await context.newPage();
+        await page.goto(who.url);
+        await page.getByRole('button', { name: 'Join session' }).click();
+        pages.push(page);
+      }
+      const [h, c] = pages;
+      await h.getByRole('button', { name: `Admit ${dana.name}` }).click();
+      await expectFlowing(h, [`${dana.name}/video`], 'host', 40000);
+      await expectFlowing(c, [`${host.name}/video`], dana.name, 40000);
+
+      // The host's camera goes out as two encodings, each being sent.
+      let lastSent = null;
+      const sent = await until('the host sending two encodings', async () => {
+        const o = await h.evaluate(OUTBOUND_SCRIPT);
+        lastSent = o;
+        return ['h', 'f'].every((rid) => o[rid]?.frames > 0 && o[rid]?.width > 0) ? o : null;
+      }, 20000).catch((err) => {
+        throw new Error(`${err.message}: the host sends ${JSON.stringify(lastSent)}`);
+      });
+      console.log(`  host sends ${JSON.stringify(sent)}`);
+      const m0 = await metrics(d);
+      if (!(m0.ssrcs_learnt >= 4)) throw new Error(`the relay learnt ${m0.ssrcs_learnt} SSRCs, not the 2 encodings of 2 cameras`);
+
+      // Dana receives the best one: the full size, as one stream.
+      const full = sent.f.width;
+      const half = sent.h.width;
+      const first = await until(`Dana receiving the host at ${full} wide`, async () => {
+        const s = await c.evaluate(INBOUND_SCRIPT);
+        return s?.width === full ? s : null;
+      }, 15000);
+      console.log(`  Dana receives ${first.width}x${first.height} (SSRC ${first.ssrc})`);
+
+      // The host stops its top encoding: Dana goes down to the half.
+      await h.evaluate(setActive('f', false));
+      const down = await watchSwitch(c, half, 'down');
+      console.log(`  down to ${half} wide in ${down.reached} ms; longest without a new frame ${down.longest} ms; PLIs ${down.plis}`);
+      // And back up when it returns.
+      await h.evaluate(setActive('f', true));
+      const up = await watchSwitch(c, full, 'up');
+      console.log(`  up to ${full} wide in ${up.reached} ms; longest without a new frame ${up.longest} ms; PLIs ${up.plis}`);
+      const m1 = await metrics(d);
+      console.log(`  relay: ssrcs_learnt ${m1.ssrcs_learnt}, layer_switches ${m1.layer_switches - (m0.layer_switches || 0)}`);
+
+      for (const [what, s] of [['down', down], ['up', up]]) {
+        if (s.ssrc !== first.ssrc) throw new Error(`${what}: the stream's SSRC changed (${first.ssrc} -> ${s.ssrc})`);
+        if (s.plis > 0) throw new Error(`${what}: Dana's browser asked for ${s.plis} keyframes (a picture it could not decode)`);
+      }
+      if (down.longest > DOWN_FREEZE_MAX_MS) throw new Error(`down: frozen ${down.longest} ms (limit ${DOWN_FREEZE_MAX_MS})`);
+      if (up.longest > UP_FREEZE_MAX_MS) throw new Error(`up: frozen ${up.longest} ms (limit ${UP_FREEZE_MAX_MS})`);
+      if (!(m1.layer_switches - (m0.layer_switches || 0) >= 2)) throw new Error('the relay counted no layer switch');
+      // The host still receives Dana all along.
+      await expectFlowing(h, [`${dana.name}/video`], 'host at the end', 5000);
+    } finally {
+      await browser.close();
+      await d.stop();
+    }
+  },
+});
