@@ -230,6 +230,10 @@ static void relay_feedback_on_report_block(const struct relay_rtcp_report_block 
 	if (!ps || !out)
 		return;
 	out->fraction_lost = b->fraction_lost;
+	/* A simulcast track: the report is about the encoding it receives
+	 * (the relay passed that one's sender reports on). */
+	if (ps->desc.layers > 1 && !(ps = relay_layers_stream(pub, ps, out->sc.current)))
+		return;
 	if (!b->lsr || b->lsr != ps->rx.last_sr || !ps->rx.last_sr_us)
 		return;
 	int64_t rtt = c->now - ps->rx.last_sr_us - (int64_t)b->dlsr * 1000000 / 65536;

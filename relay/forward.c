@@ -159,6 +159,36 @@ static void relay_forward_rtp(struct relay_worker *w, struct relay_transport *pu
 	}
 }
 
+struct relay_forward_sr_ctx {
+	struct relay_transport *pub;
+	const struct relay_transport *to;
+};
+
+/* A simulcast encoding's sender report, for subscriber c->to: as the
+ * track's when it is the encoding c->to receives, else left out. */
+static struct relay_rtcp_renumber relay_forward_sr_for(uint32_t ssrc, void *userdata)
+{
+	struct relay_forward_sr_ctx *c = userdata;
+	struct relay_rtcp_renumber keep = {.keep = true, .ssrc = ssrc};
+
+	for (unsigned s = 0; ssrc && s < c->pub->p.stream_count; s++) {
+		const struct relay_pub_stream *ps = &c->pub->pub[s];
+		if (ps->desc.ssrc != ssrc || ps->desc.layers < 2)
+			continue;
+		const struct relay_pub_stream *head = relay_layers_head(c->pub, ps);
+		for (unsigned o = 0; head && o < head->out_count; o++) {
+			const struct relay_out *out = &head->outs[o];
+			if (out->to == c->to && out->sc.started &&
+			    out->sc.current == ps->desc.layer)
+				return (struct relay_rtcp_renumber){.keep = true,
+								    .ssrc = head->desc.group_ssrc,
+								    .ts_delta = out->sc.ts_delta};
+		}
+		return (struct relay_rtcp_renumber){.keep = false};
+	}
+	return keep;
+}
+
 /* A publisher's RTCP (sender reports: lip sync) goes to its subscribers;
  * a subscriber's keyframe requests go to the publishers. */
 static void relay_forward_rtcp(struct relay_worker *w, struct relay_transport *t,
@@ -171,6 +201,9 @@ static void relay_forward_rtcp(struct relay_worker *w, struct relay_transport *t
 		return;
 	}
 	relay_feedback_from_publisher(t, pkt, len, now);
+	bool layered = false;
+	for (unsigned s = 0; s < t->p.stream_count; s++)
+		layered |= t->pub[s].desc.layers > 1;
 	for (unsigned s = 0; s < t->p.stream_count; s++) {
 		struct relay_pub_stream *ps = &t->pub[s];
 		for (unsigned o = 0; o < ps->out_count; o++) {
@@ -187,7 +220,17 @@ static void relay_forward_rtcp(struct relay_worker *w, struct relay_transport *t
 			slot = relay_send_batch_slot(w);
 			if (!slot)
 				return;
-			memcpy(slot, pkt, len);
+			if (layered) {
+				struct relay_forward_sr_ctx c = {.pub = t, .to = to};
+				int n = relay_rtcp_copy_renumbered(
+				    pkt, len, slot, RELAY_SEND_SLOT - CRYPTO_SRTP_MAX_TRAILER,
+				    relay_forward_sr_for, &c);
+				if (n <= 0)
+					continue;
+				plen = (size_t)n;
+			} else {
+				memcpy(slot, pkt, len);
+			}
 			if (crypto_srtp_protect_rtcp(to->srtp_out, slot, &plen, RELAY_SEND_SLOT) ==
 			    0)
 				relay_send_batch_commit(w, plen, &to->remote);

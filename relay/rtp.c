@@ -360,6 +360,33 @@ int relay_rtcp_sender_reports(const uint8_t *pkt, size_t len,
 	return r;
 }
 
+int relay_rtcp_copy_renumbered(const uint8_t *pkt, size_t len, uint8_t *out, size_t cap,
+			       struct relay_rtcp_renumber (*fn)(uint32_t ssrc, void *userdata),
+			       void *userdata)
+{
+	const uint8_t *p;
+	size_t off = 0, plen, n = 0;
+	int r = 0;
+
+	while (relay_rtcp_next(pkt, len, &off, &p, &plen, &r)) {
+		struct relay_rtcp_renumber how = {.keep = true};
+		if (p[1] == 200 && plen >= 28) {
+			how = fn(rd32(p + 4), userdata);
+			if (!how.keep)
+				continue;
+		}
+		if (n + plen > cap)
+			return -ENOBUFS;
+		memcpy(out + n, p, plen);
+		if (p[1] == 200 && plen >= 28) {
+			relay_rtp_wr32(out + n + 4, how.ssrc);
+			relay_rtp_wr32(out + n + 16, rd32(p + 16) + how.ts_delta);
+		}
+		n += plen;
+	}
+	return r < 0 ? r : (int)n;
+}
+
 int relay_rtcp_report_blocks(const uint8_t *pkt, size_t len,
 			     void (*fn)(const struct relay_rtcp_report_block *b, void *userdata),
 			     void *userdata)

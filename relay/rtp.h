@@ -127,6 +127,24 @@ void relay_rx_stats_update(struct relay_rx_stats *st, uint16_t seq, uint32_t tim
 void relay_rx_stats_sender_report(struct relay_rx_stats *st, uint32_t ntp_middle,
 				  int64_t arrival_us);
 
+/* What relay_rtcp_copy_renumbered() does with one sender report: its
+ * SSRC becomes ssrc and delta is added to its RTP timestamp; keep false:
+ * it is left out. */
+struct relay_rtcp_renumber {
+	bool keep;
+	uint32_t ssrc;
+	uint32_t ts_delta;
+};
+
+/* Copies compound RTCP packet pkt into out (cap bytes) with each sender
+ * report's SSRC and RTP timestamp as fn says (simulcast: a subscriber
+ * sees the encoding it receives as the track's one stream, and no other
+ * encoding's report); other packets as they are. Returns the length
+ * written (0: nothing left), or -EINVAL (malformed) / -ENOBUFS. */
+int relay_rtcp_copy_renumbered(const uint8_t *pkt, size_t len, uint8_t *out, size_t cap,
+			       struct relay_rtcp_renumber (*fn)(uint32_t ssrc, void *userdata),
+			       void *userdata);
+
 /* Finds the sender reports in a compound RTCP packet: calls fn with the
  * sender's SSRC and the middle 32 bits of its NTP timestamp. Returns 0, or
  * -EINVAL for a malformed compound packet (after the packets before the

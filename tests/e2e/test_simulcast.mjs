@@ -42,6 +42,16 @@ const INBOUND_SCRIPT = `(async () => {
   return null;
 })()`;
 
+// The sender reports the page got about the video it receives (lip sync
+// needs them: the relay passes on those of the encoding sent, as the
+// track's).
+const REPORTS_SCRIPT = `(async () => {
+  const pc = window.hearthSession?.subscriber?.pc;
+  for (const r of (await pc.getStats()).values())
+    if (r.type === 'remote-outbound-rtp' && r.kind === 'video') return { ssrc: r.ssrc, reports: r.reportsSent ?? 0 };
+  return null;
+})()`;
+
 // Pauses (or resumes) the camera's encoding rid, as the publisher's own
 // bandwidth estimation or dynacast would.
 const setActive = (rid, active) => `(async () => {
@@ -145,6 +155,15 @@ runTests({
       if (down.longest > DOWN_FREEZE_MAX_MS) throw new Error(`down: frozen ${down.longest} ms (limit ${DOWN_FREEZE_MAX_MS})`);
       if (up.longest > UP_FREEZE_MAX_MS) throw new Error(`up: frozen ${up.longest} ms (limit ${UP_FREEZE_MAX_MS})`);
       if (!(m1.layer_switches - (m0.layer_switches || 0) >= 2)) throw new Error('the relay counted no layer switch');
+      // Sender reports about the stream Dana receives, after both switches.
+      const reports0 = await c.evaluate(REPORTS_SCRIPT);
+      const reports = await until('sender reports about the received video', async () => {
+        const r = await c.evaluate(REPORTS_SCRIPT);
+        return r && r.ssrc === first.ssrc && r.reports > (reports0?.reports ?? 0) ? r : null;
+      }, 8000).catch((err) => {
+        throw new Error(`${err.message}: ${JSON.stringify(reports0)}`);
+      });
+      console.log(`  Dana has ${reports.reports} sender reports about SSRC ${reports.ssrc}`);
       // The host still receives Dana all along.
       await expectFlowing(h, [`${dana.name}/video`], 'host at the end', 5000);
     } finally {

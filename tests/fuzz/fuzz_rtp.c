@@ -3,7 +3,8 @@
  * RTP header it accepts must lie within the bytes; a subscriber's copy,
  * an RTX wrap and unwrap, and RED's blocks, copy and primary must stay
  * within their buffers and agree with each other; the RTCP walkers must
- * only report what the bytes hold. */
+ * only report what the bytes hold, and a renumbered copy of a compound
+ * packet fit in the original's size. */
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -34,6 +35,13 @@ static void fuzz_sr(uint32_t ssrc, uint32_t ntp_middle, void *userdata)
 	(void)ssrc;
 	(void)ntp_middle;
 	(*(unsigned *)userdata)++;
+}
+
+/* Every other sender report left out, the rest renumbered. */
+static struct relay_rtcp_renumber fuzz_renumber(uint32_t ssrc, void *userdata)
+{
+	(*(unsigned *)userdata)++;
+	return (struct relay_rtcp_renumber){.keep = ssrc & 1, .ssrc = ~ssrc, .ts_delta = ssrc};
 }
 
 static void fuzz_block(const struct relay_rtcp_report_block *b, void *userdata)
@@ -79,6 +87,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		relay_rtcp_sender_reports(pkt, size, fuzz_sr, &calls);
 		relay_rtcp_report_blocks(pkt, size, fuzz_block, &calls);
 		relay_rtcp_sender_ssrc(pkt, size, &ssrc);
+		/* A renumbered copy is never longer than the original. */
+		int r = relay_rtcp_copy_renumbered(pkt, size, out, sizeof(out), fuzz_renumber,
+						   &calls);
+		if (r > (int)size)
+			abort();
 		/* At most 17 sequence numbers per 4 bytes of NACK. */
 		if (calls > 1 + size * 17 / 4)
 			abort();

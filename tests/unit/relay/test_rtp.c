@@ -175,6 +175,49 @@ static void collect_block(const struct relay_rtcp_report_block *b, void *userdat
 
 /* The report blocks of an SR and an RR in one compound packet, and of what
  * the relay itself builds; a truncated one yields what came before it. */
+/* Simulcast: sender reports of encoding 1 become the track's (SSRC 0x47,
+ * RTP timestamp + 1000), those of encoding 2 are left out, the rest
+ * stays. */
+static struct relay_rtcp_renumber renumber(uint32_t ssrc, void *userdata)
+{
+	(void)userdata;
+	if (ssrc == 1)
+		return (struct relay_rtcp_renumber){.keep = true, .ssrc = 0x47, .ts_delta = 1000};
+	if (ssrc == 2)
+		return (struct relay_rtcp_renumber){.keep = false};
+	return (struct relay_rtcp_renumber){.keep = true, .ssrc = ssrc};
+}
+
+static void test_copy_renumbered(void)
+{
+	static const uint8_t compound[] = {
+	    /* SR of 1 (no block): NTP 1..8, RTP ts 0xfffffe00, counts */
+	    0x80, 200, 0, 6, 0, 0, 0, 1, 1, 2, 3, 4, 5, 6, 7, 8, 0xff, 0xff, 0xfe, 0x00, 0, 0, 0,
+	    10, 0, 0, 0, 11,
+	    /* SR of 2 */
+	    0x80, 200, 0, 6, 0, 0, 0, 2, 1, 2, 3, 4, 5, 6, 7, 8, 0, 0, 0, 9, 0, 0, 0, 10, 0, 0, 0,
+	    11,
+	    /* SDES: one chunk, CNAME "ab" */
+	    0x81, 202, 0, 2, 0, 0, 0, 1, 1, 2, 'a', 'b'};
+	uint8_t out[sizeof(compound)];
+
+	int n = relay_rtcp_copy_renumbered(compound, sizeof(compound), out, sizeof(out), renumber,
+					   NULL);
+	g_assert_cmpint(n, ==, 28 + 12);
+	g_assert_cmpuint(out[1], ==, 200);
+	g_assert_cmpmem(out + 4, 4, ((const uint8_t[]){0, 0, 0, 0x47}), 4);
+	g_assert_cmpmem(out + 8, 8, compound + 8, 8);			     /* NTP */
+	g_assert_cmpmem(out + 16, 4, ((const uint8_t[]){0, 0, 1, 0xe8}), 4); /* wraps */
+	g_assert_cmpmem(out + 28, 12, compound + 56, 12);		     /* SDES */
+	/* Too small a buffer; a malformed compound. */
+	g_assert_cmpint(
+	    relay_rtcp_copy_renumbered(compound, sizeof(compound), out, 30, renumber, NULL), ==,
+	    -ENOBUFS);
+	g_assert_cmpint(relay_rtcp_copy_renumbered(compound, sizeof(compound) - 1, out, sizeof(out),
+						   renumber, NULL),
+			==, -EINVAL);
+}
+
 static void test_report_blocks(void)
 {
 	static const uint8_t compound[] = {
@@ -329,5 +372,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/relay/rtp/rtx", test_rtx);
 	g_test_add_func("/relay/rtp/keyframes", test_keyframes);
 	g_test_add_func("/relay/rtp/ext-find", test_ext_find);
+	g_test_add_func("/relay/rtp/copy-renumbered", test_copy_renumbered);
 	return g_test_run();
 }
