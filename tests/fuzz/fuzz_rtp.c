@@ -88,8 +88,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		relay_rtcp_report_blocks(pkt, size, fuzz_block, &calls);
 		relay_rtcp_sender_ssrc(pkt, size, &ssrc);
 		/* A renumbered copy is never longer than the original. */
-		int r = relay_rtcp_copy_renumbered(pkt, size, out, sizeof(out), fuzz_renumber,
-						   &calls);
+		int r =
+		    relay_rtcp_copy_renumbered(pkt, size, out, sizeof(out), fuzz_renumber, &calls);
 		if (r > (int)size)
 			abort();
 		/* At most 17 sequence numbers per 4 bytes of NACK. */
