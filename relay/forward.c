@@ -114,7 +114,7 @@ static void relay_forward_rtp(struct relay_worker *w, struct relay_transport *pu
 	} else {
 		relay_rx_stats_update(&ps->rx, h.seq, h.timestamp, now,
 				      ps->desc.kind == RELAY_STREAM_AUDIO ? 48000 : 90000);
-		ps->last_rtp_us = now;
+		relay_layers_on_packet(ps, h.marker, now);
 	}
 	if (!relay_repair_on_packet(w, pub, ps, pkt, len, &h, now))
 		return;

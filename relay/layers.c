@@ -107,6 +107,17 @@ struct relay_pub_stream *relay_layers_keyframe_stream(struct relay_transport *t,
 	return ps ? ps : (struct relay_pub_stream *)head;
 }
 
+static bool relay_layers_sent(const struct relay_pub_stream *ps, int64_t now)
+{
+	return ps && ps->last_rtp_us && now - ps->last_rtp_us < RELAY_LAYER_ACTIVE_US;
+}
+
+/* Frames a second over the last whole window. */
+static unsigned relay_layers_fps(const struct relay_pub_stream *ps)
+{
+	return (unsigned)(ps->frames_last * 1000000LL / RELAY_LAYER_WINDOW_US);
+}
+
 uint8_t relay_layers_best(struct relay_transport *t, const struct relay_pub_stream *head,
 			  uint8_t max_layer, int64_t now)
 {
@@ -116,14 +127,38 @@ uint8_t relay_layers_best(struct relay_transport *t, const struct relay_pub_stre
 		top = max_layer;
 	for (int layer = top; layer >= 0; layer--) {
 		const struct relay_pub_stream *ps = relay_layers_stream(t, head, (uint8_t)layer);
-		if (ps && ps->last_rtp_us && now - ps->last_rtp_us < RELAY_LAYER_ACTIVE_US)
+		if (!relay_layers_sent(ps, now))
+			continue;
+		/* Compared with the best one below that is being sent. */
+		const struct relay_pub_stream *below = NULL;
+		for (int k = layer - 1; k >= 0 && !below; k--) {
+			below = relay_layers_stream(t, head, (uint8_t)k);
+			if (!relay_layers_sent(below, now))
+				below = NULL;
+		}
+		unsigned fps = relay_layers_fps(ps);
+		if (!below || fps >= RELAY_LAYER_GOOD_FPS || 2 * fps >= relay_layers_fps(below))
 			return (uint8_t)layer;
 	}
 	return top;
 }
 
+void relay_layers_on_packet(struct relay_pub_stream *ps, bool marker, int64_t now)
+{
+	ps->last_rtp_us = now;
+	if (marker && ps->frames_now < UINT16_MAX)
+		ps->frames_now++;
+}
+
 void relay_layers_tick(struct relay_worker *w, struct relay_transport *t, int64_t now)
 {
+	if (now - t->layers_window_us >= RELAY_LAYER_WINDOW_US) {
+		t->layers_window_us = now;
+		for (unsigned s = 0; s < t->p.stream_count; s++) {
+			t->pub[s].frames_last = t->pub[s].frames_now;
+			t->pub[s].frames_now = 0;
+		}
+	}
 	for (unsigned s = 0; s < t->p.stream_count; s++) {
 		struct relay_pub_stream *head = &t->pub[s];
 		if (head->desc.layers < 2 || head->desc.layer != 0)

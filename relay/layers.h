@@ -21,6 +21,13 @@ struct relay_out;
 /* An encoding without packets for this long is not being sent (the
  * publisher dropped it: its uplink, or nobody needs it). */
 #define RELAY_LAYER_ACTIVE_US (500 * 1000LL)
+/* Frame rates are counted over windows of this length (the tick rotates
+ * them). An encoding above the lowest is worth receiving only at half the
+ * frame rate of the one below it, or RELAY_LAYER_GOOD_FPS: a publisher
+ * whose bandwidth does not carry its top encoding (Firefox ramping up)
+ * sends it at a few frames a second. */
+#define RELAY_LAYER_WINDOW_US (500 * 1000LL)
+#define RELAY_LAYER_GOOD_FPS  15
 
 /* Whether a packet from an SSRC t does not know may be unprotected to
  * learn a simulcast encoding from it: t still waits for one, and has not
@@ -53,6 +60,9 @@ struct relay_pub_stream *relay_layers_keyframe_stream(struct relay_transport *t,
  * max_layer; the highest when none is known to be sent (yet). */
 uint8_t relay_layers_best(struct relay_transport *t, const struct relay_pub_stream *head,
 			  uint8_t max_layer, int64_t now);
+
+/* A packet of ps arrived (marker: the last of a frame). */
+void relay_layers_on_packet(struct relay_pub_stream *ps, bool marker, int64_t now);
 
 /* At the worker's tick: every subscriber of t's simulcast tracks gets
  * its target encoding; a switch asks for a keyframe of it. */

@@ -75,6 +75,10 @@ struct relay_pub_stream {
 	struct relay_rtx_buffer *rtx; /* owned; video only, NULL when none (worker's cap) */
 	struct relay_nack_gen nack;   /* video: what to ask the publisher for again */
 	int64_t last_rtp_us;	      /* its last packet (simulcast: is the encoding sent?) */
+	/* Simulcast: frames (marker bits) in the current and the last
+	 * RELAY_LAYER_WINDOW_US: an encoding sent at a few frames a second is
+	 * not worth more than a smaller one at full rate. */
+	uint16_t frames_now, frames_last;
 };
 
 /* Unknown SSRCs a publisher's packets may come from while simulcast
@@ -101,6 +105,7 @@ struct relay_transport {
 	uint32_t rtcp_ssrcs[4];
 	unsigned rtcp_ssrc_count;
 	unsigned ssrc_probes;		      /* unknown SSRCs tried for simulcast learning */
+	int64_t layers_window_us;	      /* when the frame-rate windows last turned */
 	struct relay_rtx_history rtx_history; /* a subscriber's: what it was resent */
 	/* A subscriber's round trip to the relay (smoothed; 0: not measured
 	 * yet), from its receiver reports about the publishers' sender

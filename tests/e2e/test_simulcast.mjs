@@ -9,7 +9,9 @@
 // receiver would ask for a keyframe: its PLI count) and with the picture
 // never frozen for longer than the limits below.
 import { chromium } from 'playwright-core';
+import puppeteer from 'puppeteer-core';
 
+import { FIREFOX_ENV, FIREFOX_PREFS } from './browsers.mjs';
 import { CHROMIUM_ARGS, Daemon, FAMILY, expectFlowing, runTests, sleep, until } from './lib.mjs';
 
 // Going up is the relay's own switch: the lower encoding goes on until the
@@ -95,6 +97,36 @@ async function watchSwitch(page, width, label) {
   return { reached, longest, plis: last.pli - pli0, ssrc: last.ssrc };
 }
 
+// The publisher page's camera goes out as h and f; the subscriber page
+// receives the full size, is switched down when the publisher pauses f
+// and up when it resumes: within the limits, no PLI, one SSRC.
+async function switchesOneWay(pub, sub, label) {
+  let lastSent = null;
+  const sent = await until(`${label}: the publisher sending two encodings`, async () => {
+    const o = await pub.evaluate(OUTBOUND_SCRIPT);
+    lastSent = o;
+    return ['h', 'f'].every((rid) => o[rid]?.frames > 0 && o[rid]?.width > 0) ? o : null;
+  }, 20000).catch((err) => {
+    throw new Error(`${err.message}: it sends ${JSON.stringify(lastSent)}`);
+  });
+  const first = await until(`${label}: receiving ${sent.f.width} wide`, async () => {
+    const s = await sub.evaluate(INBOUND_SCRIPT);
+    return s?.width === sent.f.width ? s : null;
+  }, 15000);
+  await pub.evaluate(setActive('f', false));
+  const down = await watchSwitch(sub, sent.h.width, `${label} down`);
+  await pub.evaluate(setActive('f', true));
+  const up = await watchSwitch(sub, sent.f.width, `${label} up`);
+  console.log(`  ${label}: sends ${JSON.stringify(sent)}; receives ${first.width}x${first.height}; ` +
+    `down in ${down.reached} ms (longest without a frame ${down.longest} ms), up in ${up.reached} ms (${up.longest} ms)`);
+  for (const [what, s] of [['down', down], ['up', up]]) {
+    if (s.ssrc !== first.ssrc) throw new Error(`${label} ${what}: the stream's SSRC changed (${first.ssrc} -> ${s.ssrc})`);
+    if (s.plis > 0) throw new Error(`${label} ${what}: the receiver asked for ${s.plis} keyframes (a picture it could not decode)`);
+  }
+  if (down.longest > DOWN_FREEZE_MAX_MS) throw new Error(`${label} down: frozen ${down.longest} ms (limit ${DOWN_FREEZE_MAX_MS})`);
+  if (up.longest > UP_FREEZE_MAX_MS) throw new Error(`${label} up: frozen ${up.longest} ms (limit ${UP_FREEZE_MAX_MS})`);
+}
+
 runTests({
   async 'simulcast: encodings learnt, the best forwarded, switched down and up at keyframes'() {
     const d = await new Daemon().start();
@@ -168,6 +200,43 @@ runTests({
       await expectFlowing(h, [`${dana.name}/video`], 'host at the end', 5000);
     } finally {
       await browser.close();
+      await d.stop();
+    }
+  },
+
+  async 'simulcast with Firefox ESR: it publishes two encodings, and both browsers are switched'() {
+    const d = await new Daemon().start();
+    const [browser, firefox] = await Promise.all([
+      chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS }),
+      puppeteer.launch({
+        browser: 'firefox',
+        protocol: 'webDriverBiDi',
+        executablePath: '/usr/bin/firefox-esr',
+        headless: true,
+        extraPrefsFirefox: FIREFOX_PREFS,
+        env: { ...process.env, ...FIREFOX_ENV },
+      }),
+    ]);
+    try {
+      const { people } = await d.session('family', FAMILY.slice(0, 2));
+      const [host, dana] = people;
+      const context = await browser.newContext({ viewport: { width: 900, height: 600 } });
+      const h = await context.newPage();
+      await h.goto(host.url);
+      await h.getByRole('button', { name: 'Join session' }).click();
+      const ff = await (await firefox.createBrowserContext()).newPage();
+      await ff.setViewport({ width: 900, height: 600 });
+      await ff.goto(dana.url);
+      await ff.waitForSelector('#join-button');
+      await ff.click('#join-button');
+      await h.getByRole('button', { name: `Admit ${dana.name}` }).click();
+      await expectFlowing(h, [`${dana.name}/video`], 'host', 40000);
+      await expectFlowing(ff, [`${host.name}/video`], dana.name, 40000);
+      // Firefox publishes, Chromium receives; then the other way round.
+      await switchesOneWay(ff, h, 'Firefox to Chromium');
+      await switchesOneWay(h, ff, 'Chromium to Firefox');
+    } finally {
+      await Promise.all([browser.close(), firefox.close()]);
       await d.stop();
     }
   },

@@ -159,6 +159,18 @@ static void test_best(void)
 	f->last_rtp_us = now - 10 * MS;
 	g_assert_cmpuint(relay_layers_best(t, h, RELAY_LAYER_NONE, now), ==, 1);
 	g_assert_cmpuint(relay_layers_best(t, h, 0, now), ==, 0); /* capped */
+	/* f at 4 frames a second against h's 30: h; at 16 (>= 15): f. */
+	h->frames_last = 15;
+	f->frames_last = 2;
+	g_assert_cmpuint(relay_layers_best(t, h, RELAY_LAYER_NONE, now), ==, 0);
+	f->frames_last = 8;
+	g_assert_cmpuint(relay_layers_best(t, h, RELAY_LAYER_NONE, now), ==, 1);
+	/* Counted from marker bits, turned over by the tick's window. */
+	f->frames_now = 0;
+	relay_layers_on_packet(f, false, now);
+	relay_layers_on_packet(f, true, now);
+	g_assert_cmpuint(f->frames_now, ==, 1);
+	g_assert_cmpint(f->last_rtp_us, ==, now);
 	/* f stopped: h. */
 	f->last_rtp_us = now - RELAY_LAYER_ACTIVE_US;
 	g_assert_cmpuint(relay_layers_best(t, h, RELAY_LAYER_NONE, now), ==, 0);
