@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 
 #include "relay/addr.h"
+#include "relay/audio_level.h"
 #include "relay/nack.h"
 #include "relay/relay.h"
 #include "relay/rtp.h"
@@ -68,6 +69,8 @@ struct relay_pub_stream {
 	bool pli_pending;	      /* asked for within the interval: sent when it ends */
 	struct relay_rtx_buffer *rtx; /* owned; video only, NULL when none (worker's cap) */
 	struct relay_nack_gen nack;   /* video: what to ask the publisher for again */
+	/* Audio: how loud since the last RELAY_EVT_AUDIO_LEVEL. */
+	struct relay_audio_level_acc level;
 };
 
 struct relay_transport {
