@@ -386,5 +386,7 @@ void sig_ws_on_revoke(struct sig_ws_conn *conn, json_t *msg, const json_t *id)
 	 * checked against what is left. */
 	if (conn->ws->media && had)
 		sig_media_unpublish(conn->ws->media, m);
+	if (had)
+		sig_speaker_room_silenced(conn->ws->rooms, m, clock_mono_us(), sig_ws_tell, NULL);
 	sig_ws_broadcast(conn->ws, m->session_id, NULL, sig_ws_permissions_event(m));
 }
