@@ -7,11 +7,13 @@
 #include <string.h>
 
 #include "config/cfg.h"
+#include "core/clock.h"
 #include "core/log.h"
 #include "crypto/dtls.h"
 #include "crypto/token.h"
 #include "relay/relay.h"
 #include "live/room.h"
+#include "live/speaker_room.h"
 #include "sdp/sdp.h"
 
 /* Every other person a session can hold can receive each stream. */
@@ -476,6 +478,8 @@ static int sig_media_offer_streams(const struct sig_media_peer *peer, struct sig
 		st->rtx_ssrc = c->rtx_pt ? ml->rtx_ssrc : 0;
 		st->repair = loss_repair && ml->kind != SIG_SDP_AUDIO;
 		st->twcc_ext_id = ml->ext_id[SIG_SDP_EXT_TWCC]; /* the offerer's id */
+		if (ml->kind == SIG_SDP_AUDIO) /* RFC 6464: how loud, for the active speaker */
+			st->audio_level_ext_id = ml->ext_id[SIG_SDP_EXT_AUDIO_LEVEL];
 		st->payload_type = ml->codecs[0].pt;
 		st->rtx_payload_type = ml->codecs[0].rtx_pt;
 		st->red_payload_type = ml->codecs[0].red_pt;
@@ -596,6 +600,7 @@ char *sig_media_publish(struct sig_media *m, struct sig_member *mb, const char *
 			local.extensions |= SIG_SDP_EXT_BIT(SIG_SDP_EXT_RID) |
 					    SIG_SDP_EXT_BIT(SIG_SDP_EXT_RRID) |
 					    SIG_SDP_EXT_BIT(SIG_SDP_EXT_MID);
+	local.extensions |= SIG_SDP_EXT_BIT(SIG_SDP_EXT_AUDIO_LEVEL); /* the active speaker */
 	local.rtcp_fb |= SIG_SDP_FB_TRANSPORT_CC;
 	answer = sig_sdp_build_answer(offer, &local, ret_problem);
 	if (!answer) {
@@ -1084,6 +1089,11 @@ void sig_media_on_event(struct sig_media *m, const struct relay_msg *msg)
 			g_hash_table_remove(m->transports, &msg->arg);
 			sig_media_closed(m, mb, msg->arg);
 		}
+		break;
+	case RELAY_EVT_AUDIO_LEVEL: /* live/speaker_room.h */
+		if (mb && mb->media && mb->media->pub_id == msg->arg)
+			sig_speaker_room_heard(m->rooms, mb, (unsigned)msg->arg2, clock_mono_us(),
+					       m->tell, m->tell_data);
 		break;
 	default:
 		break;

@@ -5,10 +5,12 @@
 #include <string.h>
 
 #include "crypto/token.h"
+#include "live/speaker.h"
 
 /* session id -> GPtrArray of struct sig_member * (join order) */
 struct sig_rooms {
 	GHashTable *sessions;
+	GHashTable *speakers; /* session id -> struct sig_speaker (owned), while present */
 };
 
 static void sig_room_array_free(gpointer array)
@@ -22,6 +24,7 @@ struct sig_rooms *sig_rooms_new(void)
 
 	rooms->sessions =
 	    g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, sig_room_array_free);
+	rooms->speakers = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
 	return rooms;
 }
 
@@ -38,6 +41,7 @@ struct sig_rooms *sig_rooms_free(struct sig_rooms *rooms)
 			sig_member_free(members->pdata[i]);
 	}
 	g_hash_table_destroy(rooms->sessions);
+	g_hash_table_destroy(rooms->speakers);
 	g_free(rooms);
 	return NULL;
 }
@@ -68,8 +72,30 @@ static void sig_rooms_forget_if_empty(struct sig_rooms *rooms, int64_t session_i
 {
 	GPtrArray *members = sig_rooms_members(rooms, session_id, false);
 
-	if (members && members->len == 0)
+	if (members && members->len == 0) {
 		g_hash_table_remove(rooms->sessions, &session_id);
+		g_hash_table_remove(rooms->speakers, &session_id);
+	}
+}
+
+struct sig_speaker *sig_rooms_speaker(struct sig_rooms *rooms, int64_t session_id)
+{
+	struct sig_speaker *sp = g_hash_table_lookup(rooms->speakers, &session_id);
+
+	if (!sp && sig_rooms_members(rooms, session_id, false)) {
+		int64_t *key = g_new(int64_t, 1);
+		*key = session_id;
+		sp = g_new0(struct sig_speaker, 1);
+		g_hash_table_insert(rooms->speakers, key, sp);
+	}
+	return sp;
+}
+
+const char *sig_rooms_active_speaker(struct sig_rooms *rooms, int64_t session_id)
+{
+	struct sig_speaker *sp = g_hash_table_lookup(rooms->speakers, &session_id);
+
+	return sp ? sig_speaker_current(sp) : NULL;
 }
 
 static int sig_member_new_id(char ret_id[20])

@@ -81,6 +81,18 @@ unsigned sig_rooms_count(struct sig_rooms *rooms, int64_t session_id);
 /* The ids of the sessions with someone present (caller frees the array). */
 GArray *sig_rooms_sessions(struct sig_rooms *rooms);
 
+/* The session's active speaker state (live/speaker.h, live/speaker_room.h):
+ * made when first asked for while someone is present, freed when the last
+ * one goes. NULL when nobody is present. Borrowed. */
+struct sig_speaker;
+struct sig_speaker *sig_rooms_speaker(struct sig_rooms *rooms, int64_t session_id);
+
+/* The participant id of the session's active speaker, or NULL (nobody has
+ * spoken yet, or the speaker left or was muted): for anyone who gives the
+ * speaker more (the client's layout, a layer allocator). Borrowed, valid
+ * until the next level report or departure. */
+const char *sig_rooms_active_speaker(struct sig_rooms *rooms, int64_t session_id);
+
 /* {"participant_id","roster_entry_id","display_name","role","audio","video",
  *  "muted": [kinds]} */
 json_t *sig_member_json(const struct sig_member *member);

@@ -14,6 +14,7 @@
 
 #include "core/log.h"
 #include "live/room.h"
+#include "live/speaker_room.h"
 #include "live/ws_internal.h"
 #include "model/domain_json.h"
 #include "service/audit.h"
@@ -302,4 +303,5 @@ void sig_ws_tick(struct sig_ws *ws, int64_t now)
 		}
 	}
 	g_array_free(ids, TRUE);
+	sig_speaker_room_tick(ws->rooms, clock_mono_us(), sig_ws_tell, NULL);
 }

@@ -15,6 +15,7 @@
 #include "store/store.h"
 #include "service/invite.h"
 #include "live/media.h"
+#include "live/speaker_room.h"
 #include "live/ws_internal.h"
 #include "core/clock.h"
 
@@ -150,6 +151,8 @@ static void sig_ws_apply_mute(struct sig_ws *ws, struct sig_member *m, unsigned 
 		m->locked &= ~bit;
 	if (ws->media)
 		sig_media_set_muted(ws->media, m, m->muted);
+	if (on && bit == RELAY_MUTE_AUDIO)
+		sig_speaker_room_silenced(ws->rooms, m, clock_mono_us(), sig_ws_tell, NULL);
 	json_t *ev =
 	    json_pack("{s:s,s:s,s:s,s:b,s:s}", "type",
 		      on ? "participant.muted" : "participant.unmuted", "participant_id",
@@ -219,6 +222,8 @@ void sig_ws_on_media_state(struct sig_ws_conn *conn, json_t *msg, const json_t *
 	if (video)
 		m->video_on = json_is_true(video);
 	sig_ws_reply(conn, id, "media.state", NULL);
+	if (audio && !m->audio_on)
+		sig_speaker_room_silenced(conn->ws->rooms, m, clock_mono_us(), sig_ws_tell, NULL);
 	if (!m->waiting)
 		sig_ws_broadcast(conn->ws, m->session_id, m,
 				 json_pack("{s:s,s:s,s:b,s:b}", "type", "participant.media",
@@ -381,5 +386,7 @@ void sig_ws_on_revoke(struct sig_ws_conn *conn, json_t *msg, const json_t *id)
 	 * checked against what is left. */
 	if (conn->ws->media && had)
 		sig_media_unpublish(conn->ws->media, m);
+	if (had)
+		sig_speaker_room_silenced(conn->ws->rooms, m, clock_mono_us(), sig_ws_tell, NULL);
 	sig_ws_broadcast(conn->ws, m->session_id, NULL, sig_ws_permissions_event(m));
 }

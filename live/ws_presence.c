@@ -4,9 +4,11 @@
 #include <glib.h>
 #include <jansson.h>
 
+#include "core/clock.h"
 #include "core/log.h"
 #include "live/media.h"
 #include "live/room.h"
+#include "live/speaker_room.h"
 #include "live/ws_internal.h"
 #include "service/audit.h"
 #include "store/store.h"
@@ -74,6 +76,7 @@ void sig_ws_departed(struct sig_ws *ws, struct sig_member *m, const char *reason
 {
 	if (ws->media)
 		sig_media_member_left(ws->media, m);
+	sig_speaker_room_silenced(ws->rooms, m, clock_mono_us(), sig_ws_tell, NULL);
 	/* m is detached already: everyone still present hears it (only the
 	 * hosts, for someone who was still waiting). */
 	if (m->waiting)
@@ -161,6 +164,7 @@ void sig_ws_add_presence(struct sig_ws *ws, const struct sig_member *m, json_t *
 
 	sig_rooms_foreach(ws->rooms, m->session_id, sig_ws_list_member, &present);
 	json_object_set_new(msg, "participants", present.msg);
+	json_object_set_new(msg, "speaker", sig_speaker_room_json(ws->rooms, m->session_id));
 	if (m->permissions & SIG_PERM_MODERATE) {
 		struct sig_ws_broadcast waiting = {.except = m, .msg = json_array()};
 		sig_rooms_foreach(ws->rooms, m->session_id, sig_ws_list_waiting, &waiting);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "crypto/srtp.h"
+#include "relay/audio_level.h"
 #include "relay/feedback.h"
 #include "relay/layers.h"
 #include "relay/red.h"
@@ -105,6 +106,8 @@ static void relay_forward_rtp(struct relay_worker *w, struct relay_transport *pu
 	if (pub->muted &
 	    (ps->desc.kind == RELAY_STREAM_AUDIO ? RELAY_MUTE_AUDIO : RELAY_MUTE_VIDEO))
 		return;
+	if (ps->desc.audio_level_ext_id && !rtx)
+		relay_audio_level_on_packet(&ps->level, pkt, len, ps->desc.audio_level_ext_id, now);
 	if (rtx) {
 		/* Padding only (bandwidth probes) recovers nothing. */
 		if (relay_rtp_unwrap_rtx(pkt, len, &h, ps->desc.ssrc, ps->desc.payload_type, &pkt,

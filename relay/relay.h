@@ -30,6 +30,8 @@ enum relay_msg_type {
 	RELAY_EVT_TRANSPORT_CLOSED, /* arg: transport id; arg2: enum relay_close_reason */
 	RELAY_EVT_TRANSPORT_LOST,   /* arg: transport id; consent expired while up: it sends
 				       nothing until a valid check (an ICE restart) comes back */
+	RELAY_EVT_AUDIO_LEVEL,	    /* arg: publisher transport id; arg2: how loud it was
+				       (relay/audio_level.h: 0..RELAY_AUDIO_ACTIVITY_MAX) */
 };
 
 /* Why a worker closed a transport (RELAY_EVT_TRANSPORT_CLOSED). */
@@ -57,6 +59,10 @@ enum relay_stream_kind { RELAY_STREAM_AUDIO = 0, RELAY_STREAM_VIDEO = 1 };
  * subscriber's keyframe request has been served). */
 enum relay_codec { RELAY_CODEC_OTHER = 0, RELAY_CODEC_VP8, RELAY_CODEC_H264 };
 
+/* RELAY_EVT_AUDIO_LEVEL's arg2 at most: a publisher's audio at 0 dBov
+ * throughout (relay/audio_level.h says how it is measured). */
+#define RELAY_AUDIO_ACTIVITY_MAX 5000
+
 /* What a publisher may no longer have forwarded (a host muted it). */
 #define RELAY_MUTE_AUDIO (1u << 0)
 #define RELAY_MUTE_VIDEO (1u << 1)
@@ -77,6 +83,10 @@ struct relay_stream {
 	 * (the publisher's, draft-holmer-rmcat-transport-wide-cc-extensions-01):
 	 * the relay sends transport-cc feedback for them; 0: not negotiated. */
 	uint8_t twcc_ext_id;
+	/* Audio: RFC 8285 id of the client-to-mixer audio level (RFC 6464) in
+	 * its packets: the relay reports how loud the publisher is
+	 * (RELAY_EVT_AUDIO_LEVEL); 0: not negotiated. */
+	uint8_t audio_level_ext_id;
 	char mid[16];
 	/* Simulcast (RFC 8853): one encoding of a track sent as `layers`
 	 * encodings, `layer` 0 the lowest. Its ssrc and rtx_ssrc are 0 until

@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 
 #include "relay/addr.h"
+#include "relay/audio_level.h"
 #include "relay/nack.h"
 #include "relay/relay.h"
 #include "relay/rtp.h"
@@ -79,6 +80,8 @@ struct relay_pub_stream {
 	 * RELAY_LAYER_WINDOW_US: an encoding sent at a few frames a second is
 	 * not worth more than a smaller one at full rate. */
 	uint16_t frames_now, frames_last;
+	/* Audio: how loud since the last RELAY_EVT_AUDIO_LEVEL. */
+	struct relay_audio_level_acc level;
 };
 
 /* Unknown SSRCs a publisher's packets may come from while simulcast

@@ -22,6 +22,10 @@
 #include "relay/transport.h"
 
 #define RELAY_QUEUE_SLOTS 4096
+/* Audio level events one tick sends at most (~3 a second per publisher
+ * heard: ~100 speaking at once per worker); windows not reported wait for
+ * the next tick. */
+#define RELAY_AUDIO_LEVEL_EVENTS_PER_TICK 32
 /* Socket buffers, each way: ~1,800 datagrams of 1,200 bytes, tens of
  * milliseconds of a loaded worker's traffic, so that a worker that is not
  * scheduled for a moment (a busy or virtual machine) loses nothing. The
@@ -437,11 +441,40 @@ static void relay_worker_consent_lost(struct relay_worker *w, struct relay_trans
 	relay_worker_emit(w, RELAY_EVT_TRANSPORT_LOST, t->p.id, 0);
 }
 
-/* Every 100 ms: DTLS retransmissions, consent freshness (RFC 7675). */
+/* How loud publisher t was (RFC 6464 levels, relay/audio_level.h): one
+ * event for its audio streams whose window is full, the loudest; none
+ * when none was heard (DTX: silence) or a host muted its audio. Costs one
+ * of the tick's *budget events. */
+static void relay_worker_audio_level(struct relay_worker *w, struct relay_transport *t, int64_t now,
+				     unsigned *budget)
+{
+	unsigned loudest = 0, activity;
+	bool heard = false;
+
+	for (unsigned s = 0; s < t->p.stream_count && *budget; s++) {
+		struct relay_pub_stream *ps = &t->pub[s];
+		if (!ps->desc.audio_level_ext_id)
+			continue;
+		if (t->muted & RELAY_MUTE_AUDIO)
+			relay_audio_level_reset(&ps->level);
+		else if (relay_audio_level_take(&ps->level, now, &activity)) {
+			heard = true;
+			loudest = activity > loudest ? activity : loudest;
+		}
+	}
+	if (heard) {
+		relay_worker_emit(w, RELAY_EVT_AUDIO_LEVEL, t->p.id, loudest);
+		(*budget)--;
+	}
+}
+
+/* Every 100 ms: DTLS retransmissions, consent freshness (RFC 7675), audio
+ * levels. */
 static void relay_worker_tick(struct relay_worker *w, int64_t now)
 {
 	GHashTableIter it;
 	gpointer key, value;
+	unsigned levels = RELAY_AUDIO_LEVEL_EVENTS_PER_TICK;
 
 	g_hash_table_iter_init(&it, w->by_id);
 	while (g_hash_table_iter_next(&it, &key, &value)) {
@@ -466,6 +499,7 @@ static void relay_worker_tick(struct relay_worker *w, int64_t now)
 			relay_feedback_keyframe_retries(w, t, now);
 			if (t->state == RELAY_TRANSPORT_UP)
 				relay_layers_tick(w, t, now);
+			relay_worker_audio_level(w, t, now, &levels);
 		}
 		relay_dtls_on_tick(w, t);
 	}

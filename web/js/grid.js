@@ -1,5 +1,9 @@
 // The video grid: one tile per person (camera and microphone), one per
 // shared screen, and our own view. Tiles carry the name and what is off.
+// The active speaker's tile is outlined and, with three tiles or more,
+// twice as large; what is shown changes at most once a second.
+
+const SPEAKER_SETTLE_MS = 1000;
 
 function el(tag, attrs = {}, text = '') {
   const node = document.createElement(tag);
@@ -21,6 +25,7 @@ class Tile {
     this.node.append(this.video, this.avatar, this.caption);
     this.stream = new MediaStream();
     this.video.srcObject = this.stream;
+    this.speaking = false;
     this.setLabel(label);
   }
 
@@ -28,6 +33,19 @@ class Tile {
     this.label = label;
     this.name.textContent = label;
     this.avatar.textContent = (label.trim()[0] || '?').toUpperCase();
+    this.updateAriaLabel();
+  }
+
+  // Screen readers hear "speaking" when they reach the tile, never as an
+  // announcement of each change.
+  updateAriaLabel() {
+    this.node.setAttribute('aria-label', `${this.label}${this.marks.textContent}${this.speaking ? ', speaking' : ''}`);
+  }
+
+  setSpeaking(on) {
+    this.speaking = on;
+    this.node.classList.toggle('speaking', on);
+    this.updateAriaLabel();
   }
 
   // Shows exactly these tracks.
@@ -52,7 +70,7 @@ class Tile {
     this.marks.textContent = marks.length ? ` (${marks.join(', ')})` : '';
     this.node.dataset.audio = audio && !muted.includes('audio') ? 'on' : 'off';
     this.node.dataset.video = videoShown ? 'on' : 'off';
-    this.node.setAttribute('aria-label', `${this.label}${this.marks.textContent}`);
+    this.updateAriaLabel();
   }
 }
 
@@ -61,6 +79,10 @@ export class Grid {
     this.container = container;
     this.tiles = new Map(); // key: participant id, participant id + "/screen", or "self"
     this.sinkId = '';
+    this.speakerWanted = null; // the active speaker's tile key, as last announced
+    this.speakerShown = null; // the one shown
+    this.speakerShownAt = 0;
+    this.speakerTimer = null;
   }
 
   tile(key, label, self = false) {
@@ -69,6 +91,7 @@ export class Grid {
       tile = new Tile(key, label, self);
       if (this.sinkId && tile.video.setSinkId) tile.video.setSinkId(this.sinkId).catch(() => {});
       this.tiles.set(key, tile);
+      tile.setSpeaking(key === this.speakerShown);
       if (self) this.container.prepend(tile.node);
       else this.container.append(tile.node);
       this.layout();
@@ -87,12 +110,37 @@ export class Grid {
     this.layout();
   }
 
-  // Columns for n tiles: as square as the screen allows.
+  // Columns for n tiles: as square as the screen allows. With three tiles
+  // or more, the active speaker (not ourselves) takes the room of four.
   layout() {
     const n = Math.max(1, this.tiles.size);
-    const cols = Math.ceil(Math.sqrt(n));
+    const enlarged = n >= 3 && this.speakerShown !== null && this.speakerShown !== 'self' && this.tiles.has(this.speakerShown);
+    const cols = Math.ceil(Math.sqrt(enlarged ? n + 3 : n));
     this.container.style.setProperty('--cols', cols);
     this.container.dataset.count = n;
+    if (enlarged) this.container.dataset.speaker = 'enlarged';
+    else delete this.container.dataset.speaker;
+  }
+
+  // The active speaker (docs/protocol.md, "Active speaker"): key is its
+  // tile's ("self" for ourselves), or null for nobody. Shown at once when
+  // the last change is a second old, else when it is.
+  setActiveSpeaker(key) {
+    this.speakerWanted = key ?? null;
+    if (this.speakerTimer) return;
+    const wait = this.speakerShownAt + SPEAKER_SETTLE_MS - Date.now();
+    if (wait > 0) {
+      this.speakerTimer = setTimeout(() => {
+        this.speakerTimer = null;
+        this.setActiveSpeaker(this.speakerWanted);
+      }, wait);
+      return;
+    }
+    if (this.speakerWanted === this.speakerShown) return;
+    this.speakerShown = this.speakerWanted;
+    this.speakerShownAt = Date.now();
+    for (const [k, tile] of this.tiles) tile.setSpeaking(k === this.speakerShown);
+    this.layout();
   }
 
   setSelf(stream, label, state) {

@@ -73,6 +73,12 @@ export class Session {
     if (msg.roster) this.roster = msg.roster;
     if (!this.admitted) this.enter();
     this.render();
+    if ('speaker' in msg) this.activeSpeaker(msg.speaker);
+  }
+
+  // The active speaker (docs/protocol.md): its tile is highlighted.
+  activeSpeaker(id) {
+    this.grid.setActiveSpeaker(id === this.me.participant_id ? 'self' : id ?? null);
   }
 
   enter() {
@@ -262,6 +268,7 @@ export class Session {
     });
     s.on('participant.reconnecting', ({ participant_id }) => this.update(participant_id, { reconnecting: true }));
     s.on('participant.reconnected', ({ participant_id }) => this.update(participant_id, { reconnecting: false }));
+    s.on('speaker', ({ participant_id }) => this.activeSpeaker(participant_id));
     s.on('participant.media', ({ participant_id, audio, video }) => this.update(participant_id, { audio, video }));
     s.on('participant.muted', (msg) => this.muted(msg, true));
     s.on('participant.unmuted', (msg) => this.muted(msg, false));

@@ -7,9 +7,12 @@
 #include <string.h>
 
 #include "config/cfg.h"
+#include "core/clock.h"
 #include "crypto/dtls.h"
 #include "live/media.h"
 #include "live/room.h"
+#include "live/speaker.h"
+#include "live/speaker_room.h"
 #include "relay/relay.h"
 
 #define MEMBERS 12
@@ -22,6 +25,8 @@ struct sink {
 	unsigned stream_count;
 	uint8_t twcc_ext_id[RELAY_MAX_STREAMS];
 	struct relay_stream streams[RELAY_MAX_STREAMS];
+	uint8_t audio_level_ext_id[RELAY_MAX_STREAMS]; /* RFC 6464 */
+	uint8_t kind[RELAY_MAX_STREAMS];
 };
 
 static int sink_send(void *userdata, unsigned worker, const struct relay_msg *msg)
@@ -38,6 +43,8 @@ static int sink_send(void *userdata, unsigned worker, const struct relay_msg *ms
 		for (unsigned s = 0; s < p->stream_count; s++) {
 			k->twcc_ext_id[s] = p->streams[s].twcc_ext_id;
 			k->streams[s] = p->streams[s];
+			k->audio_level_ext_id[s] = p->streams[s].audio_level_ext_id;
+			k->kind[s] = p->streams[s].kind;
 		}
 		relay_transport_params_free(msg->payload);
 	} else
@@ -390,7 +397,8 @@ static void test_congestion_feedback(struct fixture *f, gconstpointer data)
 	    sig_media_publish(f->media, f->members[0], f->offer, strlen(f->offer), &code, &problem);
 	g_assert_nonnull(answer);
 	g_assert_cmpuint(occurrences(answer, "a=extmap:3 " TWCC_URI "\r\n"), ==, 3);
-	g_assert_cmpuint(occurrences(answer, "a=extmap:"), ==, 3);
+	/* and the audio level on the audio m-line (test_active_speaker) */
+	g_assert_cmpuint(occurrences(answer, "a=extmap:"), ==, 4);
 	g_assert_nonnull(strstr(answer, "a=rtcp-fb:111 transport-cc\r\n"));
 	g_assert_cmpuint(occurrences(answer, "a=rtcp-fb:96 transport-cc\r\n"), ==, 2);
 	g_assert_null(strstr(answer, "goog-remb"));
@@ -528,6 +536,59 @@ static void test_simulcast_publish(struct fixture *f, gconstpointer data)
 	g_assert_cmpuint(count_told(f, 1, "stream.removed", mark), ==, 0);
 }
 
+/* Active speaker: a publisher's answer takes the audio level extension
+ * (RFC 6464) on its audio m-line, the worker learns its id for the audio
+ * stream only; the worker's level reports make the loudest publisher the
+ * speaker, announced to everyone admitted; reports about a transport that
+ * is not a publication, or from someone a host muted, count for nothing;
+ * the speaker leaving is announced as nobody. (Timing: tests/unit/live/
+ * test_speaker.c.) */
+static void test_active_speaker(struct fixture *f, gconstpointer data)
+{
+	const char *code = NULL;
+	g_autofree char *problem = NULL;
+
+	(void)data;
+	g_autofree char *answer =
+	    sig_media_publish(f->media, f->members[0], f->offer, strlen(f->offer), &code, &problem);
+	g_assert_nonnull(answer);
+	g_assert_cmpuint(
+	    occurrences(answer, "a=extmap:1 urn:ietf:params:rtp-hdrext:ssrc-audio-level\r\n"), ==,
+	    1);
+	for (unsigned s = 0; s < f->sink.stream_count; s++)
+		g_assert_cmpuint(f->sink.audio_level_ext_id[s], ==,
+				 f->sink.kind[s] == RELAY_STREAM_AUDIO ? 1 : 0);
+	uint64_t id0 = last_cmd(f).arg;
+	publish_ok(f, 1, f->offer);
+	uint64_t id1 = last_cmd(f).arg;
+	guint mark = f->told->len;
+
+	/* Someone muted by a host, and a transport nobody publishes on: no. */
+	f->members[1]->muted = RELAY_MUTE_AUDIO;
+	worker_event(f, RELAY_EVT_AUDIO_LEVEL, id1, 3000);
+	worker_event(f, RELAY_EVT_AUDIO_LEVEL, 999, 3000);
+	g_assert_cmpuint(count_told(f, 2, "speaker", mark), ==, 0);
+	g_assert_null(sig_rooms_active_speaker(f->rooms, f->session.id));
+	/* Member 0 speaks: everyone hears it once. */
+	worker_event(f, RELAY_EVT_AUDIO_LEVEL, id0, 3000);
+	worker_event(f, RELAY_EVT_AUDIO_LEVEL, id0, 3000);
+	for (int i = 0; i < MEMBERS; i++)
+		g_assert_cmpuint(count_told(f, i, "speaker", mark), ==, 1);
+	json_t *ev = last_told(f, 5, "speaker");
+	g_assert_cmpstr(json_string_value(json_object_get(ev, "participant_id")), ==,
+			f->members[0]->participant_id);
+	g_assert_cmpstr(sig_rooms_active_speaker(f->rooms, f->session.id), ==,
+			f->members[0]->participant_id);
+	/* Gone: nobody speaks (announced at once: the first was long enough
+	 * ago, or at the next tick). */
+	g_usleep(SIG_SPEAKER_ANNOUNCE_US);
+	sig_speaker_room_silenced(f->rooms, f->members[0], clock_mono_us(), tell, f);
+	g_assert_null(sig_rooms_active_speaker(f->rooms, f->session.id));
+	g_assert_cmpuint(count_told(f, 5, "speaker", mark), ==, 2);
+	ev = last_told(f, 5, "speaker");
+	g_assert_true(json_is_null(json_object_get(ev, "participant_id")));
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -538,5 +599,6 @@ int main(int argc, char **argv)
 	ADD("/live/media/slots", test_slots);
 	ADD("/live/media/congestion-feedback", test_congestion_feedback);
 	ADD("/live/media/outage", test_outage);
+	ADD("/live/media/active-speaker", test_active_speaker);
 	return g_test_run();
 }

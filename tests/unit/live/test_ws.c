@@ -191,6 +191,11 @@ static struct fake_conn *join(struct fixture *f, const char *token, const char *
 	json_t *ok = c->got->pdata[0];
 	g_assert_cmpstr(type_of(ok), ==, "join.ok");
 	g_assert_cmpstr(json_string_value(json_object_get(ok, "state")), ==, state);
+	/* Admitted: who is here, and the active speaker (nobody spoke yet). */
+	if (strcmp(state, "admitted") == 0)
+		g_assert_true(json_is_null(json_object_get(ok, "speaker")));
+	else
+		g_assert_null(json_object_get(ok, "speaker"));
 	g_assert_true(c->joined);
 	return c;
 }
@@ -272,6 +277,7 @@ static void test_waiting_room(struct fixture *f, gconstpointer data)
 	send_text(host, admit);
 	g_assert_cmpstr(type_of(next(host, &hc)), ==, "admit.ok");
 	g_assert_cmpstr(type_of(last(client)), ==, "admitted");
+	g_assert_true(json_is_null(json_object_get(last(client), "speaker")));
 	send_text(client, "{\"type\":\"end\",\"id\":6}");
 	assert_error(client, "forbidden", 6);
 	send_text(client, "{\"type\":\"publish\",\"id\":7,\"sdp\":\"v=0\"}");
