@@ -117,7 +117,7 @@ static void relay_forward_rtp(struct relay_worker *w, struct relay_transport *pu
 	} else {
 		relay_rx_stats_update(&ps->rx, h.seq, h.timestamp, now,
 				      ps->desc.kind == RELAY_STREAM_AUDIO ? 48000 : 90000);
-		relay_layers_on_packet(ps, h.marker, now);
+		relay_layers_on_packet(ps, pkt + h.header_len, h.payload_len, h.marker, now);
 	}
 	if (!relay_repair_on_packet(w, pub, ps, pkt, len, &h, now))
 		return;

@@ -143,11 +143,21 @@ uint8_t relay_layers_best(struct relay_transport *t, const struct relay_pub_stre
 	return top;
 }
 
-void relay_layers_on_packet(struct relay_pub_stream *ps, bool marker, int64_t now)
+void relay_layers_on_packet(struct relay_pub_stream *ps, const uint8_t *payload, size_t len,
+			    bool marker, int64_t now)
 {
 	ps->last_rtp_us = now;
 	if (marker && ps->frames_now < UINT16_MAX)
 		ps->frames_now++;
+	if (len < UINT32_MAX - ps->bytes_now)
+		ps->bytes_now += (uint32_t)len;
+	if (ps->desc.codec == RELAY_CODEC_VP8)
+		relay_rtp_vp8_size(payload, len, &ps->width, &ps->height);
+}
+
+uint32_t relay_layers_bitrate(const struct relay_pub_stream *ps)
+{
+	return (uint32_t)((uint64_t)ps->bytes_last * 8 * 1000000 / RELAY_LAYER_WINDOW_US);
 }
 
 void relay_layers_tick(struct relay_worker *w, struct relay_transport *t, int64_t now)
@@ -157,6 +167,8 @@ void relay_layers_tick(struct relay_worker *w, struct relay_transport *t, int64_
 		for (unsigned s = 0; s < t->p.stream_count; s++) {
 			t->pub[s].frames_last = t->pub[s].frames_now;
 			t->pub[s].frames_now = 0;
+			t->pub[s].bytes_last = t->pub[s].bytes_now;
+			t->pub[s].bytes_now = 0;
 		}
 	}
 	for (unsigned s = 0; s < t->p.stream_count; s++) {

@@ -61,8 +61,13 @@ struct relay_pub_stream *relay_layers_keyframe_stream(struct relay_transport *t,
 uint8_t relay_layers_best(struct relay_transport *t, const struct relay_pub_stream *head,
 			  uint8_t max_layer, int64_t now);
 
-/* A packet of ps arrived (marker: the last of a frame). */
-void relay_layers_on_packet(struct relay_pub_stream *ps, bool marker, int64_t now);
+/* A packet of ps arrived (its payload; marker: the last of a frame):
+ * counted for its frame rate and bitrate; a VP8 keyframe's size noted. */
+void relay_layers_on_packet(struct relay_pub_stream *ps, const uint8_t *payload, size_t len,
+			    bool marker, int64_t now);
+
+/* ps's bitrate over the last whole window (payload bits a second). */
+uint32_t relay_layers_bitrate(const struct relay_pub_stream *ps);
 
 /* At the worker's tick: every subscriber of t's simulcast tracks gets
  * its target encoding; a switch asks for a keyframe of it. */

@@ -109,16 +109,18 @@ int relay_rtp_ext_find(const uint8_t *pkt, size_t len, uint8_t id, const uint8_t
 	return -ENOENT;
 }
 
-bool relay_rtp_vp8_keyframe(const uint8_t *p, size_t len)
+/* Where a VP8 keyframe's payload header starts in an RTP payload: after
+ * the payload descriptor of the first packet of a frame's first
+ * partition (S=1, PID=0) whose P bit is 0; 0 when it is none. */
+static size_t relay_rtp_vp8_key_header(const uint8_t *p, size_t len)
 {
 	size_t n = 1;
 
-	/* Only the first packet of a frame's first partition (S=1, PID=0). */
 	if (len < 1 || !(p[0] & 0x10) || (p[0] & 0x07))
-		return false;
+		return 0;
 	if (p[0] & 0x80) { /* X: I, L, T, K follow */
 		if (len < 2)
-			return false;
+			return 0;
 		uint8_t x = p[1];
 		n = 2;
 		if (x & 0x80) /* I: picture id, M bit: 15 bits */
@@ -128,7 +130,25 @@ bool relay_rtp_vp8_keyframe(const uint8_t *p, size_t len)
 		if (x & 0x30) /* T or K: TID/Y/KEYIDX */
 			n++;
 	}
-	return len > n && !(p[n] & 0x01); /* P = 0: a key frame */
+	return len > n && !(p[n] & 0x01) ? n : 0; /* P = 0: a key frame */
+}
+
+bool relay_rtp_vp8_keyframe(const uint8_t *p, size_t len)
+{
+	return relay_rtp_vp8_key_header(p, len) > 0;
+}
+
+bool relay_rtp_vp8_size(const uint8_t *p, size_t len, uint16_t *ret_width, uint16_t *ret_height)
+{
+	size_t n = relay_rtp_vp8_key_header(p, len);
+
+	/* RFC 6386 §9.1: a 3-byte frame tag, the start code 9d 01 2a, then
+	 * 14-bit width and height, little-endian, each with 2 scale bits. */
+	if (!n || len < n + 10 || p[n + 3] != 0x9d || p[n + 4] != 0x01 || p[n + 5] != 0x2a)
+		return false;
+	*ret_width = (uint16_t)((p[n + 6] | p[n + 7] << 8) & 0x3fff);
+	*ret_height = (uint16_t)((p[n + 8] | p[n + 9] << 8) & 0x3fff);
+	return true;
 }
 
 bool relay_rtp_h264_keyframe(const uint8_t *p, size_t len)

@@ -60,6 +60,10 @@ int relay_rtp_copy_for(const uint8_t *pkt, size_t len, const struct relay_rtp_he
  * 7741 §4.2, §4.3: the first partition's P bit) and H.264 (RFC 6184: an
  * IDR slice alone, in a STAP-A or starting an FU-A). */
 bool relay_rtp_vp8_keyframe(const uint8_t *payload, size_t len);
+/* A VP8 keyframe's picture size (RFC 6386 §9.1), from its first packet's
+ * payload; false when it is not one or too short. */
+bool relay_rtp_vp8_size(const uint8_t *payload, size_t len, uint16_t *ret_width,
+			uint16_t *ret_height);
 bool relay_rtp_h264_keyframe(const uint8_t *payload, size_t len);
 
 /* Walks a compound RTCP packet; calls fn for every PLI (RFC 4585 §6.3.1)

@@ -80,6 +80,8 @@ struct relay_pub_stream {
 	 * RELAY_LAYER_WINDOW_US: an encoding sent at a few frames a second is
 	 * not worth more than a smaller one at full rate. */
 	uint16_t frames_now, frames_last;
+	uint32_t bytes_now, bytes_last; /* payload bytes, the same windows */
+	uint16_t width, height;		/* of its last VP8 keyframe; 0: none seen */
 	/* Audio: how loud since the last RELAY_EVT_AUDIO_LEVEL. */
 	struct relay_audio_level_acc level;
 };

@@ -105,6 +105,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (n >= 0 && (size_t)n > size)
 		abort();
 	relay_rtp_vp8_keyframe(pkt + h.header_len, h.payload_len);
+	uint16_t width, height;
+	relay_rtp_vp8_size(pkt + h.header_len, h.payload_len, &width, &height);
 	relay_rtp_h264_keyframe(pkt + h.header_len, h.payload_len);
 	fuzz_red(pkt, size, &h);
 	if (n > 0) {

@@ -167,9 +167,16 @@ static void test_best(void)
 	g_assert_cmpuint(relay_layers_best(t, h, RELAY_LAYER_NONE, now), ==, 1);
 	/* Counted from marker bits, turned over by the tick's window. */
 	f->frames_now = 0;
-	relay_layers_on_packet(f, false, now);
-	relay_layers_on_packet(f, true, now);
+	static const uint8_t key[] = {0x10, 0x50, 0x42, 0x00, 0x9d, 0x01,
+				      0x2a, 0x80, 0x02, 0xe0, 0x01};
+	relay_layers_on_packet(f, key, sizeof(key), false, now);
+	relay_layers_on_packet(f, key + 1, sizeof(key) - 1, true, now); /* not a start */
 	g_assert_cmpuint(f->frames_now, ==, 1);
+	g_assert_cmpuint(f->bytes_now, ==, 2 * sizeof(key) - 1);
+	g_assert_cmpuint(f->width, ==, 640);
+	g_assert_cmpuint(f->height, ==, 480);
+	f->bytes_last = 50000; /* in 0.5 s */
+	g_assert_cmpuint(relay_layers_bitrate(f), ==, 800000);
 	g_assert_cmpint(f->last_rtp_us, ==, now);
 	/* f stopped: h. */
 	f->last_rtp_us = now - RELAY_LAYER_ACTIVE_US;

@@ -346,6 +346,21 @@ static void test_keyframes(void)
 	g_assert_false(relay_rtp_vp8_keyframe(vp8_not_start, sizeof(vp8_not_start)));
 	g_assert_false(relay_rtp_vp8_keyframe(vp8_ext_key, 6)); /* truncated */
 
+	/* A keyframe's size: 640x480 (0x280, 0x1e0) with scale bits set on
+	 * the height; none in a delta frame, a short or a wrong start code. */
+	static const uint8_t vp8_sized[] = {0x90, 0x80, 0x81, 0x23, 0x50, 0x42, 0x00,
+					    0x9d, 0x01, 0x2a, 0x80, 0x02, 0xe0, 0x41};
+	uint16_t w = 0, h = 0;
+	g_assert_true(relay_rtp_vp8_size(vp8_sized, sizeof(vp8_sized), &w, &h));
+	g_assert_cmpuint(w, ==, 640);
+	g_assert_cmpuint(h, ==, 480);
+	g_assert_false(relay_rtp_vp8_size(vp8_sized, sizeof(vp8_sized) - 1, &w, &h));
+	g_assert_false(relay_rtp_vp8_size(vp8_ext_delta, sizeof(vp8_ext_delta), &w, &h));
+	uint8_t bad[sizeof(vp8_sized)];
+	memcpy(bad, vp8_sized, sizeof(bad));
+	bad[7] = 0x9c;
+	g_assert_false(relay_rtp_vp8_size(bad, sizeof(bad), &w, &h));
+
 	/* H.264: IDR alone; STAP-A with SPS; FU-A start of an IDR; a P slice. */
 	static const uint8_t idr[] = {0x65, 0x88};
 	static const uint8_t stap[] = {0x78, 0x00, 0x02, 0x09, 0xf0, 0x00, 0x02, 0x67, 0x42};
