@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "crypto/srtp.h"
+#include "relay/congestion.h"
 #include "relay/feedback.h"
 #include "relay/red.h"
 #include "relay/repair.h"
@@ -123,6 +124,8 @@ static void relay_forward_rtp(struct relay_worker *w, struct relay_transport *pu
 		size_t plen = n > 0 ? (size_t)n : 0;
 		if (n == -ENODATA)
 			continue;
+		if (n > 0)
+			relay_congestion_stamp(to, slot, &plen, now);
 		if (n <= 0 ||
 		    crypto_srtp_protect_rtp(to->srtp_out, slot, &plen, RELAY_SEND_SLOT) < 0) {
 			to->dropped++;
@@ -143,6 +146,7 @@ static void relay_forward_rtcp(struct relay_worker *w, struct relay_transport *t
 	if (!t->p.publishing) {
 		relay_feedback_from_subscriber(w, t, pkt, len, now);
 		relay_repair_from_subscriber(w, t, pkt, len, now);
+		relay_congestion_from_subscriber(w, t, pkt, len, now);
 		return;
 	}
 	relay_feedback_from_publisher(t, pkt, len, now);
