@@ -16,7 +16,12 @@ void relay_congestion_routes(struct relay_worker *w, struct relay_transport *to,
 {
 	/* One-byte header form only: that is what the stamp writes. */
 	to->bwe.sent.ext_id = twcc_ext_id <= 14 ? twcc_ext_id : 0;
-	if (!to->bwe.sent.ext_id || to->bwe.started)
+	if (!to->bwe.sent.ext_id) {
+		to->bwe_bps = 0; /* no longer negotiated: no estimate to go by */
+		to->bwe.probing = false;
+		return;
+	}
+	if (to->bwe.started)
 		return;
 	struct relay_bwe_config cfg = {.max_bps = w->bwe_max_bps};
 	relay_bwe_init(&to->bwe.est, &cfg);
