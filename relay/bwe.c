@@ -13,6 +13,7 @@
 #define BWE_K_DOWN	     0.039
 #define BWE_OVERUSE_MS	     10.0 /* overuse must last this long */
 #define BWE_BETA	     0.85 /* §5.5 multiplicative decrease */
+#define BWE_APP_LIMITED	     0.6  /* acked below this x the estimate: sender-limited */
 #define BWE_INCREASE	     1.08 /* a second, far from the last cut */
 #define BWE_LOSS_HIGH	     0.10 /* §6 */
 #define BWE_LOSS_LOW	     0.02
@@ -197,13 +198,19 @@ static uint32_t relay_bwe_acked_rate(const struct relay_bwe *b)
 	if (b->acked_n < 2)
 		return 0;
 	unsigned newest = (b->acked_head + RELAY_BWE_ACKED_HISTORY - 1) % RELAY_BWE_ACKED_HISTORY;
-	int64_t end = b->acked[newest].arrival_us, begin = end;
+	int64_t end = b->acked[newest].arrival_us, begin;
 	uint64_t bytes = 0;
 	uint32_t first = 0;
+	/* Arrivals need not be in the order sent (reordering, probes on
+	 * their own stream): the window ends at the latest. */
+	for (unsigned i = 0; i < b->acked_n; i++)
+		if (b->acked[i].arrival_us > end)
+			end = b->acked[i].arrival_us;
+	begin = end;
 	for (unsigned i = 0; i < b->acked_n; i++) {
 		unsigned k = (newest + RELAY_BWE_ACKED_HISTORY - i) % RELAY_BWE_ACKED_HISTORY;
 		if (end - b->acked[k].arrival_us > RELAY_BWE_ACKED_WINDOW_US)
-			break;
+			continue;
 		if (b->acked[k].arrival_us <= begin)
 			begin = b->acked[k].arrival_us, first = b->acked[k].size;
 		bytes += b->acked[k].size;
@@ -255,7 +262,14 @@ static void relay_bwe_rate(struct relay_bwe *b, int64_t now_us)
 	case RELAY_BWE_OVERUSE:
 		if (now_us - b->decrease_us < reduce_us)
 			return;
-		if (acked > 0) {
+		/* To beta x what arrived (§5.5), while the path carried most
+		 * of the estimate. When it carried far less, the sender is what
+		 * limited it (the relay forwards what publishers send): the
+		 * acknowledged rate measures the publishers, not the path, and
+		 * a delay spike (cross traffic, or a receiver's busy CPU
+		 * stamping arrivals late) costs the estimate one beta per round
+		 * trip instead, as often as it repeats. */
+		if (acked > 0 && acked >= BWE_APP_LIMITED * rate) {
 			double cut = BWE_BETA * acked;
 			if (cut < rate)
 				rate = cut;

@@ -10,8 +10,8 @@
  *   groups (the trendline) is compared with an adaptive threshold:
  *   overuse, normal or underuse (§5.3-5.4).
  * - Rate (AIMD, §5.5): overuse cuts to 0.85 x the rate acknowledged as
- *   received; normal increases (8 % a second, or about a packet per
- *   response time near the last cut), never past 1.5 x the acknowledged
+ *   received (by 0.85 when that is far below the estimate: sender-limited); normal increases (8 % a
+ * second, or about a packet per response time near the last cut), never past 1.5 x the acknowledged
  *   rate + 10 kbit/s (more is not known to pass); underuse holds.
  * - Loss (§6): over 10 % lost cuts by half the loss; under 2 % lets the
  *   loss-based rate grow 8 % a second.

@@ -60,7 +60,9 @@ runTests({
     let d = null;
     try {
       net.create();
-      d = await new NetDaemon(net.addr.relay, '[metrics]\nlisten_address = 127.0.0.1\nlisten_port = 9464\n').start();
+      // HEARTH_E2E_VERBOSE: the relay's estimator state once a second per subscriber.
+      const debug = process.env.HEARTH_E2E_VERBOSE ? '[log]\nlevel = debug\n' : '';
+      d = await new NetDaemon(net.addr.relay, `[metrics]\nlisten_address = 127.0.0.1\nlisten_port = 9464\n${debug}`).start();
       const { people } = await d.session('family', [['Dr. Reyes', 'host'], ['Dana', 'family', { auto_admit: true }]]);
       const [host, dana] = people;
       const args = [...CHROMIUM_ARGS, `--unsafely-treat-insecure-origin-as-secure=${d.base}`];
