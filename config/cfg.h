@@ -45,9 +45,10 @@ struct cfg {
 	int media_port_min;
 	int media_port_max;
 	char *media_public_address;
-	int media_loss_repair;	      /* 1: negotiate NACK/RTX hop by hop */
-	int media_audio_red;	      /* 1: negotiate RED for Opus (RFC 2198) */
-	char *media_dtls_certificate; /* "" = an ECDSA P-256 certificate made at start */
+	int media_loss_repair;	       /* 1: negotiate NACK/RTX hop by hop */
+	int media_audio_red;	       /* 1: negotiate RED for Opus (RFC 2198) */
+	int media_subscriber_max_kbps; /* the cap of each subscriber's bandwidth estimate */
+	char *media_dtls_certificate;  /* "" = an ECDSA P-256 certificate made at start */
 	char *media_dtls_private_key;
 	/* [metrics] */
 	char *metrics_listen_address; /* "": /metrics on the main listener */

@@ -179,6 +179,35 @@ static void control_metrics_http(struct sig_control *c, GString *out)
 	    (unsigned long long)sig_ratelimit_refused(c->limiter));
 }
 
+/* Subscribers' bandwidth estimates, as cumulative buckets (a histogram of
+ * what is now, so a gauge): how many subscribers of each worker have an
+ * estimate at or below le bit/s. */
+static void control_metrics_bwe(struct sig_control *c, GString *out)
+{
+	static const uint32_t bounds[RELAY_BWE_BUCKETS] = RELAY_BWE_BUCKET_BOUNDS;
+	static const char name[] = "hearth_subscriber_bwe_bps";
+
+	g_string_append_printf(out,
+			       "# HELP %s subscribers whose bandwidth estimate is at or below le "
+			       "bit/s, now\n# TYPE %s gauge\n",
+			       name, name);
+	for (unsigned i = 0; i < relay_worker_count(c->relay); i++) {
+		struct relay_worker_stats st;
+		relay_worker_stats(c->relay, i, &st);
+		for (unsigned b = 0; b < RELAY_BWE_BUCKETS; b++) {
+			char le[16];
+			if (bounds[b])
+				g_snprintf(le, sizeof(le), "%u", bounds[b]);
+			else
+				g_strlcpy(le, "+Inf", sizeof(le));
+			g_string_append_printf(out,
+					       "%s{worker=\"%u\",port=\"%d\",le=\"%s\"} %llu\n",
+					       name, i, relay_worker_port(c->relay, i), le,
+					       (unsigned long long)st.bwe_subscribers[b]);
+		}
+	}
+}
+
 /* Prometheus text format (version 0.0.4): the media workers' counters. */
 static void control_metrics(void *userdata, struct sig_http_request *req)
 {
@@ -229,6 +258,12 @@ static void control_metrics(void *userdata, struct sig_http_request *req)
 	    {"hearth_layer_switches_total",
 	     "times a subscriber was switched to another simulcast encoding of a track",
 	     offsetof(struct relay_worker_stats, layer_switches)},
+	    {"hearth_twcc_feedback_received_total",
+	     "transport-wide congestion control feedback packets read from subscribers",
+	     offsetof(struct relay_worker_stats, twcc_feedback_received)},
+	    {"hearth_bwe_probes_sent_total",
+	     "padding-only RTX packets sent to subscribers to probe their bandwidth",
+	     offsetof(struct relay_worker_stats, probes_sent)},
 	};
 	struct sig_control *c = userdata;
 	g_autoptr(GString) out = g_string_new(NULL);
@@ -252,6 +287,7 @@ static void control_metrics(void *userdata, struct sig_http_request *req)
 					       (unsigned long long)v);
 		}
 	}
+	control_metrics_bwe(c, out);
 	sig_http_respond_text(req, 200, "text/plain; version=0.0.4", out->str);
 }
 

@@ -20,6 +20,10 @@
 G_STATIC_ASSERT(SIG_CAPACITY_MAX - 1 <= RELAY_MAX_SUBSCRIBERS);
 
 #define SIG_MEDIA_SLOTS SIG_SDP_MAX_MLINES
+/* The RFC 8285 id the relay offers subscribers for the transport-wide
+ * sequence number it stamps on their packets (relay/congestion.c); the
+ * one-byte form's range (1..14), apart from the others it offers. */
+#define SIG_MEDIA_SUB_TWCC_EXT_ID 3
 
 /* One m-line of a member's subscribe connection: a stream of another. */
 struct sig_media_slot {
@@ -781,9 +785,16 @@ static void sig_media_send_offer(struct sig_media *m, struct sig_member *mb)
 		if (!s->stream.rtx_ssrc)
 			streams[i].codec.rtx_pt = 0;
 		streams[i].inactive = s->gone;
+		/* Send-side bandwidth estimation of the subscriber: every
+		 * stream carries the relay's transport-wide sequence number,
+		 * and the subscriber's transport-cc feedback reports it. */
+		streams[i].ext_id[SIG_SDP_EXT_TWCC] = SIG_MEDIA_SUB_TWCC_EXT_ID;
+		streams[i].codec.rtcp_fb |= SIG_SDP_FB_TRANSPORT_CC;
 	}
 	sig_media_local(m, peer->worker, peer->sub_identity, peer->sub_ufrag, peer->sub_pwd,
 			peer->sub_sdp_id, (uint64_t)peer->version + 1, &cand, &local);
+	local.extensions |= SIG_SDP_EXT_BIT(SIG_SDP_EXT_TWCC);
+	local.rtcp_fb |= SIG_SDP_FB_TRANSPORT_CC;
 	g_autofree char *sdp =
 	    sig_sdp_build_subscribe_offer(&local, streams, peer->slot_count, &problem);
 	if (!sdp) {
@@ -897,6 +908,10 @@ static struct relay_routes *sig_media_routes(const struct sig_media_peer *peer,
 	for (unsigned i = 0; i < peer->offered_count && i < answer->n_mlines; i++) {
 		const struct sig_media_slot *s = &peer->slots[i];
 		const struct sig_sdp_mline *ml = &answer->mlines[i];
+		/* The sequence number is transport-wide: accepted on any m-line
+		 * (browsers accept it on all of a BUNDLE group or none). */
+		if (!ml->rejected && ml->ext_id[SIG_SDP_EXT_TWCC] == SIG_MEDIA_SUB_TWCC_EXT_ID)
+			routes->twcc_ext_id = SIG_MEDIA_SUB_TWCC_EXT_ID;
 		if (s->gone || s->fresh || ml->rejected || !ml->n_codecs ||
 		    routes->count == RELAY_MAX_ROUTES)
 			continue;

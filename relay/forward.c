@@ -5,6 +5,7 @@
 
 #include "crypto/srtp.h"
 #include "relay/audio_level.h"
+#include "relay/congestion.h"
 #include "relay/feedback.h"
 #include "relay/layers.h"
 #include "relay/red.h"
@@ -151,6 +152,8 @@ static void relay_forward_rtp(struct relay_worker *w, struct relay_transport *pu
 			continue;
 		if (layered && n > 0)
 			relay_forward_rewrite(out, head, slot, (size_t)n, now);
+		if (n > 0)
+			relay_congestion_stamp(to, slot, &plen, now);
 		if (n <= 0 ||
 		    crypto_srtp_protect_rtp(to->srtp_out, slot, &plen, RELAY_SEND_SLOT) < 0) {
 			to->dropped++;
@@ -201,6 +204,7 @@ static void relay_forward_rtcp(struct relay_worker *w, struct relay_transport *t
 	if (!t->p.publishing) {
 		relay_feedback_from_subscriber(w, t, pkt, len, now);
 		relay_repair_from_subscriber(w, t, pkt, len, now);
+		relay_congestion_from_subscriber(w, t, pkt, len, now);
 		return;
 	}
 	relay_feedback_from_publisher(t, pkt, len, now);

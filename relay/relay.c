@@ -42,6 +42,7 @@ int relay_new(const struct cfg *cfg, struct crypto_dtls_identity *identity,
 		relay->count = (unsigned)i + 1;
 		r = relay_worker_init(&relay->workers[i], (unsigned)i, cfg->media_bind_address,
 				      port, relay->event_fd, identity);
+		relay->workers[i].bwe_max_bps = (uint32_t)cfg->media_subscriber_max_kbps * 1000;
 		if (r < 0) {
 			log_error("media worker %d: cannot use UDP port %d on %s: %s", i, port,
 				  cfg->media_bind_address, strerror(-r));
@@ -130,6 +131,12 @@ void relay_worker_stats(const struct relay *relay, unsigned worker,
 	    atomic_load_explicit(&w->twcc_feedback_sent, memory_order_relaxed);
 	ret_stats->ssrcs_learnt = atomic_load_explicit(&w->ssrcs_learnt, memory_order_relaxed);
 	ret_stats->layer_switches = atomic_load_explicit(&w->layer_switches, memory_order_relaxed);
+	ret_stats->twcc_feedback_received =
+	    atomic_load_explicit(&w->twcc_feedback_received, memory_order_relaxed);
+	ret_stats->probes_sent = atomic_load_explicit(&w->probes_sent, memory_order_relaxed);
+	for (unsigned i = 0; i < RELAY_BWE_BUCKETS; i++)
+		ret_stats->bwe_subscribers[i] =
+		    atomic_load_explicit(&w->bwe_subscribers[i], memory_order_relaxed);
 }
 
 int relay_send(struct relay *relay, unsigned worker, const struct relay_msg *msg)

@@ -150,6 +150,10 @@ struct relay_route {
  * the previous set. */
 struct relay_routes {
 	uint64_t to;
+	/* The RFC 8285 id (1..14) the subscriber accepted for the transport-
+	 * wide sequence number: the relay stamps every packet to it and reads
+	 * its transport-cc feedback (relay/congestion.c); 0: not negotiated. */
+	uint8_t twcc_ext_id;
 	unsigned count;
 	struct relay_route routes[RELAY_MAX_ROUTES];
 };
@@ -163,6 +167,13 @@ struct relay_msg {
 	uint64_t arg2;
 	void *payload;
 };
+
+/* The estimate buckets of relay_worker_stats (bit/s; 0: +Inf). */
+#define RELAY_BWE_BUCKETS 9
+#define RELAY_BWE_BUCKET_BOUNDS                                                                    \
+	{                                                                                          \
+		150000, 300000, 450000, 600000, 1000000, 1500000, 2500000, 4000000, 0              \
+	}
 
 /* Counters a worker keeps for itself; the control thread may read them at
  * any time (relaxed loads), never write them. */
@@ -188,6 +199,12 @@ struct relay_worker_stats {
 	/* Simulcast: */
 	uint64_t ssrcs_learnt;	 /* encodings' SSRCs (and RTX SSRCs) learnt from their rid */
 	uint64_t layer_switches; /* a subscriber switched to another encoding of a track */
+	/* Send-side bandwidth estimation of subscribers (relay/congestion.c): */
+	uint64_t twcc_feedback_received; /* subscribers' RTPFB FMT=15 packets read */
+	uint64_t probes_sent;		 /* padding-only RTX probe packets sent */
+	/* Subscribers with an estimate, by estimate: bucket i counts those at
+	 * or below RELAY_BWE_BUCKET_BOUNDS[i] (the last: all), once a second. */
+	uint64_t bwe_subscribers[RELAY_BWE_BUCKETS];
 };
 
 /* Wipes p, drops its identity reference, frees it (transport.c). Any

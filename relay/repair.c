@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "crypto/srtp.h"
+#include "relay/congestion.h"
 #include "relay/feedback.h"
 #include "relay/forward.h"
 #include "relay/layers.h"
@@ -181,6 +182,8 @@ static void relay_repair_on_nack(uint32_t media_ssrc, uint16_t seq, void *userda
 	    relay_rtp_build_rtx(data, stored->len, c->out->rtx_payload_type, c->out->rtx_ssrc,
 				c->out->rtx_seq, slot, RELAY_SEND_SLOT - CRYPTO_SRTP_MAX_TRAILER);
 	size_t plen = n > 0 ? (size_t)n : 0;
+	if (n > 0)
+		relay_congestion_stamp(c->to, slot, &plen, c->now);
 	if (n <= 0 || crypto_srtp_protect_rtp(c->to->srtp_out, slot, &plen, RELAY_SEND_SLOT) < 0) {
 		c->to->dropped++;
 		return;

@@ -10,11 +10,13 @@
 
 #include "relay/addr.h"
 #include "relay/audio_level.h"
+#include "relay/bwe.h"
 #include "relay/nack.h"
 #include "relay/relay.h"
 #include "relay/rtp.h"
 #include "relay/rtx.h"
 #include "relay/simulcast.h"
+#include "relay/sent.h"
 #include "relay/twcc.h"
 
 struct crypto_dtls;
@@ -90,6 +92,24 @@ struct relay_pub_stream {
  * encodings are still to be learnt (each costs libsrtp a stream until
  * it is found to be none of them). */
 #define RELAY_SSRC_PROBES_MAX 16
+/* A subscriber's send-side bandwidth estimation (relay/congestion.c):
+ * what was sent to it, the estimator its feedback feeds, the probes. */
+struct relay_sub_bwe {
+	struct relay_sent_log sent; /* ext_id 0: not negotiated */
+	struct relay_bwe est;
+	bool started;	   /* est initialised (at the first ROUTES_SET with the id) */
+	int64_t reference; /* the last feedback's reference time, unwrapped (64 ms) */
+	bool have_reference;
+	/* Probing: when the estimate last moved by more than 10 %, the
+	 * cluster being sent, and when the next may start. */
+	uint32_t stable_bps;
+	int64_t stable_us, next_probe_us;
+	uint8_t probe_id;   /* the last cluster's id (1..255) */
+	bool probing;	    /* a cluster is being sent */
+	uint32_t probe_bps; /* its rate */
+	int64_t probe_start_us;
+	uint64_t probe_bytes; /* sent of it so far */
+};
 
 struct relay_transport {
 	struct relay_transport_params p; /* ICE credentials, fingerprint, streams */
@@ -119,6 +139,12 @@ struct relay_transport {
 	/* A publisher's: when its packets with a transport-wide sequence
 	 * number arrived, for its transport-cc feedback. */
 	struct relay_twcc twcc;
+	/* A subscriber's bandwidth estimate, bit/s (0: none yet): what a
+	 * layer allocator may read. bwe_target_bps: what its streams would
+	 * want (the allocator's to set); below it, a stable estimate is
+	 * probed upwards; 0: the cap. */
+	uint32_t bwe_bps, bwe_target_bps;
+	struct relay_sub_bwe bwe;
 	/* counters (read by the worker only; summed into worker stats) */
 	uint64_t rtp_in, rtp_out, rtcp_in, dropped;
 };

@@ -191,3 +191,96 @@ int relay_twcc_build(struct relay_twcc *tw, uint8_t *out, size_t cap, uint32_t s
 	tw->pending = tw->begin_seq <= tw->max_seq;
 	return (int)len;
 }
+
+/* One feedback packet's FCI (after the 12-byte RTCP feedback header):
+ * §3.1 base, count, reference, fb count; the chunks (§3.1.2-3.1.4); the
+ * deltas (§3.1.5). Fills fb; returns 0, -EINVAL or -E2BIG. */
+static int relay_twcc_parse_fci(const uint8_t *p, size_t len, struct relay_twcc_fb *fb)
+{
+	uint8_t status[RELAY_TWCC_FB_MAX];
+	size_t n = 0, off = TWCC_HEADER;
+
+	if (len < TWCC_HEADER)
+		return -EINVAL;
+	fb->sender_ssrc = (uint32_t)rd16(p + 4) << 16 | rd16(p + 6);
+	fb->media_ssrc = (uint32_t)rd16(p + 8) << 16 | rd16(p + 10);
+	fb->base_seq = rd16(p + 12);
+	fb->count = rd16(p + 14);
+	fb->reference = (uint32_t)p[16] << 16 | (uint32_t)p[17] << 8 | p[18];
+	fb->fb_count = p[19];
+	if (fb->count == 0)
+		return -EINVAL;
+	if (fb->count > RELAY_TWCC_FB_MAX)
+		return -E2BIG;
+	while (n < fb->count) {
+		if (off + 2 > len)
+			return -EINVAL;
+		uint16_t chunk = rd16(p + off);
+		off += 2;
+		if (!(chunk & 0x8000)) { /* §3.1.3 run length */
+			unsigned sym = chunk >> 13 & 3, run = chunk & 0x1fff;
+			if (run == 0 || sym == 3)
+				return -EINVAL;
+			for (unsigned i = 0; i < run && n < fb->count; i++)
+				status[n++] = (uint8_t)sym;
+		} else if (!(chunk & 0x4000)) { /* §3.1.4 14 one-bit symbols */
+			for (unsigned i = 0; i < 14 && n < fb->count; i++)
+				status[n++] = chunk >> (13 - i) & 1;
+		} else { /* 7 two-bit symbols */
+			for (unsigned i = 0; i < 7 && n < fb->count; i++) {
+				unsigned sym = chunk >> (12 - 2 * i) & 3;
+				if (sym == 3)
+					return -EINVAL;
+				status[n++] = (uint8_t)sym;
+			}
+		}
+	}
+	int64_t ticks = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (status[i] == TWCC_NOT_RECEIVED) {
+			fb->arrival_us[i] = INT64_MIN;
+			continue;
+		}
+		if (off + status[i] > len)
+			return -EINVAL;
+		if (status[i] == TWCC_SMALL_DELTA)
+			ticks += p[off];
+		else
+			ticks += (int16_t)rd16(p + off);
+		off += status[i];
+		fb->arrival_us[i] = ticks * TWCC_TICK_US;
+	}
+	return 0;
+}
+
+int relay_twcc_parse(const uint8_t *pkt, size_t len, struct relay_twcc_fb *fb,
+		     void (*fn)(const struct relay_twcc_fb *fb, void *userdata), void *userdata)
+{
+	int found = 0;
+
+	for (size_t off = 0; off < len;) {
+		if (len - off < 4 || pkt[off] >> 6 != 2)
+			return -EINVAL;
+		size_t plen = 4 + 4u * rd16(pkt + off + 2);
+		if (plen > len - off)
+			return -EINVAL;
+		const uint8_t *p = pkt + off;
+		off += plen;
+		if (p[1] != TWCC_RTPFB || (p[0] & 0x1f) != TWCC_FMT)
+			continue;
+		if (plen < TWCC_HEADER)
+			return -EINVAL;
+		/* RFC 3550 §6.4.1: padding, its count in the last byte. */
+		if (p[0] & 0x20) {
+			if (p[plen - 1] == 0 || p[plen - 1] > plen - TWCC_HEADER)
+				return -EINVAL;
+			plen -= p[plen - 1];
+		}
+		int r = relay_twcc_parse_fci(p, plen, fb);
+		if (r < 0)
+			return r;
+		fn(fb, userdata);
+		found++;
+	}
+	return found;
+}

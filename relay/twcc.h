@@ -62,4 +62,32 @@ void relay_twcc_on_packet(struct relay_twcc *tw, uint16_t seq, int64_t arrival_u
 int relay_twcc_build(struct relay_twcc *tw, uint8_t *out, size_t cap, uint32_t sender_ssrc,
 		     uint32_t media_ssrc);
 
+/* Packets one parsed feedback packet may report at most: more is refused
+ * (-E2BIG) rather than followed (libwebrtc reports far fewer per packet;
+ * a run-length chunk could otherwise claim 65,535 in two bytes). */
+#define RELAY_TWCC_FB_MAX 1024
+
+/* One RTPFB FMT=15 packet as a media sender reads it (§3.1): packets
+ * base_seq .. base_seq + count - 1 (mod 2^16), each received or not, the
+ * received ones with their arrival time relative to the reference time. */
+struct relay_twcc_fb {
+	uint32_t sender_ssrc, media_ssrc;
+	uint16_t base_seq;
+	uint16_t count;	    /* packet status count, 1..RELAY_TWCC_FB_MAX */
+	uint8_t fb_count;   /* feedback packet count (to spot lost feedback) */
+	uint32_t reference; /* 24 bits, in 64 ms: unwrap it against the previous one */
+	/* Arrival of packet base_seq + i in microseconds after reference *
+	 * 64 ms (may be negative: deltas are signed); INT64_MIN: not received. */
+	int64_t arrival_us[RELAY_TWCC_FB_MAX];
+};
+
+/* Walks a compound RTCP packet (unprotected) and calls fn for every
+ * well-formed transport-cc feedback packet in it. Returns the number of
+ * feedback packets passed to fn, or -EINVAL when the compound is
+ * malformed, -E2BIG when one reports more than RELAY_TWCC_FB_MAX packets
+ * (fn was called for those before; never with a half-parsed one). fb is
+ * the caller's scratch space (about 8 KB). */
+int relay_twcc_parse(const uint8_t *pkt, size_t len, struct relay_twcc_fb *fb,
+		     void (*fn)(const struct relay_twcc_fb *fb, void *userdata), void *userdata);
+
 #endif

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "core/log.h"
+#include "relay/congestion.h"
 #include "relay/dtls.h"
 #include "relay/feedback.h"
 #include "relay/layers.h"
@@ -121,6 +122,7 @@ int relay_worker_init(struct relay_worker *w, unsigned index, const char *bind_a
 	w->identity = identity;
 	w->next_nack_us = INT64_MAX;
 	w->next_twcc_us = INT64_MAX;
+	w->next_probe_us = INT64_MAX;
 	w->by_id =
 	    g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, relay_transport_destroy);
 	w->by_ufrag = g_hash_table_new(g_str_hash, g_str_equal);
@@ -319,6 +321,7 @@ static void relay_worker_routes(struct relay_worker *w, struct relay_routes *rou
 
 	if (!to || !was)
 		goto out;
+	relay_congestion_routes(w, to, routes->twcc_ext_id);
 	/* Which routes the subscriber had already: a new one needs a keyframe
 	 * (when its transport is up; else that comes with DTLS). */
 	for (unsigned i = 0; i < routes->count; i++) {
@@ -501,8 +504,11 @@ static void relay_worker_tick(struct relay_worker *w, int64_t now)
 				relay_layers_tick(w, t, now);
 			relay_worker_audio_level(w, t, now, &levels);
 		}
+		relay_congestion_tick(w, t, now);
 		relay_dtls_on_tick(w, t);
 	}
+	if (w->ticks % 10 == 0)
+		relay_congestion_stats(w);
 	relay_send_batch_flush(w);
 	w->ticks++;
 }
@@ -540,6 +546,8 @@ static void *relay_worker_main(void *arg)
 		    w->next_nack_us < w->next_tick_us ? w->next_nack_us : w->next_tick_us;
 		if (w->next_twcc_us < wake)
 			wake = w->next_twcc_us;
+		if (w->next_probe_us < wake)
+			wake = w->next_probe_us;
 		int64_t wait_us = wake - relay_worker_now_us();
 		int timeout = wait_us <= 0	  ? 0
 			      : wait_us >= 100000 ? 100
@@ -564,6 +572,8 @@ static void *relay_worker_main(void *arg)
 		}
 		if (now >= w->next_twcc_us)
 			relay_worker_twcc(w);
+		if (now >= w->next_probe_us)
+			relay_congestion_probes_due(w, now);
 		if (now >= w->next_tick_us) {
 			relay_worker_tick(w, now);
 			w->next_tick_us = now + 100000;

@@ -8,7 +8,11 @@
  * last) arrivals, with a feedback built after every few. Checked: a packet
  * built fits its buffer, is padded to 32 bits with its length field right,
  * and decodes as a sender would: its chunks cover the status count and
- * its deltas end within it. */
+ * its deltas end within it; and our parser reads it back as sent: the
+ * same base, count and reference, and as many received packets as the
+ * deltas say. The whole input is also parsed as a compound RTCP packet
+ * (a subscriber's feedback, network input): only the documented results,
+ * and every packet reported within the cap. */
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -17,6 +21,18 @@
 #include "relay/twcc.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static struct relay_twcc_fb fuzz_scratch;
+
+static void fuzz_count(const struct relay_twcc_fb *fb, void *userdata)
+{
+	size_t *received = userdata;
+
+	if (fb->count == 0 || fb->count > RELAY_TWCC_FB_MAX)
+		abort();
+	for (unsigned i = 0; i < fb->count; i++)
+		*received += fb->arrival_us[i] != INT64_MIN;
+}
 
 static void fuzz_check(const uint8_t *p, int len, size_t cap)
 {
@@ -28,6 +44,7 @@ static void fuzz_check(const uint8_t *p, int len, size_t cap)
 	    (size_t)((p[2] << 8 | p[3]) + 1) * 4 != (size_t)len)
 		abort();
 	size_t end = (size_t)len, count = (size_t)(p[14] << 8 | p[15]), n = 0, off = 20, deltas = 0;
+	size_t rx = 0; /* received: symbols 1 and 2 */
 	if (p[0] & 0x20) {
 		if (p[len - 1] == 0 || p[len - 1] > 3)
 			abort();
@@ -44,20 +61,29 @@ static void fuzz_check(const uint8_t *p, int len, size_t cap)
 			if ((chunk & 0x1fff) == 0 || (chunk >> 13) == 3)
 				abort();
 			for (unsigned i = 0; i < (chunk & 0x1fff) && n < count; i++, n++)
-				deltas += chunk >> 13;
+				deltas += chunk >> 13, rx += (chunk >> 13) != 0;
 		} else if (!(chunk & 0x4000)) {
 			for (unsigned i = 0; i < 14 && n < count; i++, n++)
-				deltas += chunk >> (13 - i) & 1;
+				deltas += chunk >> (13 - i) & 1, rx += chunk >> (13 - i) & 1;
 		} else {
 			for (unsigned i = 0; i < 7 && n < count; i++, n++) {
 				sym = chunk >> (12 - 2 * i) & 3;
 				if (sym == 3)
 					abort();
-				deltas += sym;
+				deltas += sym, rx += sym != 0;
 			}
 		}
 	}
 	if (off + deltas != end)
+		abort();
+	/* Our parser reads it as a sender would. */
+	size_t received = 0;
+	if (relay_twcc_parse(p, (size_t)len, &fuzz_scratch, fuzz_count, &received) != 1)
+		abort();
+	if (fuzz_scratch.base_seq != (p[12] << 8 | p[13]) || fuzz_scratch.count != count ||
+	    fuzz_scratch.reference != (uint32_t)(p[16] << 16 | p[17] << 8 | p[18]))
+		abort();
+	if (received != rx || received == 0)
 		abort();
 }
 
@@ -68,6 +94,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint16_t seq;
 	int64_t t = 1000000;
 
+	size_t ignored = 0;
+	int parsed = relay_twcc_parse(data, size, &fuzz_scratch, fuzz_count, &ignored);
+	if (parsed < 0 && parsed != -EINVAL && parsed != -E2BIG)
+		abort();
 	if (size < 4)
 		return 0;
 	uint8_t id = data[0];

@@ -282,6 +282,175 @@ static void test_history_and_split(void)
 	g_assert_cmpint(relay_twcc_build(&tw, out, sizeof(out), SENDER, MEDIA), ==, 0);
 }
 
+/* The parser: what a sender reads. */
+struct parsed {
+	unsigned calls;
+	struct relay_twcc_fb last;
+};
+
+static void on_fb(const struct relay_twcc_fb *fb, void *userdata)
+{
+	struct parsed *p = userdata;
+
+	p->calls++;
+	p->last = *fb;
+}
+
+/* The two-bit vector packet above, behind a receiver report in one
+ * compound, and a one-bit vector with a run of missing packets. */
+static void test_parse_known(void)
+{
+	static struct relay_twcc_fb scratch;
+	static struct parsed got;
+	static const uint8_t compound[] = {
+	    0x80, 0xc9, 0x00, 0x01, 0x01, 0x02, 0x03, 0x04, /* RR, no blocks */
+	    0xaf, 0xcd, 0x00, 0x06, 0x48, 0x52, 0x54, 0x48, 0x11, 0x22, 0x33, 0x44, 0xff, 0xfe,
+	    0x00, 0x05, 0x00, 0x03, 0xe8, 0x07, 0xd4, 0x60, 0x04, 0x02, 0x07, 0xff, 0xff, 0x01,
+	};
+	/* base 10, 20 statuses: a one-bit vector (1 0 1 0 0 0 0 0 0 0 0 0 0 1)
+	 * then a run of 6 received, 3 bytes of trailing zeros (no P bit);
+	 * reference 0x800001 (its top bit set). */
+	static const uint8_t vector[] = {
+	    0x8f, 0xcd, 0x00, 0x08, 0x48, 0x52, 0x54, 0x48, 0x11, 0x22, 0x33, 0x44,
+	    0x00, 0x0a, 0x00, 0x14, 0x80, 0x00, 0x01, 0xff, 0xa8, 0x01, 0x20, 0x06,
+	    0x04, 0x08, 0xff, 0x00, 0x01, 0x01, 0x01, 0x01, 0x01, 0x00, 0x00, 0x00,
+	};
+
+	g_assert_cmpint(relay_twcc_parse(compound, sizeof(compound), &scratch, on_fb, &got), ==, 1);
+	g_assert_cmpuint(got.calls, ==, 1);
+	g_assert_cmphex(got.last.sender_ssrc, ==, SENDER);
+	g_assert_cmphex(got.last.media_ssrc, ==, MEDIA);
+	g_assert_cmpuint(got.last.base_seq, ==, 65534);
+	g_assert_cmpuint(got.last.count, ==, 5);
+	g_assert_cmpuint(got.last.reference, ==, 1000);
+	g_assert_cmpuint(got.last.fb_count, ==, 7);
+	const int64_t want[] = {1000, 1500, INT64_MIN, 3250, 3000};
+	for (int i = 0; i < 5; i++)
+		g_assert_cmpint(got.last.arrival_us[i], ==, want[i]);
+
+	memset(&got, 0, sizeof(got));
+	g_assert_cmpint(relay_twcc_parse(vector, sizeof(vector), &scratch, on_fb, &got), ==, 1);
+	g_assert_cmpuint(got.last.base_seq, ==, 10);
+	g_assert_cmpuint(got.last.count, ==, 20);
+	g_assert_cmpuint(got.last.reference, ==, 0x800001);
+	g_assert_cmpuint(got.last.fb_count, ==, 0xff);
+	/* 1 ms, 2 ms later, 63.75 ms later, then 0 and 0.25 ms steps. */
+	const int64_t us[20] = {1000, 0, 3000, 0,     0,     0,	    0,	   0,	  0,	 0,
+				0,    0, 0,    66750, 66750, 67000, 67250, 67500, 67750, 68000};
+	for (int i = 0; i < 20; i++) {
+		bool received = i == 0 || i == 2 || i >= 13;
+		g_assert_cmpint(got.last.arrival_us[i], ==, received ? us[i] : INT64_MIN);
+	}
+}
+
+static void test_parse_malformed(void)
+{
+	static struct relay_twcc_fb scratch;
+	static struct parsed got;
+	uint8_t pkt[] = {
+	    0x8f, 0xcd, 0x00, 0x06, 0x48, 0x52, 0x54, 0x48, 0x11, 0x22, 0x33,
+	    0x44, 0x00, 0x0a, 0x00, 0x02, 0x00, 0x00, 0x01, 0x00, 0xc0, 0x00, /* 2 statuses */
+	    0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	};
+
+	/* Well formed: two "not received" (a 2-bit vector). */
+	g_assert_cmpint(relay_twcc_parse(pkt, sizeof(pkt), &scratch, on_fb, &got), ==, 1);
+	/* Symbol 3 is reserved. */
+	pkt[20] = 0xf0;
+	g_assert_cmpint(relay_twcc_parse(pkt, sizeof(pkt), &scratch, on_fb, &got), ==, -EINVAL);
+	pkt[20] = 0x60, pkt[21] = 0x02; /* run of 2 reserved */
+	g_assert_cmpint(relay_twcc_parse(pkt, sizeof(pkt), &scratch, on_fb, &got), ==, -EINVAL);
+	pkt[20] = 0x40, pkt[21] = 0x02; /* run of 2 large deltas: 4 bytes, there */
+	g_assert_cmpint(relay_twcc_parse(pkt, sizeof(pkt), &scratch, on_fb, &got), ==, 1);
+	pkt[21] = 0x04; /* 4 statuses past the count: still 2 */
+	g_assert_cmpint(relay_twcc_parse(pkt, sizeof(pkt), &scratch, on_fb, &got), ==, 1);
+	pkt[15] = 0x04; /* 4 large deltas: 8 bytes, only 6 there */
+	g_assert_cmpint(relay_twcc_parse(pkt, sizeof(pkt), &scratch, on_fb, &got), ==, -EINVAL);
+	pkt[15] = 0; /* no status */
+	g_assert_cmpint(relay_twcc_parse(pkt, sizeof(pkt), &scratch, on_fb, &got), ==, -EINVAL);
+	pkt[14] = 0x04, pkt[15] = 0x01; /* 1025 statuses: the cap */
+	g_assert_cmpint(relay_twcc_parse(pkt, sizeof(pkt), &scratch, on_fb, &got), ==, -E2BIG);
+	pkt[14] = 0, pkt[15] = 2;
+	/* Lengths: the RTCP length past the buffer, a truncated header,
+	 * padding larger than the packet. */
+	g_assert_cmpint(relay_twcc_parse(pkt, sizeof(pkt) - 4, &scratch, on_fb, &got), ==, -EINVAL);
+	pkt[3] = 0x03;
+	g_assert_cmpint(relay_twcc_parse(pkt, 16, &scratch, on_fb, &got), ==, -EINVAL);
+	pkt[3] = 0x06, pkt[0] = 0xaf, pkt[27] = 0xff;
+	g_assert_cmpint(relay_twcc_parse(pkt, sizeof(pkt), &scratch, on_fb, &got), ==, -EINVAL);
+	/* Another RTCP packet alone: nothing reported. */
+	pkt[0] = 0x81, pkt[1] = 0xcd, pkt[27] = 0;
+	g_assert_cmpint(relay_twcc_parse(pkt, sizeof(pkt), &scratch, on_fb, &got), ==, 0);
+}
+
+/* What our builder writes, our parser reads back: every packet of a long
+ * random run (losses, reordering, gaps past 8 and 16 bits), at its
+ * arrival time to the 250 µs tick. */
+struct roundtrip {
+	int64_t arrival[70000]; /* by extended sequence number - 2^16; 0 = lost */
+	unsigned seen[70000];
+	int64_t ref_us;
+	int64_t first;
+	unsigned checked;
+};
+
+static void on_roundtrip(const struct relay_twcc_fb *fb, void *userdata)
+{
+	struct roundtrip *rt = userdata;
+	int64_t ref = (int64_t)fb->reference * 64000;
+
+	for (unsigned i = 0; i < fb->count; i++) {
+		uint16_t seq = (uint16_t)(fb->base_seq + i);
+		int64_t k = seq;
+		if (k < rt->first)
+			k += 65536;
+		g_assert_cmpint(k, <, 70000);
+		if (fb->arrival_us[i] == INT64_MIN)
+			continue;
+		g_assert_cmpint(rt->arrival[k], !=, 0);
+		g_assert_cmpint(ref + fb->arrival_us[i], ==, rt->arrival[k] / 250 * 250);
+		rt->seen[k]++;
+		rt->checked++;
+	}
+}
+
+static void test_parse_roundtrip(void)
+{
+	static struct relay_twcc tw;
+	static struct relay_twcc_fb scratch;
+	static struct roundtrip rt;
+	uint8_t out[400];
+	GRand *rand = g_rand_new_with_seed(16);
+	int64_t t = T0;
+	unsigned sent = 0;
+
+	rt.first = 60000;
+	for (int64_t k = rt.first; k < 69000; k++) {
+		t += g_rand_int_range(rand, 0, 3000);
+		if (g_rand_int_range(rand, 0, 500) == 0)
+			t += 70 * MS; /* a delta past 8 bits */
+		if (g_rand_int_range(rand, 0, 2000) == 0)
+			t += 9000 * MS; /* past 16 bits: a new packet */
+		if (g_rand_int_range(rand, 0, 20) == 0)
+			continue; /* lost */
+		rt.arrival[k] = t;
+		relay_twcc_on_packet(&tw, (uint16_t)k, t);
+		sent++;
+		if (k % 37 == 0)
+			for (int len; (len = relay_twcc_build(&tw, out, sizeof(out), 1, 2)) > 0;)
+				g_assert_cmpint(
+				    relay_twcc_parse(out, (size_t)len, &scratch, on_roundtrip, &rt),
+				    ==, 1);
+	}
+	for (int len; (len = relay_twcc_build(&tw, out, sizeof(out), 1, 2)) > 0;)
+		g_assert_cmpint(relay_twcc_parse(out, (size_t)len, &scratch, on_roundtrip, &rt), ==,
+				1);
+	g_assert_cmpuint(rt.checked, ==, sent);
+	for (int64_t k = rt.first; k < 69000; k++)
+		g_assert_cmpuint(rt.seen[k], ==, rt.arrival[k] ? 1 : 0);
+	g_rand_free(rand);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -293,5 +462,8 @@ int main(int argc, char **argv)
 	g_test_add_func("/relay/twcc/delta-units", test_delta_units);
 	g_test_add_func("/relay/twcc/large-delta-split", test_large_delta_split);
 	g_test_add_func("/relay/twcc/history-and-split", test_history_and_split);
+	g_test_add_func("/relay/twcc/parse-known", test_parse_known);
+	g_test_add_func("/relay/twcc/parse-malformed", test_parse_malformed);
+	g_test_add_func("/relay/twcc/parse-roundtrip", test_parse_roundtrip);
 	return g_test_run();
 }

@@ -1206,6 +1206,68 @@ static void test_answer_transport_cc(void)
 	gst_sdp_message_free(msg);
 }
 
+/* Subscribers' send-side bandwidth estimation: a subscribe offer with
+ * the transport-wide sequence number (the relay's id on every stream)
+ * offers it and a=rtcp-fb transport-cc on audio and video alike; an
+ * answer that accepts it is read with its id and feedback, one that does
+ * not without. */
+static void test_subscribe_transport_cc(void)
+{
+	struct sig_sdp_local twcc = local;
+	struct sig_sdp_stream s[3];
+	struct sig_sdp_desc d;
+	gsize len;
+
+	memcpy(s, streams, sizeof(s));
+	for (int i = 0; i < 3; i++) {
+		memset(s[i].ext_id, 0, sizeof(s[i].ext_id));
+		s[i].ext_id[SIG_SDP_EXT_TWCC] = 3;
+		s[i].codec.rtcp_fb |= SIG_SDP_FB_TRANSPORT_CC;
+	}
+	twcc.extensions = SIG_SDP_EXT_BIT(SIG_SDP_EXT_TWCC);
+	twcc.rtcp_fb = SIG_SDP_FB_HANDLED | SIG_SDP_FB_TRANSPORT_CC;
+	g_autofree char *text = sig_sdp_build_subscribe_offer(&twcc, s, 3, NULL);
+	g_assert_nonnull(text);
+	GstSDPMessage *msg = gst_parse(text);
+	for (guint i = 0; i < 3; i++) {
+		const GstSDPMedia *m = gst_sdp_message_get_media(msg, i);
+		g_autofree char *fb =
+		    g_strdup_printf("%s transport-cc", gst_sdp_media_get_format(m, 0));
+		bool found = false;
+		g_assert_cmpuint(count_attr(m, "extmap"), ==, 1);
+		g_assert_cmpint(offered_ext_id(m, sig_sdp_ext_uri(SIG_SDP_EXT_TWCC)), ==, 3);
+		for (guint k = 0; gst_sdp_media_get_attribute_val_n(m, "rtcp-fb", k); k++)
+			found |=
+			    strcmp(gst_sdp_media_get_attribute_val_n(m, "rtcp-fb", k), fb) == 0;
+		g_assert_true(found);
+	}
+	gst_sdp_message_free(msg);
+	/* Without the local bits nothing of it is offered. */
+	g_autofree char *plain = sig_sdp_build_subscribe_offer(&local, s, 3, NULL);
+	g_assert_null(strstr(plain, "transport-wide-cc"));
+	g_assert_null(strstr(plain, "transport-cc"));
+
+	/* Chromium's answer, as it answers such an offer: the extension on
+	 * each m-line, transport-cc for each codec. */
+	g_autofree char *answer = read_data("chromium-subscribe-answer.sdp", &len);
+	GString *with = g_string_new(answer);
+	g_string_replace(with, "a=recvonly\r\n",
+			 "a=extmap:3 http://www.ietf.org/id/"
+			 "draft-holmer-rmcat-transport-wide-cc-extensions-01\r\na=recvonly\r\n",
+			 0);
+	g_string_replace(with, "a=rtpmap:111 opus/48000/2\r\n",
+			 "a=rtpmap:111 opus/48000/2\r\na=rtcp-fb:111 transport-cc\r\n", 0);
+	g_assert_cmpint(sig_sdp_parse_answer(with->str, with->len, 3, &d, NULL), ==, 0);
+	for (size_t i = 0; i < 3; i++)
+		g_assert_cmpuint(d.mlines[i].ext_id[SIG_SDP_EXT_TWCC], ==, 3);
+	g_assert_true(d.mlines[0].codecs[0].rtcp_fb & SIG_SDP_FB_TRANSPORT_CC);
+	g_string_free(with, TRUE);
+	g_assert_cmpint(sig_sdp_parse_answer(answer, len, 3, &d, NULL), ==, 0);
+	for (size_t i = 0; i < 3; i++)
+		g_assert_cmpuint(d.mlines[i].ext_id[SIG_SDP_EXT_TWCC], ==, 0);
+	g_assert_false(d.mlines[0].codecs[0].rtcp_fb & SIG_SDP_FB_TRANSPORT_CC);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -1233,6 +1295,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/sdp/answer/refusals", test_answer_refusals);
 	g_test_add_func("/sdp/answer/transport-cc", test_answer_transport_cc);
 	g_test_add_func("/sdp/subscribe-offer", test_subscribe_offer);
+	g_test_add_func("/sdp/subscribe-transport-cc", test_subscribe_transport_cc);
 	g_test_add_func("/sdp/build/refusals", test_build_refusals);
 	g_test_add_func("/sdp/red", test_red);
 	g_test_add_func("/sdp/simulcast", test_simulcast);

@@ -1,0 +1,109 @@
+/* Send-side bandwidth estimation for one subscriber, in the spirit of
+ * Google Congestion Control (draft-ietf-rmcat-gcc-02; libwebrtc's goog_cc
+ * for the constants): from the transport-cc feedback about what the relay
+ * sent (send time, arrival time, size per packet), how many bits per
+ * second the path to the subscriber carries.
+ *
+ * - Delay: packets sent within 5 ms make a group; the variation of each
+ *   group's inter-arrival time against its inter-departure time is
+ *   accumulated, smoothed, and a least-squares slope over the last 20
+ *   groups (the trendline) is compared with an adaptive threshold:
+ *   overuse, normal or underuse (§5.3-5.4).
+ * - Rate (AIMD, §5.5): overuse cuts to 0.85 x the rate acknowledged as
+ *   received (by 0.85 when that is far below the estimate: sender-limited); normal increases (8 % a
+ * second, or about a packet per response time near the last cut), never past 1.5 x the acknowledged
+ *   rate + 10 kbit/s (more is not known to pass); underuse holds.
+ * - Loss (§6): over 10 % lost cuts by half the loss; under 2 % lets the
+ *   loss-based rate grow 8 % a second.
+ * - Probes (padding the caller sends in clusters faster than the
+ *   estimate): a cluster's acknowledged rate is a bound the estimate may
+ *   rise to.
+ * The estimate is the lower of the delay- and loss-based rates, within
+ * [min_bps, max_bps].
+ *
+ * Pure: fixed memory, no allocation, no clock of its own (the caller
+ * passes times in microseconds), no logging. Send times are the relay's
+ * clock, arrival times the subscriber's: only differences of each are
+ * used. */
+#ifndef HEARTH_RELAY_BWE_H
+#define HEARTH_RELAY_BWE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define RELAY_BWE_MIN_BPS	  30000	  /* the floor: audio goes on */
+#define RELAY_BWE_INITIAL_BPS	  1000000 /* before the first feedback */
+#define RELAY_BWE_TRENDLINE	  20	  /* groups in the slope's window */
+#define RELAY_BWE_ACKED_HISTORY	  512	  /* received packets for the acked rate */
+#define RELAY_BWE_ACKED_WINDOW_US 500000  /* the acked rate's window */
+
+struct relay_bwe_config {
+	uint32_t initial_bps; /* 0: RELAY_BWE_INITIAL_BPS (within the bounds) */
+	uint32_t min_bps;     /* 0: RELAY_BWE_MIN_BPS */
+	uint32_t max_bps;     /* the cap; 0: none (UINT32_MAX) */
+};
+
+/* One packet the feedback told about, in the order sent. */
+struct relay_bwe_packet {
+	int64_t send_us;
+	int64_t arrival_us; /* INT64_MIN: reported not received */
+	uint32_t size;	    /* bytes on the wire */
+	uint8_t probe;	    /* probe cluster; 0: media */
+};
+
+enum relay_bwe_usage { RELAY_BWE_NORMAL = 0, RELAY_BWE_OVERUSE, RELAY_BWE_UNDERUSE };
+
+struct relay_bwe {
+	struct relay_bwe_config cfg;
+	uint32_t estimate_bps; /* the answer: min(delay_bps, loss_bps) within the bounds */
+	uint32_t delay_bps, loss_bps, acked_bps;
+	enum relay_bwe_usage usage;
+	int64_t rtt_us; /* the caller's (0: 100 ms is assumed) */
+	/* Packet groups (5 ms of send time). */
+	bool group_open, prev_group;
+	int64_t group_first_send, group_send, group_arrival;
+	int64_t prev_send, prev_arrival;
+	/* Trendline. */
+	double acc_ms, smoothed_ms, prev_trend, trend;
+	int64_t first_arrival_us;
+	unsigned deltas, hist_n, hist_head;
+	double hist_x[RELAY_BWE_TRENDLINE], hist_y[RELAY_BWE_TRENDLINE];
+	/* Overuse detector. */
+	double threshold_ms, over_ms;
+	int64_t threshold_us;
+	unsigned over_count;
+	/* Acknowledged rate: the last received packets. */
+	struct {
+		int64_t arrival_us;
+		uint32_t size;
+	} acked[RELAY_BWE_ACKED_HISTORY];
+	unsigned acked_head, acked_n;
+	/* AIMD. */
+	int64_t rate_us, decrease_us;
+	bool have_max;
+	double max_kbps, max_var;
+	/* Loss. */
+	unsigned loss_total, loss_lost;
+	int64_t loss_decrease_us, loss_increase_us;
+	uint8_t fraction_lost; /* of the last loss update, in 1/256 */
+	/* Probes: the cluster being measured. */
+	uint8_t probe_id;
+	unsigned probe_received;
+	int64_t probe_first_send, probe_last_send, probe_first_arrival, probe_last_arrival;
+	uint64_t probe_bytes_sent, probe_bytes_received;
+	uint32_t probe_first_size, probe_last_size;
+	uint32_t probe_bps; /* the last cluster's result; 0: none */
+};
+
+void relay_bwe_init(struct relay_bwe *b, const struct relay_bwe_config *cfg);
+
+/* One feedback's packets (n of them, in the order sent), at now_us on the
+ * relay's clock. Updates the estimate. */
+void relay_bwe_on_feedback(struct relay_bwe *b, const struct relay_bwe_packet *pkts, unsigned n,
+			   int64_t now_us);
+
+/* Starts measuring probe cluster id (the packets the caller will send
+ * with it); the one measured before is forgotten. */
+void relay_bwe_probe_start(struct relay_bwe *b, uint8_t id);
+
+#endif

@@ -1,0 +1,246 @@
+#include "relay/congestion.h"
+
+#include <string.h>
+
+#include "core/log.h"
+#include "crypto/srtp.h"
+#include "relay/bwe.h"
+#include "relay/rtp.h"
+#include "relay/send.h"
+#include "relay/sent.h"
+#include "relay/twcc.h"
+
+#define TWCC_REF_US 64000 /* the feedback's reference time counts 64 ms */
+
+void relay_congestion_routes(struct relay_worker *w, struct relay_transport *to,
+			     uint8_t twcc_ext_id)
+{
+	/* One-byte header form only: that is what the stamp writes. */
+	to->bwe.sent.ext_id = twcc_ext_id <= 14 ? twcc_ext_id : 0;
+	if (!to->bwe.sent.ext_id) {
+		to->bwe_bps = 0; /* no longer negotiated: no estimate to go by */
+		to->bwe.probing = false;
+		return;
+	}
+	if (to->bwe.started)
+		return;
+	struct relay_bwe_config cfg = {.max_bps = w->bwe_max_bps};
+	relay_bwe_init(&to->bwe.est, &cfg);
+	to->bwe.started = true;
+}
+
+void relay_congestion_stamp(struct relay_transport *to, uint8_t *pkt, size_t *len, int64_t now)
+{
+	relay_sent_stamp(&to->bwe.sent, pkt, len, RELAY_SEND_SLOT - CRYPTO_SRTP_MAX_TRAILER, now,
+			 0);
+}
+
+struct relay_congestion_ctx {
+	struct relay_worker *w;
+	struct relay_transport *to;
+	int64_t now;
+	unsigned n;
+	struct relay_bwe_packet pkts[RELAY_TWCC_FB_MAX];
+};
+
+/* One feedback packet: each packet it reports that the history still
+ * holds and that was not reported before (a late arrival after "lost"
+ * is not counted twice). */
+static void relay_congestion_on_fb(const struct relay_twcc_fb *fb, void *userdata)
+{
+	struct relay_congestion_ctx *c = userdata;
+	struct relay_sub_bwe *b = &c->to->bwe;
+
+	/* The 24-bit reference, unwrapped against the last (it wraps every
+	 * 12 days; feedback comes every 50-100 ms). */
+	if (!b->have_reference) {
+		b->reference = fb->reference;
+		b->have_reference = true;
+	} else {
+		int32_t d = (int32_t)((fb->reference - (uint32_t)b->reference) << 8) >> 8;
+		b->reference += d;
+	}
+	atomic_fetch_add_explicit(&c->w->twcc_feedback_received, 1, memory_order_relaxed);
+	c->n = 0;
+	for (unsigned i = 0; i < fb->count; i++) {
+		struct relay_sent_slot *slot =
+		    relay_sent_find(&b->sent, (uint16_t)(fb->base_seq + i));
+		bool received = fb->arrival_us[i] != INT64_MIN;
+		if (!slot || slot->state != RELAY_SENT_PENDING)
+			continue;
+		slot->state = received ? RELAY_SENT_ACKED : RELAY_SENT_LOST;
+		c->pkts[c->n++] = (struct relay_bwe_packet){
+		    .send_us = slot->send_us,
+		    .arrival_us =
+			received ? b->reference * TWCC_REF_US + fb->arrival_us[i] : INT64_MIN,
+		    .size = slot->size,
+		    .probe = slot->probe,
+		};
+	}
+	if (c->n)
+		relay_bwe_on_feedback(&b->est, c->pkts, c->n, c->now);
+}
+
+void relay_congestion_from_subscriber(struct relay_worker *w, struct relay_transport *to,
+				      const uint8_t *pkt, size_t len, int64_t now)
+{
+	static _Thread_local struct relay_twcc_fb scratch;
+	static _Thread_local struct relay_congestion_ctx c;
+
+	if (!to->bwe.started || !to->bwe.sent.ext_id)
+		return;
+	c.w = w;
+	c.to = to;
+	c.now = now;
+	to->bwe.est.rtt_us = to->rtt_us;
+	if (relay_twcc_parse(pkt, len, &scratch, relay_congestion_on_fb, &c) <= 0)
+		return;
+	to->bwe_bps = to->bwe.est.estimate_bps;
+}
+
+/* The route a probe may go on: a video stream `to` receives with RTX (its
+ * RTX SSRC and sequence numbers; padding only, so nothing is resent). A
+ * walk over the worker's transports: once per probe packet burst, never
+ * per media packet. */
+static struct relay_out *relay_congestion_probe_route(struct relay_worker *w,
+						      const struct relay_transport *to)
+{
+	GHashTableIter it;
+	gpointer key, value;
+
+	g_hash_table_iter_init(&it, w->by_id);
+	while (g_hash_table_iter_next(&it, &key, &value)) {
+		struct relay_transport *pub = value;
+		if (!pub->p.publishing || pub->state == RELAY_TRANSPORT_CLOSING)
+			continue;
+		for (unsigned s = 0; s < pub->p.stream_count; s++) {
+			struct relay_pub_stream *ps = &pub->pub[s];
+			if (ps->desc.kind != RELAY_STREAM_VIDEO)
+				continue;
+			for (unsigned o = 0; o < ps->out_count; o++)
+				if (ps->outs[o].to == to && ps->outs[o].rtx_ssrc &&
+				    ps->outs[o].rtx_payload_type)
+					return &ps->outs[o];
+		}
+	}
+	return NULL;
+}
+
+void relay_congestion_tick(struct relay_worker *w, struct relay_transport *to, int64_t now)
+{
+	struct relay_sub_bwe *b = &to->bwe;
+
+	if (to->p.publishing || !b->started || !b->sent.ext_id || !to->bwe_bps)
+		return;
+	/* Once a second, for whoever debugs an estimate (no personal data). */
+	if (w->ticks % 10 == 0)
+		log_debug("worker %u: transport %llu: estimate %u bit/s (delay %u, loss %u, acked "
+			  "%u, usage %d, threshold %.1f ms, lost %u/256, probe %u)",
+			  w->index, (unsigned long long)to->p.id, to->bwe_bps, b->est.delay_bps,
+			  b->est.loss_bps, b->est.acked_bps, (int)b->est.usage, b->est.threshold_ms,
+			  b->est.fraction_lost, b->est.probe_bps);
+	/* Stable: within 10 % of where it was when it last moved more. */
+	if (to->bwe_bps > b->stable_bps + b->stable_bps / 10 ||
+	    to->bwe_bps < b->stable_bps - b->stable_bps / 10) {
+		b->stable_bps = to->bwe_bps;
+		b->stable_us = now;
+	}
+	uint32_t target = to->bwe_target_bps ? to->bwe_target_bps : b->est.cfg.max_bps;
+	if (b->probing || to->state != RELAY_TRANSPORT_UP || to->bwe_bps >= target ||
+	    now - b->stable_us < RELAY_PROBE_STABLE_US || now < b->next_probe_us)
+		return;
+	if (!relay_congestion_probe_route(w, to))
+		return;
+	b->probe_id = b->probe_id == UINT8_MAX ? 1 : b->probe_id + 1;
+	b->probing = true;
+	uint64_t rate = (uint64_t)to->bwe_bps * RELAY_PROBE_FACTOR;
+	b->probe_bps = rate > target ? target : (uint32_t)rate;
+	b->probe_start_us = now;
+	b->probe_bytes = 0;
+	b->next_probe_us = now + RELAY_PROBE_INTERVAL_US;
+	relay_bwe_probe_start(&b->est, b->probe_id);
+	if (now < w->next_probe_us)
+		w->next_probe_us = now;
+}
+
+/* One padding-only RTX packet (RFC 4588 §4 with no OSN and no payload;
+ * RFC 3550 §5.1 padding), stamped; false when none could be sent. */
+static bool relay_congestion_probe_packet(struct relay_worker *w, struct relay_transport *to,
+					  struct relay_out *out, int64_t now)
+{
+	uint8_t *slot = relay_send_batch_slot(w);
+
+	if (!slot)
+		return false;
+	memset(slot, 0, 12 + RELAY_PROBE_PADDING);
+	slot[0] = 0xa0; /* V=2, P */
+	slot[1] = out->rtx_payload_type & 0x7f;
+	relay_rtp_wr16(slot + 2, out->rtx_seq);
+	relay_rtp_wr32(slot + 4, (uint32_t)(now / 1000) * 90); /* a 90 kHz clock */
+	relay_rtp_wr32(slot + 8, out->rtx_ssrc);
+	slot[12 + RELAY_PROBE_PADDING - 1] = RELAY_PROBE_PADDING;
+	size_t len = 12 + RELAY_PROBE_PADDING;
+	relay_sent_stamp(&to->bwe.sent, slot, &len, RELAY_SEND_SLOT - CRYPTO_SRTP_MAX_TRAILER, now,
+			 to->bwe.probe_id);
+	if (crypto_srtp_protect_rtp(to->srtp_out, slot, &len, RELAY_SEND_SLOT) < 0) {
+		to->dropped++;
+		return false;
+	}
+	out->rtx_seq++;
+	relay_send_batch_commit(w, len, &to->remote);
+	to->bwe.probe_bytes += len + RELAY_SENT_OVERHEAD - CRYPTO_SRTP_MAX_TRAILER;
+	atomic_fetch_add_explicit(&w->probes_sent, 1, memory_order_relaxed);
+	return true;
+}
+
+void relay_congestion_probes_due(struct relay_worker *w, int64_t now)
+{
+	GHashTableIter it;
+	gpointer key, value;
+	bool more = false;
+
+	w->next_probe_us = INT64_MAX;
+	g_hash_table_iter_init(&it, w->by_id);
+	while (g_hash_table_iter_next(&it, &key, &value)) {
+		struct relay_transport *to = value;
+		struct relay_sub_bwe *b = &to->bwe;
+		if (!b->probing)
+			continue;
+		struct relay_out *out = relay_congestion_probe_route(w, to);
+		int64_t elapsed = now - b->probe_start_us;
+		if (!out || to->state != RELAY_TRANSPORT_UP || elapsed >= RELAY_PROBE_DURATION_US) {
+			b->probing = false;
+			continue;
+		}
+		/* What the cluster's rate has made due by now (at least one
+		 * packet at its start). */
+		uint64_t due = (uint64_t)b->probe_bps * (uint64_t)(elapsed + 1000) / 8000000;
+		for (int k = 0; k < 16 && b->probe_bytes < due; k++)
+			if (!relay_congestion_probe_packet(w, to, out, now))
+				break;
+		more = true;
+	}
+	relay_send_batch_flush(w);
+	if (more)
+		w->next_probe_us = now + 1000;
+}
+
+void relay_congestion_stats(struct relay_worker *w)
+{
+	static const uint32_t bounds[RELAY_BWE_BUCKETS] = RELAY_BWE_BUCKET_BOUNDS;
+	uint64_t counts[RELAY_BWE_BUCKETS] = {0};
+	GHashTableIter it;
+	gpointer key, value;
+
+	g_hash_table_iter_init(&it, w->by_id);
+	while (g_hash_table_iter_next(&it, &key, &value)) {
+		const struct relay_transport *t = value;
+		if (t->p.publishing || !t->bwe_bps || t->state != RELAY_TRANSPORT_UP)
+			continue;
+		for (unsigned i = 0; i < RELAY_BWE_BUCKETS; i++)
+			if (!bounds[i] || t->bwe_bps <= bounds[i])
+				counts[i]++;
+	}
+	for (unsigned i = 0; i < RELAY_BWE_BUCKETS; i++)
+		atomic_store_explicit(&w->bwe_subscribers[i], counts[i], memory_order_relaxed);
+}

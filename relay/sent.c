@@ -1,0 +1,57 @@
+#include "relay/sent.h"
+
+#include <errno.h>
+#include <string.h>
+
+_Static_assert((RELAY_SENT_HISTORY & (RELAY_SENT_HISTORY - 1)) == 0, "a power of two");
+
+int relay_sent_stamp(struct relay_sent_log *log, uint8_t *pkt, size_t *len, size_t cap,
+		     int64_t now_us, uint8_t probe)
+{
+	if (!log->ext_id || log->ext_id > 14)
+		return -ENOENT;
+	if (*len < 12 || pkt[0] >> 6 != 2)
+		return -EINVAL;
+	size_t fixed = 12 + 4u * (pkt[0] & 0x0f);
+	if (fixed > *len)
+		return -EINVAL;
+	if (pkt[0] & 0x10)
+		return -EEXIST;
+	if (*len + RELAY_SENT_EXT_BYTES > cap)
+		return -ENOBUFS;
+	if (!log->next_seq)
+		log->next_seq = (int64_t)1 << 16; /* 0 marks an empty slot */
+	int64_t seq = log->next_seq++;
+	/* RFC 8285 §4.2: 0xBEDE, one word; the element: id, length - 1, the
+	 * sequence number, one byte of padding. */
+	memmove(pkt + fixed + RELAY_SENT_EXT_BYTES, pkt + fixed, *len - fixed);
+	uint8_t *ext = pkt + fixed;
+	ext[0] = 0xbe, ext[1] = 0xde, ext[2] = 0, ext[3] = 1;
+	ext[4] = (uint8_t)(log->ext_id << 4 | 1);
+	ext[5] = (uint8_t)(seq >> 8), ext[6] = (uint8_t)seq, ext[7] = 0;
+	pkt[0] |= 0x10;
+	*len += RELAY_SENT_EXT_BYTES;
+
+	struct relay_sent_slot *slot = &log->slots[seq & (RELAY_SENT_HISTORY - 1)];
+	size_t wire = *len + RELAY_SENT_OVERHEAD;
+	*slot = (struct relay_sent_slot){
+	    .seq = seq,
+	    .send_us = now_us,
+	    .size = (uint16_t)(wire > UINT16_MAX ? UINT16_MAX : wire),
+	    .probe = probe,
+	};
+	log->stamped++;
+	return 0;
+}
+
+struct relay_sent_slot *relay_sent_find(struct relay_sent_log *log, uint16_t seq)
+{
+	if (!log->next_seq)
+		return NULL;
+	int64_t newest = log->next_seq - 1;
+	/* Only backwards from the newest: feedback is about what was sent. */
+	int64_t ext = newest - (uint16_t)((uint16_t)newest - seq);
+	struct relay_sent_slot *slot = &log->slots[ext & (RELAY_SENT_HISTORY - 1)];
+
+	return slot->seq == ext ? slot : NULL;
+}

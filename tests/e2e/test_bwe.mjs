@@ -1,0 +1,105 @@
+// Per-subscriber bandwidth estimation (issue 16): the relay's send-side
+// estimate of each subscriber's downlink, from the transport-cc feedback
+// their browsers send about the relay's own transport-wide sequence
+// numbers. A family member (Dana, Debian's Chromium) behind a 600 kbit/s
+// downlink: the relay forwards the host's video to her at whatever rate
+// the host sends (no layer allocation yet), her router drops what does
+// not fit, and the relay's estimate for her must settle between 300 and
+// 600 kbit/s within 20 s; the host, on a clean path, must keep a high one.
+// Read from /metrics (hearth_subscriber_bwe_bps, cumulative buckets).
+//
+//   this namespace                router namespace              client namespace
+//   hearthd, the host             forwards; tbf on hb-r1        Dana's Chromium
+//   hb-relay 10.96.0.1/24 ---- hb-r0 10.96.0.2 | hb-r1 10.96.1.1 ---- hb-client 10.96.1.2/24
+import { chromium } from 'playwright-core';
+
+import { CHROMIUM_ARGS, expectFlowing, runTests, sleep } from './lib.mjs';
+import { NetDaemon, RoutedNet, openPage } from './netns.mjs';
+
+const DOWNLINK_KBIT = 600;
+const SETTLE_S = 20; // from both videos flowing
+const HOLD_S = 10; // then it must stay in the band this long
+const LOW_BPS = 300000; // Dana's estimate: above this...
+const HIGH_BPS = 600000; // ...and at most this (a bucket bound)
+const CLEAN_BPS = 1000000; // the host's: above this
+const METRICS = 'http://127.0.0.1:9464/metrics';
+
+class DownlinkNet extends RoutedNet {
+  constructor() {
+    super({ name: 'bwe', prefix: 'hb', subnet: '10.96' });
+  }
+
+  create() {
+    super.create();
+    this.rate(this.dev.r1, DOWNLINK_KBIT);
+  }
+}
+
+// Subscribers by estimate, summed over the workers: { le: count }.
+async function buckets() {
+  const text = await (await fetch(METRICS)).text();
+  const out = {};
+  for (const m of text.matchAll(/^hearth_subscriber_bwe_bps\{[^}]*le="([^"]+)"\} (\d+)$/gm))
+    out[m[1]] = (out[m[1]] ?? 0) + Number(m[2]);
+  const counter = (name) => [...text.matchAll(new RegExp(`^${name}\\{[^}]*\\} (\\d+)$`, 'gm'))].reduce((a, m) => a + Number(m[1]), 0);
+  return { le: out, feedback: counter('hearth_twcc_feedback_received_total'), probes: counter('hearth_bwe_probes_sent_total') };
+}
+
+// Dana in (LOW, HIGH], the host above CLEAN: two subscribers, one each.
+function judge(b) {
+  const at = (le) => b.le[le] ?? 0;
+  const inBand = at(String(HIGH_BPS)) - at(String(LOW_BPS));
+  const high = at('+Inf') - at(String(CLEAN_BPS));
+  return { ok: inBand === 1 && high === 1 && at('+Inf') === 2, inBand, high, all: at('+Inf') };
+}
+
+runTests({
+  async 'the relay estimates a subscriber behind 600 kbit/s below it, and a clean one high'() {
+    const net = new DownlinkNet();
+    const browsers = [];
+    let d = null;
+    try {
+      net.create();
+      // HEARTH_E2E_VERBOSE: the relay's estimator state once a second per subscriber.
+      const debug = process.env.HEARTH_E2E_VERBOSE ? '[log]\nlevel = debug\n' : '';
+      d = await new NetDaemon(net.addr.relay, `[metrics]\nlisten_address = 127.0.0.1\nlisten_port = 9464\n${debug}`).start();
+      const { people } = await d.session('family', [['Dr. Reyes', 'host'], ['Dana', 'family', { auto_admit: true }]]);
+      const [host, dana] = people;
+      const args = [...CHROMIUM_ARGS, `--unsafely-treat-insecure-origin-as-secure=${d.base}`];
+      const [local, remote] = await Promise.all([
+        chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args }),
+        chromium.launch({ executablePath: net.chromium, headless: true, args }),
+      ]);
+      browsers.push(local, remote);
+      const hostPage = await openPage(local, host.url, { width: 900, height: 600 });
+      const danaPage = await openPage(remote, dana.url, { width: 900, height: 600 });
+      for (const p of [hostPage, danaPage]) await p.getByRole('button', { name: 'Join session' }).click();
+      await expectFlowing(hostPage, [`${dana.name}/video`], 'host', 60000);
+      await expectFlowing(danaPage, [`${host.name}/video`], dana.name, 60000);
+
+      const t0 = Date.now();
+      const series = [];
+      let settledAt = null;
+      for (let i = 1; i <= SETTLE_S + HOLD_S; i++) {
+        await sleep(Math.max(0, t0 + i * 1000 - Date.now()));
+        const b = await buckets();
+        const j = judge(b);
+        series.push(`${i}s:${j.inBand}/${j.high}/${j.all}`);
+        if (j.ok && settledAt === null) settledAt = i;
+        if (!j.ok) settledAt = null; // must hold once settled
+        if (settledAt !== null && i - settledAt >= HOLD_S) break;
+      }
+      const last = await buckets();
+      const summary = `settled after ${settledAt ?? '-'} s; in band/high/all per second: ${series.join(' ')}; ` +
+        `buckets ${JSON.stringify(last.le)}; feedback ${last.feedback}, probes ${last.probes}`;
+      console.log(`  ${summary}`);
+      if (last.feedback === 0) throw new Error(`no transport-cc feedback from subscribers\n${summary}`);
+      if (settledAt === null || settledAt > SETTLE_S)
+        throw new Error(`Dana's estimate not in (${LOW_BPS}, ${HIGH_BPS}] with the host's above ${CLEAN_BPS} within ${SETTLE_S} s, held ${HOLD_S} s\n${summary}\ndownlink: ${net.qdisc(net.dev.r1)}`);
+    } finally {
+      for (const b of browsers) await b.close().catch(() => {});
+      if (d) await d.stop();
+      net.destroy();
+    }
+  },
+});
