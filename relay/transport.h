@@ -60,6 +60,11 @@ struct relay_out {
 	struct relay_simulcast_out sc;
 	uint8_t max_layer;	/* the best encoding it may get; RELAY_LAYER_NONE: any */
 	int64_t layer_asked_us; /* when a keyframe of sc.target was last asked for */
+	/* The subscriber's downlink (budget.c): no video of it at all (the
+	 * allocator found no room: audio only), and since when a better
+	 * encoding than max_layer has been wanted (0: none is). */
+	bool budget_off;
+	int64_t up_since_us;
 };
 
 /* How long a subscriber's NACKs are ignored after its keyframe request
@@ -131,6 +136,7 @@ struct relay_transport {
 	unsigned rtcp_ssrc_count;
 	unsigned ssrc_probes;		      /* unknown SSRCs tried for simulcast learning */
 	int64_t layers_window_us;	      /* when the frame-rate windows last turned */
+	int64_t budget_us;		      /* a subscriber's last allocation (budget.c) */
 	struct relay_rtx_history rtx_history; /* a subscriber's: what it was resent */
 	/* A subscriber's round trip to the relay (smoothed; 0: not measured
 	 * yet), from its receiver reports about the publishers' sender

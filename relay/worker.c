@@ -16,6 +16,7 @@
 #include "relay/congestion.h"
 #include "relay/dtls.h"
 #include "relay/feedback.h"
+#include "relay/budget.h"
 #include "relay/layers.h"
 #include "relay/recv.h"
 #include "relay/repair.h"
@@ -505,6 +506,7 @@ static void relay_worker_tick(struct relay_worker *w, int64_t now)
 			relay_worker_audio_level(w, t, now, &levels);
 		}
 		relay_congestion_tick(w, t, now);
+		relay_budget_tick(w, t, now);
 		relay_dtls_on_tick(w, t);
 	}
 	if (w->ticks % 10 == 0)

@@ -1,0 +1,128 @@
+#include "relay/budget.h"
+
+#include "relay/allocate.h"
+#include "relay/layers.h"
+#include "relay/transport.h"
+
+/* Where each track the allocator is given comes from. */
+struct relay_budget_src {
+	struct relay_transport *pub;
+	struct relay_pub_stream *head;
+	struct relay_out *out;
+};
+
+static struct relay_out *relay_budget_out_to(struct relay_pub_stream *ps,
+					     const struct relay_transport *to)
+{
+	for (unsigned o = 0; o < ps->out_count; o++)
+		if (ps->outs[o].to == to)
+			return &ps->outs[o];
+	return NULL;
+}
+
+/* The bitrate of an encoding being sent (at least 1: sent, however
+ * little), 0 when it is not. */
+static uint32_t relay_budget_bps(const struct relay_pub_stream *ps, int64_t now)
+{
+	if (!ps || !ps->last_rtp_us || now - ps->last_rtp_us >= RELAY_LAYER_ACTIVE_US)
+		return 0;
+	uint32_t bps = relay_layers_bitrate(ps);
+	return bps ? bps : 1;
+}
+
+/* The allocator's view of one video track to `to`. */
+static void relay_budget_track(struct relay_alloc_track *t, const struct relay_budget_src *src,
+			       int64_t now)
+{
+	const struct relay_pub_stream *head = src->head;
+
+	*t = (struct relay_alloc_track){
+	    .layers = head->desc.layers > 1 ? head->desc.layers : 1,
+	    .cap = RELAY_LAYER_NONE,
+	    .layer = RELAY_LAYER_NONE,
+	};
+	for (uint8_t k = 0; k < t->layers; k++)
+		t->bps[k] = relay_budget_bps(relay_layers_stream(src->pub, head, k), now);
+	if (head->desc.layers > 1)
+		t->current = src->out->budget_off ? RELAY_LAYER_NONE : src->out->sc.current;
+	else
+		t->current = src->out->budget_off ? RELAY_LAYER_NONE : 0;
+}
+
+/* What the allocator chose, applied: down (or off) at once, up once it
+ * has been wanted for RELAY_BUDGET_UP_US. */
+static void relay_budget_apply(struct relay_out *out, const struct relay_alloc_track *t,
+			       bool layered, int64_t now)
+{
+	uint8_t have = out->budget_off ? RELAY_LAYER_NONE : layered ? out->max_layer : 0;
+	uint8_t want = t->layer;
+	/* RELAY_LAYER_NONE is "nothing" here, below every layer. */
+	int rank_have = have == RELAY_LAYER_NONE ? -1 : have;
+	int rank_want = want == RELAY_LAYER_NONE ? -1 : want;
+
+	if (rank_want > rank_have) {
+		if (!out->up_since_us) {
+			out->up_since_us = now;
+			return;
+		}
+		if (now - out->up_since_us < RELAY_BUDGET_UP_US)
+			return;
+	}
+	out->up_since_us = 0;
+	if (rank_want == rank_have)
+		return;
+	/* One encoding only: always on (its pause needs hint.c's resume). */
+	out->budget_off = layered && want == RELAY_LAYER_NONE;
+	if (layered && !out->budget_off)
+		out->max_layer = want;
+}
+
+void relay_budget_tick(struct relay_worker *w, struct relay_transport *to, int64_t now)
+{
+	struct relay_alloc_track tracks[RELAY_MAX_ROUTES];
+	struct relay_budget_src src[RELAY_MAX_ROUTES];
+	unsigned n = 0;
+	uint64_t audio = 0, best = 0;
+	GHashTableIter it;
+	gpointer key, value;
+
+	if (to->p.publishing || to->state != RELAY_TRANSPORT_UP || !to->bwe_bps ||
+	    now - to->budget_us < RELAY_BUDGET_EVERY_US)
+		return;
+	to->budget_us = now;
+	g_hash_table_iter_init(&it, w->by_id);
+	while (g_hash_table_iter_next(&it, &key, &value)) {
+		struct relay_transport *pub = value;
+		if (!pub->p.publishing || pub->p.session_id != to->p.session_id)
+			continue;
+		for (unsigned s = 0; s < pub->p.stream_count; s++) {
+			struct relay_pub_stream *ps = &pub->pub[s];
+			struct relay_out *out =
+			    ps->desc.layer == 0 ? relay_budget_out_to(ps, to) : NULL;
+			if (!out)
+				continue;
+			if (ps->desc.kind == RELAY_STREAM_AUDIO) {
+				audio += relay_layers_bitrate(ps);
+				continue;
+			}
+			if (n == RELAY_MAX_ROUTES)
+				continue;
+			src[n] = (struct relay_budget_src){.pub = pub, .head = ps, .out = out};
+			relay_budget_track(&tracks[n], &src[n], now);
+			for (unsigned k = tracks[n].layers; k-- > 0;)
+				if (tracks[n].bps[k]) {
+					best += tracks[n].bps[k];
+					break;
+				}
+			n++;
+		}
+	}
+	uint64_t share = (uint64_t)to->bwe_bps * RELAY_BUDGET_SHARE / 100;
+	uint32_t budget = share > audio ? (uint32_t)(share - audio) : 0;
+	relay_alloc(budget, tracks, n);
+	for (unsigned i = 0; i < n; i++)
+		relay_budget_apply(src[i].out, &tracks[i], src[i].head->desc.layers > 1, now);
+	/* Probing aims at what would carry every track at its best. */
+	uint64_t target = (best + audio) * 100 / RELAY_BUDGET_SHARE;
+	to->bwe_target_bps = target > UINT32_MAX ? UINT32_MAX : (uint32_t)target;
+}
