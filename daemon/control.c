@@ -223,6 +223,9 @@ static void control_metrics(void *userdata, struct sig_http_request *req)
 	    {"hearth_twcc_feedback_sent_total",
 	     "transport-wide congestion control feedback packets sent to publishers",
 	     offsetof(struct relay_worker_stats, twcc_feedback_sent)},
+	    {"hearth_hidden_skipped_total",
+	     "video packets not sent because the subscriber does not show that stream",
+	     offsetof(struct relay_worker_stats, hidden_skipped)},
 	};
 	struct sig_control *c = userdata;
 	g_autoptr(GString) out = g_string_new(NULL);

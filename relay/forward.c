@@ -5,6 +5,7 @@
 
 #include "crypto/srtp.h"
 #include "relay/feedback.h"
+#include "relay/hint.h"
 #include "relay/red.h"
 #include "relay/repair.h"
 #include "relay/rtp.h"
@@ -110,6 +111,14 @@ static void relay_forward_rtp(struct relay_worker *w, struct relay_transport *pu
 		struct relay_transport *to = out->to;
 		if (to->state != RELAY_TRANSPORT_UP)
 			continue;
+		/* Hidden by the subscriber, or shown again and waiting for a
+		 * keyframe (hint.c). */
+		if (out->max_height == RELAY_HEIGHT_HIDDEN || out->resuming) {
+			if (keyframe < 0)
+				keyframe = relay_forward_is_keyframe(ps, pkt, &h);
+			if (!relay_hint_admit(w, ps, out, h.seq, keyframe))
+				continue;
+		}
 		if (out->keyframe_asked_us) {
 			if (keyframe < 0)
 				keyframe = relay_forward_is_keyframe(ps, pkt, &h);
@@ -123,6 +132,8 @@ static void relay_forward_rtp(struct relay_worker *w, struct relay_transport *pu
 		size_t plen = n > 0 ? (size_t)n : 0;
 		if (n == -ENODATA)
 			continue;
+		if (n > 0)
+			relay_hint_number(out, slot); /* before SRTP: the index is the number */
 		if (n <= 0 ||
 		    crypto_srtp_protect_rtp(to->srtp_out, slot, &plen, RELAY_SEND_SLOT) < 0) {
 			to->dropped++;

@@ -128,6 +128,7 @@ void relay_worker_stats(const struct relay *relay, unsigned worker,
 	    atomic_load_explicit(&w->rtx_buffers_refused, memory_order_relaxed);
 	ret_stats->twcc_feedback_sent =
 	    atomic_load_explicit(&w->twcc_feedback_sent, memory_order_relaxed);
+	ret_stats->hidden_skipped = atomic_load_explicit(&w->hidden_skipped, memory_order_relaxed);
 }
 
 int relay_send(struct relay *relay, unsigned worker, const struct relay_msg *msg)

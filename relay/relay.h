@@ -23,6 +23,8 @@ enum relay_msg_type {
 	RELAY_CMD_MUTE,		    /* arg: publisher transport id; arg2: RELAY_MUTE_* bits */
 	RELAY_CMD_TRANSPORT_UPDATE, /* payload: struct relay_transport_params (taken), same id:
 				       new ICE credentials and/or streams; DTLS and SRTP go on */
+	RELAY_CMD_HINT,		    /* arg: subscriber transport id; arg2: RELAY_HINT(ssrc,
+				       max_height): how its client shows that video stream */
 	/* worker -> control */
 	RELAY_EVT_PONG = 100,	    /* arg: the sequence number of the ping */
 	RELAY_EVT_TRANSPORT_UP,	    /* arg: transport id; ICE and DTLS done, SRTP keyed; or
@@ -51,6 +53,16 @@ enum relay_stream_kind { RELAY_STREAM_AUDIO = 0, RELAY_STREAM_VIDEO = 1 };
 /* The video codecs whose keyframes the relay recognises (to know when a
  * subscriber's keyframe request has been served). */
 enum relay_codec { RELAY_CODEC_OTHER = 0, RELAY_CODEC_VP8, RELAY_CODEC_H264 };
+
+/* A subscriber's view of one video stream it receives (RELAY_CMD_HINT):
+ * the tallest picture worth sending, RELAY_HEIGHT_HIDDEN when it is not
+ * shown (nothing is forwarded), RELAY_HEIGHT_ANY until told. A
+ * ROUTES_SET keeps the hint of every route that stays. */
+#define RELAY_HEIGHT_HIDDEN	   0
+#define RELAY_HEIGHT_ANY	   0xffffu
+#define RELAY_HINT(ssrc, height)   ((uint64_t)(uint32_t)(ssrc) << 32 | (uint16_t)(height))
+#define RELAY_HINT_SSRC(arg2)	   ((uint32_t)((arg2) >> 32))
+#define RELAY_HINT_HEIGHT(arg2)	   ((uint16_t)((arg2)&0xffffu))
 
 /* What a publisher may no longer have forwarded (a host muted it). */
 #define RELAY_MUTE_AUDIO (1u << 0)
@@ -153,6 +165,7 @@ struct relay_worker_stats {
 	uint64_t rtx_buffers_refused; /* video streams without a buffer: the worker's cap */
 	/* Congestion feedback (transport-wide-cc) to publishers: */
 	uint64_t twcc_feedback_sent; /* RTPFB FMT=15 packets sent */
+	uint64_t hidden_skipped;     /* video packets not sent: the subscriber hides it */
 };
 
 /* Wipes p, drops its identity reference, frees it (transport.c). Any

@@ -3,6 +3,7 @@
 #include "crypto/srtp.h"
 #include "relay/feedback.h"
 #include "relay/forward.h"
+#include "relay/hint.h"
 #include "relay/nack.h"
 #include "relay/rtp.h"
 #include "relay/rtx.h"
@@ -131,6 +132,13 @@ static void relay_repair_on_nack(uint32_t media_ssrc, uint16_t seq, void *userda
 		relay_repair_find(c, media_ssrc);
 	if (!c->out || !c->out->rtx_ssrc || !c->out->rtx_payload_type)
 		return;
+	/* Hidden (hint.c): nothing is sent to it, repairs neither; resuming, it
+	 * waits for a keyframe (whose request the tick repeats). */
+	int32_t original = relay_hint_original_seq(c->out, seq);
+	if (original < 0) {
+		atomic_fetch_add_explicit(&w->nacks_ignored, 1, memory_order_relaxed);
+		return;
+	}
 	/* It asked for a keyframe: repairing the frames before is wasted. */
 	if (c->out->keyframe_asked_us) {
 		if (c->now - c->out->keyframe_asked_us < RELAY_KEYFRAME_WAIT_US) {
@@ -139,7 +147,8 @@ static void relay_repair_on_nack(uint32_t media_ssrc, uint16_t seq, void *userda
 		}
 		c->out->keyframe_asked_us = 0;
 	}
-	const struct relay_rtx_slot *stored = relay_rtx_buffer_find(c->ps->rtx, seq, c->now);
+	const struct relay_rtx_slot *stored =
+	    relay_rtx_buffer_find(c->ps->rtx, (uint16_t)original, c->now);
 	if (!stored) {
 		/* Lost upstream too (the relay's own NACK asks for it; it is
 		 * forwarded to everyone when it comes), or too old. */
@@ -159,6 +168,8 @@ static void relay_repair_on_nack(uint32_t media_ssrc, uint16_t seq, void *userda
 				    c->out->rtx_ssrc, c->out->rtx_seq, slot,
 				    RELAY_SEND_SLOT - CRYPTO_SRTP_MAX_TRAILER);
 	size_t plen = n > 0 ? (size_t)n : 0;
+	if (n > 0 && c->out->seq_skip) /* the OSN in the subscriber's numbers */
+		relay_rtp_wr16(slot + 12 + 4 * (slot[0] & 0x0f), seq);
 	if (n <= 0 || crypto_srtp_protect_rtp(c->to->srtp_out, slot, &plen, RELAY_SEND_SLOT) < 0) {
 		c->to->dropped++;
 		return;
@@ -210,7 +221,7 @@ void relay_repair_from_subscriber(struct relay_worker *w, struct relay_transport
 		if (burst.e[i].count <= RELAY_NACK_KEYFRAME_GAP)
 			continue;
 		relay_repair_find(&c, burst.e[i].ssrc);
-		if (!c.out || c.out->keyframe_asked_us)
+		if (!c.out || c.out->keyframe_asked_us || c.out->max_height == RELAY_HEIGHT_HIDDEN)
 			continue;
 		c.out->keyframe_asked_us = now;
 		atomic_fetch_add_explicit(&w->loss_keyframes, 1, memory_order_relaxed);

@@ -65,6 +65,7 @@ struct relay_worker {
 	_Atomic uint64_t loss_keyframes;
 	_Atomic uint64_t rtx_buffers_refused;
 	_Atomic uint64_t twcc_feedback_sent;
+	_Atomic uint64_t hidden_skipped;
 	unsigned
 	    rtx_buffers; /* retransmission buffers allocated (cap RELAY_RTX_BUFFERS_PER_WORKER) */
 	int64_t next_nack_us; /* the earliest NACK due to a publisher; INT64_MAX: none */

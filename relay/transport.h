@@ -51,6 +51,13 @@ struct relay_out {
 	 * audio, the relay's reports to the publisher say at least the worst
 	 * (its Opus FEC then covers the worst downlink too). */
 	uint8_t fraction_lost;
+	/* The subscriber's hint (RELAY_CMD_HINT, hint.c): RELAY_HEIGHT_HIDDEN
+	 * sends nothing; shown again, it resumes at a keyframe, its sequence
+	 * numbers going on from the last sent (seq_skip: how many it missed). */
+	uint16_t max_height;
+	bool resuming;
+	uint16_t seq_skip, last_seq;
+	uint16_t resume_seq; /* its first number after the last resume: NACKs before are refused */
 };
 
 /* How long a subscriber's NACKs are ignored after its keyframe request

@@ -15,6 +15,7 @@
 #include "core/log.h"
 #include "relay/dtls.h"
 #include "relay/feedback.h"
+#include "relay/hint.h"
 #include "relay/recv.h"
 #include "relay/repair.h"
 #include "relay/send.h"
@@ -271,11 +272,11 @@ out:
 
 /* Replaces the set of streams subscriber `to` receives. */
 static bool relay_stream_goes_to(const struct relay_pub_stream *ps,
-				 const struct relay_transport *to, uint16_t *ret_rtx_seq)
+				 const struct relay_transport *to, struct relay_out *ret_out)
 {
 	for (unsigned o = 0; o < ps->out_count; o++) {
 		if (ps->outs[o].to == to) {
-			*ret_rtx_seq = ps->outs[o].rtx_seq;
+			*ret_out = ps->outs[o];
 			return true;
 		}
 	}
@@ -286,7 +287,8 @@ static void relay_worker_routes(struct relay_worker *w, struct relay_routes *rou
 {
 	struct relay_transport *to = g_hash_table_lookup(w->by_id, &routes->to);
 	bool had[RELAY_MAX_ROUTES] = {false};
-	uint16_t rtx_seq[RELAY_MAX_ROUTES];
+	/* What a route that stays keeps: its RTX numbers, its hint. */
+	struct relay_out kept[RELAY_MAX_ROUTES];
 	int64_t now = relay_worker_now_us();
 	GHashTableIter it;
 	gpointer key, value;
@@ -301,10 +303,13 @@ static void relay_worker_routes(struct relay_worker *w, struct relay_routes *rou
 		/* A new RTX stream starts anywhere (RFC 3550 §5.1); a kept one
 		 * goes on, so that no sequence number is used twice under one
 		 * key. */
-		rtx_seq[i] = (uint16_t)(now ^ (now >> 16) ^ routes->routes[i].rtx_ssrc);
+		kept[i] = (struct relay_out){
+		    .rtx_seq = (uint16_t)(now ^ (now >> 16) ^ routes->routes[i].rtx_ssrc),
+		    .max_height = RELAY_HEIGHT_ANY,
+		};
 		for (unsigned s = 0; from && s < from->p.stream_count; s++)
 			if (from->pub[s].desc.ssrc == routes->routes[i].ssrc)
-				had[i] = relay_stream_goes_to(&from->pub[s], to, &rtx_seq[i]);
+				had[i] = relay_stream_goes_to(&from->pub[s], to, &kept[i]);
 	}
 	g_hash_table_iter_init(&it, w->by_id);
 	while (g_hash_table_iter_next(&it, &key, &value))
@@ -331,7 +336,14 @@ static void relay_worker_routes(struct relay_worker *w, struct relay_routes *rou
 			    .rtx_payload_type = r->out_rtx_payload_type,
 			    .red_payload_type = r->out_red_payload_type,
 			    .rtx_ssrc = r->rtx_ssrc,
-			    .rtx_seq = rtx_seq[i],
+			    .rtx_seq = kept[i].rtx_seq,
+			    .max_height = kept[i].max_height,
+			    .resuming = kept[i].resuming,
+			    /* its keyframe still asked for, again by the tick */
+			    .keyframe_asked_us = kept[i].resuming ? kept[i].keyframe_asked_us : 0,
+			    .seq_skip = kept[i].seq_skip,
+			    .last_seq = kept[i].last_seq,
+			    .resume_seq = kept[i].resume_seq,
 			};
 		}
 	}
@@ -374,6 +386,9 @@ static bool relay_worker_commands(struct relay_worker *w)
 			break;
 		case RELAY_CMD_ROUTES_SET:
 			relay_worker_routes(w, msg.payload);
+			break;
+		case RELAY_CMD_HINT:
+			relay_hint_apply(w, msg.arg, msg.arg2, relay_worker_now_us());
 			break;
 		default:
 			log_debug("worker %u: unknown command %u", w->index, msg.type);
