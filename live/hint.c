@@ -66,8 +66,8 @@ int sig_hint_parse(const json_t *msg, unsigned max_entries, struct sig_hint *ret
 		return -EINVAL;
 	}
 	if (json_array_size(streams) > max_entries) {
-		*ret_problem = g_strdup_printf("at most %u streams (one per m-line you receive)",
-					       max_entries);
+		*ret_problem =
+		    g_strdup_printf("at most %u streams (one per m-line you receive)", max_entries);
 		return -EINVAL;
 	}
 	for (size_t i = 0; i < json_array_size(streams); i++) {
@@ -76,8 +76,8 @@ int sig_hint_parse(const json_t *msg, unsigned max_entries, struct sig_hint *ret
 			return -EINVAL;
 		for (unsigned k = 0; k < h.count; k++) {
 			if (strcmp(h.entries[k].mid, e->mid) == 0) {
-				*ret_problem =
-				    g_strdup_printf("streams[%zu].mid: \"%s\" comes twice", i, e->mid);
+				*ret_problem = g_strdup_printf(
+				    "streams[%zu].mid: \"%s\" comes twice", i, e->mid);
 				return -EINVAL;
 			}
 		}

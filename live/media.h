@@ -78,8 +78,8 @@ int sig_media_subscribe_restart(struct sig_media *media, struct sig_member *memb
  * ("bad_message": not subscribed, or a malformed message (live/hint.h);
  * "unknown_stream": a mid that is none of its m-lines) and ret_problem
  * (caller frees); a refused hint changes nothing. */
-int sig_media_subscribe_hint(struct sig_media *media, struct sig_member *member,
-			     const json_t *msg, const char **ret_code, char **ret_problem);
+int sig_media_subscribe_hint(struct sig_media *media, struct sig_member *member, const json_t *msg,
+			     const char **ret_code, char **ret_problem);
 
 /* Tells the worker the member's hints held back by the rate limit, once a
  * second has passed since (the control tick calls it for everyone). */

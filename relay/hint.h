@@ -26,16 +26,16 @@ bool relay_hint_admit(struct relay_worker *w, const struct relay_pub_stream *ps,
 		      struct relay_out *out, uint16_t seq, bool keyframe);
 
 /* A packet copied for out (RTP header at slot): its sequence number made
- * the subscriber's, and the highest sent noted (one far behind it is a
- * start: the out's first packet, or the publisher's numbers jumped). */
+ * the subscriber's, and the highest sent noted. */
 static inline void relay_hint_number(struct relay_out *out, uint8_t *slot)
 {
 	uint16_t seq = (uint16_t)((uint16_t)(slot[2] << 8 | slot[3]) - out->seq_skip);
 
 	if (out->seq_skip)
 		relay_rtp_wr16(slot + 2, seq);
-	if ((int16_t)(seq - out->last_seq) > 0 || (uint16_t)(out->last_seq - seq) > 1000)
+	if (!out->sent || (int16_t)(seq - out->last_seq) > 0)
 		out->last_seq = seq;
+	out->sent = true;
 }
 
 /* The publisher's sequence number of the packet the subscriber numbers

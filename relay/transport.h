@@ -56,6 +56,7 @@ struct relay_out {
 	 * numbers going on from the last sent (seq_skip: how many it missed). */
 	uint16_t max_height;
 	bool resuming;
+	bool sent; /* last_seq is set */
 	uint16_t seq_skip, last_seq;
 	uint16_t resume_seq; /* its first number after the last resume: NACKs before are refused */
 };

@@ -342,6 +342,7 @@ static void relay_worker_routes(struct relay_worker *w, struct relay_routes *rou
 			    /* its keyframe still asked for, again by the tick */
 			    .keyframe_asked_us = kept[i].resuming ? kept[i].keyframe_asked_us : 0,
 			    .seq_skip = kept[i].seq_skip,
+			    .sent = kept[i].sent,
 			    .last_seq = kept[i].last_seq,
 			    .resume_seq = kept[i].resume_seq,
 			};

@@ -99,7 +99,8 @@ static void test_cap(void)
 	struct sig_hint h;
 
 	for (int i = 0; i <= SIG_HINT_MAX_STREAMS; i++)
-		g_string_append_printf(text, "%s{\"mid\":\"%d\",\"visible\":true}", i ? "," : "", i);
+		g_string_append_printf(text, "%s{\"mid\":\"%d\",\"visible\":true}", i ? "," : "",
+				       i);
 	g_string_append(text, "]}");
 	g_autofree char *problem = parse(text->str, 1000, &h);
 	g_assert_nonnull(strstr(problem, "at most 16 streams"));

@@ -466,7 +466,8 @@ static void test_outage(struct fixture *f, gconstpointer data)
 /* A hint message as a client sends it. */
 static int hint(struct fixture *f, int who, const char *streams, const char **ret_code)
 {
-	g_autofree char *text = g_strdup_printf("{\"type\":\"subscribe.hint\",\"streams\":%s}", streams);
+	g_autofree char *text =
+	    g_strdup_printf("{\"type\":\"subscribe.hint\",\"streams\":%s}", streams);
 	json_t *msg = json_loads(text, 0, NULL);
 	g_autofree char *problem = NULL;
 
@@ -520,11 +521,11 @@ static void answer_ok(struct fixture *f, int who)
 	g_string_prepend(sdp, parts[0]);
 	g_string_replace(sdp, "BUNDLE a0 v0 v1", bundle->str, 0);
 	g_string_replace(sdp, "\r\n\r\n", "\r\n", 0);
-	g_assert_cmpint(sig_media_subscribe_answer(
-			    f->media, f->members[who],
-			    json_integer_value(json_object_get(offer, "version")), sdp->str,
-			    sdp->len, &code, &problem),
-			==, 0);
+	g_assert_cmpint(
+	    sig_media_subscribe_answer(f->media, f->members[who],
+				       json_integer_value(json_object_get(offer, "version")),
+				       sdp->str, sdp->len, &code, &problem),
+	    ==, 0);
 }
 
 /* Visibility hints: checked against the subscriber's m-lines (all or
@@ -558,10 +559,10 @@ static void test_hints(struct fixture *f, gconstpointer data)
 	/* Refused, changing nothing: an unknown mid (even next to a good
 	 * one), more entries than m-lines, a bad size. */
 	mark = f->sink.cmds->len;
-	g_assert_cmpint(hint(f, 1,
-			     "[{\"mid\":\"1\",\"visible\":false},{\"mid\":\"7\",\"visible\":false}]",
-			     &code),
-			==, -ENOENT);
+	g_assert_cmpint(
+	    hint(f, 1, "[{\"mid\":\"1\",\"visible\":false},{\"mid\":\"7\",\"visible\":false}]",
+		 &code),
+	    ==, -ENOENT);
 	g_assert_cmpstr(code, ==, "unknown_stream");
 	g_assert_cmpint(hint(f, 1,
 			     "[{\"mid\":\"0\",\"visible\":true},{\"mid\":\"1\",\"visible\":true},"
@@ -569,8 +570,8 @@ static void test_hints(struct fixture *f, gconstpointer data)
 			     &code),
 			<, 0);
 	g_assert_cmpstr(code, ==, "bad_message");
-	g_assert_cmpint(hint(f, 1, "[{\"mid\":\"1\",\"visible\":true,\"height\":20000}]", &code),
-			<, 0);
+	g_assert_cmpint(hint(f, 1, "[{\"mid\":\"1\",\"visible\":true,\"height\":20000}]", &code), <,
+			0);
 	g_assert_cmpstr(code, ==, "bad_message");
 	g_assert_cmpuint(hints_since(f, mark, &last), ==, 0);
 
@@ -584,8 +585,8 @@ static void test_hints(struct fixture *f, gconstpointer data)
 	g_assert_cmpuint(hints_since(f, mark, &last), ==, 1);
 	g_assert_cmpuint(RELAY_HINT_SSRC(last.arg2), ==, screen);
 	g_assert_cmpuint(RELAY_HINT_HEIGHT(last.arg2), ==, 360);
-	g_assert_cmpint(hint(f, 1, "[{\"mid\":\"2\",\"visible\":true,\"height\":360}]", &code),
-			==, 0);
+	g_assert_cmpint(hint(f, 1, "[{\"mid\":\"2\",\"visible\":true,\"height\":360}]", &code), ==,
+			0);
 	g_assert_cmpuint(hints_since(f, mark, &last), ==, 1);
 
 	/* The rate: the first 5 in a second (3 of them above, refusals do not
