@@ -1053,7 +1053,6 @@ int sig_media_subscribe_hint(struct sig_media *m, struct sig_member *mb, const j
 	struct sig_hint hint;
 	unsigned slot_of[SIG_HINT_MAX_STREAMS];
 
-	(void)m;
 	*ret_code = "bad_message";
 	if (!peer || !peer->subscribed) {
 		*ret_problem = g_strdup("subscribe first");
