@@ -264,6 +264,9 @@ static void control_metrics(void *userdata, struct sig_http_request *req)
 	    {"hearth_bwe_probes_sent_total",
 	     "padding-only RTX packets sent to subscribers to probe their bandwidth",
 	     offsetof(struct relay_worker_stats, probes_sent)},
+	    {"hearth_hidden_skipped_total",
+	     "video packets not sent because the subscriber does not show that stream",
+	     offsetof(struct relay_worker_stats, hidden_skipped)},
 	};
 	struct sig_control *c = userdata;
 	g_autoptr(GString) out = g_string_new(NULL);

@@ -12,6 +12,7 @@
 #include "crypto/dtls.h"
 #include "crypto/token.h"
 #include "relay/relay.h"
+#include "live/hint.h"
 #include "live/room.h"
 #include "live/speaker_room.h"
 #include "sdp/sdp.h"
@@ -36,6 +37,10 @@ struct sig_media_slot {
 	bool gone;  /* its publisher stopped: kept as an m-line, nothing forwarded,
 		     * until another stream of its kind takes it over */
 	bool fresh; /* (re)filled since the last offer: its answer does not cover it */
+	/* The client's hint (subscribe.hint): RELAY_HEIGHT_* or a height;
+	 * unsent: not told to the worker yet (rate limit, or not routed). */
+	uint16_t max_height;
+	bool hint_unsent;
 };
 
 /* Media state of one member. */
@@ -68,7 +73,13 @@ struct sig_media_peer {
 	unsigned offered_count; /* slots in the last offer: what its answer covers */
 	unsigned unplaced_told; /* streams without a slot the client was told about */
 	struct sig_media_slot slots[SIG_MEDIA_SLOTS];
+	/* subscribe.hint: applied at once SIG_MEDIA_HINTS_PER_S times per
+	 * second; beyond, the latest waits for the next second (tick). */
+	int64_t hint_window_us;
+	unsigned hint_count;
 };
+
+#define SIG_MEDIA_HINTS_PER_S 5
 
 struct sig_media {
 	struct sig_media_relay relay; /* where the workers' commands go */
@@ -296,6 +307,7 @@ static struct relay_transport_params *sig_media_params(uint64_t id, const struct
 }
 
 static void sig_media_refresh_session(struct sig_media *m, int64_t session_id);
+static void sig_media_hints_resend(struct sig_media *m, struct sig_media_peer *peer);
 
 struct sig_media_notice {
 	struct sig_media *media;
@@ -739,6 +751,8 @@ static void sig_media_collect_one(struct sig_member *other, void *userdata)
 		sig_media_slot_repair(slot, c->loss_repair);
 		slot->gone = false;
 		slot->fresh = true;
+		slot->max_height = RELAY_HEIGHT_ANY; /* a new stream is shown until told */
+		slot->hint_unsent = false;
 		snprintf(slot->track, sizeof(slot->track), "%s-%s",
 			 op->pub[i].kind == RELAY_STREAM_AUDIO ? "audio" : "video", op->pub[i].mid);
 		c->changed = true;
@@ -983,6 +997,7 @@ int sig_media_subscribe_answer(struct sig_media *m, struct sig_member *mb, int64
 		return -EAGAIN;
 	}
 	peer->awaiting = false;
+	sig_media_hints_resend(m, peer); /* the worker's new routes start shown */
 	if (peer->dirty)
 		sig_media_refresh_member(mb, m);
 	return 0;
@@ -1113,4 +1128,94 @@ void sig_media_on_event(struct sig_media *m, const struct relay_msg *msg)
 	default:
 		break;
 	}
+}
+
+/* Visibility hints (subscribe.hint, docs/protocol.md). */
+
+G_STATIC_ASSERT(SIG_HINT_MAX_STREAMS >= SIG_MEDIA_SLOTS);
+
+/* Tells the worker the hints of peer's routed video slots: those not sent
+ * yet, or (all) every one that is not the default. */
+static void sig_media_hints_send(struct sig_media *m, struct sig_media_peer *peer, bool all)
+{
+	for (unsigned i = 0; i < peer->offered_count && peer->sub_id; i++) {
+		struct sig_media_slot *s = &peer->slots[i];
+		if (s->gone || s->fresh || s->stream.kind != RELAY_STREAM_VIDEO ||
+		    !(s->hint_unsent || (all && s->max_height != RELAY_HEIGHT_ANY)))
+			continue;
+		struct relay_msg msg = {.type = RELAY_CMD_HINT,
+					.arg = peer->sub_id,
+					.arg2 = RELAY_HINT(s->stream.ssrc, s->max_height)};
+		if (m->relay.send(m->relay.userdata, peer->worker, &msg) < 0) {
+			log_error("media: worker %u queue full; a hint waits", peer->worker);
+			return;
+		}
+		s->hint_unsent = false;
+	}
+}
+
+static void sig_media_hints_resend(struct sig_media *m, struct sig_media_peer *peer)
+{
+	sig_media_hints_send(m, peer, true);
+}
+
+int sig_media_subscribe_hint(struct sig_media *m, struct sig_member *mb, const json_t *msg,
+			     const char **ret_code, char **ret_problem)
+{
+	struct sig_media_peer *peer = mb->media;
+	struct sig_hint hint;
+	unsigned slot_of[SIG_HINT_MAX_STREAMS];
+
+	*ret_code = "bad_message";
+	if (!peer || !peer->subscribed) {
+		*ret_problem = g_strdup("subscribe first");
+		return -EINVAL;
+	}
+	if (sig_hint_parse(msg, peer->slot_count, &hint, ret_problem) < 0)
+		return -EINVAL;
+	/* All or nothing: every mid must be one of this connection's m-lines. */
+	for (unsigned k = 0; k < hint.count; k++) {
+		slot_of[k] = SIG_MEDIA_SLOTS;
+		for (unsigned i = 0; i < peer->slot_count; i++)
+			if (strcmp(peer->slots[i].mid, hint.entries[k].mid) == 0)
+				slot_of[k] = i;
+		if (slot_of[k] == SIG_MEDIA_SLOTS) {
+			*ret_code = "unknown_stream";
+			*ret_problem = g_strdup_printf(
+			    "streams[%u]: no m-line of your subscribe connection has mid \"%s\"", k,
+			    hint.entries[k].mid);
+			return -ENOENT;
+		}
+	}
+	for (unsigned k = 0; k < hint.count; k++) {
+		const struct sig_hint_entry *e = &hint.entries[k];
+		struct sig_media_slot *s = &peer->slots[slot_of[k]];
+		uint16_t height = !e->visible ? RELAY_HEIGHT_HIDDEN
+				  : e->height ? e->height
+					      : RELAY_HEIGHT_ANY;
+		if (s->max_height != height)
+			s->hint_unsent = true;
+		s->max_height = height;
+	}
+	int64_t now = clock_mono_us();
+	if (now - peer->hint_window_us >= 1000000) {
+		peer->hint_window_us = now;
+		peer->hint_count = 0;
+	}
+	/* Over the rate: the latest state waits for sig_media_hint_flush. */
+	if (++peer->hint_count <= SIG_MEDIA_HINTS_PER_S)
+		sig_media_hints_send(m, peer, false);
+	return 0;
+}
+
+void sig_media_hint_flush(struct sig_media *m, struct sig_member *mb)
+{
+	struct sig_media_peer *peer = mb->media;
+	int64_t now = clock_mono_us();
+
+	if (!peer || !peer->subscribed || now - peer->hint_window_us < 1000000)
+		return;
+	peer->hint_window_us = now;
+	peer->hint_count = 1;
+	sig_media_hints_send(m, peer, false);
 }

@@ -70,6 +70,21 @@ int sig_media_subscribe_answer(struct sig_media *media, struct sig_member *membe
  * when it has not subscribed. */
 int sig_media_subscribe_restart(struct sig_media *media, struct sig_member *member);
 
+/* The member's "subscribe.hint" (msg, borrowed): which videos its client
+ * shows, and how large. Stored per m-line and told to the worker: a hidden
+ * video is not forwarded. At most SIG_MEDIA_HINTS_PER_S a second reach
+ * the worker at once; the state of later ones follows within a second
+ * (sig_media_hint_flush). Returns 0, or a negative errno with ret_code
+ * ("bad_message": not subscribed, or a malformed message (live/hint.h);
+ * "unknown_stream": a mid that is none of its m-lines) and ret_problem
+ * (caller frees); a refused hint changes nothing. */
+int sig_media_subscribe_hint(struct sig_media *media, struct sig_member *member, const json_t *msg,
+			     const char **ret_code, char **ret_problem);
+
+/* Tells the worker the member's hints held back by the rate limit, once a
+ * second has passed since (the control tick calls it for everyone). */
+void sig_media_hint_flush(struct sig_media *media, struct sig_member *member);
+
 /* Stops (or resumes) forwarding the member's audio and video: mute holds
  * RELAY_MUTE_* bits. Applies to its current and future publish transports. */
 void sig_media_set_muted(struct sig_media *media, struct sig_member *member, unsigned mute);

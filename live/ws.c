@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "core/log.h"
+#include "live/media.h"
 #include "live/room.h"
 #include "live/speaker_room.h"
 #include "live/ws_internal.h"
@@ -112,6 +113,7 @@ static const struct sig_ws_handler sig_ws_handlers[] = {
     {"subscribe", sig_ws_on_subscribe, SIG_WS_ADMITTED},
     {"subscribe.answer", sig_ws_on_subscribe_answer, SIG_WS_ADMITTED},
     {"subscribe.restart", sig_ws_on_subscribe_restart, SIG_WS_ADMITTED},
+    {"subscribe.hint", sig_ws_on_subscribe_hint, SIG_WS_ADMITTED},
     {"chat", sig_ws_on_chat, SIG_WS_ADMITTED},
     {"hand", sig_ws_on_hand, SIG_WS_ADMITTED},
 };
@@ -133,7 +135,11 @@ void sig_ws_dispatch(struct sig_ws_conn *conn, const char *text, size_t len)
 	json_t *msg = json_loadb(text, len, JSON_REJECT_DUPLICATES, NULL);
 	json_t *type = json_object_get(msg, "type"), *id = json_object_get(msg, "id");
 
-	if (!sig_ws_within_rate(conn)) {
+	/* Hints (a tile scrolled into view) have their own, tighter limit
+	 * (sig_media_subscribe_hint) and do not use up the requests'. */
+	bool hint = json_is_string(type) && strcmp(json_string_value(type), "subscribe.hint") == 0;
+
+	if (!hint && !sig_ws_within_rate(conn)) {
 		sig_ws_error(conn, NULL, "rate_limited", "too many requests", NULL);
 		goto out;
 	}
@@ -241,6 +247,7 @@ static void sig_ws_entry_removed(void *userdata, int64_t session_id, int64_t ent
 }
 
 struct sig_ws_clock {
+	struct sig_ws *ws;
 	int64_t now;
 	bool over;
 	bool expired; /* someone's resume time ran out */
@@ -264,6 +271,8 @@ static void sig_ws_clock_one(struct sig_member *m, void *userdata)
 		c->expired = true;
 		return;
 	}
+	if (c->ws->media)
+		sig_media_hint_flush(c->ws->media, m); /* hints the rate limit held back */
 	if (!m->closes_at)
 		return;
 	if (c->now >= m->closes_at) {
@@ -284,7 +293,7 @@ void sig_ws_tick(struct sig_ws *ws, int64_t now)
 
 	for (guint i = 0; i < ids->len; i++) {
 		int64_t sid = g_array_index(ids, int64_t, i);
-		struct sig_ws_clock c = {.now = now};
+		struct sig_ws_clock c = {.ws = ws, .now = now};
 		sig_rooms_foreach(ws->rooms, sid, sig_ws_clock_one, &c);
 		if (c.over) {
 			log_info("session %lld: its window closed", (long long)sid);

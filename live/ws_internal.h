@@ -124,6 +124,7 @@ void sig_ws_on_publish(struct sig_ws_conn *conn, json_t *msg, const json_t *id);
 void sig_ws_on_subscribe(struct sig_ws_conn *conn, json_t *msg, const json_t *id);
 void sig_ws_on_subscribe_answer(struct sig_ws_conn *conn, json_t *msg, const json_t *id);
 void sig_ws_on_subscribe_restart(struct sig_ws_conn *conn, json_t *msg, const json_t *id);
+void sig_ws_on_subscribe_hint(struct sig_ws_conn *conn, json_t *msg, const json_t *id);
 
 /* Request handlers of ws_moderation.c: the waiting room, moderation,
  * raised hands, presence of camera and microphone, chat. */

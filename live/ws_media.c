@@ -1,6 +1,6 @@
 /* The media requests of the client protocol (docs/protocol.md, "Media"):
- * publish, subscribe, a subscriber's answer and ICE restart, handed to
- * live/media.c. */
+ * publish, subscribe, a subscriber's answer, ICE restart and visibility
+ * hints, handed to live/media.c. */
 #include <errno.h>
 #include <glib.h>
 #include <jansson.h>
@@ -87,4 +87,20 @@ void sig_ws_on_subscribe_answer(struct sig_ws_conn *conn, json_t *msg, const jso
 		return;
 	}
 	sig_ws_reply(conn, id, "subscribe.answer", NULL);
+}
+
+void sig_ws_on_subscribe_hint(struct sig_ws_conn *conn, json_t *msg, const json_t *id)
+{
+	const char *code = NULL;
+	g_autofree char *problem = NULL;
+
+	if (!conn->ws->media) {
+		sig_ws_error(conn, id, "unknown_type", "this server relays no media", NULL);
+		return;
+	}
+	if (sig_media_subscribe_hint(conn->ws->media, conn->member, msg, &code, &problem) < 0) {
+		sig_ws_error(conn, id, code, problem ? problem : "refused", NULL);
+		return;
+	}
+	sig_ws_reply(conn, id, "subscribe.hint", NULL);
 }

@@ -1,6 +1,7 @@
 #include "relay/budget.h"
 
 #include "relay/allocate.h"
+#include "relay/hint.h"
 #include "relay/layers.h"
 #include "relay/transport.h"
 
@@ -30,6 +31,27 @@ static uint32_t relay_budget_bps(const struct relay_pub_stream *ps, int64_t now)
 	return bps ? bps : 1;
 }
 
+/* The smallest encoding at least as tall as the subscriber's tile (its
+ * hint), as the encodings' keyframes say; RELAY_LAYER_NONE: any (no hint,
+ * or no size known yet). */
+static uint8_t relay_budget_cap(const struct relay_budget_src *src, int64_t now)
+{
+	uint16_t want = src->out->max_height;
+	uint8_t top = RELAY_LAYER_NONE;
+
+	if (want == RELAY_HEIGHT_ANY || want == RELAY_HEIGHT_HIDDEN)
+		return RELAY_LAYER_NONE;
+	for (uint8_t k = 0; k < src->head->desc.layers; k++) {
+		const struct relay_pub_stream *st = relay_layers_stream(src->pub, src->head, k);
+		if (!st || !st->height || !relay_budget_bps(st, now))
+			continue;
+		if (st->height >= want)
+			return k;
+		top = k;
+	}
+	return top;
+}
+
 /* The allocator's view of one video track to `to`. */
 static void relay_budget_track(struct relay_alloc_track *t, const struct relay_budget_src *src,
 			       int64_t now)
@@ -43,17 +65,26 @@ static void relay_budget_track(struct relay_alloc_track *t, const struct relay_b
 	};
 	for (uint8_t k = 0; k < t->layers; k++)
 		t->bps[k] = relay_budget_bps(relay_layers_stream(src->pub, head, k), now);
-	if (head->desc.layers > 1)
+	t->hidden = src->out->max_height == RELAY_HEIGHT_HIDDEN;
+	if (head->desc.layers > 1) {
 		t->current = src->out->budget_off ? RELAY_LAYER_NONE : src->out->sc.current;
-	else
-		t->current = src->out->budget_off ? RELAY_LAYER_NONE : 0;
+		t->cap = relay_budget_cap(src, now);
+	} else {
+		t->current = relay_out_video_off(src->out) ? RELAY_LAYER_NONE : 0;
+	}
 }
 
 /* What the allocator chose, applied: down (or off) at once, up once it
  * has been wanted for RELAY_BUDGET_UP_US. */
-static void relay_budget_apply(struct relay_out *out, const struct relay_alloc_track *t,
-			       bool layered, int64_t now)
+static void relay_budget_apply(struct relay_worker *w, struct relay_transport *to,
+			       const struct relay_budget_src *src,
+			       const struct relay_alloc_track *t, int64_t now)
 {
+	struct relay_out *out = src->out;
+	bool layered = src->head->desc.layers > 1;
+
+	if (t->hidden) /* its subscriber's choice, not the downlink's */
+		return;
 	uint8_t have = out->budget_off ? RELAY_LAYER_NONE : layered ? out->max_layer : 0;
 	uint8_t want = t->layer;
 	/* RELAY_LAYER_NONE is "nothing" here, below every layer. */
@@ -71,10 +102,14 @@ static void relay_budget_apply(struct relay_out *out, const struct relay_alloc_t
 	out->up_since_us = 0;
 	if (rank_want == rank_have)
 		return;
-	/* One encoding only: always on (its pause needs hint.c's resume). */
-	out->budget_off = layered && want == RELAY_LAYER_NONE;
+	bool was_off = out->budget_off;
+	out->budget_off = want == RELAY_LAYER_NONE;
 	if (layered && !out->budget_off)
 		out->max_layer = want;
+	/* One encoding on again: at its next keyframe (a simulcast track's
+	 * outs are switched on by layers.c). */
+	if (!layered && was_off && !relay_out_video_off(out))
+		relay_hint_resume(w, to, src->pub, src->head, out, now);
 }
 
 void relay_budget_tick(struct relay_worker *w, struct relay_transport *to, int64_t now)
@@ -121,7 +156,7 @@ void relay_budget_tick(struct relay_worker *w, struct relay_transport *to, int64
 	uint32_t budget = share > audio ? (uint32_t)(share - audio) : 0;
 	relay_alloc(budget, tracks, n);
 	for (unsigned i = 0; i < n; i++)
-		relay_budget_apply(src[i].out, &tracks[i], src[i].head->desc.layers > 1, now);
+		relay_budget_apply(w, to, &src[i], &tracks[i], now);
 	/* Probing aims at what would carry every track at its best. */
 	uint64_t target = (best + audio) * 100 / RELAY_BUDGET_SHARE;
 	to->bwe_target_bps = target > UINT32_MAX ? UINT32_MAX : (uint32_t)target;

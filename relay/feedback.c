@@ -100,7 +100,8 @@ static void relay_feedback_on_keyframe_request(uint32_t media_ssrc, void *userda
 	struct relay_out *out;
 	struct relay_pub_stream *ps = relay_feedback_stream_to(c->w, c->to, media_ssrc, &pub, &out);
 
-	if (!ps)
+	/* A stream it hides gets nothing: no keyframe either (hint.c). */
+	if (!ps || (out && relay_out_video_off(out)))
 		return;
 	/* Until the keyframe comes, its NACKs would repair a picture it has
 	 * given up on (repair.c ignores them). */
@@ -124,7 +125,8 @@ void relay_feedback_keyframes_for(struct relay_worker *w, struct relay_transport
 		for (unsigned s = 0; s < pub->p.stream_count; s++)
 			for (unsigned o = 0; o < pub->pub[s].out_count; o++)
 				if (pub->pub[s].outs[o].to == to &&
-				    pub->pub[s].desc.kind == RELAY_STREAM_VIDEO) {
+				    pub->pub[s].desc.kind == RELAY_STREAM_VIDEO &&
+				    !relay_out_video_off(&pub->pub[s].outs[o])) {
 					/* What it missed before is not worth repairing. */
 					pub->pub[s].outs[o].keyframe_asked_us = now;
 					relay_feedback_pli(

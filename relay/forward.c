@@ -8,6 +8,7 @@
 #include "relay/congestion.h"
 #include "relay/feedback.h"
 #include "relay/layers.h"
+#include "relay/hint.h"
 #include "relay/red.h"
 #include "relay/repair.h"
 #include "relay/rtp.h"
@@ -132,6 +133,15 @@ static void relay_forward_rtp(struct relay_worker *w, struct relay_transport *pu
 		struct relay_transport *to = out->to;
 		if (to->state != RELAY_TRANSPORT_UP)
 			continue;
+		/* One encoding, hidden by the subscriber or switched off for its
+		 * downlink, or shown again and waiting for a keyframe (hint.c); a
+		 * simulcast track's outs are switched by layers.c instead. */
+		if (!layered && (relay_out_video_off(out) || out->resuming)) {
+			if (keyframe < 0)
+				keyframe = relay_forward_is_keyframe(ps, pkt, &h);
+			if (!relay_hint_admit(w, ps, out, h.seq, keyframe))
+				continue;
+		}
 		if (keyframe < 0 && (layered || out->keyframe_asked_us))
 			keyframe = relay_forward_is_keyframe(ps, pkt, &h);
 		uint32_t switches = out->sc.switches;
@@ -152,6 +162,8 @@ static void relay_forward_rtp(struct relay_worker *w, struct relay_transport *pu
 			continue;
 		if (layered && n > 0)
 			relay_forward_rewrite(out, head, slot, (size_t)n, now);
+		else if (n > 0)
+			relay_hint_number(out, slot); /* before SRTP: the index is the number */
 		if (n > 0)
 			relay_congestion_stamp(to, slot, &plen, now);
 		if (n <= 0 ||

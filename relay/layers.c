@@ -177,9 +177,10 @@ void relay_layers_tick(struct relay_worker *w, struct relay_transport *t, int64_
 			continue;
 		for (unsigned o = 0; o < head->out_count; o++) {
 			struct relay_out *out = &head->outs[o];
-			/* No room for any of it (budget.c): nothing, and on
-			 * again at a keyframe, numbered on. */
-			if (out->budget_off) {
+			/* Not shown (hint.c) or no room for any of it
+			 * (budget.c): nothing, and on again at a keyframe,
+			 * numbered on. */
+			if (relay_out_video_off(out)) {
 				out->sc.target = RELAY_LAYER_NONE;
 				out->sc.current = RELAY_LAYER_NONE;
 				continue;

@@ -137,6 +137,7 @@ void relay_worker_stats(const struct relay *relay, unsigned worker,
 	for (unsigned i = 0; i < RELAY_BWE_BUCKETS; i++)
 		ret_stats->bwe_subscribers[i] =
 		    atomic_load_explicit(&w->bwe_subscribers[i], memory_order_relaxed);
+	ret_stats->hidden_skipped = atomic_load_explicit(&w->hidden_skipped, memory_order_relaxed);
 }
 
 int relay_send(struct relay *relay, unsigned worker, const struct relay_msg *msg)

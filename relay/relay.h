@@ -23,6 +23,8 @@ enum relay_msg_type {
 	RELAY_CMD_MUTE,		    /* arg: publisher transport id; arg2: RELAY_MUTE_* bits */
 	RELAY_CMD_TRANSPORT_UPDATE, /* payload: struct relay_transport_params (taken), same id:
 				       new ICE credentials and/or streams; DTLS and SRTP go on */
+	RELAY_CMD_HINT,		    /* arg: subscriber transport id; arg2: RELAY_HINT(ssrc,
+				       max_height): how its client shows that video stream */
 	/* worker -> control */
 	RELAY_EVT_PONG = 100,	    /* arg: the sequence number of the ping */
 	RELAY_EVT_TRANSPORT_UP,	    /* arg: transport id; ICE and DTLS done, SRTP keyed; or
@@ -62,6 +64,15 @@ enum relay_codec { RELAY_CODEC_OTHER = 0, RELAY_CODEC_VP8, RELAY_CODEC_H264 };
 /* RELAY_EVT_AUDIO_LEVEL's arg2 at most: a publisher's audio at 0 dBov
  * throughout (relay/audio_level.h says how it is measured). */
 #define RELAY_AUDIO_ACTIVITY_MAX 5000
+/* A subscriber's view of one video stream it receives (RELAY_CMD_HINT):
+ * the tallest picture worth sending, RELAY_HEIGHT_HIDDEN when it is not
+ * shown (nothing is forwarded), RELAY_HEIGHT_ANY until told. A
+ * ROUTES_SET keeps the hint of every route that stays. */
+#define RELAY_HEIGHT_HIDDEN	 0
+#define RELAY_HEIGHT_ANY	 0xffffu
+#define RELAY_HINT(ssrc, height) ((uint64_t)(uint32_t)(ssrc) << 32 | (uint16_t)(height))
+#define RELAY_HINT_SSRC(arg2)	 ((uint32_t)((arg2) >> 32))
+#define RELAY_HINT_HEIGHT(arg2)	 ((uint16_t)((arg2)&0xffffu))
 
 /* What a publisher may no longer have forwarded (a host muted it). */
 #define RELAY_MUTE_AUDIO (1u << 0)
@@ -205,6 +216,7 @@ struct relay_worker_stats {
 	/* Subscribers with an estimate, by estimate: bucket i counts those at
 	 * or below RELAY_BWE_BUCKET_BOUNDS[i] (the last: all), once a second. */
 	uint64_t bwe_subscribers[RELAY_BWE_BUCKETS];
+	uint64_t hidden_skipped; /* video packets not sent: the subscriber hides it */
 };
 
 /* Wipes p, drops its identity reference, frees it (transport.c). Any

@@ -7,6 +7,7 @@
 #include "relay/feedback.h"
 #include "relay/forward.h"
 #include "relay/layers.h"
+#include "relay/hint.h"
 #include "relay/nack.h"
 #include "relay/rtp.h"
 #include "relay/rtx.h"
@@ -136,6 +137,13 @@ static void relay_repair_on_nack(uint32_t media_ssrc, uint16_t seq, void *userda
 		relay_repair_find(c, media_ssrc);
 	if (!c->out || !c->out->rtx_ssrc || !c->out->rtx_payload_type)
 		return;
+	/* Hidden (hint.c): nothing is sent to it, repairs neither; resuming, it
+	 * waits for a keyframe (whose request the tick repeats). */
+	int32_t original = relay_hint_original_seq(c->out, seq);
+	if (original < 0) {
+		atomic_fetch_add_explicit(&w->nacks_ignored, 1, memory_order_relaxed);
+		return;
+	}
 	/* It asked for a keyframe: repairing the frames before is wasted. */
 	if (c->out->keyframe_asked_us) {
 		if (c->now - c->out->keyframe_asked_us < RELAY_KEYFRAME_WAIT_US) {
@@ -147,7 +155,7 @@ static void relay_repair_on_nack(uint32_t media_ssrc, uint16_t seq, void *userda
 	/* A simulcast track's number is the subscriber's: the encoding it
 	 * receives has its own, and its own buffer. */
 	const struct relay_pub_stream *src = c->ps;
-	uint16_t own_seq = seq;
+	uint16_t own_seq = (uint16_t)original;
 	if (c->ps->desc.layers > 1 &&
 	    (!relay_simulcast_seq_in(&c->out->sc, seq, &own_seq) ||
 	     !(src = relay_layers_stream(c->pub, c->ps, c->out->sc.current)) || !src->rtx))
@@ -182,6 +190,8 @@ static void relay_repair_on_nack(uint32_t media_ssrc, uint16_t seq, void *userda
 	    relay_rtp_build_rtx(data, stored->len, c->out->rtx_payload_type, c->out->rtx_ssrc,
 				c->out->rtx_seq, slot, RELAY_SEND_SLOT - CRYPTO_SRTP_MAX_TRAILER);
 	size_t plen = n > 0 ? (size_t)n : 0;
+	if (n > 0 && c->out->seq_skip) /* the OSN in the subscriber's numbers */
+		relay_rtp_wr16(slot + 12 + 4 * (slot[0] & 0x0f), seq);
 	if (n > 0)
 		relay_congestion_stamp(c->to, slot, &plen, c->now);
 	if (n <= 0 || crypto_srtp_protect_rtp(c->to->srtp_out, slot, &plen, RELAY_SEND_SLOT) < 0) {
@@ -235,7 +245,7 @@ void relay_repair_from_subscriber(struct relay_worker *w, struct relay_transport
 		if (burst.e[i].count <= RELAY_NACK_KEYFRAME_GAP)
 			continue;
 		relay_repair_find(&c, burst.e[i].ssrc);
-		if (!c.out || c.out->keyframe_asked_us)
+		if (!c.out || c.out->keyframe_asked_us || relay_out_video_off(c.out))
 			continue;
 		c.out->keyframe_asked_us = now;
 		atomic_fetch_add_explicit(&w->loss_keyframes, 1, memory_order_relaxed);

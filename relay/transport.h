@@ -65,7 +65,22 @@ struct relay_out {
 	 * encoding than max_layer has been wanted (0: none is). */
 	bool budget_off;
 	int64_t up_since_us;
+	/* The subscriber's hint (RELAY_CMD_HINT, hint.c): RELAY_HEIGHT_HIDDEN
+	 * sends nothing; shown again, it resumes at a keyframe, its sequence
+	 * numbers going on from the last sent (seq_skip: how many it missed). */
+	uint16_t max_height;
+	bool resuming;
+	bool sent; /* last_seq is set */
+	uint16_t seq_skip, last_seq;
+	uint16_t resume_seq; /* its first number after the last resume: NACKs before are refused */
 };
+
+/* Whether out gets no video now: its subscriber does not show it (hint.c)
+ * or its downlink has no room for it (budget.c). */
+static inline bool relay_out_video_off(const struct relay_out *out)
+{
+	return out->max_height == RELAY_HEIGHT_HIDDEN || out->budget_off;
+}
 
 /* How long a subscriber's NACKs are ignored after its keyframe request
  * when no keyframe is recognised (another codec, or the publisher is slow). */

@@ -18,6 +18,7 @@
 #include "relay/feedback.h"
 #include "relay/budget.h"
 #include "relay/layers.h"
+#include "relay/hint.h"
 #include "relay/recv.h"
 #include "relay/repair.h"
 #include "relay/send.h"
@@ -313,8 +314,8 @@ static void relay_worker_routes(struct relay_worker *w, struct relay_routes *rou
 {
 	struct relay_transport *to = g_hash_table_lookup(w->by_id, &routes->to);
 	bool had[RELAY_MAX_ROUTES] = {false};
-	/* What goes on across the change: the RTX numbers, the simulcast
-	 * layer and rewriting. Large: on the heap. */
+	/* What goes on across the change: the RTX numbers, the hint, the
+	 * simulcast layer and rewriting. Large: on the heap. */
 	struct relay_out *was = calloc(RELAY_MAX_ROUTES, sizeof(*was));
 	int64_t now = relay_worker_now_us();
 	GHashTableIter it;
@@ -331,7 +332,10 @@ static void relay_worker_routes(struct relay_worker *w, struct relay_routes *rou
 		/* A new RTX stream starts anywhere (RFC 3550 §5.1); a kept one
 		 * goes on, so that no sequence number is used twice under one
 		 * key. */
-		was[i].rtx_seq = (uint16_t)(now ^ (now >> 16) ^ routes->routes[i].rtx_ssrc);
+		was[i] = (struct relay_out){
+		    .rtx_seq = (uint16_t)(now ^ (now >> 16) ^ routes->routes[i].rtx_ssrc),
+		    .max_height = RELAY_HEIGHT_ANY,
+		};
 		for (unsigned s = 0; from && s < from->p.stream_count; s++)
 			if (relay_stream_is_route(&from->pub[s], routes->routes[i].ssrc))
 				had[i] = relay_stream_goes_to(&from->pub[s], to, &was[i]);
@@ -361,11 +365,21 @@ static void relay_worker_routes(struct relay_worker *w, struct relay_routes *rou
 			    .red_payload_type = r->out_red_payload_type,
 			    .rtx_ssrc = r->rtx_ssrc,
 			    .rtx_seq = was[i].rtx_seq,
+			    .max_height = was[i].max_height,
+			    .resuming = was[i].resuming,
+			    /* its keyframe still asked for, again by the tick */
+			    .keyframe_asked_us = was[i].resuming ? was[i].keyframe_asked_us : 0,
+			    .seq_skip = was[i].seq_skip,
+			    .sent = was[i].sent,
+			    .last_seq = was[i].last_seq,
+			    .resume_seq = was[i].resume_seq,
 			    .max_layer = RELAY_LAYER_NONE,
 			};
 			if (had[i]) {
 				out->sc = was[i].sc;
 				out->max_layer = was[i].max_layer;
+				out->budget_off = was[i].budget_off;
+				out->up_since_us = was[i].up_since_us;
 			} else {
 				relay_simulcast_init(
 				    &out->sc, ps->desc.codec == RELAY_CODEC_VP8,
@@ -416,6 +430,9 @@ static bool relay_worker_commands(struct relay_worker *w)
 			break;
 		case RELAY_CMD_ROUTES_SET:
 			relay_worker_routes(w, msg.payload);
+			break;
+		case RELAY_CMD_HINT:
+			relay_hint_apply(w, msg.arg, msg.arg2, relay_worker_now_us());
 			break;
 		default:
 			log_debug("worker %u: unknown command %u", w->index, msg.type);

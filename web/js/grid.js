@@ -1,8 +1,19 @@
 // The video grid: one tile per person (camera and microphone), one per
 // shared screen, and our own view. Tiles carry the name and what is off.
-// The active speaker's tile is outlined and, with three tiles or more,
-// twice as large; what is shown changes at most once a second.
+// It shows one page of tiles at a time, as many as fit at a useful size
+// (at least TILE_MIN_W x TILE_MIN_H CSS pixels, at most MAX_PER_PAGE), so
+// that a group of 16 is not 16 postage stamps; the tiles of other pages
+// are hidden (display: none), so their videos are reported hidden
+// (hints.js) and the server sends them nothing. Their sound plays on.
 
+const TILE_MIN_W = 240;
+const TILE_MIN_H = 180;
+const GAP = 8; // .grid's gap and padding
+const MAX_PER_PAGE = 9;
+
+// The active speaker's tile is outlined and, with three tiles or more
+// (and room for it), twice as large and first on the first page; what is
+// shown changes at most once a second.
 const SPEAKER_SETTLE_MS = 1000;
 
 function el(tag, attrs = {}, text = '') {
@@ -75,7 +86,8 @@ class Tile {
 }
 
 export class Grid {
-  constructor(container) {
+  // onPages(page, pages) after each layout: for the pager.
+  constructor(container, onPages = () => {}) {
     this.container = container;
     this.tiles = new Map(); // key: participant id, participant id + "/screen", or "self"
     this.sinkId = '';
@@ -83,6 +95,10 @@ export class Grid {
     this.speakerShown = null; // the one shown
     this.speakerShownAt = 0;
     this.speakerTimer = null;
+    this.page = 0;
+    this.onPages = onPages;
+    this.resize = new ResizeObserver(() => this.layout());
+    this.resize.observe(container);
   }
 
   tile(key, label, self = false) {
@@ -110,16 +126,41 @@ export class Grid {
     this.layout();
   }
 
-  // Columns for n tiles: as square as the screen allows. With three tiles
-  // or more, the active speaker (not ourselves) takes the room of four.
+  // How many tiles fit the grid at TILE_MIN_W x TILE_MIN_H: [cols, rows].
+  fits() {
+    const w = this.container.clientWidth;
+    const h = this.container.clientHeight;
+    if (!w || !h) return [3, 3];
+    const cols = Math.max(1, Math.floor((w - GAP) / (TILE_MIN_W + GAP)));
+    const rows = Math.max(1, Math.floor((h - GAP) / (TILE_MIN_H + GAP)));
+    return [cols, rows];
+  }
+
+  // The current page's tiles shown, in columns as square as fits; the
+  // others hidden. The active speaker (not ourselves) comes first, on the
+  // first page, and with three tiles or more takes the room of four when
+  // the page has it.
   layout() {
-    const n = Math.max(1, this.tiles.size);
-    const enlarged = n >= 3 && this.speakerShown !== null && this.speakerShown !== 'self' && this.tiles.has(this.speakerShown);
-    const cols = Math.ceil(Math.sqrt(enlarged ? n + 3 : n));
+    const nodes = [...this.container.children].filter((n) => n.classList.contains('tile'));
+    const speaker = this.speakerShown !== null && this.speakerShown !== 'self' ? this.tiles.get(this.speakerShown)?.node : null;
+    if (speaker && nodes.includes(speaker)) {
+      nodes.splice(nodes.indexOf(speaker), 1);
+      nodes.unshift(speaker);
+    }
+    const [fitCols, fitRows] = this.fits();
+    const perPage = Math.min(MAX_PER_PAGE, fitCols * fitRows);
+    const pages = Math.max(1, Math.ceil(nodes.length / perPage));
+    this.page = Math.min(this.page, pages - 1);
+    nodes.forEach((node, i) => (node.hidden = Math.floor(i / perPage) !== this.page));
+    const n = Math.max(1, Math.min(perPage, nodes.length - this.page * perPage));
+    const enlarged = n >= 3 && speaker && !speaker.hidden && n + 3 <= fitCols * fitRows;
+    const slots = enlarged ? n + 3 : n;
+    const cols = Math.min(fitCols, Math.max(Math.ceil(Math.sqrt(slots)), Math.ceil(slots / fitRows)));
     this.container.style.setProperty('--cols', cols);
     this.container.dataset.count = n;
     if (enlarged) this.container.dataset.speaker = 'enlarged';
     else delete this.container.dataset.speaker;
+    this.onPages(this.page, pages);
   }
 
   // The active speaker (docs/protocol.md, "Active speaker"): key is its
@@ -143,6 +184,11 @@ export class Grid {
     this.layout();
   }
 
+  turnPage(delta) {
+    this.page = Math.max(0, this.page + delta);
+    this.layout();
+  }
+
   setSelf(stream, label, state) {
     const tile = this.tile('self', `${label} (you)`, true);
     tile.setTracks(stream ? stream.getVideoTracks() : []);
@@ -155,31 +201,45 @@ export class Grid {
     this.tile(p.participant_id, p.display_name).setState(state);
   }
 
-  // The tracks the subscriber receives, grouped into tiles.
+  // The tracks the subscriber receives, grouped into tiles. Returns the
+  // videos shown: their m-line's mid -> the <video> element.
   setStreams(streams, sourceOf, nameOf) {
     const byTile = new Map();
+    const videos = new Map();
     for (const s of streams) {
       const screen = sourceOf(s) === 'screen';
       const key = screen ? `${s.participantId}/screen` : s.participantId;
-      if (!byTile.has(key)) byTile.set(key, { screen, participantId: s.participantId, tracks: [] });
+      if (!byTile.has(key)) byTile.set(key, { screen, participantId: s.participantId, tracks: [], mids: [] });
       byTile.get(key).tracks.push(s.track);
+      if (s.kind === 'video' && s.mid !== undefined) byTile.get(key).mids.push(s.mid);
     }
     for (const [key, t] of byTile) {
       const name = nameOf(t.participantId);
       if (name === null) continue; // left meanwhile
       const tile = this.tile(key, t.screen ? `${name}\u2019s screen` : name);
       tile.setTracks(t.tracks);
+      for (const mid of t.mids) videos.set(mid, tile.video);
     }
     for (const [key, tile] of this.tiles) {
       if (key === 'self' || byTile.has(key)) continue;
       if (key.endsWith('/screen')) this.remove(key);
       else tile.setTracks([]);
     }
+    return videos;
   }
 
   removePerson(id) {
     this.remove(id);
     this.remove(`${id}/screen`);
+  }
+
+  // Remote videos replaced by names and avatars ("Audio only").
+  setAudioOnly(on) {
+    this.container.classList.toggle('audio-only', on);
+  }
+
+  stop() {
+    this.resize.disconnect();
   }
 
   setSpeaker(sinkId) {

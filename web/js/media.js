@@ -50,6 +50,18 @@ export class Publisher {
     this.serial = new Serial();
     this.tracks = { audio: null, camera: null, screen: null };
     this.simulcast = true;
+    this.paused = {}; // source -> true: its track is not sent (camera off)
+  }
+
+  // Sends nothing of source (paused: the sender has no track, so not even
+  // black frames go out) or its track again; no renegotiation.
+  setPaused(source, paused) {
+    return this.serial.run(async () => {
+      if (!!this.paused[source] === paused) return;
+      this.paused[source] = paused;
+      const tr = this.transceivers?.[source];
+      if (tr) await tr.sender.replaceTrack(paused ? null : this.tracks[source]);
+    });
   }
 
   // Sends exactly these tracks (null: none of that source); renegotiates.
@@ -81,8 +93,9 @@ export class Publisher {
         if (encodings) init.sendEncodings = encodings;
         tr = this.pc.addTransceiver(track, init);
         this.transceivers[source] = tr;
+        if (this.paused[source]) await tr.sender.replaceTrack(null);
       } else if (track && tr) {
-        await tr.sender.replaceTrack(track);
+        await tr.sender.replaceTrack(this.paused[source] ? null : track);
       } else if (!track && tr) {
         tr.stop();
         delete this.transceivers[source];
@@ -164,7 +177,7 @@ export class Subscriber {
     const list = [];
     for (const tr of this.pc.getTransceivers()) {
       const s = tr.mid !== null ? streams.get(tr.mid) : undefined;
-      if (s && tr.receiver.track) list.push({ ...s, kind: tr.receiver.track.kind, track: tr.receiver.track });
+      if (s && tr.receiver.track) list.push({ ...s, mid: tr.mid, kind: tr.receiver.track.kind, track: tr.receiver.track });
     }
     this.onStreams(list);
   }

@@ -5,6 +5,7 @@
 import { Chat } from './chat.js';
 import { openMedia, stopStream } from './devices.js';
 import { Grid } from './grid.js';
+import { Hints } from './hints.js';
 import { HostPanel } from './host.js';
 import { Publisher, Subscriber } from './media.js';
 import { $, confirmDialog, show } from './screens.js';
@@ -38,7 +39,9 @@ export class Session {
     this.screenTrack = null;
     this.handRaised = false;
     this.admitted = false;
-    this.grid = new Grid($('#grid'));
+    this.grid = new Grid($('#grid'), (page, pages) => this.showPages(page, pages));
+    this.audioOnly = false;
+    this.hints = new Hints((streams) => signal.request('subscribe.hint', { streams }));
     this.grid.setSpeaker(media.speakerId || '');
     this.publisher = new Publisher(signal, (state) => this.connectionChanged('publish', state));
     // ?simulcast=0: the camera as one encoding (diagnosis, comparisons).
@@ -147,6 +150,26 @@ export class Session {
     cam.setAttribute('aria-pressed', String(camLive));
     cam.disabled = !this.stream.getVideoTracks().length || this.hostMuted.get('video') === true;
     this.grid.setSelf(this.stream, this.me.display_name, { audio: micLive, video: camLive, muted: [...this.hostMuted.keys()] });
+    // Camera off: nothing is sent (a disabled track would still send black frames).
+    this.publisher.setPaused('camera', !camLive).catch(() => {});
+  }
+
+  // "Audio only": no video is received (every tile reported hidden, the
+  // server forwards none), names and avatars instead.
+  toggleAudioOnly() {
+    this.audioOnly = !this.audioOnly;
+    this.grid.setAudioOnly(this.audioOnly);
+    this.hints.setAudioOnly(this.audioOnly);
+    const b = $('#toggle-audio-only');
+    b.textContent = this.audioOnly ? 'Show video' : 'Audio only';
+    b.setAttribute('aria-pressed', String(this.audioOnly));
+  }
+
+  showPages(page, pages) {
+    $('#pager').hidden = pages < 2;
+    $('#page-label').textContent = `Page ${page + 1} of ${pages}`;
+    $('#page-prev').disabled = page === 0;
+    $('#page-next').disabled = page >= pages - 1;
   }
 
   sendMediaState() {
@@ -225,6 +248,9 @@ export class Session {
     on('#toggle-camera', () => this.toggle('video'));
     on('#toggle-screen', () => this.toggleScreen());
     on('#toggle-hand', () => this.toggleHand());
+    on('#toggle-audio-only', () => this.toggleAudioOnly());
+    on('#page-prev', () => this.grid.turnPage(-1));
+    on('#page-next', () => this.grid.turnPage(1));
     on('#toggle-chat', () => this.togglePanel('chat'));
     on('#toggle-host', () => this.togglePanel('host'));
     on('#leave', () => this.leave());
@@ -292,7 +318,8 @@ export class Session {
       this.setStreams(this.streams);
     });
     s.on('stream.removed', ({ participant_id, stream }) => this.sources.delete(`${participant_id}/${stream.id}`));
-    s.on('subscribe.offer', (msg) => this.subscriber.offer(msg).catch((err) => this.notice(`Video could not update: ${err.message}`)));
+    s.on('subscribe.offer', (msg) =>
+      this.subscriber.offer(msg).then(() => this.hints.resend(), (err) => this.notice(`Video could not update: ${err.message}`)));
     s.on('chat', ({ from, text, private: priv }) => this.chat.add(this.participants.get(from)?.display_name ?? 'Someone', text, priv ? true : ''));
     s.on('session.ending', ({ at }) => this.notice(`The session ends at ${new Date(at).toLocaleTimeString(undefined, { hour: 'numeric', minute: '2-digit' })}.`));
     s.on('session.ended', ({ reason }) => this.end(reason === 'schedule' ? 'schedule' : 'ended'));
@@ -303,6 +330,7 @@ export class Session {
       this.showConnection();
       if (msg.state !== 'waiting') this.presence(msg);
       this.restartBroken();
+      this.hints.resend();
     });
     s.on('lost', ({ code }) => this.end(code === 'resume_expired' ? 'resume_expired' : code));
     s.on('closed', () => this.end('resume_expired'));
@@ -374,7 +402,7 @@ export class Session {
       const key = `${s.participantId}/${s.streamId}`;
       return this.sources.get(key) ?? guessed.get(key);
     };
-    this.grid.setStreams(list, sourceOf, (pid) => this.participants.get(pid)?.display_name ?? null);
+    this.hints.track(this.grid.setStreams(list, sourceOf, (pid) => this.participants.get(pid)?.display_name ?? null));
   }
 
   render() {
@@ -472,6 +500,8 @@ export class Session {
     this.subscriber.close();
     if (this.screenTrack) this.screenTrack.stop();
     stopStream(this.stream);
+    this.hints.stop();
+    this.grid.stop();
     for (const key of [...this.grid.tiles.keys()]) this.grid.remove(key);
     this.signal.close();
     this.onEnd(code, detail);

@@ -593,6 +593,170 @@ static void test_active_speaker(struct fixture *f, gconstpointer data)
 	g_assert_true(json_is_null(json_object_get(ev, "participant_id")));
 }
 
+/* A hint message as a client sends it. */
+static int hint(struct fixture *f, int who, const char *streams, const char **ret_code)
+{
+	g_autofree char *text =
+	    g_strdup_printf("{\"type\":\"subscribe.hint\",\"streams\":%s}", streams);
+	json_t *msg = json_loads(text, 0, NULL);
+	g_autofree char *problem = NULL;
+
+	g_assert_nonnull(msg);
+	*ret_code = NULL;
+	int r = sig_media_subscribe_hint(f->media, f->members[who], msg, ret_code, &problem);
+	json_decref(msg);
+	g_assert_true((r == 0) == (problem == NULL));
+	return r;
+}
+
+/* The HINT commands sent since index from: how many, and the last. */
+static unsigned hints_since(struct fixture *f, guint from, struct relay_msg *ret_last)
+{
+	unsigned n = 0;
+
+	for (guint i = from; i < f->sink.cmds->len; i++) {
+		struct relay_msg *c = &g_array_index(f->sink.cmds, struct relay_msg, i);
+		if (c->type != RELAY_CMD_HINT)
+			continue;
+		n++;
+		*ret_last = *c;
+	}
+	return n;
+}
+
+/* The client's answer to the last subscribe offer: Chromium's audio and
+ * video sections, one per m-line of the offer, with its mids. */
+static void answer_ok(struct fixture *f, int who)
+{
+	json_t *offer = last_told(f, who, "subscribe.offer");
+	const char *osdp = json_string_value(json_object_get(offer, "sdp"));
+	g_autofree char *raw = read_sdp("chromium-subscribe-answer.sdp");
+	g_auto(GStrv) parts = g_strsplit(raw, "m=", -1); /* session, audio, video, video */
+	g_autoptr(GString) sdp = g_string_new(NULL), bundle = g_string_new("BUNDLE");
+	g_autofree char *problem = NULL;
+	const char *code = NULL;
+
+	g_assert_cmpuint(g_strv_length(parts), ==, 4);
+	for (const char *m = osdp; (m = strstr(m, "\r\nm=")); m++) {
+		const char *mid = strstr(m, "a=mid:") + 6;
+		g_autofree char *id = g_strndup(mid, strcspn(mid, "\r\n"));
+		g_autoptr(GString) section = g_string_new("m=");
+		bool audio = g_str_has_prefix(m + 4, "audio");
+		g_string_append(section, audio ? parts[1] : parts[2]);
+		g_string_replace(section, audio ? "a=mid:a0" : "a=mid:v0", "", 0);
+		g_string_append_printf(section, "a=mid:%s\r\n", id);
+		g_string_append(sdp, section->str);
+		g_string_append_printf(bundle, " %s", id);
+	}
+	g_string_prepend(sdp, parts[0]);
+	g_string_replace(sdp, "BUNDLE a0 v0 v1", bundle->str, 0);
+	g_string_replace(sdp, "\r\n\r\n", "\r\n", 0);
+	g_assert_cmpint(
+	    sig_media_subscribe_answer(f->media, f->members[who],
+				       json_integer_value(json_object_get(offer, "version")),
+				       sdp->str, sdp->len, &code, &problem),
+	    ==, 0);
+}
+
+/* Visibility hints: checked against the subscriber's m-lines (all or
+ * nothing), stored per m-line, told to the worker once routed (and again
+ * with every new set of routes), at most 5 a second at once, the latest
+ * state after that within a second; a stream taking over an m-line starts
+ * shown; audio is never hidden. */
+static void test_hints(struct fixture *f, gconstpointer data)
+{
+	const char *code;
+	struct relay_msg last = {0};
+
+	(void)data;
+	/* Not subscribed: nothing to hint about. */
+	g_assert_cmpint(hint(f, 1, "[]", &code), <, 0);
+	g_assert_cmpstr(code, ==, "bad_message");
+
+	publish_ok(f, 0, f->offer); /* microphone (mid 0), camera (1), screen (2) */
+	g_assert_cmpint(sig_media_subscribe(f->media, f->members[1]), ==, 0);
+	/* Before the answer: stored, not sent (the worker has no route). */
+	guint mark = f->sink.cmds->len;
+	g_assert_cmpint(hint(f, 1, "[{\"mid\":\"2\",\"visible\":false}]", &code), ==, 0);
+	g_assert_cmpuint(hints_since(f, mark, &last), ==, 0);
+	answer_ok(f, 1);
+	g_assert_cmpuint(hints_since(f, mark, &last), ==, 1);
+	g_assert_cmpuint(last.arg, ==, g_array_index(f->sink.cmds, struct relay_msg, mark).arg);
+	g_assert_cmpuint(RELAY_HINT_HEIGHT(last.arg2), ==, RELAY_HEIGHT_HIDDEN);
+	uint32_t screen = RELAY_HINT_SSRC(last.arg2);
+	g_assert_cmpuint(screen, !=, 0);
+
+	/* Refused, changing nothing: an unknown mid (even next to a good
+	 * one), more entries than m-lines, a bad size. */
+	mark = f->sink.cmds->len;
+	g_assert_cmpint(
+	    hint(f, 1, "[{\"mid\":\"1\",\"visible\":false},{\"mid\":\"7\",\"visible\":false}]",
+		 &code),
+	    ==, -ENOENT);
+	g_assert_cmpstr(code, ==, "unknown_stream");
+	g_assert_cmpint(hint(f, 1,
+			     "[{\"mid\":\"0\",\"visible\":true},{\"mid\":\"1\",\"visible\":true},"
+			     "{\"mid\":\"2\",\"visible\":true},{\"mid\":\"3\",\"visible\":true}]",
+			     &code),
+			<, 0);
+	g_assert_cmpstr(code, ==, "bad_message");
+	g_assert_cmpint(hint(f, 1, "[{\"mid\":\"1\",\"visible\":true,\"height\":20000}]", &code), <,
+			0);
+	g_assert_cmpstr(code, ==, "bad_message");
+	g_assert_cmpuint(hints_since(f, mark, &last), ==, 0);
+
+	/* Audio is never hidden: nothing for the worker. Shown with a size:
+	 * the height goes to the worker; the same state again: nothing. */
+	g_assert_cmpint(hint(f, 1,
+			     "[{\"mid\":\"0\",\"visible\":false},{\"mid\":\"2\",\"visible\":true,"
+			     "\"width\":640,\"height\":360}]",
+			     &code),
+			==, 0);
+	g_assert_cmpuint(hints_since(f, mark, &last), ==, 1);
+	g_assert_cmpuint(RELAY_HINT_SSRC(last.arg2), ==, screen);
+	g_assert_cmpuint(RELAY_HINT_HEIGHT(last.arg2), ==, 360);
+	g_assert_cmpint(hint(f, 1, "[{\"mid\":\"2\",\"visible\":true,\"height\":360}]", &code), ==,
+			0);
+	g_assert_cmpuint(hints_since(f, mark, &last), ==, 1);
+
+	/* The rate: the first 5 in a second (3 of them above, refusals do not
+	 * count) reach the worker at once; the rest wait, and only the latest
+	 * state goes. */
+	for (int i = 0; i < 5; i++)
+		g_assert_cmpint(hint(f, 1,
+				     i % 2 ? "[{\"mid\":\"1\",\"visible\":true}]"
+					   : "[{\"mid\":\"1\",\"visible\":false}]",
+				     &code),
+				==, 0);
+	g_assert_cmpuint(hints_since(f, mark, &last), ==, 1 + 2);
+	sig_media_hint_flush(f->media, f->members[1]);
+	g_assert_cmpuint(hints_since(f, mark, &last), ==, 1 + 2);
+	g_usleep(1010 * 1000);
+	sig_media_hint_flush(f->media, f->members[1]);
+	g_assert_cmpuint(hints_since(f, mark, &last), ==, 1 + 2 + 1);
+	g_assert_cmpuint(RELAY_HINT_HEIGHT(last.arg2), ==, RELAY_HEIGHT_HIDDEN);
+	uint32_t camera = RELAY_HINT_SSRC(last.arg2);
+	g_assert_cmpuint(camera, !=, screen);
+	sig_media_hint_flush(f->media, f->members[1]);
+	g_assert_cmpuint(hints_since(f, mark, &last), ==, 1 + 2 + 1);
+
+	/* New routes (another publisher's streams arrive): the worker starts
+	 * them shown and keeps the others' hints; the non-default ones are
+	 * told again anyway. */
+	publish_ok(f, 2, f->offer);
+	mark = f->sink.cmds->len;
+	answer_ok(f, 1);
+	g_assert_cmpuint(hints_since(f, mark, &last), ==, 2); /* camera hidden, screen 360 */
+
+	/* A stream that takes over an m-line is shown until the client says
+	 * otherwise: the publisher goes and comes back. */
+	sig_media_unpublish(f->media, f->members[0]);
+	publish_ok(f, 0, f->offer);
+	mark = f->sink.cmds->len;
+	answer_ok(f, 1);
+	g_assert_cmpuint(hints_since(f, mark, &last), ==, 0);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -604,5 +768,6 @@ int main(int argc, char **argv)
 	ADD("/live/media/congestion-feedback", test_congestion_feedback);
 	ADD("/live/media/outage", test_outage);
 	ADD("/live/media/active-speaker", test_active_speaker);
+	ADD("/live/media/hints", test_hints);
 	return g_test_run();
 }
