@@ -267,6 +267,10 @@ static void control_metrics(void *userdata, struct sig_http_request *req)
 	    {"hearth_hidden_skipped_total",
 	     "video packets not sent because the subscriber does not show that stream",
 	     offsetof(struct relay_worker_stats, hidden_skipped)},
+	    {"hearth_budget_skipped_total",
+	     "video packets not sent because the subscriber's downlink has no room for any of "
+	     "that stream (it keeps its sound)",
+	     offsetof(struct relay_worker_stats, budget_skipped)},
 	};
 	struct sig_control *c = userdata;
 	g_autoptr(GString) out = g_string_new(NULL);

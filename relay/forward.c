@@ -48,6 +48,15 @@ static int relay_forward_copy(const struct relay_pub_stream *ps, const struct re
 	return relay_red_primary_for(pkt, len, h, out->payload_type, slot, cap);
 }
 
+/* A video packet out does not get: hidden, or no room on the downlink. */
+static void relay_forward_count_off(struct relay_worker *w, const struct relay_out *out)
+{
+	if (out->max_height == RELAY_HEIGHT_HIDDEN)
+		atomic_fetch_add_explicit(&w->hidden_skipped, 1, memory_order_relaxed);
+	else
+		atomic_fetch_add_explicit(&w->budget_skipped, 1, memory_order_relaxed);
+}
+
 /* A simulcast encoding's copy (in the send slot) into the numbers of the
  * one stream the subscriber sees, with the track's group SSRC. */
 static void relay_forward_rewrite(struct relay_out *out, const struct relay_pub_stream *head,
@@ -141,6 +150,10 @@ static void relay_forward_rtp(struct relay_worker *w, struct relay_transport *pu
 				keyframe = relay_forward_is_keyframe(ps, pkt, &h);
 			if (!relay_hint_admit(w, ps, out, h.seq, keyframe))
 				continue;
+		}
+		if (layered && relay_out_video_off(out)) {
+			relay_forward_count_off(w, out);
+			continue;
 		}
 		if (keyframe < 0 && (layered || out->keyframe_asked_us))
 			keyframe = relay_forward_is_keyframe(ps, pkt, &h);

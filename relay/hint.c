@@ -49,7 +49,10 @@ bool relay_hint_admit(struct relay_worker *w, const struct relay_pub_stream *ps,
 	/* A codec whose keyframes the relay does not recognise resumes at
 	 * once: its receiver asks for one itself. */
 	if (relay_out_video_off(out) || (!keyframe && ps->desc.codec != RELAY_CODEC_OTHER)) {
-		atomic_fetch_add_explicit(&w->hidden_skipped, 1, memory_order_relaxed);
+		atomic_fetch_add_explicit(out->budget_off && out->max_height != RELAY_HEIGHT_HIDDEN
+					      ? &w->budget_skipped
+					      : &w->hidden_skipped,
+					  1, memory_order_relaxed);
 		return false;
 	}
 	/* The first packet after the pause is numbered as the next one the

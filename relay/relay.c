@@ -138,6 +138,7 @@ void relay_worker_stats(const struct relay *relay, unsigned worker,
 		ret_stats->bwe_subscribers[i] =
 		    atomic_load_explicit(&w->bwe_subscribers[i], memory_order_relaxed);
 	ret_stats->hidden_skipped = atomic_load_explicit(&w->hidden_skipped, memory_order_relaxed);
+	ret_stats->budget_skipped = atomic_load_explicit(&w->budget_skipped, memory_order_relaxed);
 }
 
 int relay_send(struct relay *relay, unsigned worker, const struct relay_msg *msg)

@@ -217,6 +217,7 @@ struct relay_worker_stats {
 	 * or below RELAY_BWE_BUCKET_BOUNDS[i] (the last: all), once a second. */
 	uint64_t bwe_subscribers[RELAY_BWE_BUCKETS];
 	uint64_t hidden_skipped; /* video packets not sent: the subscriber hides it */
+	uint64_t budget_skipped; /* video packets not sent: no room on its downlink */
 };
 
 /* Wipes p, drops its identity reference, frees it (transport.c). Any

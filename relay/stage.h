@@ -74,6 +74,7 @@ struct relay_worker {
 	uint32_t bwe_max_bps;  /* the cap of every subscriber's estimate */
 	int64_t next_probe_us; /* the next probe packets due; INT64_MAX: none */
 	_Atomic uint64_t hidden_skipped;
+	_Atomic uint64_t budget_skipped;
 	unsigned
 	    rtx_buffers; /* retransmission buffers allocated (cap RELAY_RTX_BUFFERS_PER_WORKER) */
 	int64_t next_nack_us; /* the earliest NACK due to a publisher; INT64_MAX: none */
