@@ -57,9 +57,15 @@ uint32_t relay_alloc(uint32_t budget_bps, struct relay_alloc_track *tracks, unsi
 			if (t->hidden || !t->layers)
 				continue;
 			uint8_t low = relay_alloc_lowest(t);
-			if (t->bps[low] > left)
+			/* One that has video keeps it unless clearly over:
+			 * an encoding's bitrate swings (keyframes) around a
+			 * budget that just fits it. */
+			uint32_t need = t->current == RELAY_LAYER_NONE
+					    ? t->bps[low]
+					    : (uint32_t)((uint64_t)t->bps[low] * 4 / 5);
+			if (need > left)
 				continue;
-			left -= t->bps[low];
+			left -= t->bps[low] < left ? t->bps[low] : left;
 			t->layer = low;
 		}
 	}

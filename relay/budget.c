@@ -1,5 +1,8 @@
 #include "relay/budget.h"
 
+#include <stdio.h>
+
+#include "core/log.h"
 #include "relay/allocate.h"
 #include "relay/hint.h"
 #include "relay/layers.h"
@@ -112,6 +115,36 @@ static void relay_budget_apply(struct relay_worker *w, struct relay_transport *t
 		relay_hint_resume(w, to, src->pub, src->head, out, now);
 }
 
+/* Once a second, for whoever debugs an allocation (no personal data):
+ * per track, each encoding's kbit/s, then what the allocator chose and
+ * what the subscriber has (max_layer/current, or on/off). */
+static void relay_budget_log(const struct relay_worker *w, const struct relay_transport *to,
+			     uint32_t budget, uint32_t audio, const struct relay_alloc_track *t,
+			     const struct relay_budget_src *src, unsigned n)
+{
+	char text[512];
+	size_t len = 0;
+
+	text[0] = '\0';
+	for (unsigned i = 0; i < n && len < sizeof(text) - 64; i++) {
+		len += (size_t)snprintf(text + len, sizeof(text) - len, " [");
+		for (unsigned k = 0; k < t[i].layers; k++)
+			len += (size_t)snprintf(text + len, sizeof(text) - len, "%s%u",
+						k ? "/" : "", t[i].bps[k] / 1000);
+		len += (size_t)snprintf(
+		    text + len, sizeof(text) - len, " -> %d, has %d/%d%s%s]",
+		    t[i].layer == RELAY_LAYER_NONE ? -1 : t[i].layer,
+		    src[i].out->max_layer == RELAY_LAYER_NONE ? -1 : src[i].out->max_layer,
+		    src[i].out->sc.current == RELAY_LAYER_NONE ? -1 : src[i].out->sc.current,
+		    src[i].out->budget_off ? " off" : "", t[i].hidden ? " hidden" : "");
+	}
+	log_debug(
+	    "worker %u: transport %llu: budget %u kbit/s (estimate %u, lately %u, audio %u):%s",
+	    w->index, (unsigned long long)to->p.id, budget / 1000, to->bwe_bps / 1000,
+	    (to->est_low_now < to->est_low_last ? to->est_low_now : to->est_low_last) / 1000,
+	    audio / 1000, text);
+}
+
 void relay_budget_tick(struct relay_worker *w, struct relay_transport *to, int64_t now)
 {
 	struct relay_alloc_track tracks[RELAY_MAX_ROUTES];
@@ -152,11 +185,26 @@ void relay_budget_tick(struct relay_worker *w, struct relay_transport *to, int64
 			n++;
 		}
 	}
-	uint64_t share = (uint64_t)to->bwe_bps * RELAY_BUDGET_SHARE / 100;
+	/* The lowest estimate of the last 2.5-5 s: a drop counts at once, a
+	 * rise (a probe through a bursty shaper, the estimate's own
+	 * overshoot) only once it has held. */
+	if (now - to->est_window_us >= RELAY_BUDGET_WINDOW_US) {
+		to->est_low_last = to->est_low_now ? to->est_low_now : to->bwe_bps;
+		to->est_low_now = to->bwe_bps;
+		to->est_window_us = now;
+	} else if (!to->est_low_now || to->bwe_bps < to->est_low_now) {
+		to->est_low_now = to->bwe_bps;
+	}
+	uint32_t low = to->est_low_now < to->est_low_last ? to->est_low_now : to->est_low_last;
+	uint64_t share = (uint64_t)low * RELAY_BUDGET_SHARE / 100;
 	uint32_t budget = share > audio ? (uint32_t)(share - audio) : 0;
 	relay_alloc(budget, tracks, n);
 	for (unsigned i = 0; i < n; i++)
 		relay_budget_apply(w, to, &src[i], &tracks[i], now);
+	if (log_enabled(LOG_LEVEL_DEBUG) && now - to->budget_log_us >= 1000000) {
+		to->budget_log_us = now;
+		relay_budget_log(w, to, budget, (uint32_t)audio, tracks, src, n);
+	}
 	/* Probing aims at what would carry every track at its best. */
 	uint64_t target = (best + audio) * 100 / RELAY_BUDGET_SHARE;
 	to->bwe_target_bps = target > UINT32_MAX ? UINT32_MAX : (uint32_t)target;

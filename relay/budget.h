@@ -1,7 +1,8 @@
 /* Each subscriber's video within its downlink: from the tick, for every
  * subscriber with a bandwidth estimate (relay/congestion.h), the layer
  * allocator (relay/allocate.h) is given its video tracks (each encoding's
- * bitrate as measured, relay/layers.h) and a budget: 85 % of the estimate
+ * bitrate as measured, relay/layers.h) and a budget: 90 % of the lowest
+ * estimate of the last 2.5-5 s
  * (the rest: packet headers, retransmissions, the estimate's own error)
  * less the audio it receives. The answer caps each simulcast out
  * (`max_layer`, which relay_layers_tick() then follows, switching at a
@@ -16,8 +17,12 @@
 #include "relay/stage.h"
 
 #define RELAY_BUDGET_UP_US    (2 * 1000000LL)
-#define RELAY_BUDGET_SHARE    85 /* % of the estimate for media */
+#define RELAY_BUDGET_SHARE    90 /* % of the estimate for media */
 #define RELAY_BUDGET_EVERY_US (200 * 1000LL)
+/* The budget follows the lowest estimate over two such windows. */
+#define RELAY_BUDGET_WINDOW_US (2500 * 1000LL)
+/* The budget follows the lowest estimate over two such windows. */
+#define RELAY_BUDGET_WINDOW_US (2500 * 1000LL)
 
 /* One subscriber's allocation, when due. */
 void relay_budget_tick(struct relay_worker *w, struct relay_transport *to, int64_t now);

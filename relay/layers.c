@@ -157,7 +157,9 @@ void relay_layers_on_packet(struct relay_pub_stream *ps, const uint8_t *payload,
 
 uint32_t relay_layers_bitrate(const struct relay_pub_stream *ps)
 {
-	return (uint32_t)((uint64_t)ps->bytes_last * 8 * 1000000 / RELAY_LAYER_WINDOW_US);
+	uint64_t bytes = (uint64_t)ps->bytes_last + ps->bytes_before;
+
+	return (uint32_t)(bytes * 8 * 1000000 / (2 * RELAY_LAYER_WINDOW_US));
 }
 
 void relay_layers_tick(struct relay_worker *w, struct relay_transport *t, int64_t now)
@@ -167,6 +169,7 @@ void relay_layers_tick(struct relay_worker *w, struct relay_transport *t, int64_
 		for (unsigned s = 0; s < t->p.stream_count; s++) {
 			t->pub[s].frames_last = t->pub[s].frames_now;
 			t->pub[s].frames_now = 0;
+			t->pub[s].bytes_before = t->pub[s].bytes_last;
 			t->pub[s].bytes_last = t->pub[s].bytes_now;
 			t->pub[s].bytes_now = 0;
 		}

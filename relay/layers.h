@@ -66,7 +66,7 @@ uint8_t relay_layers_best(struct relay_transport *t, const struct relay_pub_stre
 void relay_layers_on_packet(struct relay_pub_stream *ps, const uint8_t *payload, size_t len,
 			    bool marker, int64_t now);
 
-/* ps's bitrate over the last whole window (payload bits a second). */
+/* ps's bitrate over the last two whole windows (payload bits a second). */
 uint32_t relay_layers_bitrate(const struct relay_pub_stream *ps);
 
 /* At the worker's tick: every subscriber of t's simulcast tracks gets

@@ -102,8 +102,8 @@ struct relay_pub_stream {
 	 * RELAY_LAYER_WINDOW_US: an encoding sent at a few frames a second is
 	 * not worth more than a smaller one at full rate. */
 	uint16_t frames_now, frames_last;
-	uint32_t bytes_now, bytes_last; /* payload bytes, the same windows */
-	uint16_t width, height;		/* of its last VP8 keyframe; 0: none seen */
+	uint32_t bytes_now, bytes_last, bytes_before; /* payload bytes, the same windows */
+	uint16_t width, height;			      /* of its last VP8 keyframe; 0: none seen */
 	/* Audio: how loud since the last RELAY_EVT_AUDIO_LEVEL. */
 	struct relay_audio_level_acc level;
 };
@@ -149,9 +149,13 @@ struct relay_transport {
 	 * SSRC, so a peer may not make it create streams without bound. */
 	uint32_t rtcp_ssrcs[4];
 	unsigned rtcp_ssrc_count;
-	unsigned ssrc_probes;		      /* unknown SSRCs tried for simulcast learning */
-	int64_t layers_window_us;	      /* when the frame-rate windows last turned */
-	int64_t budget_us;		      /* a subscriber's last allocation (budget.c) */
+	unsigned ssrc_probes;	  /* unknown SSRCs tried for simulcast learning */
+	int64_t layers_window_us; /* when the frame-rate windows last turned */
+	int64_t budget_us;	  /* a subscriber's last allocation (budget.c) */
+	int64_t budget_log_us;	  /* its last debug line */
+	/* The lowest estimates of this and the last budget window (budget.c). */
+	uint32_t est_low_now, est_low_last;
+	int64_t est_window_us;
 	struct relay_rtx_history rtx_history; /* a subscriber's: what it was resent */
 	/* A subscriber's round trip to the relay (smoothed; 0: not measured
 	 * yet), from its receiver reports about the publishers' sender

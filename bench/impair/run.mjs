@@ -54,6 +54,8 @@ const HELP = `usage: bench/impair/run [--preset NAME] [OPTIONS]
   --name NAME         the condition's name in the results' file names
   --out DIR           where results go (default bench/results)
   --samples FILE      also write every page's raw getStats sample, each second
+  --log FILE          hearthd at debug level, its log written to FILE (the
+                      relay's estimates and layer choices each second)
   --nfq-nice N        run nfq_delay at niceness N instead of SCHED_FIFO 10 (its
                       timing is the delay; a busy machine makes it late)
 "down" is toward the impaired member (Dana), "up" from her.
@@ -72,6 +74,7 @@ function parseArgs(argv) {
     const v = () => argv[++i];
     switch (a) {
       case '--help': case '-h': console.log(HELP); process.exit(0); break;
+      case '--log': o.log = v(); break;
       case '--preset': {
         const name = v();
         const p = PRESETS[name];
@@ -439,7 +442,7 @@ async function main() {
     net.create();
     await net.impair();
     log(`namespaces up; down ${JSON.stringify(opts.down)}, up ${JSON.stringify(opts.up)}${opts.outage ? `, outage ${opts.outage} s at ${opts.outageAt} s` : ''}`);
-    d = new NetDaemon(net.addr.relay);
+    d = new NetDaemon(net.addr.relay, opts.log ? '[log]\nlevel = debug\n' : '');
     // On a signal (process.exit skips the finally below): the daemon goes too.
     const daemon = d;
     process.on('exit', () => {
@@ -581,6 +584,7 @@ async function main() {
   } finally {
     await Promise.all(browsers.map((b) => b.close().catch(() => {})));
     if (d) await d.stop().catch((err) => console.log(String(err)));
+    if (d && opts.log) writeFileSync(opts.log, d.log.join('\n') + '\n');
     await net.stopDelays().catch(() => {});
     net.destroy();
   }

@@ -176,7 +176,7 @@ export class RoutedNet {
       }
     }
     rmSync(this.dir, { recursive: true, force: true });
-    process.removeListener('exit', this.cleanup);
+    if (this.cleanup) process.removeListener('exit', this.cleanup);
   }
 }
 

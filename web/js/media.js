@@ -23,7 +23,7 @@ export function cameraEncodings(width, height) {
     ];
   if (pixels >= 480 * 270)
     return [
-      { rid: 'h', scaleResolutionDownBy: 2, maxBitrate: 250000 },
+      { rid: 'h', scaleResolutionDownBy: 2, maxBitrate: 150000 },
       { rid: 'f', scaleResolutionDownBy: 1, maxBitrate: 800000 },
     ];
   return null;

@@ -43,6 +43,13 @@ static void test_budgets(void)
 	g_assert_cmpuint(relay_alloc(200000, t, 2), ==, 150000);
 	g_assert_cmpuint(t[0].layer, ==, 0);
 	g_assert_cmpuint(t[1].layer, ==, NONE);
+	/* 140 kbit/s: the one that has video keeps it (80 % of 150 k fits),
+	 * one that has none does not get it. */
+	t[0].current = 0;
+	g_assert_cmpuint(relay_alloc(140000, t, 2), ==, 140000);
+	g_assert_cmpuint(t[0].layer, ==, 0);
+	g_assert_cmpuint(t[1].layer, ==, NONE);
+	t[0].current = NONE;
 	/* Nothing fits: audio only. */
 	g_assert_cmpuint(relay_alloc(100000, t, 2), ==, 0);
 	g_assert_cmpuint(t[0].layer, ==, NONE);

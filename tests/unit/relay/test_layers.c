@@ -176,6 +176,7 @@ static void test_best(void)
 	g_assert_cmpuint(f->width, ==, 640);
 	g_assert_cmpuint(f->height, ==, 480);
 	f->bytes_last = 50000; /* in 0.5 s */
+	f->bytes_before = 50000;
 	g_assert_cmpuint(relay_layers_bitrate(f), ==, 800000);
 	g_assert_cmpint(f->last_rtp_us, ==, now);
 	/* f stopped: h. */
