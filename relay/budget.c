@@ -177,8 +177,9 @@ void relay_budget_tick(struct relay_worker *w, struct relay_transport *to, int64
 				continue;
 			src[n] = (struct relay_budget_src){.pub = pub, .head = ps, .out = out};
 			relay_budget_track(&tracks[n], &src[n], now);
-			for (unsigned k = tracks[n].layers; k-- > 0;)
-				if (tracks[n].bps[k]) {
+			/* The best its tile takes (hidden: nothing). */
+			for (unsigned k = tracks[n].layers; k-- > 0 && !tracks[n].hidden;)
+				if (tracks[n].bps[k] && k <= tracks[n].cap) {
 					best += tracks[n].bps[k];
 					break;
 				}

@@ -146,8 +146,10 @@ void relay_congestion_tick(struct relay_worker *w, struct relay_transport *to, i
 		b->stable_us = now;
 	}
 	uint32_t target = to->bwe_target_bps ? to->bwe_target_bps : b->est.cfg.max_bps;
+	/* Not while the path loses packets: a probe would only add to it. */
 	if (b->probing || to->state != RELAY_TRANSPORT_UP || to->bwe_bps >= target ||
-	    now - b->stable_us < RELAY_PROBE_STABLE_US || now < b->next_probe_us)
+	    now - b->stable_us < RELAY_PROBE_STABLE_US || now < b->next_probe_us ||
+	    b->est.fraction_lost > RELAY_PROBE_MAX_LOSS)
 		return;
 	if (!relay_congestion_probe_route(w, to))
 		return;
