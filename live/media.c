@@ -1120,6 +1120,17 @@ void sig_media_on_event(struct sig_media *m, const struct relay_msg *msg)
 			sig_media_closed(m, mb, msg->arg);
 		}
 		break;
+	case RELAY_EVT_VIDEO_PAUSED:
+		/* The subscriber's downlink carries its sound but not (all)
+		 * its video: the page says so, and when it is over. */
+		if (mb && mb->media && mb->media->sub_id == msg->arg) {
+			log_info("session %lld: participant %s: %u videos paused for its downlink",
+				 session, who, (unsigned)msg->arg2);
+			m->tell(m->tell_data, mb,
+				json_pack("{s:s,s:i}", "type", "video.paused", "streams",
+					  (int)msg->arg2));
+		}
+		break;
 	case RELAY_EVT_AUDIO_LEVEL: /* live/speaker_room.h */
 		if (mb && mb->media && mb->media->pub_id == msg->arg)
 			sig_speaker_room_heard(m->rooms, mb, (unsigned)msg->arg2, clock_mono_us(),

@@ -61,7 +61,7 @@ uint32_t relay_alloc(uint32_t budget_bps, struct relay_alloc_track *tracks, unsi
 			 * an encoding's bitrate swings (keyframes) around a
 			 * budget that just fits it. */
 			uint32_t need = t->current == RELAY_LAYER_NONE
-					    ? t->bps[low]
+					    ? (uint32_t)((uint64_t)t->bps[low] * 5 / 4)
 					    : (uint32_t)((uint64_t)t->bps[low] * 4 / 5);
 			if (need > left)
 				continue;

@@ -4,7 +4,8 @@
  * its lowest encoding being sent, the priority ones (the active speaker,
  * a screen) first: what does not fit gets nothing (the subscriber keeps
  * its sound; the page says video is paused); one that has video now keeps
- * it while 80 % of that encoding's bitrate fits. What is left goes to better
+ * it while 80 % of that encoding's bitrate fits, one that has none gets
+ * it when 125 % does. What is left goes to better
  * encodings, priority tracks first and as far as their tiles need, then
  * the others one step at a time in turn. Going above what a track has now
  * needs 25 % headroom over the step's cost, so that an estimate hovering

@@ -95,11 +95,16 @@ static void relay_budget_apply(struct relay_worker *w, struct relay_transport *t
 	int rank_want = want == RELAY_LAYER_NONE ? -1 : want;
 
 	if (rank_want > rank_have) {
+		/* Video on again after it went off for want of room: the
+		 * longer, the sooner it failed last time (an estimate that
+		 * rises while only sound flows says little). */
+		int64_t wait = have == RELAY_LAYER_NONE ? RELAY_BUDGET_UP_US << out->off_backoff
+							: RELAY_BUDGET_UP_US;
 		if (!out->up_since_us) {
 			out->up_since_us = now;
 			return;
 		}
-		if (now - out->up_since_us < RELAY_BUDGET_UP_US)
+		if (now - out->up_since_us < wait)
 			return;
 	}
 	out->up_since_us = 0;
@@ -107,6 +112,17 @@ static void relay_budget_apply(struct relay_worker *w, struct relay_transport *t
 		return;
 	bool was_off = out->budget_off;
 	out->budget_off = want == RELAY_LAYER_NONE;
+	if (out->budget_off && !was_off) {
+		/* Off again soon after it came on: wait longer next time. */
+		if (now - out->on_since_us < RELAY_BUDGET_STAYED_US)
+			out->off_backoff = out->off_backoff < RELAY_BUDGET_BACKOFF_MAX
+					       ? out->off_backoff + 1
+					       : out->off_backoff;
+		else
+			out->off_backoff = 0;
+	} else if (!out->budget_off && was_off) {
+		out->on_since_us = now;
+	}
 	if (layered && !out->budget_off)
 		out->max_layer = want;
 	/* One encoding on again: at its next keyframe (a simulcast track's
@@ -200,8 +216,17 @@ void relay_budget_tick(struct relay_worker *w, struct relay_transport *to, int64
 	uint64_t share = (uint64_t)low * RELAY_BUDGET_SHARE / 100;
 	uint32_t budget = share > audio ? (uint32_t)(share - audio) : 0;
 	relay_alloc(budget, tracks, n);
-	for (unsigned i = 0; i < n; i++)
+	unsigned paused = 0;
+	for (unsigned i = 0; i < n; i++) {
 		relay_budget_apply(w, to, &src[i], &tracks[i], now);
+		paused += src[i].out->budget_off && !tracks[i].hidden;
+	}
+	/* The page says so (audio only for want of bandwidth), and when it
+	 * is over. */
+	if (paused != to->videos_paused) {
+		to->videos_paused = paused;
+		relay_worker_emit(w, RELAY_EVT_VIDEO_PAUSED, to->p.id, paused);
+	}
 	if (log_enabled(LOG_LEVEL_DEBUG) && now - to->budget_log_us >= 1000000) {
 		to->budget_log_us = now;
 		relay_budget_log(w, to, budget, (uint32_t)audio, tracks, src, n);

@@ -16,9 +16,13 @@
 
 #include "relay/stage.h"
 
-#define RELAY_BUDGET_UP_US    (2 * 1000000LL)
-#define RELAY_BUDGET_SHARE    90 /* % of the estimate for media */
-#define RELAY_BUDGET_EVERY_US (200 * 1000LL)
+#define RELAY_BUDGET_UP_US (2 * 1000000LL)
+/* Video switched off again within RELAY_BUDGET_STAYED_US of coming on
+ * waits twice as long before the next try, up to 2^BACKOFF_MAX times. */
+#define RELAY_BUDGET_STAYED_US	 (20 * 1000000LL)
+#define RELAY_BUDGET_BACKOFF_MAX 2
+#define RELAY_BUDGET_SHARE	 90 /* % of the estimate for media */
+#define RELAY_BUDGET_EVERY_US	 (200 * 1000LL)
 /* The budget follows the lowest estimate over two such windows. */
 #define RELAY_BUDGET_WINDOW_US (2500 * 1000LL)
 /* The budget follows the lowest estimate over two such windows. */

@@ -65,6 +65,8 @@ struct relay_out {
 	 * encoding than max_layer has been wanted (0: none is). */
 	bool budget_off;
 	int64_t up_since_us;
+	int64_t on_since_us; /* when it last came on again */
+	uint8_t off_backoff; /* the wait to come on is RELAY_BUDGET_UP_US << this */
 	/* The subscriber's hint (RELAY_CMD_HINT, hint.c): RELAY_HEIGHT_HIDDEN
 	 * sends nothing; shown again, it resumes at a keyframe, its sequence
 	 * numbers going on from the last sent (seq_skip: how many it missed). */
@@ -156,6 +158,7 @@ struct relay_transport {
 	/* The lowest estimates of this and the last budget window (budget.c). */
 	uint32_t est_low_now, est_low_last;
 	int64_t est_window_us;
+	unsigned videos_paused;		      /* for want of bandwidth, as last told (budget.c) */
 	struct relay_rtx_history rtx_history; /* a subscriber's: what it was resent */
 	/* A subscriber's round trip to the relay (smoothed; 0: not measured
 	 * yet), from its receiver reports about the publishers' sender

@@ -152,7 +152,7 @@ export class RoutedNet {
   // A rate on the router's egress on dev (tbf: 10 kB burst, 250 ms queue;
   // what does not fit is dropped silently).
   rate(dev, kbit) {
-    this.inRouter('tc', 'qdisc', 'add', 'dev', dev, 'root', 'tbf', 'rate', `${kbit}kbit`, 'burst', '10kb', 'latency', '250ms');
+    this.inRouter('tc', 'qdisc', 'replace', 'dev', dev, 'root', 'tbf', 'rate', `${kbit}kbit`, 'burst', '10kb', 'latency', '250ms');
   }
 
   // The router's queueing discipline on dev with its counters, one line.

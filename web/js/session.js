@@ -295,6 +295,15 @@ export class Session {
     s.on('participant.reconnecting', ({ participant_id }) => this.update(participant_id, { reconnecting: true }));
     s.on('participant.reconnected', ({ participant_id }) => this.update(participant_id, { reconnecting: false }));
     s.on('speaker', ({ participant_id }) => this.activeSpeaker(participant_id));
+    // The relay has no room on our downlink for (some of) the videos we
+    // show: their sound goes on (docs/protocol.md, "Bandwidth").
+    // Shown at once; gone once video has flowed again for 5 s (the relay
+    // tries again now and then: a try that fails is no news).
+    s.on('video.paused', ({ streams }) => {
+      clearTimeout(this.bandwidthTimer);
+      if (streams > 0) $('#bandwidth-notice').hidden = false;
+      else this.bandwidthTimer = setTimeout(() => ($('#bandwidth-notice').hidden = true), 5000);
+    });
     s.on('participant.media', ({ participant_id, audio, video }) => this.update(participant_id, { audio, video }));
     s.on('participant.muted', (msg) => this.muted(msg, true));
     s.on('participant.unmuted', (msg) => this.muted(msg, false));

@@ -38,8 +38,8 @@ static void test_budgets(void)
 	g_assert_cmpuint(t[0].layer, ==, 1);
 	g_assert_cmpuint(t[1].layer, ==, 0);
 
-	/* 200 kbit/s: one lowest encoding fits; the other track gets no
-	 * video (its sound goes on). */
+	/* 200 kbit/s: one lowest encoding fits (with the 25 % to go on); the
+	 * other track gets no video (its sound goes on). */
 	g_assert_cmpuint(relay_alloc(200000, t, 2), ==, 150000);
 	g_assert_cmpuint(t[0].layer, ==, 0);
 	g_assert_cmpuint(t[1].layer, ==, NONE);
@@ -68,7 +68,7 @@ static void test_priority_hidden_cap(void)
 	g_assert_cmpuint(t[0].layer, ==, 0);
 	g_assert_cmpuint(t[2].layer, ==, NONE); /* hidden: nothing, no cost */
 	/* Tight: the speaker keeps video when another cannot. */
-	relay_alloc(160000, t, 3);
+	relay_alloc(190000, t, 3);
 	g_assert_cmpuint(t[1].layer, ==, 0);
 	g_assert_cmpuint(t[0].layer, ==, NONE);
 
@@ -112,7 +112,7 @@ static void test_not_sent(void)
 	    .layers = 1, .bps = {1200000}, .cap = NONE, .current = NONE};
 	relay_alloc(1000000, &one, 1);
 	g_assert_cmpuint(one.layer, ==, NONE);
-	relay_alloc(1300000, &one, 1);
+	relay_alloc(1500000, &one, 1); /* 1.2 M and the 25 % to come on */
 	g_assert_cmpuint(one.layer, ==, 0);
 }
 

@@ -1,0 +1,95 @@
+// Audio-only fallback (issue 16): a family member (Dana, Debian's
+// Chromium) whose downlink drops to 150 kbit/s cannot receive even the
+// lowest encoding of the host's camera next to the sound. The relay
+// (relay/budget.c) stops her video and keeps her audio: her page says
+// "Video paused to keep your sound", her audio is concealed at most
+// CONCEALED_MAX % over WINDOW_S; once her downlink is back at 2 Mbit/s,
+// video frames come again within RESUME_S and the notice goes.
+//
+//   this namespace                router namespace              client namespace
+//   hearthd, the host             forwards; tbf on af-r1        Dana's Chromium
+//   af-relay 10.95.0.1/24 ---- af-r0 10.95.0.2 | af-r1 10.95.1.1 ---- af-client 10.95.1.2/24
+import { chromium } from 'playwright-core';
+
+import { CHROMIUM_ARGS, expectFlowing, inboundVideo, runTests, sleep, until } from './lib.mjs';
+import { NetDaemon, RoutedNet, openPage } from './netns.mjs';
+
+const SLOW_KBIT = 150;
+const FAST_KBIT = 2000;
+const NOTICE_WITHIN_S = 30;
+const WINDOW_S = 20;
+const CONCEALED_MAX = 2;
+const RESUME_S = 10;
+// The relay tries video again now and then while the link is slow (an
+// estimate that rises while only sound flows says little); the page keeps
+// the notice until video has flowed for 5 s.
+
+// Dana's audio from the host: samples received and concealed so far.
+const AUDIO_SCRIPT = `(async () => {
+  const pc = window.hearthSession?.subscriber?.pc;
+  for (const r of (await pc.getStats()).values())
+    if (r.type === 'inbound-rtp' && r.kind === 'audio')
+      return { samples: r.totalSamplesReceived ?? 0, concealed: r.concealedSamples ?? 0, silent: r.silentConcealedSamples ?? 0 };
+  return null;
+})()`;
+
+runTests({
+  async 'a downlink too slow for video keeps the sound, says so, and video comes back'() {
+    const net = new RoutedNet({ name: 'fallback', prefix: 'af', subnet: '10.95' });
+    const browsers = [];
+    let d = null;
+    try {
+      net.create();
+      const debug = process.env.HEARTH_E2E_VERBOSE ? '[log]\nlevel = debug\n' : '';
+      d = await new NetDaemon(net.addr.relay, debug).start();
+      const { people } = await d.session('family', [['Dr. Reyes', 'host'], ['Dana', 'family', { auto_admit: true }]]);
+      const [host, dana] = people;
+      const args = [...CHROMIUM_ARGS, `--unsafely-treat-insecure-origin-as-secure=${d.base}`];
+      const [local, remote] = await Promise.all([
+        chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args }),
+        chromium.launch({ executablePath: net.chromium, headless: true, args }),
+      ]);
+      browsers.push(local, remote);
+      const hostPage = await openPage(local, host.url, { width: 900, height: 600 });
+      const danaPage = await openPage(remote, dana.url, { width: 900, height: 600 });
+      for (const p of [hostPage, danaPage]) await p.getByRole('button', { name: 'Join session' }).click();
+      await expectFlowing(danaPage, [`${host.name}/video`, `${host.name}/audio`], dana.name, 60000);
+
+      net.rate(net.dev.r1, SLOW_KBIT);
+      const t0 = Date.now();
+      const notice = danaPage.locator('#bandwidth-notice');
+      await notice.waitFor({ state: 'visible', timeout: NOTICE_WITHIN_S * 1000 }).catch(() => {
+        throw new Error(`no audio-only notice within ${NOTICE_WITHIN_S} s of the downlink at ${SLOW_KBIT} kbit/s`);
+      });
+      console.log(`  notice after ${((Date.now() - t0) / 1000).toFixed(1)} s: ${await notice.textContent()}`);
+      await sleep(2000); // what was queued before drains
+      const a0 = await danaPage.evaluate(AUDIO_SCRIPT);
+      const v0 = (await inboundVideo(danaPage))[`${host.name}/video`] ?? 0;
+      await sleep(WINDOW_S * 1000);
+      const a1 = await danaPage.evaluate(AUDIO_SCRIPT);
+      const v1 = (await inboundVideo(danaPage))[`${host.name}/video`] ?? 0;
+      const samples = a1.samples - a0.samples;
+      const concealed = (100 * (a1.concealed - a0.concealed - (a1.silent - a0.silent))) / Math.max(1, samples);
+      console.log(`  at ${SLOW_KBIT} kbit/s for ${WINDOW_S} s: audio concealed ${concealed.toFixed(2)} % of ${samples} samples; video frames ${v0} -> ${v1}`);
+      if (!(samples > 0)) throw new Error('no audio received while the video was paused');
+      if (concealed > CONCEALED_MAX) throw new Error(`audio concealed ${concealed.toFixed(2)} % (limit ${CONCEALED_MAX} %)`);
+      if (!(await notice.isVisible())) throw new Error('the notice went while the downlink was still slow');
+
+      net.rate(net.dev.r1, FAST_KBIT);
+      const t1 = Date.now();
+      await until(`video again within ${RESUME_S} s`, async () => {
+        const v = (await inboundVideo(danaPage))[`${host.name}/video`] ?? 0;
+        return v > v1 + 10 ? v : null;
+      }, RESUME_S * 1000, 250);
+      console.log(`  video back ${((Date.now() - t1) / 1000).toFixed(1)} s after the downlink went to ${FAST_KBIT} kbit/s`);
+      await notice.waitFor({ state: 'hidden', timeout: 20000 });
+    } catch (err) {
+      if (d && !process.env.HEARTH_E2E_VERBOSE) console.log(`  hearthd's log (last 20 lines):\n${d.log.slice(-20).map((l) => `    ${l}`).join('\n')}`);
+      throw err;
+    } finally {
+      for (const b of browsers) await b.close().catch(() => {});
+      if (d) await d.stop();
+      net.destroy();
+    }
+  },
+});
