@@ -48,6 +48,7 @@ struct cfg {
 	int media_loss_repair;	       /* 1: negotiate NACK/RTX hop by hop */
 	int media_audio_red;	       /* 1: negotiate RED for Opus (RFC 2198) */
 	int media_subscriber_max_kbps; /* the cap of each subscriber's bandwidth estimate */
+	int media_fit_downlinks;       /* 1: each subscriber's video within its estimate */
 	char *media_dtls_certificate;  /* "" = an ECDSA P-256 certificate made at start */
 	char *media_dtls_private_key;
 	/* [metrics] */

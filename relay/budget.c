@@ -170,8 +170,8 @@ void relay_budget_tick(struct relay_worker *w, struct relay_transport *to, int64
 	GHashTableIter it;
 	gpointer key, value;
 
-	if (to->p.publishing || to->state != RELAY_TRANSPORT_UP || !to->bwe_bps ||
-	    now - to->budget_us < RELAY_BUDGET_EVERY_US)
+	if (!w->fit_downlinks || to->p.publishing || to->state != RELAY_TRANSPORT_UP ||
+	    !to->bwe_bps || now - to->budget_us < RELAY_BUDGET_EVERY_US)
 		return;
 	to->budget_us = now;
 	g_hash_table_iter_init(&it, w->by_id);

@@ -43,6 +43,7 @@ int relay_new(const struct cfg *cfg, struct crypto_dtls_identity *identity,
 		r = relay_worker_init(&relay->workers[i], (unsigned)i, cfg->media_bind_address,
 				      port, relay->event_fd, identity);
 		relay->workers[i].bwe_max_bps = (uint32_t)cfg->media_subscriber_max_kbps * 1000;
+		relay->workers[i].fit_downlinks = cfg->media_fit_downlinks != 0;
 		if (r < 0) {
 			log_error("media worker %d: cannot use UDP port %d on %s: %s", i, port,
 				  cfg->media_bind_address, strerror(-r));

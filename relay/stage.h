@@ -72,6 +72,7 @@ struct relay_worker {
 	_Atomic uint64_t probes_sent;
 	_Atomic uint64_t bwe_subscribers[RELAY_BWE_BUCKETS];
 	uint32_t bwe_max_bps;  /* the cap of every subscriber's estimate */
+	bool fit_downlinks;    /* media.fit_downlinks: relay/budget.c runs */
 	int64_t next_probe_us; /* the next probe packets due; INT64_MAX: none */
 	_Atomic uint64_t hidden_skipped;
 	_Atomic uint64_t budget_skipped;

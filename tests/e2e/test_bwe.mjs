@@ -62,7 +62,10 @@ runTests({
       net.create();
       // HEARTH_E2E_VERBOSE: the relay's estimator state once a second per subscriber.
       const debug = process.env.HEARTH_E2E_VERBOSE ? '[log]\nlevel = debug\n' : '';
-      d = await new NetDaemon(net.addr.relay, `[metrics]\nlisten_address = 127.0.0.1\nlisten_port = 9464\n${debug}`).start();
+      // The estimator alone: the relay sends Dana what it would send a
+      // clean downlink (no layer fitting), so that her link is full. (The
+      // first line goes into NetDaemon's [media] section.)
+      d = await new NetDaemon(net.addr.relay, `fit_downlinks = 0\n[metrics]\nlisten_address = 127.0.0.1\nlisten_port = 9464\n${debug}`).start();
       const { people } = await d.session('family', [['Dr. Reyes', 'host'], ['Dana', 'family', { auto_admit: true }]]);
       const [host, dana] = people;
       const args = [...CHROMIUM_ARGS, `--unsafely-treat-insecure-origin-as-secure=${d.base}`];
