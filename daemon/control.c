@@ -315,6 +315,7 @@ static void control_relay_events(void *userdata)
 		case RELAY_EVT_TRANSPORT_LOST:
 		case RELAY_EVT_AUDIO_LEVEL:
 		case RELAY_EVT_VIDEO_PAUSED:
+		case RELAY_EVT_LAYERS_WANTED:
 			if (c->media)
 				sig_media_on_event(c->media, &msg);
 			break;

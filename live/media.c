@@ -1087,6 +1087,34 @@ static void sig_media_closed(struct sig_media *m, struct sig_member *mb, uint64_
 	}
 }
 
+/* Dynacast (relay/dynacast.h): publisher mb's simulcast track with this
+ * group SSRC is wanted in its `wanted` lowest encodings; its client is
+ * told which rids to send ({"type":"publish.layers"}). */
+static void sig_media_tell_layers(struct sig_media *m, struct sig_member *mb, uint32_t group,
+				  unsigned wanted)
+{
+	const struct sig_media_peer *peer = mb->media;
+	const char *mid = NULL;
+	json_t *rids = json_array();
+
+	for (unsigned i = 0; i < peer->pub_count; i++) {
+		const struct relay_stream *st = &peer->pub[i];
+		if (!group || st->group_ssrc != group)
+			continue;
+		mid = st->mid;
+		if (st->layer < wanted)
+			json_array_append_new(rids, json_string(st->rid));
+	}
+	if (!mid) {
+		json_decref(rids);
+		return;
+	}
+	log_debug("session %lld: participant %s: %u encodings of mid %s wanted",
+		  (long long)mb->session_id, mb->participant_id, wanted, mid);
+	m->tell(m->tell_data, mb,
+		json_pack("{s:s,s:s,s:o}", "type", "publish.layers", "mid", mid, "rids", rids));
+}
+
 void sig_media_on_event(struct sig_media *m, const struct relay_msg *msg)
 {
 	static const char *const reasons[] = {"removed", "consent expired", "DTLS failed",
@@ -1119,6 +1147,11 @@ void sig_media_on_event(struct sig_media *m, const struct relay_msg *msg)
 			g_hash_table_remove(m->transports, &msg->arg);
 			sig_media_closed(m, mb, msg->arg);
 		}
+		break;
+	case RELAY_EVT_LAYERS_WANTED:
+		if (mb && mb->media && mb->media->pub_id == msg->arg)
+			sig_media_tell_layers(m, mb, (uint32_t)(msg->arg2 >> 8),
+					      (unsigned)(msg->arg2 & 0xff));
 		break;
 	case RELAY_EVT_VIDEO_PAUSED:
 		/* The subscriber's downlink carries its sound but not (all)

@@ -34,6 +34,9 @@ enum relay_msg_type {
 				       nothing until a valid check (an ICE restart) comes back */
 	RELAY_EVT_AUDIO_LEVEL,	    /* arg: publisher transport id; arg2: how loud it was
 				       (relay/audio_level.h: 0..RELAY_AUDIO_ACTIVITY_MAX) */
+	RELAY_EVT_LAYERS_WANTED,    /* arg: publisher transport id; arg2: a simulcast track's
+				       group SSRC << 8 | how many of its encodings, from the
+				       lowest, subscribers want (relay/dynacast.h) */
 	RELAY_EVT_VIDEO_PAUSED,	    /* arg: subscriber transport id; arg2: how many of the
 				       videos it shows its downlink has no room for now
 				       (relay/budget.h); sent when that changes */

@@ -106,6 +106,11 @@ struct relay_pub_stream {
 	uint16_t frames_now, frames_last;
 	uint32_t bytes_now, bytes_last, bytes_before; /* payload bytes, the same windows */
 	uint16_t width, height;			      /* of its last VP8 keyframe; 0: none seen */
+	/* Dynacast (a simulcast track's layer-0 stream): how many encodings
+	 * the publisher was last told are wanted (0: none told: all), and
+	 * since when fewer have been (dynacast.c). */
+	uint8_t layers_told;
+	int64_t fewer_since_us;
 	/* Audio: how loud since the last RELAY_EVT_AUDIO_LEVEL. */
 	struct relay_audio_level_acc level;
 };

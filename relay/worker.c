@@ -17,6 +17,7 @@
 #include "relay/dtls.h"
 #include "relay/feedback.h"
 #include "relay/budget.h"
+#include "relay/dynacast.h"
 #include "relay/layers.h"
 #include "relay/hint.h"
 #include "relay/recv.h"
@@ -518,8 +519,10 @@ static void relay_worker_tick(struct relay_worker *w, int64_t now)
 		if (t->p.publishing) {
 			relay_feedback_pending_plis(w, t, now);
 			relay_feedback_keyframe_retries(w, t, now);
-			if (t->state == RELAY_TRANSPORT_UP)
+			if (t->state == RELAY_TRANSPORT_UP) {
 				relay_layers_tick(w, t, now);
+				relay_dynacast_tick(w, t, now);
+			}
 			relay_worker_audio_level(w, t, now, &levels);
 		}
 		relay_congestion_tick(w, t, now);

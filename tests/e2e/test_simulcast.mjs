@@ -204,6 +204,57 @@ runTests({
     }
   },
 
+  async 'dynacast: an encoding nobody takes is not encoded, and comes back when wanted'() {
+    const d = await new Daemon().start();
+    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+    try {
+      const { people } = await d.session('family', FAMILY.slice(0, 2));
+      const [host, dana] = people;
+      const pages = [];
+      for (const who of [host, dana]) {
+        const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+        const page = await context.newPage();
+        await page.goto(who.url);
+        await page.getByRole('button', { name: 'Join session' }).click();
+        pages.push(page);
+      }
+      const [h, c] = pages;
+      await h.getByRole('button', { name: `Admit ${dana.name}` }).click();
+      await expectFlowing(c, [`${host.name}/video`], dana.name, 40000);
+      const sent = await until('the host sending two encodings', async () => {
+        const o = await h.evaluate(OUTBOUND_SCRIPT);
+        return o.h?.frames > 0 && o.f?.frames > 0 ? o : null;
+      }, 20000);
+      // Frames the host encodes of f over a second.
+      const fRate = async () => {
+        const a = (await h.evaluate(OUTBOUND_SCRIPT)).f?.frames ?? 0;
+        await sleep(1000);
+        return ((await h.evaluate(OUTBOUND_SCRIPT)).f?.frames ?? 0) - a;
+      };
+      // Dana chooses audio only: nobody takes the host's f; within
+      // RELAY_DYNACAST_LOWER_US (3 s) and a message, the host stops it.
+      await c.getByRole('button', { name: 'Audio only' }).click();
+      const t0 = Date.now();
+      await until('the host to stop encoding f', async () => ((await fRate()) === 0 ? true : null), 10000, 0);
+      const stopped = (Date.now() - t0) / 1000;
+      const hStill = await h.evaluate(OUTBOUND_SCRIPT);
+      if (!(hStill.h?.frames > sent.h.frames)) throw new Error(`the lowest encoding stopped too: ${JSON.stringify(hStill)}`);
+      // Shown again: f is encoded again and Dana gets the full size.
+      const before = (await c.evaluate(INBOUND_SCRIPT)).decoded;
+      await c.getByRole('button', { name: 'Show video' }).click();
+      const t1 = Date.now();
+      const back = await until('Dana decoding the host at full size again', async () => {
+        const s = await c.evaluate(INBOUND_SCRIPT);
+        return s?.width === sent.f.width && s.decoded > before + 5 ? s : null;
+      }, 10000);
+      if (!((await fRate()) > 0)) throw new Error('the host does not encode f again');
+      console.log(`  f stopped ${stopped.toFixed(1)} s after Dana chose audio only; full size back ${((Date.now() - t1) / 1000).toFixed(1)} s after she showed video again (${back.decoded - before} frames)`);
+    } finally {
+      await browser.close();
+      await d.stop();
+    }
+  },
+
   async 'simulcast with Firefox ESR: it publishes two encodings, and both browsers are switched'() {
     const d = await new Daemon().start();
     const [browser, firefox] = await Promise.all([

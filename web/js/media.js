@@ -64,6 +64,26 @@ export class Publisher {
     });
   }
 
+  // Dynacast: of the encodings of the m-line mid, only these rids are
+  // sent (RTCRtpSender.setParameters, no renegotiation).
+  setLayers(mid, rids) {
+    return this.serial.run(async () => {
+      const tr = this.pc?.getTransceivers().find((t) => t.mid === mid);
+      if (!tr) return;
+      const p = tr.sender.getParameters();
+      let changed = false;
+      for (const e of p.encodings ?? []) {
+        if (!e.rid) continue;
+        const active = rids.includes(e.rid);
+        if (e.active !== active) {
+          e.active = active;
+          changed = true;
+        }
+      }
+      if (changed) await tr.sender.setParameters(p);
+    });
+  }
+
   // Sends exactly these tracks (null: none of that source); renegotiates.
   update(tracks) {
     return this.serial.run(() => this.apply(tracks));

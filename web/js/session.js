@@ -299,6 +299,9 @@ export class Session {
     // show: their sound goes on (docs/protocol.md, "Bandwidth").
     // Shown at once; gone once video has flowed again for 5 s (the relay
     // tries again now and then: a try that fails is no news).
+    // Dynacast: the encodings of our camera somebody takes; the others
+    // are not encoded at all (docs/protocol.md, "publish.layers").
+    s.on('publish.layers', ({ mid, rids }) => this.publisher.setLayers(mid, rids).catch(() => {}));
     s.on('video.paused', ({ streams }) => {
       clearTimeout(this.bandwidthTimer);
       if (streams > 0) $('#bandwidth-notice').hidden = false;

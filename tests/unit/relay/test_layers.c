@@ -6,6 +6,7 @@
 #include <glib.h>
 #include <string.h>
 
+#include "relay/dynacast.h"
 #include "relay/layers.h"
 #include "relay/simulcast.h"
 #include "relay/transport.h"
@@ -193,11 +194,39 @@ static void test_best(void)
 	g_free(t);
 }
 
+/* Dynacast: the encodings, from the lowest, some subscriber would take. */
+static void test_dynacast(void)
+{
+	struct relay_transport *t = transport();
+	struct relay_pub_stream *h = &t->pub[1], *f = &t->pub[2];
+
+	h->height = 240;
+	f->height = 480;
+	g_assert_cmpuint(relay_dynacast_wanted(t, h), ==, 1); /* nobody: the lowest */
+	h->outs[0] = (struct relay_out){.max_height = RELAY_HEIGHT_HIDDEN};
+	h->out_count = 1;
+	g_assert_cmpuint(relay_dynacast_wanted(t, h), ==, 1);
+	h->outs[0].max_height = 200; /* h is tall enough */
+	g_assert_cmpuint(relay_dynacast_wanted(t, h), ==, 1);
+	h->outs[1] = (struct relay_out){.max_height = 300};
+	h->out_count = 2;
+	g_assert_cmpuint(relay_dynacast_wanted(t, h), ==, 2);
+	h->outs[1].budget_off = true; /* its downlink takes none: the lowest */
+	g_assert_cmpuint(relay_dynacast_wanted(t, h), ==, 1);
+	h->outs[1] = (struct relay_out){.max_height = RELAY_HEIGHT_ANY}; /* no hint: all */
+	g_assert_cmpuint(relay_dynacast_wanted(t, h), ==, 2);
+	h->outs[1].max_height = 300;
+	f->height = 0; /* a size not known: no saving */
+	g_assert_cmpuint(relay_dynacast_wanted(t, h), ==, 2);
+	g_free(t);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/relay/layers/learn", test_learn);
 	g_test_add_func("/relay/layers/probe-cap", test_probe_cap);
 	g_test_add_func("/relay/layers/best", test_best);
+	g_test_add_func("/relay/layers/dynacast", test_dynacast);
 	return g_test_run();
 }
