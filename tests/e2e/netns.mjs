@@ -16,7 +16,9 @@ import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-import { Daemon, sleep } from './lib.mjs';
+import { chromium } from 'playwright-core';
+
+import { CHROMIUM_ARGS, Daemon, expectFlowing, sleep } from './lib.mjs';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 
@@ -210,4 +212,25 @@ export async function openPage(browser, url, viewport = { width: 1000, height: 7
   page.on('pageerror', (err) => page.errors.push(String(err)));
   await page.goto(url);
   return page;
+}
+
+// A two-person family session through net and daemon d: the host's
+// Debian Chromium on this side, Dana's in the client namespace, both
+// joined and each receiving the other's video. The browsers go into
+// `browsers` (the caller closes them, whatever happens).
+export async function hostAndDana(net, d, browsers, viewport = { width: 900, height: 600 }) {
+  const { people } = await d.session('family', [['Dr. Reyes', 'host'], ['Dana', 'family', { auto_admit: true }]]);
+  const [host, dana] = people;
+  const args = [...CHROMIUM_ARGS, `--unsafely-treat-insecure-origin-as-secure=${d.base}`];
+  const [local, remote] = await Promise.all([
+    chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args }),
+    chromium.launch({ executablePath: net.chromium, headless: true, args }),
+  ]);
+  browsers.push(local, remote);
+  const hostPage = await openPage(local, host.url, viewport);
+  const danaPage = await openPage(remote, dana.url, viewport);
+  for (const p of [hostPage, danaPage]) await p.getByRole('button', { name: 'Join session' }).click();
+  await expectFlowing(hostPage, [`${dana.name}/video`], 'host', 60000);
+  await expectFlowing(danaPage, [`${host.name}/video`], dana.name, 60000);
+  return { host, dana, hostPage, danaPage };
 }

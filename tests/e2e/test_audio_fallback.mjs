@@ -9,10 +9,9 @@
 //   this namespace                router namespace              client namespace
 //   hearthd, the host             forwards; tbf on af-r1        Dana's Chromium
 //   af-relay 10.95.0.1/24 ---- af-r0 10.95.0.2 | af-r1 10.95.1.1 ---- af-client 10.95.1.2/24
-import { chromium } from 'playwright-core';
 
-import { CHROMIUM_ARGS, expectFlowing, inboundVideo, runTests, sleep, until } from './lib.mjs';
-import { NetDaemon, RoutedNet, openPage } from './netns.mjs';
+import { inboundVideo, runTests, sleep, until } from './lib.mjs';
+import { NetDaemon, RoutedNet, hostAndDana } from './netns.mjs';
 
 const SLOW_KBIT = 150;
 const FAST_KBIT = 2000;
@@ -42,18 +41,7 @@ runTests({
       net.create();
       const debug = process.env.HEARTH_E2E_VERBOSE ? '[log]\nlevel = debug\n' : '';
       d = await new NetDaemon(net.addr.relay, debug).start();
-      const { people } = await d.session('family', [['Dr. Reyes', 'host'], ['Dana', 'family', { auto_admit: true }]]);
-      const [host, dana] = people;
-      const args = [...CHROMIUM_ARGS, `--unsafely-treat-insecure-origin-as-secure=${d.base}`];
-      const [local, remote] = await Promise.all([
-        chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args }),
-        chromium.launch({ executablePath: net.chromium, headless: true, args }),
-      ]);
-      browsers.push(local, remote);
-      const hostPage = await openPage(local, host.url, { width: 900, height: 600 });
-      const danaPage = await openPage(remote, dana.url, { width: 900, height: 600 });
-      for (const p of [hostPage, danaPage]) await p.getByRole('button', { name: 'Join session' }).click();
-      await expectFlowing(danaPage, [`${host.name}/video`, `${host.name}/audio`], dana.name, 60000);
+      const { host, danaPage } = await hostAndDana(net, d, browsers);
 
       net.rate(net.dev.r1, SLOW_KBIT);
       const t0 = Date.now();

@@ -11,10 +11,9 @@
 //   this namespace                router namespace              client namespace
 //   hearthd, the host             forwards; tbf on hb-r1        Dana's Chromium
 //   hb-relay 10.96.0.1/24 ---- hb-r0 10.96.0.2 | hb-r1 10.96.1.1 ---- hb-client 10.96.1.2/24
-import { chromium } from 'playwright-core';
 
-import { CHROMIUM_ARGS, expectFlowing, runTests, sleep } from './lib.mjs';
-import { NetDaemon, RoutedNet, openPage } from './netns.mjs';
+import { runTests, sleep } from './lib.mjs';
+import { NetDaemon, RoutedNet, hostAndDana } from './netns.mjs';
 
 const DOWNLINK_KBIT = 600;
 const SETTLE_S = 20; // from both videos flowing
@@ -66,19 +65,7 @@ runTests({
       // clean downlink (no layer fitting), so that her link is full. (The
       // first line goes into NetDaemon's [media] section.)
       d = await new NetDaemon(net.addr.relay, `fit_downlinks = 0\n[metrics]\nlisten_address = 127.0.0.1\nlisten_port = 9464\n${debug}`).start();
-      const { people } = await d.session('family', [['Dr. Reyes', 'host'], ['Dana', 'family', { auto_admit: true }]]);
-      const [host, dana] = people;
-      const args = [...CHROMIUM_ARGS, `--unsafely-treat-insecure-origin-as-secure=${d.base}`];
-      const [local, remote] = await Promise.all([
-        chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args }),
-        chromium.launch({ executablePath: net.chromium, headless: true, args }),
-      ]);
-      browsers.push(local, remote);
-      const hostPage = await openPage(local, host.url, { width: 900, height: 600 });
-      const danaPage = await openPage(remote, dana.url, { width: 900, height: 600 });
-      for (const p of [hostPage, danaPage]) await p.getByRole('button', { name: 'Join session' }).click();
-      await expectFlowing(hostPage, [`${dana.name}/video`], 'host', 60000);
-      await expectFlowing(danaPage, [`${host.name}/video`], dana.name, 60000);
+      await hostAndDana(net, d, browsers);
 
       const t0 = Date.now();
       const series = [];

@@ -18,10 +18,9 @@
 // The rate is a tbf on the router's egress toward the relay (10 kB burst,
 // 250 ms queue), so that what does not fit is dropped silently, as on a
 // real uplink, never refused by Dana's own socket.
-import { chromium } from 'playwright-core';
 
-import { CHROMIUM_ARGS, expectFlowing, runTests, sleep } from './lib.mjs';
-import { NetDaemon, RoutedNet, openPage } from './netns.mjs';
+import { runTests, sleep } from './lib.mjs';
+import { NetDaemon, RoutedNet, hostAndDana } from './netns.mjs';
 
 const UPLINK_KBIT = 300;
 // The measured window, and the part of it where the estimate must have
@@ -101,19 +100,7 @@ runTests({
     try {
       net.create();
       d = await new NetDaemon(net.addr.relay, '[metrics]\nlisten_address = 127.0.0.1\nlisten_port = 9464\n').start();
-      const { people } = await d.session('family', [['Dr. Reyes', 'host'], ['Dana', 'family', { auto_admit: true }]]);
-      const [host, dana] = people;
-      const args = [...CHROMIUM_ARGS, `--unsafely-treat-insecure-origin-as-secure=${d.base}`];
-      const [local, remote] = await Promise.all([
-        chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args }),
-        chromium.launch({ executablePath: net.chromium, headless: true, args }),
-      ]);
-      browsers.push(local, remote);
-      const hostPage = await openPage(local, host.url, { width: 900, height: 600 });
-      const danaPage = await openPage(remote, dana.url, { width: 900, height: 600 });
-      for (const p of [hostPage, danaPage]) await p.getByRole('button', { name: 'Join session' }).click();
-      await expectFlowing(hostPage, [`${dana.name}/video`], 'host', 60000);
-      await expectFlowing(danaPage, [`${host.name}/video`], dana.name, 60000);
+      const { host, dana, hostPage, danaPage } = await hostAndDana(net, d, browsers);
 
       // One sample a second: Dana's sender, and her video at the host.
       const samples = [];

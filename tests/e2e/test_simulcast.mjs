@@ -127,23 +127,29 @@ async function switchesOneWay(pub, sub, label) {
   if (up.longest > UP_FREEZE_MAX_MS) throw new Error(`${label} up: frozen ${up.longest} ms (limit ${UP_FREEZE_MAX_MS})`);
 }
 
+// The host and Dana in one Chromium, joined (Dana admitted).
+async function familyPair(d, browser, viewport) {
+  const { people } = await d.session('family', FAMILY.slice(0, 2));
+  const [host, dana] = people;
+  const pages = [];
+  for (const who of [host, dana]) {
+    const context = await browser.newContext({ viewport });
+    const page = await context.newPage();
+    await page.goto(who.url);
+    await page.getByRole('button', { name: 'Join session' }).click();
+    pages.push(page);
+  }
+  const [h, c] = pages;
+  await h.getByRole('button', { name: `Admit ${dana.name}` }).click();
+  return { host, dana, h, c };
+}
+
 runTests({
   async 'simulcast: encodings learnt, the best forwarded, switched down and up at keyframes'() {
     const d = await new Daemon().start();
     const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
     try {
-      const { people } = await d.session('family', FAMILY.slice(0, 2));
-      const [host, dana] = people;
-      const pages = [];
-      for (const who of [host, dana]) {
-        const context = await browser.newContext({ viewport: { width: 900, height: 600 } });
-        const page = await context.newPage();
-        await page.goto(who.url);
-        await page.getByRole('button', { name: 'Join session' }).click();
-        pages.push(page);
-      }
-      const [h, c] = pages;
-      await h.getByRole('button', { name: `Admit ${dana.name}` }).click();
+      const { host, dana, h, c } = await familyPair(d, browser, { width: 900, height: 600 });
       await expectFlowing(h, [`${dana.name}/video`], 'host', 40000);
       await expectFlowing(c, [`${host.name}/video`], dana.name, 40000);
 
@@ -208,18 +214,7 @@ runTests({
     const d = await new Daemon().start();
     const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
     try {
-      const { people } = await d.session('family', FAMILY.slice(0, 2));
-      const [host, dana] = people;
-      const pages = [];
-      for (const who of [host, dana]) {
-        const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
-        const page = await context.newPage();
-        await page.goto(who.url);
-        await page.getByRole('button', { name: 'Join session' }).click();
-        pages.push(page);
-      }
-      const [h, c] = pages;
-      await h.getByRole('button', { name: `Admit ${dana.name}` }).click();
+      const { host, dana, h, c } = await familyPair(d, browser, { width: 1200, height: 900 });
       await expectFlowing(c, [`${host.name}/video`], dana.name, 40000);
       const sent = await until('the host sending two encodings', async () => {
         const o = await h.evaluate(OUTBOUND_SCRIPT);
