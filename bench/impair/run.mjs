@@ -39,10 +39,11 @@ const PRESETS = {
   loss5: { loss: 5, delay: 80, duration: 60, about: '5 % random loss and 80 ms delay each way' },
   outage45: { outage: 45, outageAt: 20, duration: 120, about: 'a 45 s UDP outage both ways, 20 s into the call' },
   clean: { duration: 60, about: 'no impairment (the topology alone)' },
+  down600: { rateDown: 600, lossDown: 1, duration: 60, about: 'a 600 kbit/s downlink with 1 % random loss toward the impaired member' },
 };
 
 const HELP = `usage: bench/impair/run [--preset NAME] [OPTIONS]
-  --preset loss2|loss5|outage45|clean   a condition (options after it override)
+  --preset loss2|loss5|outage45|clean|down600   a condition (options after it override)
   --duration S        the measured window, seconds (default 60)
   --warmup S          after media flows everywhere, before the window (default 5)
   --loss P            random loss, percent, each way (--loss-down, --loss-up)
