@@ -145,7 +145,8 @@ static void relay_forward_rtp(struct relay_worker *w, struct relay_transport *pu
 		/* One encoding, hidden by the subscriber or switched off for its
 		 * downlink, or shown again and waiting for a keyframe (hint.c); a
 		 * simulcast track's outs are switched by layers.c instead. */
-		if (!layered && (relay_out_video_off(out) || out->resuming)) {
+		if (!layered && ps->desc.kind == RELAY_STREAM_VIDEO &&
+		    (relay_out_video_off(out) || out->resuming)) {
 			if (keyframe < 0)
 				keyframe = relay_forward_is_keyframe(ps, pkt, &h);
 			if (!relay_hint_admit(w, ps, out, h.seq, keyframe))

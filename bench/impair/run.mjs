@@ -141,7 +141,7 @@ const SAMPLE_SCRIPT = `(async () => {
   const out = { t: Date.now(), connection: document.querySelector('#connection')?.textContent ?? null, inbound: {}, outbound: {} };
   if (!s) return out;
   out.pcs = { publish: s.publisher?.pc?.connectionState ?? null, subscribe: s.subscriber?.pc?.connectionState ?? null };
-  const IN = ['framesDecoded', 'framesReceived', 'framesDropped', 'freezeCount', 'totalFreezesDuration', 'pauseCount',
+  const IN = ['framesDecoded', 'keyFramesDecoded', 'framesReceived', 'framesDropped', 'freezeCount', 'totalFreezesDuration', 'pauseCount',
     'totalPausesDuration', 'nackCount', 'pliCount', 'firCount', 'packetsLost', 'packetsReceived', 'bytesReceived',
     'retransmittedPacketsReceived', 'concealedSamples', 'silentConcealedSamples', 'totalSamplesReceived', 'concealmentEvents',
     'insertedSamplesForDeceleration', 'removedSamplesForAcceleration', 'jitterBufferDelay', 'jitterBufferEmittedCount'];
@@ -269,6 +269,7 @@ function streamFigures(samples, receiver, key, windowMs) {
     Object.assign(fig, {
       frozenPct: (100 * Math.min(frozenMs, windowMs)) / windowMs,
       freezeCount: total('freezeCount'),
+      keyFrames: total('keyFramesDecoded'),
       freezeSeconds: freezeMs / 1000,
       stalledSeconds: stalledMs / 1000,
       slowPct: (100 * Math.min(slowMs, windowMs)) / windowMs,
@@ -398,7 +399,7 @@ function printSummary(result) {
     console.log(`  ${d}:`);
     for (const s of result.streams.filter((x) => x.direction === d)) {
       if (s.kind === 'video')
-        console.log(`    ${s.sender} -> ${s.receiver} video: frozen ${f1(s.frozenPct)} % (freezes ${s.freezeCount}, ${f1(s.freezeSeconds)} s; stalled ${f0(s.stalledSeconds)} s), ${f1(s.framesDecodedPerSecond)} frames/s (under ${SLOW_FPS} ${f0(s.slowPct)} % of the time), NACK ${s.nackCount}, PLI ${s.pliCount}, lost ${s.packetsLost}, rtx received ${s.retransmittedPacketsReceived}`);
+        console.log(`    ${s.sender} -> ${s.receiver} video: frozen ${f1(s.frozenPct)} % (freezes ${s.freezeCount}, ${f1(s.freezeSeconds)} s; stalled ${f0(s.stalledSeconds)} s), ${f1(s.framesDecodedPerSecond)} frames/s (under ${SLOW_FPS} ${f0(s.slowPct)} % of the time), NACK ${s.nackCount}, PLI ${s.pliCount}, lost ${s.packetsLost}, rtx received ${s.retransmittedPacketsReceived}, keyframes ${s.keyFrames}`);
       else
         console.log(`    ${s.sender} -> ${s.receiver} audio: concealed ${f1(s.concealedPct)} %, NACK ${s.nackCount}, lost ${s.packetsLost}`);
     }

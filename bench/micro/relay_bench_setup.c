@@ -141,7 +141,10 @@ int rb_setup(struct rb_bench *b)
 		/* relay_worker_routes: the stream to every subscriber. */
 		for (unsigned s = 0; r == 0 && s < b->cfg.subscribers; s++)
 			pub->pub[0].outs[pub->pub[0].out_count++] =
-			    (struct relay_out){.to = subs[s], .payload_type = 96};
+			    (struct relay_out){.to = subs[s],
+					       .payload_type = 96,
+					       .max_height = RELAY_HEIGHT_ANY,
+					       .max_layer = RELAY_LAYER_NONE};
 	}
 	return r;
 }
