@@ -95,10 +95,11 @@ static void relay_budget_apply(struct relay_worker *w, struct relay_transport *t
 	int rank_want = want == RELAY_LAYER_NONE ? -1 : want;
 
 	if (rank_want > rank_have) {
-		/* Video on again after it went off for want of room: the
-		 * longer, the sooner it failed last time (an estimate that
-		 * rises while only sound flows says little). */
-		int64_t wait = have == RELAY_LAYER_NONE ? RELAY_BUDGET_UP_US << out->off_backoff
+		/* Video on again after it went off for want of room: at once
+		 * (the estimate has held for the window already), later when
+		 * the last try failed (an estimate that rises while only sound
+		 * flows says little). */
+		int64_t wait = have == RELAY_LAYER_NONE ? RELAY_BUDGET_UP_US * out->off_backoff
 							: RELAY_BUDGET_UP_US;
 		if (!out->up_since_us) {
 			out->up_since_us = now;
@@ -202,7 +203,7 @@ void relay_budget_tick(struct relay_worker *w, struct relay_transport *to, int64
 			n++;
 		}
 	}
-	/* The lowest estimate of the last 2.5-5 s: a drop counts at once, a
+	/* The lowest estimate of the last 2-4 s: a drop counts at once, a
 	 * rise (a probe through a bursty shaper, the estimate's own
 	 * overshoot) only once it has held. */
 	if (now - to->est_window_us >= RELAY_BUDGET_WINDOW_US) {

@@ -148,8 +148,9 @@ void relay_congestion_tick(struct relay_worker *w, struct relay_transport *to, i
 	uint32_t target = to->bwe_target_bps ? to->bwe_target_bps : b->est.cfg.max_bps;
 	/* Not while the path loses packets: a probe would only add to it. */
 	if (b->probing || to->state != RELAY_TRANSPORT_UP || to->bwe_bps >= target ||
-	    now - b->stable_us < RELAY_PROBE_STABLE_US || now < b->next_probe_us ||
-	    b->est.fraction_lost > RELAY_PROBE_MAX_LOSS)
+	    now - b->stable_us <
+		(to->videos_paused ? RELAY_PROBE_STABLE_US / 3 : RELAY_PROBE_STABLE_US) ||
+	    now < b->next_probe_us || b->est.fraction_lost > RELAY_PROBE_MAX_LOSS)
 		return;
 	if (!relay_congestion_probe_route(w, to))
 		return;
@@ -157,9 +158,16 @@ void relay_congestion_tick(struct relay_worker *w, struct relay_transport *to, i
 	b->probing = true;
 	uint64_t rate = (uint64_t)to->bwe_bps * RELAY_PROBE_FACTOR;
 	b->probe_bps = rate > target ? target : (uint32_t)rate;
+	/* Video paused for want of room: what it takes to come back on
+	 * (the lowest encodings, a quarter more, the sound), at least. */
+	if (to->videos_paused && b->probe_bps < (uint64_t)target * 3 / 2)
+		b->probe_bps = (uint32_t)((uint64_t)target * 3 / 2);
 	b->probe_start_us = now;
 	b->probe_bytes = 0;
-	b->next_probe_us = now + RELAY_PROBE_INTERVAL_US;
+	/* Video paused for want of room (budget.c): sooner again, to find
+	 * out when the downlink has room. */
+	b->next_probe_us =
+	    now + (to->videos_paused ? RELAY_PROBE_INTERVAL_US * 2 / 5 : RELAY_PROBE_INTERVAL_US);
 	relay_bwe_probe_start(&b->est, b->probe_id);
 	if (now < w->next_probe_us)
 		w->next_probe_us = now;
