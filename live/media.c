@@ -12,6 +12,7 @@
 #include "crypto/dtls.h"
 #include "crypto/token.h"
 #include "relay/relay.h"
+#include "relay/stream.h"
 #include "live/hint.h"
 #include "live/room.h"
 #include "live/speaker_room.h"

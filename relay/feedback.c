@@ -3,6 +3,7 @@
 #include "crypto/srtp.h"
 #include "relay/layers.h"
 #include "relay/rtp.h"
+#include "relay/stream.h"
 #include "relay/send.h"
 #include "relay/twcc.h"
 

@@ -17,21 +17,6 @@
 #include "relay/transport.h"
 #include "relay/twcc.h"
 
-bool relay_forward_is_keyframe(const struct relay_pub_stream *ps, const uint8_t *pkt,
-			       const struct relay_rtp_header *h)
-{
-	const uint8_t *payload = pkt + h->header_len;
-
-	switch (ps->desc.codec) {
-	case RELAY_CODEC_VP8:
-		return relay_rtp_vp8_keyframe(payload, h->payload_len);
-	case RELAY_CODEC_H264:
-		return relay_rtp_h264_keyframe(payload, h->payload_len);
-	default:
-		return false;
-	}
-}
-
 /* A subscriber's copy of a publisher's packet: RED (audio) goes on as RED
  * to those that took it, and as its primary encoding to the others. */
 static int relay_forward_copy(const struct relay_pub_stream *ps, const struct relay_out *out,
@@ -148,7 +133,7 @@ static void relay_forward_rtp(struct relay_worker *w, struct relay_transport *pu
 		if (!layered && ps->desc.kind == RELAY_STREAM_VIDEO &&
 		    (relay_out_video_off(out) || out->resuming)) {
 			if (keyframe < 0)
-				keyframe = relay_forward_is_keyframe(ps, pkt, &h);
+				keyframe = relay_transport_is_keyframe(ps, pkt, &h);
 			if (!relay_hint_admit(w, ps, out, h.seq, keyframe))
 				continue;
 		}
@@ -157,7 +142,7 @@ static void relay_forward_rtp(struct relay_worker *w, struct relay_transport *pu
 			continue;
 		}
 		if (keyframe < 0 && (layered || out->keyframe_asked_us))
-			keyframe = relay_forward_is_keyframe(ps, pkt, &h);
+			keyframe = relay_transport_is_keyframe(ps, pkt, &h);
 		uint32_t switches = out->sc.switches;
 		if (layered &&
 		    !relay_simulcast_accept(&out->sc, ps->desc.layer, &h, pkt + h.header_len,

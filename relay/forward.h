@@ -8,7 +8,6 @@
 #ifndef HEARTH_RELAY_FORWARD_H
 #define HEARTH_RELAY_FORWARD_H
 
-#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -18,12 +17,5 @@
  * pkt is unprotected in place. */
 void relay_forward_srtp(struct relay_worker *w, struct relay_transport *t, uint8_t *pkt, size_t len,
 			int64_t now);
-
-struct relay_rtp_header;
-
-/* Whether packet pkt (header h) of publisher stream ps starts a keyframe
- * of its codec (VP8, H.264; false for any other). */
-bool relay_forward_is_keyframe(const struct relay_pub_stream *ps, const uint8_t *pkt,
-			       const struct relay_rtp_header *h);
 
 #endif

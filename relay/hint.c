@@ -1,6 +1,7 @@
 #include "relay/hint.h"
 
 #include "relay/feedback.h"
+#include "relay/stream.h"
 
 void relay_hint_apply(struct relay_worker *w, uint64_t to_id, uint64_t arg2, int64_t now)
 {

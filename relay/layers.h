@@ -5,8 +5,8 @@
  * with a relay_simulcast_out (relay/simulcast.h) saying which encoding it
  * receives. Which encoding that is: the best one the publisher is sending
  * (packets within RELAY_LAYER_ACTIVE_US), at most the out's max_layer,
- * chosen at each tick; a switch waits for a keyframe of the encoding
- * switched to, which is asked for. No allocation, no log per packet. */
+ * chosen at each tick by relay/switching.c. No allocation, no log per
+ * packet. */
 #ifndef HEARTH_RELAY_LAYERS_H
 #define HEARTH_RELAY_LAYERS_H
 
@@ -68,9 +68,5 @@ void relay_layers_on_packet(struct relay_pub_stream *ps, const uint8_t *payload,
 
 /* ps's bitrate over the last two whole windows (payload bits a second). */
 uint32_t relay_layers_bitrate(const struct relay_pub_stream *ps);
-
-/* At the worker's tick: every subscriber of t's simulcast tracks gets
- * its target encoding; a switch asks for a keyframe of it. */
-void relay_layers_tick(struct relay_worker *w, struct relay_transport *t, int64_t now);
 
 #endif

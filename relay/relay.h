@@ -74,11 +74,8 @@ enum relay_codec { RELAY_CODEC_OTHER = 0, RELAY_CODEC_VP8, RELAY_CODEC_H264 };
  * the tallest picture worth sending, RELAY_HEIGHT_HIDDEN when it is not
  * shown (nothing is forwarded), RELAY_HEIGHT_ANY until told. A
  * ROUTES_SET keeps the hint of every route that stays. */
-#define RELAY_HEIGHT_HIDDEN	 0
-#define RELAY_HEIGHT_ANY	 0xffffu
-#define RELAY_HINT(ssrc, height) ((uint64_t)(uint32_t)(ssrc) << 32 | (uint16_t)(height))
-#define RELAY_HINT_SSRC(arg2)	 ((uint32_t)((arg2) >> 32))
-#define RELAY_HINT_HEIGHT(arg2)	 ((uint16_t)((arg2)&0xffffu))
+#define RELAY_HEIGHT_HIDDEN 0
+#define RELAY_HEIGHT_ANY    0xffffu
 
 /* What a publisher may no longer have forwarded (a host muted it). */
 #define RELAY_MUTE_AUDIO (1u << 0)
@@ -117,12 +114,6 @@ struct relay_stream {
 	uint8_t rid_ext_id, rrid_ext_id, mid_ext_id;
 	char rid[RELAY_RID_MAX + 1];
 };
-
-/* The SSRC subscribers and the control plane know a track by. */
-static inline uint32_t relay_stream_track_ssrc(const struct relay_stream *s)
-{
-	return s->group_ssrc ? s->group_ssrc : s->ssrc;
-}
 
 struct crypto_dtls_identity;
 

@@ -5,7 +5,6 @@
 #include "crypto/srtp.h"
 #include "relay/congestion.h"
 #include "relay/feedback.h"
-#include "relay/forward.h"
 #include "relay/layers.h"
 #include "relay/hint.h"
 #include "relay/nack.h"
@@ -38,7 +37,7 @@ bool relay_repair_on_packet(struct relay_worker *w, struct relay_transport *pub,
 	/* The publisher's keyframe (one asked for, or its own) makes what
 	 * was lost before it worthless: asking on would only bring pictures
 	 * the subscribers have skipped, and a keyframe request at the end. */
-	if (ps->nack.count && relay_forward_is_keyframe(ps, pkt, h))
+	if (ps->nack.count && relay_transport_is_keyframe(ps, pkt, h))
 		relay_nack_forget_before(&ps->nack, h->seq);
 	if (ps->nack.count && now + RELAY_NACK_DELAY_US < w->next_nack_us)
 		w->next_nack_us = now + RELAY_NACK_DELAY_US;

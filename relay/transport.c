@@ -100,3 +100,18 @@ bool relay_transport_accepts_ssrc(struct relay_transport *t, uint32_t ssrc, bool
 	t->rtcp_ssrcs[t->rtcp_ssrc_count++] = ssrc;
 	return true;
 }
+
+bool relay_transport_is_keyframe(const struct relay_pub_stream *ps, const uint8_t *pkt,
+				 const struct relay_rtp_header *h)
+{
+	const uint8_t *payload = pkt + h->header_len;
+
+	switch (ps->desc.codec) {
+	case RELAY_CODEC_VP8:
+		return relay_rtp_vp8_keyframe(payload, h->payload_len);
+	case RELAY_CODEC_H264:
+		return relay_rtp_h264_keyframe(payload, h->payload_len);
+	default:
+		return false;
+	}
+}

@@ -198,6 +198,11 @@ bool relay_transport_accepts_ssrc(struct relay_transport *t, uint32_t ssrc, bool
 /* Stops every publisher stream of sessions's transports from forwarding to
  * `to` (it is going, or its routes are being replaced). */
 void relay_transport_drop_outs(struct relay_transport *publisher, const struct relay_transport *to);
+/* Whether packet pkt (header h) of publisher stream ps starts a keyframe
+ * of its codec (VP8, H.264; false for any other). */
+bool relay_transport_is_keyframe(const struct relay_pub_stream *ps, const uint8_t *pkt,
+				 const struct relay_rtp_header *h);
+
 /* Wipes keys and frees. Accepts NULL; returns NULL. */
 struct relay_transport *relay_transport_free(struct relay_transport *t);
 

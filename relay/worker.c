@@ -23,6 +23,8 @@
 #include "relay/recv.h"
 #include "relay/repair.h"
 #include "relay/send.h"
+#include "relay/switching.h"
+#include "relay/stream.h"
 #include "relay/transport.h"
 
 #define RELAY_QUEUE_SLOTS 4096
@@ -520,7 +522,7 @@ static void relay_worker_tick(struct relay_worker *w, int64_t now)
 			relay_feedback_pending_plis(w, t, now);
 			relay_feedback_keyframe_retries(w, t, now);
 			if (t->state == RELAY_TRANSPORT_UP) {
-				relay_layers_tick(w, t, now);
+				relay_switching_tick(w, t, now);
 				relay_dynacast_tick(w, t, now);
 			}
 			relay_worker_audio_level(w, t, now, &levels);

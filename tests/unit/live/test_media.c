@@ -14,6 +14,7 @@
 #include "live/speaker.h"
 #include "live/speaker_room.h"
 #include "relay/relay.h"
+#include "relay/stream.h"
 
 #define MEMBERS 12
 

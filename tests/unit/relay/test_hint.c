@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "relay/hint.h"
+#include "relay/stream.h"
 
 struct rig {
 	struct relay_worker w;

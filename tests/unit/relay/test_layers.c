@@ -40,8 +40,8 @@ static struct relay_transport *transport(void)
 					   .rid_ext_id = RID_ID,
 					   .rrid_ext_id = RRID_ID,
 					   .mid_ext_id = MID_ID};
-		strcpy(s->mid, "1");
-		strcpy(s->rid, k ? "f" : "h");
+		g_strlcpy(s->mid, "1", sizeof(s->mid));
+		g_strlcpy(s->rid, k ? "f" : "h", sizeof(s->rid));
 	}
 	for (unsigned s = 0; s < 3; s++)
 		t->pub[s].desc = t->p.streams[s];
