@@ -1,7 +1,5 @@
 #include "relay/budget.h"
 
-#include <stdio.h>
-
 #include "core/log.h"
 #include "relay/allocate.h"
 #include "relay/hint.h"
@@ -139,17 +137,15 @@ static void relay_budget_log(const struct relay_worker *w, const struct relay_tr
 			     uint32_t budget, uint32_t audio, const struct relay_alloc_track *t,
 			     const struct relay_budget_src *src, unsigned n)
 {
-	char text[512];
-	size_t len = 0;
+	/* Debug only, once a second: the text may grow as it needs. */
+	g_autoptr(GString) text = g_string_new(NULL);
 
-	text[0] = '\0';
-	for (unsigned i = 0; i < n && len < sizeof(text) - 64; i++) {
-		len += (size_t)snprintf(text + len, sizeof(text) - len, " [");
+	for (unsigned i = 0; i < n; i++) {
+		g_string_append(text, " [");
 		for (unsigned k = 0; k < t[i].layers; k++)
-			len += (size_t)snprintf(text + len, sizeof(text) - len, "%s%u",
-						k ? "/" : "", t[i].bps[k] / 1000);
-		len += (size_t)snprintf(
-		    text + len, sizeof(text) - len, " -> %d, has %d/%d%s%s]",
+			g_string_append_printf(text, "%s%u", k ? "/" : "", t[i].bps[k] / 1000);
+		g_string_append_printf(
+		    text, " -> %d, has %d/%d%s%s]",
 		    t[i].layer == RELAY_LAYER_NONE ? -1 : t[i].layer,
 		    src[i].out->max_layer == RELAY_LAYER_NONE ? -1 : src[i].out->max_layer,
 		    src[i].out->sc.current == RELAY_LAYER_NONE ? -1 : src[i].out->sc.current,
@@ -159,7 +155,7 @@ static void relay_budget_log(const struct relay_worker *w, const struct relay_tr
 	    "worker %u: transport %llu: budget %u kbit/s (estimate %u, lately %u, audio %u):%s",
 	    w->index, (unsigned long long)to->p.id, budget / 1000, to->bwe_bps / 1000,
 	    (to->est_low_now < to->est_low_last ? to->est_low_now : to->est_low_last) / 1000,
-	    audio / 1000, text);
+	    audio / 1000, text->str);
 }
 
 void relay_budget_tick(struct relay_worker *w, struct relay_transport *to, int64_t now)
