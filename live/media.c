@@ -401,6 +401,31 @@ static void sig_media_offer_twcc(struct sig_sdp_desc *offer)
 	}
 }
 
+/* REMB (draft-alvestrand-rmcat-remb-03) for a publisher that offers it
+ * with abs-send-time on a video m-line and transport-cc on none: the
+ * relay then estimates its uplink from abs-send-time (relay/remb.c) and
+ * answers both, abs-send-time on every m-line that offered it (the
+ * estimate is over everything the transport carries). A publisher that
+ * does transport-cc gets that instead, and neither REMB nor
+ * abs-send-time. */
+static void sig_media_offer_remb(struct sig_sdp_desc *offer)
+{
+	bool twcc = false, remb = false;
+
+	for (size_t i = 0; i < offer->n_mlines; i++) {
+		const struct sig_sdp_mline *ml = &offer->mlines[i];
+		if (ml->rejected || ml->kind == SIG_SDP_APPLICATION)
+			continue;
+		twcc |= ml->ext_id[SIG_SDP_EXT_TWCC] != 0;
+		remb |= ml->kind == SIG_SDP_VIDEO && ml->ext_id[SIG_SDP_EXT_ABS_SEND_TIME] &&
+			(ml->codecs[0].rtcp_fb & SIG_SDP_FB_GOOG_REMB);
+	}
+	for (size_t i = 0; i < offer->n_mlines && (twcc || !remb); i++) {
+		offer->mlines[i].ext_id[SIG_SDP_EXT_ABS_SEND_TIME] = 0;
+		offer->mlines[i].codecs[0].rtcp_fb &= ~SIG_SDP_FB_GOOG_REMB;
+	}
+}
+
 /* The SSRC subscribers see for the simulcast track of this mid: the one
  * it had (a renegotiation, an ICE restart: their m-lines go on), else a
  * new random one. */
@@ -495,6 +520,7 @@ static int sig_media_offer_streams(const struct sig_media_peer *peer, struct sig
 		st->rtx_ssrc = c->rtx_pt ? ml->rtx_ssrc : 0;
 		st->repair = loss_repair && ml->kind != SIG_SDP_AUDIO;
 		st->twcc_ext_id = ml->ext_id[SIG_SDP_EXT_TWCC]; /* the offerer's id */
+		st->abs_send_time_ext_id = ml->ext_id[SIG_SDP_EXT_ABS_SEND_TIME]; /* REMB */
 		if (ml->kind == SIG_SDP_AUDIO) /* RFC 6464: how loud, for the active speaker */
 			st->audio_level_ext_id = ml->ext_id[SIG_SDP_EXT_AUDIO_LEVEL];
 		st->payload_type = ml->codecs[0].pt;
@@ -597,6 +623,7 @@ char *sig_media_publish(struct sig_media *m, struct sig_member *mb, const char *
 	id = renegotiation ? peer->pub_id : m->next_transport_id;
 	p = sig_media_params(id, mb, offer, ufrag, pwd, true, ret_problem);
 	sig_media_offer_twcc(offer);
+	sig_media_offer_remb(offer);
 	if (!p || sig_media_offer_streams(renegotiation ? peer : NULL, offer, m->loss_repair,
 					  m->audio_red, p, codecs, ret_problem) < 0)
 		goto out;
@@ -619,6 +646,9 @@ char *sig_media_publish(struct sig_media *m, struct sig_member *mb, const char *
 					    SIG_SDP_EXT_BIT(SIG_SDP_EXT_MID);
 	local.extensions |= SIG_SDP_EXT_BIT(SIG_SDP_EXT_AUDIO_LEVEL); /* the active speaker */
 	local.rtcp_fb |= SIG_SDP_FB_TRANSPORT_CC;
+	/* Kept in the offer only for a publisher that does REMB instead. */
+	local.extensions |= SIG_SDP_EXT_BIT(SIG_SDP_EXT_ABS_SEND_TIME);
+	local.rtcp_fb |= SIG_SDP_FB_GOOG_REMB;
 	answer = sig_sdp_build_answer(offer, &local, ret_problem);
 	if (!answer) {
 		*ret_code = "internal";

@@ -212,6 +212,32 @@ void relay_feedback_twcc(struct relay_worker *w, struct relay_transport *pub)
 	}
 }
 
+void relay_feedback_remb(struct relay_worker *w, struct relay_transport *pub, int64_t now)
+{
+	static const struct relay_bwe_config cfg = {0};
+	uint32_t ssrcs[RELAY_REMB_MAX_SSRCS];
+	unsigned n = 0;
+
+	if (pub->state != RELAY_TRANSPORT_UP || !pub->p.publishing)
+		return;
+	uint32_t bps = relay_remb_update(&pub->remb, &cfg, now);
+	if (bps == 0)
+		return;
+	for (unsigned s = 0; s < pub->p.stream_count && n < RELAY_REMB_MAX_SSRCS; s++)
+		if (pub->pub[s].desc.ssrc)
+			ssrcs[n++] = pub->pub[s].desc.ssrc;
+	uint8_t *slot = relay_send_batch_slot(w);
+	if (!slot || n == 0)
+		return;
+	int len = relay_remb_build(slot, RELAY_SEND_SLOT - CRYPTO_SRTP_MAX_TRAILER, RELAY_OWN_SSRC,
+				   bps, ssrcs, n);
+	size_t plen = len > 0 ? (size_t)len : 0;
+	if (len > 0 && crypto_srtp_protect_rtcp(pub->srtp_out, slot, &plen, RELAY_SEND_SLOT) == 0) {
+		relay_send_batch_commit(w, plen, &pub->remote);
+		atomic_fetch_add_explicit(&w->remb_sent, 1, memory_order_relaxed);
+	}
+}
+
 void relay_feedback_from_publisher(struct relay_transport *pub, const uint8_t *pkt, size_t len,
 				   int64_t now)
 {

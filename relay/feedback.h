@@ -45,6 +45,9 @@ void relay_feedback_receiver_report(struct relay_worker *w, struct relay_transpo
 /* Sends a publisher its transport-cc feedback: what arrived since the
  * last (nothing when nothing did). */
 void relay_feedback_twcc(struct relay_worker *w, struct relay_transport *pub);
+/* A publisher that does REMB (remb.c): the packets noted since the last
+ * call update its estimate, and a REMB goes to it when one is due. */
+void relay_feedback_remb(struct relay_worker *w, struct relay_transport *pub, int64_t now);
 
 /* A publisher's (unprotected) RTCP: its sender reports, for the receiver
  * reports' LSR/DLSR. */

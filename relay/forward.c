@@ -68,6 +68,22 @@ static void relay_forward_twcc(struct relay_worker *w, struct relay_transport *p
 		w->next_twcc_us = now + RELAY_TWCC_INTERVAL_US;
 }
 
+/* Notes the packet's send time for the publisher's REMB (remb.c), from
+ * the same wake as transport-cc feedback. */
+static void relay_forward_remb(struct relay_worker *w, struct relay_transport *pub,
+			       const struct relay_pub_stream *ps, const uint8_t *pkt, size_t len,
+			       int64_t now)
+{
+	uint32_t abs;
+
+	if (relay_remb_abs_send_time(pkt, len, ps->desc.abs_send_time_ext_id, &abs) < 0)
+		return;
+	if (relay_remb_on_packet(&pub->remb, abs, len, now))
+		relay_feedback_remb(w, pub, now);
+	else if (w->next_twcc_us == INT64_MAX)
+		w->next_twcc_us = now + RELAY_TWCC_INTERVAL_US;
+}
+
 /* One plain RTP packet of a publisher, to each of its subscribers; one
  * on its RTX stream is unwrapped first (RFC 4588 §4: a recovered packet
  * goes on like the original). */
@@ -98,6 +114,8 @@ static void relay_forward_rtp(struct relay_worker *w, struct relay_transport *pu
 	 * something: muted ones, RTX and padding-only probes too. */
 	if (ps->desc.twcc_ext_id)
 		relay_forward_twcc(w, pub, ps, pkt, len, now);
+	else if (ps->desc.abs_send_time_ext_id)
+		relay_forward_remb(w, pub, ps, pkt, len, now);
 	/* A host muted it: nothing of it leaves the relay. */
 	if (pub->muted &
 	    (ps->desc.kind == RELAY_STREAM_AUDIO ? RELAY_MUTE_AUDIO : RELAY_MUTE_VIDEO))

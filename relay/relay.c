@@ -128,6 +128,7 @@ void relay_worker_stats(const struct relay *relay, unsigned worker,
 	ret_stats->loss_keyframes = atomic_load_explicit(&w->loss_keyframes, memory_order_relaxed);
 	ret_stats->rtx_buffers_refused =
 	    atomic_load_explicit(&w->rtx_buffers_refused, memory_order_relaxed);
+	ret_stats->remb_sent = atomic_load_explicit(&w->remb_sent, memory_order_relaxed);
 	ret_stats->twcc_feedback_sent =
 	    atomic_load_explicit(&w->twcc_feedback_sent, memory_order_relaxed);
 	ret_stats->ssrcs_learnt = atomic_load_explicit(&w->ssrcs_learnt, memory_order_relaxed);

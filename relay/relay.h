@@ -97,6 +97,10 @@ struct relay_stream {
 	 * (the publisher's, draft-holmer-rmcat-transport-wide-cc-extensions-01):
 	 * the relay sends transport-cc feedback for them; 0: not negotiated. */
 	uint8_t twcc_ext_id;
+	/* RFC 8285 id of abs-send-time in its packets, when the publisher
+	 * does REMB rather than transport-cc (remb.c): the relay estimates
+	 * its uplink and sends it REMB; 0: not negotiated. */
+	uint8_t abs_send_time_ext_id;
 	/* Audio: RFC 8285 id of the client-to-mixer audio level (RFC 6464) in
 	 * its packets: the relay reports how loud the publisher is
 	 * (RELAY_EVT_AUDIO_LEVEL); 0: not negotiated. */
@@ -204,6 +208,7 @@ struct relay_worker_stats {
 	uint64_t rtx_buffers_refused; /* video streams without a buffer: the worker's cap */
 	/* Congestion feedback (transport-wide-cc) to publishers: */
 	uint64_t twcc_feedback_sent; /* RTPFB FMT=15 packets sent */
+	uint64_t remb_sent;	     /* PSFB REMB packets sent (publishers without it) */
 	/* Simulcast: */
 	uint64_t ssrcs_learnt;	 /* encodings' SSRCs (and RTX SSRCs) learnt from their rid */
 	uint64_t layer_switches; /* a subscriber switched to another encoding of a track */

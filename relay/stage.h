@@ -65,6 +65,7 @@ struct relay_worker {
 	_Atomic uint64_t loss_keyframes;
 	_Atomic uint64_t rtx_buffers_refused;
 	_Atomic uint64_t twcc_feedback_sent;
+	_Atomic uint64_t remb_sent;
 	_Atomic uint64_t layer_switches;
 	_Atomic uint64_t ssrcs_learnt;
 	/* Subscribers' bandwidth estimation (relay/congestion.c). */

@@ -17,6 +17,7 @@
 #include "relay/rtx.h"
 #include "relay/simulcast.h"
 #include "relay/sent.h"
+#include "relay/remb.h"
 #include "relay/twcc.h"
 
 struct crypto_dtls;
@@ -172,6 +173,8 @@ struct relay_transport {
 	/* A publisher's: when its packets with a transport-wide sequence
 	 * number arrived, for its transport-cc feedback. */
 	struct relay_twcc twcc;
+	/* A publisher's that does REMB instead: its uplink estimated here. */
+	struct relay_remb remb;
 	/* A subscriber's bandwidth estimate, bit/s (0: none yet): what a
 	 * layer allocator may read. bwe_target_bps: what its streams would
 	 * want (the allocator's to set); below it, a stable estimate is

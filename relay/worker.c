@@ -538,16 +538,19 @@ static void relay_worker_tick(struct relay_worker *w, int64_t now)
 }
 
 /* Transport-cc feedback to every publisher that sent something since the
- * last; the next packet with a transport-wide sequence number schedules
- * the next (forward.c), so an idle worker does not wake for it. */
+ * last (or its REMB estimate updated, and a REMB when due); the next
+ * packet with a transport-wide sequence number (or abs-send-time)
+ * schedules the next (forward.c), so an idle worker does not wake for it. */
 static void relay_worker_twcc(struct relay_worker *w)
 {
 	GHashTableIter it;
 	gpointer key, value;
 
 	g_hash_table_iter_init(&it, w->by_id);
-	while (g_hash_table_iter_next(&it, &key, &value))
+	while (g_hash_table_iter_next(&it, &key, &value)) {
 		relay_feedback_twcc(w, value);
+		relay_feedback_remb(w, value, relay_worker_now_us());
+	}
 	relay_send_batch_flush(w);
 	w->next_twcc_us = INT64_MAX;
 }

@@ -361,6 +361,7 @@ static void test_slots(struct fixture *f, gconstpointer data)
 }
 
 #define TWCC_URI "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01"
+#define ABS_URI	 "http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time"
 
 /* sdp without the lines that contain what. Caller frees. */
 static char *without_lines(const char *sdp, const char *what)
@@ -403,9 +404,12 @@ static void test_congestion_feedback(struct fixture *f, gconstpointer data)
 	g_assert_nonnull(strstr(answer, "a=rtcp-fb:111 transport-cc\r\n"));
 	g_assert_cmpuint(occurrences(answer, "a=rtcp-fb:96 transport-cc\r\n"), ==, 2);
 	g_assert_null(strstr(answer, "goog-remb"));
+	g_assert_null(strstr(answer, "abs-send-time"));
 	g_assert_cmpuint(f->sink.stream_count, ==, 3);
-	for (unsigned s = 0; s < 3; s++)
+	for (unsigned s = 0; s < 3; s++) {
 		g_assert_cmpuint(f->sink.twcc_ext_id[s], ==, 3);
+		g_assert_cmpuint(f->sink.streams[s].abs_send_time_ext_id, ==, 0);
+	}
 
 	g_assert_cmpint(sig_media_subscribe(f->media, f->members[1]), ==, 0);
 	const char *offer =
@@ -426,6 +430,38 @@ static void test_congestion_feedback(struct fixture *f, gconstpointer data)
 	g_assert_null(strstr(answer2, "draft-holmer"));
 	for (unsigned s = 0; s < f->sink.stream_count; s++)
 		g_assert_cmpuint(f->sink.twcc_ext_id[s], ==, 0);
+}
+
+/* REMB: a publisher that offers goog-remb and abs-send-time but no
+ * transport-cc gets both answered, abs-send-time on every m-line that
+ * offered it, and the worker learns its id per stream; one that offers
+ * transport-cc too gets neither (test_congestion_feedback), nor one
+ * without abs-send-time. */
+static void test_remb(struct fixture *f, gconstpointer data)
+{
+	const char *code = NULL;
+	g_autofree char *problem = NULL;
+
+	(void)data;
+	g_autofree char *no_fb = without_lines(f->offer, " transport-cc");
+	g_autofree char *remb_only = without_lines(no_fb, "draft-holmer");
+	g_autofree char *answer = sig_media_publish(f->media, f->members[0], remb_only,
+						    strlen(remb_only), &code, &problem);
+	g_assert_nonnull(answer);
+	g_assert_null(strstr(answer, "transport-cc"));
+	g_assert_cmpuint(occurrences(answer, "a=extmap:2 " ABS_URI "\r\n"), ==, 3);
+	g_assert_cmpuint(occurrences(answer, "a=rtcp-fb:96 goog-remb\r\n"), ==, 2);
+	g_assert_cmpuint(f->sink.stream_count, ==, 3);
+	for (unsigned s = 0; s < 3; s++)
+		g_assert_cmpuint(f->sink.streams[s].abs_send_time_ext_id, ==, 2);
+
+	g_autofree char *no_abs = without_lines(remb_only, "abs-send-time");
+	g_autofree char *answer2 =
+	    sig_media_publish(f->media, f->members[1], no_abs, strlen(no_abs), &code, &problem);
+	g_assert_nonnull(answer2);
+	g_assert_null(strstr(answer2, "goog-remb"));
+	for (unsigned s = 0; s < f->sink.stream_count; s++)
+		g_assert_cmpuint(f->sink.streams[s].abs_send_time_ext_id, ==, 0);
 }
 
 /* The last command to the worker. */
@@ -767,6 +803,7 @@ int main(int argc, char **argv)
 	ADD("/live/media/refused-renegotiation", test_refused_renegotiation);
 	ADD("/live/media/slots", test_slots);
 	ADD("/live/media/congestion-feedback", test_congestion_feedback);
+	ADD("/live/media/remb", test_remb);
 	ADD("/live/media/outage", test_outage);
 	ADD("/live/media/active-speaker", test_active_speaker);
 	ADD("/live/media/hints", test_hints);
