@@ -1,5 +1,8 @@
 #include "relay/feedback.h"
 
+#include <inttypes.h>
+
+#include "core/log.h"
 #include "crypto/srtp.h"
 #include "relay/layers.h"
 #include "relay/rtp.h"
@@ -223,6 +226,14 @@ void relay_feedback_remb(struct relay_worker *w, struct relay_transport *pub, in
 	uint32_t bps = relay_remb_update(&pub->remb, &cfg, now);
 	if (bps == 0)
 		return;
+	if (log_enabled(LOG_LEVEL_DEBUG)) {
+		const struct relay_bwe *e = &pub->remb.est;
+		log_debug("worker %u: REMB to transport %" PRIu64
+			  ": %u bit/s (delay-based %u, loss-based %u, acked %u, trend %.3f, "
+			  "threshold %.2f ms)",
+			  w->index, (uint64_t)pub->p.id, bps, e->delay_bps, e->loss_bps,
+			  e->acked_bps, e->trend, e->threshold_ms);
+	}
 	for (unsigned s = 0; s < pub->p.stream_count && n < RELAY_REMB_MAX_SSRCS; s++)
 		if (pub->pub[s].desc.ssrc)
 			ssrcs[n++] = pub->pub[s].desc.ssrc;

@@ -205,9 +205,10 @@ export class NetDaemon extends Daemon {
 }
 
 // A page in a new context of browser, at url, collecting its errors.
-export async function openPage(browser, url, viewport = { width: 1000, height: 700 }) {
+export async function openPage(browser, url, viewport = { width: 1000, height: 700 }, initScript = null) {
   const context = await browser.newContext({ viewport });
   const page = await context.newPage();
+  if (initScript) await page.addInitScript(initScript);
   page.errors = [];
   page.on('pageerror', (err) => page.errors.push(String(err)));
   await page.goto(url);
@@ -217,8 +218,10 @@ export async function openPage(browser, url, viewport = { width: 1000, height: 7
 // A two-person family session through net and daemon d: the host's
 // Debian Chromium on this side, Dana's in the client namespace, both
 // joined and each receiving the other's video. The browsers go into
-// `browsers` (the caller closes them, whatever happens).
-export async function hostAndDana(net, d, browsers, viewport = { width: 900, height: 600 }) {
+// `browsers` (the caller closes them, whatever happens). danaInit: a
+// script run in Dana's page before the client's (e.g. to change what her
+// browser offers).
+export async function hostAndDana(net, d, browsers, viewport = { width: 900, height: 600 }, danaInit = null) {
   const { people } = await d.session('family', [['Dr. Reyes', 'host'], ['Dana', 'family', { auto_admit: true }]]);
   const [host, dana] = people;
   const args = [...CHROMIUM_ARGS, `--unsafely-treat-insecure-origin-as-secure=${d.base}`];
@@ -228,7 +231,7 @@ export async function hostAndDana(net, d, browsers, viewport = { width: 900, hei
   ]);
   browsers.push(local, remote);
   const hostPage = await openPage(local, host.url, viewport);
-  const danaPage = await openPage(remote, dana.url, viewport);
+  const danaPage = await openPage(remote, dana.url, viewport, danaInit);
   for (const p of [hostPage, danaPage]) await p.getByRole('button', { name: 'Join session' }).click();
   await expectFlowing(hostPage, [`${dana.name}/video`], 'host', 60000);
   await expectFlowing(danaPage, [`${host.name}/video`], dana.name, 60000);
