@@ -577,8 +577,9 @@ static int cfg_resolve_turn(struct cfg *cfg, GPtrArray *errors)
 
 	if (!*cfg->turn_servers) {
 		if (*cfg->turn_secret || *cfg->turn_secret_file) {
-			cfg_key_problem(cfg, errors, "turn", "servers",
-					"a TURN secret is set but no servers");
+			cfg_key_problem(cfg, errors, "turn",
+					*cfg->turn_secret ? "secret" : "secret_file",
+					"a TURN secret needs [turn] servers");
 			return -EINVAL;
 		}
 		return 0;

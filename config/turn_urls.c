@@ -75,6 +75,12 @@ static int cfg_turn_url_one(const char *url, size_t len, char problem[CFG_TURN_P
 	}
 	/* The port follows the last ':' outside an IPv6 literal's brackets. */
 	const char *bracket = memchr(rest, ']', (size_t)(end - rest));
+	if (rest[0] == '[' && !bracket) {
+		snprintf(problem, CFG_TURN_PROBLEM_MAX,
+			 "\"%.*s\": the host must be a name, an IPv4 address or [IPv6]", (int)len,
+			 url);
+		return -EINVAL;
+	}
 	const char *from = bracket ? bracket : rest;
 	colon = memchr(from, ':', (size_t)(end - from));
 	if (colon) {

@@ -29,8 +29,7 @@ struct sig_turn *sig_turn_free(struct sig_turn *turn);
  * errno (-ENAMETOOLONG when the username does not fit). */
 #define SIG_TURN_USERNAME_MAX 64
 int sig_turn_credentials(const struct sig_turn *turn, const char *participant_id, int64_t now,
-			 char ret_username[SIG_TURN_USERNAME_MAX + 1],
-			 char ret_password[32]);
+			 char ret_username[SIG_TURN_USERNAME_MAX + 1], char ret_password[32]);
 
 /* The RTCIceServer list for participant_id (new reference): [] without
  * TURN, else one entry {"urls": [...], "username", "credential"} valid
