@@ -8,6 +8,7 @@ import { Grid } from './grid.js';
 import { Hints } from './hints.js';
 import { HostPanel } from './host.js';
 import { Publisher, Subscriber } from './media.js';
+import { MediaPathWatch } from './reach.js';
 import { $, confirmDialog, show } from './screens.js';
 
 // How long a media connection may stay "disconnected" before we restart ICE,
@@ -51,6 +52,8 @@ export class Session {
     this.host = new HostPanel($('#host-panel'), this.hostActions());
     this.connections = {}; // publish/subscribe -> its RTCPeerConnection's state
     this.wasUp = {}; // publish/subscribe -> it was connected once
+    this.reach = new MediaPathWatch($('#media-blocked'), () => this.showConnection());
+    this.setIceServers(joined.ice_servers);
     this.listen();
     this.wireControls();
     this.presence(joined);
@@ -338,7 +341,9 @@ export class Session {
     s.on('bye', ({ reason }) => this.end(reason === 'removed' ? 'removed' : reason === 'replaced' ? 'replaced' : 'ended'));
     s.on('denied', ({ reason }) => this.end('denied', { reason }));
     s.on('reconnecting', () => this.setConnection('reconnecting'));
+    s.on('ice.servers', ({ ice_servers }) => this.setIceServers(ice_servers));
     s.on('resumed', (msg) => {
+      this.setIceServers(msg.ice_servers);
       this.showConnection();
       if (msg.state !== 'waiting') this.presence(msg);
       this.restartBroken();
@@ -436,11 +441,19 @@ export class Session {
     this.noticeTimer = setTimeout(() => (n.hidden = true), 8000);
   }
 
+  // TURN servers (docs/protocol.md, "TURN"): for both connections, now and
+  // for every ICE restart after.
+  setIceServers(iceServers) {
+    if (!Array.isArray(iceServers)) return;
+    this.publisher.setIceServers(iceServers);
+    this.subscriber.setIceServers(iceServers);
+  }
+
   setConnection(state) {
     const c = $('#connection');
     if (c.dataset.state === state) return;
     c.dataset.state = state;
-    c.textContent = { good: 'Connected', reconnecting: 'Reconnecting…' }[state];
+    c.textContent = { good: 'Connected', reconnecting: 'Reconnecting…', blocked: 'No video connection' }[state];
     $('#reconnecting').hidden = state !== 'reconnecting';
   }
 
@@ -455,7 +468,7 @@ export class Session {
   // "Connected" once everything is back.
   showConnection() {
     const down = !this.signal.ws || Object.keys(this.connections).some((which) => this.down(which));
-    this.setConnection(down ? 'reconnecting' : 'good');
+    this.setConnection(this.reach.blocked ? 'blocked' : down ? 'reconnecting' : 'good');
   }
 
   // A media connection that drops while signaling is up: after a moment,
@@ -469,6 +482,7 @@ export class Session {
     clearTimeout(this.restartTimers[which]);
     if (this.down(which) || state === 'failed')
       this.restartTimers[which] = setTimeout(() => this.restart(which), state === 'failed' ? 0 : ICE_RESTART_AFTER_MS);
+    this.reach.update(this.connections);
     this.showConnection();
   }
 
@@ -513,6 +527,7 @@ export class Session {
     if (this.screenTrack) this.screenTrack.stop();
     stopStream(this.stream);
     this.hints.stop();
+    this.reach.stop();
     this.grid.stop();
     for (const key of [...this.grid.tiles.keys()]) this.grid.remove(key);
     this.signal.close();
