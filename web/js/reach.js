@@ -16,21 +16,34 @@ export class MediaPathWatch {
     this.onChange = onChange;
     this.blocked = false;
     this.timer = null;
+    this.states = {};
   }
 
-  // states: publish/subscribe -> RTCPeerConnection.connectionState. One
-  // that is "new" (nothing negotiated yet) or "closed" is not waited for.
+  // A connection still trying: neither up, nor "new" (nothing negotiated
+  // yet, e.g. nobody to receive), nor closed.
+  pending() {
+    return Object.values(this.states).some((s) => s !== 'connected' && s !== 'new' && s !== 'closed');
+  }
+
+  // The clock starts when the session's media does (joined, admitted),
+  // before any connection reports a state: 10 s from there.
+  start() {
+    if (this.timer || this.blocked) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.set(this.pending());
+    }, MEDIA_PATH_TIMEOUT_MS);
+  }
+
+  // states: publish/subscribe -> RTCPeerConnection.connectionState.
   update(states) {
-    const waiting = Object.values(states).some((s) => s !== 'connected' && s !== 'new' && s !== 'closed');
-    if (!waiting) {
+    this.states = { ...states };
+    if (!this.pending()) {
       clearTimeout(this.timer);
       this.timer = null;
       this.set(false);
-    } else if (!this.timer && !this.blocked) {
-      this.timer = setTimeout(() => {
-        this.timer = null;
-        this.set(true);
-      }, MEDIA_PATH_TIMEOUT_MS);
+    } else {
+      this.start();
     }
   }
 

@@ -97,6 +97,7 @@ export class Session {
     $('#toggle-screen').hidden = !this.me.permissions?.share_screen || !navigator.mediaDevices?.getDisplayMedia;
     if (this.moderator) this.togglePanel('host', true);
     this.applyLocalTracks();
+    this.reach.start();
     this.startMedia();
   }
 
