@@ -134,6 +134,20 @@ function growing(page, keys, before, label, timeoutMs) {
   }, timeoutMs, 100);
 }
 
+// Dana's connection states and ICE restarts after t0, for the log.
+const WATCH_SCRIPT = `(() => {
+  const s = window.hearthSession;
+  const t0 = Date.now();
+  const log = (window.hearthTurnLog = []);
+  for (const [which, conn] of [['publish', s.publisher], ['subscribe', s.subscriber]])
+    conn.pc?.addEventListener('connectionstatechange', () => log.push(((Date.now() - t0) / 1000).toFixed(1) + ' s ' + which + ' ' + conn.pc.connectionState));
+  const request = s.signal.request.bind(s.signal);
+  s.signal.request = (type, fields) => {
+    if (type === 'subscribe.restart' || type === 'publish') log.push(((Date.now() - t0) / 1000).toFixed(1) + ' s request ' + type);
+    return request(type, fields);
+  };
+})()`;
+
 function blockedShown(page) {
   return page.evaluate(() => !document.querySelector('#media-blocked').hidden);
 }
@@ -226,6 +240,7 @@ runTests({
       const before = await env.c.evaluate(SELECTED_SCRIPT);
       console.log(`  before: Dana's selected candidates: ${JSON.stringify(before)}`);
       const me = await env.c.evaluate(() => window.hearthSession.me.participant_id);
+      await env.c.evaluate(WATCH_SCRIPT);
       env.net.udpOff();
       const t0 = Date.now();
       await sleep(1500); // what was on its way has arrived
@@ -243,6 +258,7 @@ runTests({
       const took = Date.now() - t0;
       const after = await env.c.evaluate(SELECTED_SCRIPT);
       console.log(`  media back both ways ${(took / 1000).toFixed(1)} s after UDP was dropped; now ${JSON.stringify(after)}`);
+      console.log(`  Dana's page: ${(await env.c.evaluate(() => window.hearthTurnLog)).join('; ')}`);
       if (after.subscribe?.type !== 'relay' || after.publish?.type !== 'relay')
         throw new Error(`not on a relay after UDP went: ${JSON.stringify(after)}`);
       const still = await env.c.evaluate(() => window.hearthSession.me.participant_id);
