@@ -476,7 +476,9 @@ export class Session {
   // "Connected" once everything is back.
   showConnection() {
     const down = !this.signal.ws || Object.keys(this.connections).some((which) => this.down(which));
-    this.setConnection(this.reach.blocked ? 'blocked' : down ? 'reconnecting' : 'good');
+    // A connection that was up and is down says "Reconnecting…" (the alert
+    // explains too after 10 s); one that never came up says so.
+    this.setConnection(down ? 'reconnecting' : this.reach.blocked ? 'blocked' : 'good');
   }
 
   // A media connection that drops while signaling is up: after a moment,
