@@ -6,10 +6,12 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include "config/cfg_scan.h"
+#include "config/turn_urls.h"
 #include "core/netaddr.h"
 #include "core/parse.h"
 
@@ -29,6 +31,8 @@ enum cfg_type {
 	CFG_RANGES,	  /* comma-separated IP addresses or CIDR ranges */
 	CFG_PROXY_HEADER, /* x-forwarded-for or forwarded */
 	CFG_SHA256,	  /* 64 hex digits */
+	CFG_TURN_URLS,	  /* see cfg_turn_urls_parse() */
+	CFG_SECRET,	  /* free text never shown: not in messages, "(set)" in dumps */
 };
 
 struct cfg_key {
@@ -78,6 +82,10 @@ static const struct cfg_key cfg_keys[] = {
     KEY("metrics", "key_sha256", CFG_SHA256, metrics_key_sha256, 0, 0, true, true, ""),
     KEY("log", "level", CFG_LEVEL, log_level, 0, 0, false, true, "info"),
     KEY("admin", "api_keys", CFG_API_KEYS, admin_api_keys, 0, 0, true, true, ""),
+    KEY("turn", "servers", CFG_TURN_URLS, turn_servers, 0, 0, true, false, ""),
+    KEY("turn", "secret", CFG_SECRET, turn_secret, 0, 0, true, false, ""),
+    KEY("turn", "secret_file", CFG_PATH, turn_secret_file, 0, 0, true, false, ""),
+    KEY("turn", "ttl", CFG_INT, turn_ttl, 60, 86400, false, false, "300"),
 };
 
 #define CFG_KEY_COUNT (sizeof(cfg_keys) / sizeof(cfg_keys[0]))
@@ -239,12 +247,24 @@ static int cfg_store(struct cfg *cfg, const struct cfg_key *key, const char *val
 			return -EINVAL;
 		}
 		break;
+	case CFG_TURN_URLS: {
+		char urls[CFG_TURN_URLS_MAX][CFG_TURN_URL_MAX + 1];
+		char problem[CFG_TURN_PROBLEM_MAX];
+		if (cfg_turn_urls_parse(value, urls, problem) < 0) {
+			*ret_problem = g_strdup(problem);
+			return -EINVAL;
+		}
+		break;
+	}
 	case CFG_STRING:
 	case CFG_PATH:
+	case CFG_SECRET:
 		break;
 	}
 
 	char **slot = cfg_field(cfg, key);
+	if (key->type == CFG_SECRET && *slot)
+		memset(*slot, 0, strlen(*slot));
 	g_free(*slot);
 	*slot = g_strdup(value);
 	return 0;
@@ -270,9 +290,14 @@ void cfg_clear(struct cfg *cfg)
 		const struct cfg_key *key = &cfg_keys[i];
 		if (key->type != CFG_INT && key->type != CFG_LEVEL) {
 			char **slot = cfg_field(cfg, key);
+			if (key->type == CFG_SECRET && *slot)
+				memset(*slot, 0, strlen(*slot));
 			g_free(*slot);
 		}
 	}
+	if (cfg->turn_secret_resolved)
+		memset(cfg->turn_secret_resolved, 0, strlen(cfg->turn_secret_resolved));
+	g_free(cfg->turn_secret_resolved);
 	g_free(cfg->origins);
 	g_free(cfg->path);
 	memset(cfg, 0, sizeof(*cfg));
@@ -508,6 +533,87 @@ static int cfg_resolve_tls(struct cfg *cfg, GPtrArray *errors)
 	return r < 0 ? r : r2;
 }
 
+/* The secret of a TURN file: its first line, readable by this service
+ * only. Returns it (caller wipes and frees) or NULL with problem set. */
+static char *cfg_read_turn_secret(const char *path, char **ret_problem)
+{
+	g_autoptr(GError) error = NULL;
+	char *text = NULL;
+	gsize length = 0;
+	struct stat st;
+
+	if (stat(path, &st) < 0) {
+		*ret_problem = g_strdup_printf("cannot read %s: %s", path, g_strerror(errno));
+		return NULL;
+	}
+	if (st.st_mode & (S_IRWXG | S_IRWXO)) {
+		*ret_problem = g_strdup_printf("%s must be readable by this service only "
+					       "(chmod 600 or 400; it is %03o)",
+					       path, (unsigned)(st.st_mode & 0777));
+		return NULL;
+	}
+	if (st.st_size > CFG_MAX_VALUE_BYTES) {
+		*ret_problem =
+		    g_strdup_printf("%s is longer than %d bytes", path, CFG_MAX_VALUE_BYTES);
+		return NULL;
+	}
+	if (!g_file_get_contents(path, &text, &length, &error)) {
+		*ret_problem = g_strdup_printf("cannot read %s: %s", path, error->message);
+		return NULL;
+	}
+	/* The first line; a trailing newline (echo > file) is not part of it.
+	 * What follows is wiped: the caller wipes up to the NUL only. */
+	size_t line = strcspn(text, "\r\n");
+	memset(text + line, 0, length - line);
+	return text;
+}
+
+/* [turn]: servers need exactly one of secret and secret_file, at least 16
+ * characters (an HMAC key a guess cannot find). */
+static int cfg_resolve_turn(struct cfg *cfg, GPtrArray *errors)
+{
+	g_autofree char *problem = NULL;
+	char *secret;
+
+	if (!*cfg->turn_servers) {
+		if (*cfg->turn_secret || *cfg->turn_secret_file) {
+			cfg_key_problem(cfg, errors, "turn",
+					*cfg->turn_secret ? "secret" : "secret_file",
+					"a TURN secret needs [turn] servers");
+			return -EINVAL;
+		}
+		return 0;
+	}
+	if (!!*cfg->turn_secret == !!*cfg->turn_secret_file) {
+		cfg_key_problem(cfg, errors, "turn", "servers",
+				"set exactly one of [turn] secret and [turn] secret_file");
+		return -EINVAL;
+	}
+	if (*cfg->turn_secret_file) {
+		secret = cfg_read_turn_secret(cfg->turn_secret_file, &problem);
+		if (!secret) {
+			cfg_key_problem(cfg, errors, "turn", "secret_file", problem);
+			return -EINVAL;
+		}
+	} else {
+		secret = g_strdup(cfg->turn_secret);
+	}
+	if (strlen(secret) < 16) {
+		cfg_key_problem(cfg, errors, "turn",
+				*cfg->turn_secret_file ? "secret_file" : "secret",
+				"the secret must have at least 16 characters");
+		memset(secret, 0, strlen(secret));
+		g_free(secret);
+		return -EINVAL;
+	}
+	if (cfg->turn_secret_resolved) {
+		memset(cfg->turn_secret_resolved, 0, strlen(cfg->turn_secret_resolved));
+		g_free(cfg->turn_secret_resolved);
+	}
+	cfg->turn_secret_resolved = secret;
+	return 0;
+}
+
 char *cfg_derive_public_url(const struct cfg *cfg, int port)
 {
 	bool v6 = strchr(cfg->listen_address, ':') != NULL;
@@ -529,6 +635,8 @@ int cfg_resolve(struct cfg *cfg, GPtrArray *errors)
 	if (cfg_resolve_media(cfg, errors) < 0)
 		r = -EINVAL;
 	if (cfg_resolve_tls(cfg, errors) < 0)
+		r = -EINVAL;
+	if (cfg_resolve_turn(cfg, errors) < 0)
 		r = -EINVAL;
 	if (*cfg->metrics_listen_address && cfg->metrics_listen_port != 0 &&
 	    cfg->metrics_listen_port == cfg->listen_port &&
@@ -640,6 +748,8 @@ static char *cfg_format_value(const struct cfg *cfg, const struct cfg_key *key)
 		return g_strdup_printf("%d", *(const int *)cfg_field_const(cfg, key));
 	case CFG_LEVEL:
 		return g_strdup(log_level_name(*(const int *)cfg_field_const(cfg, key)));
+	case CFG_SECRET:
+		return g_strdup(**(char *const *)cfg_field_const(cfg, key) ? "(set)" : "");
 	default:
 		return g_strdup(*(char *const *)cfg_field_const(cfg, key));
 	}

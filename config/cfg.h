@@ -59,6 +59,15 @@ struct cfg {
 	int log_level; /* enum log_level */
 	/* [admin] */
 	char *admin_api_keys; /* "name:sha256hex[:read],..."; see cfg_api_keys_parse() */
+	/* [turn] */
+	char *turn_servers;	/* "" or turn:/turns: URLs; see cfg_turn_urls_parse() */
+	char *turn_secret;	/* coturn's static-auth-secret; never logged nor dumped */
+	char *turn_secret_file; /* or the file holding it */
+	int turn_ttl;		/* seconds a credential is valid */
+	/* The secret in use, from turn_secret or turn_secret_file, set by
+	 * cfg_resolve() when turn_servers is set; NULL otherwise. Wiped by
+	 * cfg_clear(). */
+	char *turn_secret_resolved;
 
 	/* Where each key's value came from, indexed like the key table. */
 	struct cfg_origin *origins;

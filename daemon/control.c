@@ -531,6 +531,7 @@ static int control_start_loop(struct sig_control *c)
 	c->media = sig_media_new(&media_relay, c->rooms, c->cfg, sig_certs_dtls(c->certs),
 				 sig_ws_tell, NULL);
 	c->ws = sig_ws_new(c->store, c->limiter, c->rooms, c->ops, c->media);
+	sig_ws_use_turn(c->ws, c->cfg);
 	sig_ws_protocol(c->ws, &ws_protocol);
 	r = sig_server_new(c->cfg, &ws_protocol, 1, &c->server);
 	if (r < 0)

@@ -33,6 +33,7 @@ struct sig_member {
 	bool warned;		      /* told that the window closes soon */
 	uint8_t resume_hash[32];      /* SHA-256 of the current resume token */
 	int64_t disconnected_us;      /* monotonic time its socket dropped; 0 = connected */
+	int64_t turn_expires_at;      /* Unix s its TURN credentials expire; 0 = none given */
 	struct sig_ws_conn *conn;     /* borrowed; the connection outlives membership */
 	struct sig_media_peer *media; /* owned by media.c: freed by sig_media_member_left() */
 };

@@ -15,6 +15,7 @@
 #include "core/log.h"
 #include "live/media.h"
 #include "live/room.h"
+#include "live/turn.h"
 #include "live/speaker_room.h"
 #include "live/ws_internal.h"
 #include "model/domain_json.h"
@@ -47,9 +48,16 @@ struct sig_ws *sig_ws_new(struct sig_store *store, struct sig_ratelimit *limiter
 	return ws;
 }
 
+void sig_ws_use_turn(struct sig_ws *ws, const struct cfg *cfg)
+{
+	ws->turn = sig_turn_free(ws->turn);
+	ws->turn = sig_turn_new(cfg);
+}
+
 struct sig_ws *sig_ws_free(struct sig_ws *ws)
 {
 	if (ws) {
+		ws->turn = sig_turn_free(ws->turn);
 		/* Seats held for a resume when the server stops: they leave. */
 		GArray *ids = sig_rooms_sessions(ws->rooms);
 		for (guint i = 0; i < ids->len; i++) {
@@ -273,6 +281,8 @@ static void sig_ws_clock_one(struct sig_member *m, void *userdata)
 	}
 	if (c->ws->media)
 		sig_media_hint_flush(c->ws->media, m); /* hints the rate limit held back */
+	if (!m->disconnected_us)
+		sig_ws_turn_tick(c->ws, m, c->now);
 	if (!m->closes_at)
 		return;
 	if (c->now >= m->closes_at) {

@@ -33,6 +33,12 @@ struct sig_ws *sig_ws_new(struct sig_store *store, struct sig_ratelimit *limiter
 			  struct sig_rooms *rooms, struct sig_ops *ops, struct sig_media *media);
 struct sig_ws *sig_ws_free(struct sig_ws *ws);
 
+/* Hands out credentials for the TURN servers of cfg (resolved) from now
+ * on: in join and resume answers, renewed before they expire
+ * (docs/protocol.md, "TURN"). No servers configured: iceServers stay []. */
+struct cfg;
+void sig_ws_use_turn(struct sig_ws *ws, const struct cfg *cfg);
+
 /* The client protocol as http/ serves it (SIG_WS_PROTOCOL on /ws), for
  * sig_server_new(); its callbacks find ws again. */
 void sig_ws_protocol(struct sig_ws *ws, struct sig_server_protocol *ret_protocol);

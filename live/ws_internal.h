@@ -20,6 +20,7 @@ struct sig_ws {
 	struct sig_rooms *rooms;       /* borrowed */
 	struct sig_media *media;       /* borrowed; NULL: no media plane */
 	struct sig_ops *ops;	       /* borrowed: the operations both protocols share */
+	struct sig_turn *turn;	       /* owned; NULL: no TURN servers */
 	bool dispatching;	       /* a request handler is running */
 	GArray *pending;	       /* of struct sig_ws_eviction: to run once it returns */
 };
@@ -118,6 +119,9 @@ void sig_ws_run_pending(struct sig_ws *ws);
 void sig_ws_on_join(struct sig_ws_conn *conn, json_t *msg, const json_t *id);
 void sig_ws_on_resume(struct sig_ws_conn *conn, json_t *msg, const json_t *id);
 void sig_ws_on_leave(struct sig_ws_conn *conn, json_t *msg, const json_t *id);
+/* From the once-a-second tick: m's TURN credentials renewed (ice.servers)
+ * when they are due. */
+void sig_ws_turn_tick(struct sig_ws *ws, struct sig_member *m, int64_t now);
 
 /* Request handlers of ws_media.c: media negotiation. */
 void sig_ws_on_publish(struct sig_ws_conn *conn, json_t *msg, const json_t *id);

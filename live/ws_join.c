@@ -10,6 +10,7 @@
 #include "core/log.h"
 #include "crypto/token.h"
 #include "live/room.h"
+#include "live/turn.h"
 #include "live/ws_internal.h"
 #include "model/domain_json.h"
 #include "service/audit.h"
@@ -49,6 +50,27 @@ static json_t *sig_ws_join_ok(struct sig_ws *ws, const struct sig_invite_resolut
 	else
 		sig_ws_add_presence(ws, m, msg);
 	return msg;
+}
+
+/* "ice_servers" into msg: fresh TURN credentials for m ([] without TURN).
+ * The credential is a secret: never logged. */
+static void sig_ws_add_ice_servers(struct sig_ws *ws, struct sig_member *m, int64_t now,
+				   json_t *msg)
+{
+	int64_t expires_at;
+
+	json_object_set_new(msg, "ice_servers",
+			    sig_turn_ice_servers(ws->turn, m->participant_id, now, &expires_at));
+	m->turn_expires_at = expires_at;
+}
+
+void sig_ws_turn_tick(struct sig_ws *ws, struct sig_member *m, int64_t now)
+{
+	if (!m->conn || !sig_turn_due(ws->turn, m->turn_expires_at, now))
+		return;
+	json_t *msg = json_pack("{s:s}", "type", "ice.servers");
+	sig_ws_add_ice_servers(ws, m, now, msg);
+	sig_ws_send(m->conn, msg);
 }
 
 /* A refused join: the client hears why, the address's failure budget pays
@@ -123,6 +145,7 @@ static void sig_ws_admit(struct sig_ws_conn *conn, const json_t *id,
 		 m->waiting ? ", waiting" : "", chosen_name ? ", with a chosen name" : "");
 	json_t *ok = sig_ws_join_ok(ws, res, m);
 	json_object_set_new(ok, "resume_token", sig_ws_new_resume_token(m));
+	sig_ws_add_ice_servers(ws, m, clock_wall_s(), ok);
 	sig_ws_reply(conn, id, "join", ok);
 	if (m->waiting)
 		sig_ws_tell_moderators(ws, m->session_id,
@@ -287,6 +310,7 @@ void sig_ws_on_resume(struct sig_ws_conn *conn, json_t *msg, const json_t *id)
 	else
 		sig_ws_add_presence(ws, m, ok);
 	json_object_set_new(ok, "resume_token", sig_ws_new_resume_token(m));
+	sig_ws_add_ice_servers(ws, m, clock_wall_s(), ok);
 	sig_ws_reply(conn, id, "resume", ok);
 	log_info("session %lld: participant %s resumed", (long long)m->session_id,
 		 m->participant_id);

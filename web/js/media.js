@@ -4,7 +4,19 @@
 
 import { PlayoutGuard } from './playout.js';
 
-const PC_CONFIG = { bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require', iceServers: [] };
+const PC_CONFIG = { bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' };
+
+// The connection's configuration with the TURN servers the server gave
+// (join/resume answers, ice.servers): new ones apply to the next ICE
+// gathering (a restart); TURN allocations that stand keep theirs (coturn
+// checks a credential's expiry only when it allocates).
+function pcConfig(iceServers) {
+  return { ...PC_CONFIG, iceServers: iceServers ?? [] };
+}
+
+export function applyIceServers(pc, iceServers) {
+  if (pc && pc.signalingState !== 'closed') pc.setConfiguration(pcConfig(iceServers));
+}
 
 // Simulcast (docs/protocol.md, "Simulcast"): the camera goes as up to
 // three encodings, lowest first (the order the server numbers them in),
@@ -98,7 +110,7 @@ export class Publisher {
       return;
     }
     if (!this.pc) {
-      this.pc = new RTCPeerConnection(PC_CONFIG);
+      this.pc = new RTCPeerConnection(pcConfig(this.iceServers));
       this.pc.onconnectionstatechange = () => this.onConnection(this.pc?.connectionState);
       this.transceivers = {};
     }
@@ -130,6 +142,11 @@ export class Publisher {
     await this.pc.setLocalDescription(offer);
     const ok = await this.signal.request('publish', { sdp: this.pc.localDescription.sdp });
     await this.pc.setRemoteDescription({ type: 'answer', sdp: ok.sdp });
+  }
+
+  setIceServers(iceServers) {
+    this.iceServers = iceServers;
+    applyIceServers(this.pc, iceServers);
   }
 
   // After a network change: new ICE credentials, the same DTLS and streams.
@@ -175,7 +192,7 @@ export class Subscriber {
   }
 
   async start() {
-    this.pc = new RTCPeerConnection(PC_CONFIG);
+    this.pc = new RTCPeerConnection(pcConfig(this.iceServers));
     this.pc.onconnectionstatechange = () => this.onConnection(this.pc?.connectionState);
     this.playout.watch(this.pc);
     await this.signal.request('subscribe');
@@ -200,6 +217,11 @@ export class Subscriber {
       if (s && tr.receiver.track) list.push({ ...s, mid: tr.mid, kind: tr.receiver.track.kind, track: tr.receiver.track });
     }
     this.onStreams(list);
+  }
+
+  setIceServers(iceServers) {
+    this.iceServers = iceServers;
+    applyIceServers(this.pc, iceServers);
   }
 
   // After a network change: the server's next offer has new credentials.

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "config/cfg.h"
+#include "config/turn_urls.h"
 
 static char *write_temp(const char *text)
 {
@@ -183,6 +184,27 @@ static const struct bad_case bad_cases[] = {
      "FILE:3: [media] port_max: must be 0 when port_min is 0 (any free port)"},
     {"[server]\ntls_certificate = /etc/hostname\n",
      "FILE:2: [server] tls_certificate: set tls_private_key too (both or neither)"},
+    {"[turn]\nservers = stun:turn.example.org\n",
+     "FILE:2: [turn] servers: \"stun:turn.example.org\" does not start with turn: or turns:"},
+    {"[turn]\nservers = turn:a b.example.org\n",
+     "FILE:2: [turn] servers: \"turn:a b.example.org\": the host must be a name, an IPv4 "
+     "address or [IPv6]"},
+    {"[turn]\nservers = turn:10.0.0.1:0\n",
+     "FILE:2: [turn] servers: \"turn:10.0.0.1:0\": the port must be 1..65535"},
+    {"[turn]\nservers = turns:10.0.0.1:443?transport=udp\n",
+     "FILE:2: [turn] servers: \"turns:10.0.0.1:443?transport=udp\": browsers speak turns: over "
+     "TCP (TLS) only"},
+    {"[turn]\nservers = turn:[::1:3478\n",
+     "FILE:2: [turn] servers: \"turn:[::1:3478\": the host must be a name, an IPv4 address "
+     "or [IPv6]"},
+    {"[turn]\nservers = turn:10.0.0.1,\n", "FILE:2: [turn] servers: empty entry in the list"},
+    {"[turn]\nservers = turn:10.0.0.1\n",
+     "FILE:2: [turn] servers: set exactly one of [turn] secret and [turn] secret_file"},
+    {"[turn]\nservers = turn:10.0.0.1\nsecret = short\n",
+     "FILE:3: [turn] secret: the secret must have at least 16 characters"},
+    {"[turn]\nsecret = 0123456789abcdef\n",
+     "FILE:2: [turn] secret: a TURN secret needs [turn] servers"},
+    {"[turn]\nttl = 30\n", "FILE:2: [turn] ttl: 30 is out of range (60..86400)"},
 };
 
 static void test_bad_input(gconstpointer data)
@@ -258,6 +280,75 @@ static void test_override_errors(void)
 	cfg_clear(&cfg);
 }
 
+static void test_turn_urls(void)
+{
+	char urls[CFG_TURN_URLS_MAX][CFG_TURN_URL_MAX + 1];
+	char problem[CFG_TURN_PROBLEM_MAX];
+
+	g_assert_cmpint(cfg_turn_urls_parse("", urls, problem), ==, 0);
+	g_assert_cmpint(cfg_turn_urls_parse(" turn:turn.example.org:3478?transport=udp ,"
+					    "turns:turn.example.org, turn:[2001:db8::1]:80,"
+					    "turn:192.0.2.1?transport=tcp",
+					    urls, problem),
+			==, 4);
+	g_assert_cmpstr(urls[0], ==, "turn:turn.example.org:3478?transport=udp");
+	g_assert_cmpstr(urls[1], ==, "turns:turn.example.org");
+	g_assert_cmpstr(urls[2], ==, "turn:[2001:db8::1]:80");
+	g_assert_cmpstr(urls[3], ==, "turn:192.0.2.1?transport=tcp");
+	g_assert_cmpint(cfg_turn_urls_parse("turn:x?transport=sctp", urls, problem), ==, -EINVAL);
+	g_assert_cmpint(cfg_turn_urls_parse("turn:", urls, problem), ==, -EINVAL);
+	g_assert_cmpint(cfg_turn_urls_parse("turn:x:", urls, problem), ==, -EINVAL);
+	g_assert_cmpint(cfg_turn_urls_parse("turn:x:99999", urls, problem), ==, -EINVAL);
+	g_assert_cmpint(cfg_turn_urls_parse("turn:[zz]", urls, problem), ==, -EINVAL);
+	g_assert_cmpint(cfg_turn_urls_parse("turn:x,,turn:y", urls, problem), ==, -EINVAL);
+	g_autoptr(GString) many = g_string_new("turn:a");
+	for (int i = 1; i <= CFG_TURN_URLS_MAX; i++)
+		g_string_append(many, ",turn:a");
+	g_assert_cmpint(cfg_turn_urls_parse(many->str, urls, problem), ==, -EINVAL);
+	g_assert_cmpstr(problem, ==, "more than 8 URLs");
+}
+
+/* The secret: from a file only this service may read (its first line), and
+ * never shown by --check-config. */
+static void test_turn_secret(void)
+{
+	g_autoptr(GPtrArray) errors = g_ptr_array_new_with_free_func(g_free);
+	g_autofree char *secret_path = write_temp("north-wind-4f1c2a9e\nsecond line\n");
+	g_autofree char *text = g_strdup_printf(
+	    "[turn]\nservers = turns:turn.example.org:443\nsecret_file = %s\n", secret_path);
+	g_autofree char *path = write_temp(text);
+	struct cfg cfg;
+
+	g_assert_cmpint(g_chmod(secret_path, 0644), ==, 0);
+	cfg_init(&cfg);
+	g_assert_cmpint(cfg_load_file(&cfg, path, errors), ==, 0);
+	g_assert_cmpint(cfg_resolve(&cfg, errors), ==, -EINVAL);
+	g_assert_cmpuint(errors->len, ==, 1);
+	g_assert_nonnull(strstr(errors->pdata[0], "must be readable by this service only"));
+	g_assert_null(cfg.turn_secret_resolved);
+	cfg_clear(&cfg);
+
+	g_assert_cmpint(g_chmod(secret_path, 0600), ==, 0);
+	g_ptr_array_set_size(errors, 0);
+	cfg_init(&cfg);
+	g_assert_cmpint(cfg_load_file(&cfg, path, errors), ==, 0);
+	g_assert_cmpint(cfg_resolve(&cfg, errors), ==, 0);
+	g_assert_cmpstr(cfg.turn_secret_resolved, ==, "north-wind-4f1c2a9e");
+	cfg_clear(&cfg);
+
+	cfg_init(&cfg);
+	g_assert_cmpint(cfg_set_override(&cfg, "turn.servers=turn:10.0.0.1", errors), ==, 0);
+	g_assert_cmpint(cfg_set_override(&cfg, "turn.secret=north-wind-4f1c2a9e", errors), ==, 0);
+	g_assert_cmpint(cfg_resolve(&cfg, errors), ==, 0);
+	g_autofree char *dump = cfg_dump(&cfg);
+	g_assert_null(strstr(dump, "north-wind"));
+	g_assert_nonnull(strstr(dump, "turn.secret = (set)\n"));
+	g_assert_cmpstr(cfg.turn_secret_resolved, ==, "north-wind-4f1c2a9e");
+	cfg_clear(&cfg);
+	g_unlink(path);
+	g_unlink(secret_path);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -269,6 +360,8 @@ int main(int argc, char **argv)
 	g_test_add_func("/config/all-problems", test_all_problems_reported);
 	g_test_add_func("/config/override-errors", test_override_errors);
 	g_test_add_func("/config/api-keys", test_api_keys);
+	g_test_add_func("/config/turn-urls", test_turn_urls);
+	g_test_add_func("/config/turn-secret", test_turn_secret);
 	for (size_t i = 0; i < G_N_ELEMENTS(bad_cases); i++) {
 		g_autofree char *name = g_strdup_printf("/config/bad/%zu", i);
 		g_test_add_data_func(name, &bad_cases[i], test_bad_input);

@@ -8,7 +8,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "config/cfg.h"
 #include "crypto/token.h"
+#include "crypto/turn.h"
 #include "live/room.h"
 #include "live/ws.h"
 #include "live/ws_internal.h"
@@ -200,6 +202,72 @@ static struct fake_conn *join(struct fixture *f, const char *token, const char *
 	return c;
 }
 
+/* TURN: the join answer's ice_servers carry a credential of the seat id
+ * (never a name), renewed by the tick before it expires, also for someone
+ * still waiting (who will need it once admitted). */
+static void test_turn_credentials(struct fixture *f, gconstpointer data)
+{
+	g_autoptr(GPtrArray) errors = g_ptr_array_new_with_free_func(g_free);
+	const char *secret = "north-wind-4f1c2a9e";
+	char expect[CRYPTO_TURN_PASSWORD_CHARS + 1];
+	struct cfg cfg;
+
+	(void)data;
+	/* Without TURN: an empty list, and the tick sends nothing. */
+	struct fake_conn *host = join(f, f->host_token, "admitted");
+	g_assert_cmpuint(json_array_size(json_object_get(host->got->pdata[0], "ice_servers")), ==,
+			 0);
+
+	cfg_init(&cfg);
+	g_assert_cmpint(
+	    cfg_set_override(&cfg, "turn.servers=turns:192.0.2.9:443, turn:192.0.2.9", errors), ==,
+	    0);
+	g_assert_cmpint(cfg_set_override(&cfg, "turn.secret=north-wind-4f1c2a9e", errors), ==, 0);
+	g_assert_cmpint(cfg_set_override(&cfg, "turn.ttl=300", errors), ==, 0);
+	g_assert_cmpint(cfg_resolve(&cfg, errors), ==, 0);
+	sig_ws_use_turn(f->ws, &cfg);
+	cfg_clear(&cfg);
+
+	int64_t before = (int64_t)time(NULL);
+	struct fake_conn *client = join(f, f->client_token, "waiting");
+	json_t *servers = json_object_get(client->got->pdata[0], "ice_servers");
+	g_assert_cmpuint(json_array_size(servers), ==, 1);
+	json_t *server = json_array_get(servers, 0);
+	json_t *urls = json_object_get(server, "urls");
+	g_assert_cmpuint(json_array_size(urls), ==, 2);
+	g_assert_cmpstr(json_string_value(json_array_get(urls, 0)), ==, "turns:192.0.2.9:443");
+	const char *username = json_string_value(json_object_get(server, "username"));
+	const char *participant = json_string_value(
+	    json_object_get(json_object_get(client->got->pdata[0], "you"), "participant_id"));
+	char *colon = strchr(username, ':');
+	g_assert_nonnull(colon);
+	g_assert_cmpstr(colon + 1, ==, participant);
+	int64_t expires = g_ascii_strtoll(username, NULL, 10);
+	g_assert_cmpint(expires, >=, before + 300);
+	g_assert_cmpint(expires, <=, (int64_t)time(NULL) + 300);
+	g_assert_null(strstr(username, "Robin"));
+	g_assert_cmpint(crypto_turn_password(secret, strlen(secret), username, expect), ==, 0);
+	g_assert_cmpstr(json_string_value(json_object_get(server, "credential")), ==, expect);
+
+	/* Not due yet: nothing. In the last fifth: fresh ones, once. */
+	guint n = client->got->len;
+	sig_ws_tick(f->ws, expires - 100);
+	g_assert_cmpuint(client->got->len, ==, n);
+	sig_ws_tick(f->ws, expires - 59);
+	g_assert_cmpuint(client->got->len, ==, n + 1);
+	json_t *fresh = last(client);
+	g_assert_cmpstr(type_of(fresh), ==, "ice.servers");
+	const char *renewed = json_string_value(
+	    json_object_get(json_array_get(json_object_get(fresh, "ice_servers"), 0), "username"));
+	g_assert_cmpstr(strchr(renewed, ':') + 1, ==, participant);
+	g_assert_cmpint(g_ascii_strtoll(renewed, NULL, 10), ==, expires - 59 + 300);
+	sig_ws_tick(f->ws, expires - 59);
+	g_assert_cmpuint(client->got->len, ==, n + 1);
+	/* The host joined before TURN was configured: never given any, never
+	 * renewed. */
+	g_assert_cmpstr(type_of(last(host)), !=, "ice.servers");
+}
+
 static void test_before_join(struct fixture *f, gconstpointer data)
 {
 	struct fake_conn *c = open_conn(f);
@@ -338,6 +406,7 @@ int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 #define ADD(name, fn) g_test_add(name, struct fixture, NULL, fixture_setup, fn, fixture_teardown)
+	ADD("/live/ws/turn-credentials", test_turn_credentials);
 	ADD("/live/ws/before-join", test_before_join);
 	ADD("/live/ws/unknown-token", test_unknown_token);
 	ADD("/live/ws/rate-limit", test_rate_limit);
