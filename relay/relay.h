@@ -215,6 +215,11 @@ struct relay_worker_stats {
 	uint64_t bwe_subscribers[RELAY_BWE_BUCKETS];
 	uint64_t hidden_skipped; /* video packets not sent: the subscriber hides it */
 	uint64_t budget_skipped; /* video packets not sent: no room on its downlink */
+	/* Pacing subscribers' video (relay/pacing.c): */
+	uint64_t paced_packets;	 /* packets that waited in a subscriber's queue */
+	uint64_t pacer_dropped;	 /* dropped from one: waited too long, queue full */
+	uint64_t pacer_delay_us; /* how long the paced packets waited, in all */
+	uint64_t pacers_refused; /* subscribers left unpaced: the worker's cap */
 };
 
 /* Wipes p, drops its identity reference, frees it (transport.c). Any
