@@ -25,6 +25,8 @@ enum relay_msg_type {
 				       new ICE credentials and/or streams; DTLS and SRTP go on */
 	RELAY_CMD_HINT,		    /* arg: subscriber transport id; arg2: RELAY_HINT(ssrc,
 				       max_height): how its client shows that video stream */
+	RELAY_CMD_SPEAKER,	    /* arg: session id; arg2: the publisher transport id of its
+				       active speaker (0: none): its camera is served first */
 	/* worker -> control */
 	RELAY_EVT_PONG = 100,	    /* arg: the sequence number of the ping */
 	RELAY_EVT_TRANSPORT_UP,	    /* arg: transport id; ICE and DTLS done, SRTP keyed; or
@@ -112,6 +114,9 @@ struct relay_stream {
 	uint32_t group_ssrc;
 	uint8_t layer, layers;
 	uint8_t rid_ext_id, rrid_ext_id, mid_ext_id;
+	/* Video: a shared screen, not a camera (served first, as the active
+	 * speaker's camera is: relay/budget.c). */
+	uint8_t screen;
 	char rid[RELAY_RID_MAX + 1];
 };
 

@@ -145,6 +145,7 @@ struct relay_transport {
 	bool bound;
 	bool up_reported;
 	unsigned muted; /* RELAY_MUTE_* : kinds not forwarded */
+	bool speaking;	/* a publisher: its session's active speaker (RELAY_CMD_SPEAKER) */
 	enum relay_transport_state state;
 	enum relay_close_reason close_reason;
 	struct sockaddr_storage remote;

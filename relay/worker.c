@@ -441,6 +441,9 @@ static bool relay_worker_commands(struct relay_worker *w)
 		case RELAY_CMD_HINT:
 			relay_hint_apply(w, msg.arg, msg.arg2, relay_worker_now_us());
 			break;
+		case RELAY_CMD_SPEAKER:
+			relay_budget_speaker(w, msg.arg, msg.arg2);
+			break;
 		default:
 			log_debug("worker %u: unknown command %u", w->index, msg.type);
 			free(msg.payload);
