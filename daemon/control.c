@@ -277,7 +277,7 @@ static void control_metrics(void *userdata, struct sig_http_request *req)
 	    {"hearth_pacer_dropped_total",
 	     "video packets dropped from a subscriber's pacer (waited too long, or it was full)",
 	     offsetof(struct relay_worker_stats, pacer_dropped)},
-	    {"hearth_pacer_delay_microseconds_total",
+	    {"hearth_pacer_queue_delay_microseconds_total",
 	     "how long paced packets waited, in all (over hearth_paced_packets_total: the mean)",
 	     offsetof(struct relay_worker_stats, pacer_delay_us)},
 	    {"hearth_pacers_refused_total",
