@@ -5,6 +5,7 @@
 #include "core/log.h"
 #include "crypto/srtp.h"
 #include "relay/bwe.h"
+#include "relay/pace.h"
 #include "relay/pacing.h"
 #include "relay/rtp.h"
 #include "relay/send.h"
@@ -130,10 +131,14 @@ void relay_congestion_tick(struct relay_worker *w, struct relay_transport *to, i
 	/* Once a second, for whoever debugs an estimate (no personal data). */
 	if (w->ticks % 10 == 0)
 		log_debug("worker %u: transport %llu: estimate %u bit/s (delay %u, loss %u, acked "
-			  "%u, usage %d, threshold %.1f ms, lost %u/256, probe %u)",
+			  "%u, usage %d, threshold %.1f ms, lost %u/256, probe %u; paced %llu, "
+			  "dropped %llu, waiting %u)",
 			  w->index, (unsigned long long)to->p.id, to->bwe_bps, b->est.delay_bps,
 			  b->est.loss_bps, b->est.acked_bps, (int)b->est.usage, b->est.threshold_ms,
-			  b->est.fraction_lost, b->est.probe_bps);
+			  b->est.fraction_lost, b->est.probe_bps,
+			  to->pace ? (unsigned long long)to->pace->queued_total : 0,
+			  to->pace ? (unsigned long long)to->pace->dropped_total : 0,
+			  to->pace ? to->pace->count : 0);
 	/* Stable: within 10 % of where it was when it last moved more. */
 	if (to->bwe_bps > b->stable_bps + b->stable_bps / 10 ||
 	    to->bwe_bps < b->stable_bps - b->stable_bps / 10) {

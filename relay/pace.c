@@ -8,6 +8,8 @@ void relay_pace_init(struct relay_pace *p)
 	p->rate_bps = 0;
 	p->asked_ssrc = 0;
 	p->asked_us = 0;
+	p->queued_total = 0;
+	p->dropped_total = 0;
 	p->budget = 0;
 	p->budget_us = 0;
 	p->head = 0;
@@ -83,11 +85,13 @@ uint8_t *relay_pace_push(struct relay_pace *p, size_t len, int64_t now_us,
 	if (p->count == RELAY_PACE_SLOTS) {
 		*ret_dropped_ssrc = relay_pace_ssrc(&p->q[p->head]);
 		relay_pace_pop(p);
+		p->dropped_total++;
 	}
 	struct relay_pace_packet *pkt = &p->q[(p->head + p->count) % RELAY_PACE_SLOTS];
 	pkt->queued_us = now_us;
 	pkt->len = (uint16_t)len;
 	p->count++;
+	p->queued_total++;
 	return pkt->data;
 }
 
@@ -101,6 +105,7 @@ struct relay_pace_packet *relay_pace_next(struct relay_pace *p, int64_t now_us,
 	if (now_us - pkt->queued_us > RELAY_PACE_MAX_DELAY_US) {
 		*ret_dropped_ssrc = relay_pace_ssrc(pkt);
 		relay_pace_pop(p);
+		p->dropped_total++;
 		return NULL;
 	}
 	if (p->rate_bps) {
@@ -123,6 +128,7 @@ unsigned relay_pace_flush(struct relay_pace *p)
 {
 	unsigned n = p->count;
 
+	p->dropped_total += n;
 	p->head = 0;
 	p->count = 0;
 	return n;

@@ -67,6 +67,9 @@ struct relay_pace {
 	 * and when. */
 	uint32_t asked_ssrc;
 	int64_t asked_us;
+	/* Packets queued, and dropped (late, full, flushed), ever: for a
+	 * subscriber's debug line. */
+	uint64_t queued_total, dropped_total;
 	struct relay_pace_packet q[RELAY_PACE_SLOTS];
 };
 

@@ -184,6 +184,9 @@ static void test_drops(void)
 	queue_packet(&p, 100, 5, 999, now, &dropped);
 	g_assert_cmpuint(dropped, ==, 1000); /* the oldest made room */
 	g_assert_cmpuint(p.count, ==, RELAY_PACE_SLOTS);
+	/* 2 + 128 + 1 queued; late, full, flushed: 3 dropped. */
+	g_assert_cmpuint(p.queued_total, ==, 2 + RELAY_PACE_SLOTS + 1);
+	g_assert_cmpuint(p.dropped_total, ==, 3);
 	g_assert_null(relay_pace_push(&p, RELAY_PACE_PACKET_MAX + 1, now, &dropped));
 	g_assert_cmpuint(dropped, ==, 0);
 	g_assert_cmpuint(p.count, ==, RELAY_PACE_SLOTS);
