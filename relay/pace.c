@@ -14,6 +14,7 @@ void relay_pace_init(struct relay_pace *p)
 	p->budget_us = 0;
 	p->head = 0;
 	p->count = 0;
+	p->queued_bytes = 0;
 }
 
 /* Bytes the rate carries in us microseconds. */
@@ -22,15 +23,27 @@ static int64_t relay_pace_bytes(uint32_t rate_bps, int64_t us)
 	return (int64_t)rate_bps * us / 8000000;
 }
 
+/* The rate now: the pacing rate, or what drains the queue within
+ * RELAY_PACE_DRAIN_US when that is more. */
+static uint32_t relay_pace_rate_now(const struct relay_pace *p)
+{
+	uint64_t drain = p->queued_bytes * 8000000 / RELAY_PACE_DRAIN_US;
+
+	if (!p->rate_bps || drain <= p->rate_bps)
+		return p->rate_bps;
+	return drain > UINT32_MAX ? UINT32_MAX : (uint32_t)drain;
+}
+
 /* The budget grown by the time since it was last filled, up to a short
  * burst's worth. */
 static void relay_pace_fill(struct relay_pace *p, int64_t now_us)
 {
 	if (p->budget_us && now_us > p->budget_us) {
-		int64_t cap = relay_pace_bytes(p->rate_bps, RELAY_PACE_BURST_US);
+		uint32_t rate = relay_pace_rate_now(p);
+		int64_t cap = relay_pace_bytes(rate, RELAY_PACE_BURST_US);
 		/* At most a second at once (an idle subscriber). */
 		int64_t dt = now_us - p->budget_us > 1000000 ? 1000000 : now_us - p->budget_us;
-		p->budget += relay_pace_bytes(p->rate_bps, dt);
+		p->budget += relay_pace_bytes(rate, dt);
 		if (p->budget > cap)
 			p->budget = cap;
 	}
@@ -91,6 +104,7 @@ uint8_t *relay_pace_push(struct relay_pace *p, size_t len, int64_t now_us,
 	pkt->queued_us = now_us;
 	pkt->len = (uint16_t)len;
 	p->count++;
+	p->queued_bytes += len;
 	p->queued_total++;
 	return pkt->data;
 }
@@ -120,6 +134,7 @@ void relay_pace_pop(struct relay_pace *p)
 {
 	if (!p->count)
 		return;
+	p->queued_bytes -= p->q[p->head].len;
 	p->head = (p->head + 1) % RELAY_PACE_SLOTS;
 	p->count--;
 }
@@ -129,6 +144,7 @@ unsigned relay_pace_flush(struct relay_pace *p)
 	unsigned n = p->count;
 
 	p->dropped_total += n;
+	p->queued_bytes = 0;
 	p->head = 0;
 	p->count = 0;
 	return n;
@@ -139,8 +155,9 @@ int64_t relay_pace_wake_us(const struct relay_pace *p, int64_t now_us)
 	if (!p->count)
 		return INT64_MAX;
 	int64_t wait = RELAY_PACE_STEP_MIN_US;
-	if (p->rate_bps && p->budget < 0)
-		wait = -p->budget * 8000000 / p->rate_bps;
+	uint32_t rate = relay_pace_rate_now(p);
+	if (rate && p->budget < 0)
+		wait = -p->budget * 8000000 / rate;
 	if (wait < RELAY_PACE_STEP_MIN_US)
 		wait = RELAY_PACE_STEP_MIN_US;
 	if (wait > RELAY_PACE_STEP_MAX_US)

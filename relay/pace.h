@@ -26,7 +26,7 @@
 #include <stdint.h>
 
 /* Packets one subscriber's queue holds (a power of two): ~150 KB of video,
- * above what RELAY_PACE_MAX_DELAY_US lets wait at any rate where a queue
+ * above what RELAY_PACE_DRAIN_US lets wait at any rate where a queue
  * forms. A full queue drops its oldest packet. */
 #define RELAY_PACE_SLOTS 128
 /* The largest packet it holds: an unprotected copy, before the
@@ -43,9 +43,16 @@
 #define RELAY_PACE_BURST_US 5000
 /* The debt audio and probes may run up (at the pacing rate). */
 #define RELAY_PACE_MAX_DEBT_US 500000
-/* A packet that waited longer is dropped: late video is useless, the
- * keyframe asked for instead is not. */
-#define RELAY_PACE_MAX_DELAY_US 300000
+/* The queue drains within this long: when what waits would take longer
+ * at the pacing rate (a keyframe larger than the estimate carries in
+ * that time), the rate rises to drain it in time (libwebrtc's pacer does
+ * the same with 2 s). Dropping instead would cut every such keyframe's
+ * tail, ask for another, and never show a picture. */
+#define RELAY_PACE_DRAIN_US 250000
+/* A packet that waited longer anyway (a rate lowered meanwhile, a worker
+ * held up) is dropped: late video is useless, the keyframe asked for
+ * instead is not. */
+#define RELAY_PACE_MAX_DELAY_US 500000
 /* The worker's wake while a queue waits: at most this long, at least
  * RELAY_PACE_STEP_MIN_US. */
 #define RELAY_PACE_STEP_MAX_US 5000
@@ -63,6 +70,7 @@ struct relay_pace {
 	int64_t budget;	       /* bytes that may go now; below 0: a debt */
 	int64_t budget_us;     /* when it was last filled; 0: never */
 	unsigned head, count;
+	uint64_t queued_bytes; /* what waits */
 	/* The caller's: the last SSRC a keyframe was asked for after a drop,
 	 * and when. */
 	uint32_t asked_ssrc;

@@ -14,7 +14,9 @@
  * numbers of one SSRC keep their order (a packet goes at once only when
  * nothing of its subscriber waits).
  *
- * A packet that waited RELAY_PACE_MAX_DELAY_US, or the oldest of a full
+ * What waits drains within about RELAY_PACE_DRAIN_US (the rate rises for
+ * a large keyframe). A packet that waited RELAY_PACE_MAX_DELAY_US, or the
+ * oldest of a full
  * queue, is dropped (hearth_pacer_dropped_total) and a keyframe of its
  * stream asked for, as if the subscriber had. */
 #ifndef HEARTH_RELAY_PACING_H

@@ -1,8 +1,9 @@
 /* Unit tests of relay/pace: a subscriber's pacing budget and queue, with
  * the clock passed in. A keyframe burst leaves at the pacing rate, in
- * order; sound charged to the budget delays the video after it; nothing
- * waits longer than RELAY_PACE_MAX_DELAY_US; a full queue drops its
- * oldest; unpaced (no estimate) nothing waits. */
+ * order; a larger one faster, so that it drains in about
+ * RELAY_PACE_DRAIN_US; sound charged to the budget delays the video after
+ * it; nothing waits longer than RELAY_PACE_MAX_DELAY_US; a full queue
+ * drops its oldest; unpaced (no estimate) nothing waits. */
 #include <glib.h>
 #include <string.h>
 
@@ -106,7 +107,44 @@ static void test_keyframe_burst(void)
 	/* 30 KB at 1.2 Mbit/s: ~200 ms, not a burst, not much longer. */
 	g_assert_cmpint(last_sent - start, >=, 180000);
 	g_assert_cmpint(last_sent - start, <=, 215000);
+	g_assert_cmpint(last_sent - start, <, RELAY_PACE_DRAIN_US);
+}
+
+/* A 90 KB keyframe (75 packets) to the same subscriber: at the pacing rate
+ * it would take 600 ms and its tail would be dropped; the rate rises so
+ * that the queue drains in about RELAY_PACE_DRAIN_US, and nothing is. */
+static void test_large_keyframe(void)
+{
+	static struct relay_pace p;
+	int64_t now = 5000000, start = now, last_sent = 0;
+	uint32_t dropped;
+	unsigned sent = 0;
+
+	relay_pace_init(&p);
+	relay_pace_set_estimate(&p, 600000, now);
+	relay_pace_spent(&p, 1200); /* the first went at once */
+	for (uint16_t s = 1; s < 75; s++) {
+		g_assert_false(relay_pace_may_send(&p, now));
+		queue_packet(&p, 1200, 42, s, now, &dropped);
+	}
+	g_assert_cmpuint(p.queued_bytes, ==, 74 * 1200);
+	while (p.count) {
+		now = relay_pace_wake_us(&p, now);
+		struct relay_pace_packet *pkt;
+		while ((pkt = relay_pace_next(&p, now, &dropped))) {
+			g_assert_cmpuint(seq_of(pkt), ==, sent + 1);
+			relay_pace_spent(&p, pkt->len);
+			relay_pace_pop(&p);
+			sent++;
+			last_sent = now;
+		}
+		g_assert_cmpuint(dropped, ==, 0);
+	}
+	g_assert_cmpuint(sent, ==, 74);
+	g_assert_cmpuint(p.queued_bytes, ==, 0);
+	/* Faster than the pacing rate (600 ms), still spread out. */
 	g_assert_cmpint(last_sent - start, <, RELAY_PACE_MAX_DELAY_US);
+	g_assert_cmpint(last_sent - start, >, RELAY_PACE_DRAIN_US);
 }
 
 /* Sound goes at once but is charged: the video after it waits. */
@@ -168,14 +206,16 @@ static void test_drops(void)
 	relay_pace_spent(&p, 100000); /* deep in debt: nothing may go */
 	queue_packet(&p, 1000, 0x11111111, 1, now, &dropped);
 	queue_packet(&p, 1000, 0x22222222, 2, now + 100000, &dropped);
-	g_assert_null(relay_pace_next(&p, now + RELAY_PACE_MAX_DELAY_US, &dropped));
-	g_assert_cmpuint(dropped, ==, 0);
+	g_assert_null(relay_pace_next(&p, now + RELAY_PACE_MAX_DELAY_US - 10000, &dropped));
+	g_assert_cmpuint(dropped, ==, 0); /* in debt still */
 	g_assert_null(relay_pace_next(&p, now + RELAY_PACE_MAX_DELAY_US + 1, &dropped));
 	g_assert_cmphex(dropped, ==, 0x11111111);
 	g_assert_cmpuint(p.count, ==, 1);
-	g_assert_null(relay_pace_next(&p, now + RELAY_PACE_MAX_DELAY_US + 1, &dropped));
-	g_assert_cmpuint(dropped, ==, 0); /* the other one may still wait */
+	g_assert_cmpuint(p.queued_bytes, ==, 1000);
+	g_assert_nonnull(relay_pace_next(&p, now + RELAY_PACE_MAX_DELAY_US + 1, &dropped));
+	g_assert_cmpuint(dropped, ==, 0); /* the other one is not late */
 	g_assert_cmpuint(relay_pace_flush(&p), ==, 1);
+	g_assert_cmpuint(p.queued_bytes, ==, 0);
 
 	for (unsigned i = 0; i < RELAY_PACE_SLOTS; i++) {
 		queue_packet(&p, 100, 1000 + i, (uint16_t)i, now, &dropped);
@@ -197,6 +237,7 @@ int main(int argc, char **argv)
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/relay/pace/unpaced", test_unpaced);
 	g_test_add_func("/relay/pace/keyframe-burst", test_keyframe_burst);
+	g_test_add_func("/relay/pace/large-keyframe", test_large_keyframe);
 	g_test_add_func("/relay/pace/audio-charged", test_audio_charged);
 	g_test_add_func("/relay/pace/burst-cap", test_burst_cap);
 	g_test_add_func("/relay/pace/drops", test_drops);
