@@ -274,6 +274,18 @@ static void control_metrics(void *userdata, struct sig_http_request *req)
 	     "video packets not sent because the subscriber's downlink has no room for any of "
 	     "that stream (it keeps its sound)",
 	     offsetof(struct relay_worker_stats, budget_skipped)},
+	    {"hearth_paced_packets_total",
+	     "video packets that waited in a subscriber's pacer before they were sent",
+	     offsetof(struct relay_worker_stats, paced_packets)},
+	    {"hearth_pacer_dropped_total",
+	     "video packets dropped from a subscriber's pacer (waited too long, or it was full)",
+	     offsetof(struct relay_worker_stats, pacer_dropped)},
+	    {"hearth_pacer_queue_delay_microseconds_total",
+	     "how long paced packets waited, in all (over hearth_paced_packets_total: the mean)",
+	     offsetof(struct relay_worker_stats, pacer_delay_us)},
+	    {"hearth_pacers_refused_total",
+	     "subscribers left unpaced because the worker has its most pacer queues",
+	     offsetof(struct relay_worker_stats, pacers_refused)},
 	};
 	struct sig_control *c = userdata;
 	g_autoptr(GString) out = g_string_new(NULL);

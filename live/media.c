@@ -61,6 +61,9 @@ struct sig_media_peer {
 	struct relay_stream pub[RELAY_MAX_STREAMS];
 	struct sig_sdp_codec pub_codec[RELAY_MAX_STREAMS];
 	unsigned muted; /* RELAY_MUTE_* a host imposed */
+	/* The publish transport its worker was last told is the session's
+	 * active speaker (RELAY_CMD_SPEAKER); 0: not told. */
+	uint64_t speaker_told;
 	/* subscribing */
 	bool subscribed;
 	uint64_t sub_id; /* 0 until the first answer */
@@ -488,6 +491,8 @@ static int sig_media_offer_streams(const struct sig_media_peer *peer, struct sig
 				   struct sig_sdp_codec ret_codecs[RELAY_MAX_STREAMS],
 				   char **ret_problem)
 {
+	unsigned videos = 0;
+
 	for (size_t i = 0; i < offer->n_mlines && p->stream_count < RELAY_MAX_STREAMS; i++) {
 		const struct sig_sdp_mline *ml = &offer->mlines[i];
 		if (ml->rejected || ml->kind == SIG_SDP_APPLICATION ||
@@ -531,6 +536,8 @@ static int sig_media_offer_streams(const struct sig_media_peer *peer, struct sig
 			    : c->id == SIG_SDP_CODEC_H264 ? RELAY_CODEC_H264
 							  : RELAY_CODEC_OTHER;
 		st->layers = 1;
+		/* As sig_media_announce() names them: a second video is the screen. */
+		st->screen = ml->kind != SIG_SDP_AUDIO && videos++ > 0;
 		g_strlcpy(st->mid, ml->mid, sizeof(st->mid));
 		ret_codecs[p->stream_count] = ml->codecs[0];
 		if (simulcast) {
@@ -1146,6 +1153,8 @@ static void sig_media_tell_layers(struct sig_media *m, struct sig_member *mb, ui
 		json_pack("{s:s,s:s,s:o}", "type", "publish.layers", "mid", mid, "rids", rids));
 }
 
+static void sig_media_speaker_sync(struct sig_media *m, int64_t session_id);
+
 void sig_media_on_event(struct sig_media *m, const struct relay_msg *msg)
 {
 	static const char *const reasons[] = {"removed", "consent expired", "DTLS failed",
@@ -1196,13 +1205,60 @@ void sig_media_on_event(struct sig_media *m, const struct relay_msg *msg)
 		}
 		break;
 	case RELAY_EVT_AUDIO_LEVEL: /* live/speaker_room.h */
-		if (mb && mb->media && mb->media->pub_id == msg->arg)
+		if (mb && mb->media && mb->media->pub_id == msg->arg) {
 			sig_speaker_room_heard(m->rooms, mb, (unsigned)msg->arg2, clock_mono_us(),
 					       m->tell, m->tell_data);
+			sig_media_speaker_sync(m, mb->session_id);
+		}
 		break;
 	default:
 		break;
 	}
+}
+
+/* The active speaker to the relay (RELAY_CMD_SPEAKER): its camera is
+ * every subscriber's priority track (relay/budget.c). */
+
+struct sig_media_speaker_find {
+	const char *id;
+	struct sig_media_peer *speaker; /* the one with that id, publishing */
+	bool clear;			/* forget who was told */
+};
+
+static void sig_media_speaker_find_one(struct sig_member *mb, void *userdata)
+{
+	struct sig_media_speaker_find *f = userdata;
+
+	if (!mb->media)
+		return;
+	if (f->clear)
+		mb->media->speaker_told = 0;
+	else if (mb->media->pub_id && strcmp(mb->participant_id, f->id) == 0)
+		f->speaker = mb->media;
+}
+
+/* After the session's speaker may have changed: its worker is told when
+ * the speaker (or the speaker's publication) is not the one it knows. A
+ * speaker that falls silent stays the relay's until another speaks (the
+ * page keeps showing the last speaker too). */
+static void sig_media_speaker_sync(struct sig_media *m, int64_t session_id)
+{
+	struct sig_media_speaker_find f = {.id = sig_rooms_active_speaker(m->rooms, session_id)};
+
+	if (!f.id)
+		return;
+	sig_rooms_foreach(m->rooms, session_id, sig_media_speaker_find_one, &f);
+	if (!f.speaker || f.speaker->speaker_told == f.speaker->pub_id)
+		return;
+	struct relay_msg msg = {
+	    .type = RELAY_CMD_SPEAKER, .arg = (uint64_t)session_id, .arg2 = f.speaker->pub_id};
+	if (m->relay.send(m->relay.userdata, f.speaker->worker, &msg) < 0) {
+		log_error("media: worker %u queue full; the speaker waits", f.speaker->worker);
+		return;
+	}
+	f.clear = true;
+	sig_rooms_foreach(m->rooms, session_id, sig_media_speaker_find_one, &f);
+	f.speaker->speaker_told = f.speaker->pub_id;
 }
 
 /* Visibility hints (subscribe.hint, docs/protocol.md). */

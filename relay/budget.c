@@ -67,6 +67,8 @@ static void relay_budget_track(struct relay_alloc_track *t, const struct relay_b
 	for (uint8_t k = 0; k < t->layers; k++)
 		t->bps[k] = relay_budget_bps(relay_layers_stream(src->pub, head, k), now);
 	t->hidden = src->out->max_height == RELAY_HEIGHT_HIDDEN;
+	/* What people look at: the one speaking, and what is being shown. */
+	t->priority = head->desc.screen || src->pub->speaking;
 	if (head->desc.layers > 1) {
 		t->current = src->out->budget_off ? RELAY_LAYER_NONE : src->out->sc.current;
 		t->cap = relay_budget_cap(src, now);
@@ -156,6 +158,19 @@ static void relay_budget_log(const struct relay_worker *w, const struct relay_tr
 	    w->index, (unsigned long long)to->p.id, budget / 1000, to->bwe_bps / 1000,
 	    (to->est_low_now < to->est_low_last ? to->est_low_now : to->est_low_last) / 1000,
 	    audio / 1000, text->str);
+}
+
+void relay_budget_speaker(struct relay_worker *w, uint64_t session, uint64_t speaker)
+{
+	GHashTableIter it;
+	gpointer key, value;
+
+	g_hash_table_iter_init(&it, w->by_id);
+	while (g_hash_table_iter_next(&it, &key, &value)) {
+		struct relay_transport *t = value;
+		if (t->p.publishing && t->p.session_id == session)
+			t->speaking = speaker && t->p.id == speaker;
+	}
 }
 
 void relay_budget_tick(struct relay_worker *w, struct relay_transport *to, int64_t now)

@@ -28,6 +28,11 @@
 /* The budget follows the lowest estimate over two such windows. */
 #define RELAY_BUDGET_WINDOW_US (2000 * 1000LL)
 
+/* RELAY_CMD_SPEAKER: publisher speaker (0: none) is session's active
+ * speaker; its camera is a priority track of every subscriber's
+ * allocation, as every screen is. */
+void relay_budget_speaker(struct relay_worker *w, uint64_t session, uint64_t speaker);
+
 /* One subscriber's allocation, when due. */
 void relay_budget_tick(struct relay_worker *w, struct relay_transport *to, int64_t now);
 

@@ -5,6 +5,8 @@
 #include "core/log.h"
 #include "crypto/srtp.h"
 #include "relay/bwe.h"
+#include "relay/pace.h"
+#include "relay/pacing.h"
 #include "relay/rtp.h"
 #include "relay/send.h"
 #include "relay/sent.h"
@@ -27,12 +29,6 @@ void relay_congestion_routes(struct relay_worker *w, struct relay_transport *to,
 	struct relay_bwe_config cfg = {.max_bps = w->bwe_max_bps};
 	relay_bwe_init(&to->bwe.est, &cfg);
 	to->bwe.started = true;
-}
-
-void relay_congestion_stamp(struct relay_transport *to, uint8_t *pkt, size_t *len, int64_t now)
-{
-	relay_sent_stamp(&to->bwe.sent, pkt, len, RELAY_SEND_SLOT - CRYPTO_SRTP_MAX_TRAILER, now,
-			 0);
 }
 
 struct relay_congestion_ctx {
@@ -135,10 +131,14 @@ void relay_congestion_tick(struct relay_worker *w, struct relay_transport *to, i
 	/* Once a second, for whoever debugs an estimate (no personal data). */
 	if (w->ticks % 10 == 0)
 		log_debug("worker %u: transport %llu: estimate %u bit/s (delay %u, loss %u, acked "
-			  "%u, usage %d, threshold %.1f ms, lost %u/256, probe %u)",
+			  "%u, usage %d, threshold %.1f ms, lost %u/256, probe %u; paced %llu, "
+			  "dropped %llu, waiting %u)",
 			  w->index, (unsigned long long)to->p.id, to->bwe_bps, b->est.delay_bps,
 			  b->est.loss_bps, b->est.acked_bps, (int)b->est.usage, b->est.threshold_ms,
-			  b->est.fraction_lost, b->est.probe_bps);
+			  b->est.fraction_lost, b->est.probe_bps,
+			  to->pace ? (unsigned long long)to->pace->queued_total : 0,
+			  to->pace ? (unsigned long long)to->pace->dropped_total : 0,
+			  to->pace ? to->pace->count : 0);
 	/* Stable: within 10 % of where it was when it last moved more. */
 	if (to->bwe_bps > b->stable_bps + b->stable_bps / 10 ||
 	    to->bwe_bps < b->stable_bps - b->stable_bps / 10) {
@@ -178,7 +178,11 @@ void relay_congestion_tick(struct relay_worker *w, struct relay_transport *to, i
 static bool relay_congestion_probe_packet(struct relay_worker *w, struct relay_transport *to,
 					  struct relay_out *out, int64_t now)
 {
-	uint8_t *slot = relay_send_batch_slot(w);
+	/* Never ahead of media its pacer holds (their SRTP index and
+	 * transport-wide numbers would go out of order): the cluster waits.
+	 * Probes are not charged to the pacer's budget: a cluster measures
+	 * what the path takes above the media, at its own rate. */
+	uint8_t *slot = relay_pacing_busy(to) ? NULL : relay_send_batch_slot(w);
 
 	if (!slot)
 		return false;

@@ -1,7 +1,8 @@
 /* Send-side bandwidth estimation of subscribers, the worker's side: the
  * transport-wide sequence number stamped on every packet to a subscriber
- * that negotiated it (relay/sent.h, called where the copies are made:
- * forward.c, repair.c, the probes here), the subscriber's transport-cc
+ * that negotiated it (relay/sent.h, called as the copies leave: by the
+ * pacer, relay/pacing.c, for forwarded copies and RTX, and for the
+ * probes here), the subscriber's transport-cc
  * feedback matched to what was sent and fed to its estimator
  * (relay/bwe.h), the estimate in relay_transport.bwe_bps, and probing:
  * short clusters of padding-only RTX packets on a video route's RTX SSRC
@@ -31,11 +32,6 @@
  * starts at the first one, within the worker's cap. */
 void relay_congestion_routes(struct relay_worker *w, struct relay_transport *to,
 			     uint8_t twcc_ext_id);
-
-/* Stamps a finished, unprotected copy in a send slot (*len grows by
- * RELAY_SENT_EXT_BYTES) when `to` negotiated the sequence number; else,
- * or when it does not fit, leaves it as it is. */
-void relay_congestion_stamp(struct relay_transport *to, uint8_t *pkt, size_t *len, int64_t now);
 
 /* A subscriber's (unprotected) RTCP: its transport-cc feedback. */
 void relay_congestion_from_subscriber(struct relay_worker *w, struct relay_transport *to,

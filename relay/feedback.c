@@ -116,6 +116,14 @@ static void relay_feedback_on_keyframe_request(uint32_t media_ssrc, void *userda
 	relay_feedback_pli(c->w, pub, ps, c->now);
 }
 
+void relay_feedback_keyframe_ssrc(struct relay_worker *w, struct relay_transport *to, uint32_t ssrc,
+				  int64_t now)
+{
+	struct relay_pli_ctx c = {.w = w, .to = to, .now = now};
+
+	relay_feedback_on_keyframe_request(ssrc, &c);
+}
+
 void relay_feedback_keyframes_for(struct relay_worker *w, struct relay_transport *to, int64_t now)
 {
 	GHashTableIter it;

@@ -28,6 +28,11 @@ struct relay_pub_stream *relay_feedback_stream_to(struct relay_worker *w,
 						  struct relay_transport **ret_pub,
 						  struct relay_out **ret_out);
 
+/* As if subscriber `to` had asked for a keyframe of ssrc (a stream it
+ * receives; any other is ignored): its pacer dropped some of it. */
+void relay_feedback_keyframe_ssrc(struct relay_worker *w, struct relay_transport *to, uint32_t ssrc,
+				  int64_t now);
+
 void relay_feedback_keyframes_for(struct relay_worker *w, struct relay_transport *to, int64_t now);
 
 /* Asks again for the keyframes subscribers have waited for longer than

@@ -9,6 +9,7 @@
 #include "relay/feedback.h"
 #include "relay/layers.h"
 #include "relay/hint.h"
+#include "relay/pacing.h"
 #include "relay/red.h"
 #include "relay/repair.h"
 #include "relay/rtp.h"
@@ -181,14 +182,12 @@ static void relay_forward_rtp(struct relay_worker *w, struct relay_transport *pu
 			relay_forward_rewrite(out, head, slot, (size_t)n, now);
 		else if (n > 0)
 			relay_hint_number(out, slot); /* before SRTP: the index is the number */
-		if (n > 0)
-			relay_congestion_stamp(to, slot, &plen, now);
-		if (n <= 0 ||
-		    crypto_srtp_protect_rtp(to->srtp_out, slot, &plen, RELAY_SEND_SLOT) < 0) {
+		/* Stamped, protected and sent now, or queued by the pacer. */
+		if (n <= 0 || relay_pacing_send(w, to, slot, plen,
+						ps->desc.kind == RELAY_STREAM_VIDEO, now) < 0) {
 			to->dropped++;
 			continue;
 		}
-		relay_send_batch_commit(w, plen, &to->remote);
 		to->rtp_out++;
 		atomic_fetch_add_explicit(&w->rtp_forwarded, 1, memory_order_relaxed);
 	}

@@ -141,6 +141,10 @@ void relay_worker_stats(const struct relay *relay, unsigned worker,
 		    atomic_load_explicit(&w->bwe_subscribers[i], memory_order_relaxed);
 	ret_stats->hidden_skipped = atomic_load_explicit(&w->hidden_skipped, memory_order_relaxed);
 	ret_stats->budget_skipped = atomic_load_explicit(&w->budget_skipped, memory_order_relaxed);
+	ret_stats->paced_packets = atomic_load_explicit(&w->paced_packets, memory_order_relaxed);
+	ret_stats->pacer_dropped = atomic_load_explicit(&w->pacer_dropped, memory_order_relaxed);
+	ret_stats->pacer_delay_us = atomic_load_explicit(&w->pacer_delay_us, memory_order_relaxed);
+	ret_stats->pacers_refused = atomic_load_explicit(&w->pacers_refused, memory_order_relaxed);
 }
 
 int relay_send(struct relay *relay, unsigned worker, const struct relay_msg *msg)

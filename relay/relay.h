@@ -25,6 +25,8 @@ enum relay_msg_type {
 				       new ICE credentials and/or streams; DTLS and SRTP go on */
 	RELAY_CMD_HINT,		    /* arg: subscriber transport id; arg2: RELAY_HINT(ssrc,
 				       max_height): how its client shows that video stream */
+	RELAY_CMD_SPEAKER,	    /* arg: session id; arg2: the publisher transport id of its
+				       active speaker (0: none): its camera is served first */
 	/* worker -> control */
 	RELAY_EVT_PONG = 100,	    /* arg: the sequence number of the ping */
 	RELAY_EVT_TRANSPORT_UP,	    /* arg: transport id; ICE and DTLS done, SRTP keyed; or
@@ -116,6 +118,9 @@ struct relay_stream {
 	uint32_t group_ssrc;
 	uint8_t layer, layers;
 	uint8_t rid_ext_id, rrid_ext_id, mid_ext_id;
+	/* Video: a shared screen, not a camera (served first, as the active
+	 * speaker's camera is: relay/budget.c). */
+	uint8_t screen;
 	char rid[RELAY_RID_MAX + 1];
 };
 
@@ -220,6 +225,11 @@ struct relay_worker_stats {
 	uint64_t bwe_subscribers[RELAY_BWE_BUCKETS];
 	uint64_t hidden_skipped; /* video packets not sent: the subscriber hides it */
 	uint64_t budget_skipped; /* video packets not sent: no room on its downlink */
+	/* Pacing subscribers' video (relay/pacing.c): */
+	uint64_t paced_packets;	 /* packets that waited in a subscriber's queue */
+	uint64_t pacer_dropped;	 /* dropped from one: waited too long, queue full */
+	uint64_t pacer_delay_us; /* how long the paced packets waited, in all */
+	uint64_t pacers_refused; /* subscribers left unpaced: the worker's cap */
 };
 
 /* Wipes p, drops its identity reference, frees it (transport.c). Any

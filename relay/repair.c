@@ -3,11 +3,11 @@
 #include <string.h>
 
 #include "crypto/srtp.h"
-#include "relay/congestion.h"
 #include "relay/feedback.h"
 #include "relay/layers.h"
 #include "relay/hint.h"
 #include "relay/nack.h"
+#include "relay/pacing.h"
 #include "relay/rtp.h"
 #include "relay/rtx.h"
 #include "relay/send.h"
@@ -191,14 +191,11 @@ static void relay_repair_on_nack(uint32_t media_ssrc, uint16_t seq, void *userda
 	size_t plen = n > 0 ? (size_t)n : 0;
 	if (n > 0 && c->out->seq_skip) /* the OSN in the subscriber's numbers */
 		relay_rtp_wr16(slot + 12 + 4 * (slot[0] & 0x0f), seq);
-	if (n > 0)
-		relay_congestion_stamp(c->to, slot, &plen, c->now);
-	if (n <= 0 || crypto_srtp_protect_rtp(c->to->srtp_out, slot, &plen, RELAY_SEND_SLOT) < 0) {
+	if (n <= 0 || relay_pacing_send(w, c->to, slot, plen, true, c->now) < 0) {
 		c->to->dropped++;
 		return;
 	}
 	c->out->rtx_seq++;
-	relay_send_batch_commit(w, plen, &c->to->remote);
 	atomic_fetch_add_explicit(&w->rtx_sent, 1, memory_order_relaxed);
 }
 

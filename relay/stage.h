@@ -75,6 +75,15 @@ struct relay_worker {
 	uint32_t bwe_max_bps;  /* the cap of every subscriber's estimate */
 	bool fit_downlinks;    /* media.fit_downlinks: relay/budget.c runs */
 	int64_t next_probe_us; /* the next probe packets due; INT64_MAX: none */
+	/* Pacing (relay/pacing.c): queues allocated (cap
+	 * RELAY_PACERS_PER_WORKER), when the next queued packet is due
+	 * (INT64_MAX: none waits), and what the counters say in relay.h. */
+	unsigned pacers;
+	int64_t next_pace_us;
+	_Atomic uint64_t pacers_refused;
+	_Atomic uint64_t paced_packets;
+	_Atomic uint64_t pacer_dropped;
+	_Atomic uint64_t pacer_delay_us;
 	_Atomic uint64_t hidden_skipped;
 	_Atomic uint64_t budget_skipped;
 	unsigned

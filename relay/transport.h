@@ -23,6 +23,7 @@
 struct crypto_dtls;
 struct crypto_dtls_identity;
 struct crypto_srtp;
+struct relay_pace;
 
 /* RFC 7675 §5.1: consent expires 30 s after the last valid check (or
  * authenticated SRTP/SRTCP) from the bound address. */
@@ -145,6 +146,7 @@ struct relay_transport {
 	bool bound;
 	bool up_reported;
 	unsigned muted; /* RELAY_MUTE_* : kinds not forwarded */
+	bool speaking;	/* a publisher: its session's active speaker (RELAY_CMD_SPEAKER) */
 	enum relay_transport_state state;
 	enum relay_close_reason close_reason;
 	struct sockaddr_storage remote;
@@ -181,6 +183,8 @@ struct relay_transport {
 	 * probed upwards; 0: the cap. */
 	uint32_t bwe_bps, bwe_target_bps;
 	struct relay_sub_bwe bwe;
+	/* A subscriber's pacer (relay/pacing.c; owned, NULL: unpaced). */
+	struct relay_pace *pace;
 	/* counters (read by the worker only; summed into worker stats) */
 	uint64_t rtp_in, rtp_out, rtcp_in, dropped;
 };

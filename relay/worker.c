@@ -20,6 +20,7 @@
 #include "relay/dynacast.h"
 #include "relay/layers.h"
 #include "relay/hint.h"
+#include "relay/pacing.h"
 #include "relay/recv.h"
 #include "relay/repair.h"
 #include "relay/send.h"
@@ -128,6 +129,7 @@ int relay_worker_init(struct relay_worker *w, unsigned index, const char *bind_a
 	w->next_nack_us = INT64_MAX;
 	w->next_twcc_us = INT64_MAX;
 	w->next_probe_us = INT64_MAX;
+	w->next_pace_us = INT64_MAX;
 	w->by_id =
 	    g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, relay_transport_destroy);
 	w->by_ufrag = g_hash_table_new(g_str_hash, g_str_equal);
@@ -208,6 +210,7 @@ static void relay_worker_reap(struct relay_worker *w)
 			g_hash_table_remove(w->by_addr, &t->addr_key);
 		for (unsigned s = 0; s < RELAY_MAX_STREAMS; s++)
 			relay_worker_rtx_release(w, &t->pub[s]);
+		relay_pacing_release(w, t);
 		if (t->close_reason != RELAY_CLOSE_REMOVED)
 			relay_worker_emit(w, RELAY_EVT_TRANSPORT_CLOSED, t->p.id, t->close_reason);
 		g_hash_table_remove(w->by_id, &t->p.id); /* frees t */
@@ -327,6 +330,7 @@ static void relay_worker_routes(struct relay_worker *w, struct relay_routes *rou
 	if (!to || !was)
 		goto out;
 	relay_congestion_routes(w, to, routes->twcc_ext_id);
+	relay_pacing_routes(w, to);
 	/* Which routes the subscriber had already: a new one needs a keyframe
 	 * (when its transport is up; else that comes with DTLS). */
 	for (unsigned i = 0; i < routes->count; i++) {
@@ -436,6 +440,9 @@ static bool relay_worker_commands(struct relay_worker *w)
 			break;
 		case RELAY_CMD_HINT:
 			relay_hint_apply(w, msg.arg, msg.arg2, relay_worker_now_us());
+			break;
+		case RELAY_CMD_SPEAKER:
+			relay_budget_speaker(w, msg.arg, msg.arg2);
 			break;
 		default:
 			log_debug("worker %u: unknown command %u", w->index, msg.type);
@@ -575,6 +582,8 @@ static void *relay_worker_main(void *arg)
 			wake = w->next_twcc_us;
 		if (w->next_probe_us < wake)
 			wake = w->next_probe_us;
+		if (w->next_pace_us < wake)
+			wake = w->next_pace_us;
 		int64_t wait_us = wake - relay_worker_now_us();
 		int timeout = wait_us <= 0	  ? 0
 			      : wait_us >= 100000 ? 100
@@ -601,6 +610,8 @@ static void *relay_worker_main(void *arg)
 			relay_worker_twcc(w);
 		if (now >= w->next_probe_us)
 			relay_congestion_probes_due(w, now);
+		if (now >= w->next_pace_us)
+			relay_pacing_due(w, now);
 		if (now >= w->next_tick_us) {
 			relay_worker_tick(w, now);
 			w->next_tick_us = now + 100000;

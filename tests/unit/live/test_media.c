@@ -558,6 +558,11 @@ static void test_simulcast_publish(struct fixture *f, gconstpointer data)
 	}
 	g_assert_cmpuint(f->sink.streams[0].layers, ==, 1);
 	g_assert_cmpuint(f->sink.streams[4].group_ssrc, ==, 0);
+	/* The second video is the screen (served first by the relay), every
+	 * encoding of the camera is not. */
+	for (unsigned s = 0; s < 4; s++)
+		g_assert_cmpuint(f->sink.streams[s].screen, ==, 0);
+	g_assert_cmpuint(f->sink.streams[4].screen, ==, 1);
 	g_assert_cmpuint(count_told(f, 1, "stream.added", 0), ==, 3);
 
 	g_assert_cmpint(sig_media_subscribe(f->media, f->members[1]), ==, 0);
@@ -628,6 +633,59 @@ static void test_active_speaker(struct fixture *f, gconstpointer data)
 	g_assert_cmpuint(count_told(f, 5, "speaker", mark), ==, 2);
 	ev = last_told(f, 5, "speaker");
 	g_assert_true(json_is_null(json_object_get(ev, "participant_id")));
+}
+
+/* RELAY_CMD_SPEAKER commands since command mark; the last in *ret_last. */
+static unsigned speaker_cmds(struct fixture *f, guint mark, struct relay_msg *ret_last)
+{
+	unsigned n = 0;
+
+	for (guint i = mark; i < f->sink.cmds->len; i++) {
+		struct relay_msg m = g_array_index(f->sink.cmds, struct relay_msg, i);
+		if (m.type != RELAY_CMD_SPEAKER)
+			continue;
+		*ret_last = m;
+		n++;
+	}
+	return n;
+}
+
+/* The relay hears who speaks: once per change, the speaker's publish
+ * transport (its camera is served first, relay/budget.c). */
+static void test_speaker_to_relay(struct fixture *f, gconstpointer data)
+{
+	struct relay_msg cmd = {0};
+
+	(void)data;
+	publish_ok(f, 0, f->offer);
+	uint64_t id0 = last_cmd(f).arg;
+	publish_ok(f, 1, f->offer);
+	uint64_t id1 = last_cmd(f).arg;
+	guint mark = f->sink.cmds->len;
+
+	worker_event(f, RELAY_EVT_AUDIO_LEVEL, id0, 3000);
+	worker_event(f, RELAY_EVT_AUDIO_LEVEL, id0, 3000);
+	g_assert_cmpuint(speaker_cmds(f, mark, &cmd), ==, 1);
+	g_assert_cmpuint(cmd.arg, ==, (uint64_t)f->session.id);
+	g_assert_cmpuint(cmd.arg2, ==, id0);
+	/* Member 0 falls silent: the relay keeps it until another speaks. */
+	g_usleep(SIG_SPEAKER_ANNOUNCE_US);
+	sig_speaker_room_silenced(f->rooms, f->members[0], clock_mono_us(), tell, f);
+	g_assert_cmpuint(speaker_cmds(f, mark, &cmd), ==, 1);
+	/* Member 1 speaks, its worker's queue full: told at the next report. */
+	g_usleep(SIG_SPEAKER_ANNOUNCE_US);
+	f->sink.fail = 1;
+	worker_event(f, RELAY_EVT_AUDIO_LEVEL, id1, 5000);
+	worker_event(f, RELAY_EVT_AUDIO_LEVEL, id1, 5000);
+	g_assert_cmpstr(sig_rooms_active_speaker(f->rooms, f->session.id), ==,
+			f->members[1]->participant_id);
+	f->sink.fail = 0;
+	g_assert_cmpuint(speaker_cmds(f, mark, &cmd), ==, 1);
+	worker_event(f, RELAY_EVT_AUDIO_LEVEL, id1, 5000);
+	g_assert_cmpuint(speaker_cmds(f, mark, &cmd), ==, 2);
+	g_assert_cmpuint(cmd.arg2, ==, id1);
+	worker_event(f, RELAY_EVT_AUDIO_LEVEL, id1, 5000);
+	g_assert_cmpuint(speaker_cmds(f, mark, &cmd), ==, 2);
 }
 
 /* A hint message as a client sends it. */
@@ -806,6 +864,7 @@ int main(int argc, char **argv)
 	ADD("/live/media/remb", test_remb);
 	ADD("/live/media/outage", test_outage);
 	ADD("/live/media/active-speaker", test_active_speaker);
+	ADD("/live/media/speaker-to-relay", test_speaker_to_relay);
 	ADD("/live/media/hints", test_hints);
 	return g_test_run();
 }

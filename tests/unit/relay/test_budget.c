@@ -1,0 +1,162 @@
+/* Unit tests of the worker's side of the layer allocator (relay/budget.c)
+ * with priorities: a subscriber whose downlink carries one camera's best
+ * encoding and the lowest of another gives the best to the active
+ * speaker (RELAY_CMD_SPEAKER), and moves it when the speaker changes
+ * (down at once, up after RELAY_BUDGET_UP_US); a shared screen comes
+ * before a camera. A worker without a thread: its table holds transports
+ * made here. */
+#include <glib.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "relay/budget.h"
+#include "relay/layers.h"
+#include "relay/simulcast.h"
+#include "relay/transport.h"
+
+#define MS	1000LL
+#define SESSION 9
+
+struct rig {
+	struct relay_worker w;
+	struct relay_transport *pub[2], *sub;
+};
+
+/* Publisher id with one video track in two encodings: 150 and 800 kbit/s,
+ * both being sent; its out to the subscriber receives the lowest. */
+static struct relay_transport *publisher(struct relay_transport *sub, uint64_t id, int64_t now)
+{
+	struct relay_transport *t = g_malloc0(sizeof(*t));
+
+	t->p.id = id;
+	t->p.session_id = SESSION;
+	t->p.publishing = true;
+	t->state = RELAY_TRANSPORT_UP;
+	t->p.stream_count = 2;
+	for (unsigned k = 0; k < 2; k++) {
+		struct relay_pub_stream *ps = &t->pub[k];
+		ps->desc = (struct relay_stream){.ssrc = (uint32_t)(id * 16 + k),
+						 .kind = RELAY_STREAM_VIDEO,
+						 .codec = RELAY_CODEC_VP8,
+						 .group_ssrc = (uint32_t)(id * 16 + 8),
+						 .layer = (uint8_t)k,
+						 .layers = 2};
+		g_strlcpy(ps->desc.mid, "1", sizeof(ps->desc.mid));
+		/* Payload bytes per 0.5 s window: 150 and 800 kbit/s. */
+		ps->bytes_last = ps->bytes_before = k ? 50000 : 9375;
+		ps->last_rtp_us = now;
+		t->p.streams[k] = ps->desc;
+	}
+	struct relay_out *out = &t->pub[0].outs[0];
+	t->pub[0].out_count = 1;
+	*out = (struct relay_out){.to = sub, .max_height = RELAY_HEIGHT_ANY};
+	relay_simulcast_init(&out->sc, true, 0);
+	out->sc.current = 0;
+	out->sc.started = true;
+	out->max_layer = 0;
+	return t;
+}
+
+static void rig_init(struct rig *r, int64_t now)
+{
+	memset(r, 0, sizeof(*r));
+	r->w.by_id = g_hash_table_new(g_int64_hash, g_int64_equal);
+	r->w.fit_downlinks = true;
+	r->sub = g_malloc0(sizeof(*r->sub));
+	r->sub->p.id = 3;
+	r->sub->p.session_id = SESSION;
+	r->sub->state = RELAY_TRANSPORT_UP;
+	/* 90 %: 1.35 Mbit/s: both lowest (300 k) and one best with its
+	 * headroom (800 k + 25 %), not two. */
+	r->sub->bwe_bps = 1500000;
+	for (unsigned i = 0; i < 2; i++) {
+		r->pub[i] = publisher(r->sub, 1 + i, now);
+		g_hash_table_insert(r->w.by_id, &r->pub[i]->p.id, r->pub[i]);
+	}
+	g_hash_table_insert(r->w.by_id, &r->sub->p.id, r->sub);
+}
+
+static void rig_clear(struct rig *r)
+{
+	g_hash_table_destroy(r->w.by_id);
+	for (unsigned i = 0; i < 2; i++)
+		g_free(r->pub[i]);
+	g_free(r->sub);
+}
+
+/* The best encoding publisher i's track may send the subscriber. */
+static uint8_t max_layer(const struct rig *r, unsigned i)
+{
+	return r->pub[i]->pub[0].outs[0].max_layer;
+}
+
+/* The allocation every 200 ms for `ms`, the streams still sent. */
+static int64_t run(struct rig *r, int64_t now, int64_t ms)
+{
+	for (int64_t end = now + ms * MS; now < end;) {
+		now += RELAY_BUDGET_EVERY_US;
+		for (unsigned i = 0; i < 2; i++)
+			for (unsigned k = 0; k < 2; k++)
+				r->pub[i]->pub[k].last_rtp_us = now;
+		relay_budget_tick(&r->w, r->sub, now);
+	}
+	return now;
+}
+
+static void test_speaker_first(void)
+{
+	struct rig r;
+	int64_t now = 100000 * MS;
+
+	rig_init(&r, now);
+	relay_budget_speaker(&r.w, SESSION, r.pub[1]->p.id);
+	g_assert_false(r.pub[0]->speaking);
+	g_assert_true(r.pub[1]->speaking);
+	now = run(&r, now, 3000);
+	g_assert_cmpuint(max_layer(&r, 1), ==, 1); /* the speaker: its best */
+	g_assert_cmpuint(max_layer(&r, 0), ==, 0);
+	/* The other one speaks: it has the best at once it can (after the
+	 * wait up), the last speaker goes down first. */
+	relay_budget_speaker(&r.w, SESSION, r.pub[0]->p.id);
+	g_assert_true(r.pub[0]->speaking);
+	g_assert_false(r.pub[1]->speaking);
+	now = run(&r, now, 200);
+	g_assert_cmpuint(max_layer(&r, 1), ==, 0);
+	g_assert_cmpuint(max_layer(&r, 0), ==, 0);
+	now = run(&r, now, 2600);
+	g_assert_cmpuint(max_layer(&r, 0), ==, 1);
+	g_assert_cmpuint(max_layer(&r, 1), ==, 0);
+	/* Another session's speaker changes nothing here. */
+	relay_budget_speaker(&r.w, SESSION + 1, r.pub[1]->p.id);
+	g_assert_true(r.pub[0]->speaking);
+	/* Nobody speaks: the flag goes. */
+	relay_budget_speaker(&r.w, SESSION, 0);
+	g_assert_false(r.pub[0]->speaking);
+	g_assert_false(r.pub[1]->speaking);
+	rig_clear(&r);
+}
+
+static void test_screen_first(void)
+{
+	struct rig r;
+	int64_t now = 100000 * MS;
+
+	rig_init(&r, now);
+	/* Publisher 0's track is a shared screen; 1 speaks: both are
+	 * priority, the first served of the two gets the room, but the
+	 * screen alone (nobody speaking) always has it. */
+	for (unsigned k = 0; k < 2; k++)
+		r.pub[0]->pub[k].desc.screen = 1;
+	now = run(&r, now, 3000);
+	g_assert_cmpuint(max_layer(&r, 0), ==, 1);
+	g_assert_cmpuint(max_layer(&r, 1), ==, 0);
+	rig_clear(&r);
+}
+
+int main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/relay/budget/speaker-first", test_speaker_first);
+	g_test_add_func("/relay/budget/screen-first", test_screen_first);
+	return g_test_run();
+}
