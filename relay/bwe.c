@@ -333,9 +333,10 @@ static void relay_bwe_loss(struct relay_bwe *b, int64_t now_us)
 	}
 }
 
-void relay_bwe_probe_start(struct relay_bwe *b, uint8_t id)
+void relay_bwe_probe_start(struct relay_bwe *b, uint8_t id, uint32_t max_bps)
 {
 	b->probe_id = id;
+	b->probe_max_bps = max_bps;
 	b->probe_received = 0;
 	b->probe_bytes_sent = b->probe_bytes_received = 0;
 }
@@ -374,6 +375,8 @@ static void relay_bwe_probe_result(struct relay_bwe *b)
 	double send_bps = (double)(b->probe_bytes_sent - b->probe_last_size) * 8e6 / send_us;
 	double recv_bps = (double)(b->probe_bytes_received - b->probe_first_size) * 8e6 / recv_us;
 	double bps = send_bps < recv_bps ? send_bps : recv_bps;
+	if (b->probe_max_bps && bps > b->probe_max_bps)
+		bps = b->probe_max_bps;
 	b->probe_bps = clamp_bps(b, bps);
 	/* Measured once: a bound the estimate may rise to, unless the path
 	 * already says it is overused. */

@@ -92,7 +92,8 @@ struct relay_bwe {
 	int64_t probe_first_send, probe_last_send, probe_first_arrival, probe_last_arrival;
 	uint64_t probe_bytes_sent, probe_bytes_received;
 	uint32_t probe_first_size, probe_last_size;
-	uint32_t probe_bps; /* the last cluster's result; 0: none */
+	uint32_t probe_bps;	/* the last cluster's result; 0: none */
+	uint32_t probe_max_bps; /* what the cluster may show at most (its caller's bound) */
 };
 
 void relay_bwe_init(struct relay_bwe *b, const struct relay_bwe_config *cfg);
@@ -103,7 +104,12 @@ void relay_bwe_on_feedback(struct relay_bwe *b, const struct relay_bwe_packet *p
 			   int64_t now_us);
 
 /* Starts measuring probe cluster id (the packets the caller will send
- * with it); the one measured before is forgotten. */
-void relay_bwe_probe_start(struct relay_bwe *b, uint8_t id);
+ * with it), whose result may raise the estimate to max_bps at most (0:
+ * no bound but the cap): a short cluster that a shaper's bucket lets
+ * through whole, or that a late wake of the sender sent as one burst,
+ * arrives faster than the path carries for long, so the caller bounds
+ * what one cluster may prove. The one measured before is
+ * forgotten. */
+void relay_bwe_probe_start(struct relay_bwe *b, uint8_t id, uint32_t max_bps);
 
 #endif

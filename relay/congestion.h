@@ -21,8 +21,10 @@
  * cluster the next may start. */
 #define RELAY_PROBE_DURATION_US (30 * 1000LL)
 #define RELAY_PROBE_FACTOR	2
-#define RELAY_PROBE_STABLE_US	(3 * 1000000LL)
-#define RELAY_PROBE_INTERVAL_US (5 * 1000000LL) /* 2 s, stable 1 s, while video is paused */
+/* ...but one cluster may raise the estimate to this share of it at most. */
+#define RELAY_PROBE_GAIN_PERCENT 150
+#define RELAY_PROBE_STABLE_US	 (3 * 1000000LL)
+#define RELAY_PROBE_INTERVAL_US	 (5 * 1000000LL) /* 2 s, stable 1 s, while video is paused */
 /* No probe while the last feedback says more than this was lost (/256). */
 #define RELAY_PROBE_MAX_LOSS 8
 /* Padding bytes per probe packet (RFC 3550 §5.1: the count is one byte). */

@@ -277,7 +277,7 @@ static void test_probe(void)
 	struct relay_bwe_packet p[20];
 
 	relay_bwe_init(&b, &cfg);
-	relay_bwe_probe_start(&b, 7);
+	relay_bwe_probe_start(&b, 7, 0);
 	for (int i = 0; i < 20; i++)
 		p[i] = (struct relay_bwe_packet){.send_us = S + i * 4800,    /* 2 Mbit/s */
 						 .arrival_us = S + i * 6000, /* 1.6 Mbit/s */
@@ -288,10 +288,33 @@ static void test_probe(void)
 	g_assert_cmpuint(b.probe_bps, <=, 1700000);
 	g_assert_cmpuint(b.estimate_bps, >=, 1500000);
 	/* Another cluster id's packets are not measured. */
-	relay_bwe_probe_start(&b, 8);
+	relay_bwe_probe_start(&b, 8, 0);
 	b.probe_bps = 0;
 	relay_bwe_on_feedback(&b, p, 20, S + 400 * MS);
 	g_assert_cmpuint(b.probe_bps, ==, 0);
+}
+
+/* A cluster that arrives as fast as it was sent, sent in a burst (a late
+ * wake of the worker: 20 packets in 2 ms, 96 Mbit/s, through a shaper
+ * whose bucket lets them all by): it proves no more than the caller's
+ * bound, here 1.5 x the 600 kbit/s estimate. */
+static void test_probe_burst_bounded(void)
+{
+	struct relay_bwe b;
+	struct relay_bwe_config cfg = {.initial_bps = 600000, .max_bps = 5000000};
+	struct relay_bwe_packet p[20];
+
+	relay_bwe_init(&b, &cfg);
+	relay_bwe_probe_start(&b, 9, 900000);
+	for (int i = 0; i < 20; i++)
+		p[i] = (struct relay_bwe_packet){.send_us = S + i * 100,
+						 .arrival_us = S + 20 * MS + i * 100,
+						 .size = PKT,
+						 .probe = 9};
+	relay_bwe_on_feedback(&b, p, 20, S + 100 * MS);
+	g_assert_cmpuint(b.probe_bps, ==, 900000);
+	g_assert_cmpuint(b.estimate_bps, <=, 900000);
+	g_assert_cmpuint(b.estimate_bps, >=, 600000);
 }
 
 int main(int argc, char **argv)
@@ -304,5 +327,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/relay/bwe/drop-and-rise", test_drop_and_rise);
 	g_test_add_func("/relay/bwe/bounds", test_bounds);
 	g_test_add_func("/relay/bwe/probe", test_probe);
+	g_test_add_func("/relay/bwe/probe-burst-bounded", test_probe_burst_bounded);
 	return g_test_run();
 }
