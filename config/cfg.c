@@ -22,6 +22,7 @@ enum cfg_type {
 	CFG_STRING,	  /* free text */
 	CFG_PATH,	  /* a file system path */
 	CFG_ADDRESS,	  /* an IPv4 or IPv6 literal */
+	CFG_ADDRESS_PAIR, /* one IPv4 and/or one IPv6 literal: cfg_addr_pair_parse() */
 	CFG_INT,	  /* a decimal integer within [min, max] */
 	CFG_LEVEL,	  /* a log level name */
 	CFG_URL,	  /* http:// or https:// URL */
@@ -62,10 +63,11 @@ static const struct cfg_key cfg_keys[] = {
     KEY("storage", "state_directory", CFG_PATH, state_directory, 0, 0, true, false, ""),
     KEY("storage", "admin_socket", CFG_PATH, admin_socket, 0, 0, true, false, ""),
     KEY("media", "workers", CFG_INT, media_workers, 0, CFG_MAX_WORKERS, false, false, "0"),
-    KEY("media", "bind_address", CFG_ADDRESS, media_bind_address, 0, 0, false, false, "127.0.0.1"),
+    KEY("media", "bind_address", CFG_ADDRESS_PAIR, media_bind_address, 0, 0, false, false,
+	"127.0.0.1"),
     KEY("media", "port_min", CFG_INT, media_port_min, 0, 65535, false, false, "40000"),
     KEY("media", "port_max", CFG_INT, media_port_max, 0, 65535, false, false, "40063"),
-    KEY("media", "public_address", CFG_ADDRESS, media_public_address, 0, 0, true, false, ""),
+    KEY("media", "public_address", CFG_ADDRESS_PAIR, media_public_address, 0, 0, true, false, ""),
     KEY("media", "dtls_certificate", CFG_PATH, media_dtls_certificate, 0, 0, true, true, ""),
     KEY("media", "loss_repair", CFG_INT, media_loss_repair, 0, 1, false, false, "1"),
     KEY("media", "audio_red", CFG_INT, media_audio_red, 0, 1, false, false, "1"),
@@ -188,6 +190,12 @@ static int cfg_store(struct cfg *cfg, const struct cfg_key *key, const char *val
 			return -EINVAL;
 		}
 		break;
+	case CFG_ADDRESS_PAIR: {
+		struct cfg_addr_pair pair;
+		if (cfg_addr_pair_parse(value, &pair, ret_problem) < 0)
+			return -EINVAL;
+		break;
+	}
 	case CFG_URL:
 		if (*value && !g_str_has_prefix(value, "http://") &&
 		    !g_str_has_prefix(value, "https://")) {
@@ -430,18 +438,59 @@ static void cfg_key_problem(const struct cfg *cfg, GPtrArray *errors, const char
 	cfg_problem(errors, o->file ? o->file : "defaults", o->line, section, name, problem);
 }
 
-static int cfg_resolve_media(struct cfg *cfg, GPtrArray *errors)
+/* Which families the workers bind and what the SDP offers for each
+ * (relay/README.md: one socket per family; "::" alone is dual-stack). */
+static int cfg_resolve_media_addresses(struct cfg *cfg, GPtrArray *errors)
 {
-	/* Browsers need an address they can reach in our ICE candidates; a
-	 * wildcard bind has none to offer. */
-	if ((strcmp(cfg->media_bind_address, "0.0.0.0") == 0 ||
-	     strcmp(cfg->media_bind_address, "::") == 0) &&
-	    !*cfg->media_public_address) {
-		cfg_key_problem(cfg, errors, "media", "bind_address",
-				"a wildcard address needs [media] public_address (the address "
-				"browsers reach)");
+	struct cfg_addr_pair *bind = &cfg->media_bind, *pub = &cfg->media_public;
+	g_autofree char *problem = NULL;
+
+	/* Both were checked when stored. */
+	if (cfg_addr_pair_parse(cfg->media_bind_address, bind, &problem) < 0 ||
+	    cfg_addr_pair_parse(cfg->media_public_address, pub, &problem) < 0) {
+		cfg_key_problem(cfg, errors, "media", "bind_address", problem);
 		return -EINVAL;
 	}
+	cfg->media_dual_stack = cfg_addr_pair_v6_any(bind) && !*bind->v4;
+	if (*pub->v4 && !*bind->v4 && !cfg->media_dual_stack) {
+		cfg_key_problem(cfg, errors, "media", "public_address",
+				"an IPv4 address needs an IPv4 [media] bind_address (or \"::\" "
+				"alone, dual-stack)");
+		return -EINVAL;
+	}
+	if (*pub->v6 && !*bind->v6) {
+		cfg_key_problem(cfg, errors, "media", "public_address",
+				"an IPv6 address needs an IPv6 [media] bind_address");
+		return -EINVAL;
+	}
+	/* Browsers need an address they can reach in our ICE candidates; a
+	 * wildcard bind has none to offer. */
+	if ((cfg_addr_pair_v4_any(bind) && !*pub->v4) ||
+	    (cfg_addr_pair_v6_any(bind) && !cfg->media_dual_stack && !*pub->v6) ||
+	    (cfg->media_dual_stack && !*pub->v4 && !*pub->v6)) {
+		cfg_key_problem(cfg, errors, "media", "bind_address",
+				"a wildcard address needs [media] public_address of its family "
+				"(the address browsers reach)");
+		return -EINVAL;
+	}
+	struct cfg_addr_pair *adv = &cfg->media_advertised;
+	g_strlcpy(adv->v4,
+		  *pub->v4		       ? pub->v4
+		  : cfg_addr_pair_v4_any(bind) ? ""
+					       : bind->v4,
+		  sizeof(adv->v4));
+	g_strlcpy(adv->v6,
+		  *pub->v6		       ? pub->v6
+		  : cfg_addr_pair_v6_any(bind) ? ""
+					       : bind->v6,
+		  sizeof(adv->v6));
+	return 0;
+}
+
+static int cfg_resolve_media(struct cfg *cfg, GPtrArray *errors)
+{
+	if (cfg_resolve_media_addresses(cfg, errors) < 0)
+		return -EINVAL;
 	if (cfg->media_workers == 0) {
 		long cores = sysconf(_SC_NPROCESSORS_ONLN);
 		cfg->media_workers = (int)CLAMP(cores, 1, CFG_MAX_WORKERS);

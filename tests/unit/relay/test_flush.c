@@ -45,7 +45,8 @@ static struct relay_worker *worker_on(int fd)
 {
 	struct relay_worker *w = g_new0(struct relay_worker, 1);
 
-	w->udp_fd = fd;
+	w->udp_fd[RELAY_UDP_V4] = fd;
+	w->udp_fd[RELAY_UDP_V6] = -1;
 	w->out = calloc(1, sizeof(*w->out));
 	g_assert_nonnull(w->out);
 	return w;
