@@ -50,7 +50,8 @@ struct cfg_key {
 
 /* Keep config/hearthd.conf.example in step: tests/unit/config checks it. */
 static const struct cfg_key cfg_keys[] = {
-    KEY("server", "listen_address", CFG_ADDRESS, listen_address, 0, 0, false, false, "127.0.0.1"),
+    KEY("server", "listen_address", CFG_ADDRESS_PAIR, listen_address, 0, 0, false, false,
+	"127.0.0.1"),
     KEY("server", "listen_port", CFG_INT, listen_port, 0, 65535, false, false, "8080"),
     KEY("server", "public_url", CFG_URL, public_url, 0, 0, true, false, ""),
     KEY("server", "tls_certificate", CFG_PATH, tls_certificate, 0, 0, true, true, ""),
@@ -559,16 +560,45 @@ static int cfg_resolve_tls(struct cfg *cfg, GPtrArray *errors)
 
 char *cfg_derive_public_url(const struct cfg *cfg, int port)
 {
-	bool v6 = strchr(cfg->listen_address, ':') != NULL;
+	struct cfg_addr_pair listen = {{0}, {0}};
+	g_autofree char *problem = NULL;
 
+	/* Checked when stored; of two, the IPv4 one (reachable from more
+	 * places). */
+	(void)cfg_addr_pair_parse(cfg->listen_address, &listen, &problem);
+	bool v6 = !*listen.v4;
 	return g_strdup_printf("%s://%s%s%s:%d", *cfg->tls_certificate ? "https" : "http",
-			       v6 ? "[" : "", cfg->listen_address, v6 ? "]" : "", port);
+			       v6 ? "[" : "", v6 ? listen.v6 : listen.v4, v6 ? "]" : "", port);
 }
 
 static void cfg_replace(char **slot, char *value)
 {
 	g_free(*slot);
 	*slot = value;
+}
+
+/* The HTTP listener's addresses: one IPv4 and/or one IPv6. */
+static int cfg_resolve_listen(struct cfg *cfg, GPtrArray *errors)
+{
+	g_autofree char *problem = NULL;
+
+	if (cfg_addr_pair_parse(cfg->listen_address, &cfg->listen, &problem) < 0) {
+		cfg_key_problem(cfg, errors, "server", "listen_address", problem);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Whether address (one literal) is one of the HTTP listener's. */
+static bool cfg_listen_includes(const struct cfg *cfg, const char *address)
+{
+	struct cfg_addr_pair one;
+	g_autofree char *problem = NULL;
+
+	if (cfg_addr_pair_parse(address, &one, &problem) < 0)
+		return false;
+	return (*one.v4 && strcmp(one.v4, cfg->listen.v4) == 0) ||
+	       (*one.v6 && strcmp(one.v6, cfg->listen.v6) == 0);
 }
 
 int cfg_resolve(struct cfg *cfg, GPtrArray *errors)
@@ -579,9 +609,11 @@ int cfg_resolve(struct cfg *cfg, GPtrArray *errors)
 		r = -EINVAL;
 	if (cfg_resolve_tls(cfg, errors) < 0)
 		r = -EINVAL;
+	if (cfg_resolve_listen(cfg, errors) < 0)
+		r = -EINVAL;
 	if (*cfg->metrics_listen_address && cfg->metrics_listen_port != 0 &&
 	    cfg->metrics_listen_port == cfg->listen_port &&
-	    strcmp(cfg->metrics_listen_address, cfg->listen_address) == 0) {
+	    cfg_listen_includes(cfg, cfg->metrics_listen_address)) {
 		cfg_key_problem(cfg, errors, "metrics", "listen_port",
 				"the metrics listener needs an address or port of its own");
 		r = -EINVAL;

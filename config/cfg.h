@@ -28,7 +28,8 @@ struct cfg_origin {
 
 struct cfg {
 	/* [server] */
-	char *listen_address;
+	char *listen_address;	     /* one IPv4 and/or one IPv6 address */
+	struct cfg_addr_pair listen; /* derived by cfg_resolve() */
 	int listen_port;
 	char *public_url;	 /* "" = derived from listen address and port */
 	bool public_url_derived; /* set by cfg_resolve() when it derived it */

@@ -4,8 +4,9 @@ hearthd: GStreamer webrtcbin peers whose ICE gathers one address each
 
 - IPv6 only: hearthd listens (HTTP/WebSocket) and binds its media workers
   on ::1 alone; both peers gather ::1 alone. Media flows both ways.
-- Both families, one socket each ("127.0.0.1, ::1"): an IPv4 peer and an
-  IPv6 peer in one session decode each other.
+- Both families, one socket each ("127.0.0.1, ::1"), and the HTTP
+  listener on both: an IPv4 peer and an IPv6 peer, each signalling over
+  its own family, in one session decode each other.
 - Dual-stack ("::" alone, IPV6_V6ONLY off): the IPv4 peer reaches the
   worker as a v4-mapped address; the same call works.
 
@@ -17,6 +18,7 @@ import re
 import socket
 import unittest
 
+import test_exposure
 import test_media
 from hearthlib import Daemon, DaemonTestCase
 
@@ -43,7 +45,7 @@ class _Call(DaemonTestCase):
     helpers (a family session, start, the decode measurement)."""
 
     config = ""
-    ws_host = "127.0.0.1"
+    ws_host = None  # None: the peer's ICE address
 
     family = test_media.Media.family
     start = test_media.Media.start
@@ -63,7 +65,7 @@ class _Call(DaemonTestCase):
 
     def peer(self, token, name, ice_address):
         p = test_media.Peer(self.d.port, token, name=name, ice_address=ice_address,
-                            ws_host=self.ws_host)
+                            ws_host=self.ws_host or ice_address)
         self.peers.append(p)
         return p
 
@@ -78,7 +80,6 @@ class _Call(DaemonTestCase):
 
 class Ipv6Only(_Call):
     config = "[server]\nlisten_address = ::1\n[media]\nbind_address = ::1\n"
-    ws_host = "::1"
 
     def test_call_over_ipv6_only(self):
         self.assertIn("HTTP ::1 port", self.d.wait_for_log("listening on"))
@@ -91,9 +92,14 @@ class Ipv6Only(_Call):
 
 
 class BothFamilies(_Call):
-    config = "[media]\nbind_address = 127.0.0.1, ::1\n"
+    config = ("[server]\nlisten_address = 127.0.0.1, ::1\n"
+              "[media]\nbind_address = 127.0.0.1, ::1\n")
 
     def test_ipv4_and_ipv6_peer_in_one_session(self):
+        # The HTTP listener is on both, on one port, and says so.
+        self.assertEqual(sorted(test_exposure.listening_sockets(self.d.port)),
+                         [("127.0.0.1", self.d.port), ("::1", self.d.port)])
+        self.assertIn("(HTTP 127.0.0.1,::1 port %d)" % self.d.port, self.d.log())
         peers = self.call(["127.0.0.1", "::1"])
         # One candidate of each family, on one port, IPv6 preferred.
         cands = candidates(peers[0].sub_offers[-1]["sdp"])
@@ -102,7 +108,8 @@ class BothFamilies(_Call):
 
 
 class DualStackSocket(_Call):
-    config = ("[media]\nbind_address = ::\npublic_address = 127.0.0.1, ::1\n")
+    config = "[media]\nbind_address = ::\npublic_address = 127.0.0.1, ::1\n"
+    ws_host = "127.0.0.1"
 
     def test_v4_mapped_peer_and_ipv6_peer(self):
         self.call(["127.0.0.1", "::1"])

@@ -166,6 +166,9 @@ static const struct bad_case bad_cases[] = {
     {"[server]\nlisten_address = localhost\n",
      "FILE:2: [server] listen_address: \"localhost\" is not an IPv4 or IPv6 address"},
     {"[server]\nlisten_address =\n", "FILE:2: [server] listen_address: must not be empty"},
+    {"[server]\nlisten_address = 127.0.0.1, 127.0.0.2\n",
+     "FILE:2: [server] listen_address: \"127.0.0.1\" and \"127.0.0.2\" are both IPv4 "
+     "addresses (at most one of each family)"},
     {"[server]\npublic_url = ftp://x\n",
      "FILE:2: [server] public_url: \"ftp://x\" is not an http:// or https:// URL"},
     {"[server]\nthis line is wrong\n",
@@ -224,6 +227,35 @@ struct addr_case {
 	bool dual_stack;
 	const char *adv4, *adv6; /* what the SDP offers */
 };
+
+/* server.listen_address: one of each family, the public URL from the IPv4
+ * one; the metrics listener may not share an address and port with it. */
+static void test_listen_addresses(void)
+{
+	static const char *const cases[][2] = {
+	    {"127.0.0.1", "http://127.0.0.1:8080"},
+	    {"::1", "http://[::1]:8080"},
+	    {"::1, 127.0.0.1", "http://127.0.0.1:8080"},
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autoptr(GPtrArray) errors = g_ptr_array_new_with_free_func(g_free);
+		g_autofree char *set = g_strdup_printf("server.listen_address=%s", cases[i][0]);
+		struct cfg cfg;
+
+		cfg_init(&cfg);
+		g_assert_cmpint(cfg_set_override(&cfg, set, errors), ==, 0);
+		g_assert_cmpint(cfg_resolve(&cfg, errors), ==, 0);
+		g_assert_cmpstr(cfg.public_url, ==, cases[i][1]);
+		cfg_clear(&cfg);
+	}
+	g_autofree char *msg =
+	    load_expect_error("[server]\nlisten_address = 127.0.0.1, ::1\nlisten_port = 9000\n"
+			      "[metrics]\nlisten_address = 0:0::1\nlisten_port = 9000\n");
+	g_assert_cmpstr(msg, ==,
+			"FILE:6: [metrics] listen_port: the metrics listener needs an address or "
+			"port of its own");
+}
 
 /* Good address configurations: what is bound and what is advertised. */
 static void test_media_addresses(void)
@@ -349,6 +381,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/config/override-errors", test_override_errors);
 	g_test_add_func("/config/api-keys", test_api_keys);
 	g_test_add_func("/config/media-addresses", test_media_addresses);
+	g_test_add_func("/config/listen-addresses", test_listen_addresses);
 	for (size_t i = 0; i < G_N_ELEMENTS(bad_cases); i++) {
 		g_autofree char *name = g_strdup_printf("/config/bad/%zu", i);
 		g_test_add_data_func(name, &bad_cases[i], test_bad_input);
