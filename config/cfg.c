@@ -439,6 +439,13 @@ static void cfg_key_problem(const struct cfg *cfg, GPtrArray *errors, const char
 	cfg_problem(errors, o->file ? o->file : "defaults", o->line, section, name, problem);
 }
 
+/* The address of one family the SDP offers: the public one, else the bound
+ * one unless that is the wildcard ("": none). */
+static const char *cfg_offered(const char *public, const char *bound, bool wildcard)
+{
+	return *public ? public : wildcard ? "" : bound;
+}
+
 /* Which families the workers bind and what the SDP offers for each
  * (relay/README.md: one socket per family; "::" alone is dual-stack). */
 static int cfg_resolve_media_addresses(struct cfg *cfg, GPtrArray *errors)
@@ -475,15 +482,9 @@ static int cfg_resolve_media_addresses(struct cfg *cfg, GPtrArray *errors)
 		return -EINVAL;
 	}
 	struct cfg_addr_pair *adv = &cfg->media_advertised;
-	g_strlcpy(adv->v4,
-		  *pub->v4		       ? pub->v4
-		  : cfg_addr_pair_v4_any(bind) ? ""
-					       : bind->v4,
+	g_strlcpy(adv->v4, cfg_offered(pub->v4, bind->v4, cfg_addr_pair_v4_any(bind)),
 		  sizeof(adv->v4));
-	g_strlcpy(adv->v6,
-		  *pub->v6		       ? pub->v6
-		  : cfg_addr_pair_v6_any(bind) ? ""
-					       : bind->v6,
+	g_strlcpy(adv->v6, cfg_offered(pub->v6, bind->v6, cfg_addr_pair_v6_any(bind)),
 		  sizeof(adv->v6));
 	return 0;
 }
