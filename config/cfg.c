@@ -24,6 +24,7 @@ enum cfg_type {
 	CFG_STRING,	  /* free text */
 	CFG_PATH,	  /* a file system path */
 	CFG_ADDRESS,	  /* an IPv4 or IPv6 literal */
+	CFG_ADDRESS_PAIR, /* one IPv4 and/or one IPv6 literal: cfg_addr_pair_parse() */
 	CFG_INT,	  /* a decimal integer within [min, max] */
 	CFG_LEVEL,	  /* a log level name */
 	CFG_URL,	  /* http:// or https:// URL */
@@ -53,7 +54,8 @@ struct cfg_key {
 
 /* Keep config/hearthd.conf.example in step: tests/unit/config checks it. */
 static const struct cfg_key cfg_keys[] = {
-    KEY("server", "listen_address", CFG_ADDRESS, listen_address, 0, 0, false, false, "127.0.0.1"),
+    KEY("server", "listen_address", CFG_ADDRESS_PAIR, listen_address, 0, 0, false, false,
+	"127.0.0.1"),
     KEY("server", "listen_port", CFG_INT, listen_port, 0, 65535, false, false, "8080"),
     KEY("server", "public_url", CFG_URL, public_url, 0, 0, true, false, ""),
     KEY("server", "tls_certificate", CFG_PATH, tls_certificate, 0, 0, true, true, ""),
@@ -66,10 +68,11 @@ static const struct cfg_key cfg_keys[] = {
     KEY("storage", "state_directory", CFG_PATH, state_directory, 0, 0, true, false, ""),
     KEY("storage", "admin_socket", CFG_PATH, admin_socket, 0, 0, true, false, ""),
     KEY("media", "workers", CFG_INT, media_workers, 0, CFG_MAX_WORKERS, false, false, "0"),
-    KEY("media", "bind_address", CFG_ADDRESS, media_bind_address, 0, 0, false, false, "127.0.0.1"),
+    KEY("media", "bind_address", CFG_ADDRESS_PAIR, media_bind_address, 0, 0, false, false,
+	"127.0.0.1"),
     KEY("media", "port_min", CFG_INT, media_port_min, 0, 65535, false, false, "40000"),
     KEY("media", "port_max", CFG_INT, media_port_max, 0, 65535, false, false, "40063"),
-    KEY("media", "public_address", CFG_ADDRESS, media_public_address, 0, 0, true, false, ""),
+    KEY("media", "public_address", CFG_ADDRESS_PAIR, media_public_address, 0, 0, true, false, ""),
     KEY("media", "dtls_certificate", CFG_PATH, media_dtls_certificate, 0, 0, true, true, ""),
     KEY("media", "loss_repair", CFG_INT, media_loss_repair, 0, 1, false, false, "1"),
     KEY("media", "audio_red", CFG_INT, media_audio_red, 0, 1, false, false, "1"),
@@ -196,6 +199,12 @@ static int cfg_store(struct cfg *cfg, const struct cfg_key *key, const char *val
 			return -EINVAL;
 		}
 		break;
+	case CFG_ADDRESS_PAIR: {
+		struct cfg_addr_pair pair;
+		if (cfg_addr_pair_parse(value, &pair, ret_problem) < 0)
+			return -EINVAL;
+		break;
+	}
 	case CFG_URL:
 		if (*value && !g_str_has_prefix(value, "http://") &&
 		    !g_str_has_prefix(value, "https://")) {
@@ -455,18 +464,60 @@ static void cfg_key_problem(const struct cfg *cfg, GPtrArray *errors, const char
 	cfg_problem(errors, o->file ? o->file : "defaults", o->line, section, name, problem);
 }
 
-static int cfg_resolve_media(struct cfg *cfg, GPtrArray *errors)
+/* The address of one family the SDP offers: the public one, else the bound
+ * one unless that is the wildcard ("": none). */
+static const char *cfg_offered(const char *public, const char *bound, bool wildcard)
 {
-	/* Browsers need an address they can reach in our ICE candidates; a
-	 * wildcard bind has none to offer. */
-	if ((strcmp(cfg->media_bind_address, "0.0.0.0") == 0 ||
-	     strcmp(cfg->media_bind_address, "::") == 0) &&
-	    !*cfg->media_public_address) {
-		cfg_key_problem(cfg, errors, "media", "bind_address",
-				"a wildcard address needs [media] public_address (the address "
-				"browsers reach)");
+	return *public ? public : wildcard ? "" : bound;
+}
+
+/* Which families the workers bind and what the SDP offers for each
+ * (relay/README.md: one socket per family; "::" alone is dual-stack). */
+static int cfg_resolve_media_addresses(struct cfg *cfg, GPtrArray *errors)
+{
+	struct cfg_addr_pair *bind = &cfg->media_bind, *pub = &cfg->media_public;
+	g_autofree char *problem = NULL;
+
+	/* Both were checked when stored. */
+	if (cfg_addr_pair_parse(cfg->media_bind_address, bind, &problem) < 0 ||
+	    cfg_addr_pair_parse(cfg->media_public_address, pub, &problem) < 0) {
+		cfg_key_problem(cfg, errors, "media", "bind_address", problem);
 		return -EINVAL;
 	}
+	cfg->media_dual_stack = cfg_addr_pair_v6_any(bind) && !*bind->v4;
+	if (*pub->v4 && !*bind->v4 && !cfg->media_dual_stack) {
+		cfg_key_problem(cfg, errors, "media", "public_address",
+				"an IPv4 address needs an IPv4 [media] bind_address (or \"::\" "
+				"alone, dual-stack)");
+		return -EINVAL;
+	}
+	if (*pub->v6 && !*bind->v6) {
+		cfg_key_problem(cfg, errors, "media", "public_address",
+				"an IPv6 address needs an IPv6 [media] bind_address");
+		return -EINVAL;
+	}
+	/* Browsers need an address they can reach in our ICE candidates; a
+	 * wildcard bind has none to offer. */
+	if ((cfg_addr_pair_v4_any(bind) && !*pub->v4) ||
+	    (cfg_addr_pair_v6_any(bind) && !cfg->media_dual_stack && !*pub->v6) ||
+	    (cfg->media_dual_stack && !*pub->v4 && !*pub->v6)) {
+		cfg_key_problem(cfg, errors, "media", "bind_address",
+				"a wildcard address needs [media] public_address of its family "
+				"(the address browsers reach)");
+		return -EINVAL;
+	}
+	struct cfg_addr_pair *adv = &cfg->media_advertised;
+	g_strlcpy(adv->v4, cfg_offered(pub->v4, bind->v4, cfg_addr_pair_v4_any(bind)),
+		  sizeof(adv->v4));
+	g_strlcpy(adv->v6, cfg_offered(pub->v6, bind->v6, cfg_addr_pair_v6_any(bind)),
+		  sizeof(adv->v6));
+	return 0;
+}
+
+static int cfg_resolve_media(struct cfg *cfg, GPtrArray *errors)
+{
+	if (cfg_resolve_media_addresses(cfg, errors) < 0)
+		return -EINVAL;
 	if (cfg->media_workers == 0) {
 		long cores = sysconf(_SC_NPROCESSORS_ONLN);
 		cfg->media_workers = (int)CLAMP(cores, 1, CFG_MAX_WORKERS);
@@ -616,16 +667,45 @@ static int cfg_resolve_turn(struct cfg *cfg, GPtrArray *errors)
 
 char *cfg_derive_public_url(const struct cfg *cfg, int port)
 {
-	bool v6 = strchr(cfg->listen_address, ':') != NULL;
+	struct cfg_addr_pair listen = {{0}, {0}};
+	g_autofree char *problem = NULL;
 
+	/* Checked when stored; of two, the IPv4 one (reachable from more
+	 * places). */
+	(void)cfg_addr_pair_parse(cfg->listen_address, &listen, &problem);
+	bool v6 = !*listen.v4;
 	return g_strdup_printf("%s://%s%s%s:%d", *cfg->tls_certificate ? "https" : "http",
-			       v6 ? "[" : "", cfg->listen_address, v6 ? "]" : "", port);
+			       v6 ? "[" : "", v6 ? listen.v6 : listen.v4, v6 ? "]" : "", port);
 }
 
 static void cfg_replace(char **slot, char *value)
 {
 	g_free(*slot);
 	*slot = value;
+}
+
+/* The HTTP listener's addresses: one IPv4 and/or one IPv6. */
+static int cfg_resolve_listen(struct cfg *cfg, GPtrArray *errors)
+{
+	g_autofree char *problem = NULL;
+
+	if (cfg_addr_pair_parse(cfg->listen_address, &cfg->listen, &problem) < 0) {
+		cfg_key_problem(cfg, errors, "server", "listen_address", problem);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Whether address (one literal) is one of the HTTP listener's. */
+static bool cfg_listen_includes(const struct cfg *cfg, const char *address)
+{
+	struct cfg_addr_pair one;
+	g_autofree char *problem = NULL;
+
+	if (cfg_addr_pair_parse(address, &one, &problem) < 0)
+		return false;
+	return (*one.v4 && strcmp(one.v4, cfg->listen.v4) == 0) ||
+	       (*one.v6 && strcmp(one.v6, cfg->listen.v6) == 0);
 }
 
 int cfg_resolve(struct cfg *cfg, GPtrArray *errors)
@@ -638,9 +718,11 @@ int cfg_resolve(struct cfg *cfg, GPtrArray *errors)
 		r = -EINVAL;
 	if (cfg_resolve_turn(cfg, errors) < 0)
 		r = -EINVAL;
+	if (cfg_resolve_listen(cfg, errors) < 0)
+		r = -EINVAL;
 	if (*cfg->metrics_listen_address && cfg->metrics_listen_port != 0 &&
 	    cfg->metrics_listen_port == cfg->listen_port &&
-	    strcmp(cfg->metrics_listen_address, cfg->listen_address) == 0) {
+	    cfg_listen_includes(cfg, cfg->metrics_listen_address)) {
 		cfg_key_problem(cfg, errors, "metrics", "listen_port",
 				"the metrics listener needs an address or port of its own");
 		r = -EINVAL;

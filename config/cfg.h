@@ -13,6 +13,7 @@
 #include <glib.h>
 #include <stdbool.h>
 
+#include "config/addr_pair.h"
 #include "core/log.h"
 
 /* Exit status for a configuration error (sysexits.h EX_CONFIG). */
@@ -27,7 +28,8 @@ struct cfg_origin {
 
 struct cfg {
 	/* [server] */
-	char *listen_address;
+	char *listen_address;	     /* one IPv4 and/or one IPv6 address */
+	struct cfg_addr_pair listen; /* derived by cfg_resolve() */
 	int listen_port;
 	char *public_url;	 /* "" = derived from listen address and port */
 	bool public_url_derived; /* set by cfg_resolve() when it derived it */
@@ -40,11 +42,16 @@ struct cfg {
 	char *state_directory;
 	char *admin_socket; /* "" = derived: $RUNTIME_DIRECTORY or state dir */
 	/* [media] */
-	int media_workers; /* 0 = one per core, resolved by cfg_resolve() */
-	char *media_bind_address;
+	int media_workers;	  /* 0 = one per core, resolved by cfg_resolve() */
+	char *media_bind_address; /* one IPv4 and/or one IPv6 address */
 	int media_port_min;
 	int media_port_max;
-	char *media_public_address;
+	char *media_public_address; /* "" or at most one of each family */
+	/* Derived by cfg_resolve() from the two above: what the workers bind,
+	 * the public addresses, and the address of each family the SDP offers
+	 * ("" = none); dual_stack: "::" alone, one socket for both families. */
+	struct cfg_addr_pair media_bind, media_public, media_advertised;
+	bool media_dual_stack;
 	int media_loss_repair;	       /* 1: negotiate NACK/RTX hop by hop */
 	int media_audio_red;	       /* 1: negotiate RED for Opus (RFC 2198) */
 	int media_subscriber_max_kbps; /* the cap of each subscriber's bandwidth estimate */

@@ -39,7 +39,8 @@ int sig_listener_open(const char *address, int port, int *ret_fd, char *ret_boun
 		return -errno;
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0)
 		goto fail_errno;
-	/* "::" means IPv6 only here; IPv4 needs its own listen_address. */
+	/* "::" means IPv6 only here; IPv4 needs its own address in
+	 * listen_address ("0.0.0.0, ::"). */
 	if (ss.ss_family == AF_INET6 &&
 	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) < 0)
 		goto fail_errno;

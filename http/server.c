@@ -47,6 +47,10 @@ struct sig_server {
 	struct lws_context *context;
 	struct lws_vhost *vhost;
 	struct sig_listen main_listen;
+	/* The other family's, on main_listen's port, when listen_address
+	 * names one of each (fd -1 otherwise). */
+	struct sig_listen main_listen2;
+	char main_bound[2 * NETADDR_TEXT_MAX]; /* "a" or "a,b" */
 	struct sig_listen metrics_listen;
 	unsigned max_per_address;
 	/* "http", the registered WebSocket protocols, "hearth-fd", and the
@@ -211,6 +215,28 @@ static int sig_server_listen(struct sig_server *server, struct sig_listen *l, bo
 	return sig_server_watch_fd(server, l->fd, sig_server_accept, l);
 }
 
+/* The main listener on each address of listen (IPv4 first), the second on
+ * the first's port (listen_port 0 takes a free one). */
+static int sig_server_listen_main(struct sig_server *server, const struct cfg_addr_pair *listen,
+				  int port)
+{
+	const char *first = *listen->v4 ? listen->v4 : listen->v6;
+	int r = sig_server_listen(server, &server->main_listen, false, first, port);
+
+	if (r < 0)
+		return r;
+	snprintf(server->main_bound, sizeof(server->main_bound), "%s", server->main_listen.bound);
+	if (!*listen->v4 || !*listen->v6)
+		return 0;
+	r = sig_server_listen(server, &server->main_listen2, false, listen->v6,
+			      server->main_listen.port);
+	if (r < 0)
+		return r;
+	snprintf(server->main_bound, sizeof(server->main_bound), "%s,%s", server->main_listen.bound,
+		 server->main_listen2.bound);
+	return 0;
+}
+
 /* A vhost whose connections come from our own listeners. */
 static struct lws_vhost *sig_server_vhost(struct sig_server *server, const char *name,
 					  const struct cfg *cfg, bool tls)
@@ -279,7 +305,7 @@ int sig_server_new(const struct cfg *cfg, const struct sig_server_protocol *prot
 	server = calloc(1, sizeof(*server));
 	if (!server)
 		return -ENOMEM;
-	server->main_listen.fd = server->metrics_listen.fd = -1;
+	server->main_listen.fd = server->main_listen2.fd = server->metrics_listen.fd = -1;
 	server->site.conns = sig_conns_new();
 	sig_server_configure(server, cfg);
 
@@ -307,8 +333,7 @@ int sig_server_new(const struct cfg *cfg, const struct sig_server_protocol *prot
 		sig_server_free(server);
 		return -EINVAL;
 	}
-	r = sig_server_listen(server, &server->main_listen, false, cfg->listen_address,
-			      cfg->listen_port);
+	r = sig_server_listen_main(server, &cfg->listen, cfg->listen_port);
 	if (r < 0)
 		goto fail;
 	if (*cfg->metrics_listen_address) {
@@ -336,6 +361,8 @@ struct sig_server *sig_server_free(struct sig_server *server)
 	/* lws closed its duplicates of the listening sockets. */
 	if (server->main_listen.fd >= 0)
 		close(server->main_listen.fd);
+	if (server->main_listen2.fd >= 0)
+		close(server->main_listen2.fd);
 	if (server->metrics_listen.fd >= 0)
 		close(server->metrics_listen.fd);
 	sig_http_routes_clear(&server->site.routes);
@@ -351,7 +378,7 @@ int sig_server_port(const struct sig_server *server)
 
 const char *sig_server_bound(const struct sig_server *server)
 {
-	return server->main_listen.bound;
+	return server->main_bound;
 }
 
 const char *sig_server_metrics_bound(const struct sig_server *server)

@@ -58,7 +58,8 @@ int sig_server_port(const struct sig_server *server);
  * sig_server_free), or NULL without TLS. */
 void *sig_server_tls_ctx(const struct sig_server *server);
 
-/* The address the HTTP listener is bound to, as the kernel reports it; the
+/* The address(es) the HTTP listener is bound to, as the kernel reports
+ * them ("127.0.0.1" or "127.0.0.1,::1"); the
  * metrics listener's, or NULL when /metrics has none of its own, and its
  * port. */
 const char *sig_server_bound(const struct sig_server *server);

@@ -91,7 +91,7 @@ struct sig_media {
 	void *tell_data;
 	struct sig_rooms *rooms;	       /* borrowed */
 	struct crypto_dtls_identity *identity; /* for new transports; a reference */
-	char *address;			       /* advertised in candidates */
+	struct cfg_addr_pair advertised;       /* our candidates' addresses ("" = none) */
 	bool loss_repair;		       /* media.loss_repair: NACK/RTX in the SDP */
 	bool audio_red;			       /* media.audio_red: RED for Opus in the SDP */
 	uint64_t next_transport_id;
@@ -138,8 +138,7 @@ struct sig_media *sig_media_new(const struct sig_media_relay *relay, struct sig_
 	m->tell_data = tell_data;
 	m->rooms = rooms;
 	m->identity = crypto_dtls_identity_ref(identity);
-	m->address = g_strdup(*cfg->media_public_address ? cfg->media_public_address
-							 : cfg->media_bind_address);
+	m->advertised = cfg->media_advertised;
 	m->next_transport_id = 1;
 	m->loss_repair = cfg->media_loss_repair != 0;
 	m->audio_red = cfg->media_audio_red != 0;
@@ -151,7 +150,6 @@ struct sig_media *sig_media_free(struct sig_media *m)
 {
 	if (m) {
 		crypto_dtls_identity_free(m->identity);
-		g_free(m->address);
 		g_hash_table_destroy(m->transports);
 		g_free(m);
 	}
@@ -221,19 +219,38 @@ static int sig_media_send(struct sig_media *m, unsigned worker, uint32_t type, u
 	return r;
 }
 
+/* The worker's host candidates, most preferred first: sdp/ gives them
+ * local preferences (RFC 8445 §5.1.2.2) in this order. IPv6 first, as RFC
+ * 8421 §4 suggests for dual-stack hosts: only ahead by one, so a browser
+ * whose IPv6 path fails still pairs IPv4 (both are checked, ICE-lite
+ * nominates neither). Returns how many (1..2; cfg_resolve() saw to one). */
+static size_t sig_media_candidates(const struct sig_media *m, unsigned worker,
+				   struct sig_sdp_candidate ret[SIG_SDP_MAX_CANDIDATES])
+{
+	uint16_t port = (uint16_t)m->relay.worker_port(m->relay.userdata, worker);
+	size_t n = 0;
+
+	if (*m->advertised.v6)
+		ret[n++] = (struct sig_sdp_candidate){.address = m->advertised.v6, .port = port};
+	if (*m->advertised.v4)
+		ret[n++] = (struct sig_sdp_candidate){.address = m->advertised.v4, .port = port};
+	return n;
+}
+
 static void sig_media_local(struct sig_media *m, unsigned worker,
 			    const struct crypto_dtls_identity *identity, const char *ufrag,
 			    const char *pwd, uint64_t sdp_id, uint64_t version,
-			    struct sig_sdp_candidate *cand, struct sig_sdp_local *ret)
+			    struct sig_sdp_candidate cand[SIG_SDP_MAX_CANDIDATES],
+			    struct sig_sdp_local *ret)
 {
-	cand->address = m->address;
-	cand->port = (uint16_t)m->relay.worker_port(m->relay.userdata, worker);
+	size_t n_cand = sig_media_candidates(m, worker, cand);
+
 	*ret = (struct sig_sdp_local){
 	    .ice_ufrag = ufrag,
 	    .ice_pwd = pwd,
 	    .fingerprint = crypto_dtls_identity_fingerprint(identity),
 	    .candidates = cand,
-	    .n_candidates = 1,
+	    .n_candidates = n_cand,
 	    .session_id = sdp_id,
 	    .session_version = version,
 	    .extensions = 0,
@@ -602,7 +619,7 @@ char *sig_media_publish(struct sig_media *m, struct sig_member *mb, const char *
 	struct sig_sdp_codec codecs[RELAY_MAX_STREAMS] = {0};
 	struct relay_transport_params *p = NULL;
 	char ufrag[17], pwd[33], *answer = NULL;
-	struct sig_sdp_candidate cand;
+	struct sig_sdp_candidate cand[SIG_SDP_MAX_CANDIDATES];
 	struct sig_sdp_local local;
 	unsigned worker = sig_media_worker(m, mb->session_id);
 	uint64_t id;
@@ -638,7 +655,7 @@ char *sig_media_publish(struct sig_media *m, struct sig_member *mb, const char *
 	 * keeps its own. */
 	struct crypto_dtls_identity *identity =
 	    renegotiation && peer->pub_identity ? peer->pub_identity : m->identity;
-	sig_media_local(m, worker, identity, ufrag, pwd, id, 1, &cand, &local);
+	sig_media_local(m, worker, identity, ufrag, pwd, id, 1, cand, &local);
 	/* Publishers only: the relay sends them congestion feedback (relay/
 	 * twcc.c); subscribers get neither (their packets carry no extension,
 	 * relay_rtp_copy_for strips the publisher's). */
@@ -818,7 +835,7 @@ static void sig_media_send_offer(struct sig_media *m, struct sig_member *mb)
 {
 	struct sig_media_peer *peer = mb->media;
 	struct sig_sdp_stream streams[SIG_MEDIA_SLOTS];
-	struct sig_sdp_candidate cand;
+	struct sig_sdp_candidate cand[SIG_SDP_MAX_CANDIDATES];
 	struct sig_sdp_local local;
 	g_autofree char *problem = NULL;
 
@@ -844,7 +861,7 @@ static void sig_media_send_offer(struct sig_media *m, struct sig_member *mb)
 		streams[i].codec.rtcp_fb |= SIG_SDP_FB_TRANSPORT_CC;
 	}
 	sig_media_local(m, peer->worker, peer->sub_identity, peer->sub_ufrag, peer->sub_pwd,
-			peer->sub_sdp_id, (uint64_t)peer->version + 1, &cand, &local);
+			peer->sub_sdp_id, (uint64_t)peer->version + 1, cand, &local);
 	local.extensions |= SIG_SDP_EXT_BIT(SIG_SDP_EXT_TWCC);
 	local.rtcp_fb |= SIG_SDP_FB_TRANSPORT_CC;
 	g_autofree char *sdp =

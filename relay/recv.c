@@ -40,7 +40,7 @@ static void relay_recv_demux(struct relay_worker *w, uint8_t *pkt, size_t len,
 		atomic_fetch_add_explicit(&w->datagrams_dropped_unknown, 1, memory_order_relaxed);
 }
 
-void relay_recv_drain(struct relay_worker *w)
+void relay_recv_drain(struct relay_worker *w, int fd)
 {
 	/* libsrtp wants 4-byte aligned packets. */
 	static _Thread_local _Alignas(
@@ -59,7 +59,7 @@ void relay_recv_drain(struct relay_worker *w)
 							  .msg_iovlen = 1};
 			msgs[i].msg_len = 0;
 		}
-		int n = recvmmsg(w->udp_fd, msgs, RELAY_RECV_BATCH, MSG_DONTWAIT, NULL);
+		int n = recvmmsg(fd, msgs, RELAY_RECV_BATCH, MSG_DONTWAIT, NULL);
 		if (n <= 0)
 			break;
 		int64_t now = relay_worker_now_us();

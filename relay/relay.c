@@ -40,8 +40,8 @@ int relay_new(const struct cfg *cfg, struct crypto_dtls_identity *identity,
 	for (int i = 0; i < cfg->media_workers; i++) {
 		int port = cfg->media_port_min ? cfg->media_port_min + i : 0;
 		relay->count = (unsigned)i + 1;
-		r = relay_worker_init(&relay->workers[i], (unsigned)i, cfg->media_bind_address,
-				      port, relay->event_fd, identity);
+		r = relay_worker_init(&relay->workers[i], (unsigned)i, &cfg->media_bind, port,
+				      relay->event_fd, identity);
 		relay->workers[i].bwe_max_bps = (uint32_t)cfg->media_subscriber_max_kbps * 1000;
 		relay->workers[i].fit_downlinks = cfg->media_fit_downlinks != 0;
 		if (r < 0) {

@@ -17,6 +17,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include "relay/queue.h"
@@ -41,7 +42,10 @@ struct relay_worker {
 	unsigned ticks;
 	struct relay_send_batch *out; /* owned (send.h) */
 	int epoll_fd;
-	int udp_fd;
+	/* [RELAY_UDP_V4], [RELAY_UDP_V6]: -1 when that family is not bound;
+	 * both on `port`. "::" alone is one dual-stack socket ([V6]): its IPv4
+	 * peers arrive, and are answered, as v4-mapped AF_INET6 addresses. */
+	int udp_fd[2];
 	int port;
 	int cmd_wake_fd;	     /* owned: the worker's eventfd */
 	struct relay_queue commands; /* control -> worker */
@@ -117,6 +121,15 @@ static inline void relay_worker_emit(struct relay_worker *w, uint32_t type, uint
 
 /* Marks t for closing; worker.c reaps it at the end of this loop
  * iteration (never freed from inside a stage). */
+enum { RELAY_UDP_V4, RELAY_UDP_V6 };
+
+/* The socket a datagram to `family` goes out of: the one its peer's packets
+ * came in on, since the address kept is the one recvmmsg gave. */
+static inline int relay_worker_udp_fd(const struct relay_worker *w, int family)
+{
+	return w->udp_fd[family == AF_INET ? RELAY_UDP_V4 : RELAY_UDP_V6];
+}
+
 static inline void relay_worker_close(struct relay_worker *w, struct relay_transport *t,
 				      enum relay_close_reason reason)
 {

@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "config/addr_pair.h"
 #include "core/log.h"
 #include "relay/congestion.h"
 #include "relay/dtls.h"
@@ -41,7 +42,7 @@
  * them. */
 #define RELAY_SOCKET_BUFFER (4 << 20)
 
-enum { EP_COMMANDS = 1, EP_UDP = 2 };
+enum { EP_COMMANDS = 1, EP_UDP = 2 }; /* EP_UDP + RELAY_UDP_V4 / _V6 */
 
 /* Best effort: a smaller buffer only means loss under bursts. Media goes
  * with DF set and never fragmented, as browsers send it; the kernel then
@@ -61,33 +62,39 @@ static void relay_worker_tune_socket(int fd, int family)
 		(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
 }
 
-static int relay_worker_bind(const char *address, int port, int *ret_fd, int *ret_port)
+/* One UDP socket on address (numeric, of family) and port (0: any free
+ * one); dual_stack clears IPV6_V6ONLY ("::" alone serves IPv4 clients as
+ * v4-mapped addresses), otherwise an IPv6 socket is IPv6 only, so that
+ * "0.0.0.0" and "::" can both be bound on one port. */
+static int relay_worker_bind(int family, const char *address, int port, bool dual_stack,
+			     int *ret_fd, int *ret_port)
 {
 	struct sockaddr_storage ss;
 	socklen_t len;
-	int fd, family, zero = 0;
+	int fd, v6only = !dual_stack;
 
 	memset(&ss, 0, sizeof(ss));
-	if (inet_pton(AF_INET, address, &((struct sockaddr_in *)&ss)->sin_addr) == 1) {
-		family = AF_INET;
-		((struct sockaddr_in *)&ss)->sin_family = AF_INET;
-		((struct sockaddr_in *)&ss)->sin_port = htons((uint16_t)port);
-		len = sizeof(struct sockaddr_in);
-	} else if (inet_pton(AF_INET6, address, &((struct sockaddr_in6 *)&ss)->sin6_addr) == 1) {
-		family = AF_INET6;
-		((struct sockaddr_in6 *)&ss)->sin6_family = AF_INET6;
-		((struct sockaddr_in6 *)&ss)->sin6_port = htons((uint16_t)port);
-		len = sizeof(struct sockaddr_in6);
+	if (family == AF_INET) {
+		struct sockaddr_in *in = (struct sockaddr_in *)&ss;
+		in->sin_family = AF_INET;
+		in->sin_port = htons((uint16_t)port);
+		len = sizeof(*in);
+		if (inet_pton(AF_INET, address, &in->sin_addr) != 1)
+			return -EINVAL;
 	} else {
-		return -EINVAL;
+		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons((uint16_t)port);
+		len = sizeof(*in6);
+		if (inet_pton(AF_INET6, address, &in6->sin6_addr) != 1)
+			return -EINVAL;
 	}
 
 	fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	/* "::" serves IPv4 clients too (as v4-mapped addresses). */
 	if (family == AF_INET6 &&
-	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero)) < 0)
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof(v6only)) < 0)
 		goto fail;
 	relay_worker_tune_socket(fd, family);
 	if (bind(fd, (struct sockaddr *)&ss, len) < 0)
@@ -105,6 +112,39 @@ fail:;
 	return r;
 }
 
+/* Tries for a free port both families can share (a port the kernel chose
+ * for IPv4 may be taken for IPv6). */
+#define RELAY_WORKER_PORT_TRIES 16
+
+/* The worker's sockets: one per family bound, on one port, so that every
+ * candidate of the worker has the same port (relay/README.md). */
+static int relay_worker_bind_all(struct relay_worker *w, const struct cfg_addr_pair *bind, int port)
+{
+	bool dual_stack = cfg_addr_pair_v6_any(bind) && !*bind->v4;
+	int r = -EINVAL;
+
+	for (int i = 0; i < RELAY_WORKER_PORT_TRIES; i++) {
+		int got = port;
+		r = 0;
+		if (*bind->v4)
+			r = relay_worker_bind(AF_INET, bind->v4, port, false,
+					      &w->udp_fd[RELAY_UDP_V4], &got);
+		if (r == 0 && *bind->v6)
+			r = relay_worker_bind(AF_INET6, bind->v6, *bind->v4 ? got : port,
+					      dual_stack, &w->udp_fd[RELAY_UDP_V6], &got);
+		if (r == 0) {
+			w->port = got;
+			return 0;
+		}
+		if (w->udp_fd[RELAY_UDP_V4] >= 0)
+			close(w->udp_fd[RELAY_UDP_V4]);
+		w->udp_fd[RELAY_UDP_V4] = -1;
+		if (port != 0 || r != -EADDRINUSE)
+			break;
+	}
+	return r;
+}
+
 static int relay_worker_watch(int epoll_fd, int fd, uint64_t tag)
 {
 	struct epoll_event ev = {.events = EPOLLIN, .data.u64 = tag};
@@ -117,14 +157,15 @@ static void relay_transport_destroy(gpointer data)
 	relay_transport_free(data);
 }
 
-int relay_worker_init(struct relay_worker *w, unsigned index, const char *bind_address, int port,
-		      int control_wake_fd, struct crypto_dtls_identity *identity)
+int relay_worker_init(struct relay_worker *w, unsigned index, const struct cfg_addr_pair *bind,
+		      int port, int control_wake_fd, struct crypto_dtls_identity *identity)
 {
 	int r;
 
 	memset(w, 0, sizeof(*w));
 	w->index = index;
-	w->epoll_fd = w->udp_fd = w->cmd_wake_fd = -1;
+	w->epoll_fd = w->cmd_wake_fd = -1;
+	w->udp_fd[RELAY_UDP_V4] = w->udp_fd[RELAY_UDP_V6] = -1;
 	w->identity = identity;
 	w->next_nack_us = INT64_MAX;
 	w->next_twcc_us = INT64_MAX;
@@ -138,7 +179,7 @@ int relay_worker_init(struct relay_worker *w, unsigned index, const char *bind_a
 	if (!w->out)
 		return -ENOMEM;
 
-	r = relay_worker_bind(bind_address, port, &w->udp_fd, &w->port);
+	r = relay_worker_bind_all(w, bind, port);
 	if (r < 0)
 		return r;
 	w->cmd_wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -156,7 +197,13 @@ int relay_worker_init(struct relay_worker *w, unsigned index, const char *bind_a
 	r = relay_worker_watch(w->epoll_fd, w->cmd_wake_fd, EP_COMMANDS);
 	if (r < 0)
 		return r;
-	return relay_worker_watch(w->epoll_fd, w->udp_fd, EP_UDP);
+	for (int f = RELAY_UDP_V4; f <= RELAY_UDP_V6; f++) {
+		r = w->udp_fd[f] < 0 ? 0
+				     : relay_worker_watch(w->epoll_fd, w->udp_fd[f], EP_UDP + f);
+		if (r < 0)
+			return r;
+	}
+	return 0;
 }
 
 /* A retransmission buffer for each video stream of t that the relay
@@ -598,8 +645,10 @@ static void *relay_worker_main(void *arg)
 		for (int i = 0; i < n; i++) {
 			if (events[i].data.u64 == EP_COMMANDS)
 				running = relay_worker_commands(w) && running;
-			else if (events[i].data.u64 == EP_UDP)
-				relay_recv_drain(w);
+			else if (events[i].data.u64 == EP_UDP + RELAY_UDP_V4)
+				relay_recv_drain(w, w->udp_fd[RELAY_UDP_V4]);
+			else if (events[i].data.u64 == EP_UDP + RELAY_UDP_V6)
+				relay_recv_drain(w, w->udp_fd[RELAY_UDP_V6]);
 		}
 		int64_t now = relay_worker_now_us();
 		if (now >= w->next_nack_us) {
@@ -654,9 +703,12 @@ void relay_worker_clear(struct relay_worker *w)
 	relay_queue_clear(&w->events);
 	if (w->epoll_fd >= 0)
 		close(w->epoll_fd);
-	if (w->udp_fd >= 0)
-		close(w->udp_fd);
+	for (int f = RELAY_UDP_V4; f <= RELAY_UDP_V6; f++) {
+		if (w->udp_fd[f] >= 0)
+			close(w->udp_fd[f]);
+		w->udp_fd[f] = -1;
+	}
 	if (w->cmd_wake_fd >= 0)
 		close(w->cmd_wake_fd);
-	w->epoll_fd = w->udp_fd = w->cmd_wake_fd = -1;
+	w->epoll_fd = w->cmd_wake_fd = -1;
 }

@@ -7,12 +7,14 @@
 
 #include "relay/stage.h"
 
+struct cfg_addr_pair;
 struct crypto_dtls_identity;
 
-/* Creates the socket, eventfd, epoll set and queues; does not start the
- * thread. Returns 0 or a negative errno; the worker is then safe to clear. */
-int relay_worker_init(struct relay_worker *w, unsigned index, const char *bind_address, int port,
-		      int control_wake_fd, struct crypto_dtls_identity *identity);
+/* Creates the sockets (one per family of bind, both on port, 0: any free
+ * one), eventfd, epoll set and queues; does not start the thread. Returns 0
+ * or a negative errno; the worker is then safe to clear. */
+int relay_worker_init(struct relay_worker *w, unsigned index, const struct cfg_addr_pair *bind,
+		      int port, int control_wake_fd, struct crypto_dtls_identity *identity);
 
 /* Starts the thread. */
 int relay_worker_start(struct relay_worker *w);

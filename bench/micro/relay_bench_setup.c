@@ -16,6 +16,7 @@
 
 #include "bench/micro/relay_bench.h"
 #include "crypto/dtls.h"
+#include "config/addr_pair.h"
 #include "relay/transport.h"
 
 #define RB_BATCH 32
@@ -132,7 +133,8 @@ int rb_setup(struct rb_bench *b)
 	b->control_wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (b->control_wake_fd < 0)
 		return -errno;
-	r = relay_worker_init(&b->worker, 0, "127.0.0.1", 0, b->control_wake_fd, b->identity);
+	static const struct cfg_addr_pair loopback = {.v4 = "127.0.0.1"};
+	r = relay_worker_init(&b->worker, 0, &loopback, 0, b->control_wake_fd, b->identity);
 	for (unsigned i = 0; r == 0 && i < b->cfg.subscribers; i++)
 		r = rb_transport(b, 1000 + i, false, 0, &b->subs[i], &subs[i]);
 	for (unsigned i = 0; r == 0 && i < b->cfg.publishers; i++) {

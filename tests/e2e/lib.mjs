@@ -42,7 +42,8 @@ export async function until(what, fn, timeoutMs = 15000, everyMs = 200) {
 
 export class Daemon {
   // tls: serve HTTPS with a fresh self-signed certificate for 127.0.0.1.
-  constructor({ config = '', argsBefore = [], tls = false } = {}) {
+  // listen: server.listen_address (the page's address is the first bound).
+  constructor({ config = '', argsBefore = [], tls = false, listen = '127.0.0.1' } = {}) {
     this.dir = mkdtempSync(path.join(tmpdir(), 'hearth-e2e-'));
     this.socket = path.join(this.dir, 'admin.sock');
     this.configPath = path.join(this.dir, 'hearthd.conf');
@@ -57,7 +58,7 @@ export class Daemon {
     }
     writeFileSync(
       this.configPath,
-      '[server]\nlisten_address = 127.0.0.1\nlisten_port = 0\n' + (this.tlsConfig || '') +
+      `[server]\nlisten_address = ${listen}\nlisten_port = 0\n` + (this.tlsConfig || '') +
         `[storage]\nstate_directory = ${path.join(this.dir, 'state')}\nadmin_socket = ${this.socket}\n` +
         '[media]\nworkers = 2\nport_min = 0\nport_max = 0\n' +
         config,
@@ -85,7 +86,8 @@ export class Daemon {
           if (m) {
             clearTimeout(timer);
             this.port = Number(m[2]);
-            this.base = `${this.scheme}://127.0.0.1:${this.port}`;
+            const host = m[1].split(',')[0];
+            this.base = `${this.scheme}://${host.includes(':') ? `[${host}]` : host}:${this.port}`;
             resolve(this);
           }
         }

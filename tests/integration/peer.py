@@ -25,7 +25,8 @@ nothing, so each side gathers before it sends its SDP, which then carries its
 candidates. libnice skips loopback interfaces unless told otherwise: we add
 127.0.0.1 explicitly with the "add-local-ip-address" action signal of
 webrtcbin's GstWebRTCICE (it is then the only address gathered), and turn
-ICE-TCP off.
+ICE-TCP off. ice_address="::1" makes a peer IPv6 only the same way
+(test_ipv6.py).
 
 Set HEARTH_PEER_DEBUG=1 to trace the signalling on stderr.
 """
@@ -110,12 +111,12 @@ class _Ice:
     def __exit__(self, *exc):
         _gobject.g_object_unref(self.ptr)
 
-    def loopback_only(self):
+    def loopback_only(self, address="127.0.0.1"):
         ok = ctypes.c_int(0)
-        _gobject.g_signal_emit_by_name(self.ptr, b"add-local-ip-address", b"127.0.0.1",
+        _gobject.g_signal_emit_by_name(self.ptr, b"add-local-ip-address", address.encode(),
                                        ctypes.byref(ok))
         if not ok.value:
-            raise PeerError("add-local-ip-address 127.0.0.1 refused")
+            raise PeerError("add-local-ip-address %s refused" % address)
         _gobject.g_object_set(self.ptr, b"ice-tcp", ctypes.c_int(0), None)
 
     def set_controller(self, controlling):
@@ -274,8 +275,9 @@ class Endpoint:
 
     role = "endpoint"
 
-    def __init__(self, loop, name=None):
+    def __init__(self, loop, name=None, ice_address="127.0.0.1"):
         self.name = name or self.role
+        self.ice_address = ice_address  # the one address ICE gathers
         self.loop = loop
         self.lock = threading.Lock()
         self.cond = threading.Condition(self.lock)
@@ -289,7 +291,7 @@ class Endpoint:
         self.webrtc = webrtc
         webrtc.set_property("bundle-policy", GstWebRTC.WebRTCBundlePolicy.MAX_BUNDLE)
         with _Ice(webrtc) as ice:
-            ice.loopback_only()
+            ice.loopback_only(self.ice_address)
         webrtc.connect("on-ice-candidate", self._on_candidate)
         webrtc.connect("notify::ice-gathering-state", self._on_state_change)
         webrtc.connect("notify::connection-state", self._on_state_change)
@@ -412,8 +414,8 @@ class Publisher(Endpoint):
     role = "publisher"
 
     def __init__(self, loop, name=None, msid=None, video=True, audio=True,
-                 width=320, height=240, framerate=30):
-        super().__init__(loop, name)
+                 width=320, height=240, framerate=30, ice_address="127.0.0.1"):
+        super().__init__(loop, name, ice_address)
         self.msid = msid
         self.video_frames = 0
         self.audio_packets = 0
@@ -518,8 +520,8 @@ class Subscriber(Endpoint):
 
     role = "subscriber"
 
-    def __init__(self, loop, name=None):
-        super().__init__(loop, name)
+    def __init__(self, loop, name=None, ice_address="127.0.0.1"):
+        super().__init__(loop, name, ice_address)
         webrtc = Gst.ElementFactory.make("webrtcbin", "webrtc")
         self.pipeline.add(webrtc)
         self._setup_webrtc(webrtc)
@@ -642,8 +644,10 @@ class Peer:
     does not match its SDP); video/audio choose what publish() sends."""
 
     def __init__(self, port, token, name="peer", video=True, audio=True,
-                 bad_fingerprint=False, timeout=5, answer_delay=0.0):
+                 bad_fingerprint=False, timeout=5, answer_delay=0.0, ice_address="127.0.0.1",
+                 ws_host="127.0.0.1"):
         self.name = name
+        self.ice_address = ice_address  # the one address its ICE gathers
         self.answer_delay = answer_delay  # seconds before answering an offer
         self.video, self.audio = video, audio
         self.bad_fingerprint = bad_fingerprint
@@ -657,7 +661,7 @@ class Peer:
         self.subscriber = None
         self.closed = False
         self.ids = itertools.count(2)
-        self.ws = WsClient(port)
+        self.ws = WsClient(port, host=ws_host)
         self.ws.send({"type": "join", "id": 1, "v": 1, "token": token})
         self.join_reply = self.ws.recv(timeout)
         if self.join_reply.get("type") != "join.ok":
@@ -740,7 +744,8 @@ class Peer:
         if self.publisher is None:
             self.publisher = Publisher(self.loop, name=self.name + "/pub",
                                        msid=self.participant_id,
-                                       video=self.video, audio=self.audio)
+                                       video=self.video, audio=self.audio,
+                                       ice_address=self.ice_address)
         offer = self.publisher.start(timeout)
         if self.bad_fingerprint:
             offer = sdp_tamper_fingerprint(offer)
@@ -754,7 +759,8 @@ class Peer:
         """Asks for everyone else's streams; returns the server's answer
         (subscribe.ok or an error). Offers are answered as they come."""
         if self.subscriber is None:
-            self.subscriber = Subscriber(self.loop, name=self.name + "/sub")
+            self.subscriber = Subscriber(self.loop, name=self.name + "/sub",
+                                         ice_address=self.ice_address)
         return self.request({"type": "subscribe"}, timeout)
 
     def wait_answered(self, version, timeout=10):

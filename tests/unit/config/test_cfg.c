@@ -167,6 +167,9 @@ static const struct bad_case bad_cases[] = {
     {"[server]\nlisten_address = localhost\n",
      "FILE:2: [server] listen_address: \"localhost\" is not an IPv4 or IPv6 address"},
     {"[server]\nlisten_address =\n", "FILE:2: [server] listen_address: must not be empty"},
+    {"[server]\nlisten_address = 127.0.0.1, 127.0.0.2\n",
+     "FILE:2: [server] listen_address: \"127.0.0.1\" and \"127.0.0.2\" are both IPv4 "
+     "addresses (at most one of each family)"},
     {"[server]\npublic_url = ftp://x\n",
      "FILE:2: [server] public_url: \"ftp://x\" is not an http:// or https:// URL"},
     {"[server]\nthis line is wrong\n",
@@ -205,7 +208,115 @@ static const struct bad_case bad_cases[] = {
     {"[turn]\nsecret = 0123456789abcdef\n",
      "FILE:2: [turn] secret: a TURN secret needs [turn] servers"},
     {"[turn]\nttl = 30\n", "FILE:2: [turn] ttl: 30 is out of range (60..86400)"},
+    /* media.bind_address / public_address: one address of each family. */
+    {"[media]\nbind_address = 127.0.0.1, 10.0.0.1\n",
+     "FILE:2: [media] bind_address: \"127.0.0.1\" and \"10.0.0.1\" are both IPv4 addresses "
+     "(at most one of each family)"},
+    {"[media]\nbind_address = ::1,fd00::1\n",
+     "FILE:2: [media] bind_address: \"::1\" and \"fd00::1\" are both IPv6 addresses (at "
+     "most one of each family)"},
+    {"[media]\nbind_address = 127.0.0.1, ::1, 10.0.0.1\n",
+     "FILE:2: [media] bind_address: at most two addresses: one IPv4 and one IPv6"},
+    {"[media]\nbind_address = 127.0.0.1, localhost\n",
+     "FILE:2: [media] bind_address: \"localhost\" is not an IPv4 or IPv6 address"},
+    {"[media]\nbind_address = 127.0.0.1,\n",
+     "FILE:2: [media] bind_address: an empty entry in the address list"},
+    {"[media]\nbind_address = ::ffff:127.0.0.1\n",
+     "FILE:2: [media] bind_address: \"::ffff:127.0.0.1\" is an IPv4-mapped IPv6 address: "
+     "write the IPv4 address"},
+    {"[media]\npublic_address = 203.0.113.1, 198.51.100.1\n",
+     "FILE:2: [media] public_address: \"203.0.113.1\" and \"198.51.100.1\" are both IPv4 "
+     "addresses (at most one of each family)"},
+    {"[media]\nbind_address = 127.0.0.1\npublic_address = 2001:db8::1\n",
+     "FILE:3: [media] public_address: an IPv6 address needs an IPv6 [media] bind_address"},
+    {"[media]\nbind_address = ::1\npublic_address = 203.0.113.1\n",
+     "FILE:3: [media] public_address: an IPv4 address needs an IPv4 [media] bind_address "
+     "(or \"::\" alone, dual-stack)"},
+    {"[media]\nbind_address = 0.0.0.0, ::1\npublic_address = 2001:db8::1\n",
+     "FILE:2: [media] bind_address: a wildcard address needs [media] public_address of its "
+     "family (the address browsers reach)"},
+    {"[media]\nbind_address = 127.0.0.1, ::\npublic_address = 203.0.113.1\n",
+     "FILE:2: [media] bind_address: a wildcard address needs [media] public_address of its "
+     "family (the address browsers reach)"},
+    {"[media]\nbind_address = ::\n",
+     "FILE:2: [media] bind_address: a wildcard address needs [media] public_address of its "
+     "family (the address browsers reach)"},
 };
+
+struct addr_case {
+	const char *bind, *public;
+	const char *bind4, *bind6; /* what the workers bind */
+	bool dual_stack;
+	const char *adv4, *adv6; /* what the SDP offers */
+};
+
+/* server.listen_address: one of each family, the public URL from the IPv4
+ * one; the metrics listener may not share an address and port with it. */
+static void test_listen_addresses(void)
+{
+	static const char *const cases[][2] = {
+	    {"127.0.0.1", "http://127.0.0.1:8080"},
+	    {"::1", "http://[::1]:8080"},
+	    {"::1, 127.0.0.1", "http://127.0.0.1:8080"},
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autoptr(GPtrArray) errors = g_ptr_array_new_with_free_func(g_free);
+		g_autofree char *set = g_strdup_printf("server.listen_address=%s", cases[i][0]);
+		struct cfg cfg;
+
+		cfg_init(&cfg);
+		g_assert_cmpint(cfg_set_override(&cfg, set, errors), ==, 0);
+		g_assert_cmpint(cfg_resolve(&cfg, errors), ==, 0);
+		g_assert_cmpstr(cfg.public_url, ==, cases[i][1]);
+		cfg_clear(&cfg);
+	}
+	g_autofree char *msg =
+	    load_expect_error("[server]\nlisten_address = 127.0.0.1, ::1\nlisten_port = 9000\n"
+			      "[metrics]\nlisten_address = 0:0::1\nlisten_port = 9000\n");
+	g_assert_cmpstr(msg, ==,
+			"FILE:6: [metrics] listen_port: the metrics listener needs an address or "
+			"port of its own");
+}
+
+/* Good address configurations: what is bound and what is advertised. */
+static void test_media_addresses(void)
+{
+	static const struct addr_case cases[] = {
+	    /* One address, as before. */
+	    {"127.0.0.1", "", "127.0.0.1", "", false, "127.0.0.1", ""},
+	    {"::1", "", "", "::1", false, "", "::1"},
+	    {"0.0.0.0", "203.0.113.1", "0.0.0.0", "", false, "203.0.113.1", ""},
+	    /* "::" alone: dual-stack, whichever public families are known. */
+	    {"::", "203.0.113.1", "", "::", true, "203.0.113.1", ""},
+	    {"::", "2001:db8::1 , 203.0.113.1", "", "::", true, "203.0.113.1", "2001:db8::1"},
+	    /* One of each, any order, spaces, canonical forms. */
+	    {" ::1 ,127.0.0.1", "", "127.0.0.1", "::1", false, "127.0.0.1", "::1"},
+	    {"10.0.0.5, 2001:DB8:0:0::5", "203.0.113.1", "10.0.0.5", "2001:db8::5", false,
+	     "203.0.113.1", "2001:db8::5"},
+	    {"0.0.0.0, ::", "203.0.113.1, 2001:db8::1", "0.0.0.0", "::", false, "203.0.113.1",
+	     "2001:db8::1"},
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		const struct addr_case *c = &cases[i];
+		g_autoptr(GPtrArray) errors = g_ptr_array_new_with_free_func(g_free);
+		g_autofree char *bind = g_strdup_printf("media.bind_address=%s", c->bind);
+		g_autofree char *pub = g_strdup_printf("media.public_address=%s", c->public);
+		struct cfg cfg;
+
+		cfg_init(&cfg);
+		g_assert_cmpint(cfg_set_override(&cfg, bind, errors), ==, 0);
+		g_assert_cmpint(cfg_set_override(&cfg, pub, errors), ==, 0);
+		g_assert_cmpint(cfg_resolve(&cfg, errors), ==, 0);
+		g_assert_cmpstr(cfg.media_bind.v4, ==, c->bind4);
+		g_assert_cmpstr(cfg.media_bind.v6, ==, c->bind6);
+		g_assert_cmpint(cfg.media_dual_stack, ==, c->dual_stack);
+		g_assert_cmpstr(cfg.media_advertised.v4, ==, c->adv4);
+		g_assert_cmpstr(cfg.media_advertised.v6, ==, c->adv6);
+		cfg_clear(&cfg);
+	}
+}
 
 static void test_bad_input(gconstpointer data)
 {
@@ -362,6 +473,8 @@ int main(int argc, char **argv)
 	g_test_add_func("/config/api-keys", test_api_keys);
 	g_test_add_func("/config/turn-urls", test_turn_urls);
 	g_test_add_func("/config/turn-secret", test_turn_secret);
+	g_test_add_func("/config/media-addresses", test_media_addresses);
+	g_test_add_func("/config/listen-addresses", test_listen_addresses);
 	for (size_t i = 0; i < G_N_ELEMENTS(bad_cases); i++) {
 		g_autofree char *name = g_strdup_printf("/config/bad/%zu", i);
 		g_test_add_data_func(name, &bad_cases[i], test_bad_input);

@@ -114,9 +114,18 @@ static void fixture_setup(struct fixture *f, gconstpointer data)
 					.worker_port = sink_port,
 					.userdata = &f->sink};
 
-	(void)data;
+	const char *const *addresses = data; /* NULL or {bind, public} */
+	g_autoptr(GPtrArray) errors = g_ptr_array_new_with_free_func(g_free);
+
 	memset(f, 0, sizeof(*f));
 	cfg_init(&f->cfg);
+	if (addresses) {
+		g_autofree char *bind = g_strdup_printf("media.bind_address=%s", addresses[0]);
+		g_autofree char *pub = g_strdup_printf("media.public_address=%s", addresses[1]);
+		g_assert_cmpint(cfg_set_override(&f->cfg, bind, errors), ==, 0);
+		g_assert_cmpint(cfg_set_override(&f->cfg, pub, errors), ==, 0);
+	}
+	g_assert_cmpint(cfg_resolve(&f->cfg, errors), ==, 0);
 	f->cfg.media_loss_repair = 1; /* what these tests negotiate */
 	g_assert_cmpint(crypto_dtls_identity_generate(&f->identity), ==, 0);
 	f->sink.cmds = g_array_new(FALSE, TRUE, sizeof(struct relay_msg));
@@ -852,8 +861,65 @@ static void test_hints(struct fixture *f, gconstpointer data)
 	g_assert_cmpuint(hints_since(f, mark, &last), ==, 0);
 }
 
+/* The candidate lines of an SDP, in order, as one string. */
+static char *candidates_of(const char *sdp)
+{
+	g_autoptr(GString) out = g_string_new("");
+	const char *p = sdp;
+
+	while ((p = strstr(p, "a=candidate:"))) {
+		const char *end = strstr(p, "\r\n");
+		g_string_append_len(out, p, end - p);
+		g_string_append_c(out, '|');
+		if (strstr(p + 1, "m=") && strstr(p + 1, "a=candidate:") > strstr(p + 1, "m="))
+			break; /* the first m-line's are enough */
+		p = end;
+	}
+	return g_string_free(g_steal_pointer(&out), FALSE);
+}
+
+/* Both families bound: the answer and the subscribe offer carry one host
+ * candidate of each, IPv6 first and preferred by one local preference step
+ * (RFC 8421), on the worker's one port; c= names the IPv6 one. */
+static void test_dual_stack_candidates(struct fixture *f, gconstpointer data)
+{
+	(void)data;
+	const char *code = NULL;
+	g_autofree char *problem = NULL;
+	g_autofree char *answer =
+	    sig_media_publish(f->media, f->members[0], f->offer, strlen(f->offer), &code, &problem);
+	g_assert_nonnull(answer);
+	g_autofree char *cands = candidates_of(answer);
+	g_assert_cmpstr(cands, ==,
+			"a=candidate:1 1 udp 2130706431 ::1 40000 typ host|"
+			"a=candidate:2 1 udp 2130706175 203.0.113.7 40000 typ host|");
+	g_assert_nonnull(strstr(answer, "c=IN IP6 ::1\r\n"));
+
+	g_assert_cmpint(sig_media_subscribe(f->media, f->members[1]), ==, 0);
+	const char *offer =
+	    json_string_value(json_object_get(last_told(f, 1, "subscribe.offer"), "sdp"));
+	g_autofree char *sub_cands = candidates_of(offer);
+	g_assert_cmpstr(sub_cands, ==, cands);
+}
+
+/* An IPv6 address alone: one IPv6 candidate, no IPv4 one. */
+static void test_ipv6_only_candidates(struct fixture *f, gconstpointer data)
+{
+	(void)data;
+	const char *code = NULL;
+	g_autofree char *problem = NULL;
+	g_autofree char *answer =
+	    sig_media_publish(f->media, f->members[0], f->offer, strlen(f->offer), &code, &problem);
+	g_assert_nonnull(answer);
+	g_autofree char *cands = candidates_of(answer);
+	g_assert_cmpstr(cands, ==, "a=candidate:1 1 udp 2130706431 ::1 40000 typ host|");
+}
+
 int main(int argc, char **argv)
 {
+	static const char *const dual[] = {"127.0.0.1, ::1", "203.0.113.7"};
+	static const char *const v6_only[] = {"::1", ""};
+
 	g_test_init(&argc, &argv, NULL);
 #define ADD(name, fn) g_test_add(name, struct fixture, NULL, fixture_setup, fn, fixture_teardown)
 	ADD("/live/media/publish-subscribe", test_publish_subscribe);
@@ -866,5 +932,9 @@ int main(int argc, char **argv)
 	ADD("/live/media/active-speaker", test_active_speaker);
 	ADD("/live/media/speaker-to-relay", test_speaker_to_relay);
 	ADD("/live/media/hints", test_hints);
+	g_test_add("/live/media/dual-stack-candidates", struct fixture, dual, fixture_setup,
+		   test_dual_stack_candidates, fixture_teardown);
+	g_test_add("/live/media/ipv6-only-candidates", struct fixture, v6_only, fixture_setup,
+		   test_ipv6_only_candidates, fixture_teardown);
 	return g_test_run();
 }
