@@ -151,7 +151,7 @@ runTests({
       await w.getByRole('button', { name: 'Audio only' }).click();
       g = await expectOnlyShown(w, 'audio only', { anyShown: false });
       if (videos(g).some(([, x]) => x.told || x.grew)) throw new Error(`video during audio only: ${JSON.stringify(g)}`);
-      if ((await w.getByRole('button', { name: 'Show video' }).getAttribute('aria-pressed')) !== 'true') throw new Error('audio only not shown as on');
+      if ((await w.getByRole('button', { name: 'Show video' }).getAttribute('data-active')) !== 'true') throw new Error('audio only not shown as on');
       const back = await timeToShow(w, hidden[0], '#toggle-audio-only');
       console.log(`  leaving audio only: hint sent after ${back.told} ms, first bytes ${back.bytes} ms, first frame ${back.frames} ms`);
       if (!(back.frames <= 1000)) throw new Error(`video took ${back.frames} ms to come back`);

@@ -2,8 +2,10 @@
 // moderation for hosts, chat, raised hands, and reconnecting. The server
 // decides everything; this page asks and shows.
 
+import { Alerts } from './alerts.js';
 import { Chat } from './chat.js';
-import { openMedia, stopStream } from './devices.js';
+import { DevicePanel } from './device_panel.js';
+import { explainMediaError, openMedia, stopStream } from './devices.js';
 import { Grid } from './grid.js';
 import { Hints } from './hints.js';
 import { HostPanel } from './host.js';
@@ -23,6 +25,10 @@ const ICE_RESTART_AFTER_MS = 2000;
 // candidates (TCP/TLS) get through. tests/e2e/test_turn.mjs, on a loaded
 // machine: media back 7.7 s after UDP was dropped with 2 s, 7.1 s with this.
 const ICE_RESTART_WITH_TURN_MS = 300;
+// Narrow screens (phones): the side panels are a sheet over the video.
+const PHONE = window.matchMedia('(max-width: 720px)');
+
+const PANELS = ['host', 'chat', 'devices'];
 
 export class Session {
   // joined: the join.ok (or resume.ok) answer; media: {stream, mic, camera,
@@ -56,6 +62,20 @@ export class Session {
     this.subscriber = new Subscriber(signal, (list) => this.setStreams(list), (state) => this.connectionChanged('subscribe', state));
     this.chat = new Chat($('#chat-panel'), (text, to) => signal.request('chat', to ? { text, to } : { text }));
     this.host = new HostPanel($('#host-panel'), this.hostActions());
+    this.alerts = new Alerts();
+    this.unread = 0;
+    this.devices = new DevicePanel($('#devices-panel'), {
+      current: () => ({
+        videoId: this.stream.getVideoTracks()[0]?.getSettings().deviceId,
+        audioId: this.stream.getAudioTracks()[0]?.getSettings().deviceId,
+        speakerId: this.media.speakerId,
+      }),
+      switchTrack: (kind, deviceId) => this.switchDevice(kind, deviceId),
+      switchSpeaker: (deviceId) => {
+        this.media.speakerId = deviceId;
+        this.grid.setSpeaker(deviceId);
+      },
+    });
     this.connections = {}; // publish/subscribe -> its RTCPeerConnection's state
     this.wasUp = {}; // publish/subscribe -> it was connected once
     this.reach = new MediaPathWatch($('#media-blocked'), () => this.showConnection());
@@ -101,8 +121,16 @@ export class Session {
     $('#toggle-host').hidden = !this.moderator;
     $('#toggle-hand').hidden = !this.workshop || this.moderator;
     $('#toggle-screen').hidden = !this.me.permissions?.share_screen || !navigator.mediaDevices?.getDisplayMedia;
-    if (this.moderator) this.togglePanel('host', true);
+    // On a phone the panels are a sheet over the video: opened by the
+    // person, not at entry (the button counts who waits).
+    if (this.moderator && !PHONE.matches) this.togglePanel('host', true);
+    if (this.moderator && this.alerts.canAsk) $('#alerts-ask').hidden = false;
     this.applyLocalTracks();
+    // The sheet of panels sits just above the controls, whatever their height.
+    const controls = $('.controls');
+    this.controlsObserver = new ResizeObserver(() =>
+      document.documentElement.style.setProperty('--controls-height', `${controls.offsetHeight}px`));
+    this.controlsObserver.observe(controls);
     this.reach.start();
     this.startMedia();
   }
@@ -153,11 +181,11 @@ export class Session {
     const camLive = this.camOn && !this.hostMuted.has('video') && this.stream.getVideoTracks().length > 0;
     const mic = $('#toggle-mic');
     mic.textContent = micLive ? 'Mute microphone' : this.hostMuted.get('audio') ? 'Microphone locked by host' : 'Unmute microphone';
-    mic.setAttribute('aria-pressed', String(micLive));
+    mic.dataset.active = String(micLive);
     mic.disabled = !this.stream.getAudioTracks().length || this.hostMuted.get('audio') === true;
     const cam = $('#toggle-camera');
     cam.textContent = camLive ? 'Turn camera off' : this.hostMuted.get('video') ? 'Camera locked by host' : 'Turn camera on';
-    cam.setAttribute('aria-pressed', String(camLive));
+    cam.dataset.active = String(camLive);
     cam.disabled = !this.stream.getVideoTracks().length || this.hostMuted.get('video') === true;
     this.grid.setSelf(this.stream, this.me.display_name, { audio: micLive, video: camLive, muted: [...this.hostMuted.keys()] });
     // Camera off: nothing is sent (a disabled track would still send black frames).
@@ -172,7 +200,7 @@ export class Session {
     this.hints.setAudioOnly(this.audioOnly);
     const b = $('#toggle-audio-only');
     b.textContent = this.audioOnly ? 'Show video' : 'Audio only';
-    b.setAttribute('aria-pressed', String(this.audioOnly));
+    b.dataset.active = String(this.audioOnly);
   }
 
   showPages(page, pages) {
@@ -222,7 +250,7 @@ export class Session {
       }
     }
     button.textContent = this.screenTrack ? 'Stop sharing' : 'Share screen';
-    button.setAttribute('aria-pressed', String(!!this.screenTrack));
+    button.dataset.active = String(!!this.screenTrack);
     try {
       await this.publish();
     } catch (err) {
@@ -240,16 +268,58 @@ export class Session {
     }
     const b = $('#toggle-hand');
     b.textContent = this.handRaised ? 'Lower hand' : 'Raise hand';
-    b.setAttribute('aria-pressed', String(this.handRaised));
+    b.dataset.active = String(this.handRaised);
   }
 
   togglePanel(name, force) {
     const panel = $(`#${name}-panel`);
     const open = force ?? panel.hidden;
+    // A sheet on a phone holds one panel at a time.
+    if (open && PHONE.matches)
+      for (const other of PANELS) if (other !== name && !$(`#${other}-panel`).hidden) this.togglePanel(other, false);
     panel.hidden = !open;
     $(`#toggle-${name}`).setAttribute('aria-expanded', String(open));
-    $('#side').hidden = $('#host-panel').hidden && $('#chat-panel').hidden;
-    if (open && name === 'chat') $('#chat-text').focus();
+    $('#side').hidden = PANELS.every((p) => $(`#${p}-panel`).hidden);
+    if (open && name === 'chat') {
+      this.unread = 0;
+      this.showUnread();
+      $('#chat-text').focus();
+    }
+    if (open && name === 'devices') this.devices.open();
+    if (open) this.alerts.seen();
+  }
+
+  // The chat button counts messages that came while the chat was closed.
+  showUnread() {
+    const b = $('#toggle-chat');
+    b.textContent = this.unread ? `Chat (${this.unread} unread)` : 'Chat';
+    b.classList.toggle('unread', this.unread > 0);
+  }
+
+  // Another camera or microphone during the call: the new track replaces
+  // the old in what we send (no renegotiation of the m-line), the old one
+  // stops. Returns an error's words, or null.
+  async switchDevice(kind, deviceId) {
+    const video = kind === 'video';
+    let fresh;
+    try {
+      fresh = await openMedia({ audio: !video, video, audioId: video ? undefined : deviceId, videoId: video ? deviceId : undefined });
+    } catch (err) {
+      return explainMediaError(err);
+    }
+    const track = video ? fresh.getVideoTracks()[0] : fresh.getAudioTracks()[0];
+    if (!track) return explainMediaError(null);
+    const old = video ? this.stream.getVideoTracks() : this.stream.getAudioTracks();
+    for (const t of old) {
+      this.stream.removeTrack(t);
+      t.stop();
+    }
+    this.stream.addTrack(track);
+    if (video) this.media.videoId = deviceId;
+    else this.media.audioId = deviceId;
+    this.applyLocalTracks();
+    await this.publish();
+    return null;
   }
 
   wireControls() {
@@ -263,6 +333,12 @@ export class Session {
     on('#page-next', () => this.grid.turnPage(1));
     on('#toggle-chat', () => this.togglePanel('chat'));
     on('#toggle-host', () => this.togglePanel('host'));
+    on('#toggle-devices', () => this.togglePanel('devices'));
+    for (const name of PANELS) on(`#close-${name}`, () => this.togglePanel(name, false));
+    on('#alerts-ask', async () => {
+      await this.alerts.ask();
+      $('#alerts-ask').hidden = true;
+    });
     on('#leave', () => this.leave());
     on('#waiting-leave', () => this.leave());
   }
@@ -321,8 +397,12 @@ export class Session {
     s.on('participant.muted', (msg) => this.muted(msg, true));
     s.on('participant.unmuted', (msg) => this.muted(msg, false));
     s.on('waiting.added', ({ participant }) => {
+      const fresh = !this.waiting.has(participant.participant_id);
       this.waiting.set(participant.participant_id, participant);
       this.render();
+      // No names in the title or a notification: a shared screen or a
+      // lock screen shows them.
+      if (fresh && this.moderator) this.alerts.notify('Someone is waiting', 'Someone is waiting to join your session');
     });
     s.on('waiting.removed', ({ participant_id }) => {
       this.waiting.delete(participant_id);
@@ -342,7 +422,13 @@ export class Session {
     s.on('stream.removed', ({ participant_id, stream }) => this.sources.delete(`${participant_id}/${stream.id}`));
     s.on('subscribe.offer', (msg) =>
       this.subscriber.offer(msg).then(() => this.hints.resend(), (err) => this.notice(`Video could not update: ${err.message}`)));
-    s.on('chat', ({ from, text, private: priv }) => this.chat.add(this.participants.get(from)?.display_name ?? 'Someone', text, priv ? true : ''));
+    s.on('chat', ({ from, text, private: priv }) => {
+      this.chat.add(this.participants.get(from)?.display_name ?? 'Someone', text, priv ? true : '');
+      if (!$('#chat-panel').hidden && !document.hidden) return;
+      if ($('#chat-panel').hidden) this.unread++;
+      this.showUnread();
+      this.alerts.notify('New message', 'A new message in your session');
+    });
     s.on('session.ending', ({ at }) => this.notice(`The session ends at ${new Date(at).toLocaleTimeString(undefined, { hour: 'numeric', minute: '2-digit' })}.`));
     s.on('session.ended', ({ reason }) => this.end(reason === 'schedule' ? 'schedule' : 'ended'));
     s.on('bye', ({ reason }) => this.end(reason === 'removed' ? 'removed' : reason === 'replaced' ? 'replaced' : 'ended'));
@@ -537,6 +623,8 @@ export class Session {
     if (this.screenTrack) this.screenTrack.stop();
     stopStream(this.stream);
     this.hints.stop();
+    this.alerts.stop();
+    this.controlsObserver?.disconnect();
     this.reach.stop();
     this.grid.stop();
     for (const key of [...this.grid.tiles.keys()]) this.grid.remove(key);
