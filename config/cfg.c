@@ -65,6 +65,7 @@ static const struct cfg_key cfg_keys[] = {
     KEY("media", "bind_address", CFG_ADDRESS, media_bind_address, 0, 0, false, false, "127.0.0.1"),
     KEY("media", "port_min", CFG_INT, media_port_min, 0, 65535, false, false, "40000"),
     KEY("media", "port_max", CFG_INT, media_port_max, 0, 65535, false, false, "40063"),
+    KEY("media", "tcp_port", CFG_INT, media_tcp_port, 0, 65535, false, false, "0"),
     KEY("media", "public_address", CFG_ADDRESS, media_public_address, 0, 0, true, false, ""),
     KEY("media", "dtls_certificate", CFG_PATH, media_dtls_certificate, 0, 0, true, true, ""),
     KEY("media", "loss_repair", CFG_INT, media_loss_repair, 0, 1, false, false, "1"),

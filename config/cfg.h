@@ -44,6 +44,7 @@ struct cfg {
 	char *media_bind_address;
 	int media_port_min;
 	int media_port_max;
+	int media_tcp_port; /* ICE-TCP, passive (RFC 6544), every worker's; 0 = off */
 	char *media_public_address;
 	int media_loss_repair;	       /* 1: negotiate NACK/RTX hop by hop */
 	int media_audio_red;	       /* 1: negotiate RED for Opus (RFC 2198) */

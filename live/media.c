@@ -90,6 +90,7 @@ struct sig_media {
 	struct crypto_dtls_identity *identity; /* for new transports; a reference */
 	char *address;			       /* advertised in candidates */
 	bool loss_repair;		       /* media.loss_repair: NACK/RTX in the SDP */
+	uint16_t tcp_port;		       /* media.tcp_port: ICE-TCP candidates; 0: none */
 	bool audio_red;			       /* media.audio_red: RED for Opus in the SDP */
 	uint64_t next_transport_id;
 	/* Every transport the workers hold for a member: id (an owned
@@ -139,6 +140,7 @@ struct sig_media *sig_media_new(const struct sig_media_relay *relay, struct sig_
 							 : cfg->media_bind_address);
 	m->next_transport_id = 1;
 	m->loss_repair = cfg->media_loss_repair != 0;
+	m->tcp_port = (uint16_t)cfg->media_tcp_port;
 	m->audio_red = cfg->media_audio_red != 0;
 	m->transports = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
 	return m;
@@ -221,16 +223,24 @@ static int sig_media_send(struct sig_media *m, unsigned worker, uint32_t type, u
 static void sig_media_local(struct sig_media *m, unsigned worker,
 			    const struct crypto_dtls_identity *identity, const char *ufrag,
 			    const char *pwd, uint64_t sdp_id, uint64_t version,
-			    struct sig_sdp_candidate *cand, struct sig_sdp_local *ret)
+			    struct sig_sdp_candidate cand[2], struct sig_sdp_local *ret)
 {
-	cand->address = m->address;
-	cand->port = (uint16_t)m->relay.worker_port(m->relay.userdata, worker);
+	size_t n = 1;
+
+	cand[0] = (struct sig_sdp_candidate){
+	    .address = m->address,
+	    .port = (uint16_t)m->relay.worker_port(m->relay.userdata, worker),
+	};
+	/* ICE-TCP (relay/tcp.c), below UDP: any worker's port finds it. */
+	if (m->tcp_port)
+		cand[n++] = (struct sig_sdp_candidate){
+		    .address = m->address, .port = m->tcp_port, .tcp_passive = true};
 	*ret = (struct sig_sdp_local){
 	    .ice_ufrag = ufrag,
 	    .ice_pwd = pwd,
 	    .fingerprint = crypto_dtls_identity_fingerprint(identity),
 	    .candidates = cand,
-	    .n_candidates = 1,
+	    .n_candidates = n,
 	    .session_id = sdp_id,
 	    .session_version = version,
 	    .extensions = 0,
@@ -569,7 +579,7 @@ char *sig_media_publish(struct sig_media *m, struct sig_member *mb, const char *
 	struct sig_sdp_codec codecs[RELAY_MAX_STREAMS] = {0};
 	struct relay_transport_params *p = NULL;
 	char ufrag[17], pwd[33], *answer = NULL;
-	struct sig_sdp_candidate cand;
+	struct sig_sdp_candidate cand[2];
 	struct sig_sdp_local local;
 	unsigned worker = sig_media_worker(m, mb->session_id);
 	uint64_t id;
@@ -604,7 +614,7 @@ char *sig_media_publish(struct sig_media *m, struct sig_member *mb, const char *
 	 * keeps its own. */
 	struct crypto_dtls_identity *identity =
 	    renegotiation && peer->pub_identity ? peer->pub_identity : m->identity;
-	sig_media_local(m, worker, identity, ufrag, pwd, id, 1, &cand, &local);
+	sig_media_local(m, worker, identity, ufrag, pwd, id, 1, cand, &local);
 	/* Publishers only: the relay sends them congestion feedback (relay/
 	 * twcc.c); subscribers get neither (their packets carry no extension,
 	 * relay_rtp_copy_for strips the publisher's). */
@@ -781,7 +791,7 @@ static void sig_media_send_offer(struct sig_media *m, struct sig_member *mb)
 {
 	struct sig_media_peer *peer = mb->media;
 	struct sig_sdp_stream streams[SIG_MEDIA_SLOTS];
-	struct sig_sdp_candidate cand;
+	struct sig_sdp_candidate cand[2];
 	struct sig_sdp_local local;
 	g_autofree char *problem = NULL;
 
@@ -807,7 +817,7 @@ static void sig_media_send_offer(struct sig_media *m, struct sig_member *mb)
 		streams[i].codec.rtcp_fb |= SIG_SDP_FB_TRANSPORT_CC;
 	}
 	sig_media_local(m, peer->worker, peer->sub_identity, peer->sub_ufrag, peer->sub_pwd,
-			peer->sub_sdp_id, (uint64_t)peer->version + 1, &cand, &local);
+			peer->sub_sdp_id, (uint64_t)peer->version + 1, cand, &local);
 	local.extensions |= SIG_SDP_EXT_BIT(SIG_SDP_EXT_TWCC);
 	local.rtcp_fb |= SIG_SDP_FB_TRANSPORT_CC;
 	g_autofree char *sdp =

@@ -9,6 +9,8 @@
 #include "config/cfg.h"
 #include "core/log.h"
 #include "crypto/srtp.h"
+#include "relay/tcp.h"
+#include "relay/tcp_hub.h"
 #include "relay/worker.h"
 
 struct relay {
@@ -16,7 +18,31 @@ struct relay {
 	unsigned next_poll; /* round-robin start for relay_next_event() */
 	int event_fd;	    /* owned; every worker's event queue wakes it */
 	struct relay_worker *workers;
+	struct relay_tcp_hub *tcp_hub; /* owned; NULL: no ICE-TCP */
 };
+
+/* ICE-TCP (media.tcp_port): every worker listens on the port
+ * (SO_REUSEPORT), the hub routes connections to their transports' worker. */
+static int relay_tcp_start(struct relay *relay, const struct cfg *cfg)
+{
+	int port = cfg->media_tcp_port, r;
+
+	if (port == 0)
+		return 0;
+	r = relay_tcp_hub_new(relay->count, &relay->tcp_hub);
+	if (r < 0)
+		return r;
+	for (unsigned i = 0; i < relay->count; i++) {
+		r = relay_tcp_init(&relay->workers[i], relay->tcp_hub, cfg->media_bind_address,
+				   port, &port);
+		if (r < 0) {
+			log_error("media worker %u: cannot listen on TCP port %d on %s: %s", i,
+				  port, cfg->media_bind_address, strerror(-r));
+			return r;
+		}
+	}
+	return 0;
+}
 
 int relay_new(const struct cfg *cfg, struct crypto_dtls_identity *identity,
 	      struct relay **ret_relay)
@@ -50,6 +76,9 @@ int relay_new(const struct cfg *cfg, struct crypto_dtls_identity *identity,
 			goto fail;
 		}
 	}
+	r = relay_tcp_start(relay, cfg);
+	if (r < 0)
+		goto fail;
 	for (unsigned i = 0; i < relay->count; i++) {
 		r = relay_worker_start(&relay->workers[i]);
 		if (r < 0) {
@@ -82,6 +111,7 @@ struct relay *relay_free(struct relay *relay)
 	}
 	for (unsigned i = 0; i < relay->count; i++)
 		relay_worker_clear(&relay->workers[i]);
+	relay->tcp_hub = relay_tcp_hub_free(relay->tcp_hub);
 	free(relay->workers);
 	if (relay->event_fd >= 0)
 		close(relay->event_fd);
@@ -140,6 +170,7 @@ void relay_worker_stats(const struct relay *relay, unsigned worker,
 		    atomic_load_explicit(&w->bwe_subscribers[i], memory_order_relaxed);
 	ret_stats->hidden_skipped = atomic_load_explicit(&w->hidden_skipped, memory_order_relaxed);
 	ret_stats->budget_skipped = atomic_load_explicit(&w->budget_skipped, memory_order_relaxed);
+	relay_tcp_stats(w, ret_stats);
 }
 
 int relay_send(struct relay *relay, unsigned worker, const struct relay_msg *msg)

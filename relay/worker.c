@@ -25,6 +25,7 @@
 #include "relay/send.h"
 #include "relay/switching.h"
 #include "relay/stream.h"
+#include "relay/tcp.h"
 #include "relay/transport.h"
 
 #define RELAY_QUEUE_SLOTS 4096
@@ -588,6 +589,8 @@ static void *relay_worker_main(void *arg)
 				running = relay_worker_commands(w) && running;
 			else if (events[i].data.u64 == EP_UDP)
 				relay_recv_drain(w);
+			else if (relay_tcp_owns(events[i].data.u64))
+				relay_tcp_on_event(w, events[i].data.u64, events[i].events);
 		}
 		int64_t now = relay_worker_now_us();
 		if (now >= w->next_nack_us) {
@@ -602,6 +605,7 @@ static void *relay_worker_main(void *arg)
 			relay_worker_tick(w, now);
 			w->next_tick_us = now + 100000;
 		}
+		relay_tcp_after(w, now);
 		if (w->reap)
 			relay_worker_reap(w);
 	}
@@ -627,6 +631,7 @@ void relay_worker_clear(struct relay_worker *w)
 	if (w->started)
 		pthread_join(w->thread, NULL);
 	w->started = false;
+	relay_tcp_clear(w);
 	if (w->by_ufrag)
 		g_hash_table_destroy(w->by_ufrag);
 	if (w->by_addr)
