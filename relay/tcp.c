@@ -169,6 +169,7 @@ static void relay_tcp_accept(struct relay_worker *w)
 		}
 		atomic_fetch_add_explicit(&t->accepted, 1, memory_order_relaxed);
 		relay_addr_key_from(&ss, &key);
+		key.port = 0; /* the cap is per address, whatever the port */
 		if (!relay_tcp_hub_admit(t->hub, &key)) {
 			close(fd);
 			relay_tcp_count(w, RELAY_TCP_REFUSED_CAP);

@@ -49,7 +49,7 @@ struct relay_tcp_conn {
 	bool want_out; /* EPOLLOUT armed: the kernel took not all */
 	int refusal;   /* enum relay_tcp_refusal counted when it closes; -1: none */
 	uint8_t hops;  /* workers it was passed to looking for its ufrag */
-	struct relay_addr_key peer_key;
+	struct relay_addr_key peer_key; /* its address, port 0: the hub's key */
 	struct sockaddr_storage peer; /* for XOR-MAPPED-ADDRESS */
 	int64_t created_us, last_rx_us;
 	char ufrag[RELAY_ICE_UFRAG_MAX + 1]; /* ours, from its first frame, when routed */

@@ -110,13 +110,16 @@ class _Ice:
     def __exit__(self, *exc):
         _gobject.g_object_unref(self.ptr)
 
-    def loopback_only(self):
+    def loopback_only(self, tcp_only=False):
+        """127.0.0.1 only; UDP only, or (tcp_only) ICE-TCP only: libnice's
+        active TCP candidates, which reach a passive one (RFC 6544)."""
         ok = ctypes.c_int(0)
         _gobject.g_signal_emit_by_name(self.ptr, b"add-local-ip-address", b"127.0.0.1",
                                        ctypes.byref(ok))
         if not ok.value:
             raise PeerError("add-local-ip-address 127.0.0.1 refused")
-        _gobject.g_object_set(self.ptr, b"ice-tcp", ctypes.c_int(0), None)
+        _gobject.g_object_set(self.ptr, b"ice-tcp", ctypes.c_int(int(tcp_only)), None)
+        _gobject.g_object_set(self.ptr, b"ice-udp", ctypes.c_int(int(not tcp_only)), None)
 
     def set_controller(self, controlling):
         _gstwebrtc.gst_webrtc_ice_set_is_controller(self.ptr, int(bool(controlling)))
@@ -289,7 +292,7 @@ class Endpoint:
         self.webrtc = webrtc
         webrtc.set_property("bundle-policy", GstWebRTC.WebRTCBundlePolicy.MAX_BUNDLE)
         with _Ice(webrtc) as ice:
-            ice.loopback_only()
+            ice.loopback_only(getattr(self.loop, "tcp_only", False))
         webrtc.connect("on-ice-candidate", self._on_candidate)
         webrtc.connect("notify::ice-gathering-state", self._on_state_change)
         webrtc.connect("notify::connection-state", self._on_state_change)
@@ -639,10 +642,11 @@ class Peer:
 
     Options for negative tests: bad_fingerprint=True alters the certificate
     digest in the publish offer (the DTLS certificate the peer then presents
-    does not match its SDP); video/audio choose what publish() sends."""
+    does not match its SDP); video/audio choose what publish() sends;
+    tcp_only=True makes both peer connections use ICE-TCP alone."""
 
     def __init__(self, port, token, name="peer", video=True, audio=True,
-                 bad_fingerprint=False, timeout=5, answer_delay=0.0):
+                 bad_fingerprint=False, timeout=5, answer_delay=0.0, tcp_only=False):
         self.name = name
         self.answer_delay = answer_delay  # seconds before answering an offer
         self.video, self.audio = video, audio
@@ -665,6 +669,7 @@ class Peer:
             raise PeerError("%s: join refused: %r" % (name, self.join_reply))
         self.participant_id = self.join_reply["you"]["participant_id"]
         self.loop = Loop(name)
+        self.loop.tcp_only = tcp_only  # ICE over TCP only (Endpoint reads it)
         self.ws.start_reader(self._on_message, self._on_closed)
 
     # signalling
