@@ -239,6 +239,7 @@ static bool relay_tcp_frames(struct relay_worker *w, struct relay_tcp_conn *c, i
 	static _Thread_local _Alignas(8) uint8_t pkt[RELAY_FRAMING_MAX];
 	struct sockaddr_storage from;
 	size_t off = 0, len;
+	uint64_t frames = 0;
 	int r;
 
 	while (!c->dead && (r = relay_framing_next(c->rx + off, c->rx_len - off, RELAY_FRAMING_MAX,
@@ -257,9 +258,12 @@ static bool relay_tcp_frames(struct relay_worker *w, struct relay_tcp_conn *c, i
 			memcpy(pkt, c->rx + off + RELAY_FRAMING_HEADER, len);
 			relay_tcp_addr_set(&from, c->slot, c->gen);
 			relay_recv_datagram(w, pkt, len, &from, now);
+			frames++;
 		}
 		off += RELAY_FRAMING_HEADER + len;
 	}
+	if (frames) /* hearth_datagrams_received_total counts frames too */
+		atomic_fetch_add_explicit(&w->datagrams_received, frames, memory_order_relaxed);
 	memmove(c->rx, c->rx + off, c->rx_len - off);
 	c->rx_len -= off;
 	return true;
