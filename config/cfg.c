@@ -443,6 +443,12 @@ static int cfg_resolve_media(struct cfg *cfg, GPtrArray *errors)
 				"browsers reach)");
 		return -EINVAL;
 	}
+	/* ICE-TCP and the HTTP server cannot share a TCP port. */
+	if (cfg->media_tcp_port && cfg->media_tcp_port == cfg->listen_port) {
+		cfg_key_problem(cfg, errors, "media", "tcp_port",
+				"is server.listen_port: ICE-TCP needs a port of its own");
+		return -EINVAL;
+	}
 	if (cfg->media_workers == 0) {
 		long cores = sysconf(_SC_NPROCESSORS_ONLN);
 		cfg->media_workers = (int)CLAMP(cores, 1, CFG_MAX_WORKERS);

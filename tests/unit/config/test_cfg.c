@@ -181,6 +181,9 @@ static const struct bad_case bad_cases[] = {
      "workers"},
     {"[media]\nport_min = 0\nport_max = 10\n",
      "FILE:3: [media] port_max: must be 0 when port_min is 0 (any free port)"},
+    {"[server]\nlisten_port = 3478\n[media]\ntcp_port = 3478\n",
+     "FILE:4: [media] tcp_port: is server.listen_port: ICE-TCP needs a port of its own"},
+    {"[media]\ntcp_port = 65536\n", "FILE:2: [media] tcp_port: 65536 is out of range (0..65535)"},
     {"[server]\ntls_certificate = /etc/hostname\n",
      "FILE:2: [server] tls_certificate: set tls_private_key too (both or neither)"},
 };
