@@ -247,7 +247,7 @@ static void control_metrics(void *userdata, struct sig_http_request *req)
 		const char *name, *help;
 		size_t offset;
 	} counters[] = {
-	    {"hearth_datagrams_received_total", "UDP datagrams received",
+	    {"hearth_datagrams_received_total", "UDP datagrams (and ICE-TCP frames) received",
 	     offsetof(struct relay_worker_stats, datagrams_received)},
 	    {"hearth_datagrams_dropped_unknown_total",
 	     "datagrams from addresses that passed no STUN check, or not STUN/DTLS/RTP",
