@@ -23,6 +23,11 @@
  * a consent check every few seconds, RFC 7675). */
 #define RELAY_TCP_IDLE_US  RELAY_CONSENT_TIMEOUT_US
 #define RELAY_TCP_SWEEP_US (100 * 1000LL)
+/* A connection whose ufrag no worker knows is tried again this often:
+ * under load, a worker may read a connection's first frame before the
+ * command that adds its transport (the client cannot know that a TCP
+ * connection refused is worth opening again, as it resends a UDP check). */
+#define RELAY_TCP_RETRY_US (250 * 1000LL)
 /* Connections accepted per wake-up, reads per connection per wake-up
  * (the rest waits for the next epoll round, so one busy connection does
  * not hold the worker). */
@@ -221,7 +226,10 @@ static bool relay_tcp_route(struct relay_worker *w, struct relay_tcp_conn *c, co
 		return true;
 	}
 	if (c->hops + 1u >= workers) {
-		relay_tcp_conn_kill(w, c, RELAY_TCP_REFUSED_UNKNOWN_UFRAG);
+		struct epoll_event ev = {.events = 0, .data.u64 = RELAY_TCP_TAG_CONN | c->slot};
+		c->parked = true;
+		c->retry_us = relay_worker_now_us() + RELAY_TCP_RETRY_US;
+		(void)epoll_ctl(w->epoll_fd, EPOLL_CTL_MOD, c->fd, &ev);
 		return true;
 	}
 	relay_tcp_unslot(w, c);
@@ -242,8 +250,9 @@ static bool relay_tcp_frames(struct relay_worker *w, struct relay_tcp_conn *c, i
 	uint64_t frames = 0;
 	int r;
 
-	while (!c->dead && (r = relay_framing_next(c->rx + off, c->rx_len - off, RELAY_FRAMING_MAX,
-						   &len)) != 0) {
+	while (!c->dead && !c->parked &&
+	       (r = relay_framing_next(c->rx + off, c->rx_len - off, RELAY_FRAMING_MAX, &len)) !=
+		   0) {
 		if (r < 0) {
 			relay_tcp_conn_kill(w, c, RELAY_TCP_REFUSED_OVERSIZED);
 			break;
@@ -251,7 +260,7 @@ static bool relay_tcp_frames(struct relay_worker *w, struct relay_tcp_conn *c, i
 		if (!c->routed) {
 			if (!relay_tcp_route(w, c, c->rx + off + RELAY_FRAMING_HEADER, len))
 				return false; /* it carries its buffer along */
-			if (c->dead)
+			if (c->dead || c->parked)
 				break;
 		}
 		if (len > 0) {
@@ -273,7 +282,7 @@ static void relay_tcp_read(struct relay_worker *w, struct relay_tcp_conn *c)
 {
 	int64_t now = relay_worker_now_us();
 
-	for (int i = 0; i < RELAY_TCP_READS && !c->dead; i++) {
+	for (int i = 0; i < RELAY_TCP_READS && !c->dead && !c->parked; i++) {
 		ssize_t n = recv(c->fd, c->rx + c->rx_len, sizeof(c->rx) - c->rx_len, 0);
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -322,12 +331,25 @@ void relay_tcp_on_event(struct relay_worker *w, uint64_t tag, uint32_t events)
 	}
 	if ((tag & 0xffff) >= RELAY_TCP_CONNS_MAX || !(c = w->tcp->slots[tag & 0xffff]))
 		return;
-	if (events & EPOLLERR)
+	/* A parked connection is not read, but hears of a close or reset. */
+	if ((events & EPOLLERR) || (c->parked && (events & EPOLLHUP)))
 		relay_tcp_conn_kill(w, c, -1);
 	if ((events & EPOLLOUT) && !c->dead)
 		relay_tcp_conn_write(w, c);
 	if ((events & (EPOLLIN | EPOLLHUP)) && !c->dead)
 		relay_tcp_read(w, c);
+}
+
+/* Routes parked c again, from this worker around (it may pass on). */
+static void relay_tcp_retry(struct relay_worker *w, struct relay_tcp_conn *c, int64_t now_us)
+{
+	struct epoll_event ev = {.events = EPOLLIN, .data.u64 = RELAY_TCP_TAG_CONN | c->slot};
+
+	c->parked = false;
+	c->hops = 0;
+	c->want_out = false;
+	(void)epoll_ctl(w->epoll_fd, EPOLL_CTL_MOD, c->fd, &ev);
+	relay_tcp_frames(w, c, now_us);
 }
 
 /* A closed connection is a lost path (like consent expiring, RFC 7675
@@ -365,8 +387,13 @@ void relay_tcp_after(struct relay_worker *w, int64_t now_us)
 			if (c &&
 			    ((!c->routed && now_us - c->created_us > RELAY_TCP_FIRST_FRAME_US) ||
 			     now_us - c->last_rx_us > RELAY_TCP_IDLE_US))
-				relay_tcp_conn_kill(w, c, RELAY_TCP_REFUSED_TIMEOUT);
+				relay_tcp_conn_kill(w, c,
+						    c->parked ? RELAY_TCP_REFUSED_UNKNOWN_UFRAG
+							      : RELAY_TCP_REFUSED_TIMEOUT);
+			else if (c && c->parked && now_us >= c->retry_us)
+				relay_tcp_retry(w, c, now_us);
 		}
+		relay_send_batch_flush(w);
 	}
 	if (!t->reap)
 		return;

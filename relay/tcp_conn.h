@@ -49,8 +49,12 @@ struct relay_tcp_conn {
 	bool want_out; /* EPOLLOUT armed: the kernel took not all */
 	int refusal;   /* enum relay_tcp_refusal counted when it closes; -1: none */
 	uint8_t hops;  /* workers it was passed to looking for its ufrag */
+	/* Its ufrag was nobody's (yet): not read, routed again around the
+	 * workers from retry_us on, until its first-frame time is up. */
+	bool parked;
+	int64_t retry_us;
 	struct relay_addr_key peer_key; /* its address, port 0: the hub's key */
-	struct sockaddr_storage peer; /* for XOR-MAPPED-ADDRESS */
+	struct sockaddr_storage peer;	/* for XOR-MAPPED-ADDRESS */
 	int64_t created_us, last_rx_us;
 	char ufrag[RELAY_ICE_UFRAG_MAX + 1]; /* ours, from its first frame, when routed */
 	struct relay_tcp_conn *next_dirty;
