@@ -172,7 +172,7 @@ class IceTcp(unittest.TestCase):
         self.assert_closed_by_relay(s)
         self.assertEqual(self.wait_refused("oversized", base["oversized"] + 2),
                          base["oversized"] + 2)
-        # a ufrag nobody has
+        # a ufrag nobody has (tried around again until 5 s after connecting)
         s = self.connect()
         req = stun_binding("nobody:x")
         s.sendall(struct.pack("!H", len(req)) + req)
@@ -208,7 +208,7 @@ class IceTcp(unittest.TestCase):
                 # ~30 frames a second; most of them through the flood
                 self.assertGreater(got, elapsed * 30 * 0.6,
                                    "%s decoded %d frames in %.1f s" % (rx.name, got, elapsed))
-        # and the worker still takes a new call
+        # the call's peers were never taken for slow readers
         metrics_after = tcp_metrics(self.d)
         self.assertEqual(metrics_after[("hearth_tcp_refused_total", "slow_reader")], 0)
 
