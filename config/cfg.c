@@ -72,6 +72,7 @@ static const struct cfg_key cfg_keys[] = {
 	"127.0.0.1"),
     KEY("media", "port_min", CFG_INT, media_port_min, 0, 65535, false, false, "40000"),
     KEY("media", "port_max", CFG_INT, media_port_max, 0, 65535, false, false, "40063"),
+    KEY("media", "tcp_port", CFG_INT, media_tcp_port, 0, 65535, false, false, "0"),
     KEY("media", "public_address", CFG_ADDRESS_PAIR, media_public_address, 0, 0, true, false, ""),
     KEY("media", "dtls_certificate", CFG_PATH, media_dtls_certificate, 0, 0, true, true, ""),
     KEY("media", "loss_repair", CFG_INT, media_loss_repair, 0, 1, false, false, "1"),
@@ -518,6 +519,12 @@ static int cfg_resolve_media(struct cfg *cfg, GPtrArray *errors)
 {
 	if (cfg_resolve_media_addresses(cfg, errors) < 0)
 		return -EINVAL;
+	/* ICE-TCP and the HTTP server cannot share a TCP port. */
+	if (cfg->media_tcp_port && cfg->media_tcp_port == cfg->listen_port) {
+		cfg_key_problem(cfg, errors, "media", "tcp_port",
+				"is server.listen_port: ICE-TCP needs a port of its own");
+		return -EINVAL;
+	}
 	if (cfg->media_workers == 0) {
 		long cores = sysconf(_SC_NPROCESSORS_ONLN);
 		cfg->media_workers = (int)CLAMP(cores, 1, CFG_MAX_WORKERS);

@@ -46,6 +46,7 @@ struct cfg {
 	char *media_bind_address; /* one IPv4 and/or one IPv6 address */
 	int media_port_min;
 	int media_port_max;
+	int media_tcp_port; /* ICE-TCP, passive (RFC 6544), every worker's; 0 = off */
 	char *media_public_address; /* "" or at most one of each family */
 	/* Derived by cfg_resolve() from the two above: what the workers bind,
 	 * the public addresses, and the address of each family the SDP offers

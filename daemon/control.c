@@ -208,6 +208,38 @@ static void control_metrics_bwe(struct sig_control *c, GString *out)
 	}
 }
 
+/* ICE-TCP (relay/tcp.c): connections held now, accepted, and closed by
+ * the relay by reason, per worker. */
+static void control_metrics_tcp(struct sig_control *c, GString *out)
+{
+	static const char *const reasons[RELAY_TCP_REFUSALS] = RELAY_TCP_REFUSAL_NAMES;
+
+	g_string_append(out,
+			"# HELP hearth_tcp_connections ICE-TCP connections held now\n"
+			"# TYPE hearth_tcp_connections gauge\n"
+			"# HELP hearth_tcp_accepted_total ICE-TCP connections accepted\n"
+			"# TYPE hearth_tcp_accepted_total counter\n"
+			"# HELP hearth_tcp_refused_total ICE-TCP connections the relay closed, "
+			"by reason\n# TYPE hearth_tcp_refused_total counter\n");
+	for (unsigned i = 0; i < relay_worker_count(c->relay); i++) {
+		struct relay_worker_stats st;
+		int port = relay_worker_port(c->relay, i);
+		relay_worker_stats(c->relay, i, &st);
+		g_string_append_printf(out,
+				       "hearth_tcp_connections{worker=\"%u\",port=\"%d\"} %llu\n",
+				       i, port, (unsigned long long)st.tcp_connections);
+		g_string_append_printf(
+		    out, "hearth_tcp_accepted_total{worker=\"%u\",port=\"%d\"} %llu\n", i, port,
+		    (unsigned long long)st.tcp_accepted);
+		for (unsigned r = 0; r < RELAY_TCP_REFUSALS; r++)
+			g_string_append_printf(out,
+					       "hearth_tcp_refused_total{worker=\"%u\",port=\"%d\","
+					       "reason=\"%s\"} %llu\n",
+					       i, port, reasons[r],
+					       (unsigned long long)st.tcp_refused[r]);
+	}
+}
+
 /* Prometheus text format (version 0.0.4): the media workers' counters. */
 static void control_metrics(void *userdata, struct sig_http_request *req)
 {
@@ -215,7 +247,7 @@ static void control_metrics(void *userdata, struct sig_http_request *req)
 		const char *name, *help;
 		size_t offset;
 	} counters[] = {
-	    {"hearth_datagrams_received_total", "UDP datagrams received",
+	    {"hearth_datagrams_received_total", "UDP datagrams (and ICE-TCP frames) received",
 	     offsetof(struct relay_worker_stats, datagrams_received)},
 	    {"hearth_datagrams_dropped_unknown_total",
 	     "datagrams from addresses that passed no STUN check, or not STUN/DTLS/RTP",
@@ -310,6 +342,7 @@ static void control_metrics(void *userdata, struct sig_http_request *req)
 		}
 	}
 	control_metrics_bwe(c, out);
+	control_metrics_tcp(c, out);
 	sig_http_respond_text(req, 200, "text/plain; version=0.0.4", out->str);
 }
 

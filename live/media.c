@@ -93,6 +93,8 @@ struct sig_media {
 	struct crypto_dtls_identity *identity; /* for new transports; a reference */
 	struct cfg_addr_pair advertised;       /* our candidates' addresses ("" = none) */
 	bool loss_repair;		       /* media.loss_repair: NACK/RTX in the SDP */
+	uint16_t tcp_port;		       /* media.tcp_port: ICE-TCP candidates; 0: none */
+	struct cfg_addr_pair tcp_advertised;   /* the families ICE-TCP listens on */
 	bool audio_red;			       /* media.audio_red: RED for Opus in the SDP */
 	uint64_t next_transport_id;
 	/* Every transport the workers hold for a member: id (an owned
@@ -141,6 +143,15 @@ struct sig_media *sig_media_new(const struct sig_media_relay *relay, struct sig_
 	m->advertised = cfg->media_advertised;
 	m->next_transport_id = 1;
 	m->loss_repair = cfg->media_loss_repair != 0;
+	m->tcp_port = (uint16_t)cfg->media_tcp_port;
+	/* ICE-TCP listens on one address (relay_tcp_start): the IPv4 bind
+	 * address when there is one, else the IPv6 one ("::" alone: both). */
+	if (*cfg->media_bind.v4 || cfg->media_dual_stack)
+		g_strlcpy(m->tcp_advertised.v4, cfg->media_advertised.v4,
+			  sizeof(m->tcp_advertised.v4));
+	if (!*cfg->media_bind.v4)
+		g_strlcpy(m->tcp_advertised.v6, cfg->media_advertised.v6,
+			  sizeof(m->tcp_advertised.v6));
 	m->audio_red = cfg->media_audio_red != 0;
 	m->transports = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
 	return m;
@@ -234,6 +245,14 @@ static size_t sig_media_candidates(const struct sig_media *m, unsigned worker,
 		ret[n++] = (struct sig_sdp_candidate){.address = m->advertised.v6, .port = port};
 	if (*m->advertised.v4)
 		ret[n++] = (struct sig_sdp_candidate){.address = m->advertised.v4, .port = port};
+	/* ICE-TCP (relay/tcp.c), below UDP (sdp_build.c's priorities): any
+	 * worker's port finds the transport. */
+	if (m->tcp_port && *m->tcp_advertised.v6)
+		ret[n++] = (struct sig_sdp_candidate){
+		    .address = m->tcp_advertised.v6, .port = m->tcp_port, .tcp_passive = true};
+	if (m->tcp_port && *m->tcp_advertised.v4)
+		ret[n++] = (struct sig_sdp_candidate){
+		    .address = m->tcp_advertised.v4, .port = m->tcp_port, .tcp_passive = true};
 	return n;
 }
 

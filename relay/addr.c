@@ -3,6 +3,8 @@
 #include <netinet/in.h>
 #include <string.h>
 
+#include "relay/tcp_addr.h"
+
 void relay_addr_key_from(const struct sockaddr_storage *ss, struct relay_addr_key *ret)
 {
 	memset(ret, 0, sizeof(*ret));
@@ -11,6 +13,13 @@ void relay_addr_key_from(const struct sockaddr_storage *ss, struct relay_addr_ke
 		ret->family = AF_INET;
 		ret->port = in->sin_port;
 		memcpy(ret->addr, &in->sin_addr, 4);
+		return;
+	}
+	if (relay_tcp_addr_is(ss)) { /* an ICE-TCP connection: its slot and generation */
+		struct relay_tcp_addr a = relay_tcp_addr_get(ss);
+		ret->family = RELAY_AF_TCP;
+		ret->port = a.slot;
+		memcpy(ret->addr, &a.gen, sizeof(a.gen));
 		return;
 	}
 	const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)ss;

@@ -7,6 +7,7 @@
 #include "relay/feedback.h"
 #include "relay/send.h"
 #include "relay/stun.h"
+#include "relay/tcp_conn.h"
 #include "relay/transport.h"
 
 /* A valid check from a new address: the client changed network (or this is
@@ -134,9 +135,9 @@ void relay_ice_on_stun(struct relay_worker *w, const uint8_t *pkt, size_t len,
 	if (same)
 		t->consent_us = now_us; /* RFC 7675: consent for the path in use */
 	slot = relay_send_batch_slot(w);
-	if (slot &&
-	    relay_stun_build_success(slot, RELAY_SEND_SLOT, msg.txid, (const struct sockaddr *)from,
-				     t->p.local_pwd, strlen(t->p.local_pwd), &out_len) == 0)
+	if (slot && relay_stun_build_success(slot, RELAY_SEND_SLOT, msg.txid,
+					     (const struct sockaddr *)relay_tcp_mapped(w, from),
+					     t->p.local_pwd, strlen(t->p.local_pwd), &out_len) == 0)
 		relay_send_batch_commit(w, out_len, from);
 
 	relay_dtls_begin(w, t);

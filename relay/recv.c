@@ -13,8 +13,8 @@
 
 /* RFC 7983 §7: the first byte tells STUN, DTLS and SRTP/SRTCP apart; all
  * but STUN come only from an address a STUN check bound to a transport. */
-static void relay_recv_demux(struct relay_worker *w, uint8_t *pkt, size_t len,
-			     const struct sockaddr_storage *from, int64_t now_us)
+void relay_recv_datagram(struct relay_worker *w, uint8_t *pkt, size_t len,
+			 const struct sockaddr_storage *from, int64_t now_us)
 {
 	struct relay_addr_key key;
 	struct relay_transport *t;
@@ -66,7 +66,7 @@ void relay_recv_drain(struct relay_worker *w, int fd)
 		atomic_fetch_add_explicit(&w->datagrams_received, (uint64_t)n,
 					  memory_order_relaxed);
 		for (int i = 0; i < n; i++)
-			relay_recv_demux(w, buffers[i], msgs[i].msg_len, &from[i], now);
+			relay_recv_datagram(w, buffers[i], msgs[i].msg_len, &from[i], now);
 		if (n < RELAY_RECV_BATCH)
 			break;
 	}

@@ -7,6 +7,12 @@
 
 #include "relay/stage.h"
 
+/* One datagram (or an ICE-TCP frame, from its connection's pseudo
+ * address, relay/tcp_addr.h) to ICE, DTLS or SRTP by its first byte; pkt
+ * is unprotected in place (4-byte aligned). */
+void relay_recv_datagram(struct relay_worker *w, uint8_t *pkt, size_t len,
+			 const struct sockaddr_storage *from, int64_t now_us);
+
 /* Reads until fd, one of the worker's sockets, is empty; flushes the send
  * batch at the end. */
 void relay_recv_drain(struct relay_worker *w, int fd);

@@ -9,6 +9,8 @@
 #include "config/cfg.h"
 #include "core/log.h"
 #include "crypto/srtp.h"
+#include "relay/tcp.h"
+#include "relay/tcp_hub.h"
 #include "relay/worker.h"
 
 struct relay {
@@ -16,7 +18,33 @@ struct relay {
 	unsigned next_poll; /* round-robin start for relay_next_event() */
 	int event_fd;	    /* owned; every worker's event queue wakes it */
 	struct relay_worker *workers;
+	struct relay_tcp_hub *tcp_hub; /* owned; NULL: no ICE-TCP */
 };
+
+/* ICE-TCP (media.tcp_port): every worker listens on the port
+ * (SO_REUSEPORT), the hub routes connections to their transports' worker. */
+static int relay_tcp_start(struct relay *relay, const struct cfg *cfg)
+{
+	int port = cfg->media_tcp_port, r;
+	/* One listening address: the IPv4 bind address, else the IPv6 one
+	 * ("::" alone is dual-stack); live/media.c offers the same. */
+	const char *address = *cfg->media_bind.v4 ? cfg->media_bind.v4 : cfg->media_bind.v6;
+
+	if (port == 0)
+		return 0;
+	r = relay_tcp_hub_new(relay->count, &relay->tcp_hub);
+	if (r < 0)
+		return r;
+	for (unsigned i = 0; i < relay->count; i++) {
+		r = relay_tcp_init(&relay->workers[i], relay->tcp_hub, address, port, &port);
+		if (r < 0) {
+			log_error("media worker %u: cannot listen on TCP port %d on %s: %s", i,
+				  port, address, strerror(-r));
+			return r;
+		}
+	}
+	return 0;
+}
 
 int relay_new(const struct cfg *cfg, struct crypto_dtls_identity *identity,
 	      struct relay **ret_relay)
@@ -50,6 +78,9 @@ int relay_new(const struct cfg *cfg, struct crypto_dtls_identity *identity,
 			goto fail;
 		}
 	}
+	r = relay_tcp_start(relay, cfg);
+	if (r < 0)
+		goto fail;
 	for (unsigned i = 0; i < relay->count; i++) {
 		r = relay_worker_start(&relay->workers[i]);
 		if (r < 0) {
@@ -82,6 +113,7 @@ struct relay *relay_free(struct relay *relay)
 	}
 	for (unsigned i = 0; i < relay->count; i++)
 		relay_worker_clear(&relay->workers[i]);
+	relay->tcp_hub = relay_tcp_hub_free(relay->tcp_hub);
 	free(relay->workers);
 	if (relay->event_fd >= 0)
 		close(relay->event_fd);
@@ -145,6 +177,7 @@ void relay_worker_stats(const struct relay *relay, unsigned worker,
 	ret_stats->pacer_dropped = atomic_load_explicit(&w->pacer_dropped, memory_order_relaxed);
 	ret_stats->pacer_delay_us = atomic_load_explicit(&w->pacer_delay_us, memory_order_relaxed);
 	ret_stats->pacers_refused = atomic_load_explicit(&w->pacers_refused, memory_order_relaxed);
+	relay_tcp_stats(w, ret_stats);
 }
 
 int relay_send(struct relay *relay, unsigned worker, const struct relay_msg *msg)

@@ -192,6 +192,22 @@ struct relay_msg {
 		150000, 300000, 450000, 600000, 1000000, 1500000, 2500000, 4000000, 0              \
 	}
 
+/* Why the relay closed an ICE-TCP connection (relay/tcp.c), for
+ * hearth_tcp_refused_total{reason}: names in RELAY_TCP_REFUSAL_NAMES. */
+enum relay_tcp_refusal {
+	RELAY_TCP_REFUSED_CAP = 0,	 /* the relay's, an address's or a transport's cap */
+	RELAY_TCP_REFUSED_NOT_STUN,	 /* the first frame was no STUN Binding request */
+	RELAY_TCP_REFUSED_UNKNOWN_UFRAG, /* it named no transport of any worker */
+	RELAY_TCP_REFUSED_OVERSIZED,	 /* a frame longer than the relay takes */
+	RELAY_TCP_REFUSED_TIMEOUT,	 /* no first frame within 5 s, or silent for 30 s */
+	RELAY_TCP_REFUSED_SLOW_READER,	 /* its send queue overflowed */
+	RELAY_TCP_REFUSALS
+};
+#define RELAY_TCP_REFUSAL_NAMES                                                                    \
+	{                                                                                          \
+		"cap", "not_stun", "unknown_ufrag", "oversized", "timeout", "slow_reader"          \
+	}
+
 /* Counters a worker keeps for itself; the control thread may read them at
  * any time (relaxed loads), never write them. */
 struct relay_worker_stats {
@@ -230,6 +246,11 @@ struct relay_worker_stats {
 	uint64_t pacer_dropped;	 /* dropped from one: waited too long, queue full */
 	uint64_t pacer_delay_us; /* how long the paced packets waited, in all */
 	uint64_t pacers_refused; /* subscribers left unpaced: the worker's cap */
+	/* ICE-TCP (relay/tcp.c): connections accepted by this worker, closed
+	 * by the relay on its side (by reason), and held by it now. */
+	uint64_t tcp_accepted;
+	uint64_t tcp_refused[RELAY_TCP_REFUSALS];
+	uint64_t tcp_connections;
 };
 
 /* Wipes p, drops its identity reference, frees it (transport.c). Any

@@ -3,6 +3,9 @@
 #include <errno.h>
 #include <string.h>
 
+#include "relay/tcp_addr.h"
+#include "relay/tcp_conn.h"
+
 void relay_send_batch_copy(struct relay_worker *w, const uint8_t *data, size_t len,
 			   const struct sockaddr_storage *to)
 {
@@ -14,15 +17,38 @@ void relay_send_batch_copy(struct relay_worker *w, const uint8_t *data, size_t l
 	relay_send_batch_commit(w, len, to);
 }
 
+/* The family datagram i goes to (its message's address: after ICE-TCP's
+ * datagrams are taken out, msgs[i] is no longer to[i]). */
+static sa_family_t relay_send_family(const struct relay_send_batch *b, unsigned i)
+{
+	return ((const struct sockaddr_storage *)b->msgs[i].msg_hdr.msg_name)->ss_family;
+}
+
 /* The end of the run of datagrams from `from` on that go to one family:
  * one sendmmsg(2) per run, out of that family's socket. */
 static unsigned relay_send_run_end(const struct relay_send_batch *b, unsigned from)
 {
 	unsigned end = from + 1;
 
-	while (end < b->count && b->to[end].ss_family == b->to[from].ss_family)
+	while (end < b->count && relay_send_family(b, end) == relay_send_family(b, from))
 		end++;
 	return end;
+}
+
+/* ICE-TCP: the datagrams to a connection (relay/tcp_addr.h) go into its
+ * queue, framed; the others stay for sendmmsg(2). */
+static void relay_send_batch_divert(struct relay_worker *w, struct relay_send_batch *b)
+{
+	unsigned kept = 0;
+
+	for (unsigned i = 0; i < b->count; i++) {
+		if (relay_tcp_addr_is(&b->to[i]))
+			relay_tcp_queue(w, &b->to[i], b->buf[i], b->iov[i].iov_len);
+		else
+			b->msgs[kept++] = b->msgs[i];
+	}
+	b->count = kept;
+	relay_tcp_write_queued(w);
 }
 
 void relay_send_batch_flush(struct relay_worker *w)
@@ -30,9 +56,12 @@ void relay_send_batch_flush(struct relay_worker *w)
 	struct relay_send_batch *b = w->out;
 	unsigned sent = 0, dropped = 0;
 
+	if (relay_tcp_any(w))
+		relay_send_batch_divert(w, b);
+
 	while (sent < b->count) {
 		unsigned end = relay_send_run_end(b, sent);
-		int fd = relay_worker_udp_fd(w, b->to[sent].ss_family);
+		int fd = relay_worker_udp_fd(w, relay_send_family(b, sent));
 		if (fd < 0) {
 			/* No socket of that family: cannot happen, addresses come
 			 * from our sockets. */

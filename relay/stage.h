@@ -30,6 +30,7 @@
 
 struct crypto_dtls_identity;
 struct relay_send_batch;
+struct relay_tcp;
 
 struct relay_worker {
 	unsigned index;
@@ -96,6 +97,7 @@ struct relay_worker {
 	/* When transport-cc feedback is due (RELAY_TWCC_INTERVAL_US after the
 	 * first packet since the last was sent); INT64_MAX: nothing to say. */
 	int64_t next_twcc_us;
+	struct relay_tcp *tcp; /* owned; ICE-TCP (relay/tcp_conn.h); NULL: off */
 };
 
 /* Retransmission buffers one worker allocates at most (each

@@ -27,6 +27,7 @@
 #include "relay/send.h"
 #include "relay/switching.h"
 #include "relay/stream.h"
+#include "relay/tcp.h"
 #include "relay/transport.h"
 
 #define RELAY_QUEUE_SLOTS 4096
@@ -649,6 +650,8 @@ static void *relay_worker_main(void *arg)
 				relay_recv_drain(w, w->udp_fd[RELAY_UDP_V4]);
 			else if (events[i].data.u64 == EP_UDP + RELAY_UDP_V6)
 				relay_recv_drain(w, w->udp_fd[RELAY_UDP_V6]);
+			else if (relay_tcp_owns(events[i].data.u64))
+				relay_tcp_on_event(w, events[i].data.u64, events[i].events);
 		}
 		int64_t now = relay_worker_now_us();
 		if (now >= w->next_nack_us) {
@@ -665,6 +668,7 @@ static void *relay_worker_main(void *arg)
 			relay_worker_tick(w, now);
 			w->next_tick_us = now + 100000;
 		}
+		relay_tcp_after(w, now);
 		if (w->reap)
 			relay_worker_reap(w);
 	}
@@ -690,6 +694,7 @@ void relay_worker_clear(struct relay_worker *w)
 	if (w->started)
 		pthread_join(w->thread, NULL);
 	w->started = false;
+	relay_tcp_clear(w);
 	if (w->by_ufrag)
 		g_hash_table_destroy(w->by_ufrag);
 	if (w->by_addr)

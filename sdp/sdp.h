@@ -184,6 +184,9 @@ struct sig_sdp_desc {
 struct sig_sdp_candidate {
 	const char *address; /* numeric IPv4 or IPv6 address, borrowed */
 	uint16_t port;	     /* UDP port of the worker, 1..65535 */
+	/* ICE-TCP: a passive TCP candidate (RFC 6544) on port, after the UDP
+	 * ones (a lower priority: UDP wins where it works). */
+	bool tcp_passive;
 };
 
 /* Our side of a negotiation. Strings are borrowed for the call. */

@@ -128,7 +128,9 @@ static void init_media(GstSDPMedia *m, enum sig_sdp_kind kind, const struct tran
 }
 
 /* RFC 8839 §5.1; host candidates, priority per RFC 8445 §5.1.2.1 (type
- * preference 126, local preference by order, component 1). */
+ * preference 126, local preference by order, component 1); passive TCP
+ * ones per RFC 6544 §4.2: type preference 90 (below UDP's, as libwebrtc's
+ * host TCP), local preference 2^13 × 4 (passive host) + the order. */
 static void add_transport(GstSDPMedia *m, const char *mid, const struct transport *t)
 {
 	const struct sig_sdp_local *l = t->local;
@@ -138,10 +140,17 @@ static void add_transport(GstSDPMedia *m, const char *mid, const struct transpor
 	gst_sdp_media_add_attribute(m, "ice-pwd", l->ice_pwd);
 	gst_sdp_media_add_attribute(m, "fingerprint", t->fingerprint);
 	gst_sdp_media_add_attribute(m, "setup", t->setup);
-	for (size_t i = 0; i < l->n_candidates; i++)
-		add_attr(m, "candidate", "%zu 1 udp %" PRIu32 " %s %u typ host", i + 1,
-			 (uint32_t)126 << 24 | (uint32_t)(65535 - i) << 8 | 255,
-			 l->candidates[i].address, (unsigned)l->candidates[i].port);
+	for (size_t i = 0; i < l->n_candidates; i++) {
+		if (l->candidates[i].tcp_passive)
+			add_attr(m, "candidate",
+				 "%zu 1 tcp %" PRIu32 " %s %u typ host tcptype passive", i + 1,
+				 (uint32_t)90 << 24 | (uint32_t)(4 << 13 | (8191 - i)) << 8 | 255,
+				 l->candidates[i].address, (unsigned)l->candidates[i].port);
+		else
+			add_attr(m, "candidate", "%zu 1 udp %" PRIu32 " %s %u typ host", i + 1,
+				 (uint32_t)126 << 24 | (uint32_t)(65535 - i) << 8 | 255,
+				 l->candidates[i].address, (unsigned)l->candidates[i].port);
+	}
 	gst_sdp_media_add_attribute(m, "end-of-candidates", NULL);
 	gst_sdp_media_add_attribute(m, "rtcp-mux", NULL);
 }

@@ -61,7 +61,7 @@ static int parse_args(int argc, char **argv, struct rb_config *c)
 				.seconds = 5,
 				.bytes = 1200,
 				.profile = CRYPTO_SRTP_AES128_CM_SHA1_80};
-	while ((opt = getopt(argc, argv, "p:s:r:t:b:n:gw")) != -1) {
+	while ((opt = getopt(argc, argv, "p:s:r:t:b:n:gwT")) != -1) {
 		int r = 0;
 		switch (opt) {
 		case 'p':
@@ -87,6 +87,9 @@ static int parse_args(int argc, char **argv, struct rb_config *c)
 			break;
 		case 'w':
 			c->twcc = true;
+			break;
+		case 'T':
+			c->tcp = true;
 			break;
 		default:
 			return -EINVAL;
@@ -115,9 +118,9 @@ static void settle(struct rb_bench *b)
 static void report(struct rb_bench *b, double secs, uint64_t sent, uint64_t in, uint64_t fwd,
 		   uint64_t got, int64_t cpu_ns)
 {
-	printf("%u publishers -> %u subscribers, %s, %u bytes: %.0f packets/s in, %.0f "
+	printf("%u publishers -> %u subscribers over %s, %s, %u bytes: %.0f packets/s in, %.0f "
 	       "forwarded/s\n",
-	       b->cfg.publishers, b->cfg.subscribers,
+	       b->cfg.publishers, b->cfg.subscribers, b->cfg.tcp ? "ICE-TCP" : "UDP",
 	       b->cfg.profile == CRYPTO_SRTP_AEAD_AES_128_GCM ? "AEAD_AES_128_GCM"
 							      : "AES_CM_128_HMAC_SHA1_80",
 	       b->cfg.bytes, in / secs, fwd / secs);
@@ -146,7 +149,7 @@ int main(int argc, char **argv)
 	if (parse_args(argc, argv, &b->cfg) < 0) {
 		fprintf(stderr,
 			"usage: %s [-p publishers] [-s subscribers] [-r packets/s, 0 = flat out] "
-			"[-t seconds] [-b bytes] [-n packets] [-g] [-w]\n",
+			"[-t seconds] [-b bytes] [-n packets] [-g] [-w] [-T]\n",
 			argv[0]);
 		return 64;
 	}

@@ -25,18 +25,30 @@ struct rb_config {
 	 * extension block, as Chromium's) that the worker reads for its
 	 * congestion feedback. */
 	bool twcc;
+	/* Every peer over ICE-TCP (relay/tcp.c): a TCP connection bound to
+	 * its transport by a STUN check, RFC 4571 frames both ways. */
+	bool tcp;
 };
 
 struct rb_peer {
-	int fd;			  /* our end: a loopback UDP socket */
+	int fd;	     /* our end: a loopback UDP socket (or TCP with -T) */
+	unsigned id; /* its transport's */
+	/* -T, the sink's reading of the stream: a partial length, and what is
+	 * left of the frame it is in. */
+	uint8_t hdr[2];
+	unsigned hdr_have, left;
 	struct crypto_srtp *srtp; /* publisher: protects what it sends */
 	uint32_t ssrc;
 	uint16_t seq;
 	uint16_t twcc_seq;
 };
 
+struct relay_tcp_hub;
+
 struct rb_bench {
 	struct rb_config cfg;
+	struct relay_tcp_hub *hub; /* -T */
+	int tcp_port;
 	struct crypto_dtls_identity *identity;
 	struct relay_worker worker;
 	int control_wake_fd;
@@ -51,6 +63,16 @@ struct rb_bench {
 int rb_setup(struct rb_bench *b);
 /* Starts the worker, the sink and the sender. */
 int rb_start(struct rb_bench *b);
+/* -T (relay_bench_tcp.c): the worker's TCP side (before it starts), each
+ * peer's connection bound to its transport (once it runs), the frames. */
+int rb_tcp_setup(struct rb_bench *b);
+int rb_tcp_bind(struct rb_bench *b, struct rb_peer *peer);
+/* Writes n packets (each len[i] bytes at pkt[i]) as frames; returns how many. */
+unsigned rb_tcp_send(struct rb_peer *peer, uint8_t (*pkt)[1536], const size_t *len, unsigned n);
+/* Reads what the socket has; returns the whole frames it finished. */
+unsigned rb_tcp_drain(struct rb_peer *peer);
+void rb_tcp_clear(struct rb_bench *b);
+
 /* Stops and joins every thread, frees everything. */
 void rb_stop(struct rb_bench *b);
 

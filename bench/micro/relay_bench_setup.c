@@ -75,6 +75,10 @@ static int rb_transport(struct rb_bench *b, unsigned id, bool publishing, uint32
 	p->id = id;
 	p->session_id = 1;
 	snprintf(p->local_ufrag, sizeof(p->local_ufrag), "bench%u", id);
+	/* For -T's STUN check (relay_bench_tcp.c). */
+	snprintf(p->local_pwd, sizeof(p->local_pwd), "bench-password-of-22-chars");
+	snprintf(p->remote_ufrag, sizeof(p->remote_ufrag), "peer");
+	peer->id = id;
 	snprintf(p->remote_fingerprint, sizeof(p->remote_fingerprint), "%s",
 		 crypto_dtls_identity_fingerprint(b->identity));
 	p->publishing = publishing;
@@ -135,6 +139,8 @@ int rb_setup(struct rb_bench *b)
 		return -errno;
 	static const struct cfg_addr_pair loopback = {.v4 = "127.0.0.1"};
 	r = relay_worker_init(&b->worker, 0, &loopback, 0, b->control_wake_fd, b->identity);
+	if (r == 0 && b->cfg.tcp)
+		r = rb_tcp_setup(b);
 	for (unsigned i = 0; r == 0 && i < b->cfg.subscribers; i++)
 		r = rb_transport(b, 1000 + i, false, 0, &b->subs[i], &subs[i]);
 	for (unsigned i = 0; r == 0 && i < b->cfg.publishers; i++) {
@@ -183,12 +189,16 @@ static unsigned rb_send_burst(struct rb_bench *b, struct rb_peer *p, unsigned n)
 	static _Thread_local _Alignas(8) uint8_t buf[RB_BATCH][RB_SLOT];
 	struct mmsghdr msgs[RB_BATCH];
 	struct iovec iov[RB_BATCH];
+	size_t lens[RB_BATCH];
 	unsigned k = 0;
 
 	for (; k < n && k < RB_BATCH; k++) {
-		iov[k] = (struct iovec){.iov_base = buf[k], .iov_len = rb_packet(b, p, buf[k])};
+		iov[k] = (struct iovec){.iov_base = buf[k],
+					.iov_len = lens[k] = rb_packet(b, p, buf[k])};
 		msgs[k] = (struct mmsghdr){.msg_hdr = {.msg_iov = &iov[k], .msg_iovlen = 1}};
 	}
+	if (b->cfg.tcp)
+		return rb_tcp_send(p, buf, lens, k);
 	int sent = sendmmsg(p->fd, msgs, k, 0);
 	return sent > 0 ? (unsigned)sent : 0;
 }
@@ -267,10 +277,25 @@ static void *rb_sink_main(void *arg)
 		struct epoll_event ev = {.events = EPOLLIN, .data.u32 = i};
 		epoll_ctl(ep, EPOLL_CTL_ADD, b->subs[i].fd, &ev);
 	}
+	/* Over TCP, publishers' RTCP from the worker is read (and dropped):
+	 * a connection nobody reads is a slow reader. */
+	for (unsigned i = 0; b->cfg.tcp && i < b->cfg.publishers; i++) {
+		struct epoll_event ev = {.events = EPOLLIN, .data.u32 = RB_MAX_PEERS + i};
+		epoll_ctl(ep, EPOLL_CTL_ADD, b->pubs[i].fd, &ev);
+	}
 	while (!atomic_load(&b->stop)) {
 		int n = epoll_wait(ep, evs, 16, 50);
 		for (int e = 0; e < n; e++) {
-			int fd = b->subs[evs[e].data.u32].fd, got;
+			uint32_t who = evs[e].data.u32;
+			if (b->cfg.tcp) {
+				unsigned frames =
+				    rb_tcp_drain(who < RB_MAX_PEERS ? &b->subs[who]
+								    : &b->pubs[who - RB_MAX_PEERS]);
+				if (who < RB_MAX_PEERS)
+					atomic_fetch_add(&b->received, frames);
+				continue;
+			}
+			int fd = b->subs[who].fd, got;
 			do {
 				for (int k = 0; k < RB_BATCH; k++) {
 					iov[k] =
@@ -291,6 +316,11 @@ static void *rb_sink_main(void *arg)
 int rb_start(struct rb_bench *b)
 {
 	int r = relay_worker_start(&b->worker);
+
+	for (unsigned i = 0; r == 0 && b->cfg.tcp && i < b->cfg.subscribers; i++)
+		r = rb_tcp_bind(b, &b->subs[i]);
+	for (unsigned i = 0; r == 0 && b->cfg.tcp && i < b->cfg.publishers; i++)
+		r = rb_tcp_bind(b, &b->pubs[i]);
 
 	if (r == 0 && pthread_create(&b->sink, NULL, rb_sink_main, b) != 0)
 		r = -EAGAIN;
@@ -316,6 +346,7 @@ void rb_stop(struct rb_bench *b)
 			close(b->subs[i].fd);
 		crypto_srtp_free(b->pubs[i].srtp);
 	}
+	rb_tcp_clear(b);
 	close(b->control_wake_fd);
 	crypto_dtls_identity_free(b->identity);
 }

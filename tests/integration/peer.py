@@ -111,13 +111,16 @@ class _Ice:
     def __exit__(self, *exc):
         _gobject.g_object_unref(self.ptr)
 
-    def loopback_only(self, address="127.0.0.1"):
+    def loopback_only(self, address="127.0.0.1", tcp_only=False):
+        """address only; UDP only, or (tcp_only) ICE-TCP only: libnice's
+        active TCP candidates, which reach a passive one (RFC 6544)."""
         ok = ctypes.c_int(0)
         _gobject.g_signal_emit_by_name(self.ptr, b"add-local-ip-address", address.encode(),
                                        ctypes.byref(ok))
         if not ok.value:
             raise PeerError("add-local-ip-address %s refused" % address)
-        _gobject.g_object_set(self.ptr, b"ice-tcp", ctypes.c_int(0), None)
+        _gobject.g_object_set(self.ptr, b"ice-tcp", ctypes.c_int(int(tcp_only)), None)
+        _gobject.g_object_set(self.ptr, b"ice-udp", ctypes.c_int(int(not tcp_only)), None)
 
     def set_controller(self, controlling):
         _gstwebrtc.gst_webrtc_ice_set_is_controller(self.ptr, int(bool(controlling)))
@@ -291,7 +294,7 @@ class Endpoint:
         self.webrtc = webrtc
         webrtc.set_property("bundle-policy", GstWebRTC.WebRTCBundlePolicy.MAX_BUNDLE)
         with _Ice(webrtc) as ice:
-            ice.loopback_only(self.ice_address)
+            ice.loopback_only(self.ice_address, getattr(self.loop, "tcp_only", False))
         webrtc.connect("on-ice-candidate", self._on_candidate)
         webrtc.connect("notify::ice-gathering-state", self._on_state_change)
         webrtc.connect("notify::connection-state", self._on_state_change)
@@ -641,11 +644,12 @@ class Peer:
 
     Options for negative tests: bad_fingerprint=True alters the certificate
     digest in the publish offer (the DTLS certificate the peer then presents
-    does not match its SDP); video/audio choose what publish() sends."""
+    does not match its SDP); video/audio choose what publish() sends;
+    tcp_only=True makes both peer connections use ICE-TCP alone."""
 
     def __init__(self, port, token, name="peer", video=True, audio=True,
                  bad_fingerprint=False, timeout=5, answer_delay=0.0, ice_address="127.0.0.1",
-                 ws_host="127.0.0.1"):
+                 ws_host="127.0.0.1", tcp_only=False):
         self.name = name
         self.ice_address = ice_address  # the one address its ICE gathers
         self.answer_delay = answer_delay  # seconds before answering an offer
@@ -669,6 +673,7 @@ class Peer:
             raise PeerError("%s: join refused: %r" % (name, self.join_reply))
         self.participant_id = self.join_reply["you"]["participant_id"]
         self.loop = Loop(name)
+        self.loop.tcp_only = tcp_only  # ICE over TCP only (Endpoint reads it)
         self.ws.start_reader(self._on_message, self._on_closed)
 
     # signalling

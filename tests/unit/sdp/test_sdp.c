@@ -18,9 +18,10 @@
 	"45:67:89:AB:CD:EF"
 
 static const struct sig_sdp_candidate local_candidates[] = {
-    {"192.0.2.10", 40001},   /* the worker's address */
-    {"2001:db8::10", 40001}, /* IPv6 */
-    {"198.51.100.7", 40001}, /* public address of a 1:1 NAT */
+    {"192.0.2.10", 40001},	/* the worker's address */
+    {"2001:db8::10", 40001},	/* IPv6 */
+    {"198.51.100.7", 40001},	/* public address of a 1:1 NAT */
+    {"192.0.2.10", 3478, true}, /* ICE-TCP, passive (RFC 6544) */
 };
 
 static const struct sig_sdp_local local = {
@@ -129,6 +130,9 @@ static void check_our_transport(const GstSDPMedia *am, const char *setup)
 	g_assert_cmpuint(count_attr(am, "candidate"), ==, G_N_ELEMENTS(local_candidates));
 	g_assert_nonnull(strstr(gst_sdp_media_get_attribute_val_n(am, "candidate", 1),
 				" udp 2130706175 2001:db8::10 40001 typ host"));
+	/* below every UDP candidate (RFC 6544 §4.2) */
+	g_assert_nonnull(strstr(gst_sdp_media_get_attribute_val_n(am, "candidate", 3),
+				" tcp 1520434431 192.0.2.10 3478 typ host tcptype passive"));
 }
 
 /* One answered m-line against its offered one: same kind and mid,
