@@ -10,8 +10,11 @@ import { chromium } from 'playwright-core';
 import { CHROMIUM_ARGS, Daemon, FAMILY, expectFlowing, runTests, screenshotPath, until } from './lib.mjs';
 
 const PHONE = { width: 390, height: 844 };
-// Two fake cameras (fake_device_0 and _1) and three microphones.
-const ARGS = CHROMIUM_ARGS.map((a) => (a === '--use-fake-device-for-media-stream' ? `${a}=device-count=2` : a));
+// Three fake cameras and three microphones. Chromium's fake_device_1
+// gives Y16 (depth) frames, which WebRTC never encodes (a switch to it
+// sends nothing, measured); fake_device_2 gives MJPEG, as many webcams do.
+const ARGS = CHROMIUM_ARGS.map((a) => (a === '--use-fake-device-for-media-stream' ? `${a}=device-count=3` : a));
+const OTHER_CAMERA = 'fake_device_2';
 
 async function openPage(browser, url, viewport) {
   const context = await browser.newContext({ viewport });
@@ -22,7 +25,7 @@ async function openPage(browser, url, viewport) {
   return page;
 }
 
-const box = (page, selector) => page.locator(selector).boundingBox();
+const box = (page, selector) => page.evaluate((s) => document.querySelector(s).getBoundingClientRect().toJSON(), selector);
 
 runTests({
   async 'a host on a phone: video first, alerts, unread chat, devices switched mid-call'() {
@@ -89,17 +92,28 @@ runTests({
       // is sent changes track and Dana keeps receiving.
       await h.getByRole('button', { name: 'Devices' }).click();
       const cameras = await h.locator('#call-camera option').allTextContents();
-      if (cameras.length !== 2) throw new Error(`cameras listed: ${cameras}`);
+      if (cameras.length !== 3 || !cameras.includes(OTHER_CAMERA)) throw new Error(`cameras listed: ${cameras}`);
       const sent = (kind) => h.evaluate((k) => window.hearthSession.publisher.transceivers[k]?.sender.track?.label ?? null, kind);
       const before = await sent('camera');
-      const other = cameras.find((c) => c !== before);
-      await h.getByLabel('Camera').selectOption({ label: other });
+      const other = OTHER_CAMERA;
+      await h.locator('#call-camera').selectOption({ label: other });
       await until('the other camera sent', async () => (await sent('camera')) === other);
-      await h.getByLabel('Microphone').selectOption({ label: 'Fake Audio Input 1' });
+      await h.locator('#call-mic').selectOption({ label: 'Fake Audio Input 1' });
       await until('the other microphone sent', async () => (await sent('audio')) === 'Fake Audio Input 1');
       const stopped = await h.evaluate(() => window.hearthSession.stream.getTracks().map((t) => `${t.label}:${t.readyState}`));
       if (stopped.length !== 2 || stopped.some((t) => !t.endsWith(':live'))) throw new Error(`local tracks: ${stopped}`);
-      await expectFlowing(dn, [`${host.name}/video`], `${dana.name} after the switch`);
+      const outbound = () => h.evaluate(async () => {
+        const out = [];
+        for (const r of (await window.hearthSession.publisher.pc.getStats()).values())
+          if (r.type === 'outbound-rtp' && r.kind === 'video') out.push(`${r.rid}:${r.ssrc}:${r.framesEncoded}:${r.bytesSent}:${r.active}:${r.frameWidth}`);
+        const t = window.hearthSession.publisher.transceivers.camera.sender.track;
+        return out.join(' ') + ` track ${t?.label} ${t?.readyState} enabled=${t?.enabled} muted=${t?.muted} ${JSON.stringify(t?.getSettings())}`;
+      });
+      await expectFlowing(dn, [`${host.name}/video`], `${dana.name} after the switch`).catch(async (err) => {
+        const a = await outbound();
+        await new Promise((r) => setTimeout(r, 1000));
+        throw new Error(`${err.message}\nhost sends ${a} -> ${await outbound()}`);
+      });
       const errors = [...h.errors, ...dn.errors];
       if (errors.length) throw new Error(`page errors: ${errors}`);
       console.log(`  video area ${grid.height}/${PHONE.height} px, sheet ${Math.round(side.height)} px above the controls at ${Math.round(controls.y)}; camera ${before} -> ${other}`);
