@@ -5,10 +5,17 @@
  *   hearth-loadgen --server hearth|janus --port N --media FILE --plan FILE
  *                  [--duration S] [--warmup S] [--setup-timeout S]
  *                  [--decrypt-every N] [--room-base N] [--local-address IPV4]
- *                  [--period-us N]
+ *                  [--period-us N] [--simulcast N] [--extra-publishers N] [--peers]
  *
  * The plan has one line per participant: "<session> <publishes 0|1>
- * <subscribes 0|1> <invite token, or - for Janus>". Every participant joins
+ * <subscribes 0|1> <invite token, or - for Janus> [videos shown]" (with
+ * the fifth field it sends Hearth the hints the browser client would: that
+ * many videos shown, the others hidden). --simulcast N: each publisher
+ * sends its video as N encodings (rids, as Chromium offers them; each the
+ * recorded stream under its own SSRC). --extra-publishers N: each session
+ * has N publishers outside the plan (browsers), whose streams subscribers
+ * also wait for. --peers: one "PEER <json>" line per subscriber before the
+ * result, with the streams it received in the window. Every participant joins
  * and publishes; when every publisher's media flows, every participant
  * subscribes; when every subscriber receives every stream (or the setup
  * timeout passed), a warm-up, then the measurement window: "WINDOW START"
@@ -88,12 +95,12 @@ static int load_plan(const char *path)
 	int r = 0;
 	while (fgets(line, sizeof(line), f)) {
 		char token[LG_TOKEN_MAX];
-		int session, pub, sub;
+		int session, pub, sub, visible = -1;
 		if (line[0] == '#' || line[0] == '\n')
 			continue;
-		if (run.n == MAX_PARTICIPANTS ||
-		    sscanf(line, "%d %d %d %127s", &session, &pub, &sub, token) != 4 ||
-		    session < 0) {
+		int fields = sscanf(line, "%d %d %d %127s %d", &session, &pub, &sub, token, &visible);
+		if (run.n == MAX_PARTICIPANTS || fields < 4 || session < 0 || visible < -1 ||
+		    visible > LG_MAX_SSRC_IN) {
 			r = -EINVAL;
 			break;
 		}
@@ -102,7 +109,8 @@ static int load_plan(const char *path)
 					     .index = (int)run.n,
 					     .session = session,
 					     .publishes = pub != 0,
-					     .subscribes = sub != 0};
+					     .subscribes = sub != 0,
+					     .visible = visible};
 		snprintf(p->token, sizeof(p->token), "%s", token);
 		run.n++;
 	}
@@ -155,7 +163,7 @@ static void usage(void)
 	fprintf(stderr, "usage: hearth-loadgen --server hearth|janus --port N --media FILE "
 			"--plan FILE [--duration S] [--warmup S] [--setup-timeout S] "
 			"[--decrypt-every N] [--room-base N] [--local-address IPV4] "
-			"[--period-us N]\n");
+			"[--period-us N] [--simulcast N] [--extra-publishers N] [--peers]\n");
 	exit(2);
 }
 
@@ -173,11 +181,15 @@ int main(int argc, char **argv)
 	    {"room-base", required_argument, NULL, 'r'},
 	    {"local-address", required_argument, NULL, 'a'},
 	    {"period-us", required_argument, NULL, 'u'},
+	    {"simulcast", required_argument, NULL, 'S'},
+	    {"extra-publishers", required_argument, NULL, 'x'},
+	    {"peers", no_argument, NULL, 'P'},
 	    {NULL, 0, NULL, 0},
 	};
 	const char *media_path = NULL, *plan_path = NULL;
 	long port = 0, duration = 10, warmup = 2, setup_timeout = 60, decrypt_every = 1,
-	     room_base = 1000, period_us = 1000;
+	     room_base = 1000, period_us = 1000, simulcast = 1, extra_publishers = 0;
+	bool peers = false;
 	struct lg_ctx ctx = {0};
 	int c;
 	run.proto = NULL;
@@ -222,10 +234,19 @@ int main(int argc, char **argv)
 		case 'u':
 			target = &period_us, max = 20000;
 			break;
+		case 'S':
+			target = &simulcast, max = LG_MAX_LAYERS;
+			break;
+		case 'x':
+			target = &extra_publishers, max = LG_MAX_SSRC_IN / 2;
+			break;
+		case 'P':
+			peers = true;
+			continue;
 		default:
 			usage();
 		}
-		if (parse_long(optarg, c == 'w' ? 0 : 1, max, target) < 0)
+		if (parse_long(optarg, c == 'w' || c == 'x' ? 0 : 1, max, target) < 0)
 			usage();
 	}
 	if (!run.proto || !port || !media_path || !plan_path)
@@ -253,6 +274,12 @@ int main(int argc, char **argv)
 	run.ctx = &ctx;
 	run.port = (int)port;
 	run.janus_room_base = (int)room_base;
+	run.simulcast = (int)simulcast;
+	run.extra_publishers = (int)extra_publishers;
+	if (simulcast > 1 && run.proto != &lg_proto_hearth) {
+		fprintf(stderr, "hearth-loadgen: --simulcast is for Hearth only\n");
+		return 2;
+	}
 	run.fingerprint = crypto_dtls_identity_fingerprint(ctx.identity);
 
 	int publishers = 0, subscribers = 0;
@@ -300,6 +327,8 @@ int main(int argc, char **argv)
 	in.subscribe_s = (double)(t_subscribed - t_published) / 1e9;
 	in.publishers = publishers;
 	in.subscribers = subscribers;
+	if (peers)
+		lg_report_peers(&in);
 	lg_report_print(&in);
 
 	for (size_t i = 0; i < run.n; i++) {
