@@ -15,7 +15,8 @@
  * recorded stream under its own SSRC). --extra-publishers N: each session
  * has N publishers outside the plan (browsers), whose streams subscribers
  * also wait for. --peers: one "PEER <json>" line per subscriber before the
- * result, with the streams it received in the window. Every participant joins
+ * result, with the streams it received in the window. SIGUSR1 ends the
+ * window before --duration (a test that has seen what it needs). Every participant joins
  * and publishes; when every publisher's media flows, every participant
  * subscribes; when every subscriber receives every stream (or the setup
  * timeout passed), a warm-up, then the measurement window: "WINDOW START"
@@ -28,6 +29,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +42,13 @@
 #define MAX_PARTICIPANTS 4096
 
 static struct lg_run run;
+static volatile sig_atomic_t window_cut; /* SIGUSR1: end the window now */
+
+static void on_sigusr1(int sig)
+{
+	(void)sig;
+	window_cut = 1;
+}
 
 static void on_wake(void)
 {
@@ -141,13 +150,13 @@ static void wait_count(atomic_int *counter, int target, double timeout_s, const 
 	fprintf(stderr, "hearth-loadgen: %s: %d of %d\n", what, atomic_load(counter), target);
 }
 
-static void sleep_s(double s)
+static void sleep_s(double s, bool cut)
 {
 	int64_t end = lg_now_ns() + (int64_t)(s * 1e9);
-	while (lg_now_ns() < end) {
+	while (lg_now_ns() < end && !(cut && window_cut)) {
 		lg_ws_wake();
 		int64_t left = end - lg_now_ns();
-		usleep(left > 1000000000LL ? 1000000 : (useconds_t)(left > 0 ? left / 1000 : 0));
+		usleep(left > 100000000LL ? 100000 : (useconds_t)(left > 0 ? left / 1000 : 0));
 	}
 }
 
@@ -288,6 +297,7 @@ int main(int argc, char **argv)
 		subscribers +=
 		    run.p[i].subscribes && lg_participant_expected_streams(&run.p[i]) > 0;
 	}
+	signal(SIGUSR1, on_sigusr1);
 	pthread_t media_tid, signal_tid;
 	if (pthread_create(&media_tid, NULL, lg_media_thread, &ctx) != 0 ||
 	    pthread_create(&signal_tid, NULL, signaling_thread, NULL) != 0) {
@@ -305,14 +315,14 @@ int main(int argc, char **argv)
 	wait_count(&ctx.subs_complete, subscribers, (double)setup_timeout,
 		   "subscribers receiving every stream");
 	int64_t t_subscribed = lg_now_ns();
-	sleep_s((double)warmup);
+	sleep_s((double)warmup, false);
 
 	struct report_input in = {.ctx = &ctx, .run = &run};
 	window_cmd(&ctx, 1);
 	in.cpu_window_start = cpu_seconds();
 	printf("WINDOW START\n");
 	fflush(stdout);
-	sleep_s((double)duration);
+	sleep_s((double)duration, true);
 	window_cmd(&ctx, 2);
 	in.cpu_window_end = cpu_seconds();
 	printf("WINDOW END\n");

@@ -52,8 +52,10 @@ async function growth(page) {
 }
 
 // Waits until the page receives all 15 audios and exactly the videos it
-// tells the server it shows (each growing, no other growing), and its
-// grid shows `tiles` tiles; then checks at most `maxVideos` videos flow.
+// tells the server it shows (each growing, no other growing), its grid
+// showing at most `tiles` tiles (9 on Wide, or 6 when the active speaker's
+// tile takes the room of four; 4 on Small); then checks that at most
+// `maxVideos` videos flow.
 async function expectPage(page, label, tiles, maxVideos) {
   let last;
   await until(`${label}: 15 audios and the shown videos flowing`, async () => {
@@ -64,10 +66,13 @@ async function expectPage(page, label, tiles, maxVideos) {
     last = { tiles: count, audio: a.filter((x) => x.grew).length, videos: v.length,
       shown: v.filter((x) => x.told).length, flowing: v.filter((x) => x.grew).length,
       shownNotFlowing: v.filter((x) => x.told && !x.grew).length, hiddenFlowing: v.filter((x) => !x.told && x.grew).length };
-    return count === tiles && a.length === OTHERS && last.audio === OTHERS && v.length === OTHERS &&
+    return count <= tiles && a.length === OTHERS && last.audio === OTHERS && v.length === OTHERS &&
       last.shown > 0 && last.shownNotFlowing === 0 && last.hiddenFlowing === 0 ? last : null;
-  }, 120000, 500).catch((err) => {
-    throw new Error(`${err.message}; last: ${JSON.stringify(last)}`);
+  }, 120000, 500).catch(async (err) => {
+    const seen = await page.evaluate(`(() => { const s = window.hearthSession; return JSON.stringify({ received: s.signal.trace,
+      subscribe: s.subscriber.pc && { connection: s.subscriber.pc.connectionState, signaling: s.subscriber.pc.signalingState },
+      notice: document.querySelector('#session-notice')?.textContent }); })()`);
+    throw new Error(`${err.message}; last: ${JSON.stringify(last)}; the page: ${seen}`);
   });
   console.log(`  ${label}: ${JSON.stringify(last)}`);
   if (last.flowing > maxVideos) throw new Error(`${label}: ${last.flowing} videos flowing, more than ${maxVideos}`);
@@ -97,7 +102,7 @@ function runLoadgen(d, tokens, dir, onWindow) {
   const plan = path.join(dir, 'plan');
   writeFileSync(plan, tokens.map((t, i) => `0 1 1 ${t} ${SHOWN[i]}\n`).join(''));
   const proc = spawn(LOADGEN, ['--server', 'hearth', '--port', String(d.port), '--media', media, '--plan', plan,
-    '--extra-publishers', '2', '--simulcast', '2', '--peers', '--warmup', '3', '--duration', '25',
+    '--extra-publishers', '2', '--simulcast', '2', '--peers', '--warmup', '3', '--duration', '150',
     '--setup-timeout', '60', '--decrypt-every', '1000'], { stdio: ['ignore', 'pipe', 'pipe'] });
   const out = [];
   let err = '';
@@ -116,15 +121,24 @@ function runLoadgen(d, tokens, dir, onWindow) {
     err += chunk;
     process.stdout.write(String(chunk).replace(/^(?=.)/gm, '  loadgen: '));
   });
-  return new Promise((resolve, reject) => {
+  const done = new Promise((resolve, reject) => {
     proc.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`hearth-loadgen exited ${code}:\n${err}`))));
   }).then((lines) => ({ lines, err }));
+  // SIGUSR1 ends its window (at most --duration) once the pages are seen.
+  return { done, endWindow: () => proc.kill('SIGUSR1'), stop: () => proc.exitCode === null && proc.kill() };
 }
 
 runTests({
   async '16 people: everyone hears everyone, sees each tile it shows, and gets no video it hides'() {
     const dir = mkdtempSync(path.join(tmpdir(), 'hearth-group16-'));
-    const d = await new Daemon().start();
+    // fit_downlinks = 0: every shown video at the best encoding sent,
+    // whatever the subscriber's estimated downlink. On a loopback shared
+    // by 16 participants on two busy cores, the delay-based estimate
+    // follows the CPU contention, not a link, and paused the browsers'
+    // videos for minutes (video.paused); fitting downlinks has its own
+    // tests (e2e_bwe, e2e_congestion, e2e_audio_fallback).
+    const d = await new Daemon({ config: 'fit_downlinks = 0\n' }).start();
+    let loadgen;
     const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true,
       args: [...CHROMIUM_ARGS, `--use-file-for-fake-video-capture=${smallCamera(dir)}`] });
     try {
@@ -145,14 +159,15 @@ runTests({
 
       let windowOpen;
       const windowStarted = new Promise((resolve) => (windowOpen = resolve));
-      const loadgen = runLoadgen(d, people.slice(0, LOADGEN_PEERS).map((p) => p.token), dir, () => windowOpen());
-      // The browsers are checked while the load generator measures (its
-      // window is 25 s; the checks may take longer, it keeps sending).
-      const pageChecks = Promise.race([windowStarted, loadgen]).then(async () => {
+      loadgen = runLoadgen(d, people.slice(0, LOADGEN_PEERS).map((p) => p.token), dir, () => windowOpen());
+      // The browsers are checked while the load generator measures; then
+      // its window ends (it is at most 150 s).
+      const pageChecks = Promise.race([windowStarted, loadgen.done]).then(async () => {
         await expectPage(pages.Wide, 'Wide (9 tiles)', 9, 9);
         await expectPage(pages.Small, 'Small (4 tiles)', 4, 4);
+        loadgen.endWindow();
       });
-      const [{ lines }] = await Promise.all([loadgen, pageChecks]);
+      const [{ lines }] = await Promise.all([loadgen.done, pageChecks]);
 
       const result = JSON.parse(lines.find((l) => l.startsWith('RESULT ')).slice(7));
       const peers = lines.filter((l) => l.startsWith('PEER ')).map((l) => JSON.parse(l.slice(5)));
@@ -167,6 +182,7 @@ runTests({
         if (p.video_streams !== shown) throw new Error(`Load ${p.index + 1} shows ${shown} videos and received ${p.video_streams}: ${what}`);
       }
     } finally {
+      loadgen?.stop();
       await browser.close();
       await d.stop();
       rmSync(dir, { recursive: true, force: true });
