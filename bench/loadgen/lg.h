@@ -41,9 +41,9 @@
  * one-byte form, RFC 8852) on their first LG_RID_PACKETS, as Chromium
  * does until its packets are acknowledged: the relay learns each
  * encoding's SSRC from them. The ids are our offer's a=extmap ids. */
-#define LG_EXT_MID_ID	   4
-#define LG_EXT_RID_ID	   10
-#define LG_RID_PACKETS	   256
+#define LG_EXT_MID_ID  4
+#define LG_EXT_RID_ID  10
+#define LG_RID_PACKETS 256
 
 enum lg_kind { LG_AUDIO = 0, LG_VIDEO = 1, LG_KIND_NONE = 2 };
 

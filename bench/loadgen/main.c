@@ -107,7 +107,8 @@ static int load_plan(const char *path)
 		int session, pub, sub, visible = -1;
 		if (line[0] == '#' || line[0] == '\n')
 			continue;
-		int fields = sscanf(line, "%d %d %d %127s %d", &session, &pub, &sub, token, &visible);
+		int fields =
+		    sscanf(line, "%d %d %d %127s %d", &session, &pub, &sub, token, &visible);
 		if (run.n == MAX_PARTICIPANTS || fields < 4 || session < 0 || visible < -1 ||
 		    visible > LG_MAX_SSRC_IN) {
 			r = -EINVAL;

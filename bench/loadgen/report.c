@@ -59,10 +59,9 @@ void lg_report_peers(const struct report_input *in)
 		    "{s:i, s:i, s:i, s:b, s:i, s:i, s:I, s:i, s:i, s:I}", "index", p->index,
 		    "session", p->session, "visible", p->visible, "failed", p->failed,
 		    "audio_streams", flowing[LG_AUDIO], "audio_silent", silent[LG_AUDIO],
-		    "audio_fewest_packets",
-		    (json_int_t)(flowing[LG_AUDIO] ? fewest[LG_AUDIO] : 0), "video_streams",
-		    flowing[LG_VIDEO], "video_silent", silent[LG_VIDEO], "video_fewest_packets",
-		    (json_int_t)(flowing[LG_VIDEO] ? fewest[LG_VIDEO] : 0));
+		    "audio_fewest_packets", (json_int_t)(flowing[LG_AUDIO] ? fewest[LG_AUDIO] : 0),
+		    "video_streams", flowing[LG_VIDEO], "video_silent", silent[LG_VIDEO],
+		    "video_fewest_packets", (json_int_t)(flowing[LG_VIDEO] ? fewest[LG_VIDEO] : 0));
 		char *text = r ? json_dumps(r, JSON_COMPACT) : NULL;
 		printf("PEER %s\n", text ? text : "{}");
 		free(text);

@@ -221,8 +221,8 @@ char *lg_sdp_publish_offer(const struct lg_transport *t, const char *fp, int id)
 		sb_printf(&b, "\r\n");
 		return sb_take(&b);
 	}
-	sb_printf(&b, "a=ssrc:%u cname:lg%d\r\na=ssrc:%u msid:lg%d v%d\r\n",
-		  t->out[LG_VIDEO].ssrc, id, t->out[LG_VIDEO].ssrc, id, id);
+	sb_printf(&b, "a=ssrc:%u cname:lg%d\r\na=ssrc:%u msid:lg%d v%d\r\n", t->out[LG_VIDEO].ssrc,
+		  id, t->out[LG_VIDEO].ssrc, id, id);
 	return sb_take(&b);
 }
 

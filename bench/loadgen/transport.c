@@ -361,7 +361,7 @@ const char *lg_layer_rid(int k, int n)
 static size_t add_rid(uint8_t *buf, size_t len, const char *rid)
 {
 	memmove(buf + 12 + 8, buf + 12, len - 12);
-	uint8_t ext[8] = {0xbe, 0xde, 0, 1, LG_EXT_MID_ID << 4, '1', LG_EXT_RID_ID << 4,
+	uint8_t ext[8] = {0xbe,		  0xde, 0, 1, LG_EXT_MID_ID << 4, '1', LG_EXT_RID_ID << 4,
 			  (uint8_t)rid[0]};
 	memcpy(buf + 12, ext, sizeof(ext));
 	buf[0] |= 0x10;
@@ -441,7 +441,8 @@ void lg_transport_pace(struct lg_ctx *ctx, struct lg_transport *t, int64_t now)
 			 * under its own SSRC and sequence numbers. */
 			for (int k = 0; k < copies; k++) {
 				size_t len = build_packet(ctx, t, p, p->kind + k, bufs[n]);
-				if (crypto_srtp_protect_rtp(t->srtp_out, bufs[n], &len, PKT_CAP) < 0)
+				if (crypto_srtp_protect_rtp(t->srtp_out, bufs[n], &len, PKT_CAP) <
+				    0)
 					continue;
 				iov[n] = (struct iovec){.iov_base = bufs[n], .iov_len = len};
 				msgs[n] = (struct mmsghdr){
