@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define SIG_HINT_MAX_STREAMS 16	   /* entries in one message: a subscribe connection's m-lines */
+#define SIG_HINT_MAX_STREAMS 48	   /* entries in one message: a subscribe connection's m-lines */
 #define SIG_HINT_SIZE_MAX    16384 /* pixels, each way */
 #define SIG_HINT_MID_MAX     15	   /* bytes; RFC 8843 §5 allows 16 */
 

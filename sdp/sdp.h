@@ -43,7 +43,7 @@
 
 #define SIG_SDP_MAX_TEXT	(64 * 1024) /* bytes of one SDP document */
 #define SIG_SDP_MAX_LINE	4096	    /* bytes of one line */
-#define SIG_SDP_MAX_MLINES	16
+#define SIG_SDP_MAX_MLINES	48  /* a group of 16 receives 15 x (microphone, camera, screen) */
 #define SIG_SDP_MAX_ATTRIBUTES	512 /* per m-line, and at session level */
 #define SIG_SDP_MAX_FORMATS	64  /* payload types per m-line */
 #define SIG_SDP_MAX_SSRCS	16  /* distinct a=ssrc ids per m-line */

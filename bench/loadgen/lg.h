@@ -36,6 +36,14 @@
 #define LG_UFRAG_LEN	   8
 #define LG_PWD_LEN	   24
 #define LG_REMOTE_CRED_MAX 260
+#define LG_MAX_LAYERS	   3 /* simulcast encodings a publisher sends (--simulcast) */
+/* Simulcast packets carry the mid and rid header extensions (RFC 8285
+ * one-byte form, RFC 8852) on their first LG_RID_PACKETS, as Chromium
+ * does until its packets are acknowledged: the relay learns each
+ * encoding's SSRC from them. The ids are our offer's a=extmap ids. */
+#define LG_EXT_MID_ID  4
+#define LG_EXT_RID_ID  10
+#define LG_RID_PACKETS 256
 
 enum lg_kind { LG_AUDIO = 0, LG_VIDEO = 1, LG_KIND_NONE = 2 };
 
@@ -71,6 +79,8 @@ struct lg_ssrc_stats {
 	uint32_t start_counter, end_counter;
 	uint64_t received; /* packets */
 	uint64_t received_at_start, received_at_end;
+	uint64_t received_at_open; /* received when the window opened (any stream,
+				      with a payload tail or a browser's) */
 };
 
 struct lg_publish_stream {
@@ -99,10 +109,13 @@ struct lg_transport {
 	char remote_ufrag[LG_REMOTE_CRED_MAX], remote_pwd[LG_REMOTE_CRED_MAX];
 	char remote_fingerprint[CRYPTO_DTLS_FINGERPRINT_MAX];
 	struct sockaddr_in remote;
-	int expected_streams;		 /* subscriber: SSRCs it waits for */
-	int64_t requested_ns;		 /* subscriber: when the subscription was asked for */
-	struct lg_publish_stream out[2]; /* publisher: audio, video */
-	_Atomic uint8_t pt_kind[128];	 /* subscriber: payload type -> enum lg_kind */
+	int expected_streams; /* subscriber: SSRCs it waits for */
+	int64_t requested_ns; /* subscriber: when the subscription was asked for */
+	/* Publisher: audio, then the video encodings (out[LG_VIDEO + k]: the
+	 * k-th, lowest first; one unless layers > 1). */
+	struct lg_publish_stream out[1 + LG_MAX_LAYERS];
+	int layers;		      /* publisher: video encodings sent */
+	_Atomic uint8_t pt_kind[128]; /* subscriber: payload type -> enum lg_kind */
 
 	/* Media thread only. */
 	enum lg_transport_state state;
@@ -122,6 +135,7 @@ struct lg_transport {
 	uint64_t rtcp_in, stun_in, dtls_in, undecryptable;
 	uint32_t socket_drops; /* SO_RXQ_OVFL: datagrams the kernel dropped on our socket */
 	size_t n_ssrc;
+	int media_ssrcs; /* of them audio or video (not RTX, not probes) */
 	struct lg_ssrc_stats ssrc[LG_MAX_SSRC_IN];
 	bool counted_complete;
 	struct lg_transport *next_new; /* handover list */
@@ -184,6 +198,8 @@ int lg_transport_start(struct lg_ctx *ctx, struct lg_transport *t, int64_t now);
 void lg_transport_tick(struct lg_ctx *ctx, struct lg_transport *t, int64_t now);
 /* Publisher: sends what is due at now. */
 void lg_transport_pace(struct lg_ctx *ctx, struct lg_transport *t, int64_t now);
+/* The rid of simulcast encoding k of n (lowest first). */
+const char *lg_layer_rid(int k, int n);
 void lg_stats_window_begin(struct lg_ctx *ctx);
 void lg_stats_window_end(struct lg_ctx *ctx);
 /* Whether every stream that has a start marker has its end marker. */

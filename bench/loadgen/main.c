@@ -5,10 +5,18 @@
  *   hearth-loadgen --server hearth|janus --port N --media FILE --plan FILE
  *                  [--duration S] [--warmup S] [--setup-timeout S]
  *                  [--decrypt-every N] [--room-base N] [--local-address IPV4]
- *                  [--period-us N]
+ *                  [--period-us N] [--simulcast N] [--extra-publishers N] [--peers]
  *
  * The plan has one line per participant: "<session> <publishes 0|1>
- * <subscribes 0|1> <invite token, or - for Janus>". Every participant joins
+ * <subscribes 0|1> <invite token, or - for Janus> [videos shown]" (with
+ * the fifth field it sends Hearth the hints the browser client would: that
+ * many videos shown, the others hidden). --simulcast N: each publisher
+ * sends its video as N encodings (rids, as Chromium offers them; each the
+ * recorded stream under its own SSRC). --extra-publishers N: each session
+ * has N publishers outside the plan (browsers), whose streams subscribers
+ * also wait for. --peers: one "PEER <json>" line per subscriber before the
+ * result, with the streams it received in the window. SIGUSR1 ends the
+ * window before --duration (a test that has seen what it needs). Every participant joins
  * and publishes; when every publisher's media flows, every participant
  * subscribes; when every subscriber receives every stream (or the setup
  * timeout passed), a warm-up, then the measurement window: "WINDOW START"
@@ -21,6 +29,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +42,13 @@
 #define MAX_PARTICIPANTS 4096
 
 static struct lg_run run;
+static volatile sig_atomic_t window_cut; /* SIGUSR1: end the window now */
+
+static void on_sigusr1(int sig)
+{
+	(void)sig;
+	window_cut = 1;
+}
 
 static void on_wake(void)
 {
@@ -88,12 +104,13 @@ static int load_plan(const char *path)
 	int r = 0;
 	while (fgets(line, sizeof(line), f)) {
 		char token[LG_TOKEN_MAX];
-		int session, pub, sub;
+		int session, pub, sub, visible = -1;
 		if (line[0] == '#' || line[0] == '\n')
 			continue;
-		if (run.n == MAX_PARTICIPANTS ||
-		    sscanf(line, "%d %d %d %127s", &session, &pub, &sub, token) != 4 ||
-		    session < 0) {
+		int fields =
+		    sscanf(line, "%d %d %d %127s %d", &session, &pub, &sub, token, &visible);
+		if (run.n == MAX_PARTICIPANTS || fields < 4 || session < 0 || visible < -1 ||
+		    visible > LG_MAX_SSRC_IN) {
 			r = -EINVAL;
 			break;
 		}
@@ -102,7 +119,8 @@ static int load_plan(const char *path)
 					     .index = (int)run.n,
 					     .session = session,
 					     .publishes = pub != 0,
-					     .subscribes = sub != 0};
+					     .subscribes = sub != 0,
+					     .visible = visible};
 		snprintf(p->token, sizeof(p->token), "%s", token);
 		run.n++;
 	}
@@ -133,13 +151,13 @@ static void wait_count(atomic_int *counter, int target, double timeout_s, const 
 	fprintf(stderr, "hearth-loadgen: %s: %d of %d\n", what, atomic_load(counter), target);
 }
 
-static void sleep_s(double s)
+static void sleep_s(double s, bool cut)
 {
 	int64_t end = lg_now_ns() + (int64_t)(s * 1e9);
-	while (lg_now_ns() < end) {
+	while (lg_now_ns() < end && !(cut && window_cut)) {
 		lg_ws_wake();
 		int64_t left = end - lg_now_ns();
-		usleep(left > 1000000000LL ? 1000000 : (useconds_t)(left > 0 ? left / 1000 : 0));
+		usleep(left > 100000000LL ? 100000 : (useconds_t)(left > 0 ? left / 1000 : 0));
 	}
 }
 
@@ -155,7 +173,7 @@ static void usage(void)
 	fprintf(stderr, "usage: hearth-loadgen --server hearth|janus --port N --media FILE "
 			"--plan FILE [--duration S] [--warmup S] [--setup-timeout S] "
 			"[--decrypt-every N] [--room-base N] [--local-address IPV4] "
-			"[--period-us N]\n");
+			"[--period-us N] [--simulcast N] [--extra-publishers N] [--peers]\n");
 	exit(2);
 }
 
@@ -173,11 +191,15 @@ int main(int argc, char **argv)
 	    {"room-base", required_argument, NULL, 'r'},
 	    {"local-address", required_argument, NULL, 'a'},
 	    {"period-us", required_argument, NULL, 'u'},
+	    {"simulcast", required_argument, NULL, 'S'},
+	    {"extra-publishers", required_argument, NULL, 'x'},
+	    {"peers", no_argument, NULL, 'P'},
 	    {NULL, 0, NULL, 0},
 	};
 	const char *media_path = NULL, *plan_path = NULL;
 	long port = 0, duration = 10, warmup = 2, setup_timeout = 60, decrypt_every = 1,
-	     room_base = 1000, period_us = 1000;
+	     room_base = 1000, period_us = 1000, simulcast = 1, extra_publishers = 0;
+	bool peers = false;
 	struct lg_ctx ctx = {0};
 	int c;
 	run.proto = NULL;
@@ -222,10 +244,19 @@ int main(int argc, char **argv)
 		case 'u':
 			target = &period_us, max = 20000;
 			break;
+		case 'S':
+			target = &simulcast, max = LG_MAX_LAYERS;
+			break;
+		case 'x':
+			target = &extra_publishers, max = LG_MAX_SSRC_IN / 2;
+			break;
+		case 'P':
+			peers = true;
+			continue;
 		default:
 			usage();
 		}
-		if (parse_long(optarg, c == 'w' ? 0 : 1, max, target) < 0)
+		if (parse_long(optarg, c == 'w' || c == 'x' ? 0 : 1, max, target) < 0)
 			usage();
 	}
 	if (!run.proto || !port || !media_path || !plan_path)
@@ -253,6 +284,12 @@ int main(int argc, char **argv)
 	run.ctx = &ctx;
 	run.port = (int)port;
 	run.janus_room_base = (int)room_base;
+	run.simulcast = (int)simulcast;
+	run.extra_publishers = (int)extra_publishers;
+	if (simulcast > 1 && run.proto != &lg_proto_hearth) {
+		fprintf(stderr, "hearth-loadgen: --simulcast is for Hearth only\n");
+		return 2;
+	}
 	run.fingerprint = crypto_dtls_identity_fingerprint(ctx.identity);
 
 	int publishers = 0, subscribers = 0;
@@ -261,6 +298,7 @@ int main(int argc, char **argv)
 		subscribers +=
 		    run.p[i].subscribes && lg_participant_expected_streams(&run.p[i]) > 0;
 	}
+	signal(SIGUSR1, on_sigusr1);
 	pthread_t media_tid, signal_tid;
 	if (pthread_create(&media_tid, NULL, lg_media_thread, &ctx) != 0 ||
 	    pthread_create(&signal_tid, NULL, signaling_thread, NULL) != 0) {
@@ -278,14 +316,14 @@ int main(int argc, char **argv)
 	wait_count(&ctx.subs_complete, subscribers, (double)setup_timeout,
 		   "subscribers receiving every stream");
 	int64_t t_subscribed = lg_now_ns();
-	sleep_s((double)warmup);
+	sleep_s((double)warmup, false);
 
 	struct report_input in = {.ctx = &ctx, .run = &run};
 	window_cmd(&ctx, 1);
 	in.cpu_window_start = cpu_seconds();
 	printf("WINDOW START\n");
 	fflush(stdout);
-	sleep_s((double)duration);
+	sleep_s((double)duration, true);
 	window_cmd(&ctx, 2);
 	in.cpu_window_end = cpu_seconds();
 	printf("WINDOW END\n");
@@ -300,6 +338,8 @@ int main(int argc, char **argv)
 	in.subscribe_s = (double)(t_subscribed - t_published) / 1e9;
 	in.publishers = publishers;
 	in.subscribers = subscribers;
+	if (peers)
+		lg_report_peers(&in);
 	lg_report_print(&in);
 
 	for (size_t i = 0; i < run.n; i++) {

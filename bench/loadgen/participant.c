@@ -27,13 +27,13 @@ void lg_participant_fail(struct lg_participant *p, const char *fmt, ...)
 
 int lg_participant_expected_streams(const struct lg_participant *p)
 {
-	int n = 0;
+	int n = p->run->extra_publishers;
 	for (size_t i = 0; i < p->run->n; i++) {
 		const struct lg_participant *o = &p->run->p[i];
 		if (o != p && o->session == p->session && o->publishes)
-			n += 2;
+			n++;
 	}
-	return n;
+	return n + (p->visible >= 0 && p->visible < n ? p->visible : n);
 }
 
 char *lg_participant_publish_offer(struct lg_participant *p)
@@ -44,6 +44,7 @@ char *lg_participant_publish_offer(struct lg_participant *p)
 			lg_participant_fail(p, "cannot make a transport: %s", strerror(-r));
 			return NULL;
 		}
+		p->pub->layers = p->run->simulcast;
 	}
 	return lg_sdp_publish_offer(p->pub, p->run->fingerprint, p->index);
 }

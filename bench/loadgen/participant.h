@@ -20,6 +20,11 @@ struct lg_participant {
 	struct lg_run *run;
 	int index, session;
 	bool publishes, subscribes;
+	/* Videos it shows (the plan's fifth field): it tells the server, as
+	 * the browser client does (subscribe.hint), that the first `visible`
+	 * videos of its subscription are shown and the rest hidden; -1: no
+	 * hints (everything shown). */
+	int visible;
 	char token[LG_TOKEN_MAX];
 	struct lg_ws *ws;
 	struct lg_transport *pub, *sub;
@@ -50,6 +55,8 @@ struct lg_run {
 	size_t n;
 	int janus_room_base;
 	const char *fingerprint; /* ours, for SDP */
+	int simulcast;		 /* video encodings each publisher sends (1: none) */
+	int extra_publishers;	 /* per session, outside the plan (browsers) */
 	atomic_int phase;	 /* 0 idle, 1 join and publish, 2 subscribe */
 	int phase_started;	 /* signaling thread's */
 	atomic_int errors;
@@ -58,7 +65,9 @@ struct lg_run {
 /* Marks p failed, counts it, and says why on stderr (the first few). */
 void lg_participant_fail(struct lg_participant *p, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-/* Streams p's subscription should carry: two per other publisher of its session. */
+/* Streams p's subscription should carry: an audio per other publisher of
+ * its session (the plan's and the extra ones), and a video for as many as
+ * it shows. */
 int lg_participant_expected_streams(const struct lg_participant *p);
 /* Makes p's publish transport and its offer. Caller frees the SDP. */
 char *lg_participant_publish_offer(struct lg_participant *p);

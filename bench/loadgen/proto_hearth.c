@@ -5,6 +5,9 @@
 #include <string.h>
 
 #include "bench/loadgen/participant.h"
+#include "bench/loadgen/sdp.h"
+
+#define HINT_ENTRIES_MAX 16 /* per subscribe.hint (docs/protocol.md) */
 
 static void send_json(struct lg_participant *p, json_t *msg)
 {
@@ -38,6 +41,38 @@ static void on_join_ok(struct lg_participant *p, json_t *msg)
 	free(offer);
 }
 
+/* What the browser client's grid says (web/js/hints.js): the first
+ * p->visible videos of the subscription shown, the others hidden; sent
+ * after each answer, every video named (the server keeps what a message
+ * leaves out, so a re-offer's new m-lines are the ones that matter). */
+static void send_hints(struct lg_participant *p, const char *offer)
+{
+	struct lg_sdp_remote *r = malloc(sizeof(*r));
+	if (!r || lg_sdp_parse(offer, r, NULL) < 0) {
+		free(r);
+		return; /* the answer already said why */
+	}
+	json_t *streams = json_array();
+	int videos = 0;
+	for (size_t i = 0; i < r->n_mlines; i++) {
+		const struct lg_sdp_mline *m = &r->m[i];
+		if (m->kind != LG_VIDEO || !m->active || m->pt < 0)
+			continue;
+		json_array_append_new(streams, json_pack("{s:s, s:b}", "mid", m->mid, "visible",
+							 videos++ < p->visible));
+		if (json_array_size(streams) == HINT_ENTRIES_MAX) {
+			send_json(p, json_pack("{s:s, s:i, s:O}", "type", "subscribe.hint", "id",
+					       ++p->next_id, "streams", streams));
+			json_array_clear(streams);
+		}
+	}
+	if (json_array_size(streams) > 0)
+		send_json(p, json_pack("{s:s, s:i, s:O}", "type", "subscribe.hint", "id",
+				       ++p->next_id, "streams", streams));
+	json_decref(streams);
+	free(r);
+}
+
 static void on_subscribe_offer(struct lg_participant *p, json_t *msg)
 {
 	const char *sdp = json_string_value(json_object_get(msg, "sdp"));
@@ -54,6 +89,8 @@ static void on_subscribe_offer(struct lg_participant *p, json_t *msg)
 	send_json(p, json_pack("{s:s, s:i, s:O, s:s}", "type", "subscribe.answer", "id",
 			       ++p->next_id, "version", version, "sdp", answer));
 	free(answer);
+	if (p->visible >= 0)
+		send_hints(p, sdp);
 }
 
 static void on_message(void *user, json_t *msg)

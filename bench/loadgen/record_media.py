@@ -1,8 +1,14 @@
 """Records the media hearth-loadgen publishes: VP8 video (640x480, 30 fps,
-~1.2 Mbit/s CBR) and Opus audio (20 ms frames, 50 packets/s), each
-packetized by GStreamer's RTP payloaders (MTU 1200), into one RTP dump.
+~1.2 Mbit/s CBR, a keyframe every 300 frames) and Opus audio (20 ms
+frames, 50 packets/s), each packetized by GStreamer's RTP payloaders (MTU
+1200), into one RTP dump.
 
     /usr/bin/python3 bench/loadgen/record_media.py OUT [seconds]
+        [--width W --height H --bitrate BPS --keyframe-every FRAMES]
+
+(tests/e2e/test_group16.mjs records 320x240 at 200 kbit/s, a keyframe
+every 60 frames: about 30 video packets a second, so that 14 publishers
+and their subscribers fit a loaded 2-core machine with two browsers.)
 
 Dump format (big-endian): the 8 bytes "HLGDUMP1", then one record per RTP
 packet in send order: u8 kind (0 audio, 1 video), u8 zero, u16 length,
@@ -21,11 +27,11 @@ from gi.repository import Gst  # noqa: E402
 
 VIDEO = (
     "videotestsrc pattern=zone-plate kx2=20 ky2=20 kt=1 num-buffers={frames} ! "
-    "video/x-raw,width=640,height=480,framerate=30/1 ! "
+    "video/x-raw,width={width},height={height},framerate=30/1 ! "
     "videoconvert ! "
     # a moving zone plate keeps CBR near its target, as a camera would
-    "vp8enc target-bitrate=1200000 end-usage=cbr deadline=1 cpu-used=8 "
-    "keyframe-max-dist=300 error-resilient=default ! "
+    "vp8enc target-bitrate={bitrate} end-usage=cbr deadline=1 cpu-used=8 "
+    "keyframe-max-dist={kf} error-resilient=default ! "
     "rtpvp8pay mtu=1200 pt=96 ! appsink name=sink sync=false emit-signals=false"
 )
 AUDIO = (
@@ -57,11 +63,21 @@ def pull(description, kind):
 
 
 def main():
-    if len(sys.argv) < 2:
-        sys.exit("usage: record_media.py OUT [seconds]")
-    seconds = int(sys.argv[2]) if len(sys.argv) > 2 else 10
+    import argparse
+
+    ap = argparse.ArgumentParser(description="records hearth-loadgen's media")
+    ap.add_argument("out")
+    ap.add_argument("seconds", nargs="?", type=int, default=10)
+    ap.add_argument("--width", type=int, default=640)
+    ap.add_argument("--height", type=int, default=480)
+    ap.add_argument("--bitrate", type=int, default=1200000)
+    ap.add_argument("--keyframe-every", type=int, default=300)
+    args = ap.parse_args()
+    sys.argv[1:] = [args.out]
+    seconds = args.seconds
     Gst.init(None)
-    video = pull(VIDEO.format(frames=30 * seconds), 1)
+    video = pull(VIDEO.format(frames=30 * seconds, width=args.width, height=args.height,
+                              bitrate=args.bitrate, kf=args.keyframe_every), 1)
     audio = pull(AUDIO.format(buffers=50 * seconds), 0)
     packets = sorted(video + audio, key=lambda p: (p[0], p[1]))
     vbytes = sum(len(p[2]) for p in video)

@@ -1,5 +1,6 @@
 /* See report.h. */
 #include <jansson.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -32,6 +33,41 @@ static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
 	return x < y ? -1 : x > y;
+}
+
+void lg_report_peers(const struct report_input *in)
+{
+	const struct lg_run *run = in->run;
+	for (size_t i = 0; i < run->n; i++) {
+		const struct lg_participant *p = &run->p[i];
+		const struct lg_transport *t = p->sub;
+		if (!p->subscribes)
+			continue;
+		int flowing[2] = {0, 0}, silent[2] = {0, 0};
+		uint64_t fewest[2] = {UINT64_MAX, UINT64_MAX};
+		for (size_t s = 0; t && s < t->n_ssrc; s++) {
+			const struct lg_ssrc_stats *st = &t->ssrc[s];
+			if (st->kind == LG_KIND_NONE)
+				continue;
+			uint64_t got = st->received_at_end - st->received_at_open;
+			flowing[st->kind] += got > 0;
+			silent[st->kind] += got == 0;
+			if (got > 0 && got < fewest[st->kind])
+				fewest[st->kind] = got;
+		}
+		json_t *r = json_pack(
+		    "{s:i, s:i, s:i, s:b, s:i, s:i, s:I, s:i, s:i, s:I}", "index", p->index,
+		    "session", p->session, "visible", p->visible, "failed", p->failed,
+		    "audio_streams", flowing[LG_AUDIO], "audio_silent", silent[LG_AUDIO],
+		    "audio_fewest_packets", (json_int_t)(flowing[LG_AUDIO] ? fewest[LG_AUDIO] : 0),
+		    "video_streams", flowing[LG_VIDEO], "video_silent", silent[LG_VIDEO],
+		    "video_fewest_packets", (json_int_t)(flowing[LG_VIDEO] ? fewest[LG_VIDEO] : 0));
+		char *text = r ? json_dumps(r, JSON_COMPACT) : NULL;
+		printf("PEER %s\n", text ? text : "{}");
+		free(text);
+		json_decref(r);
+	}
+	fflush(stdout);
 }
 
 void lg_report_print(const struct report_input *in)

@@ -14,5 +14,10 @@ struct report_input {
 };
 
 void lg_report_print(const struct report_input *in);
+/* One "PEER {json}" line per subscribing participant: its index and
+ * session, the videos it shows (-1: no hints), and of the streams it
+ * received, how many got packets in the window, per kind, and the fewest
+ * packets one of them got. */
+void lg_report_peers(const struct report_input *in);
 
 #endif

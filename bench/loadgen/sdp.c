@@ -204,10 +204,25 @@ char *lg_sdp_publish_offer(const struct lg_transport *t, const char *fp, int id)
 	transport_lines(&b, t, fp, "actpass", false);
 	sb_printf(&b,
 		  "a=mid:1\r\na=sendonly\r\na=msid:lg%d v%d\r\na=rtcp-mux\r\n"
-		  "a=rtpmap:%d VP8/90000\r\na=rtcp-fb:%d nack pli\r\n"
-		  "a=ssrc:%u cname:lg%d\r\na=ssrc:%u msid:lg%d v%d\r\n",
-		  id, id, LG_VIDEO_PT, LG_VIDEO_PT, t->out[LG_VIDEO].ssrc, id,
-		  t->out[LG_VIDEO].ssrc, id, id);
+		  "a=rtpmap:%d VP8/90000\r\na=rtcp-fb:%d nack pli\r\n",
+		  id, id, LG_VIDEO_PT, LG_VIDEO_PT);
+	if (t->layers > 1) {
+		/* As Chromium offers simulcast (RFC 8851, 8853): no a=ssrc, the
+		 * encodings named by rid, lowest first. */
+		sb_printf(&b,
+			  "a=extmap:%d urn:ietf:params:rtp-hdrext:sdes:mid\r\n"
+			  "a=extmap:%d urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id\r\n",
+			  LG_EXT_MID_ID, LG_EXT_RID_ID);
+		for (int k = 0; k < t->layers; k++)
+			sb_printf(&b, "a=rid:%s send\r\n", lg_layer_rid(k, t->layers));
+		sb_printf(&b, "a=simulcast:send ");
+		for (int k = 0; k < t->layers; k++)
+			sb_printf(&b, "%s%s", k ? ";" : "", lg_layer_rid(k, t->layers));
+		sb_printf(&b, "\r\n");
+		return sb_take(&b);
+	}
+	sb_printf(&b, "a=ssrc:%u cname:lg%d\r\na=ssrc:%u msid:lg%d v%d\r\n", t->out[LG_VIDEO].ssrc,
+		  id, t->out[LG_VIDEO].ssrc, id, id);
 	return sb_take(&b);
 }
 

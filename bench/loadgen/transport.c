@@ -21,7 +21,7 @@
 #define ICE_GIVE_UP_NS	    (20 * 1000000000LL)
 #define LATE_NS		    (5 * 1000000LL)
 #define SEND_BATCH	    32
-#define PKT_CAP		    (LG_MAX_RTP + LG_TAIL_LEN + CRYPTO_SRTP_MAX_TRAILER + 16)
+#define PKT_CAP		    (LG_MAX_RTP + 8 + LG_TAIL_LEN + CRYPTO_SRTP_MAX_TRAILER + 16)
 
 static struct in_addr local_address = {.s_addr = 0x0100007f}; /* 127.0.0.1, network order */
 
@@ -65,7 +65,8 @@ int lg_transport_new(bool publishes, struct lg_transport **ret)
 		atomic_init(&t->pt_kind[i], LG_KIND_NONE);
 	lg_random_text(t->ufrag, LG_UFRAG_LEN);
 	lg_random_text(t->pwd, LG_PWD_LEN);
-	for (int k = 0; k < 2; k++) {
+	t->layers = 1;
+	for (int k = 0; k < 1 + LG_MAX_LAYERS; k++) {
 		lg_random(&t->out[k].ssrc, sizeof(t->out[k].ssrc));
 		lg_random(&t->out[k].seq, sizeof(t->out[k].seq));
 		lg_random(&t->out[k].ts_base, sizeof(t->out[k].ts_base));
@@ -234,7 +235,9 @@ static struct lg_ssrc_stats *find_ssrc(struct lg_ctx *ctx, struct lg_transport *
 	s->kind = atomic_load_explicit(&t->pt_kind[buf[1] & 0x7f], memory_order_relaxed);
 	if (t->first_media_ns == 0)
 		t->first_media_ns = now;
-	if (!t->counted_complete && (int)t->n_ssrc >= t->expected_streams) {
+	if (s->kind != LG_KIND_NONE)
+		t->media_ssrcs++; /* not a probe's or a retransmission's SSRC */
+	if (!t->counted_complete && t->media_ssrcs >= t->expected_streams) {
 		t->counted_complete = true;
 		atomic_fetch_add(&ctx->subs_complete, 1);
 	}
@@ -343,11 +346,34 @@ void lg_transport_tick(struct lg_ctx *ctx, struct lg_transport *t, int64_t now)
 		on_dtls_progress(ctx, t, crypto_dtls_on_timeout(t->dtls), now);
 }
 
+/* The rid of encoding k of n, lowest first: as the browser client names
+ * them (docs/protocol.md, "Simulcast"). */
+const char *lg_layer_rid(int k, int n)
+{
+	static const char *const rids[] = {"q", "h", "f"};
+	return rids[LG_MAX_LAYERS - n + k];
+}
+
+/* Inserts the mid and rid one-byte header extensions (RFC 8285 §4.2: one
+ * 32-bit word: 0xBEDE, length 1, two one-byte elements) after the fixed
+ * header of the packet in buf (len bytes, no CSRC, no extension yet).
+ * Returns the new length. */
+static size_t add_rid(uint8_t *buf, size_t len, const char *rid)
+{
+	memmove(buf + 12 + 8, buf + 12, len - 12);
+	uint8_t ext[8] = {0xbe,		  0xde, 0, 1, LG_EXT_MID_ID << 4, '1', LG_EXT_RID_ID << 4,
+			  (uint8_t)rid[0]};
+	memcpy(buf + 12, ext, sizeof(ext));
+	buf[0] |= 0x10;
+	return len + 8;
+}
+
+/* Packet p of the file as stream s (out[] index) sends it into buf. */
 static size_t build_packet(struct lg_ctx *ctx, struct lg_transport *t,
-			   const struct lg_media_packet *p, uint8_t *buf)
+			   const struct lg_media_packet *p, int s_index, uint8_t *buf)
 {
 	const struct lg_media *m = ctx->media;
-	struct lg_publish_stream *s = &t->out[p->kind];
+	struct lg_publish_stream *s = &t->out[s_index];
 	memcpy(buf, p->rtp, p->len);
 	uint32_t rec_ts = (uint32_t)p->rtp[4] << 24 | (uint32_t)p->rtp[5] << 16 |
 			  (uint32_t)p->rtp[6] << 8 | p->rtp[7];
@@ -364,7 +390,12 @@ static size_t build_packet(struct lg_ctx *ctx, struct lg_transport *t,
 	buf[9] = (uint8_t)(s->ssrc >> 16);
 	buf[10] = (uint8_t)(s->ssrc >> 8);
 	buf[11] = (uint8_t)s->ssrc;
-	uint8_t *tail = buf + p->len;
+	size_t len = p->len;
+	/* The file's packets have a plain 12-byte header (rtpvp8pay). */
+	if (p->kind == LG_VIDEO && t->layers > 1 && s->counter < LG_RID_PACKETS &&
+	    (buf[0] & 0x1f) == 0)
+		len = add_rid(buf, len, lg_layer_rid(s_index - LG_VIDEO, t->layers));
+	uint8_t *tail = buf + len;
 	tail[0] = (uint8_t)(LG_TAIL_MAGIC >> 24);
 	tail[1] = (uint8_t)(LG_TAIL_MAGIC >> 16);
 	tail[2] = (uint8_t)(LG_TAIL_MAGIC >> 8);
@@ -373,7 +404,7 @@ static size_t build_packet(struct lg_ctx *ctx, struct lg_transport *t,
 	memcpy(tail + 4, &s->counter, sizeof(s->counter));
 	s->counter++;
 	memcpy(tail + 8, &sent_ns, sizeof(sent_ns));
-	return p->len + LG_TAIL_LEN;
+	return len + LG_TAIL_LEN;
 }
 
 void lg_transport_pace(struct lg_ctx *ctx, struct lg_transport *t, int64_t now)
@@ -386,27 +417,38 @@ void lg_transport_pace(struct lg_ctx *ctx, struct lg_transport *t, int64_t now)
 		return;
 	for (;;) {
 		unsigned n = 0;
-		while (n < SEND_BATCH) {
+		bool full = false;
+		for (;;) {
 			const struct lg_media_packet *p = &m->packets[t->cursor];
+			int copies = p->kind == LG_VIDEO ? t->layers : 1;
 			int64_t due = t->loop_start_ns + (int64_t)p->offset_us * 1000;
 			if (due > now)
 				break;
+			if (n + (unsigned)copies > SEND_BATCH) {
+				full = true;
+				break;
+			}
 			if (now - due > LATE_NS)
 				t->sent_late++;
 			if (now - due > t->late_max_ns)
 				t->late_max_ns = now - due;
-			size_t len = build_packet(ctx, t, p, bufs[n]);
 			if (++t->cursor == m->count) {
 				t->cursor = 0;
 				t->loop_start_ns += (int64_t)m->loop_ns;
 				t->loops++;
 			}
-			if (crypto_srtp_protect_rtp(t->srtp_out, bufs[n], &len, PKT_CAP) < 0)
-				continue;
-			iov[n] = (struct iovec){.iov_base = bufs[n], .iov_len = len};
-			msgs[n] =
-			    (struct mmsghdr){.msg_hdr = {.msg_iov = &iov[n], .msg_iovlen = 1}};
-			n++;
+			/* Simulcast: each encoding is the recorded stream again,
+			 * under its own SSRC and sequence numbers. */
+			for (int k = 0; k < copies; k++) {
+				size_t len = build_packet(ctx, t, p, p->kind + k, bufs[n]);
+				if (crypto_srtp_protect_rtp(t->srtp_out, bufs[n], &len, PKT_CAP) <
+				    0)
+					continue;
+				iov[n] = (struct iovec){.iov_base = bufs[n], .iov_len = len};
+				msgs[n] = (struct mmsghdr){
+				    .msg_hdr = {.msg_iov = &iov[n], .msg_iovlen = 1}};
+				n++;
+			}
 		}
 		if (n == 0)
 			return;
@@ -416,7 +458,7 @@ void lg_transport_pace(struct lg_ctx *ctx, struct lg_transport *t, int64_t now)
 			if (ctx->window_active)
 				t->sent_window += (uint64_t)sent;
 		}
-		if (n < SEND_BATCH)
+		if (!full)
 			return;
 	}
 }
@@ -427,8 +469,10 @@ void lg_stats_window_begin(struct lg_ctx *ctx)
 	for (size_t i = 0; i < ctx->n_all; i++) {
 		struct lg_transport *t = ctx->all[i];
 		t->sent_window = 0;
-		for (size_t k = 0; k < t->n_ssrc; k++)
+		for (size_t k = 0; k < t->n_ssrc; k++) {
 			t->ssrc[k].want_start = true;
+			t->ssrc[k].received_at_open = t->ssrc[k].received;
+		}
 	}
 	ctx->window_active = true;
 }

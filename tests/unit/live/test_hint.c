@@ -103,7 +103,7 @@ static void test_cap(void)
 				       i);
 	g_string_append(text, "]}");
 	g_autofree char *problem = parse(text->str, 1000, &h);
-	g_assert_nonnull(strstr(problem, "at most 16 streams"));
+	g_assert_nonnull(strstr(problem, "at most 48 streams"));
 }
 
 int main(int argc, char **argv)

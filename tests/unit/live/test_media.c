@@ -16,7 +16,7 @@
 #include "relay/relay.h"
 #include "relay/stream.h"
 
-#define MEMBERS 12
+#define MEMBERS 20
 
 struct sink {
 	int fail;     /* refuse the next commands: -EAGAIN */
@@ -315,17 +315,19 @@ static void test_refused_renegotiation(struct fixture *f, gconstpointer data)
 			g_assert_cmpstr(a[i], ==, b[i]);
 }
 
-/* A subscriber receives at most SIG_SDP_MAX_MLINES (16) streams: beyond
- * that it is told with a documented code; a slot whose stream went is
- * reused, so toggling streams does not run out. */
+/* A subscriber receives at most SIG_SDP_MAX_MLINES (48: a group of 16
+ * with everyone's microphone, camera and screen) streams: beyond that it
+ * is told with a documented code; a slot whose stream went is reused, so
+ * toggling streams does not run out. */
 static void test_slots(struct fixture *f, gconstpointer data)
 {
 	int sub = MEMBERS - 1;
 
 	(void)data;
+	G_STATIC_ASSERT(MEMBERS >= 20);
 	g_assert_cmpint(sig_media_subscribe(f->media, f->members[sub]), ==, 0);
-	/* Five publishers of microphone, camera and screen: 15 slots. */
-	for (int i = 0; i < 5; i++)
+	/* Fifteen publishers of microphone, camera and screen: 45 slots. */
+	for (int i = 0; i < 15; i++)
 		publish_ok(f, i, f->offer);
 	g_assert_cmpuint(count_told(f, sub, "error", 0), ==, 0);
 	g_assert_cmpuint(mlines(last_told(f, sub, "subscribe.offer")), ==, 3);
@@ -333,39 +335,40 @@ static void test_slots(struct fixture *f, gconstpointer data)
 	/* One stops, another starts (someone else taking the floor, a screen
 	 * share toggled): the new streams take the slots that went. */
 	sig_media_unpublish(f->media, f->members[3]);
-	publish_ok(f, 5, f->offer);
+	publish_ok(f, 15, f->offer);
 	for (int round = 0; round < 5; round++) {
-		sig_media_unpublish(f->media, f->members[5]);
-		publish_ok(f, 5, f->offer);
+		sig_media_unpublish(f->media, f->members[15]);
+		publish_ok(f, 15, f->offer);
 	}
 	g_assert_cmpuint(count_told(f, sub, "error", 0), ==, 0);
 
-	/* One more publisher at once: its microphone takes the last slot, its
-	 * two videos find none. */
-	publish_ok(f, 6, f->offer);
+	/* The sixteenth fills the last three slots; one more finds none. */
+	publish_ok(f, 3, f->offer);
+	g_assert_cmpuint(count_told(f, sub, "error", 0), ==, 0);
+	publish_ok(f, 16, f->offer);
 	g_assert_cmpuint(count_told(f, sub, "error", 0), ==, 1);
 	json_t *err = json_object_get(last_told(f, sub, "error"), "error");
 	g_assert_cmpstr(json_string_value(json_object_get(err, "code")), ==, "too_many_streams");
-	g_assert_cmpint(json_integer_value(json_object_get(err, "unplaced")), ==, 2);
-	g_assert_cmpint(json_integer_value(json_object_get(err, "max_streams")), ==, 16);
+	g_assert_cmpint(json_integer_value(json_object_get(err, "unplaced")), ==, 3);
+	g_assert_cmpint(json_integer_value(json_object_get(err, "max_streams")), ==, 48);
 	/* Told again only when the shortfall grows: a change elsewhere says
-	 * nothing; someone leaving lets the waiting videos in; coming back, it
-	 * is short of two. */
+	 * nothing; someone leaving lets the waiting streams in; coming back, it
+	 * is short of three. */
 	sig_media_set_muted(f->media, f->members[1], RELAY_MUTE_AUDIO);
 	sig_media_unpublish(f->media, f->members[0]);
 	g_assert_cmpuint(count_told(f, sub, "error", 0), ==, 1);
 	publish_ok(f, 0, f->offer);
 	g_assert_cmpuint(count_told(f, sub, "error", 0), ==, 2);
-	publish_ok(f, 7, f->offer);
+	publish_ok(f, 17, f->offer);
 	g_assert_cmpuint(count_told(f, sub, "error", 0), ==, 3);
 	g_assert_cmpint(json_integer_value(json_object_get(
 			    json_object_get(last_told(f, sub, "error"), "error"), "unplaced")),
-			==, 5);
+			==, 6);
 	/* Room again: a newcomer fits without a word. */
-	sig_media_unpublish(f->media, f->members[7]);
-	sig_media_unpublish(f->media, f->members[6]);
+	sig_media_unpublish(f->media, f->members[17]);
+	sig_media_unpublish(f->media, f->members[16]);
 	sig_media_unpublish(f->media, f->members[4]);
-	publish_ok(f, 8, f->offer);
+	publish_ok(f, 18, f->offer);
 	g_assert_cmpuint(count_told(f, sub, "error", 0), ==, 3);
 }
 

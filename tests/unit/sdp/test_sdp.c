@@ -725,9 +725,9 @@ static void test_refuse_size(void)
 	expect_refusal(c, 65537, -EMSGSIZE, "65537 bytes");
 
 	g_string_append(many, "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n");
-	for (int i = 0; i < 17; i++)
+	for (int i = 0; i < 49; i++)
 		g_string_append_printf(many, "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:%d\r\n", i);
-	expect_refusal(many->str, many->len, -E2BIG, "17 m-lines; at most 16");
+	expect_refusal(many->str, many->len, -E2BIG, "49 m-lines; at most 48");
 
 	line = g_strnfill(5000, 'x');
 	expect_refusal_str(replace(c, "a=rtcp-xr:rcvr-rtt=all", line), -E2BIG,
@@ -1073,7 +1073,7 @@ static void test_build_refusals(void)
 	struct sig_sdp_desc d;
 	char *c = chromium(), *problem = NULL;
 
-	expect_build_refusal(&local, streams, 0, "1 to 16 streams");
+	expect_build_refusal(&local, streams, 0, "1 to 48 streams");
 	l.ice_ufrag = "a b";
 	expect_build_refusal(&l, streams, 1, "ICE credentials");
 	l = local;
