@@ -147,10 +147,11 @@ runTests({
       // The browsers first: the load generator waits for their streams
       // too (--extra-publishers 2). Wide fits 3 x 3 tiles, Small 2 x 2
       // (grid.js: tiles of at least 240 x 180 CSS pixels; the header,
-      // controls and pager take the rest of its 740).
+      // the one row of controls a narrow window has, and the pager take
+      // the rest of its 560).
       const pages = {};
       for (const who of people.slice(LOADGEN_PEERS)) {
-        const viewport = who.name === 'Wide' ? { width: 900, height: 800 } : { width: 560, height: 740 };
+        const viewport = who.name === 'Wide' ? { width: 900, height: 800 } : { width: 560, height: 560 };
         const page = await (await browser.newContext({ viewport })).newPage();
         page.on('pageerror', (e) => console.log(`  ${who.name}: page error: ${e}`));
         await page.goto(who.url);
