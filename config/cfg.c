@@ -80,6 +80,7 @@ static const struct cfg_key cfg_keys[] = {
     KEY("media", "subscriber_max_kbps", CFG_INT, media_subscriber_max_kbps, 100, 100000, false,
 	false, "5000"),
     KEY("media", "fit_downlinks", CFG_INT, media_fit_downlinks, 0, 1, false, false, "1"),
+    KEY("media", "audio_duplicate", CFG_INT, media_audio_duplicate, 0, 1, false, false, "1"),
     KEY("media", "dtls_private_key", CFG_PATH, media_dtls_private_key, 0, 0, true, true, ""),
     KEY("metrics", "listen_address", CFG_ADDRESS, metrics_listen_address, 0, 0, true, false, ""),
     KEY("metrics", "listen_port", CFG_INT, metrics_listen_port, 0, 65535, false, false, "9464"),

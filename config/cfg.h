@@ -46,7 +46,7 @@ struct cfg {
 	char *media_bind_address; /* one IPv4 and/or one IPv6 address */
 	int media_port_min;
 	int media_port_max;
-	int media_tcp_port; /* ICE-TCP, passive (RFC 6544), every worker's; 0 = off */
+	int media_tcp_port;	    /* ICE-TCP, passive (RFC 6544), every worker's; 0 = off */
 	char *media_public_address; /* "" or at most one of each family */
 	/* Derived by cfg_resolve() from the two above: what the workers bind,
 	 * the public addresses, and the address of each family the SDP offers
@@ -57,6 +57,7 @@ struct cfg {
 	int media_audio_red;	       /* 1: negotiate RED for Opus (RFC 2198) */
 	int media_subscriber_max_kbps; /* the cap of each subscriber's bandwidth estimate */
 	int media_fit_downlinks;       /* 1: each subscriber's video within its estimate */
+	int media_audio_duplicate;     /* 1: audio twice to lossy subscribers without RED */
 	char *media_dtls_certificate;  /* "" = an ECDSA P-256 certificate made at start */
 	char *media_dtls_private_key;
 	/* [metrics] */

@@ -318,6 +318,9 @@ static void control_metrics(void *userdata, struct sig_http_request *req)
 	    {"hearth_pacers_refused_total",
 	     "subscribers left unpaced because the worker has its most pacer queues",
 	     offsetof(struct relay_worker_stats, pacers_refused)},
+	    {"hearth_audio_duplicates_total",
+	     "audio packets sent a second time to subscribers without RED while they lose",
+	     offsetof(struct relay_worker_stats, audio_duplicates)},
 	};
 	struct sig_control *c = userdata;
 	g_autoptr(GString) out = g_string_new(NULL);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "crypto/srtp.h"
+#include "relay/audio_dup.h"
 #include "relay/audio_level.h"
 #include "relay/congestion.h"
 #include "relay/feedback.h"
@@ -52,6 +53,35 @@ static void relay_forward_rewrite(struct relay_out *out, const struct relay_pub_
 
 	if (relay_rtp_parse(copy, len, &ch) == 0)
 		relay_simulcast_rewrite(&out->sc, copy, len, &ch, head->desc.group_ssrc, now);
+}
+
+/* An audio copy just went to `to` (the batch's last slot), which takes no
+ * RED: while its downlink loses, the stream's packet before it goes again
+ * (audio_dup.c), and this one is kept for the next. */
+static void relay_forward_audio_dup(struct relay_worker *w, struct relay_transport *to,
+				    uint32_t ssrc, int64_t now)
+{
+	struct relay_audio_dup *d = to->audio_dup;
+	struct relay_send_batch *b = w->out;
+
+	if (now - d->checked_us >= 100000) {
+		d->checked_us = now;
+		relay_audio_dup_loss(d, to->bwe.est.fraction_lost);
+	}
+	if (!d->on || b->count == 0)
+		return;
+	/* The copy sent: a slot other than the next one (a flush to make
+	 * room leaves its bytes where they are). */
+	const uint8_t *sent = b->buf[b->count - 1];
+	size_t len = b->iov[b->count - 1].iov_len;
+	uint8_t *slot = relay_send_batch_slot(w);
+	if (!slot || slot == sent)
+		return;
+	size_t n = relay_audio_dup_swap(d, ssrc, sent, len, slot, RELAY_SEND_SLOT);
+	if (n) {
+		relay_send_batch_commit(w, n, &to->remote);
+		atomic_fetch_add_explicit(&w->audio_duplicates, 1, memory_order_relaxed);
+	}
 }
 
 /* Notes the packet's transport-wide sequence number, and has the worker
@@ -190,6 +220,8 @@ static void relay_forward_rtp(struct relay_worker *w, struct relay_transport *pu
 		}
 		to->rtp_out++;
 		atomic_fetch_add_explicit(&w->rtp_forwarded, 1, memory_order_relaxed);
+		if (to->audio_dup && ps->desc.kind == RELAY_STREAM_AUDIO && !out->red_payload_type)
+			relay_forward_audio_dup(w, to, ps->desc.ssrc, now);
 	}
 }
 

@@ -72,6 +72,7 @@ int relay_new(const struct cfg *cfg, struct crypto_dtls_identity *identity,
 				      relay->event_fd, identity);
 		relay->workers[i].bwe_max_bps = (uint32_t)cfg->media_subscriber_max_kbps * 1000;
 		relay->workers[i].fit_downlinks = cfg->media_fit_downlinks != 0;
+		relay->workers[i].audio_duplicate = cfg->media_audio_duplicate != 0;
 		if (r < 0) {
 			log_error("media worker %d: cannot use UDP port %d on %s: %s", i, port,
 				  cfg->media_bind_address, strerror(-r));
@@ -177,6 +178,8 @@ void relay_worker_stats(const struct relay *relay, unsigned worker,
 	ret_stats->pacer_dropped = atomic_load_explicit(&w->pacer_dropped, memory_order_relaxed);
 	ret_stats->pacer_delay_us = atomic_load_explicit(&w->pacer_delay_us, memory_order_relaxed);
 	ret_stats->pacers_refused = atomic_load_explicit(&w->pacers_refused, memory_order_relaxed);
+	ret_stats->audio_duplicates =
+	    atomic_load_explicit(&w->audio_duplicates, memory_order_relaxed);
 	relay_tcp_stats(w, ret_stats);
 }
 

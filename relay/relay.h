@@ -242,10 +242,11 @@ struct relay_worker_stats {
 	uint64_t hidden_skipped; /* video packets not sent: the subscriber hides it */
 	uint64_t budget_skipped; /* video packets not sent: no room on its downlink */
 	/* Pacing subscribers' video (relay/pacing.c): */
-	uint64_t paced_packets;	 /* packets that waited in a subscriber's queue */
-	uint64_t pacer_dropped;	 /* dropped from one: waited too long, queue full */
-	uint64_t pacer_delay_us; /* how long the paced packets waited, in all */
-	uint64_t pacers_refused; /* subscribers left unpaced: the worker's cap */
+	uint64_t paced_packets;	   /* packets that waited in a subscriber's queue */
+	uint64_t pacer_dropped;	   /* dropped from one: waited too long, queue full */
+	uint64_t pacer_delay_us;   /* how long the paced packets waited, in all */
+	uint64_t pacers_refused;   /* subscribers left unpaced: the worker's cap */
+	uint64_t audio_duplicates; /* audio packets sent again to lossy subscribers without RED */
 	/* ICE-TCP (relay/tcp.c): connections accepted by this worker, closed
 	 * by the relay on its side (by reason), and held by it now. */
 	uint64_t tcp_accepted;

@@ -85,6 +85,12 @@ struct relay_worker {
 	 * (INT64_MAX: none waits), and what the counters say in relay.h. */
 	unsigned pacers;
 	int64_t next_pace_us;
+	/* Audio sent twice to lossy subscribers without RED (audio_dup.c):
+	 * media.audio_duplicate, the subscribers that have the state (cap
+	 * RELAY_DUPS_PER_WORKER), copies sent. */
+	bool audio_duplicate;
+	unsigned dups;
+	_Atomic uint64_t audio_duplicates;
 	_Atomic uint64_t pacers_refused;
 	_Atomic uint64_t paced_packets;
 	_Atomic uint64_t pacer_dropped;

@@ -45,6 +45,7 @@ struct relay_transport *relay_transport_free(struct relay_transport *t)
 	for (unsigned i = 0; i < RELAY_MAX_STREAMS; i++)
 		free(t->pub[i].rtx);
 	free(t->pace);
+	free(t->audio_dup);
 	t->dtls = crypto_dtls_free(t->dtls);
 	t->srtp_in = crypto_srtp_free(t->srtp_in);
 	t->srtp_out = crypto_srtp_free(t->srtp_out);

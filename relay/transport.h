@@ -183,6 +183,9 @@ struct relay_transport {
 	 * probed upwards; 0: the cap. */
 	uint32_t bwe_bps, bwe_target_bps;
 	struct relay_sub_bwe bwe;
+	/* A subscriber's audio sent twice while it loses (audio_dup.c);
+	 * NULL: none (no transport-cc, or the worker's cap). */
+	struct relay_audio_dup *audio_dup;
 	/* A subscriber's pacer (relay/pacing.c; owned, NULL: unpaced). */
 	struct relay_pace *pace;
 	/* counters (read by the worker only; summed into worker stats) */

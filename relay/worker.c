@@ -17,6 +17,7 @@
 #include "relay/congestion.h"
 #include "relay/dtls.h"
 #include "relay/feedback.h"
+#include "relay/audio_dup.h"
 #include "relay/budget.h"
 #include "relay/dynacast.h"
 #include "relay/layers.h"
@@ -259,6 +260,11 @@ static void relay_worker_reap(struct relay_worker *w)
 		for (unsigned s = 0; s < RELAY_MAX_STREAMS; s++)
 			relay_worker_rtx_release(w, &t->pub[s]);
 		relay_pacing_release(w, t);
+		if (t->audio_dup) {
+			free(t->audio_dup);
+			t->audio_dup = NULL;
+			w->dups--;
+		}
 		if (t->close_reason != RELAY_CLOSE_REMOVED)
 			relay_worker_emit(w, RELAY_EVT_TRANSPORT_CLOSED, t->p.id, t->close_reason);
 		g_hash_table_remove(w->by_id, &t->p.id); /* frees t */
@@ -364,6 +370,19 @@ static bool relay_stream_is_route(const struct relay_pub_stream *ps, uint32_t ss
 	return ssrc && relay_stream_track_ssrc(&ps->desc) == ssrc && ps->desc.layer == 0;
 }
 
+/* A subscriber that negotiated transport-cc (a browser) gets the state
+ * for its audio to be sent twice while it loses (audio_dup.c); forward.c
+ * uses it only for streams it takes without RED. */
+static void relay_worker_audio_dup_routes(struct relay_worker *w, struct relay_transport *to)
+{
+	if (!w->audio_duplicate || to->audio_dup || to->p.publishing || !to->bwe.sent.ext_id ||
+	    w->dups >= RELAY_DUPS_PER_WORKER)
+		return;
+	to->audio_dup = calloc(1, sizeof(*to->audio_dup));
+	if (to->audio_dup)
+		w->dups++;
+}
+
 static void relay_worker_routes(struct relay_worker *w, struct relay_routes *routes)
 {
 	struct relay_transport *to = g_hash_table_lookup(w->by_id, &routes->to);
@@ -379,6 +398,7 @@ static void relay_worker_routes(struct relay_worker *w, struct relay_routes *rou
 		goto out;
 	relay_congestion_routes(w, to, routes->twcc_ext_id);
 	relay_pacing_routes(w, to);
+	relay_worker_audio_dup_routes(w, to);
 	/* Which routes the subscriber had already: a new one needs a keyframe
 	 * (when its transport is up; else that comes with DTLS). */
 	for (unsigned i = 0; i < routes->count; i++) {

@@ -3,12 +3,14 @@
 // with the host in Chromium. Video to and from her frozen at most 2 % of
 // the time (one-second samples with no new decoded frame: Firefox has no
 // freeze counters) and NACKs sent both ways (the repair is what keeps the
-// video going). Audio: the issue asks for at most 1 % concealed; Firefox
-// neither sends nor takes RED, so only Opus in-band FEC covers its losses,
-// and it measured 1.0-4.1 % here, run to run (Chromium with RED: 0.0-0.4 %).
-// The limit below only shows that audio plays (broken audio conceals
-// everything); the issue's 1 % for Firefox is not met yet (audio NACK/RTX,
-// or a redundancy Firefox can take, would be needed).
+// video going). Audio: the issue asks for at most 1 % concealed. Firefox
+// neither sends nor takes RED, nor NACKs audio. Toward her, the relay
+// sends her audio twice while her downlink loses (relay/audio_dup.c):
+// concealed 0.39 % (lost 17 of 3046 at 2 % loss); with
+// media.audio_duplicate = 0, as on main before it: 1.0-4.1 %, run to run.
+// From her, only her Opus in-band FEC covers her uplink's losses, which
+// no relay can repair: 1.8 % measured; that limit below only shows that
+// her audio plays (broken audio conceals everything).
 //
 // Firefox is driven by puppeteer over WebDriver BiDi, a WebSocket on its
 // own loopback, so it stays in this namespace; hearthd and the host's
@@ -27,7 +29,8 @@ const LOSS = 2; // % each way
 const DELAY = 40; // ms each way
 const WINDOW_S = 60;
 const FROZEN_MAX = 2; // % of the window's seconds
-const CONCEALED_MAX = 10; // % of the samples received (see above: the issue's is 1)
+const CONCEALED_TO_HER_MAX = 1; // % of the samples received: the issue's
+const CONCEALED_FROM_HER_MAX = 10; // (see above)
 
 // Per remote person and kind: video frames decoded, audio samples
 // received and concealed, NACKs sent.
@@ -123,7 +126,8 @@ runTests({
           `${fps.toFixed(1)} frames/s, NACKs ${v1.nack - v0.nack}, lost ${v1.lost - v0.lost} of ${v1.packets - v0.packets}; ` +
           `audio concealed ${concealed.toFixed(2)} %, lost ${a1.lost - a0.lost} of ${a1.packets - a0.packets}`);
         if (frozen > FROZEN_MAX) problems.push(`${dir}: video frozen ${frozen.toFixed(1)} % (limit ${FROZEN_MAX} %)`);
-        if (!(concealed <= CONCEALED_MAX)) problems.push(`${dir}: audio concealed ${concealed} % (limit ${CONCEALED_MAX} %)`);
+        const concealedMax = from === 'Dr. Reyes' ? CONCEALED_TO_HER_MAX : CONCEALED_FROM_HER_MAX;
+        if (!(concealed <= concealedMax)) problems.push(`${dir}: audio concealed ${concealed} % (limit ${concealedMax} %)`);
         if (!(v1.nack - v0.nack > 0)) problems.push(`${dir}: no NACK sent: loss was not repaired`);
       }
       console.log(`  router:\n${net.counters().replace(/^/gm, '    ')}`);
