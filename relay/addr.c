@@ -1,5 +1,7 @@
 #include "relay/addr.h"
 
+#include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <string.h>
 
@@ -47,4 +49,36 @@ unsigned relay_addr_key_hash(const void *key)
 int relay_addr_key_equal(const void *a, const void *b)
 {
 	return memcmp(a, b, sizeof(struct relay_addr_key)) == 0;
+}
+
+int relay_addr_parse(const char *address, int port, struct sockaddr_storage *ss)
+{
+	struct sockaddr_in *in = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, address, &in->sin_addr) == 1) {
+		in->sin_family = AF_INET;
+		in->sin_port = htons((uint16_t)port);
+		return (int)sizeof(*in);
+	}
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET6, address, &in6->sin6_addr) == 1) {
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons((uint16_t)port);
+		return (int)sizeof(*in6);
+	}
+	return -EINVAL;
+}
+
+int relay_addr_bound_port(int fd, int *ret_port)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
+		return -errno;
+	*ret_port = ntohs(ss.ss_family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port
+						  : ((struct sockaddr_in6 *)&ss)->sin6_port);
+	return 0;
 }

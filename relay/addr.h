@@ -1,6 +1,6 @@
 /* A remote address as a hash key: how a worker finds the transport a
- * datagram belongs to (the 5-tuple, on its one socket). Pure functions on
- * caller memory: no allocation. */
+ * datagram belongs to (the 5-tuple, on its one socket); and the local
+ * address a socket binds. No allocation. */
 #ifndef HEARTH_RELAY_ADDR_H
 #define HEARTH_RELAY_ADDR_H
 
@@ -17,6 +17,15 @@ struct relay_addr_key {
 };
 
 void relay_addr_key_from(const struct sockaddr_storage *ss, struct relay_addr_key *ret);
+
+/* A numeric IPv4 or IPv6 address and a port into ss, for bind(2) (the
+ * workers' UDP sockets, the ICE-TCP listener). Returns its length, or
+ * -EINVAL when address is neither. */
+int relay_addr_parse(const char *address, int port, struct sockaddr_storage *ss);
+
+/* The port a bound socket got (port 0 asks the kernel for one). Returns
+ * 0 or a negative errno. */
+int relay_addr_bound_port(int fd, int *ret_port);
 unsigned relay_addr_key_hash(const void *key);
 int relay_addr_key_equal(const void *a, const void *b);
 

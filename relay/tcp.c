@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "relay/addr.h"
 #include "relay/framing.h"
 #include "relay/recv.h"
 #include "relay/send.h"
@@ -46,23 +47,11 @@ static void relay_tcp_count(struct relay_worker *w, int refusal)
 static int relay_tcp_listen(const char *address, int port, int *ret_fd, int *ret_port)
 {
 	struct sockaddr_storage ss;
-	socklen_t len;
-	int fd, family, one = 1, zero = 0;
+	int fd, r, one = 1, zero = 0, len = relay_addr_parse(address, port, &ss);
 
-	memset(&ss, 0, sizeof(ss));
-	if (inet_pton(AF_INET, address, &((struct sockaddr_in *)&ss)->sin_addr) == 1) {
-		family = AF_INET;
-		((struct sockaddr_in *)&ss)->sin_family = AF_INET;
-		((struct sockaddr_in *)&ss)->sin_port = htons((uint16_t)port);
-		len = sizeof(struct sockaddr_in);
-	} else if (inet_pton(AF_INET6, address, &((struct sockaddr_in6 *)&ss)->sin6_addr) == 1) {
-		family = AF_INET6;
-		((struct sockaddr_in6 *)&ss)->sin6_family = AF_INET6;
-		((struct sockaddr_in6 *)&ss)->sin6_port = htons((uint16_t)port);
-		len = sizeof(struct sockaddr_in6);
-	} else {
-		return -EINVAL;
-	}
+	if (len < 0)
+		return len;
+	int family = ss.ss_family;
 	fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
@@ -72,17 +61,17 @@ static int relay_tcp_listen(const char *address, int port, int *ret_fd, int *ret
 	if (family == AF_INET6 &&
 	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero)) < 0)
 		goto fail;
-	if (bind(fd, (struct sockaddr *)&ss, len) < 0 || listen(fd, 512) < 0)
+	if (bind(fd, (struct sockaddr *)&ss, (socklen_t)len) < 0 || listen(fd, 512) < 0)
 		goto fail;
-	len = sizeof(ss);
-	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
-		goto fail;
-	*ret_port = ntohs(family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port
-					    : ((struct sockaddr_in6 *)&ss)->sin6_port);
+	r = relay_addr_bound_port(fd, ret_port);
+	if (r < 0) {
+		close(fd);
+		return r;
+	}
 	*ret_fd = fd;
 	return 0;
-fail:;
-	int r = -errno;
+fail:
+	r = -errno;
 	close(fd);
 	return r;
 }

@@ -17,6 +17,7 @@
 #include "relay/congestion.h"
 #include "relay/dtls.h"
 #include "relay/feedback.h"
+#include "relay/addr.h"
 #include "relay/audio_dup.h"
 #include "relay/budget.h"
 #include "relay/dynacast.h"
@@ -72,26 +73,10 @@ static int relay_worker_bind(int family, const char *address, int port, bool dua
 			     int *ret_fd, int *ret_port)
 {
 	struct sockaddr_storage ss;
-	socklen_t len;
-	int fd, v6only = !dual_stack;
+	int fd, r, v6only = !dual_stack, len = relay_addr_parse(address, port, &ss);
 
-	memset(&ss, 0, sizeof(ss));
-	if (family == AF_INET) {
-		struct sockaddr_in *in = (struct sockaddr_in *)&ss;
-		in->sin_family = AF_INET;
-		in->sin_port = htons((uint16_t)port);
-		len = sizeof(*in);
-		if (inet_pton(AF_INET, address, &in->sin_addr) != 1)
-			return -EINVAL;
-	} else {
-		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
-		in6->sin6_family = AF_INET6;
-		in6->sin6_port = htons((uint16_t)port);
-		len = sizeof(*in6);
-		if (inet_pton(AF_INET6, address, &in6->sin6_addr) != 1)
-			return -EINVAL;
-	}
-
+	if (len < 0 || ss.ss_family != family)
+		return -EINVAL;
 	fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
@@ -99,17 +84,17 @@ static int relay_worker_bind(int family, const char *address, int port, bool dua
 	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof(v6only)) < 0)
 		goto fail;
 	relay_worker_tune_socket(fd, family);
-	if (bind(fd, (struct sockaddr *)&ss, len) < 0)
+	if (bind(fd, (struct sockaddr *)&ss, (socklen_t)len) < 0)
 		goto fail;
-	len = sizeof(ss);
-	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
-		goto fail;
-	*ret_port = ntohs(family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port
-					    : ((struct sockaddr_in6 *)&ss)->sin6_port);
+	r = relay_addr_bound_port(fd, ret_port);
+	if (r < 0) {
+		close(fd);
+		return r;
+	}
 	*ret_fd = fd;
 	return 0;
-fail:;
-	int r = -errno;
+fail:
+	r = -errno;
 	close(fd);
 	return r;
 }
