@@ -1142,7 +1142,9 @@ static void test_tamper_rehash_last(struct fixture *f, gconstpointer data)
 
 static struct sig_seat new_seat(int64_t sid, int64_t entry, const char *pid, uint8_t seed)
 {
-	struct sig_seat seat = {.session_id = sid, .roster_entry_id = entry, .closes_at = T0 + 3600,
+	struct sig_seat seat = {.session_id = sid,
+				.roster_entry_id = entry,
+				.closes_at = T0 + 3600,
 				.expires_at = T0 + 3600};
 
 	g_strlcpy(seat.participant_id, pid, sizeof(seat.participant_id));
@@ -1154,7 +1156,8 @@ static struct sig_seat new_seat(int64_t sid, int64_t entry, const char *pid, uin
  * back as written, deleted once, and goes with its roster entry. */
 static void test_seat_crud(struct fixture *f, gconstpointer data)
 {
-	int64_t sid = add_session(f, "Family"), a = add_entry(f, sid, "A"), b = add_entry(f, sid, "B");
+	int64_t sid = add_session(f, "Family"), a = add_entry(f, sid, "A"),
+		b = add_entry(f, sid, "B");
 	struct sig_seat sa = new_seat(sid, a, "p-00000000000000aa", 1);
 	struct sig_seat sb = new_seat(sid, b, "p-00000000000000bb", 2);
 	GArray *rows = g_array_new(FALSE, TRUE, sizeof(struct sig_seat));
