@@ -541,13 +541,14 @@ static void control_reload(struct sig_control *c)
 /* A restart should drop no call: the first SIGTERM (or SIGINT) drains
  * (live/ws.h, sig_ws_drain: joins refused, clients told and disconnected;
  * their seats stay stored for the next process), and the loop stops once
- * they are gone or server.drain_seconds are up. A second one, or a drain
- * of 0 s, stops at once. */
+ * they are gone or server.drain_seconds are up. A second one, a drain of
+ * 0 s, or nobody connected, stops at once. */
 static void control_stop(struct sig_control *c, const char *what)
 {
 	if (c->stopping)
 		return;
-	if (c->drain_until_us || c->cfg->drain_seconds == 0 || !c->ws) {
+	if (c->drain_until_us || c->cfg->drain_seconds == 0 || !c->ws ||
+	    sig_ws_connected(c->ws) == 0) {
 		log_info("received %s: stopping", what);
 		c->stopping = true;
 		return;
