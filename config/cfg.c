@@ -65,6 +65,7 @@ static const struct cfg_key cfg_keys[] = {
 	"x-forwarded-for"),
     KEY("server", "max_connections_per_address", CFG_INT, max_connections_per_address, 1, 65535,
 	false, true, "32"),
+    KEY("server", "drain_seconds", CFG_INT, drain_seconds, 0, 8, false, false, "2"),
     KEY("storage", "state_directory", CFG_PATH, state_directory, 0, 0, true, false, ""),
     KEY("storage", "admin_socket", CFG_PATH, admin_socket, 0, 0, true, false, ""),
     KEY("media", "workers", CFG_INT, media_workers, 0, CFG_MAX_WORKERS, false, false, "0"),

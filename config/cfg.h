@@ -38,6 +38,7 @@ struct cfg {
 	char *trusted_proxies;	    /* "" or ranges; see netaddr_list_parse() */
 	char *trusted_proxy_header; /* "x-forwarded-for" or "forwarded" */
 	int max_connections_per_address;
+	int drain_seconds; /* SIGTERM: longest wait for clients to be told and gone */
 	/* [storage] */
 	char *state_directory;
 	char *admin_socket; /* "" = derived: $RUNTIME_DIRECTORY or state dir */

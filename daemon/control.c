@@ -38,6 +38,7 @@
 #define CONTROL_TICK_US		  (1000000LL)
 #define CONTROL_AUDIT_ANCHOR_US	  (3600 * 1000000LL) /* the audit head goes to the journal */
 #define CONTROL_CERT_CHECK_S	  (86400) /* how often a generated certificate is checked */
+#define CONTROL_RETRY_AFTER_MS	  1000	  /* server.restarting: when to try the next process */
 
 struct sig_control {
 	struct cfg *cfg;  /* borrowed */
@@ -56,6 +57,7 @@ struct sig_control {
 	int64_t certs_check_s;			     /* next renewal check, Unix time */
 	int signal_fd;
 	bool stopping;
+	int64_t drain_until_us; /* SIGTERM: stop once clients are gone or at this time; 0 = none */
 	bool watchdog;
 	uint64_t ping_seq;
 	int64_t started_us;
@@ -536,6 +538,46 @@ static void control_reload(struct sig_control *c)
 	sd_notify(0, "READY=1\nSTATUS=Serving");
 }
 
+/* A restart should drop no call: the first SIGTERM (or SIGINT) drains
+ * (live/ws.h, sig_ws_drain: joins refused, clients told and disconnected;
+ * their seats stay stored for the next process), and the loop stops once
+ * they are gone or server.drain_seconds are up. A second one, a drain of
+ * 0 s, or nobody connected, stops at once. */
+static void control_stop(struct sig_control *c, const char *what)
+{
+	if (c->stopping)
+		return;
+	if (c->drain_until_us || c->cfg->drain_seconds == 0 || !c->ws ||
+	    sig_ws_connected(c->ws) == 0) {
+		log_info("received %s: stopping", what);
+		c->stopping = true;
+		return;
+	}
+	log_info("received %s: draining for at most %d s, then stopping", what,
+		 c->cfg->drain_seconds);
+	sd_notify(0, "STOPPING=1\nSTATUS=Draining for a restart");
+	c->drain_until_us = clock_mono_us() + c->cfg->drain_seconds * 1000000LL;
+	/* The next process is typically serving within a second of this one's
+	 * exit; clients try again sooner than that anyway. */
+	sig_ws_drain(c->ws, CONTROL_RETRY_AFTER_MS);
+}
+
+/* While draining: whether it is time to stop. */
+static bool control_drained(struct sig_control *c)
+{
+	if (!c->drain_until_us)
+		return false;
+	if (sig_ws_connected(c->ws) == 0) {
+		log_info("drained: every client is gone");
+		return true;
+	}
+	if (clock_mono_us() >= c->drain_until_us) {
+		log_info("drain time is up: %u clients still connected", sig_ws_connected(c->ws));
+		return true;
+	}
+	return false;
+}
+
 static void control_signal(void *userdata)
 {
 	struct sig_control *c = userdata;
@@ -548,10 +590,7 @@ static void control_signal(void *userdata)
 			break;
 		case SIGTERM:
 		case SIGINT:
-			if (!c->stopping)
-				log_info("received %s: stopping",
-					 si.ssi_signo == SIGTERM ? "SIGTERM" : "SIGINT");
-			c->stopping = true;
+			control_stop(c, si.ssi_signo == SIGTERM ? "SIGTERM" : "SIGINT");
 			break;
 		default:
 			break;
@@ -580,6 +619,10 @@ static int control_start_loop(struct sig_control *c)
 				 sig_ws_tell, NULL);
 	c->ws = sig_ws_new(c->store, c->limiter, c->rooms, c->ops, c->media);
 	sig_ws_use_turn(c->ws, c->cfg);
+	/* Seats of open sessions from before a restart: their clients resume. */
+	r = sig_ws_restore_seats(c->ws, clock_wall_s());
+	if (r < 0)
+		return r;
 	sig_ws_protocol(c->ws, &ws_protocol);
 	r = sig_server_new(c->cfg, &ws_protocol, 1, &c->server);
 	if (r < 0)
@@ -712,8 +755,11 @@ int sig_control_run(struct sig_control *c)
 	control_log_audit_head(c);
 	c->audit_logged_us = clock_mono_us();
 
-	while (!c->stopping)
+	while (!c->stopping) {
 		sig_server_service(c->server);
+		if (control_drained(c))
+			c->stopping = true;
+	}
 
 	sd_notify(0, "STOPPING=1\nSTATUS=Stopping");
 	return 0;

@@ -150,6 +150,20 @@ int sig_rooms_join(struct sig_rooms *rooms, const struct sig_session *session,
 	return 0;
 }
 
+int sig_rooms_restore(struct sig_rooms *rooms, const struct sig_session *session,
+		      const struct sig_roster_entry *entry, const char *participant_id,
+		      struct sig_member **ret_member)
+{
+	struct sig_member *m = NULL;
+	int r = sig_rooms_join(rooms, session, entry, NULL, &m);
+
+	if (r < 0)
+		return r;
+	g_strlcpy(m->participant_id, participant_id, sizeof(m->participant_id));
+	*ret_member = m;
+	return 0;
+}
+
 void sig_rooms_detach(struct sig_rooms *rooms, struct sig_member *member)
 {
 	GPtrArray *members = sig_rooms_members(rooms, member->session_id, false);

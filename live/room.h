@@ -21,6 +21,8 @@ struct sig_member {
 	int64_t session_id;
 	int64_t roster_entry_id;
 	char *display_name; /* owned */
+	bool name_chosen;   /* display_name was chosen for this visit, not the roster's */
+	bool restored;	    /* loaded from the store at start: its media must start anew */
 	enum sig_role role;
 	unsigned permissions; /* the roster entry's, plus what a host granted */
 	unsigned granted;     /* publish permissions a host granted for this visit */
@@ -47,6 +49,12 @@ struct sig_rooms *sig_rooms_free(struct sig_rooms *rooms);
 int sig_rooms_join(struct sig_rooms *rooms, const struct sig_session *session,
 		   const struct sig_roster_entry *entry, struct sig_ws_conn *conn,
 		   struct sig_member **ret_member);
+
+/* Puts back a member that held a seat before a restart (live/seats.c),
+ * with its participant id, disconnected: as sig_rooms_join otherwise. */
+int sig_rooms_restore(struct sig_rooms *rooms, const struct sig_session *session,
+		      const struct sig_roster_entry *entry, const char *participant_id,
+		      struct sig_member **ret_member);
 
 /* Whether entry could join session now (a seat free, or its own seat to
  * take over). */

@@ -58,16 +58,28 @@ struct sig_ws *sig_ws_free(struct sig_ws *ws)
 {
 	if (ws) {
 		ws->turn = sig_turn_free(ws->turn);
-		/* Seats held for a resume when the server stops: they leave. */
+		/* The server stops: every seat stays stored for the next
+		 * process (sig_ws_restore_seats), so nobody departs; only
+		 * this process's memory of them goes. */
 		GArray *ids = sig_rooms_sessions(ws->rooms);
+		unsigned kept = 0;
 		for (guint i = 0; i < ids->len; i++) {
 			GPtrArray *taken =
 			    sig_rooms_take(ws->rooms, g_array_index(ids, int64_t, i), 0);
-			for (guint k = 0; k < taken->len; k++)
-				sig_ws_departed(ws, taken->pdata[k], "server stopping");
+			for (guint k = 0; k < taken->len; k++) {
+				struct sig_member *m = taken->pdata[k];
+				if (ws->media)
+					sig_media_member_left(ws->media, m);
+				if (m->conn)
+					m->conn->member = NULL;
+				sig_member_free(m);
+			}
+			kept += taken->len;
 			g_ptr_array_free(taken, TRUE);
 		}
 		g_array_free(ids, TRUE);
+		if (kept)
+			log_info("seats: %u kept for a resume after the restart", kept);
 		sig_ops_listen(ws->ops, NULL, NULL);
 		g_array_free(ws->pending, TRUE);
 	}
@@ -204,6 +216,53 @@ void sig_ws_conn_closed(struct sig_ws_conn *conn)
 		sig_ws_broadcast(conn->ws, m->session_id, m,
 				 json_pack("{s:s,s:s}", "type", "participant.reconnecting",
 					   "participant_id", m->participant_id));
+}
+
+struct sig_ws_drain {
+	struct sig_ws *ws;
+	unsigned connected;
+};
+
+static void sig_ws_drain_one(struct sig_member *m, void *userdata)
+{
+	struct sig_ws_drain *d = userdata;
+
+	if (!m->conn)
+		return;
+	d->connected++;
+	if (!d->ws)
+		return;
+	sig_ws_send(m->conn, json_pack("{s:s,s:i}", "type", "server.restarting", "retry_after_ms",
+				       d->ws->retry_after_ms));
+	sig_ws_close(m->conn, SIG_WS_CLOSE_RESTART);
+}
+
+/* Calls fn for every member of every session. */
+static void sig_ws_foreach_member(struct sig_ws *ws, sig_member_fn fn, void *userdata)
+{
+	GArray *ids = sig_rooms_sessions(ws->rooms);
+
+	for (guint i = 0; i < ids->len; i++)
+		sig_rooms_foreach(ws->rooms, g_array_index(ids, int64_t, i), fn, userdata);
+	g_array_free(ids, TRUE);
+}
+
+void sig_ws_drain(struct sig_ws *ws, int retry_after_ms)
+{
+	struct sig_ws_drain d = {.ws = ws};
+
+	ws->draining = true;
+	ws->retry_after_ms = retry_after_ms;
+	sig_ws_foreach_member(ws, sig_ws_drain_one, &d);
+	log_info("draining: %u connected participants told the server restarts", d.connected);
+}
+
+unsigned sig_ws_connected(struct sig_ws *ws)
+{
+	struct sig_ws_drain d = {.ws = NULL};
+
+	sig_ws_foreach_member(ws, sig_ws_drain_one, &d);
+	return d.connected;
 }
 
 static void sig_ws_end_session(struct sig_ws *ws, int64_t session_id, const char *reason)

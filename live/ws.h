@@ -49,6 +49,20 @@ void sig_ws_send_member(struct sig_member *member, json_t *msg);
 /* The same as a sig_media_tell_fn (userdata unused), for sig_media_new(). */
 void sig_ws_tell(void *userdata, struct sig_member *member, json_t *msg);
 
+/* At start: the seats stored before a restart (live/seats.c) come back as
+ * disconnected members whose resume window starts now; seats that expired,
+ * or whose session ended or entry was removed, are deleted (and their
+ * departure audited). Returns how many came back, or a negative errno. */
+int sig_ws_restore_seats(struct sig_ws *ws, int64_t now);
+
+/* SIGTERM: the server restarts. Every connected member hears
+ * {"type":"server.restarting","retry_after_ms":…} and its socket closes
+ * (1012); joins and resumes are refused ("server_restarting") from now on.
+ * Seats stay stored for the next process. */
+void sig_ws_drain(struct sig_ws *ws, int retry_after_ms);
+/* Members whose socket is still open. */
+unsigned sig_ws_connected(struct sig_ws *ws);
+
 /* Once a second: warns everyone 5 minutes before their session's window
  * (with grace) closes, and ends it for them when it does. */
 #define SIG_WS_END_WARNING_S 300

@@ -22,6 +22,8 @@ struct sig_ws {
 	struct sig_ops *ops;	       /* borrowed: the operations both protocols share */
 	struct sig_turn *turn;	       /* owned; NULL: no TURN servers */
 	bool dispatching;	       /* a request handler is running */
+	bool draining;		       /* the server restarts: no join, no resume */
+	int retry_after_ms;	       /* what draining tells clients to wait */
 	GArray *pending;	       /* of struct sig_ws_eviction: to run once it returns */
 };
 
@@ -40,6 +42,7 @@ enum sig_ws_close_code {
 	SIG_WS_CLOSE_POLICY = 1008,
 	SIG_WS_CLOSE_TOO_LARGE = 1009,
 	SIG_WS_CLOSE_UNEXPECTED = 1011,
+	SIG_WS_CLOSE_RESTART = 1012, /* "Service Restart" (IANA WebSocket close codes) */
 };
 
 struct sig_ws_conn;
@@ -122,6 +125,11 @@ void sig_ws_on_leave(struct sig_ws_conn *conn, json_t *msg, const json_t *id);
 /* From the once-a-second tick: m's TURN credentials renewed (ice.servers)
  * when they are due. */
 void sig_ws_turn_tick(struct sig_ws *ws, struct sig_member *m, int64_t now);
+
+/* seats.c: m's seat written to the store (join, admission, resume, a
+ * host's mute or grant), or deleted (departure). Failures are logged. */
+void sig_ws_seat_save(struct sig_ws *ws, const struct sig_member *m);
+void sig_ws_seat_forget(struct sig_ws *ws, const struct sig_member *m);
 
 /* Request handlers of ws_media.c: media negotiation. */
 void sig_ws_on_publish(struct sig_ws_conn *conn, json_t *msg, const json_t *id);

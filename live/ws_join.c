@@ -131,6 +131,7 @@ static void sig_ws_admit(struct sig_ws_conn *conn, const json_t *id,
 		 * roster entry, and the roster hosts see, keep the roster's. */
 		g_free(m->display_name);
 		m->display_name = g_strdup(chosen_name);
+		m->name_chosen = true;
 	}
 	m->closes_at = res->occurrence.closes_at;
 	/* The waiting room: only a host's decision (or "admit automatically"
@@ -145,6 +146,7 @@ static void sig_ws_admit(struct sig_ws_conn *conn, const json_t *id,
 		 m->waiting ? ", waiting" : "", chosen_name ? ", with a chosen name" : "");
 	json_t *ok = sig_ws_join_ok(ws, res, m);
 	json_object_set_new(ok, "resume_token", sig_ws_new_resume_token(m));
+	sig_ws_seat_save(ws, m);
 	sig_ws_add_ice_servers(ws, m, clock_wall_s(), ok);
 	sig_ws_reply(conn, id, "join", ok);
 	if (m->waiting)
@@ -191,6 +193,18 @@ static int sig_ws_chosen_name(struct sig_ws_conn *conn, const json_t *id,
 	return -EINVAL;
 }
 
+/* While the server drains for a restart: no join or resume here; the
+ * client tries again on the next process. Costs no failure budget. */
+static bool sig_ws_refuse_draining(struct sig_ws_conn *conn, const json_t *id)
+{
+	if (!conn->ws->draining)
+		return false;
+	sig_ws_error(conn, id, "server_restarting", "the server is restarting; try again shortly",
+		     json_pack("{s:i}", "retry_after_ms", conn->ws->retry_after_ms));
+	sig_ws_close(conn, SIG_WS_CLOSE_RESTART);
+	return true;
+}
+
 void sig_ws_on_join(struct sig_ws_conn *conn, json_t *msg, const json_t *id)
 {
 	struct sig_invite_resolution res;
@@ -203,6 +217,8 @@ void sig_ws_on_join(struct sig_ws_conn *conn, json_t *msg, const json_t *id)
 			     NULL);
 		return;
 	}
+	if (sig_ws_refuse_draining(conn, id))
+		return;
 	if (!json_is_integer(v) || !json_is_string(token)) {
 		sig_ws_error(conn, id, "bad_message", "join needs \"v\" (integer) and \"token\"",
 			     NULL);
@@ -269,6 +285,8 @@ void sig_ws_on_resume(struct sig_ws_conn *conn, json_t *msg, const json_t *id)
 			     NULL);
 		return;
 	}
+	if (sig_ws_refuse_draining(conn, id))
+		return;
 	if (!json_is_string(token)) {
 		sig_ws_error(conn, id, "bad_message", "resume needs \"resume_token\"", NULL);
 		return;
@@ -310,6 +328,12 @@ void sig_ws_on_resume(struct sig_ws_conn *conn, json_t *msg, const json_t *id)
 	else
 		sig_ws_add_presence(ws, m, ok);
 	json_object_set_new(ok, "resume_token", sig_ws_new_resume_token(m));
+	sig_ws_seat_save(ws, m);
+	/* After a restart the relay knows nothing of this member's media:
+	 * the client publishes and subscribes again on new connections. */
+	if (m->restored)
+		json_object_set_new(ok, "renegotiate", json_true());
+	m->restored = false;
 	sig_ws_add_ice_servers(ws, m, clock_wall_s(), ok);
 	sig_ws_reply(conn, id, "resume", ok);
 	log_info("session %lld: participant %s resumed", (long long)m->session_id,

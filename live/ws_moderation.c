@@ -84,6 +84,7 @@ void sig_ws_on_admit(struct sig_ws_conn *conn, json_t *msg, const json_t *id)
 	if (!m)
 		return;
 	m->waiting = false;
+	sig_ws_seat_save(ws, m);
 	sig_ws_reply(conn, id, "admit", NULL);
 	sig_ws_audit_decision(ws, conn->member, m, SIG_AUDIT_ADMIT);
 	log_info("session %lld: participant %s admitted by %s", (long long)m->session_id,
@@ -149,6 +150,7 @@ static void sig_ws_apply_mute(struct sig_ws *ws, struct sig_member *m, unsigned 
 		m->locked |= bit;
 	else
 		m->locked &= ~bit;
+	sig_ws_seat_save(ws, m);
 	if (ws->media)
 		sig_media_set_muted(ws->media, m, m->muted);
 	if (on && bit == RELAY_MUTE_AUDIO)
@@ -368,6 +370,7 @@ void sig_ws_on_grant(struct sig_ws_conn *conn, json_t *msg, const json_t *id)
 	m->granted |= add & ~m->permissions;
 	m->permissions |= add;
 	m->hand_raised = false;
+	sig_ws_seat_save(conn->ws, m);
 	sig_ws_reply(conn, id, "grant", NULL);
 	sig_ws_broadcast(conn->ws, m->session_id, NULL, sig_ws_permissions_event(m));
 }
@@ -381,6 +384,8 @@ void sig_ws_on_revoke(struct sig_ws_conn *conn, json_t *msg, const json_t *id)
 	bool had = m->granted != 0;
 	m->permissions &= ~m->granted;
 	m->granted = 0;
+	if (had)
+		sig_ws_seat_save(conn->ws, m);
 	sig_ws_reply(conn, id, "revoke", NULL);
 	/* What was published under the grant stops; publishing again is
 	 * checked against what is left. */

@@ -88,6 +88,7 @@ void sig_ws_departed(struct sig_ws *ws, struct sig_member *m, const char *reason
 				 json_pack("{s:s,s:s}", "type", "participant.left",
 					   "participant_id", m->participant_id));
 	sig_ws_audit(ws, m, SIG_AUDIT_LEAVE, reason);
+	sig_ws_seat_forget(ws, m);
 	log_info("session %lld: participant %s (roster entry %lld) left (%s)",
 		 (long long)m->session_id, m->participant_id, (long long)m->roster_entry_id,
 		 reason);

@@ -11,6 +11,7 @@
  *   sqlite_stmt.c      errors, binding, columns, writes, gets, pages,
  *                      transactions
  *   sqlite_sessions.c  sqlite_roster.c  sqlite_invites.c  sqlite_audit.c
+ *   sqlite_seats.c
  *                      one entity each: its rows and its part of store.h
  *
  * The audit log is a hash chain (sig_audit_hash()); audit_head records its
@@ -59,6 +60,9 @@ enum store_stmt_id {
 	STORE_INVITE_UPDATE,
 	STORE_INVITE_LIST,
 	STORE_INVITE_LIST_ENTRY,
+	STORE_SEAT_PUT,
+	STORE_SEAT_DELETE,
+	STORE_SEAT_LIST,
 	STORE_AUDIT_HEAD,
 	STORE_AUDIT_INSERT,
 	STORE_AUDIT_HEAD_UPDATE,

@@ -103,6 +103,27 @@ static const char *const migrations[] = {
      * existing sessions keep their roster names. */
     "ALTER TABLE sessions ADD COLUMN names_editable INTEGER NOT NULL DEFAULT 0"
     " CHECK (names_editable IN (0, 1));",
+    /* 3: the seats of open sessions, so that a restart drops no call
+     * (issue 18): the resume token only as its SHA-256. A seat goes with
+     * its roster entry (and so with its session). */
+    "CREATE TABLE seats ("
+    " id INTEGER PRIMARY KEY,"
+    " participant_id TEXT NOT NULL UNIQUE CHECK (length(participant_id) = 18),"
+    " session_id INTEGER NOT NULL,"
+    " roster_entry_id INTEGER NOT NULL,"
+    " resume_hash BLOB NOT NULL CHECK (length(resume_hash) = 32),"
+    " waiting INTEGER NOT NULL CHECK (waiting IN (0, 1)),"
+    " granted INTEGER NOT NULL CHECK (granted BETWEEN 0 AND 31),"
+    " muted INTEGER NOT NULL CHECK (muted BETWEEN 0 AND 3),"
+    " locked INTEGER NOT NULL CHECK (locked BETWEEN 0 AND 3),"
+    " display_name TEXT CHECK (display_name IS NULL OR"
+    "  length(CAST(display_name AS BLOB)) BETWEEN 1 AND 100),"
+    " closes_at INTEGER NOT NULL CHECK (closes_at >= 0),"
+    " expires_at INTEGER NOT NULL CHECK (expires_at >= 0),"
+    " FOREIGN KEY (session_id, roster_entry_id)"
+    "  REFERENCES roster_entries (session_id, id) ON DELETE CASCADE"
+    ") STRICT;"
+    "CREATE INDEX seats_by_entry ON seats (session_id, roster_entry_id);",
 };
 
 #define SESSION_COLUMNS                                                                            \
@@ -114,6 +135,9 @@ static const char *const migrations[] = {
 #define INVITE_COLUMNS                                                                             \
 	"id, roster_entry_id, session_id, token_hash, max_uses, uses, created_at, revoked_at, "    \
 	"last_used_at"
+#define SEAT_COLUMNS                                                                               \
+	"id, participant_id, session_id, roster_entry_id, resume_hash, waiting, granted, muted, "  \
+	"locked, display_name, closes_at, expires_at"
 #define AUDIT_COLUMNS                                                                              \
 	"id, at_ms, kind, session_id, roster_entry_id, invite_id, actor, detail, prev_hash, hash"
 
@@ -166,6 +190,16 @@ const char *const store_stmt_sql[STORE_STMT_COUNT] = {
     [STORE_INVITE_LIST_ENTRY] =
 	"SELECT " INVITE_COLUMNS " FROM invites WHERE session_id = ?3 AND roster_entry_id = ?4 "
 	"AND id > ?1 ORDER BY id LIMIT ?2",
+
+    /* One write per seat event: the row is the seat's whole state. */
+    [STORE_SEAT_PUT] = "INSERT INTO seats (resume_hash, waiting, granted, muted, locked, "
+		       "display_name, closes_at, expires_at, participant_id, session_id, "
+		       "roster_entry_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) "
+		       "ON CONFLICT (participant_id) DO UPDATE SET resume_hash = ?1, "
+		       "waiting = ?2, granted = ?3, muted = ?4, locked = ?5, display_name = ?6, "
+		       "closes_at = ?7, expires_at = ?8",
+    [STORE_SEAT_DELETE] = "DELETE FROM seats WHERE participant_id = ?1",
+    [STORE_SEAT_LIST] = "SELECT " SEAT_COLUMNS " FROM seats WHERE id > ?1 ORDER BY id LIMIT ?2",
 
     [STORE_AUDIT_HEAD] = "SELECT last_id, last_hash FROM audit_head WHERE id = 1",
     [STORE_AUDIT_INSERT] = "INSERT INTO audit (" AUDIT_COLUMNS ") "

@@ -17,6 +17,7 @@
 #define HEARTH_STORE_STORE_H
 
 #include <glib.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "model/domain.h"
@@ -73,6 +74,32 @@ int sig_store_invite_find_by_hash(struct sig_store *store, const uint8_t hash[CR
 int sig_store_invite_update(struct sig_store *store, const struct sig_invite *invite);
 int sig_store_invite_list(struct sig_store *store, int64_t session_id, int64_t roster_entry_id,
 			  int64_t after_id, int limit, GArray *ret_rows);
+
+/* Seats: who holds a place in an open session, so that a restart of the
+ * daemon drops no call (live/seats.c keeps them up to date). The resume
+ * token is kept only as its SHA-256. */
+struct sig_seat {
+	int64_t id;
+	char participant_id[20]; /* "p-" + 16 hex digits */
+	int64_t session_id;
+	int64_t roster_entry_id;
+	uint8_t resume_hash[CRYPTO_SHA256_BYTES];
+	bool waiting;
+	unsigned granted;   /* SIG_PERM_* a host granted for this visit */
+	unsigned muted;	    /* RELAY_MUTE_* a host imposed */
+	unsigned locked;    /* of those, the ones the participant may not lift */
+	char *display_name; /* chosen for this visit; NULL: the roster's */
+	int64_t closes_at;  /* end of the occurrence's window, Unix s; 0: none */
+	int64_t expires_at; /* Unix s after which the seat is worth nothing */
+};
+void sig_seat_clear(struct sig_seat *seat);
+
+/* put inserts the seat of seat->participant_id or replaces its state (the
+ * session and entry of a seat never change); -ENOENT when the roster entry
+ * is gone. delete: -ENOENT when there is no such seat. */
+int sig_store_seat_put(struct sig_store *store, const struct sig_seat *seat);
+int sig_store_seat_delete(struct sig_store *store, const char *participant_id);
+int sig_store_seat_list(struct sig_store *store, int64_t after_id, int limit, GArray *ret_rows);
 
 /* The audit log: append-only. append fills event->id, prev_hash and hash
  * (chained with sig_audit_hash()); the caller fills the rest. list filters

@@ -45,11 +45,12 @@ class Daemon:
 
     def start(self, timeout=10):
         cmd = [HEARTHD, "--config", self.config_path] + self.args
+        mark = len(self.lines)  # a restart: this process's line, not the last one's
         self.proc = subprocess.Popen(
             cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=self.env, text=True
         )
         threading.Thread(target=self._read_stderr, daemon=True).start()
-        line = self.wait_for_log(LISTEN_RE, timeout)
+        line = self.wait_for_log(LISTEN_RE, timeout, start=mark)
         self.port = int(LISTEN_RE.search(line).group(2))
         return self
 

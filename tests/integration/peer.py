@@ -672,14 +672,22 @@ class Peer:
             self.ws.close()
             raise PeerError("%s: join refused: %r" % (name, self.join_reply))
         self.participant_id = self.join_reply["you"]["participant_id"]
+        self.resume_token = self.join_reply.get("resume_token")
+        self.port, self.ws_host = port, ws_host
         self.loop = Loop(name)
         self.loop.tcp_only = tcp_only  # ICE over TCP only (Endpoint reads it)
-        self.ws.start_reader(self._on_message, self._on_closed)
+        self._read()
+
+    def _read(self):
+        ws = self.ws  # a reader of a replaced socket (reconnect) no longer counts
+        ws.start_reader(self._on_message, lambda code: ws is self.ws and self._on_closed(code))
 
     # signalling
 
     def _on_message(self, msg):
         log(self.name, "<- %s", _brief(msg))
+        if msg.get("resume_token"):
+            self.resume_token = msg["resume_token"]
         with self.cond:
             self.messages.append(msg)
             if msg.get("type") == "subscribe.offer":
@@ -742,6 +750,29 @@ class Peer:
             with self.cond:
                 self.errors.append("subscribe.offer v%s: %s" % (msg.get("version"), e))
                 self.cond.notify_all()
+
+    def reconnect(self, timeout=5):
+        """After the socket dropped (a server restart): a new socket that
+        resumes the seat with the last resume token, as the browser client
+        does. Returns the answer (resume.ok or an error). With "renegotiate"
+        in it, the media connections are gone: publish() and subscribe()
+        again make new ones."""
+        self.ws.close()
+        self.ws = WsClient(self.port, host=self.ws_host)
+        with self.cond:
+            self.messages, self.sub_offers, self.answered, self.errors = [], [], {}, []
+            self.ws_closed = None
+        self.ws.send({"type": "resume", "id": 1, "resume_token": self.resume_token})
+        reply = self.ws.recv(timeout)
+        if reply.get("resume_token"):
+            self.resume_token = reply["resume_token"]
+        if reply.get("type") == "resume.ok" and reply.get("renegotiate"):
+            for ep in (self.publisher, self.subscriber):
+                if ep:
+                    ep.close()
+            self.publisher = self.subscriber = None
+        self._read()
+        return reply
 
     def publish(self, timeout=10):
         """Offers our camera and microphone; returns the server's answer

@@ -434,12 +434,16 @@ export class Session {
     s.on('bye', ({ reason }) => this.end(reason === 'removed' ? 'removed' : reason === 'replaced' ? 'replaced' : 'ended'));
     s.on('denied', ({ reason }) => this.end('denied', { reason }));
     s.on('reconnecting', () => this.setConnection('reconnecting'));
+    // The server restarts: not an error; the seat is taken back on the
+    // next process (signal.js) and the media start anew there.
+    s.on('server.restarting', () => this.setConnection('reconnecting'));
     s.on('ice.servers', ({ ice_servers }) => this.setIceServers(ice_servers));
     s.on('resumed', (msg) => {
       this.setIceServers(msg.ice_servers);
       this.showConnection();
       if (msg.state !== 'waiting') this.presence(msg);
-      this.restartBroken();
+      if (msg.renegotiate) this.renewMedia();
+      else this.restartBroken();
       this.hints.resend();
     });
     s.on('lost', ({ code }) => this.end(code === 'resume_expired' ? 'resume_expired' : code));
@@ -603,6 +607,19 @@ export class Session {
           if (this.down(which) || this.connections[which] === 'failed') this.restart(which);
         }, ICE_RESTART_AFTER_MS);
       });
+  }
+
+  // After a server restart (resume.ok "renegotiate"): the relay knows
+  // nothing of our connections, so both start anew (new ICE, DTLS and
+  // streams); "Reconnecting…" shows until they are up.
+  renewMedia() {
+    if (!this.admitted) return; // someone waiting starts media once admitted
+    for (const timer of Object.values(this.restartTimers ?? {})) clearTimeout(timer);
+    for (const which of Object.keys(this.connections)) this.connections[which] = 'new';
+    this.publisher.closePc();
+    this.subscriber.close();
+    this.showConnection();
+    this.startMedia();
   }
 
   restartBroken() {

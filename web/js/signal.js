@@ -3,6 +3,9 @@
 
 const PROTOCOL = 'hearth.v1';
 const RESUME_WINDOW_MS = 30000;
+// A server that restarts (server.restarting) is back within a second or
+// two: tried this often until it is, rather than backing off to 4 s.
+const RESTART_RETRY_MS = 500;
 // A socket that answers no ping for this long is dead (a network change can
 // leave TCP stalled without closing it): drop it and resume.
 const HEARTBEAT_MS = 5000;
@@ -36,6 +39,7 @@ export class Signal extends EventTarget {
     this.resuming = false;
     this.trace = [];
     this.finished = false; // left, removed, denied, ended: never resume
+    this.restartAfterMs = null; // the server said it restarts: wait this, retry often
   }
 
   on(type, handler) {
@@ -107,6 +111,7 @@ export class Signal extends EventTarget {
       return;
     }
     if (FINAL_EVENTS.has(msg.type)) this.finished = true;
+    if (msg.type === 'server.restarting') this.restartAfterMs = Math.min(Math.max(Number(msg.retry_after_ms) || 0, 0), 5000);
     this.emit(msg.type, msg);
   }
 
@@ -138,7 +143,9 @@ export class Signal extends EventTarget {
   async resume() {
     const deadline = Date.now() + RESUME_WINDOW_MS;
     for (let attempt = 0; Date.now() < deadline && !this.finished; attempt++) {
-      await sleep(Math.min(500 * 2 ** attempt, 4000));
+      if (this.restartAfterMs !== null)
+        await sleep(attempt ? RESTART_RETRY_MS : Math.max(this.restartAfterMs, RESTART_RETRY_MS));
+      else await sleep(Math.min(500 * 2 ** attempt, 4000));
       try {
         await this.connect();
       } catch {
@@ -146,10 +153,13 @@ export class Signal extends EventTarget {
       }
       try {
         const ok = await this.request('resume', { resume_token: this.resumeToken });
+        this.restartAfterMs = null;
         this.emit('resumed', ok);
         return;
       } catch (err) {
-        if (err.code !== 'disconnected') {
+        // Still the old process, draining: the next one takes the resume.
+        if (err.code === 'server_restarting') this.restartAfterMs ??= RESTART_RETRY_MS;
+        else if (err.code !== 'disconnected') {
           this.finished = true;
           this.close();
           this.emit('lost', { code: err.code });

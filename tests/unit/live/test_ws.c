@@ -59,7 +59,7 @@ struct fixture {
 	int64_t session_id;
 	int64_t host_entry, client_entry;
 	char host_token[CRYPTO_TOKEN_CHARS + 1], client_token[CRYPTO_TOKEN_CHARS + 1];
-	struct fake_conn conns[4];
+	struct fake_conn conns[6];
 	unsigned nconns;
 };
 
@@ -402,6 +402,127 @@ static void test_removed_by_operation(struct fixture *f, gconstpointer data)
 	assert_error(again, "invite_revoked", 1);
 }
 
+/* The resume token the join or resume answer msg carried (a copy). */
+static char *token_of(const json_t *msg)
+{
+	return g_strdup(json_string_value(json_object_get(msg, "resume_token")));
+}
+
+static int invite_uses(struct fixture *f, int64_t entry)
+{
+	g_autoptr(GArray) rows = g_array_new(FALSE, TRUE, sizeof(struct sig_invite));
+
+	g_assert_cmpint(sig_store_invite_list(f->store, f->session_id, entry, 0, 10, rows), ==, 0);
+	g_assert_cmpuint(rows->len, ==, 1);
+	return g_array_index(rows, struct sig_invite, 0).uses;
+}
+
+/* A restart drops no call: SIGTERM drains (everyone told, sockets closed
+ * with 1012, joins refused), the seats stay stored, and the next process
+ * (a new service on the same store) takes resumes without the waiting room
+ * or an invite use, with the host's mute kept and the media to be
+ * negotiated anew. A seat that expired meanwhile does not come back. */
+static void test_restart_keeps_seats(struct fixture *f, gconstpointer data)
+{
+	(void)data;
+	struct fake_conn *host = join(f, f->host_token, "admitted");
+	struct fake_conn *client = join(f, f->client_token, "waiting");
+	g_autofree char *client_resume = token_of(client->got->pdata[0]);
+	g_autofree char *host_resume = token_of(host->got->pdata[0]);
+	const char *pid = json_string_value(
+	    json_object_get(json_object_get(client->got->pdata[0], "you"), "participant_id"));
+	g_autofree char *client_id = g_strdup(pid);
+	g_autofree char *admit =
+	    g_strdup_printf("{\"type\":\"admit\",\"id\":2,\"participant_id\":\"%s\"}", client_id);
+	g_autofree char *mute = g_strdup_printf(
+	    "{\"type\":\"mute\",\"id\":3,\"participant_id\":\"%s\",\"kind\":\"video\","
+	    "\"lock\":true}",
+	    client_id);
+	send_text(host, admit);
+	send_text(host, mute);
+	g_assert_cmpstr(type_of(last(host)), ==, "participant.muted");
+	g_assert_cmpint(invite_uses(f, f->client_entry), ==, 1);
+
+	/* SIGTERM: told, closed, no more joins. */
+	sig_ws_drain(f->ws, 1000);
+	g_assert_cmpstr(type_of(last(host)), ==, "server.restarting");
+	g_assert_cmpint(json_integer_value(json_object_get(last(client), "retry_after_ms")), ==,
+			1000);
+	g_assert_cmpint(host->closed, ==, SIG_WS_CLOSE_RESTART);
+	g_assert_cmpint(client->closed, ==, SIG_WS_CLOSE_RESTART);
+	g_assert_cmpuint(sig_ws_connected(f->ws), ==, 2);
+	sig_ws_conn_closed(&host->conn);
+	sig_ws_conn_closed(&client->conn);
+	g_assert_cmpuint(sig_ws_connected(f->ws), ==, 0);
+	struct fake_conn *late = open_conn(f);
+	g_autofree char *text = g_strdup_printf(
+	    "{\"type\":\"join\",\"id\":1,\"v\":1,\"token\":\"%s\"}", f->client_token);
+	send_text(late, text);
+	assert_error(late, "server_restarting", 1);
+	g_assert_cmpint(late->closed, ==, SIG_WS_CLOSE_RESTART);
+
+	/* The process ends; the next one starts on the same store. */
+	f->ws = sig_ws_free(f->ws);
+	f->rooms = sig_rooms_free(f->rooms);
+	f->rooms = sig_rooms_new();
+	f->ws = sig_ws_new(f->store, f->limiter, f->rooms, f->ops, NULL);
+	g_assert_cmpint(sig_ws_restore_seats(f->ws, (int64_t)time(NULL)), ==, 2);
+	g_assert_cmpuint(sig_rooms_count(f->rooms, f->session_id), ==, 2);
+
+	struct fake_conn *back = open_conn(f);
+	g_autofree char *resume = g_strdup_printf(
+	    "{\"type\":\"resume\",\"id\":1,\"resume_token\":\"%s\"}", client_resume);
+	send_text(back, resume);
+	json_t *ok = last(back);
+	g_assert_cmpstr(type_of(ok), ==, "resume.ok");
+	g_assert_cmpstr(json_string_value(json_object_get(ok, "state")), ==, "admitted");
+	g_assert_true(json_is_true(json_object_get(ok, "renegotiate")));
+	g_assert_cmpstr(
+	    json_string_value(json_object_get(json_object_get(ok, "you"), "participant_id")), ==,
+	    client_id);
+	g_assert_cmpint(invite_uses(f, f->client_entry), ==, 1);
+
+	struct fake_conn *host2 = open_conn(f);
+	g_autofree char *resume_host =
+	    g_strdup_printf("{\"type\":\"resume\",\"id\":1,\"resume_token\":\"%s\"}", host_resume);
+	send_text(host2, resume_host);
+	ok = host2->got->pdata[0];
+	g_assert_cmpstr(type_of(ok), ==, "resume.ok");
+	json_t *others = json_object_get(ok, "participants");
+	g_assert_cmpuint(json_array_size(others), ==, 1);
+	json_t *muted = json_object_get(json_array_get(others, 0), "muted");
+	g_assert_cmpstr(json_string_value(json_array_get(muted, 0)), ==, "video");
+
+	/* Once more: the host's seat expired while the daemon was down. */
+	g_autofree char *host_resume2 = token_of(ok);
+	sig_ws_conn_closed(&back->conn);
+	sig_ws_conn_closed(&host2->conn);
+	f->ws = sig_ws_free(f->ws);
+	f->rooms = sig_rooms_free(f->rooms);
+	g_autoptr(GArray) seats = g_array_new(FALSE, TRUE, sizeof(struct sig_seat));
+	g_array_set_clear_func(seats, (GDestroyNotify)sig_seat_clear);
+	g_assert_cmpint(sig_store_seat_list(f->store, 0, 10, seats), ==, 0);
+	g_assert_cmpuint(seats->len, ==, 2);
+	for (guint i = 0; i < seats->len; i++) {
+		struct sig_seat *seat = &g_array_index(seats, struct sig_seat, i);
+		if (seat->roster_entry_id != f->host_entry)
+			continue;
+		seat->expires_at = (int64_t)time(NULL) - 1;
+		g_assert_cmpint(sig_store_seat_put(f->store, seat), ==, 0);
+	}
+	f->rooms = sig_rooms_new();
+	f->ws = sig_ws_new(f->store, f->limiter, f->rooms, f->ops, NULL);
+	g_assert_cmpint(sig_ws_restore_seats(f->ws, (int64_t)time(NULL)), ==, 1);
+	g_array_set_size(seats, 0);
+	g_assert_cmpint(sig_store_seat_list(f->store, 0, 10, seats), ==, 0);
+	g_assert_cmpuint(seats->len, ==, 1);
+	struct fake_conn *gone = open_conn(f);
+	g_autofree char *resume_gone =
+	    g_strdup_printf("{\"type\":\"resume\",\"id\":1,\"resume_token\":\"%s\"}", host_resume2);
+	send_text(gone, resume_gone);
+	assert_error(gone, "resume_expired", 1);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -412,5 +533,6 @@ int main(int argc, char **argv)
 	ADD("/live/ws/rate-limit", test_rate_limit);
 	ADD("/live/ws/waiting-room", test_waiting_room);
 	ADD("/live/ws/removed-by-operation", test_removed_by_operation);
+	ADD("/live/ws/restart-keeps-seats", test_restart_keeps_seats);
 	return g_test_run();
 }

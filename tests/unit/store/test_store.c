@@ -387,7 +387,9 @@ static void test_upgrade_from_v1(struct fixture *f, gconstpointer data)
 	(void)data;
 	f->store = sig_store_close(f->store);
 	db = raw_open(f);
+	/* Later migrations' tables go too (seats: migration 3). */
 	raw_exec_ok(db, "ALTER TABLE sessions DROP COLUMN names_editable;"
+			"DROP TABLE seats;"
 			"PRAGMA user_version = 1;");
 	raw_exec_ok(db, "INSERT INTO sessions (kind, title, capacity, waiting_room, "
 			"publish_policy, schedule, ended_at, created_at, updated_at) VALUES "
@@ -1136,6 +1138,77 @@ static void test_tamper_rehash_last(struct fixture *f, gconstpointer data)
 	g_free(problem);
 }
 
+/* ---- seats ---- */
+
+static struct sig_seat new_seat(int64_t sid, int64_t entry, const char *pid, uint8_t seed)
+{
+	struct sig_seat seat = {.session_id = sid,
+				.roster_entry_id = entry,
+				.closes_at = T0 + 3600,
+				.expires_at = T0 + 3600};
+
+	g_strlcpy(seat.participant_id, pid, sizeof(seat.participant_id));
+	memset(seat.resume_hash, seed, sizeof(seat.resume_hash));
+	return seat;
+}
+
+/* A seat is written whole on each event (one row per participant), read
+ * back as written, deleted once, and goes with its roster entry. */
+static void test_seat_crud(struct fixture *f, gconstpointer data)
+{
+	int64_t sid = add_session(f, "Family"), a = add_entry(f, sid, "A"),
+		b = add_entry(f, sid, "B");
+	struct sig_seat sa = new_seat(sid, a, "p-00000000000000aa", 1);
+	struct sig_seat sb = new_seat(sid, b, "p-00000000000000bb", 2);
+	GArray *rows = g_array_new(FALSE, TRUE, sizeof(struct sig_seat));
+
+	(void)data;
+	g_array_set_clear_func(rows, (GDestroyNotify)sig_seat_clear);
+	sa.waiting = true;
+	g_assert_cmpint(sig_store_seat_put(f->store, &sa), ==, 0);
+	g_assert_cmpint(sig_store_seat_put(f->store, &sb), ==, 0);
+	/* The next event replaces the row's state. */
+	sa.waiting = false;
+	sa.granted = SIG_PERM_PUBLISH_AUDIO;
+	sa.muted = 2;
+	sa.locked = 2;
+	sa.display_name = (char *)"Granny";
+	memset(sa.resume_hash, 9, sizeof(sa.resume_hash));
+	g_assert_cmpint(sig_store_seat_put(f->store, &sa), ==, 0);
+	g_assert_cmpint(sig_store_seat_list(f->store, 0, 10, rows), ==, 0);
+	g_assert_cmpuint(rows->len, ==, 2);
+	const struct sig_seat *got = &g_array_index(rows, struct sig_seat, 0);
+	g_assert_cmpstr(got->participant_id, ==, "p-00000000000000aa");
+	g_assert_cmpint(got->session_id, ==, sid);
+	g_assert_cmpint(got->roster_entry_id, ==, a);
+	g_assert_false(got->waiting);
+	g_assert_cmpuint(got->granted, ==, SIG_PERM_PUBLISH_AUDIO);
+	g_assert_cmpuint(got->muted, ==, 2);
+	g_assert_cmpuint(got->locked, ==, 2);
+	g_assert_cmpstr(got->display_name, ==, "Granny");
+	g_assert_cmpmem(got->resume_hash, 32, sa.resume_hash, 32);
+	g_assert_cmpint(got->expires_at, ==, T0 + 3600);
+	g_assert_null(g_array_index(rows, struct sig_seat, 1).display_name);
+
+	/* Values the schema refuses, and an entry that does not exist. */
+	struct sig_seat bad = new_seat(sid, a, "p-short", 3);
+	g_assert_cmpint(sig_store_seat_put(f->store, &bad), ==, -EINVAL);
+	bad = new_seat(sid, 999, "p-00000000000000cc", 3);
+	g_assert_cmpint(sig_store_seat_put(f->store, &bad), ==, -ENOENT);
+	bad = new_seat(sid, a, "p-00000000000000dd", 3);
+	bad.granted = 99;
+	g_assert_cmpint(sig_store_seat_put(f->store, &bad), ==, -EINVAL);
+
+	g_assert_cmpint(sig_store_seat_delete(f->store, "p-00000000000000aa"), ==, 0);
+	g_assert_cmpint(sig_store_seat_delete(f->store, "p-00000000000000aa"), ==, -ENOENT);
+	/* B's seat goes with B's roster entry. */
+	g_assert_cmpint(sig_store_roster_delete(f->store, b), ==, 0);
+	g_array_set_size(rows, 0);
+	g_assert_cmpint(sig_store_seat_list(f->store, 0, 10, rows), ==, 0);
+	g_assert_cmpuint(rows->len, ==, 0);
+	g_array_unref(rows);
+}
+
 #define ADD(name, fn) g_test_add(name, struct fixture, NULL, fixture_setup, fn, fixture_teardown)
 
 int main(int argc, char **argv)
@@ -1158,6 +1231,7 @@ int main(int argc, char **argv)
 	ADD("/store/invite/refusals", test_invite_refusals);
 	ADD("/store/invite/list", test_invite_list);
 	ADD("/store/delete-cascades", test_delete_cascades);
+	ADD("/store/seat/crud", test_seat_crud);
 	ADD("/store/list/sessions", test_pagination);
 	ADD("/store/list/roster", test_roster_pagination);
 	ADD("/store/transaction/commit", test_transaction_commit);
