@@ -109,14 +109,13 @@ json_t *sig_metadata_to_json(const char *text)
 int sig_idempotency_key_validate(const char *key, size_t len, char **ret_problem)
 {
 	if (len == 0 || len > SIG_IDEMPOTENCY_KEY_MAX) {
-		*ret_problem = g_strdup_printf("Idempotency-Key must be 1 to %d bytes",
-					       SIG_IDEMPOTENCY_KEY_MAX);
+		*ret_problem = g_strdup_printf("must be 1 to %d bytes", SIG_IDEMPOTENCY_KEY_MAX);
 		return -EINVAL;
 	}
 	for (size_t i = 0; i < len; i++) {
 		if (key[i] < 0x20 || key[i] > 0x7e) {
 			*ret_problem =
-			    g_strdup("Idempotency-Key must be printable ASCII (space to tilde)");
+			    g_strdup("must be printable ASCII (space to tilde)");
 			return -EINVAL;
 		}
 	}

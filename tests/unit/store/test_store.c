@@ -387,6 +387,12 @@ static void test_upgrade_from_v1(struct fixture *f, gconstpointer data)
 	(void)data;
 	f->store = sig_store_close(f->store);
 	db = raw_open(f);
+	/* Migration 3's additions go first: they depend on nothing of 2. */
+	raw_exec_ok(db, "DROP TABLE idempotency; DROP INDEX sessions_by_external_id;"
+			"ALTER TABLE sessions DROP COLUMN external_id;"
+			"ALTER TABLE sessions DROP COLUMN metadata;"
+			"ALTER TABLE roster_entries DROP COLUMN external_id;"
+			"ALTER TABLE roster_entries DROP COLUMN metadata;");
 	raw_exec_ok(db, "ALTER TABLE sessions DROP COLUMN names_editable;"
 			"PRAGMA user_version = 1;");
 	raw_exec_ok(db, "INSERT INTO sessions (kind, title, capacity, waiting_room, "
