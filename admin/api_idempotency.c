@@ -25,13 +25,13 @@
 static const char sig_api_idempotency_info[] = "hearth admin idempotency v1";
 
 /* Derives the three keys; the caller wipes idem. */
-static int sig_api_idempotency_derive(const struct sig_api_call *call, const char *key,
-				      size_t len, struct sig_api_idempotency *idem)
+static int sig_api_idempotency_derive(const struct sig_api_call *call, const char *key, size_t len,
+				      struct sig_api_idempotency *idem)
 {
 	uint8_t okm[3 * CRYPTO_SHA256_BYTES];
-	int r = crypto_hkdf_sha256(call->scope, sizeof(call->scope), key, len,
-				   sig_api_idempotency_info, strlen(sig_api_idempotency_info), okm,
-				   sizeof(okm));
+	int r =
+	    crypto_hkdf_sha256(call->scope, sizeof(call->scope), key, len, sig_api_idempotency_info,
+			       strlen(sig_api_idempotency_info), okm, sizeof(okm));
 
 	if (r < 0)
 		return r;
@@ -49,8 +49,8 @@ static int sig_api_idempotency_fingerprint(const struct sig_api_call *call,
 					   struct sig_api_idempotency *idem)
 {
 	char *body = call->body ? json_dumps(call->body, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-	g_autofree char *text = g_strdup_printf("%s\n%s\n%s", call->req->method, call->req->path,
-						body ? body : "");
+	g_autofree char *text =
+	    g_strdup_printf("%s\n%s\n%s", call->req->method, call->req->path, body ? body : "");
 	int r;
 
 	if (call->body && !body)
@@ -88,14 +88,14 @@ static void sig_api_idempotency_replay(struct sig_api_call *call,
 			plain) < 0) {
 		/* Only a changed row gets here: the keys matched the lookup. */
 		log_warn("admin api: a kept idempotent answer does not open; refused");
-		sig_api_error(call, 500, "internal", "the kept answer for this Idempotency-Key "
-						     "cannot be read");
+		sig_api_error(call, 500, "internal",
+			      "the kept answer for this Idempotency-Key "
+			      "cannot be read");
 		g_free(plain);
 		return;
 	}
 	sig_http_add_header(call->req, "idempotent-replayed:", "true");
-	sig_http_respond_static(call->req, answer->status, "application/json", plain, len, NULL,
-				0);
+	sig_http_respond_static(call->req, answer->status, "application/json", plain, len, NULL, 0);
 	crypto_wipe(plain, len);
 	g_free(plain);
 }
@@ -114,7 +114,8 @@ int sig_api_idempotency_begin(struct sig_api_call *call, struct sig_api_idempote
 	if (n == -ENOENT)
 		return 0;
 	if (n == -E2BIG || sig_idempotency_key_validate(key, n < 0 ? 0 : (size_t)n, &problem) < 0) {
-		sig_api_invalid(call, "Idempotency-Key", problem ? problem : "must be 1 to 255 bytes");
+		sig_api_invalid(call, "Idempotency-Key",
+				problem ? problem : "must be 1 to 255 bytes");
 		return -EINVAL;
 	}
 	r = sig_api_idempotency_derive(call, key, (size_t)n, idem);

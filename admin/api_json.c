@@ -41,7 +41,8 @@ int sig_api_apply_labels(struct sig_api_call *call, const json_t *body, char **e
 	json_t *v;
 
 	if ((v = json_object_get(body, "external_id"))) {
-		if (json_is_string(v) && sig_external_id_validate(json_string_value(v), &problem) < 0) {
+		if (json_is_string(v) &&
+		    sig_external_id_validate(json_string_value(v), &problem) < 0) {
 			sig_api_invalid(call, "external_id", problem);
 			return -EINVAL;
 		}
@@ -60,7 +61,7 @@ int sig_api_apply_labels(struct sig_api_call *call, const json_t *body, char **e
 	return 0;
 }
 
-json_t *sig_api_session_json(const struct sig_session *s, int64_t now)
+static json_t *sig_api_session_fields(const struct sig_session *s, int64_t now)
 {
 	struct sig_occurrence occ;
 	const char *status = sig_api_session_status(s, now, &occ);
@@ -70,7 +71,7 @@ json_t *sig_api_session_json(const struct sig_session *s, int64_t now)
 		next = json_pack("{s:o,s:o,s:o,s:o}", "start", sig_json_time(occ.start), "end",
 				 sig_json_time(occ.end), "opens_at", sig_json_time(occ.opens_at),
 				 "closes_at", sig_json_time(occ.closes_at));
-	json_t *o = json_pack("{s:I,s:s,s:s,s:i,s:b,s:b,s:s,s:o,s:s,s:o,s:o,s:o,s:o}", "id",
+	return json_pack("{s:I,s:s,s:s,s:i,s:b,s:b,s:s,s:o,s:s,s:o,s:o,s:o,s:o}", "id",
 			 (json_int_t)s->id, "kind", sig_kind_name(s->kind), "title", s->title,
 			 "capacity", s->capacity, "waiting_room", s->waiting_room, "names_editable",
 			 s->names_editable, "publish_policy",
@@ -78,20 +79,26 @@ json_t *sig_api_session_json(const struct sig_session *s, int64_t now)
 			 sig_schedule_to_json(&s->schedule), "status", status, "next_occurrence",
 			 next, "ended_at", sig_json_time(s->ended_at), "created_at",
 			 sig_json_time(s->created_at), "updated_at", sig_json_time(s->updated_at));
-
-	return sig_api_add_labels(o, s->external_id, s->metadata);
 }
 
-json_t *sig_api_roster_json(const struct sig_roster_entry *e)
+static json_t *sig_api_roster_fields(const struct sig_roster_entry *e)
 {
-	json_t *o = json_pack("{s:I,s:I,s:s,s:s,s:o,s:b,s:o,s:o,s:o}", "id", (json_int_t)e->id,
+	return json_pack("{s:I,s:I,s:s,s:s,s:o,s:b,s:o,s:o,s:o}", "id", (json_int_t)e->id,
 			 "session_id", (json_int_t)e->session_id, "display_name", e->display_name,
 			 "role", sig_role_name(e->role), "permissions",
 			 sig_json_permissions(e->permissions), "auto_admit", e->auto_admit,
 			 "removed_at", sig_json_time(e->removed_at), "created_at",
 			 sig_json_time(e->created_at), "updated_at", sig_json_time(e->updated_at));
+}
 
-	return sig_api_add_labels(o, e->external_id, e->metadata);
+json_t *sig_api_session_json(const struct sig_session *s, int64_t now)
+{
+	return sig_api_add_labels(sig_api_session_fields(s, now), s->external_id, s->metadata);
+}
+
+json_t *sig_api_roster_json(const struct sig_roster_entry *e)
+{
+	return sig_api_add_labels(sig_api_roster_fields(e), e->external_id, e->metadata);
 }
 
 json_t *sig_api_invite_json(const struct sig_invite *i)

@@ -6,21 +6,15 @@
 #include "service/session_ops.h"
 
 static const struct sig_api_field roster_fields[] = {
-    {"display_name", JSON_STRING, true},
-    {"role", JSON_STRING, true},
-    {"permissions", JSON_OBJECT, false},
-    {"auto_admit", JSON_TRUE, false},
-    {"external_id", JSON_STRING, false, true},
-    {"metadata", JSON_OBJECT, false, true},
+    {"display_name", JSON_STRING, true},       {"role", JSON_STRING, true},
+    {"permissions", JSON_OBJECT, false},       {"auto_admit", JSON_TRUE, false},
+    {"external_id", JSON_STRING, false, true}, {"metadata", JSON_OBJECT, false, true},
 };
 
 static const struct sig_api_field roster_patch_fields[] = {
-    {"display_name", JSON_STRING, false},
-    {"role", JSON_STRING, false},
-    {"permissions", JSON_OBJECT, false},
-    {"auto_admit", JSON_TRUE, false},
-    {"external_id", JSON_STRING, false, true},
-    {"metadata", JSON_OBJECT, false, true},
+    {"display_name", JSON_STRING, false},      {"role", JSON_STRING, false},
+    {"permissions", JSON_OBJECT, false},       {"auto_admit", JSON_TRUE, false},
+    {"external_id", JSON_STRING, false, true}, {"metadata", JSON_OBJECT, false, true},
 };
 
 static const struct sig_api_field permission_fields[] = {

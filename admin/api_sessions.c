@@ -7,19 +7,23 @@
 #include "service/session_ops.h"
 
 static const struct sig_api_field session_fields[] = {
-    {"kind", JSON_STRING, true},	  {"title", JSON_STRING, true},
-    {"capacity", JSON_INTEGER, false},	  {"waiting_room", JSON_TRUE, false},
-    {"names_editable", JSON_TRUE, false}, {"publish_policy", JSON_STRING, false},
-    {"schedule", JSON_OBJECT, true},	  {"external_id", JSON_STRING, false, true},
+    {"kind", JSON_STRING, true},
+    {"title", JSON_STRING, true},
+    {"capacity", JSON_INTEGER, false},
+    {"waiting_room", JSON_TRUE, false},
+    {"names_editable", JSON_TRUE, false},
+    {"publish_policy", JSON_STRING, false},
+    {"schedule", JSON_OBJECT, true},
+    {"external_id", JSON_STRING, false, true},
     {"metadata", JSON_OBJECT, false, true},
 };
 
 /* PATCH: the same fields, none required (kind is refused by name). */
 static const struct sig_api_field session_patch_fields[] = {
-    {"kind", JSON_STRING, false},	  {"title", JSON_STRING, false},
-    {"capacity", JSON_INTEGER, false},	  {"waiting_room", JSON_TRUE, false},
-    {"names_editable", JSON_TRUE, false}, {"publish_policy", JSON_STRING, false},
-    {"schedule", JSON_OBJECT, false},	  {"external_id", JSON_STRING, false, true},
+    {"kind", JSON_STRING, false},	    {"title", JSON_STRING, false},
+    {"capacity", JSON_INTEGER, false},	    {"waiting_room", JSON_TRUE, false},
+    {"names_editable", JSON_TRUE, false},   {"publish_policy", JSON_STRING, false},
+    {"schedule", JSON_OBJECT, false},	    {"external_id", JSON_STRING, false, true},
     {"metadata", JSON_OBJECT, false, true},
 };
 

@@ -67,8 +67,8 @@ int crypto_hmac_sha256(const void *key, size_t key_len, const void *data, size_t
 /* One GCM pass over in (encrypting or decrypting) into out; sets or checks
  * the tag. Returns 0 or -EIO (-EBADMSG for a tag that does not match). */
 static int crypto_gcm(bool encrypt, const uint8_t key[CRYPTO_SEAL_KEY_BYTES],
-		      const uint8_t nonce[CRYPTO_SEAL_NONCE_BYTES], const void *aad,
-		      size_t aad_len, const uint8_t *in, size_t len, uint8_t *out,
+		      const uint8_t nonce[CRYPTO_SEAL_NONCE_BYTES], const void *aad, size_t aad_len,
+		      const uint8_t *in, size_t len, uint8_t *out,
 		      uint8_t tag[CRYPTO_SEAL_TAG_BYTES])
 {
 	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();

@@ -36,8 +36,7 @@ int sig_external_id_validate(const char *text, char **ret_problem)
 	return 0;
 }
 
-static int sig_metadata_fail(char **ret_field, char **ret_problem, const char *key,
-			     char *problem)
+static int sig_metadata_fail(char **ret_field, char **ret_problem, const char *key, char *problem)
 {
 	/* Name the key only when it is one a client could have meant. */
 	if (key && strlen(key) <= SIG_METADATA_KEY_MAX && sig_printable_utf8(key, strlen(key)))
@@ -87,9 +86,9 @@ int sig_metadata_from_json(const json_t *value, char **ret_text, char **ret_fiel
 					 g_strdup("cannot be serialized"));
 	if (strlen(text) > SIG_METADATA_MAX) {
 		free(text);
-		return sig_metadata_fail(ret_field, ret_problem, NULL,
-					 g_strdup_printf("must be at most %d bytes as compact JSON",
-							 SIG_METADATA_MAX));
+		return sig_metadata_fail(
+		    ret_field, ret_problem, NULL,
+		    g_strdup_printf("must be at most %d bytes as compact JSON", SIG_METADATA_MAX));
 	}
 	*ret_text = g_strdup(text);
 	free(text);
@@ -114,8 +113,7 @@ int sig_idempotency_key_validate(const char *key, size_t len, char **ret_problem
 	}
 	for (size_t i = 0; i < len; i++) {
 		if (key[i] < 0x20 || key[i] > 0x7e) {
-			*ret_problem =
-			    g_strdup("must be printable ASCII (space to tilde)");
+			*ret_problem = g_strdup("must be printable ASCII (space to tilde)");
 			return -EINVAL;
 		}
 	}

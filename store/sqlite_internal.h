@@ -148,8 +148,7 @@ int store_bind_page(struct sig_store *store, sqlite3_stmt *stmt, int64_t after_i
 int store_bind_labels(struct sig_store *store, sqlite3_stmt *stmt, const char *external_id,
 		      const char *metadata);
 /* Reads them from columns col and col + 1 (NULL stays NULL). */
-int store_column_labels(sqlite3_stmt *stmt, int col, char **ret_external_id,
-			char **ret_metadata);
+int store_column_labels(sqlite3_stmt *stmt, int col, char **ret_external_id, char **ret_metadata);
 
 /* ---- sqlite_sessions.c ---- */
 

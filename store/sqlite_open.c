@@ -173,9 +173,10 @@ const char *const store_stmt_sql[STORE_STMT_COUNT] = {
     [STORE_SESSION_LIST_EXTERNAL] = "SELECT " SESSION_COLUMNS " FROM sessions "
 				    "WHERE external_id = ?3 AND id > ?1 ORDER BY id LIMIT ?2",
 
-    [STORE_ROSTER_INSERT] = "INSERT INTO roster_entries (display_name, role, permissions, "
-			    "auto_admit, removed_at, updated_at, session_id, created_at, "
-			    "external_id, metadata) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?20, ?21)",
+    [STORE_ROSTER_INSERT] =
+	"INSERT INTO roster_entries (display_name, role, permissions, "
+	"auto_admit, removed_at, updated_at, session_id, created_at, "
+	"external_id, metadata) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?20, ?21)",
     [STORE_ROSTER_GET] = "SELECT " ROSTER_COLUMNS " FROM roster_entries WHERE id = ?1",
     [STORE_ROSTER_UPDATE] = "UPDATE roster_entries SET display_name = ?1, role = ?2, "
 			    "permissions = ?3, auto_admit = ?4, removed_at = ?5, "

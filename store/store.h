@@ -98,7 +98,7 @@ int sig_store_audit_verify(struct sig_store *store, int64_t *ret_rows, int64_t *
 #define SIG_STORE_IDEMPOTENCY_SEALED_MAX 16412 /* 16 KiB answer + nonce and tag */
 struct sig_idempotent_answer {
 	uint8_t request_mac[CRYPTO_SHA256_BYTES];
-	int status; /* 200..299 */
+	int status;	 /* 200..299 */
 	uint8_t *sealed; /* owned (g_free); at most SIG_STORE_IDEMPOTENCY_SEALED_MAX */
 	size_t sealed_len;
 	int64_t created_at; /* Unix seconds */

@@ -24,8 +24,8 @@ static void test_hkdf_rfc5869(void)
 	hex("3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf"
 	    "34007208d5b887185865",
 	    expect, sizeof(expect));
-	g_assert_cmpint(crypto_hkdf_sha256(salt, sizeof(salt), ikm, sizeof(ikm), info,
-					   sizeof(info), okm, sizeof(okm)),
+	g_assert_cmpint(crypto_hkdf_sha256(salt, sizeof(salt), ikm, sizeof(ikm), info, sizeof(info),
+					   okm, sizeof(okm)),
 			==, 0);
 	g_assert_cmpmem(okm, sizeof(okm), expect, sizeof(expect));
 	g_assert_cmpint(crypto_hkdf_sha256(salt, 1, ikm, 1, info, 1, okm, 0), ==, -EINVAL);
@@ -74,8 +74,8 @@ static void test_round_trip_and_refusals(void)
 	g_assert_cmpint(crypto_seal(key, "aad", 3, text, sizeof(text), again), ==, 0);
 	g_assert_true(memcmp(sealed, again, sizeof(sealed)) != 0);
 
-	g_assert_cmpint(crypto_open(other, "aad", 3, sealed, sizeof(sealed), (uint8_t *)plain),
-			==, -EBADMSG);
+	g_assert_cmpint(crypto_open(other, "aad", 3, sealed, sizeof(sealed), (uint8_t *)plain), ==,
+			-EBADMSG);
 	g_assert_cmpint(crypto_open(key, "aaD", 3, sealed, sizeof(sealed), (uint8_t *)plain), ==,
 			-EBADMSG);
 	sealed[CRYPTO_SEAL_NONCE_BYTES] ^= 1;

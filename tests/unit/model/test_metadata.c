@@ -128,8 +128,8 @@ static void test_idempotency_key(void)
 	const struct {
 		const char *key;
 		size_t len;
-	} bad[] = {{"", 0}, {key, sizeof(key)}, {"a\tb", 3}, {"caf\xc3\xa9", 5}, {"a\x7f", 2},
-		   {"a\0b", 3}};
+	} bad[] = {{"", 0},	 {key, sizeof(key)}, {"a\tb", 3}, {"caf\xc3\xa9", 5},
+		   {"a\x7f", 2}, {"a\0b", 3}};
 	for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
 		g_assert_cmpint(sig_idempotency_key_validate(bad[i].key, bad[i].len, &problem), ==,
 				-EINVAL);
