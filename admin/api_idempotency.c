@@ -43,8 +43,8 @@ static int sig_api_idempotency_derive(const struct sig_api_call *call, const cha
 }
 
 /* HMAC over method, path and the body in canonical form (compact, keys
- * sorted), so that a retry that spaces or orders its JSON differently is
- * the same request. */
+ * sorted; no body counts as {}), so that a retry that spaces or orders its
+ * JSON differently is the same request. */
 static int sig_api_idempotency_fingerprint(const struct sig_api_call *call,
 					   struct sig_api_idempotency *idem)
 {
