@@ -50,7 +50,7 @@ static int sig_api_idempotency_fingerprint(const struct sig_api_call *call,
 {
 	char *body = call->body ? json_dumps(call->body, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	g_autofree char *text =
-	    g_strdup_printf("%s\n%s\n%s", call->req->method, call->req->path, body ? body : "");
+	    g_strdup_printf("%s\n%s\n%s", call->req->method, call->req->path, body ? body : "{}");
 	int r;
 
 	if (call->body && !body)

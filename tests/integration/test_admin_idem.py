@@ -125,6 +125,13 @@ class AdminIdem(unittest.TestCase):
             self.api("POST", "/sessions",
                      {"kind": "group", "title": "Other", "schedule": open_now()},
                      idem="reused-key"), 409, "idempotency_key_reused")
+        # No body is the same request as {}.
+        e = self.session()
+        path = "/sessions/%d/end" % e["id"]
+        first = self.api("POST", path, idem="end-no-body")
+        self.assertEqual(first[0], 200, first[1])
+        again = self.api("POST", path, {}, idem="end-no-body")
+        self.assertEqual(again[2].getheader("Idempotent-Replayed"), "true")
         # Another path with the same key is another request too.
         s = self.session()
         self.expect_error(self.api("POST", "/sessions/%d/end" % s["id"], idem="reused-key"),
