@@ -11,6 +11,7 @@
 
 #include "core/log.h"
 #include "core/parse.h"
+#include "crypto/seal.h"
 #include "crypto/token.h"
 #include "admin/api_call.h"
 #include "http/server.h"
@@ -18,6 +19,8 @@
 
 #define SIG_API_PREFIX	      "/api/v1"
 #define SIG_API_MAX_KEY_BYTES 256
+#define SIG_API_KEY_SCOPE     "hearth admin idempotency scope v1"
+#define SIG_API_SOCKET_SCOPE  "hearth admin idempotency scope v1: admin socket"
 
 struct sig_api_route {
 	const char *method;
@@ -28,12 +31,13 @@ struct sig_api_route {
 };
 
 static const char *const sig_api_q_page[] = {"after", "limit", NULL};
+static const char *const sig_api_q_sessions[] = {"after", "limit", "external_id", NULL};
 static const char *const sig_api_q_invites[] = {"after", "limit", "roster_entry", NULL};
 static const char *const sig_api_q_audit[] = {"after", "limit", "session", NULL};
 
 static const struct sig_api_route sig_api_routes[] = {
     {"POST", "/sessions", sig_api_sessions_create, true},
-    {"GET", "/sessions", sig_api_sessions_list, false, sig_api_q_page},
+    {"GET", "/sessions", sig_api_sessions_list, false, sig_api_q_sessions},
     {"GET", "/sessions/#", sig_api_sessions_get, false},
     {"PATCH", "/sessions/#", sig_api_sessions_update, true},
     {"DELETE", "/sessions/#", sig_api_sessions_delete, true},
@@ -49,6 +53,7 @@ static const struct sig_api_route sig_api_routes[] = {
     {"DELETE", "/sessions/#/invites/#", sig_api_invites_revoke, true},
     {"GET", "/audit", sig_api_audit_list, false, sig_api_q_audit},
     {"GET", "/audit/verify", sig_api_audit_verify, false},
+    {"GET", "/openapi.json", sig_api_openapi_get, false},
 };
 
 void sig_invite_check_handler(void *userdata, struct sig_http_request *req);
@@ -101,8 +106,12 @@ static const char *sig_api_type_name(json_type type)
 	}
 }
 
-static bool sig_api_type_matches(const json_t *value, json_type type)
+static bool sig_api_type_matches(const json_t *value, const struct sig_api_field *field)
 {
+	json_type type = field->type;
+
+	if (field->nullable && json_is_null(value))
+		return true;
 	if (type == JSON_TRUE)
 		return json_is_boolean(value);
 	return json_typeof(value) == type;
@@ -125,9 +134,10 @@ int sig_api_check_fields(struct sig_api_call *call, const json_t *object, const 
 			sig_api_invalid(call, name, "unknown field");
 			return -EINVAL;
 		}
-		if (!sig_api_type_matches(value, fields[i].type)) {
+		if (!sig_api_type_matches(value, &fields[i])) {
 			g_autofree char *p =
-			    g_strdup_printf("must be %s", sig_api_type_name(fields[i].type));
+			    g_strdup_printf("must be %s%s", sig_api_type_name(fields[i].type),
+					    fields[i].nullable ? " or null" : "");
 			sig_api_invalid(call, name, p);
 			return -EINVAL;
 		}
@@ -235,6 +245,7 @@ static int sig_api_authenticate(struct sig_api_call *call, char *actor_buf, size
 
 	if (req->admin_socket) {
 		call->actor = "admin-socket";
+		crypto_sha256(SIG_API_SOCKET_SCOPE, strlen(SIG_API_SOCKET_SCOPE), call->scope);
 		return 0;
 	}
 	if (!sig_ratelimit_allowed(call->api->limiter, req->peer, now_ms, &retry_after)) {
@@ -248,7 +259,16 @@ static int sig_api_authenticate(struct sig_api_call *call, char *actor_buf, size
 	int n = lws_hdr_copy(req->wsi, header, sizeof(header), WSI_TOKEN_HTTP_AUTHORIZATION);
 	if (n > 7 && g_ascii_strncasecmp(header, "Bearer ", 7) == 0)
 		idx = sig_api_match_key(call->api, header + 7);
+	/* The key itself, which the configuration holds only a hash of, keys
+	 * this caller's idempotent answers (api_idempotency.c). */
+	int scoped = idx < 0 ? 0
+			     : crypto_hmac_sha256(header + 7, strlen(header + 7), SIG_API_KEY_SCOPE,
+						  strlen(SIG_API_KEY_SCOPE), call->scope);
 	crypto_wipe(header, sizeof(header));
+	if (scoped < 0) {
+		sig_api_error(call, 500, "internal", "cannot key this caller's idempotent answers");
+		return -EACCES;
+	}
 	if (idx < 0) {
 		sig_ratelimit_failed(call->api->limiter, req->peer, now_ms);
 		sig_http_add_header(req, "www-authenticate:", "Bearer");
@@ -339,7 +359,12 @@ static void sig_api_handle(void *userdata, struct sig_http_request *req)
 		return;
 	if (sig_api_parse_body(&call) < 0)
 		return;
-	route->handler(&call);
+	struct sig_api_idempotency idem;
+	if (sig_api_idempotency_begin(&call, &idem) == 0) {
+		route->handler(&call);
+		sig_api_idempotency_end(&call, &idem);
+	}
+	crypto_wipe(call.scope, sizeof(call.scope));
 	json_decref(call.body);
 }
 

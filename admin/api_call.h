@@ -36,6 +36,9 @@ struct sig_api_call {
 	json_t *body;	   /* the parsed body object, or NULL when none was sent */
 	const char *actor; /* "admin-socket" or "api-key:<name>" */
 	int64_t now;	   /* Unix seconds, read once per call */
+	/* Whose idempotency keys these are (api_idempotency.c): an HMAC of
+	 * the caller's API key, or a constant for the admin socket. */
+	uint8_t scope[CRYPTO_SHA256_BYTES];
 };
 
 typedef void (*sig_api_handler)(struct sig_api_call *call);
@@ -53,6 +56,7 @@ struct sig_api_field {
 	const char *name;
 	json_type type; /* JSON_TRUE stands for "a boolean" */
 	bool required;
+	bool nullable; /* null is accepted too */
 };
 int sig_api_check_fields(struct sig_api_call *call, const json_t *object, const char *prefix,
 			 const struct sig_api_field *fields, size_t count);
@@ -106,6 +110,29 @@ void sig_api_invites_get(struct sig_api_call *call);
 void sig_api_invites_revoke(struct sig_api_call *call);
 void sig_api_audit_list(struct sig_api_call *call);
 void sig_api_audit_verify(struct sig_api_call *call);
+
+/* Idempotency-Key on POSTs (api_idempotency.c). begin() returns 0 to go
+ * on (idem->active when the answer is to be kept), or a negative code when
+ * it answered: a replayed answer, 409 for a key used with another request,
+ * 400 for a bad key, 500. end() keeps a successful answer; both wipe idem. */
+struct sig_api_idempotency {
+	bool active;
+	uint8_t lookup[CRYPTO_SHA256_BYTES];
+	uint8_t mac_key[CRYPTO_SHA256_BYTES];
+	uint8_t seal_key[CRYPTO_SHA256_BYTES];
+	uint8_t request_mac[CRYPTO_SHA256_BYTES];
+};
+int sig_api_idempotency_begin(struct sig_api_call *call, struct sig_api_idempotency *idem);
+void sig_api_idempotency_end(struct sig_api_call *call, struct sig_api_idempotency *idem);
+
+/* GET /api/v1/openapi.json: the API's description, built in (api_openapi.c). */
+void sig_api_openapi_get(struct sig_api_call *call);
+
+/* An external_id (string or null) and metadata (object or null) from body
+ * into *external_id and *metadata (replaced when present). Answers 400 and
+ * returns -EINVAL on a problem (api_json.c). */
+int sig_api_apply_labels(struct sig_api_call *call, const json_t *body, char **external_id,
+			 char **metadata);
 
 /* Ends a transaction the handler began: commits when r is 0, else rolls
  * back. Returns 0, or answers the error (what names the resource for 404)

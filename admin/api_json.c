@@ -5,6 +5,7 @@
 
 #include "admin/api_call.h"
 #include "model/domain_json.h"
+#include "model/metadata.h"
 #include "service/invite.h"
 
 const char *sig_api_session_status(const struct sig_session *session, int64_t now,
@@ -24,7 +25,43 @@ const char *sig_api_session_status(const struct sig_session *session, int64_t no
 	}
 }
 
-json_t *sig_api_session_json(const struct sig_session *s, int64_t now)
+/* external_id and metadata, added to a session's or entry's object. */
+static json_t *sig_api_add_labels(json_t *object, const char *external_id, const char *metadata)
+{
+	json_object_set_new(object, "external_id",
+			    external_id ? json_string(external_id) : json_null());
+	json_object_set_new(object, "metadata", sig_metadata_to_json(metadata));
+	return object;
+}
+
+int sig_api_apply_labels(struct sig_api_call *call, const json_t *body, char **external_id,
+			 char **metadata)
+{
+	g_autofree char *problem = NULL, *field = NULL;
+	json_t *v;
+
+	if ((v = json_object_get(body, "external_id"))) {
+		if (json_is_string(v) &&
+		    sig_external_id_validate(json_string_value(v), &problem) < 0) {
+			sig_api_invalid(call, "external_id", problem);
+			return -EINVAL;
+		}
+		g_free(*external_id);
+		*external_id = json_is_string(v) ? g_strdup(json_string_value(v)) : NULL;
+	}
+	if ((v = json_object_get(body, "metadata"))) {
+		char *text = NULL;
+		if (!json_is_null(v) && sig_metadata_from_json(v, &text, &field, &problem) < 0) {
+			sig_api_invalid(call, field, problem);
+			return -EINVAL;
+		}
+		g_free(*metadata);
+		*metadata = text;
+	}
+	return 0;
+}
+
+static json_t *sig_api_session_fields(const struct sig_session *s, int64_t now)
 {
 	struct sig_occurrence occ;
 	const char *status = sig_api_session_status(s, now, &occ);
@@ -44,7 +81,7 @@ json_t *sig_api_session_json(const struct sig_session *s, int64_t now)
 			 sig_json_time(s->created_at), "updated_at", sig_json_time(s->updated_at));
 }
 
-json_t *sig_api_roster_json(const struct sig_roster_entry *e)
+static json_t *sig_api_roster_fields(const struct sig_roster_entry *e)
 {
 	return json_pack("{s:I,s:I,s:s,s:s,s:o,s:b,s:o,s:o,s:o}", "id", (json_int_t)e->id,
 			 "session_id", (json_int_t)e->session_id, "display_name", e->display_name,
@@ -52,6 +89,16 @@ json_t *sig_api_roster_json(const struct sig_roster_entry *e)
 			 sig_json_permissions(e->permissions), "auto_admit", e->auto_admit,
 			 "removed_at", sig_json_time(e->removed_at), "created_at",
 			 sig_json_time(e->created_at), "updated_at", sig_json_time(e->updated_at));
+}
+
+json_t *sig_api_session_json(const struct sig_session *s, int64_t now)
+{
+	return sig_api_add_labels(sig_api_session_fields(s, now), s->external_id, s->metadata);
+}
+
+json_t *sig_api_roster_json(const struct sig_roster_entry *e)
+{
+	return sig_api_add_labels(sig_api_roster_fields(e), e->external_id, e->metadata);
 }
 
 json_t *sig_api_invite_json(const struct sig_invite *i)

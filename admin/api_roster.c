@@ -6,17 +6,15 @@
 #include "service/session_ops.h"
 
 static const struct sig_api_field roster_fields[] = {
-    {"display_name", JSON_STRING, true},
-    {"role", JSON_STRING, true},
-    {"permissions", JSON_OBJECT, false},
-    {"auto_admit", JSON_TRUE, false},
+    {"display_name", JSON_STRING, true},       {"role", JSON_STRING, true},
+    {"permissions", JSON_OBJECT, false},       {"auto_admit", JSON_TRUE, false},
+    {"external_id", JSON_STRING, false, true}, {"metadata", JSON_OBJECT, false, true},
 };
 
 static const struct sig_api_field roster_patch_fields[] = {
-    {"display_name", JSON_STRING, false},
-    {"role", JSON_STRING, false},
-    {"permissions", JSON_OBJECT, false},
-    {"auto_admit", JSON_TRUE, false},
+    {"display_name", JSON_STRING, false},      {"role", JSON_STRING, false},
+    {"permissions", JSON_OBJECT, false},       {"auto_admit", JSON_TRUE, false},
+    {"external_id", JSON_STRING, false, true}, {"metadata", JSON_OBJECT, false, true},
 };
 
 static const struct sig_api_field permission_fields[] = {
@@ -79,6 +77,8 @@ static int sig_api_apply_entry(struct sig_api_call *call, const struct sig_sessi
 		return -EINVAL;
 	if ((v = json_object_get(call->body, "auto_admit")))
 		entry->auto_admit = json_is_true(v);
+	if (sig_api_apply_labels(call, call->body, &entry->external_id, &entry->metadata) < 0)
+		return -EINVAL;
 	if (sig_roster_entry_validate(entry, &field, &problem) < 0) {
 		sig_api_invalid(call, field, problem);
 		return -EINVAL;

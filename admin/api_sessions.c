@@ -3,21 +3,28 @@
 #include <string.h>
 
 #include "admin/api_call.h"
+#include "model/metadata.h"
 #include "service/session_ops.h"
 
 static const struct sig_api_field session_fields[] = {
-    {"kind", JSON_STRING, true},	  {"title", JSON_STRING, true},
-    {"capacity", JSON_INTEGER, false},	  {"waiting_room", JSON_TRUE, false},
-    {"names_editable", JSON_TRUE, false}, {"publish_policy", JSON_STRING, false},
+    {"kind", JSON_STRING, true},
+    {"title", JSON_STRING, true},
+    {"capacity", JSON_INTEGER, false},
+    {"waiting_room", JSON_TRUE, false},
+    {"names_editable", JSON_TRUE, false},
+    {"publish_policy", JSON_STRING, false},
     {"schedule", JSON_OBJECT, true},
+    {"external_id", JSON_STRING, false, true},
+    {"metadata", JSON_OBJECT, false, true},
 };
 
 /* PATCH: the same fields, none required (kind is refused by name). */
 static const struct sig_api_field session_patch_fields[] = {
-    {"kind", JSON_STRING, false},	  {"title", JSON_STRING, false},
-    {"capacity", JSON_INTEGER, false},	  {"waiting_room", JSON_TRUE, false},
-    {"names_editable", JSON_TRUE, false}, {"publish_policy", JSON_STRING, false},
-    {"schedule", JSON_OBJECT, false},
+    {"kind", JSON_STRING, false},	    {"title", JSON_STRING, false},
+    {"capacity", JSON_INTEGER, false},	    {"waiting_room", JSON_TRUE, false},
+    {"names_editable", JSON_TRUE, false},   {"publish_policy", JSON_STRING, false},
+    {"schedule", JSON_OBJECT, false},	    {"external_id", JSON_STRING, false, true},
+    {"metadata", JSON_OBJECT, false, true},
 };
 
 /* Applies the optional fields present in body to session (kind excepted)
@@ -51,6 +58,8 @@ static int sig_api_apply_session(struct sig_api_call *call, const json_t *body,
 		sig_api_invalid(call, field, problem);
 		return -EINVAL;
 	}
+	if (sig_api_apply_labels(call, body, &session->external_id, &session->metadata) < 0)
+		return -EINVAL;
 	if (sig_session_validate(session, &field, &problem) < 0) {
 		sig_api_invalid(call, field, problem);
 		return -EINVAL;
@@ -109,7 +118,19 @@ void sig_api_sessions_list(struct sig_api_call *call)
 	g_array_set_clear_func(rows, (GDestroyNotify)sig_session_clear);
 	if (sig_api_page(call, &after, &limit) < 0)
 		return;
-	r = sig_store_session_list(call->api->store, after, limit, rows);
+	/* ?external_id=: the scheduling system's own id (sent, never logged). */
+	char external_id[SIG_HTTP_MAX_QUERY_ARG + 1];
+	g_autofree char *problem = NULL;
+	int n = sig_http_query(call->req, "external_id", external_id, sizeof(external_id));
+	if (n >= 0 && sig_external_id_validate(external_id, &problem) < 0) {
+		sig_api_invalid(call, "external_id", problem);
+		return;
+	}
+	if (n >= 0)
+		r = sig_store_session_list_external(call->api->store, external_id, after, limit,
+						    rows);
+	else
+		r = sig_store_session_list(call->api->store, after, limit, rows);
 	if (r < 0) {
 		sig_api_store_error(call, r, "session");
 		return;

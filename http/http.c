@@ -76,6 +76,7 @@ static void sig_http_respond_bytes(struct lws *wsi, int status, const char *cont
 	if (!conn || conn->responded)
 		return;
 	conn->responded = true;
+	conn->status = status;
 	conn->out = malloc(LWS_PRE + len + 1);
 	if (!conn->out) {
 		lws_return_http_status(wsi, HTTP_STATUS_INTERNAL_SERVER_ERROR, NULL);
@@ -158,6 +159,33 @@ void sig_http_respond_static(struct sig_http_request *req, int status, const cha
 void sig_http_respond_empty(struct sig_http_request *req, int status)
 {
 	sig_http_respond_bytes(req->wsi, status, "application/json", "", 0, NULL, 0);
+}
+
+int sig_http_response(struct sig_http_request *req, int *ret_status, const void **ret_body,
+		      size_t *ret_len)
+{
+	struct sig_http_conn *conn = lws_wsi_user(req->wsi);
+
+	if (!conn || !conn->responded || !conn->out)
+		return -ENOENT;
+	*ret_status = conn->status;
+	*ret_body = conn->out + LWS_PRE;
+	*ret_len = conn->out_len;
+	return 0;
+}
+
+int sig_http_header(struct sig_http_request *req, const char *name, char *buf, size_t len)
+{
+	int nlen = (int)strlen(name);
+	int n = lws_hdr_custom_length(req->wsi, name, nlen);
+
+	if (n < 0)
+		return -ENOENT;
+	if ((size_t)n >= len)
+		return -E2BIG;
+	if (lws_hdr_custom_copy(req->wsi, buf, (int)len, name, nlen) != n)
+		return -ENOENT;
+	return n;
 }
 
 void sig_http_add_header(struct sig_http_request *req, const char *name, const char *value)

@@ -88,6 +88,17 @@ void sig_http_respond_static(struct sig_http_request *req, int status, const cha
 /* Answers 204 No Content. */
 void sig_http_respond_empty(struct sig_http_request *req, int status);
 
+/* The answer given to req so far, for a caller that keeps it (the admin
+ * API's idempotent answers): its status, and its body, borrowed until the
+ * handler returns. Returns 0, or -ENOENT before any answer. */
+int sig_http_response(struct sig_http_request *req, int *ret_status, const void **ret_body,
+		      size_t *ret_len);
+
+/* Copies the value of request header name (lower case, with its colon:
+ * "idempotency-key:") into buf with a NUL; returns its length, -ENOENT when
+ * absent, or -E2BIG when it does not fit in len. */
+int sig_http_header(struct sig_http_request *req, const char *name, char *buf, size_t len);
+
 /* The client address of the request or WebSocket on wsi (while its headers
  * are at hand): its TCP peer, or when that peer is a trusted proxy, the
  * rightmost untrusted hop of the configured forwarding header

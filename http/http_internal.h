@@ -62,6 +62,7 @@ struct sig_http_conn {
 	size_t out_len;
 	size_t out_sent; /* body bytes written so far */
 	bool responded;
+	int status;	  /* of the response, once responded */
 	bool close_after; /* the request was refused before its body was read */
 	struct {
 		char name[32];

@@ -315,6 +315,8 @@ void sig_session_clear(struct sig_session *session)
 		return;
 	g_free(session->title);
 	session->title = NULL;
+	g_clear_pointer(&session->external_id, g_free);
+	g_clear_pointer(&session->metadata, g_free);
 }
 
 void sig_roster_entry_clear(struct sig_roster_entry *entry)
@@ -323,6 +325,8 @@ void sig_roster_entry_clear(struct sig_roster_entry *entry)
 		return;
 	g_free(entry->display_name);
 	entry->display_name = NULL;
+	g_clear_pointer(&entry->external_id, g_free);
+	g_clear_pointer(&entry->metadata, g_free);
 }
 
 void sig_audit_event_clear(struct sig_audit_event *event)

@@ -66,6 +66,8 @@ struct sig_session {
 	struct sig_schedule schedule;
 	int64_t ended_at; /* 0 = not ended; else ended for good by a host or admin */
 	int64_t created_at, updated_at;
+	char *external_id; /* the scheduling system's id (model/metadata.h); NULL = none */
+	char *metadata;	   /* canonical JSON object text (model/metadata.h); NULL = {} */
 };
 
 struct sig_roster_entry {
@@ -77,6 +79,8 @@ struct sig_roster_entry {
 	bool auto_admit;      /* skips the waiting room */
 	int64_t removed_at;   /* 0 = on the roster; else removed by a host */
 	int64_t created_at, updated_at;
+	char *external_id; /* as in struct sig_session */
+	char *metadata;
 };
 
 struct sig_invite {

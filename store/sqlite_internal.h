@@ -48,6 +48,7 @@ enum store_stmt_id {
 	STORE_SESSION_DELETE,
 	STORE_SESSION_LIST,
 	STORE_SESSION_EXISTS,
+	STORE_SESSION_LIST_EXTERNAL,
 	STORE_ROSTER_INSERT,
 	STORE_ROSTER_GET,
 	STORE_ROSTER_UPDATE,
@@ -69,6 +70,10 @@ enum store_stmt_id {
 	STORE_AUDIT_LIST,
 	STORE_AUDIT_LIST_SESSION,
 	STORE_AUDIT_ALL,
+	STORE_IDEMPOTENCY_GET,
+	STORE_IDEMPOTENCY_PRUNE,
+	STORE_IDEMPOTENCY_COUNT,
+	STORE_IDEMPOTENCY_INSERT,
 	STORE_STMT_COUNT
 };
 
@@ -139,6 +144,15 @@ int store_get(struct sig_store *store, sqlite3_stmt *stmt, store_row_fn read_row
 /* Binds a list's after_id (?1), limit (?2) and owner (?3, when not 0). */
 int store_bind_page(struct sig_store *store, sqlite3_stmt *stmt, int64_t after_id, int limit,
 		    int64_t owner_id);
+
+/* Binds a session's or roster entry's external id (?20) and metadata (?21),
+ * which their insert and update statements share; NULL binds NULL. */
+#define STORE_PARAM_EXTERNAL_ID 20
+#define STORE_PARAM_METADATA	21
+int store_bind_labels(struct sig_store *store, sqlite3_stmt *stmt, const char *external_id,
+		      const char *metadata);
+/* Reads them from columns col and col + 1 (NULL stays NULL). */
+int store_column_labels(sqlite3_stmt *stmt, int col, char **ret_external_id, char **ret_metadata);
 
 /* ---- sqlite_sessions.c ---- */
 

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "core/log.h"
+#include "model/metadata.h"
 
 /* The CHECK constraints of migration 1 spell these limits out; a change
  * needs a migration, not just a new constant. */
@@ -19,6 +20,8 @@ G_STATIC_ASSERT(SIG_INVITE_USES_MAX == 1000);
 G_STATIC_ASSERT(SIG_PERM_ALL == 31);
 G_STATIC_ASSERT(CRYPTO_SHA256_BYTES == 32);
 G_STATIC_ASSERT(STORE_AUDIT_ACTOR_MAX == 128 && STORE_AUDIT_DETAIL_MAX == 4096);
+G_STATIC_ASSERT(SIG_EXTERNAL_ID_MAX == 128 && SIG_METADATA_MAX == 2048);
+G_STATIC_ASSERT(SIG_STORE_IDEMPOTENCY_SEALED_MAX == 16412);
 
 /* Append only: never edit a migration that has shipped. Rebuilding a table
  * in a later migration needs foreign_keys off around it (see "ALTER TABLE"
@@ -124,14 +127,39 @@ static const char *const migrations[] = {
     "  REFERENCES roster_entries (session_id, id) ON DELETE CASCADE"
     ") STRICT;"
     "CREATE INDEX seats_by_entry ON seats (session_id, roster_entry_id);",
+    /* 4: the scheduling system's own labels on sessions and roster entries
+     * (model/metadata.h), and the admin API's idempotent answers, sealed
+     * (admin/api_idempotency.c): lookup and request_mac are HMACs, response
+     * is AES-256-GCM under a key derived from the caller's idempotency key
+     * and API key, none of which is stored. */
+    "ALTER TABLE sessions ADD COLUMN external_id TEXT"
+    " CHECK (external_id IS NULL OR length(CAST(external_id AS BLOB)) BETWEEN 1 AND 128);"
+    "ALTER TABLE sessions ADD COLUMN metadata TEXT CHECK (metadata IS NULL OR"
+    " (length(CAST(metadata AS BLOB)) <= 2048 AND json_valid(metadata)"
+    "  AND json_type(metadata) = 'object'));"
+    "ALTER TABLE roster_entries ADD COLUMN external_id TEXT"
+    " CHECK (external_id IS NULL OR length(CAST(external_id AS BLOB)) BETWEEN 1 AND 128);"
+    "ALTER TABLE roster_entries ADD COLUMN metadata TEXT CHECK (metadata IS NULL OR"
+    " (length(CAST(metadata AS BLOB)) <= 2048 AND json_valid(metadata)"
+    "  AND json_type(metadata) = 'object'));"
+    "CREATE INDEX sessions_by_external_id ON sessions (external_id, id)"
+    " WHERE external_id IS NOT NULL;"
+    "CREATE TABLE idempotency ("
+    " lookup BLOB PRIMARY KEY CHECK (length(lookup) = 32),"
+    " request_mac BLOB NOT NULL CHECK (length(request_mac) = 32),"
+    " status INTEGER NOT NULL CHECK (status BETWEEN 200 AND 299),"
+    " response BLOB NOT NULL CHECK (length(response) BETWEEN 28 AND 16412),"
+    " created_at INTEGER NOT NULL"
+    ") STRICT, WITHOUT ROWID;"
+    "CREATE INDEX idempotency_by_age ON idempotency (created_at);",
 };
 
 #define SESSION_COLUMNS                                                                            \
 	"id, kind, title, capacity, waiting_room, publish_policy, schedule, ended_at, "            \
-	"created_at, updated_at, names_editable"
+	"created_at, updated_at, names_editable, external_id, metadata"
 #define ROSTER_COLUMNS                                                                             \
 	"id, session_id, display_name, role, permissions, auto_admit, removed_at, created_at, "    \
-	"updated_at"
+	"updated_at, external_id, metadata"
 #define INVITE_COLUMNS                                                                             \
 	"id, roster_entry_id, session_id, token_hash, max_uses, uses, created_at, revoked_at, "    \
 	"last_used_at"
@@ -155,23 +183,28 @@ const char *const store_stmt_sql[STORE_STMT_COUNT] = {
 
     [STORE_SESSION_INSERT] = "INSERT INTO sessions (kind, title, capacity, waiting_room, "
 			     "publish_policy, schedule, ended_at, updated_at, names_editable, "
-			     "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+			     "created_at, external_id, metadata) "
+			     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?20, ?21)",
     [STORE_SESSION_GET] = "SELECT " SESSION_COLUMNS " FROM sessions WHERE id = ?1",
     [STORE_SESSION_UPDATE] = "UPDATE sessions SET kind = ?1, title = ?2, capacity = ?3, "
 			     "waiting_room = ?4, publish_policy = ?5, schedule = ?6, "
-			     "ended_at = ?7, updated_at = ?8, names_editable = ?9 WHERE id = ?10",
+			     "ended_at = ?7, updated_at = ?8, names_editable = ?9, "
+			     "external_id = ?20, metadata = ?21 WHERE id = ?10",
     [STORE_SESSION_DELETE] = "DELETE FROM sessions WHERE id = ?1",
     [STORE_SESSION_LIST] =
 	"SELECT " SESSION_COLUMNS " FROM sessions WHERE id > ?1 ORDER BY id LIMIT ?2",
     [STORE_SESSION_EXISTS] = "SELECT 1 FROM sessions WHERE id = ?1",
+    [STORE_SESSION_LIST_EXTERNAL] = "SELECT " SESSION_COLUMNS " FROM sessions "
+				    "WHERE external_id = ?3 AND id > ?1 ORDER BY id LIMIT ?2",
 
-    [STORE_ROSTER_INSERT] = "INSERT INTO roster_entries (display_name, role, permissions, "
-			    "auto_admit, removed_at, updated_at, session_id, created_at) "
-			    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    [STORE_ROSTER_INSERT] =
+	"INSERT INTO roster_entries (display_name, role, permissions, "
+	"auto_admit, removed_at, updated_at, session_id, created_at, "
+	"external_id, metadata) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?20, ?21)",
     [STORE_ROSTER_GET] = "SELECT " ROSTER_COLUMNS " FROM roster_entries WHERE id = ?1",
     [STORE_ROSTER_UPDATE] = "UPDATE roster_entries SET display_name = ?1, role = ?2, "
 			    "permissions = ?3, auto_admit = ?4, removed_at = ?5, "
-			    "updated_at = ?6 WHERE id = ?7",
+			    "updated_at = ?6, external_id = ?20, metadata = ?21 WHERE id = ?7",
     [STORE_ROSTER_DELETE] = "DELETE FROM roster_entries WHERE id = ?1",
     [STORE_ROSTER_LIST] = "SELECT " ROSTER_COLUMNS " FROM roster_entries "
 			  "WHERE session_id = ?3 AND id > ?1 ORDER BY id LIMIT ?2",
@@ -210,6 +243,13 @@ const char *const store_stmt_sql[STORE_STMT_COUNT] = {
     [STORE_AUDIT_LIST_SESSION] = "SELECT " AUDIT_COLUMNS " FROM audit "
 				 "WHERE session_id = ?3 AND id > ?1 ORDER BY id LIMIT ?2",
     [STORE_AUDIT_ALL] = "SELECT " AUDIT_COLUMNS " FROM audit ORDER BY id",
+
+    [STORE_IDEMPOTENCY_GET] = "SELECT request_mac, status, response, created_at "
+			      "FROM idempotency WHERE lookup = ?1 AND created_at >= ?2",
+    [STORE_IDEMPOTENCY_PRUNE] = "DELETE FROM idempotency WHERE created_at < ?1",
+    [STORE_IDEMPOTENCY_COUNT] = "SELECT count(*) FROM idempotency",
+    [STORE_IDEMPOTENCY_INSERT] = "INSERT INTO idempotency (lookup, request_mac, status, "
+				 "response, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
 };
 
 /* ---- open, configure, migrate ---- */

@@ -22,8 +22,12 @@ static int roster_read_row(sqlite3_stmt *stmt, void *ret_row)
 		return -EIO;
 	}
 	r = store_column_text(stmt, 2, SIG_DISPLAY_NAME_MAX, &e.display_name);
-	if (r < 0)
+	if (r == 0)
+		r = store_column_labels(stmt, 9, &e.external_id, &e.metadata);
+	if (r < 0) {
+		sig_roster_entry_clear(&e);
 		return r;
+	}
 	e.session_id = sqlite3_column_int64(stmt, 1);
 	e.permissions = (unsigned)permissions;
 	e.auto_admit = sqlite3_column_int(stmt, 5) != 0;
@@ -52,7 +56,8 @@ static int roster_bind(struct sig_store *store, sqlite3_stmt *stmt,
 	    (r = store_bind_int(store, stmt, 3, entry->permissions)) < 0 ||
 	    (r = store_bind_int(store, stmt, 4, entry->auto_admit)) < 0 ||
 	    (r = store_bind_int(store, stmt, 5, entry->removed_at)) < 0 ||
-	    (r = store_bind_int(store, stmt, 6, entry->updated_at)) < 0)
+	    (r = store_bind_int(store, stmt, 6, entry->updated_at)) < 0 ||
+	    (r = store_bind_labels(store, stmt, entry->external_id, entry->metadata)) < 0)
 		return r;
 	return 0;
 }

@@ -75,8 +75,12 @@ static int session_read_row(sqlite3_stmt *stmt, void *ret_row)
 		r = session_decode_schedule(stmt, 6, &s.schedule);
 	if (r == 0)
 		r = store_column_text(stmt, 2, SIG_TITLE_MAX, &s.title);
-	if (r < 0)
+	if (r == 0)
+		r = store_column_labels(stmt, 11, &s.external_id, &s.metadata);
+	if (r < 0) {
+		sig_session_clear(&s);
 		return r;
+	}
 	s.waiting_room = sqlite3_column_int(stmt, 4) != 0;
 	s.names_editable = sqlite3_column_int(stmt, 10) != 0;
 	s.ended_at = sqlite3_column_int64(stmt, 7);
@@ -109,7 +113,8 @@ static int session_bind(struct sig_store *store, sqlite3_stmt *stmt,
 	    (r = store_bind_text(store, stmt, 6, schedule)) < 0 ||
 	    (r = store_bind_int(store, stmt, 7, session->ended_at)) < 0 ||
 	    (r = store_bind_int(store, stmt, 8, session->updated_at)) < 0 ||
-	    (r = store_bind_int(store, stmt, 9, session->names_editable)) < 0)
+	    (r = store_bind_int(store, stmt, 9, session->names_editable)) < 0 ||
+	    (r = store_bind_labels(store, stmt, session->external_id, session->metadata)) < 0)
 		return r;
 	return 0;
 }
@@ -179,6 +184,24 @@ int sig_store_session_list(struct sig_store *store, int64_t after_id, int limit,
 		r = store_bind_page(store, stmt, after_id, limit, 0);
 	if (r < 0)
 		return r;
+	return store_list(store, stmt, session_read_row, sizeof(struct sig_session),
+			  session_clear_func, ret_rows);
+}
+
+int sig_store_session_list_external(struct sig_store *store, const char *external_id,
+				    int64_t after_id, int limit, GArray *ret_rows)
+{
+	sqlite3_stmt *stmt = store_stmt(store, STORE_SESSION_LIST_EXTERNAL);
+	int r = store_list_check(ret_rows, sizeof(struct sig_session), limit);
+
+	if (r == 0)
+		r = store_bind_page(store, stmt, after_id, limit, 0);
+	if (r == 0)
+		r = store_bind_text(store, stmt, 3, external_id);
+	if (r < 0) {
+		store_reset(stmt);
+		return r;
+	}
 	return store_list(store, stmt, session_read_row, sizeof(struct sig_session),
 			  session_clear_func, ret_rows);
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/log.h"
+#include "model/metadata.h"
 
 /* ---- errors, statements, columns ---- */
 
@@ -98,6 +99,32 @@ int store_column_text(sqlite3_stmt *stmt, int col, size_t max, char **ret_text)
 		return -EIO;
 	}
 	*ret_text = g_strndup((const char *)text, (gsize)len);
+	return 0;
+}
+
+int store_bind_labels(struct sig_store *store, sqlite3_stmt *stmt, const char *external_id,
+		      const char *metadata)
+{
+	int r = store_bind_text(store, stmt, STORE_PARAM_EXTERNAL_ID, external_id);
+
+	return r < 0 ? r : store_bind_text(store, stmt, STORE_PARAM_METADATA, metadata);
+}
+
+int store_column_labels(sqlite3_stmt *stmt, int col, char **ret_external_id, char **ret_metadata)
+{
+	char *external_id = NULL, *metadata = NULL;
+	int r = 0;
+
+	if (sqlite3_column_type(stmt, col) != SQLITE_NULL)
+		r = store_column_text(stmt, col, SIG_EXTERNAL_ID_MAX, &external_id);
+	if (r == 0 && sqlite3_column_type(stmt, col + 1) != SQLITE_NULL)
+		r = store_column_text(stmt, col + 1, SIG_METADATA_MAX, &metadata);
+	if (r < 0) {
+		g_free(external_id);
+		return r;
+	}
+	*ret_external_id = external_id;
+	*ret_metadata = metadata;
 	return 0;
 }
 

@@ -53,6 +53,9 @@ int sig_store_session_get(struct sig_store *store, int64_t id, struct sig_sessio
 int sig_store_session_update(struct sig_store *store, const struct sig_session *session);
 int sig_store_session_delete(struct sig_store *store, int64_t id);
 int sig_store_session_list(struct sig_store *store, int64_t after_id, int limit, GArray *ret_rows);
+/* The same, only sessions whose external_id is exactly external_id. */
+int sig_store_session_list_external(struct sig_store *store, const char *external_id,
+				    int64_t after_id, int limit, GArray *ret_rows);
 
 /* Roster entries (of an existing session: else -ENOENT). count counts the
  * entries not removed. delete removes the entry's invites too. */
@@ -115,5 +118,26 @@ int sig_store_audit_head(struct sig_store *store, int64_t *ret_last_id,
 			 uint8_t ret_last_hash[CRYPTO_SHA256_BYTES]);
 int sig_store_audit_verify(struct sig_store *store, int64_t *ret_rows, int64_t *ret_first_bad_id,
 			   char **ret_problem);
+
+/* The admin API's idempotent answers (admin/api_idempotency.c), each under
+ * a 32-byte lookup key. The store sees only MACs and sealed bytes. */
+#define SIG_STORE_IDEMPOTENCY_ROWS_MAX	 50000 /* rows kept at most (within 24 h) */
+#define SIG_STORE_IDEMPOTENCY_SEALED_MAX 16412 /* 16 KiB answer + nonce and tag */
+struct sig_idempotent_answer {
+	uint8_t request_mac[CRYPTO_SHA256_BYTES];
+	int status;	 /* 200..299 */
+	uint8_t *sealed; /* owned (g_free); at most SIG_STORE_IDEMPOTENCY_SEALED_MAX */
+	size_t sealed_len;
+	int64_t created_at; /* Unix seconds */
+};
+/* The answer stored under lookup at or after not_before, or -ENOENT. */
+int sig_store_idempotency_get(struct sig_store *store, const uint8_t lookup[CRYPTO_SHA256_BYTES],
+			      int64_t not_before, struct sig_idempotent_answer *ret_answer);
+/* Deletes answers older than prune_before, then stores answer under lookup:
+ * -EEXIST when lookup is taken, -ENOSPC when SIG_STORE_IDEMPOTENCY_ROWS_MAX
+ * rows are kept already. One transaction. */
+int sig_store_idempotency_put(struct sig_store *store, const uint8_t lookup[CRYPTO_SHA256_BYTES],
+			      const struct sig_idempotent_answer *answer, int64_t prune_before);
+void sig_idempotent_answer_clear(struct sig_idempotent_answer *answer);
 
 #endif

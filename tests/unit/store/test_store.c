@@ -387,7 +387,13 @@ static void test_upgrade_from_v1(struct fixture *f, gconstpointer data)
 	(void)data;
 	f->store = sig_store_close(f->store);
 	db = raw_open(f);
-	/* Later migrations' tables go too (seats: migration 3). */
+	/* Later migrations' additions go first (labels and idempotency:
+	 * migration 4; seats: migration 3); they depend on nothing of 2. */
+	raw_exec_ok(db, "DROP TABLE idempotency; DROP INDEX sessions_by_external_id;"
+			"ALTER TABLE sessions DROP COLUMN external_id;"
+			"ALTER TABLE sessions DROP COLUMN metadata;"
+			"ALTER TABLE roster_entries DROP COLUMN external_id;"
+			"ALTER TABLE roster_entries DROP COLUMN metadata;");
 	raw_exec_ok(db, "ALTER TABLE sessions DROP COLUMN names_editable;"
 			"DROP TABLE seats;"
 			"PRAGMA user_version = 1;");
