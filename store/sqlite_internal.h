@@ -11,7 +11,7 @@
  *   sqlite_stmt.c      errors, binding, columns, writes, gets, pages,
  *                      transactions
  *   sqlite_sessions.c  sqlite_roster.c  sqlite_invites.c  sqlite_audit.c
- *                      one entity each: its rows and its part of store.h
+ *   sqlite_outbox.c    one entity each: its rows and its part of store.h
  *
  * The audit log is a hash chain (sig_audit_hash()); audit_head records its
  * last row, updated in the same transaction as each append, so that
@@ -65,6 +65,14 @@ enum store_stmt_id {
 	STORE_AUDIT_LIST,
 	STORE_AUDIT_LIST_SESSION,
 	STORE_AUDIT_ALL,
+	STORE_OUTBOX_INSERT,
+	STORE_OUTBOX_COUNT,
+	STORE_OUTBOX_TRIM,
+	STORE_OUTBOX_NEXT,
+	STORE_OUTBOX_DELIVERED,
+	STORE_OUTBOX_RETRY,
+	STORE_OUTBOX_DELETE,
+	STORE_OUTBOX_PRUNE,
 	STORE_STMT_COUNT
 };
 
@@ -72,6 +80,8 @@ struct sig_store {
 	sqlite3 *db;
 	sqlite3_stmt *stmt[STORE_STMT_COUNT]; /* prepared at open, reset after each use */
 	bool in_transaction;		      /* opened by sig_store_begin() */
+	int outbox_max;			      /* rows the webhook outbox holds; 0: none */
+	uint64_t outbox_dropped;	      /* pending rows trimmed over the cap */
 };
 
 /* The SQL of each statement (sqlite_open.c). */
@@ -135,6 +145,14 @@ int store_get(struct sig_store *store, sqlite3_stmt *stmt, store_row_fn read_row
 /* Binds a list's after_id (?1), limit (?2) and owner (?3, when not 0). */
 int store_bind_page(struct sig_store *store, sqlite3_stmt *stmt, int64_t after_id, int limit,
 		    int64_t owner_id);
+
+/* ---- sqlite_outbox.c ---- */
+
+#define STORE_OUTBOX_BODY_MAX 8192 /* bytes of an outbox row's JSON body */
+
+/* Inserts row (an audit append's companion) in the open transaction and
+ * trims the outbox to its cap. */
+int store_outbox_insert(struct sig_store *store, struct sig_outbox_row *row);
 
 /* ---- sqlite_sessions.c ---- */
 

@@ -103,6 +103,21 @@ static const char *const migrations[] = {
      * existing sessions keep their roster names. */
     "ALTER TABLE sessions ADD COLUMN names_editable INTEGER NOT NULL DEFAULT 0"
     " CHECK (names_editable IN (0, 1));",
+    /* 3: the webhook outbox (issue 18): events to deliver, written in the
+     * transaction of the audit row they come from. Bounded by the daemon
+     * (webhooks.outbox_max); delivered rows are pruned after a day. */
+    "CREATE TABLE webhook_outbox ("
+    " id INTEGER PRIMARY KEY,"
+    " delivery_id TEXT NOT NULL UNIQUE CHECK (length(delivery_id) BETWEEN 1 AND 64),"
+    " session_id INTEGER NOT NULL CHECK (session_id >= 0),"
+    " event TEXT NOT NULL CHECK (length(event) BETWEEN 1 AND 64),"
+    " body TEXT NOT NULL CHECK (length(CAST(body AS BLOB)) <= 8192 AND json_valid(body)),"
+    " created_ms INTEGER NOT NULL,"
+    " attempts INTEGER NOT NULL CHECK (attempts >= 0),"
+    " next_ms INTEGER NOT NULL,"
+    " delivered_ms INTEGER NOT NULL CHECK (delivered_ms >= 0)"
+    ") STRICT;"
+    "CREATE INDEX webhook_outbox_pending ON webhook_outbox (delivered_ms, session_id, id);",
 };
 
 #define SESSION_COLUMNS                                                                            \
@@ -116,6 +131,8 @@ static const char *const migrations[] = {
 	"last_used_at"
 #define AUDIT_COLUMNS                                                                              \
 	"id, at_ms, kind, session_id, roster_entry_id, invite_id, actor, detail, prev_hash, hash"
+#define OUTBOX_COLUMNS                                                                             \
+	"id, session_id, delivery_id, event, body, created_ms, attempts, next_ms, delivered_ms"
 
 /* Parameters ?1.. are shared by each table's insert and update: the fields
  * both write come first, then what differs (insert: the keys it fixes for
@@ -176,6 +193,29 @@ const char *const store_stmt_sql[STORE_STMT_COUNT] = {
     [STORE_AUDIT_LIST_SESSION] = "SELECT " AUDIT_COLUMNS " FROM audit "
 				 "WHERE session_id = ?3 AND id > ?1 ORDER BY id LIMIT ?2",
     [STORE_AUDIT_ALL] = "SELECT " AUDIT_COLUMNS " FROM audit ORDER BY id",
+
+    [STORE_OUTBOX_INSERT] = "INSERT INTO webhook_outbox (session_id, delivery_id, event, body, "
+			    "created_ms, attempts, next_ms, delivered_ms) "
+			    "VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6, 0)",
+    [STORE_OUTBOX_COUNT] = "SELECT count(*), coalesce(sum(delivered_ms = 0), 0) "
+			   "FROM webhook_outbox",
+    /* The oldest rows over the cap: delivered ones before pending ones. */
+    [STORE_OUTBOX_TRIM] = "DELETE FROM webhook_outbox WHERE id IN (SELECT id FROM "
+			  "webhook_outbox ORDER BY delivered_ms = 0, id LIMIT ?1) "
+			  "RETURNING delivered_ms",
+    /* In order per session: a row waits while its session has an older
+     * one pending, so one session's failures do not hold the others. */
+    [STORE_OUTBOX_NEXT] = "SELECT " OUTBOX_COLUMNS " FROM webhook_outbox o "
+			  "WHERE o.delivered_ms = 0 AND o.next_ms <= ?1 AND NOT EXISTS "
+			  "(SELECT 1 FROM webhook_outbox p WHERE p.delivered_ms = 0 AND "
+			  "p.session_id = o.session_id AND p.id < o.id) ORDER BY o.id LIMIT 1",
+    [STORE_OUTBOX_DELIVERED] = "UPDATE webhook_outbox SET delivered_ms = ?2, "
+			       "attempts = attempts + 1 WHERE id = ?1 AND delivered_ms = 0",
+    [STORE_OUTBOX_RETRY] = "UPDATE webhook_outbox SET attempts = ?2, next_ms = ?3 "
+			   "WHERE id = ?1 AND delivered_ms = 0",
+    [STORE_OUTBOX_DELETE] = "DELETE FROM webhook_outbox WHERE id = ?1",
+    [STORE_OUTBOX_PRUNE] = "DELETE FROM webhook_outbox WHERE delivered_ms > 0 "
+			   "AND delivered_ms < ?1",
 };
 
 /* ---- open, configure, migrate ---- */
