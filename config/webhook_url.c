@@ -69,7 +69,8 @@ static int url_authority(const char *start, const char *end, struct cfg_webhook_
 			return url_fail(problem, "the port must be a number from 1 to 65535");
 		for (p++; p < end; p++) {
 			if (*p < '0' || *p > '9')
-				return url_fail(problem, "the port must be a number from 1 to 65535");
+				return url_fail(problem,
+						"the port must be a number from 1 to 65535");
 			port = port * 10 + (*p - '0');
 		}
 		if (port < 1 || port > 65535)

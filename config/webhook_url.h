@@ -11,10 +11,10 @@
 #define CFG_WEBHOOK_PROBLEM_MAX 160
 
 struct cfg_webhook_url {
-	bool tls;			      /* https */
-	char host[CFG_WEBHOOK_HOST_MAX + 1];  /* without brackets for IPv6 */
-	int port;			      /* 1..65535; 80 or 443 when not given */
-	char path[CFG_WEBHOOK_PATH_MAX + 1];  /* "/" when not given; with the query */
+	bool tls;				  /* https */
+	char host[CFG_WEBHOOK_HOST_MAX + 1];	  /* without brackets for IPv6 */
+	int port;				  /* 1..65535; 80 or 443 when not given */
+	char path[CFG_WEBHOOK_PATH_MAX + 1];	  /* "/" when not given; with the query */
 	char authority[CFG_WEBHOOK_HOST_MAX + 9]; /* what the Host header says */
 };
 

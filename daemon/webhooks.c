@@ -15,9 +15,9 @@
 #include "service/webhook.h"
 #include "store/store.h"
 
-#define WEBHOOKS_POLL_US  (250 * 1000LL)	   /* how often the outbox is looked at */
-#define WEBHOOKS_PRUNE_MS (60 * 1000LL)	   /* how often delivered rows are pruned */
-#define WEBHOOKS_SKIP_MAX 16		   /* rows given up per look, at most */
+#define WEBHOOKS_POLL_US  (250 * 1000LL) /* how often the outbox is looked at */
+#define WEBHOOKS_PRUNE_MS (60 * 1000LL)	 /* how often delivered rows are pruned */
+#define WEBHOOKS_SKIP_MAX 16		 /* rows given up per look, at most */
 
 enum webhooks_outcome {
 	WEBHOOKS_DELIVERED, /* 2xx */
@@ -28,7 +28,7 @@ enum webhooks_outcome {
 };
 
 static const char *const webhooks_outcome_names[WEBHOOKS_OUTCOMES] = {"delivered", "rejected",
-								       "failed", "gave_up"};
+								      "failed", "gave_up"};
 
 struct sig_webhooks {
 	struct sig_store *store; /* borrowed */
@@ -251,9 +251,9 @@ void sig_webhooks_metrics(struct sig_webhooks *w, struct sig_store *store, GStri
 			     "webhooks.outbox_max)\n"
 			     "# TYPE hearth_webhook_deliveries_total counter\n");
 	for (int i = 0; i < WEBHOOKS_OUTCOMES; i++)
-		g_string_append_printf(out, "hearth_webhook_deliveries_total{outcome=\"%s\"} %llu\n",
-				       webhooks_outcome_names[i],
-				       (unsigned long long)(w ? w->outcomes[i] : 0));
+		g_string_append_printf(
+		    out, "hearth_webhook_deliveries_total{outcome=\"%s\"} %llu\n",
+		    webhooks_outcome_names[i], (unsigned long long)(w ? w->outcomes[i] : 0));
 	g_string_append_printf(out, "hearth_webhook_deliveries_total{outcome=\"dropped\"} %llu\n",
 			       (unsigned long long)sig_store_outbox_dropped(store));
 	if (sig_store_outbox_depth(store, &rows, &pending) < 0)

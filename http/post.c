@@ -78,8 +78,8 @@ static int post_connect_one(struct post_conn *c, const struct addrinfo *ai)
 	int err = 0, r;
 	socklen_t len = sizeof(err);
 
-	c->fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
-		       ai->ai_protocol);
+	c->fd =
+	    socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
 	if (c->fd < 0)
 		return -errno;
 	if (connect(c->fd, ai->ai_addr, ai->ai_addrlen) == 0)
@@ -236,9 +236,8 @@ static int post_read_status(struct post_conn *c)
 static int post_run(struct sig_post *post, const struct cfg_webhook_url *url, const char *request,
 		    size_t len)
 {
-	struct post_conn c = {.post = post,
-			      .fd = -1,
-			      .deadline_us = clock_mono_us() + SIG_POST_TIMEOUT_MS * 1000LL};
+	struct post_conn c = {
+	    .post = post, .fd = -1, .deadline_us = clock_mono_us() + SIG_POST_TIMEOUT_MS * 1000LL};
 	int r = post_connect(&c, url);
 
 	if (r == 0 && url->tls)

@@ -70,10 +70,9 @@ static json_t *webhook_body(const struct sig_audit_event *event, const json_t *d
 	json_object_del(data, "participant");
 	return json_pack("{s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:s,s:o}", "id", delivery_id, "type", type,
 			 "occurred_at", at, "session_id", webhook_id_or_null(event->session_id),
-			 "roster_entry_id", webhook_id_or_null(event->roster_entry_id),
-			 "invite_id", webhook_id_or_null(event->invite_id), "participant_id",
-			 participant, "actor",
-			 event->actor ? event->actor : "system", "data", data);
+			 "roster_entry_id", webhook_id_or_null(event->roster_entry_id), "invite_id",
+			 webhook_id_or_null(event->invite_id), "participant_id", participant,
+			 "actor", event->actor ? event->actor : "system", "data", data);
 }
 
 int sig_webhook_outbox_row(const struct sig_audit_event *event, const json_t *detail,

@@ -14,11 +14,11 @@
 #include "model/domain.h"
 #include "store/store.h"
 
-#define SIG_WEBHOOK_ID_CHARS	    36 /* "evt_" and 32 hex digits */
-#define SIG_WEBHOOK_SIGNATURE_MAX   96 /* "t=<unix>,v1=<64 hex>" and its NUL */
-#define SIG_WEBHOOK_BACKOFF_MIN_MS  1000LL
-#define SIG_WEBHOOK_BACKOFF_MAX_MS  (300 * 1000LL)
-#define SIG_WEBHOOK_GIVE_UP_MS	    (24 * 3600 * 1000LL) /* after the event */
+#define SIG_WEBHOOK_ID_CHARS	      36 /* "evt_" and 32 hex digits */
+#define SIG_WEBHOOK_SIGNATURE_MAX     96 /* "t=<unix>,v1=<64 hex>" and its NUL */
+#define SIG_WEBHOOK_BACKOFF_MIN_MS    1000LL
+#define SIG_WEBHOOK_BACKOFF_MAX_MS    (300 * 1000LL)
+#define SIG_WEBHOOK_GIVE_UP_MS	      (24 * 3600 * 1000LL) /* after the event */
 #define SIG_WEBHOOK_KEEP_DELIVERED_MS (24 * 3600 * 1000LL)
 
 /* The event an audit row of this kind and detail (may be NULL) is

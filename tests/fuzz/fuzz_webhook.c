@@ -27,8 +27,8 @@ static void fuzz_url(const uint8_t *data, size_t size)
 	if (cfg_webhook_url_parse(text, &url, problem) < 0) {
 		if (!memchr(problem, '\0', sizeof(problem)))
 			abort();
-	} else if (!memchr(url.host, '\0', sizeof(url.host)) || !url.host[0] ||
-		   url.port < 1 || url.port > 65535 || url.path[0] != '/' ||
+	} else if (!memchr(url.host, '\0', sizeof(url.host)) || !url.host[0] || url.port < 1 ||
+		   url.port > 65535 || url.path[0] != '/' ||
 		   !memchr(url.path, '\0', sizeof(url.path)) ||
 		   !memchr(url.authority, '\0', sizeof(url.authority))) {
 		abort();

@@ -497,7 +497,8 @@ static void test_webhooks_secret(void)
 
 	cfg_init(&cfg);
 	g_assert_cmpint(cfg_set_override(&cfg, "webhooks.url=http://127.0.0.1:9/", errors), ==, 0);
-	g_assert_cmpint(cfg_set_override(&cfg, "webhooks.secret=whsec-inline-98765", errors), ==, 0);
+	g_assert_cmpint(cfg_set_override(&cfg, "webhooks.secret=whsec-inline-98765", errors), ==,
+			0);
 	g_assert_cmpint(cfg_resolve(&cfg, errors), ==, 0);
 	g_autofree char *dump = cfg_dump(&cfg);
 	g_assert_null(strstr(dump, "whsec-inline"));

@@ -167,9 +167,8 @@ static void test_audit_writes_event(struct fixture *f, gconstpointer data)
 	sig_store_outbox_limit(f->store, 100);
 	sig_audit_participant(f->store, "roster:3", SIG_AUDIT_JOIN, 1, 3, "p1",
 			      json_pack("{s:b}", "waiting", 1));
-	g_assert_cmpint(sig_audit_record(f->store, "system", SIG_AUDIT_SESSION_UPDATED, 1, 0, 0,
-					 NULL),
-			==, 0);
+	g_assert_cmpint(
+	    sig_audit_record(f->store, "system", SIG_AUDIT_SESSION_UPDATED, 1, 0, 0, NULL), ==, 0);
 	g_assert_cmpint(pending(f), ==, 1);
 	g_assert_cmpint(sig_store_outbox_next(f->store, INT64_MAX, &row), ==, 0);
 	g_assert_cmpstr(row.event, ==, "participant.waiting");

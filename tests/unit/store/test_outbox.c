@@ -146,10 +146,15 @@ static void test_off_writes_none(struct fixture *f, gconstpointer data)
 
 static void test_unique_delivery_id(struct fixture *f, gconstpointer data)
 {
-	struct sig_audit_event ev = {.at_ms = 1, .kind = SIG_AUDIT_JOIN, .session_id = 1,
-				     .actor = (char *)"system", .detail = (char *)"{}"};
-	struct sig_outbox_row row = {.session_id = 1, .delivery_id = (char *)"evt_1",
-				     .event = (char *)"participant.joined", .body = (char *)"{}"};
+	struct sig_audit_event ev = {.at_ms = 1,
+				     .kind = SIG_AUDIT_JOIN,
+				     .session_id = 1,
+				     .actor = (char *)"system",
+				     .detail = (char *)"{}"};
+	struct sig_outbox_row row = {.session_id = 1,
+				     .delivery_id = (char *)"evt_1",
+				     .event = (char *)"participant.joined",
+				     .body = (char *)"{}"};
 	int64_t head = 0;
 	uint8_t hash[32];
 
