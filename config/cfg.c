@@ -95,8 +95,7 @@ static const struct cfg_key cfg_keys[] = {
     KEY("webhooks", "url", CFG_URL, webhooks_url, 0, 0, true, false, ""),
     KEY("webhooks", "secret", CFG_SECRET, webhooks_secret, 0, 0, true, false, ""),
     KEY("webhooks", "secret_file", CFG_PATH, webhooks_secret_file, 0, 0, true, false, ""),
-    KEY("webhooks", "outbox_max", CFG_INT, webhooks_outbox_max, 100, 1000000, false, false,
-	"10000"),
+    KEY("webhooks", "outbox_max", CFG_INT, webhooks_outbox_max, 100, 100000, false, false, "10000"),
 };
 
 #define CFG_KEY_COUNT (sizeof(cfg_keys) / sizeof(cfg_keys[0]))

@@ -221,7 +221,7 @@ static const struct bad_case bad_cases[] = {
      "FILE:2: [webhooks] url: user information (user:password@) is not allowed in the URL; the "
      "secret goes in [webhooks] secret"},
     {"[webhooks]\noutbox_max = 10\n",
-     "FILE:2: [webhooks] outbox_max: 10 is out of range (100..1000000)"},
+     "FILE:2: [webhooks] outbox_max: 10 is out of range (100..100000)"},
     /* media.bind_address / public_address: one address of each family. */
     {"[media]\nbind_address = 127.0.0.1, 10.0.0.1\n",
      "FILE:2: [media] bind_address: \"127.0.0.1\" and \"10.0.0.1\" are both IPv4 addresses "
