@@ -44,6 +44,23 @@ struct sig_webhooks {
 	uint64_t outcomes[WEBHOOKS_OUTCOMES];
 };
 
+/* What a failure without an answer was, for the log. */
+static const char *webhooks_failure(int status)
+{
+	switch (status) {
+	case -EPROTO:
+		return "the TLS handshake or the certificate check failed";
+	case -ETIMEDOUT:
+		return "no answer within 10 s";
+	case -EHOSTUNREACH:
+		return "the host name does not resolve, or no address answers";
+	case -EBADMSG:
+		return "the answer is not HTTP/1.x";
+	default:
+		return g_strerror(-status);
+	}
+}
+
 /* Logged on the first failure of a delivery, then on each doubling. */
 static bool webhooks_worth_logging(int attempts)
 {
@@ -159,7 +176,7 @@ static void webhooks_settle(struct sig_webhooks *w, int status)
 				log_warn("webhooks: session %lld: delivery %s: %s (attempt %d; "
 					 "retrying)",
 					 (long long)w->inflight_session, w->inflight_delivery,
-					 g_strerror(-status), attempts);
+					 webhooks_failure(status), attempts);
 		}
 	}
 	/* -ENOENT: the row was trimmed over the cap while in flight. */

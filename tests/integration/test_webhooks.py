@@ -12,7 +12,10 @@ import hashlib
 import hmac
 import json
 import re
+import os
 import socket
+import ssl
+import subprocess
 import threading
 import time
 import unittest
@@ -28,7 +31,7 @@ NAMES = ("Hosta Verylongname", "Sammy Waitsalot", "Dana Dropsby")
 class Receiver:
     """Records every POST; answers the first `fail_first` with 500."""
 
-    def __init__(self, port=0, fail_first=0):
+    def __init__(self, port=0, fail_first=0, tls=None):
         outer = self
         self.lock = threading.Condition()
         self.seen = []  # (status answered, headers, body bytes)
@@ -49,6 +52,10 @@ class Receiver:
                 pass
 
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        if tls:
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.load_cert_chain(*tls)
+            self.server.socket = ctx.wrap_socket(self.server.socket, server_side=True)
         self.port = self.server.server_address[1]
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
@@ -89,11 +96,23 @@ def check_signature(test, headers, body):
         test.assertNotIn(name.split()[0].encode(), body)
 
 
-def config(d, port):
+def config(d, port, scheme="http"):
     sock = d.tmp.name + "/admin.sock"
-    d.write_config("[storage]\nadmin_socket = %s\n[webhooks]\nurl = http://127.0.0.1:%d/hooks\n"
-                   "secret = %s\n" % (sock, port, SECRET))
+    d.write_config("[storage]\nadmin_socket = %s\n[webhooks]\nurl = %s://127.0.0.1:%d/hooks\n"
+                   "secret = %s\n" % (sock, scheme, port, SECRET))
     return sock
+
+
+def make_pair(directory, name):
+    """A self-signed certificate for 127.0.0.1 (in its subjectAltName, which
+    is what a client checks an address against) and its key."""
+    cert = os.path.join(directory, "%s.crt" % name)
+    key = os.path.join(directory, "%s.key" % name)
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1", "-subj",
+                    "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-keyout", key, "-out", cert], check=True, capture_output=True)
+    return cert, key
 
 
 def session(sock, people):
@@ -223,6 +242,35 @@ class Webhooks(unittest.TestCase):
                 for _, headers, body in rx.seen:
                     check_signature(self, headers, body)
             self.assertEqual(len({e["id"] for e in got}), 3)
+            rc, _ = d.stop()
+            self.assertEqual(rc, 0, d.log())
+
+    def test_https_verifies_the_certificate(self):
+        # hearthd trusts `trusted` only (SSL_CERT_FILE); the receiver first
+        # shows another certificate for the same address, then `trusted`.
+        with Daemon() as d:
+            trusted = make_pair(d.tmp.name, "trusted")
+            stranger = make_pair(d.tmp.name, "stranger")
+            d.env["SSL_CERT_FILE"] = trusted[0]
+            rx = Receiver(tls=stranger)
+            sock = config(d, rx.port, "https")
+            d.start()
+            sid, people = session(sock, [(NAMES[0], "host", True)])
+            host, host_pid = join(d.port, people[0][1])
+            deadline = time.monotonic() + 10
+            while metric(d, 'hearth_webhook_deliveries_total{outcome="failed"}') < 1:
+                self.assertLess(time.monotonic(), deadline, d.log())
+                time.sleep(0.1)
+            self.assertEqual(rx.seen, [])  # the request never reached it
+            port = rx.port
+            rx.close()
+            rx = Receiver(port=port, tls=trusted)
+            self.addCleanup(rx.close)
+            got = rx.wait_delivered(1)
+            self.assertEqual([(e["type"], e["participant_id"]) for e in got],
+                             [("participant.joined", host_pid)])
+            check_signature(self, rx.seen[0][1], rx.seen[0][2])
+            host.close()
             rc, _ = d.stop()
             self.assertEqual(rc, 0, d.log())
 
