@@ -193,7 +193,8 @@ class Webhooks(unittest.TestCase):
             for _, headers, body in seen:
                 check_signature(self, headers, body)
             self.assertEqual(seen[0][0], 500)
-            retried = [b for s, _, b in seen[1:] if json.loads(b)["id"] == json.loads(seen[0][2])["id"]]
+            first_id = json.loads(seen[0][2])["id"]
+            retried = [b for s, _, b in seen[1:] if json.loads(b)["id"] == first_id]
             self.assertEqual(retried, [seen[0][2]])
             self.assertEqual(metric(d, 'hearth_webhook_deliveries_total{outcome="delivered"}'),
                              len(want))
