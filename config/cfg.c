@@ -12,6 +12,7 @@
 
 #include "config/cfg_scan.h"
 #include "config/turn_urls.h"
+#include "config/webhook_url.h"
 #include "core/netaddr.h"
 #include "core/parse.h"
 
@@ -92,6 +93,10 @@ static const struct cfg_key cfg_keys[] = {
     KEY("turn", "secret", CFG_SECRET, turn_secret, 0, 0, true, false, ""),
     KEY("turn", "secret_file", CFG_PATH, turn_secret_file, 0, 0, true, false, ""),
     KEY("turn", "ttl", CFG_INT, turn_ttl, 60, 86400, false, false, "300"),
+    KEY("webhooks", "url", CFG_URL, webhooks_url, 0, 0, true, false, ""),
+    KEY("webhooks", "secret", CFG_SECRET, webhooks_secret, 0, 0, true, false, ""),
+    KEY("webhooks", "secret_file", CFG_PATH, webhooks_secret_file, 0, 0, true, false, ""),
+    KEY("webhooks", "outbox_max", CFG_INT, webhooks_outbox_max, 100, 100000, false, false, "10000"),
 };
 
 #define CFG_KEY_COUNT (sizeof(cfg_keys) / sizeof(cfg_keys[0]))
@@ -310,6 +315,9 @@ void cfg_clear(struct cfg *cfg)
 	if (cfg->turn_secret_resolved)
 		memset(cfg->turn_secret_resolved, 0, strlen(cfg->turn_secret_resolved));
 	g_free(cfg->turn_secret_resolved);
+	if (cfg->webhooks_secret_resolved)
+		memset(cfg->webhooks_secret_resolved, 0, strlen(cfg->webhooks_secret_resolved));
+	g_free(cfg->webhooks_secret_resolved);
 	g_free(cfg->origins);
 	g_free(cfg->path);
 	memset(cfg, 0, sizeof(*cfg));
@@ -593,9 +601,10 @@ static int cfg_resolve_tls(struct cfg *cfg, GPtrArray *errors)
 	return r < 0 ? r : r2;
 }
 
-/* The secret of a TURN file: its first line, readable by this service
- * only. Returns it (caller wipes and frees) or NULL with problem set. */
-static char *cfg_read_turn_secret(const char *path, char **ret_problem)
+/* The secret in a file (TURN, webhooks): its first line, readable by this
+ * service only. Returns it (caller wipes and frees) or NULL with problem
+ * set. */
+static char *cfg_read_secret_file(const char *path, char **ret_problem)
 {
 	g_autoptr(GError) error = NULL;
 	char *text = NULL;
@@ -650,7 +659,7 @@ static int cfg_resolve_turn(struct cfg *cfg, GPtrArray *errors)
 		return -EINVAL;
 	}
 	if (*cfg->turn_secret_file) {
-		secret = cfg_read_turn_secret(cfg->turn_secret_file, &problem);
+		secret = cfg_read_secret_file(cfg->turn_secret_file, &problem);
 		if (!secret) {
 			cfg_key_problem(cfg, errors, "turn", "secret_file", problem);
 			return -EINVAL;
@@ -671,6 +680,58 @@ static int cfg_resolve_turn(struct cfg *cfg, GPtrArray *errors)
 		g_free(cfg->turn_secret_resolved);
 	}
 	cfg->turn_secret_resolved = secret;
+	return 0;
+}
+
+/* [webhooks]: a URL the delivery can use, and then exactly one of secret
+ * and secret_file, at least 16 characters (an HMAC key a guess cannot
+ * find). */
+static int cfg_resolve_webhooks(struct cfg *cfg, GPtrArray *errors)
+{
+	g_autofree char *problem = NULL;
+	char url_problem[CFG_WEBHOOK_PROBLEM_MAX];
+	struct cfg_webhook_url url;
+	const char *which = *cfg->webhooks_secret_file ? "secret_file" : "secret";
+	char *secret;
+
+	if (!*cfg->webhooks_url) {
+		if (*cfg->webhooks_secret || *cfg->webhooks_secret_file) {
+			cfg_key_problem(cfg, errors, "webhooks", which,
+					"a webhook secret needs [webhooks] url");
+			return -EINVAL;
+		}
+		return 0;
+	}
+	if (cfg_webhook_url_parse(cfg->webhooks_url, &url, url_problem) < 0) {
+		cfg_key_problem(cfg, errors, "webhooks", "url", url_problem);
+		return -EINVAL;
+	}
+	if (!!*cfg->webhooks_secret == !!*cfg->webhooks_secret_file) {
+		cfg_key_problem(cfg, errors, "webhooks", "url",
+				"set exactly one of [webhooks] secret and [webhooks] secret_file");
+		return -EINVAL;
+	}
+	if (*cfg->webhooks_secret_file) {
+		secret = cfg_read_secret_file(cfg->webhooks_secret_file, &problem);
+		if (!secret) {
+			cfg_key_problem(cfg, errors, "webhooks", "secret_file", problem);
+			return -EINVAL;
+		}
+	} else {
+		secret = g_strdup(cfg->webhooks_secret);
+	}
+	if (strlen(secret) < 16) {
+		cfg_key_problem(cfg, errors, "webhooks", which,
+				"the secret must have at least 16 characters");
+		memset(secret, 0, strlen(secret));
+		g_free(secret);
+		return -EINVAL;
+	}
+	if (cfg->webhooks_secret_resolved) {
+		memset(cfg->webhooks_secret_resolved, 0, strlen(cfg->webhooks_secret_resolved));
+		g_free(cfg->webhooks_secret_resolved);
+	}
+	cfg->webhooks_secret_resolved = secret;
 	return 0;
 }
 
@@ -726,6 +787,8 @@ int cfg_resolve(struct cfg *cfg, GPtrArray *errors)
 	if (cfg_resolve_tls(cfg, errors) < 0)
 		r = -EINVAL;
 	if (cfg_resolve_turn(cfg, errors) < 0)
+		r = -EINVAL;
+	if (cfg_resolve_webhooks(cfg, errors) < 0)
 		r = -EINVAL;
 	if (cfg_resolve_listen(cfg, errors) < 0)
 		r = -EINVAL;

@@ -78,6 +78,14 @@ struct cfg {
 	 * cfg_resolve() when turn_servers is set; NULL otherwise. Wiped by
 	 * cfg_clear(). */
 	char *turn_secret_resolved;
+	/* [webhooks] */
+	char *webhooks_url;	    /* "": no webhooks; see cfg_webhook_url_parse() */
+	char *webhooks_secret;	    /* the HMAC key; never logged nor dumped */
+	char *webhooks_secret_file; /* or the file holding it */
+	int webhooks_outbox_max;    /* rows the outbox holds at most */
+	/* The secret in use, set by cfg_resolve() when webhooks_url is set;
+	 * NULL otherwise. Wiped by cfg_clear(). */
+	char *webhooks_secret_resolved;
 
 	/* Where each key's value came from, indexed like the key table. */
 	struct cfg_origin *origins;

@@ -52,16 +52,10 @@ int crypto_hkdf_sha256(const void *salt, size_t salt_len, const void *ikm, size_
 int crypto_hmac_sha256(const void *key, size_t key_len, const void *data, size_t len,
 		       uint8_t ret_mac[CRYPTO_HMAC_BYTES])
 {
-	static const uint8_t empty[1];
-	unsigned mac_len = 0;
+	const void *pieces[] = {data};
+	const size_t lens[] = {len};
 
-	if (key_len > INT_MAX)
-		return -EIO;
-	if (!HMAC(EVP_sha256(), key_len ? key : empty, (int)key_len,
-		  len ? (const unsigned char *)data : empty, len, ret_mac, &mac_len) ||
-	    mac_len != CRYPTO_HMAC_BYTES)
-		return -EIO;
-	return 0;
+	return crypto_hmac_sha256_pieces(key, key_len, pieces, lens, 1, ret_mac);
 }
 
 /* One GCM pass over in (encrypting or decrypting) into out; sets or checks

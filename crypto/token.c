@@ -3,6 +3,9 @@
 #include <errno.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/core_names.h>
+#include <openssl/hmac.h>
+#include <openssl/params.h>
 #include <openssl/rand.h>
 #include <string.h>
 
@@ -93,4 +96,31 @@ void crypto_wipe(void *p, size_t len)
 {
 	if (p)
 		OPENSSL_cleanse(p, len);
+}
+
+int crypto_hmac_sha256_pieces(const void *key, size_t key_len, const void *const *pieces,
+			      const size_t *lens, size_t count,
+			      uint8_t ret_mac[CRYPTO_SHA256_BYTES])
+{
+	EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	EVP_MAC_CTX *ctx = mac ? EVP_MAC_CTX_new(mac) : NULL;
+	OSSL_PARAM params[] = {
+	    OSSL_PARAM_construct_utf8_string("digest", (char *)"SHA256", 0),
+	    OSSL_PARAM_construct_end(),
+	};
+	size_t out_len = 0;
+	int ok = ctx && EVP_MAC_init(ctx, key, key_len, params) == 1;
+
+	for (size_t i = 0; ok && i < count; i++)
+		ok = EVP_MAC_update(ctx, pieces[i], lens[i]) == 1;
+	ok = ok && EVP_MAC_final(ctx, ret_mac, &out_len, CRYPTO_SHA256_BYTES) == 1 &&
+	     out_len == CRYPTO_SHA256_BYTES;
+	EVP_MAC_CTX_free(ctx);
+	EVP_MAC_free(mac);
+	return ok ? 0 : -EIO;
+}
+
+int crypto_random(void *buf, size_t len)
+{
+	return RAND_bytes(buf, (int)len) == 1 ? 0 : -EIO;
 }

@@ -25,6 +25,15 @@ bool crypto_token_well_formed(const char *text);
 
 void crypto_sha256(const void *data, size_t len, uint8_t ret_digest[CRYPTO_SHA256_BYTES]);
 
+/* HMAC-SHA256 (RFC 2104) of the data pieces one after the other, as one
+ * message. Returns 0 or -EIO. */
+int crypto_hmac_sha256_pieces(const void *key, size_t key_len, const void *const *pieces,
+			      const size_t *lens, size_t count,
+			      uint8_t ret_mac[CRYPTO_SHA256_BYTES]);
+
+/* Fills buf with len random bytes. Returns 0 or -EIO. */
+int crypto_random(void *buf, size_t len);
+
 /* Lower-case hex of bytes; ret_hex holds 2 * len + 1. */
 void crypto_hex(const uint8_t *bytes, size_t len, char *ret_hex);
 

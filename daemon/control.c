@@ -20,6 +20,7 @@
 #include "relay/relay.h"
 #include "admin/api.h"
 #include "daemon/certs.h"
+#include "daemon/webhooks.h"
 #include "http/http.h"
 #include "http/server.h"
 #include "http/web.h"
@@ -53,6 +54,7 @@ struct sig_control {
 	struct sig_ws *ws;
 	struct sig_media *media;
 	struct sig_certs *certs;		     /* TLS and DTLS certificates, reloadable */
+	struct sig_webhooks *webhooks;		     /* NULL without [webhooks] url */
 	struct crypto_dtls_identity *relay_identity; /* the workers' default (a reference) */
 	int64_t certs_check_s;			     /* next renewal check, Unix time */
 	int signal_fd;
@@ -348,6 +350,7 @@ static void control_metrics(void *userdata, struct sig_http_request *req)
 	}
 	control_metrics_bwe(c, out);
 	control_metrics_tcp(c, out);
+	sig_webhooks_metrics(c->webhooks, c->store, out);
 	sig_http_respond_text(req, 200, "text/plain; version=0.0.4", out->str);
 }
 
@@ -651,6 +654,9 @@ static int control_start_loop(struct sig_control *c)
 	r = sig_api_new(c->store, c->limiter, c->ops, c->cfg, c->server, &c->api);
 	if (r < 0)
 		return r;
+	r = sig_webhooks_new(c->cfg, c->store, c->server, &c->webhooks);
+	if (r < 0)
+		return r;
 	r = sig_server_watch_fd(c->server, relay_event_fd(c->relay), control_relay_events, c);
 	if (r < 0)
 		return r;
@@ -772,6 +778,7 @@ struct sig_control *sig_control_free(struct sig_control *c)
 	/* Listeners first, so nothing new arrives while the workers stop. */
 	/* Closing the server closes every WebSocket, which leaves its room. */
 	c->server = sig_server_free(c->server);
+	c->webhooks = sig_webhooks_free(c->webhooks); /* after the loop that calls it */
 	c->ws = sig_ws_free(c->ws);
 	c->media = sig_media_free(c->media);
 	c->rooms = sig_rooms_free(c->rooms);

@@ -138,9 +138,15 @@ static void sig_ws_admit(struct sig_ws_conn *conn, const json_t *id,
 	 * on the roster entry) lets someone in; a host arriving does not. */
 	m->waiting = res->session.waiting_room && !res->entry.auto_admit;
 	conn->io->joined(conn);
-	/* That a name was chosen is recorded; the name itself never is. */
-	sig_ws_audit_with(ws, m, SIG_AUDIT_JOIN,
-			  chosen_name ? json_pack("{s:b}", "name_chosen", 1) : NULL);
+	/* That a name was chosen is recorded; the name itself never is. A
+	 * join into the waiting room says so (its webhook event is
+	 * participant.waiting). */
+	json_t *extra = json_object();
+	if (chosen_name)
+		json_object_set_new(extra, "name_chosen", json_true());
+	if (m->waiting)
+		json_object_set_new(extra, "waiting", json_true());
+	sig_ws_audit_with(ws, m, SIG_AUDIT_JOIN, extra);
 	log_info("session %lld: participant %s (roster entry %lld) joined%s%s",
 		 (long long)m->session_id, m->participant_id, (long long)m->roster_entry_id,
 		 m->waiting ? ", waiting" : "", chosen_name ? ", with a chosen name" : "");

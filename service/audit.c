@@ -6,6 +6,7 @@
 
 #include "core/clock.h"
 #include "core/log.h"
+#include "service/webhook.h"
 
 int sig_audit_record(struct sig_store *store, const char *actor, enum sig_audit_kind kind,
 		     int64_t session_id, int64_t roster_entry_id, int64_t invite_id, json_t *detail)
@@ -22,8 +23,19 @@ int sig_audit_record(struct sig_store *store, const char *actor, enum sig_audit_
 	    .actor = g_strdup(actor),
 	    .detail = g_strdup(text ? text : "{}"),
 	};
-	int r = text ? sig_store_audit_append(store, &event) : -ENOMEM;
+	struct sig_outbox_row outbox = {0};
+	int r = text ? 0 : -ENOMEM;
 
+	/* An event for the webhooks, when they are on and the kind is one:
+	 * written with the row, in its transaction. */
+	if (r == 0 && sig_store_outbox_on(store)) {
+		r = sig_webhook_outbox_row(&event, detail, &outbox);
+		if (r == -ENOENT)
+			r = 0;
+	}
+	if (r == 0)
+		r = sig_store_audit_append_with(store, &event, outbox.event ? &outbox : NULL);
+	sig_outbox_row_clear(&outbox);
 	free(text);
 	json_decref(detail);
 	sig_audit_event_clear(&event);

@@ -99,6 +99,12 @@ static int audit_update_head(struct sig_store *store, int64_t last_id,
 
 int sig_store_audit_append(struct sig_store *store, struct sig_audit_event *event)
 {
+	return sig_store_audit_append_with(store, event, NULL);
+}
+
+int sig_store_audit_append_with(struct sig_store *store, struct sig_audit_event *event,
+				struct sig_outbox_row *outbox)
+{
 	struct sig_audit_event row = *event; /* borrows actor and detail */
 	int64_t last_id = 0;
 	bool own;
@@ -120,6 +126,8 @@ int sig_store_audit_append(struct sig_store *store, struct sig_audit_event *even
 	}
 	if (r == 0)
 		r = audit_update_head(store, row.id, row.hash);
+	if (r == 0 && outbox && store->outbox_max > 0)
+		r = store_outbox_insert(store, outbox);
 	r = store_write_end(store, own, r);
 	if (r < 0)
 		return r;

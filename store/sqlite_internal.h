@@ -11,7 +11,7 @@
  *   sqlite_stmt.c      errors, binding, columns, writes, gets, pages,
  *                      transactions
  *   sqlite_sessions.c  sqlite_roster.c  sqlite_invites.c  sqlite_audit.c
- *   sqlite_seats.c
+ *   sqlite_seats.c     sqlite_idempotency.c  sqlite_outbox.c
  *                      one entity each: its rows and its part of store.h
  *
  * The audit log is a hash chain (sig_audit_hash()); audit_head records its
@@ -74,6 +74,19 @@ enum store_stmt_id {
 	STORE_IDEMPOTENCY_PRUNE,
 	STORE_IDEMPOTENCY_COUNT,
 	STORE_IDEMPOTENCY_INSERT,
+	STORE_OUTBOX_INSERT,
+	STORE_OUTBOX_HEAD_ADD,
+	STORE_OUTBOX_SPAN,
+	STORE_OUTBOX_COUNT,
+	STORE_OUTBOX_TRIM,
+	STORE_OUTBOX_HEAD_DUE,
+	STORE_OUTBOX_HEAD_ROW,
+	STORE_OUTBOX_HEAD_DELETE,
+	STORE_OUTBOX_HEAD_SET,
+	STORE_OUTBOX_DELIVERED,
+	STORE_OUTBOX_RETRY,
+	STORE_OUTBOX_DELETE,
+	STORE_OUTBOX_PRUNE,
 	STORE_STMT_COUNT
 };
 
@@ -81,6 +94,8 @@ struct sig_store {
 	sqlite3 *db;
 	sqlite3_stmt *stmt[STORE_STMT_COUNT]; /* prepared at open, reset after each use */
 	bool in_transaction;		      /* opened by sig_store_begin() */
+	int outbox_max;			      /* rows the webhook outbox holds; 0: none */
+	uint64_t outbox_dropped;	      /* pending rows trimmed over the cap */
 };
 
 /* The SQL of each statement (sqlite_open.c). */
@@ -153,6 +168,13 @@ int store_bind_labels(struct sig_store *store, sqlite3_stmt *stmt, const char *e
 		      const char *metadata);
 /* Reads them from columns col and col + 1 (NULL stays NULL). */
 int store_column_labels(sqlite3_stmt *stmt, int col, char **ret_external_id, char **ret_metadata);
+/* ---- sqlite_outbox.c ---- */
+
+#define STORE_OUTBOX_BODY_MAX 8192 /* bytes of an outbox row's JSON body */
+
+/* Inserts row (an audit append's companion) in the open transaction and
+ * trims the outbox to its cap. */
+int store_outbox_insert(struct sig_store *store, struct sig_outbox_row *row);
 
 /* ---- sqlite_sessions.c ---- */
 

@@ -152,6 +152,29 @@ static const char *const migrations[] = {
     " created_at INTEGER NOT NULL"
     ") STRICT, WITHOUT ROWID;"
     "CREATE INDEX idempotency_by_age ON idempotency (created_at);",
+    /* 5: the webhook outbox (issue 18): events to deliver, written in the
+     * transaction of the audit row they come from, capped by the daemon
+     * (webhooks.outbox_max), delivered rows pruned after a day; and each
+     * session's place in the queue (webhook_heads: when its oldest pending
+     * event is next due), so that finding the next event is one index
+     * lookup however long the queue. No foreign keys: events outlive their
+     * session. */
+    "CREATE TABLE webhook_outbox ("
+    " id INTEGER PRIMARY KEY,"
+    " delivery_id TEXT NOT NULL UNIQUE CHECK (length(delivery_id) BETWEEN 1 AND 64),"
+    " session_id INTEGER NOT NULL CHECK (session_id >= 0),"
+    " event TEXT NOT NULL CHECK (length(event) BETWEEN 1 AND 64),"
+    " body TEXT NOT NULL CHECK (length(CAST(body AS BLOB)) <= 8192 AND json_valid(body)),"
+    " created_ms INTEGER NOT NULL,"
+    " attempts INTEGER NOT NULL CHECK (attempts >= 0),"
+    " delivered_ms INTEGER NOT NULL CHECK (delivered_ms >= 0)"
+    ") STRICT;"
+    "CREATE INDEX webhook_outbox_pending ON webhook_outbox (delivered_ms, session_id, id);"
+    "CREATE TABLE webhook_heads ("
+    " session_id INTEGER PRIMARY KEY,"
+    " next_ms INTEGER NOT NULL"
+    ") STRICT;"
+    "CREATE INDEX webhook_heads_due ON webhook_heads (next_ms, session_id);",
 };
 
 #define SESSION_COLUMNS                                                                            \
@@ -168,6 +191,8 @@ static const char *const migrations[] = {
 	"locked, display_name, closes_at, expires_at"
 #define AUDIT_COLUMNS                                                                              \
 	"id, at_ms, kind, session_id, roster_entry_id, invite_id, actor, detail, prev_hash, hash"
+#define OUTBOX_COLUMNS                                                                             \
+	"id, session_id, delivery_id, event, body, created_ms, attempts, delivered_ms"
 
 /* Parameters ?1.. are shared by each table's insert and update: the fields
  * both write come first, then what differs (insert: the keys it fixes for
@@ -250,6 +275,38 @@ const char *const store_stmt_sql[STORE_STMT_COUNT] = {
     [STORE_IDEMPOTENCY_COUNT] = "SELECT count(*) FROM idempotency",
     [STORE_IDEMPOTENCY_INSERT] = "INSERT INTO idempotency (lookup, request_mac, status, "
 				 "response, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+    [STORE_OUTBOX_INSERT] = "INSERT INTO webhook_outbox (session_id, delivery_id, event, body, "
+			    "created_ms, attempts, delivered_ms) VALUES (?1, ?2, ?3, ?4, ?5, 0, 0)",
+    /* A session already queued keeps its place (and its backoff). */
+    [STORE_OUTBOX_HEAD_ADD] = "INSERT INTO webhook_heads (session_id, next_ms) VALUES (?1, ?2) "
+			      "ON CONFLICT (session_id) DO NOTHING",
+    /* At most this many rows: the ids span no more (cheap, an upper bound). */
+    [STORE_OUTBOX_SPAN] = "SELECT coalesce((SELECT max(id) FROM webhook_outbox) - "
+			  "(SELECT min(id) FROM webhook_outbox) + 1, 0)",
+    [STORE_OUTBOX_COUNT] = "SELECT count(*), (SELECT count(*) FROM webhook_outbox "
+			   "WHERE delivered_ms = 0) FROM webhook_outbox",
+    /* The oldest rows over the cap: delivered ones before pending ones. */
+    [STORE_OUTBOX_TRIM] = "DELETE FROM webhook_outbox WHERE id IN (SELECT id FROM "
+			  "webhook_outbox ORDER BY delivered_ms = 0, id LIMIT ?1) "
+			  "RETURNING delivered_ms",
+    /* In order per session: only a session's oldest pending row is ever
+     * tried, when its head is due, so one session's failures do not hold
+     * the others. */
+    [STORE_OUTBOX_HEAD_DUE] = "SELECT session_id, next_ms FROM webhook_heads "
+			      "WHERE next_ms <= ?1 ORDER BY next_ms, session_id LIMIT 1",
+    [STORE_OUTBOX_HEAD_ROW] = "SELECT " OUTBOX_COLUMNS " FROM webhook_outbox "
+			      "WHERE delivered_ms = 0 AND session_id = ?1 ORDER BY id LIMIT 1",
+    [STORE_OUTBOX_HEAD_DELETE] = "DELETE FROM webhook_heads WHERE session_id = ?1",
+    /* The row's session: due at ?2 (its next row at once, or a retry). */
+    [STORE_OUTBOX_HEAD_SET] = "UPDATE webhook_heads SET next_ms = ?2 WHERE session_id = "
+			      "(SELECT session_id FROM webhook_outbox WHERE id = ?1)",
+    [STORE_OUTBOX_DELIVERED] = "UPDATE webhook_outbox SET delivered_ms = ?2, "
+			       "attempts = attempts + 1 WHERE id = ?1 AND delivered_ms = 0",
+    [STORE_OUTBOX_RETRY] = "UPDATE webhook_outbox SET attempts = ?2 "
+			   "WHERE id = ?1 AND delivered_ms = 0",
+    [STORE_OUTBOX_DELETE] = "DELETE FROM webhook_outbox WHERE id = ?1",
+    [STORE_OUTBOX_PRUNE] = "DELETE FROM webhook_outbox WHERE delivered_ms > 0 "
+			   "AND delivered_ms < ?1",
 };
 
 /* ---- open, configure, migrate ---- */

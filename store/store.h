@@ -25,6 +25,7 @@
 #define SIG_STORE_LIST_MAX 200 /* rows one list call returns at most */
 
 struct sig_store;
+struct sig_outbox_row;
 
 /* Opens (creating and migrating as needed) the database at path. Refuses a
  * database whose schema is newer than this build knows (-EPROTO). */
@@ -111,6 +112,10 @@ int sig_store_seat_list(struct sig_store *store, int64_t after_id, int limit, GA
  * ret_first_bad_id (the first row that does not verify; for a truncated
  * log, the id after the last row) and ret_problem (caller frees). */
 int sig_store_audit_append(struct sig_store *store, struct sig_audit_event *event);
+/* The same, and outbox (may be NULL) into the webhook outbox in the same
+ * transaction: neither is written without the other. outbox->id is set. */
+int sig_store_audit_append_with(struct sig_store *store, struct sig_audit_event *event,
+				struct sig_outbox_row *outbox);
 int sig_store_audit_list(struct sig_store *store, int64_t session_id, int64_t after_id, int limit,
 			 GArray *ret_rows);
 /* The newest row's id (0 when empty) and hash, as the head records them. */
@@ -139,5 +144,41 @@ int sig_store_idempotency_get(struct sig_store *store, const uint8_t lookup[CRYP
 int sig_store_idempotency_put(struct sig_store *store, const uint8_t lookup[CRYPTO_SHA256_BYTES],
 			      const struct sig_idempotent_answer *answer, int64_t prune_before);
 void sig_idempotent_answer_clear(struct sig_idempotent_answer *answer);
+/* The webhook outbox: events to deliver, each with a delivery id that
+ * stays the same across retries. Rows come only with audit rows
+ * (sig_store_audit_append_with); the outbox holds at most the configured
+ * number of rows: over it, the oldest go, delivered ones first, and each
+ * pending one trimmed is counted (sig_store_outbox_dropped). */
+struct sig_outbox_row {
+	int64_t id; /* assigned by the store, increasing */
+	int64_t session_id;
+	char *delivery_id;    /* unique; at most 64 bytes */
+	char *event;	      /* "participant.joined", ...; at most 64 bytes */
+	char *body;	      /* the JSON object sent, fixed when written */
+	int64_t created_ms;   /* Unix milliseconds */
+	int attempts;	      /* tries so far */
+	int64_t next_ms;      /* when the next try is due, Unix milliseconds */
+	int64_t delivered_ms; /* 0 while pending */
+};
+void sig_outbox_row_clear(struct sig_outbox_row *row);
+
+/* Caps the outbox at max_rows; 0 (the default) turns it off: appends then
+ * write no outbox row. */
+void sig_store_outbox_limit(struct sig_store *store, int max_rows);
+bool sig_store_outbox_on(const struct sig_store *store);
+uint64_t sig_store_outbox_dropped(const struct sig_store *store);
+/* The next row to try at now_ms: the oldest pending row due whose session
+ * has no older row pending (in order per session). -ENOENT when none. */
+int sig_store_outbox_next(struct sig_store *store, int64_t now_ms, struct sig_outbox_row *ret_row);
+/* Marks a pending row delivered (-ENOENT if it is not pending). */
+int sig_store_outbox_delivered(struct sig_store *store, int64_t id, int64_t now_ms);
+/* Records a failed try: attempts so far and when the next is due. */
+int sig_store_outbox_retry(struct sig_store *store, int64_t id, int attempts, int64_t next_ms);
+/* Removes a row (given up). */
+int sig_store_outbox_delete(struct sig_store *store, int64_t id);
+/* Removes rows delivered before before_ms; ret_count may be NULL. */
+int sig_store_outbox_prune(struct sig_store *store, int64_t before_ms, int *ret_count);
+/* Rows held, and of them pending. */
+int sig_store_outbox_depth(struct sig_store *store, int *ret_rows, int *ret_pending);
 
 #endif

@@ -211,6 +211,17 @@ static const struct bad_case bad_cases[] = {
     {"[turn]\nsecret = 0123456789abcdef\n",
      "FILE:2: [turn] secret: a TURN secret needs [turn] servers"},
     {"[turn]\nttl = 30\n", "FILE:2: [turn] ttl: 30 is out of range (60..86400)"},
+    {"[webhooks]\nurl = http://127.0.0.1:9/h\n",
+     "FILE:2: [webhooks] url: set exactly one of [webhooks] secret and [webhooks] secret_file"},
+    {"[webhooks]\nurl = http://127.0.0.1:9/h\nsecret = short\n",
+     "FILE:3: [webhooks] secret: the secret must have at least 16 characters"},
+    {"[webhooks]\nsecret = 0123456789abcdef\n",
+     "FILE:2: [webhooks] secret: a webhook secret needs [webhooks] url"},
+    {"[webhooks]\nurl = https://me:pw@hooks.example.org/\nsecret = 0123456789abcdef\n",
+     "FILE:2: [webhooks] url: user information (user:password@) is not allowed in the URL; the "
+     "secret goes in [webhooks] secret"},
+    {"[webhooks]\noutbox_max = 10\n",
+     "FILE:2: [webhooks] outbox_max: 10 is out of range (100..100000)"},
     /* media.bind_address / public_address: one address of each family. */
     {"[media]\nbind_address = 127.0.0.1, 10.0.0.1\n",
      "FILE:2: [media] bind_address: \"127.0.0.1\" and \"10.0.0.1\" are both IPv4 addresses "
@@ -463,10 +474,45 @@ static void test_turn_secret(void)
 	g_unlink(secret_path);
 }
 
+/* [webhooks] secret: the same rules as TURN's, its own field, never in
+ * the dump. */
+static void test_webhooks_secret(void)
+{
+	g_autoptr(GPtrArray) errors = g_ptr_array_new_with_free_func(g_free);
+	g_autofree char *secret_path = write_temp("whsec-file-0123456789\n");
+	g_autofree char *override = g_strdup_printf("webhooks.secret_file=%s", secret_path);
+	struct cfg cfg;
+
+	g_assert_cmpint(g_chmod(secret_path, 0600), ==, 0);
+	cfg_init(&cfg);
+	g_assert_null(cfg.webhooks_secret_resolved); /* off by default */
+	g_assert_cmpint(cfg_resolve(&cfg, errors), ==, 0);
+	g_assert_null(cfg.webhooks_secret_resolved);
+	g_assert_cmpint(cfg_set_override(&cfg, "webhooks.url=https://hooks.example.org/h", errors),
+			==, 0);
+	g_assert_cmpint(cfg_set_override(&cfg, override, errors), ==, 0);
+	g_assert_cmpint(cfg_resolve(&cfg, errors), ==, 0);
+	g_assert_cmpstr(cfg.webhooks_secret_resolved, ==, "whsec-file-0123456789");
+	cfg_clear(&cfg);
+
+	cfg_init(&cfg);
+	g_assert_cmpint(cfg_set_override(&cfg, "webhooks.url=http://127.0.0.1:9/", errors), ==, 0);
+	g_assert_cmpint(cfg_set_override(&cfg, "webhooks.secret=whsec-inline-98765", errors), ==,
+			0);
+	g_assert_cmpint(cfg_resolve(&cfg, errors), ==, 0);
+	g_autofree char *dump = cfg_dump(&cfg);
+	g_assert_null(strstr(dump, "whsec-inline"));
+	g_assert_nonnull(strstr(dump, "webhooks.secret = (set)\n"));
+	g_assert_cmpstr(cfg.webhooks_secret_resolved, ==, "whsec-inline-98765");
+	cfg_clear(&cfg);
+	g_unlink(secret_path);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/config/defaults", test_defaults_resolve);
+	g_test_add_func("/config/webhooks-secret", test_webhooks_secret);
 	g_test_add_func("/config/systemd-directories", test_systemd_directories);
 	g_test_add_func("/config/example", test_example_matches_table);
 	g_test_add_func("/config/values", test_values_override_defaults);

@@ -396,6 +396,7 @@ static void test_upgrade_from_v1(struct fixture *f, gconstpointer data)
 			"ALTER TABLE roster_entries DROP COLUMN metadata;");
 	raw_exec_ok(db, "ALTER TABLE sessions DROP COLUMN names_editable;"
 			"DROP TABLE seats;"
+			"DROP TABLE webhook_outbox; DROP TABLE webhook_heads;" /* migration 5 */
 			"PRAGMA user_version = 1;");
 	raw_exec_ok(db, "INSERT INTO sessions (kind, title, capacity, waiting_room, "
 			"publish_policy, schedule, ended_at, created_at, updated_at) VALUES "
