@@ -198,10 +198,11 @@ static void sig_invite_check_refuse(struct sig_http_request *req,
 {
 	json_t *error = json_pack("{s:s,s:s}", "code", sig_invite_refusal_code(res->refusal),
 				  "message", sig_invite_refusal_message(res->refusal));
-	json_t *body;
+	json_t *extra = sig_invite_refusal_extra(res), *body;
 
-	if (res->refusal == SIG_INVITE_NOT_OPEN_YET)
-		json_object_set_new(error, "opens_at", sig_json_time(res->occurrence.opens_at));
+	if (extra)
+		json_object_update(error, extra);
+	json_decref(extra);
 	body = json_pack("{s:o}", "error", error);
 	sig_http_respond_json(req, sig_invite_refusal_status(res->refusal), body);
 	json_decref(body);
