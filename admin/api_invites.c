@@ -171,20 +171,19 @@ void sig_api_invites_revoke(struct sig_api_call *call)
 }
 
 static void sig_invite_check_respond(struct sig_http_request *req,
-				     const struct sig_invite_resolution *res, int64_t now)
+				     const struct sig_invite_resolution *res)
 {
 	const struct sig_session *s = &res->session;
 	const struct sig_roster_entry *e = &res->entry;
-	struct sig_occurrence occ;
-	/* Before the arguments below read occ: their order is unspecified. */
-	const char *status = sig_api_session_status(s, now, &occ);
+	const struct sig_occurrence *occ = &res->view.occurrence;
+	const char *status = sig_api_session_status(&res->view);
 	/* names_editable: whether the pre-join screen lets the person choose
 	 * the name the others see (the join request's display_name). */
 	json_t *body = json_pack(
 	    "{s:{s:I,s:s,s:s,s:s,s:o,s:o,s:b},s:{s:I,s:s,s:s,s:o,s:b}}", "session", "id",
 	    (json_int_t)s->id, "kind", sig_kind_name(s->kind), "title", s->title, "status",
-	    status, "opens_at", sig_json_time(occ.opens_at),
-	    "closes_at", sig_json_time(occ.closes_at), "names_editable", s->names_editable,
+	    status, "opens_at", sig_json_time(occ->opens_at),
+	    "closes_at", sig_json_time(occ->closes_at), "names_editable", s->names_editable,
 	    "participant", "roster_entry_id", (json_int_t)e->id, "display_name", e->display_name,
 	    "role", sig_role_name(e->role), "permissions", sig_json_permissions(e->permissions),
 	    "auto_admit", e->auto_admit);
@@ -238,7 +237,7 @@ void sig_invite_check_handler(void *userdata, struct sig_http_request *req)
 	sig_invite_resolve(api->store, json_string_value(token), now, false, &res);
 	json_decref(body);
 	if (res.refusal == SIG_INVITE_OK) {
-		sig_invite_check_respond(req, &res, now);
+		sig_invite_check_respond(req, &res);
 	} else {
 		if (res.refusal != SIG_INVITE_FAILED && !req->admin_socket)
 			sig_ratelimit_failed(api->limiter, req->peer, now * 1000);
