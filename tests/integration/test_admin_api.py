@@ -456,14 +456,15 @@ class Occurrences(unittest.TestCase):
         with open(cls.clock, "w") as f:
             f.write("%+d\n" % seconds)
 
-    def wait_for_status(self, sid, status, timeout=5):
+    def wait_for_week(self, sid, start, timeout=5):
         """Until hearthd's clock (libfaketime re-reads its file at most once
-        a second, lazily) shows the session in that status."""
+        a second, lazily) is in the open occurrence of that start."""
         deadline = time.monotonic() + timeout
         while True:
             s = self.admin("GET", "/sessions/%d" % sid)[1]
-            if s["status"] == status or time.monotonic() > deadline:
-                self.assertEqual(s["status"], status, s)
+            now = (s["status"], (s["current_occurrence"] or {}).get("start"))
+            if now == ("open", iso(start)) or time.monotonic() > deadline:
+                self.assertEqual(now, ("open", iso(start)), s)
                 return s
             time.sleep(0.2)
 
@@ -580,7 +581,7 @@ class Occurrences(unittest.TestCase):
 
         # A week later the same links work, and a new occurrence uses one.
         self.set_offset(WEEK)
-        self.wait_for_status(sid, "open")
+        self.wait_for_week(sid, calendar_start(this_start) + WEEK)
         dana, ok = self.join(dana_inv["token"])
         self.assertEqual(ok["type"], "join.ok", ok)
         dana, ok = self.join(dana_inv["token"])  # a second tab: free
@@ -590,11 +591,21 @@ class Occurrences(unittest.TestCase):
         status, occ = self.admin("GET", "/sessions/%d/occurrences" % sid)
         self.assertEqual([(o["start"], o["state"]) for o in occ["items"]],
                          [(next_start, "open"), (this_start, "ended")])
+        # The third week takes the last use; in the fourth the link is used up.
+        self.set_offset(2 * WEEK)
+        self.wait_for_week(sid, calendar_start(this_start) + 2 * WEEK)
+        ws, ok = self.join(dana_inv["token"])
+        self.assertEqual(ok["type"], "join.ok", ok)
+        self.assertEqual(self.invite_of(sid, dana_inv["invite"]["id"])["remaining_uses"], 0)
+        self.set_offset(3 * WEEK)
+        self.wait_for_week(sid, calendar_start(this_start) + 3 * WEEK)
+        ws, err = self.join(dana_inv["token"])
+        self.assertEqual(err["error"]["code"], "invite_used_up")
+        self.assertEqual(self.invite_of(sid, dana_inv["invite"]["id"])["state"], "used_up")
         status, s = self.admin("POST", "/sessions/%d/end" % sid, {"confirm": "end-series"})
         self.assertEqual(status, 200, s)
         self.assertEqual(s["status"], "ended")
         self.assertIsNotNone(s["ended_at"])
-        dana.expect_close()
         ws, err = self.join(host_inv["token"])
         self.assertEqual(err["error"]["code"], "session_ended")
 
@@ -602,12 +613,13 @@ class Occurrences(unittest.TestCase):
         status, page = self.admin("GET", "/audit?session=%d&limit=200" % sid)
         rows = page["items"]
         kinds = [r["kind"] for r in rows]
-        self.assertEqual(kinds.count("occurrence_started"), 2)
-        self.assertEqual(kinds.count("occurrence_ended"), 2)  # this week's, next week's
+        self.assertEqual(kinds.count("occurrence_started"), 3)
+        # The first week's by the host, the fourth's (open) with the series.
+        self.assertEqual(kinds.count("occurrence_ended"), 2)
         self.assertEqual(kinds.count("invite_low"), 1)
         for r in rows:
             if r["kind"] in ("join", "leave", "occurrence_started", "occurrence_ended"):
-                self.assertIn(r["detail"]["occurrence"], (this_start, next_start), r)
+                self.assertRegex(r["detail"]["occurrence"], r"^\d{4}-\d\d-\d\dT", r)
             self.assertNotIn("Dana", json.dumps(r))
         ended = [r for r in rows if r["kind"] == "session_ended"]
         self.assertEqual(ended[0]["detail"]["scope"], "series")
