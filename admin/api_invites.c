@@ -181,12 +181,11 @@ static void sig_invite_check_respond(struct sig_http_request *req,
 	 * the name the others see (the join request's display_name). */
 	json_t *body = json_pack(
 	    "{s:{s:I,s:s,s:s,s:s,s:o,s:o,s:b},s:{s:I,s:s,s:s,s:o,s:b}}", "session", "id",
-	    (json_int_t)s->id, "kind", sig_kind_name(s->kind), "title", s->title, "status",
-	    status, "opens_at", sig_json_time(occ->opens_at),
-	    "closes_at", sig_json_time(occ->closes_at), "names_editable", s->names_editable,
-	    "participant", "roster_entry_id", (json_int_t)e->id, "display_name", e->display_name,
-	    "role", sig_role_name(e->role), "permissions", sig_json_permissions(e->permissions),
-	    "auto_admit", e->auto_admit);
+	    (json_int_t)s->id, "kind", sig_kind_name(s->kind), "title", s->title, "status", status,
+	    "opens_at", sig_json_time(occ->opens_at), "closes_at", sig_json_time(occ->closes_at),
+	    "names_editable", s->names_editable, "participant", "roster_entry_id",
+	    (json_int_t)e->id, "display_name", e->display_name, "role", sig_role_name(e->role),
+	    "permissions", sig_json_permissions(e->permissions), "auto_admit", e->auto_admit);
 
 	sig_http_respond_json(req, 200, body);
 	json_decref(body);

@@ -59,15 +59,14 @@ json_t *sig_api_session_json(struct sig_store *store, const struct sig_session *
 						  view.record.ended_at ? "ended" : "open");
 	if (view.has_next)
 		next = sig_api_window_json(&view.next);
-	return json_pack("{s:I,s:s,s:s,s:i,s:b,s:b,s:s,s:o,s:s,s:o,s:o,s:o,s:o,s:o}", "id",
-			 (json_int_t)s->id, "kind", sig_kind_name(s->kind), "title", s->title,
-			 "capacity", s->capacity, "waiting_room", s->waiting_room, "names_editable",
-			 s->names_editable, "publish_policy",
-			 sig_publish_policy_name(s->publish_policy), "schedule",
-			 sig_schedule_to_json(&s->schedule), "status", status, "current_occurrence",
-			 current, "next_occurrence", next, "ended_at", sig_json_time(s->ended_at),
-			 "created_at", sig_json_time(s->created_at), "updated_at",
-			 sig_json_time(s->updated_at));
+	return json_pack(
+	    "{s:I,s:s,s:s,s:i,s:b,s:b,s:s,s:o,s:s,s:o,s:o,s:o,s:o,s:o}", "id", (json_int_t)s->id,
+	    "kind", sig_kind_name(s->kind), "title", s->title, "capacity", s->capacity,
+	    "waiting_room", s->waiting_room, "names_editable", s->names_editable, "publish_policy",
+	    sig_publish_policy_name(s->publish_policy), "schedule",
+	    sig_schedule_to_json(&s->schedule), "status", status, "current_occurrence", current,
+	    "next_occurrence", next, "ended_at", sig_json_time(s->ended_at), "created_at",
+	    sig_json_time(s->created_at), "updated_at", sig_json_time(s->updated_at));
 }
 
 json_t *sig_api_roster_json(const struct sig_roster_entry *e)
@@ -88,9 +87,9 @@ json_t *sig_api_invite_json(const struct sig_invite *i)
 			 "session_id", (json_int_t)i->session_id, "roster_entry_id",
 			 (json_int_t)i->roster_entry_id, "max_uses", i->max_uses, "uses", i->uses,
 			 "remaining_uses", sig_invite_remaining(i), "nearly_used_up",
-			 sig_invite_nearly_used_up(i), "state", sig_invite_state(i), "created_at", sig_json_time(i->created_at),
-			 "revoked_at", sig_json_time(i->revoked_at), "last_used_at",
-			 sig_json_time(i->last_used_at));
+			 sig_invite_nearly_used_up(i), "state", sig_invite_state(i), "created_at",
+			 sig_json_time(i->created_at), "revoked_at", sig_json_time(i->revoked_at),
+			 "last_used_at", sig_json_time(i->last_used_at));
 }
 
 int sig_api_finish(struct sig_api_call *call, int r, const char *what)

@@ -60,16 +60,17 @@ void sig_api_occurrences_list(struct sig_api_call *call)
 	items = json_array();
 	if (view.has_next && view.next.start != view.occurrence.start) {
 		none.start = view.next.start;
-		json_array_append_new(items, sig_api_occurrence_json(&view.next, &none, "upcoming"));
+		json_array_append_new(items,
+				      sig_api_occurrence_json(&view.next, &none, "upcoming"));
 	} else if (view.state == SIG_OCCURRENCE_NOT_OPEN_YET) {
 		json_array_append_new(items,
 				      sig_api_occurrence_json(&view.occurrence, &none, "upcoming"));
 	}
 	if (view.state == SIG_OCCURRENCE_OPEN || view.state == SIG_OCCURRENCE_ENDED) {
 		view.record.start = view.occurrence.start;
-		json_array_append_new(items, sig_api_occurrence_json(
-						 &view.occurrence, &view.record,
-						 view.record.ended_at ? "ended" : "open"));
+		json_array_append_new(
+		    items, sig_api_occurrence_json(&view.occurrence, &view.record,
+						   view.record.ended_at ? "ended" : "open"));
 		before = view.occurrence.start;
 	} else if (view.state == SIG_OCCURRENCE_NOT_OPEN_YET) {
 		before = view.occurrence.start;
@@ -83,8 +84,8 @@ void sig_api_occurrences_list(struct sig_api_call *call)
 	for (guint i = 0; i < rows->len; i++) {
 		const struct sig_occurrence_record *rec =
 		    &g_array_index(rows, struct sig_occurrence_record, i);
-		json_array_append_new(items,
-				      sig_api_occurrence_json(NULL, rec, sig_api_recorded_state(rec)));
+		json_array_append_new(
+		    items, sig_api_occurrence_json(NULL, rec, sig_api_recorded_state(rec)));
 	}
 	json_t *body = json_pack("{s:o}", "items", items);
 	sig_http_respond_json(call->req, 200, body);
@@ -97,8 +98,8 @@ void sig_api_occurrences_end_current(struct sig_api_call *call)
 {
 	struct sig_session session = {0};
 	json_t *body;
-	int r = sig_ops_end_occurrence(call->api->ops, call->ids[0], call->actor, call->now,
-				       &session);
+	int r =
+	    sig_ops_end_occurrence(call->api->ops, call->ids[0], call->actor, call->now, &session);
 
 	if (r == -ESRCH) {
 		sig_api_error(call, 409, "not_open", "no occurrence of this session is open now");

@@ -214,9 +214,9 @@ void sig_api_sessions_end(struct sig_api_call *call)
 		    "send {\"confirm\": \"end-series\"}, or end today's occurrence with POST "
 		    "/api/v1/sessions/%lld/occurrences/current/end",
 		    (long long)session.id);
-		json_t *body = json_pack("{s:{s:s,s:s,s:s}}", "error", "code",
-					 "confirmation_required", "message", message, "field",
-					 "confirm");
+		json_t *body =
+		    json_pack("{s:{s:s,s:s,s:s}}", "error", "code", "confirmation_required",
+			      "message", message, "field", "confirm");
 		sig_http_respond_json(call->req, 400, body);
 		json_decref(body);
 		sig_session_clear(&session);

@@ -12,14 +12,22 @@ static const char *const role_names[SIG_ROLE_COUNT] = {
 };
 static const char *const policy_names[SIG_PUBLISH_COUNT] = {"everyone", "hosts"};
 static const char *const audit_names[SIG_AUDIT_KIND_COUNT] = {
-    "session_created", "session_updated",
-    "session_deleted", "session_ended",
-    "roster_added",    "roster_updated",
-    "roster_deleted",  "invite_created",
-    "invite_revoked",  "join",
-    "admit",	       "deny",
-    "remove",	       "leave",
-    "occurrence_started", "occurrence_ended",
+    "session_created",
+    "session_updated",
+    "session_deleted",
+    "session_ended",
+    "roster_added",
+    "roster_updated",
+    "roster_deleted",
+    "invite_created",
+    "invite_revoked",
+    "join",
+    "admit",
+    "deny",
+    "remove",
+    "leave",
+    "occurrence_started",
+    "occurrence_ended",
     "invite_low",
 };
 static const char *const permission_names[] = {

@@ -13,14 +13,14 @@
 
 enum sig_invite_refusal {
 	SIG_INVITE_OK = 0,
-	SIG_INVITE_UNKNOWN,	 /* no such token, or not a token at all */
-	SIG_INVITE_REVOKED,	 /* revoked, or its roster entry was removed */
-	SIG_INVITE_USED_UP,	 /* max_uses reached */
-	SIG_INVITE_NOT_OPEN_YET, /* before the session's window opens */
-	SIG_INVITE_EXPIRED,	 /* a one-off session whose window closed */
-	SIG_INVITE_ENDED,	 /* the session was ended */
+	SIG_INVITE_UNKNOWN,	     /* no such token, or not a token at all */
+	SIG_INVITE_REVOKED,	     /* revoked, or its roster entry was removed */
+	SIG_INVITE_USED_UP,	     /* max_uses reached */
+	SIG_INVITE_NOT_OPEN_YET,     /* before the session's window opens */
+	SIG_INVITE_EXPIRED,	     /* a one-off session whose window closed */
+	SIG_INVITE_ENDED,	     /* the session was ended */
 	SIG_INVITE_OCCURRENCE_ENDED, /* a host ended today's occurrence; the next one opens later */
-	SIG_INVITE_FAILED,	 /* the store failed */
+	SIG_INVITE_FAILED,	     /* the store failed */
 };
 
 struct sig_invite_resolution {

@@ -93,11 +93,11 @@ static int sig_occurrence_invite_low(struct sig_store *store, const struct sig_i
 	r = sig_store_invite_note_low(store, invite->id, now, &first);
 	if (r < 0 || !first)
 		return r;
-	return sig_audit_record(store, "system", SIG_AUDIT_INVITE_LOW, invite->session_id,
-				invite->roster_entry_id, invite->id,
-				sig_occurrence_detail(start, json_pack("{s:i,s:i}", "max_uses",
-								       invite->max_uses, "remaining",
-								       sig_invite_remaining(invite))));
+	return sig_audit_record(
+	    store, "system", SIG_AUDIT_INVITE_LOW, invite->session_id, invite->roster_entry_id,
+	    invite->id,
+	    sig_occurrence_detail(start, json_pack("{s:i,s:i}", "max_uses", invite->max_uses,
+						   "remaining", sig_invite_remaining(invite))));
 }
 
 int sig_occurrence_note_join(struct sig_store *store, struct sig_invite *invite, int64_t start,
@@ -108,7 +108,8 @@ int sig_occurrence_note_join(struct sig_store *store, struct sig_invite *invite,
 
 	if (r == 0 && first)
 		r = sig_audit_record(store, actor, SIG_AUDIT_OCCURRENCE_STARTED, invite->session_id,
-				     invite->roster_entry_id, 0, sig_occurrence_detail(start, NULL));
+				     invite->roster_entry_id, 0,
+				     sig_occurrence_detail(start, NULL));
 	if (r == 0)
 		r = sig_store_invite_use(store, invite->id, start, now, &new_use);
 	if (r < 0)

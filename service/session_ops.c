@@ -144,15 +144,15 @@ int sig_ops_end_session(struct sig_ops *ops, int64_t session_id, const char *act
 	return sig_ops_ended(ops, r, &session, ret_session);
 }
 
-int sig_ops_end_occurrence(struct sig_ops *ops, int64_t session_id, const char *actor,
-			   int64_t now, struct sig_session *ret_session)
+int sig_ops_end_occurrence(struct sig_ops *ops, int64_t session_id, const char *actor, int64_t now,
+			   struct sig_session *ret_session)
 {
 	struct sig_session session = {0};
 	struct sig_occurrence_view view;
 	int r = sig_ops_load(ops, session_id, now, &session, &view);
 
-	if (r == 0 && (view.state == SIG_OCCURRENCE_NOT_OPEN_YET ||
-		       view.state == SIG_OCCURRENCE_OVER))
+	if (r == 0 &&
+	    (view.state == SIG_OCCURRENCE_NOT_OPEN_YET || view.state == SIG_OCCURRENCE_OVER))
 		r = -ESRCH;
 	if (r == 0)
 		r = sig_ops_close_occurrence(ops, &session, &view, actor, now);

@@ -55,8 +55,8 @@ int sig_ops_end_session(struct sig_ops *ops, int64_t session_id, const char *act
  * ended already, only disconnects. Fills ret_session as
  * sig_ops_end_session() does. Returns 0, -ENOENT, -ESRCH (no occurrence
  * is open now) or a store error. */
-int sig_ops_end_occurrence(struct sig_ops *ops, int64_t session_id, const char *actor,
-			   int64_t now, struct sig_session *ret_session);
+int sig_ops_end_occurrence(struct sig_ops *ops, int64_t session_id, const char *actor, int64_t now,
+			   struct sig_session *ret_session);
 
 /* Deletes session_id with everything in it (audit row session.deleted);
  * the people in it are disconnected. Returns 0, -ENOENT or a store

@@ -235,8 +235,8 @@ static void test_end_occurrence(struct fixture *f, gconstpointer data)
 	g_assert_cmpint(sig_ops_end_occurrence(ops, f->session.id, "roster:1", T0 - 3600, NULL), ==,
 			-ESRCH);
 	g_assert_cmpint(calls.count, ==, 0);
-	g_assert_cmpint(sig_ops_end_occurrence(ops, f->session.id, "roster:1", T0 + 600, &got),
-			==, 0);
+	g_assert_cmpint(sig_ops_end_occurrence(ops, f->session.id, "roster:1", T0 + 600, &got), ==,
+			0);
 	g_assert_cmpint(got.ended_at, ==, 0); /* the series goes on */
 	sig_session_clear(&got);
 	g_assert_cmpint(calls.count, ==, 1);

@@ -756,8 +756,8 @@ static void test_occurrences(struct fixture *f, gconstpointer data)
 	/* An occurrence ended before anyone joined; its first join counts. */
 	g_assert_cmpint(sig_store_occurrence_end(f->store, sid, T0 + 604800, T0 + 604800, &first),
 			==, 0);
-	g_assert_cmpint(sig_store_occurrence_joined(f->store, sid, T0 + 604800, T0 + 604801, &first),
-			==, 0);
+	g_assert_cmpint(
+	    sig_store_occurrence_joined(f->store, sid, T0 + 604800, T0 + 604801, &first), ==, 0);
 	g_assert_true(first);
 	g_assert_cmpint(sig_store_occurrence_joined(f->store, 999, T0, T0, &first), ==, -ENOENT);
 	/* Newest first, before a start. */
