@@ -9,8 +9,8 @@
 
 #define SIG_API_OCCURRENCES_DEFAULT 10
 
-/* "past" for a recorded occurrence whose window is over, else as the
- * view says. */
+/* A recorded occurrence before the current or next one: "ended" when a
+ * host ended it, else "past". */
 static const char *sig_api_recorded_state(const struct sig_occurrence_record *rec)
 {
 	return rec->ended_at ? "ended" : "past";
