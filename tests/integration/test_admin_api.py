@@ -482,6 +482,7 @@ class Occurrences(unittest.TestCase):
     def join(self, token):
         from wsclient import WsClient
         ws = WsClient(self.d.port)
+        self.addCleanup(ws.sock.close)
         ws.send({"type": "join", "id": 1, "v": 1, "token": token})
         return ws, ws.recv()
 
