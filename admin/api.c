@@ -32,6 +32,7 @@ struct sig_api_route {
 
 static const char *const sig_api_q_page[] = {"after", "limit", NULL};
 static const char *const sig_api_q_sessions[] = {"after", "limit", "external_id", NULL};
+static const char *const sig_api_q_limit[] = {"limit", NULL};
 static const char *const sig_api_q_invites[] = {"after", "limit", "roster_entry", NULL};
 static const char *const sig_api_q_audit[] = {"after", "limit", "session", NULL};
 
@@ -42,6 +43,8 @@ static const struct sig_api_route sig_api_routes[] = {
     {"PATCH", "/sessions/#", sig_api_sessions_update, true},
     {"DELETE", "/sessions/#", sig_api_sessions_delete, true},
     {"POST", "/sessions/#/end", sig_api_sessions_end, true},
+    {"GET", "/sessions/#/occurrences", sig_api_occurrences_list, false, sig_api_q_limit},
+    {"POST", "/sessions/#/occurrences/current/end", sig_api_occurrences_end_current, true},
     {"POST", "/sessions/#/roster", sig_api_roster_create, true},
     {"GET", "/sessions/#/roster", sig_api_roster_list, false, sig_api_q_page},
     {"GET", "/sessions/#/roster/#", sig_api_roster_get, false},

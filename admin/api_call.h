@@ -9,6 +9,7 @@
 
 #include "config/cfg.h"
 #include "service/audit.h"
+#include "service/occurrence.h"
 #include "model/domain.h"
 #include "model/domain_json.h"
 #include "service/ratelimit.h"
@@ -79,7 +80,12 @@ int sig_api_audit(struct sig_api_call *call, enum sig_audit_kind kind, int64_t s
 		  int64_t roster_entry_id, int64_t invite_id, json_t *detail);
 
 /* JSON forms of the domain rows (new references). */
-json_t *sig_api_session_json(const struct sig_session *session, int64_t now);
+json_t *sig_api_session_json(struct sig_store *store, const struct sig_session *session,
+			     int64_t now);
+/* One occurrence: its window (when occ is not NULL, else just its start),
+ * state ("open", "ended", "upcoming", "past") and what was recorded. */
+json_t *sig_api_occurrence_json(const struct sig_occurrence *occ,
+				const struct sig_occurrence_record *record, const char *state);
 json_t *sig_api_roster_json(const struct sig_roster_entry *entry);
 json_t *sig_api_invite_json(const struct sig_invite *invite);
 
@@ -87,9 +93,10 @@ json_t *sig_api_invite_json(const struct sig_invite *invite);
  * row, without the values (a name or title may identify a person). */
 json_t *sig_api_changed_fields(const json_t *body);
 
-/* Status of a session at now: "ended", "open", "not_open_yet" or "over". */
-const char *sig_api_session_status(const struct sig_session *session, int64_t now,
-				   struct sig_occurrence *ret_occurrence);
+/* Status of a session in a view of its occurrences: "ended" (the series),
+ * "open", "occurrence_ended" (today's was ended; the next opens later),
+ * "not_open_yet" or "over". */
+const char *sig_api_session_status(const struct sig_occurrence_view *view);
 
 /* Handlers, by resource (api_sessions.c, api_roster.c, api_invites.c,
  * api_audit.c). */
@@ -99,6 +106,8 @@ void sig_api_sessions_get(struct sig_api_call *call);
 void sig_api_sessions_update(struct sig_api_call *call);
 void sig_api_sessions_delete(struct sig_api_call *call);
 void sig_api_sessions_end(struct sig_api_call *call);
+void sig_api_occurrences_list(struct sig_api_call *call);
+void sig_api_occurrences_end_current(struct sig_api_call *call);
 void sig_api_roster_create(struct sig_api_call *call);
 void sig_api_roster_list(struct sig_api_call *call);
 void sig_api_roster_get(struct sig_api_call *call);

@@ -171,23 +171,21 @@ void sig_api_invites_revoke(struct sig_api_call *call)
 }
 
 static void sig_invite_check_respond(struct sig_http_request *req,
-				     const struct sig_invite_resolution *res, int64_t now)
+				     const struct sig_invite_resolution *res)
 {
 	const struct sig_session *s = &res->session;
 	const struct sig_roster_entry *e = &res->entry;
-	struct sig_occurrence occ;
-	/* Before the arguments below read occ: their order is unspecified. */
-	const char *status = sig_api_session_status(s, now, &occ);
+	const struct sig_occurrence *occ = &res->view.occurrence;
+	const char *status = sig_api_session_status(&res->view);
 	/* names_editable: whether the pre-join screen lets the person choose
 	 * the name the others see (the join request's display_name). */
 	json_t *body = json_pack(
 	    "{s:{s:I,s:s,s:s,s:s,s:o,s:o,s:b},s:{s:I,s:s,s:s,s:o,s:b}}", "session", "id",
-	    (json_int_t)s->id, "kind", sig_kind_name(s->kind), "title", s->title, "status",
-	    status, "opens_at", sig_json_time(occ.opens_at),
-	    "closes_at", sig_json_time(occ.closes_at), "names_editable", s->names_editable,
-	    "participant", "roster_entry_id", (json_int_t)e->id, "display_name", e->display_name,
-	    "role", sig_role_name(e->role), "permissions", sig_json_permissions(e->permissions),
-	    "auto_admit", e->auto_admit);
+	    (json_int_t)s->id, "kind", sig_kind_name(s->kind), "title", s->title, "status", status,
+	    "opens_at", sig_json_time(occ->opens_at), "closes_at", sig_json_time(occ->closes_at),
+	    "names_editable", s->names_editable, "participant", "roster_entry_id",
+	    (json_int_t)e->id, "display_name", e->display_name, "role", sig_role_name(e->role),
+	    "permissions", sig_json_permissions(e->permissions), "auto_admit", e->auto_admit);
 
 	sig_http_respond_json(req, 200, body);
 	json_decref(body);
@@ -198,10 +196,11 @@ static void sig_invite_check_refuse(struct sig_http_request *req,
 {
 	json_t *error = json_pack("{s:s,s:s}", "code", sig_invite_refusal_code(res->refusal),
 				  "message", sig_invite_refusal_message(res->refusal));
-	json_t *body;
+	json_t *extra = sig_invite_refusal_extra(res), *body;
 
-	if (res->refusal == SIG_INVITE_NOT_OPEN_YET)
-		json_object_set_new(error, "opens_at", sig_json_time(res->occurrence.opens_at));
+	if (extra)
+		json_object_update(error, extra);
+	json_decref(extra);
 	body = json_pack("{s:o}", "error", error);
 	sig_http_respond_json(req, sig_invite_refusal_status(res->refusal), body);
 	json_decref(body);
@@ -237,7 +236,7 @@ void sig_invite_check_handler(void *userdata, struct sig_http_request *req)
 	sig_invite_resolve(api->store, json_string_value(token), now, false, &res);
 	json_decref(body);
 	if (res.refusal == SIG_INVITE_OK) {
-		sig_invite_check_respond(req, &res, now);
+		sig_invite_check_respond(req, &res);
 	} else {
 		if (res.refusal != SIG_INVITE_FAILED && !req->admin_socket)
 			sig_ratelimit_failed(api->limiter, req->peer, now * 1000);

@@ -8,20 +8,19 @@
 #include "model/metadata.h"
 #include "service/invite.h"
 
-const char *sig_api_session_status(const struct sig_session *session, int64_t now,
-				   struct sig_occurrence *ret_occurrence)
+const char *sig_api_session_status(const struct sig_occurrence_view *view)
 {
-	enum sig_schedule_state state = sig_schedule_at(&session->schedule, now, ret_occurrence);
-
-	if (session->ended_at)
-		return "ended";
-	switch (state) {
-	case SIG_SCHEDULE_OPEN:
+	switch (view->state) {
+	case SIG_OCCURRENCE_OPEN:
 		return "open";
-	case SIG_SCHEDULE_NOT_OPEN_YET:
+	case SIG_OCCURRENCE_ENDED:
+		return "occurrence_ended";
+	case SIG_OCCURRENCE_NOT_OPEN_YET:
 		return "not_open_yet";
-	default:
+	case SIG_OCCURRENCE_OVER:
 		return "over";
+	default:
+		return "ended";
 	}
 }
 
@@ -61,24 +60,51 @@ int sig_api_apply_labels(struct sig_api_call *call, const json_t *body, char **e
 	return 0;
 }
 
-static json_t *sig_api_session_fields(const struct sig_session *s, int64_t now)
+/* {"start","end","opens_at","closes_at"} of an occurrence's window. */
+static json_t *sig_api_window_json(const struct sig_occurrence *occ)
 {
-	struct sig_occurrence occ;
-	const char *status = sig_api_session_status(s, now, &occ);
-	json_t *next = json_null();
+	return json_pack("{s:o,s:o,s:o,s:o}", "start", sig_json_time(occ->start), "end",
+			 sig_json_time(occ->end), "opens_at", sig_json_time(occ->opens_at),
+			 "closes_at", sig_json_time(occ->closes_at));
+}
 
-	if (strcmp(status, "open") == 0 || strcmp(status, "not_open_yet") == 0)
-		next = json_pack("{s:o,s:o,s:o,s:o}", "start", sig_json_time(occ.start), "end",
-				 sig_json_time(occ.end), "opens_at", sig_json_time(occ.opens_at),
-				 "closes_at", sig_json_time(occ.closes_at));
-	return json_pack("{s:I,s:s,s:s,s:i,s:b,s:b,s:s,s:o,s:s,s:o,s:o,s:o,s:o}", "id",
-			 (json_int_t)s->id, "kind", sig_kind_name(s->kind), "title", s->title,
-			 "capacity", s->capacity, "waiting_room", s->waiting_room, "names_editable",
-			 s->names_editable, "publish_policy",
-			 sig_publish_policy_name(s->publish_policy), "schedule",
-			 sig_schedule_to_json(&s->schedule), "status", status, "next_occurrence",
-			 next, "ended_at", sig_json_time(s->ended_at), "created_at",
-			 sig_json_time(s->created_at), "updated_at", sig_json_time(s->updated_at));
+json_t *sig_api_occurrence_json(const struct sig_occurrence *occ,
+				const struct sig_occurrence_record *record, const char *state)
+{
+	json_t *out = occ ? sig_api_window_json(occ)
+			  : json_pack("{s:o}", "start", sig_json_time(record->start));
+
+	json_object_set_new(out, "state", json_string(state));
+	json_object_set_new(out, "first_join_at", sig_json_time(record->first_join_at));
+	json_object_set_new(out, "ended_at", sig_json_time(record->ended_at));
+	return out;
+}
+
+static json_t *sig_api_session_fields(struct sig_store *store, const struct sig_session *s,
+				      int64_t now)
+{
+	struct sig_occurrence_view view = {0};
+	json_t *current = json_null(), *next = json_null();
+	const char *status;
+
+	if (sig_occurrence_view(store, s, now, &view) < 0)
+		view.state = s->ended_at ? SIG_OCCURRENCE_SESSION_ENDED : SIG_OCCURRENCE_OVER;
+	status = sig_api_session_status(&view);
+	/* current_occurrence: the one whose window holds now (ended by a host
+	 * or not); next_occurrence: the one a join would be in, now or next. */
+	if (view.state == SIG_OCCURRENCE_OPEN || view.state == SIG_OCCURRENCE_ENDED)
+		current = sig_api_occurrence_json(&view.occurrence, &view.record,
+						  view.record.ended_at ? "ended" : "open");
+	if (view.has_next)
+		next = sig_api_window_json(&view.next);
+	return json_pack(
+	    "{s:I,s:s,s:s,s:i,s:b,s:b,s:s,s:o,s:s,s:o,s:o,s:o,s:o,s:o}", "id", (json_int_t)s->id,
+	    "kind", sig_kind_name(s->kind), "title", s->title, "capacity", s->capacity,
+	    "waiting_room", s->waiting_room, "names_editable", s->names_editable, "publish_policy",
+	    sig_publish_policy_name(s->publish_policy), "schedule",
+	    sig_schedule_to_json(&s->schedule), "status", status, "current_occurrence", current,
+	    "next_occurrence", next, "ended_at", sig_json_time(s->ended_at), "created_at",
+	    sig_json_time(s->created_at), "updated_at", sig_json_time(s->updated_at));
 }
 
 static json_t *sig_api_roster_fields(const struct sig_roster_entry *e)
@@ -91,9 +117,10 @@ static json_t *sig_api_roster_fields(const struct sig_roster_entry *e)
 			 sig_json_time(e->created_at), "updated_at", sig_json_time(e->updated_at));
 }
 
-json_t *sig_api_session_json(const struct sig_session *s, int64_t now)
+json_t *sig_api_session_json(struct sig_store *store, const struct sig_session *s, int64_t now)
 {
-	return sig_api_add_labels(sig_api_session_fields(s, now), s->external_id, s->metadata);
+	return sig_api_add_labels(sig_api_session_fields(store, s, now), s->external_id,
+				  s->metadata);
 }
 
 json_t *sig_api_roster_json(const struct sig_roster_entry *e)
@@ -103,12 +130,15 @@ json_t *sig_api_roster_json(const struct sig_roster_entry *e)
 
 json_t *sig_api_invite_json(const struct sig_invite *i)
 {
-	return json_pack("{s:I,s:I,s:I,s:i,s:i,s:s,s:o,s:o,s:o}", "id", (json_int_t)i->id,
+	/* uses: occurrences it was used in (rejoins in one occurrence are
+	 * free); nearly_used_up: time to send a new link. */
+	return json_pack("{s:I,s:I,s:I,s:i,s:i,s:i,s:b,s:s,s:o,s:o,s:o}", "id", (json_int_t)i->id,
 			 "session_id", (json_int_t)i->session_id, "roster_entry_id",
 			 (json_int_t)i->roster_entry_id, "max_uses", i->max_uses, "uses", i->uses,
-			 "state", sig_invite_state(i), "created_at", sig_json_time(i->created_at),
-			 "revoked_at", sig_json_time(i->revoked_at), "last_used_at",
-			 sig_json_time(i->last_used_at));
+			 "remaining_uses", sig_invite_remaining(i), "nearly_used_up",
+			 sig_invite_nearly_used_up(i), "state", sig_invite_state(i), "created_at",
+			 sig_json_time(i->created_at), "revoked_at", sig_json_time(i->revoked_at),
+			 "last_used_at", sig_json_time(i->last_used_at));
 }
 
 int sig_api_finish(struct sig_api_call *call, int r, const char *what)

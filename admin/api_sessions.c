@@ -70,7 +70,7 @@ static int sig_api_apply_session(struct sig_api_call *call, const json_t *body,
 static void sig_api_respond_session(struct sig_api_call *call, int status,
 				    const struct sig_session *session)
 {
-	json_t *body = sig_api_session_json(session, call->now);
+	json_t *body = sig_api_session_json(call->api->store, session, call->now);
 
 	sig_http_respond_json(call->req, status, body);
 	json_decref(body);
@@ -139,7 +139,8 @@ void sig_api_sessions_list(struct sig_api_call *call)
 	for (guint i = 0; i < rows->len; i++)
 		json_array_append_new(
 		    items,
-		    sig_api_session_json(&g_array_index(rows, struct sig_session, i), call->now));
+		    sig_api_session_json(call->api->store,
+					 &g_array_index(rows, struct sig_session, i), call->now));
 	sig_api_respond_page(call, items, limit,
 			     rows->len ? g_array_index(rows, struct sig_session, rows->len - 1).id
 				       : 0);
@@ -205,11 +206,45 @@ void sig_api_sessions_delete(struct sig_api_call *call)
 	sig_http_respond_empty(call->req, 204);
 }
 
+static const struct sig_api_field end_fields[] = {
+    {"confirm", JSON_STRING, false},
+};
+
+/* Ends the session for good. For a weekly session that is every future
+ * occurrence and every link, so it takes {"confirm": "end-series"};
+ * today's occurrence alone ends with POST …/occurrences/current/end. */
 void sig_api_sessions_end(struct sig_api_call *call)
 {
 	struct sig_session session = {0};
-	int r = sig_ops_end_session(call->api->ops, call->ids[0], call->actor, call->now, &session);
+	const char *confirm;
+	int r;
 
+	if (sig_api_require_body(call, true) < 0 ||
+	    sig_api_check_fields(call, call->body, NULL, end_fields, G_N_ELEMENTS(end_fields)) < 0)
+		return;
+	confirm = json_string_value(json_object_get(call->body, "confirm"));
+	if (confirm && strcmp(confirm, "end-series") != 0) {
+		sig_api_invalid(call, "confirm", "must be \"end-series\"");
+		return;
+	}
+	if (sig_api_load_session(call, call->ids[0], &session) < 0)
+		return;
+	if (!confirm && session.schedule.kind == SIG_SCHEDULE_WEEKLY && !session.ended_at) {
+		g_autofree char *message = g_strdup_printf(
+		    "this ends every future occurrence of a weekly session and all its links; "
+		    "send {\"confirm\": \"end-series\"}, or end today's occurrence with POST "
+		    "/api/v1/sessions/%lld/occurrences/current/end",
+		    (long long)session.id);
+		json_t *body =
+		    json_pack("{s:{s:s,s:s,s:s}}", "error", "code", "confirmation_required",
+			      "message", message, "field", "confirm");
+		sig_http_respond_json(call->req, 400, body);
+		json_decref(body);
+		sig_session_clear(&session);
+		return;
+	}
+	sig_session_clear(&session);
+	r = sig_ops_end_session(call->api->ops, call->ids[0], call->actor, call->now, &session);
 	if (r < 0) {
 		sig_api_store_error(call, r, "session");
 		return;

@@ -12,7 +12,11 @@ static void ctl_invite_print(const json_t *inv)
 	g_autofree char *session = ctl_text(json_object_get(inv, "session_id"));
 	g_autofree char *uses = ctl_text(json_object_get(inv, "uses"));
 	g_autofree char *max = ctl_text(json_object_get(inv, "max_uses"));
-	g_autofree char *used = g_strdup_printf("%s of %s", uses, max);
+	g_autofree char *left = ctl_text(json_object_get(inv, "remaining_uses"));
+	/* Uses count occurrences joined, not joins. */
+	g_autofree char *used = g_strdup_printf(
+	    "%s of %s (%s left%s)", uses, max, left,
+	    json_is_true(json_object_get(inv, "nearly_used_up")) ? ", nearly used up" : "");
 
 	printf("invite %s for roster entry %s in session %s\n", id, entry, session);
 	ctl_print_field("state", json_object_get(inv, "state"));

@@ -1,4 +1,4 @@
-/* session create|list|show|update|end|delete. */
+/* session create|list|show|update|end|end-occurrence|occurrences|delete. */
 #include <stdio.h>
 #include <string.h>
 
@@ -198,6 +198,8 @@ static void ctl_session_print(const json_t *s)
 {
 	g_autofree char *schedule = ctl_schedule_text(json_object_get(s, "schedule"));
 	g_autofree char *next = ctl_occurrence_text(json_object_get(s, "next_occurrence"));
+	g_autofree char *current = ctl_occurrence_text(json_object_get(s, "current_occurrence"));
+	const json_t *now = json_object_get(s, "current_occurrence");
 	g_autofree char *id = ctl_text(json_object_get(s, "id"));
 
 	printf("session %s: ", id);
@@ -210,6 +212,10 @@ static void ctl_session_print(const json_t *s)
 	ctl_print_field("names editable", json_object_get(s, "names_editable"));
 	ctl_print_field("publish", json_object_get(s, "publish_policy"));
 	ctl_print_field_text("schedule", schedule);
+	if (json_is_object(now)) {
+		ctl_print_field_text("current", current);
+		ctl_print_field("current state", json_object_get(now, "state"));
+	}
 	ctl_print_field_text("next", next);
 	ctl_print_field("ended at", json_object_get(s, "ended_at"));
 	ctl_print_field("created at", json_object_get(s, "created_at"));
@@ -391,6 +397,37 @@ int ctl_cmd_session_update(struct ctl *ctl, const struct ctl_command *cmd, int a
 
 int ctl_cmd_session_end(struct ctl *ctl, const struct ctl_command *cmd, int argc, char **argv)
 {
+	gboolean series = FALSE;
+	const GOptionEntry entries[] = {
+	    {"series", 0, 0, G_OPTION_ARG_NONE, &series,
+	     "Confirm ending a weekly session's whole series (every future occurrence)", NULL},
+	    {NULL},
+	};
+	g_autofree char *path = NULL;
+	json_t *body = NULL, *session = NULL;
+	long long id;
+	int r;
+
+	r = ctl_parse_options(ctl, cmd, entries, 1, &argc, &argv);
+	if (r == CTL_EXIT_OK)
+		r = ctl_arg_id("ID", argv[0], &id);
+	if (r != CTL_EXIT_OK)
+		return r;
+	/* A weekly session asks for the confirmation; hearthd says so. */
+	if (series)
+		body = json_pack("{s:s}", "confirm", "end-series");
+	path = g_strdup_printf("/sessions/%lld/end", id);
+	r = ctl_api(ctl, "POST", path, body, &session);
+	json_decref(body);
+	return r == CTL_EXIT_OK ? ctl_session_answer(ctl, session,
+						     "ended for good; its invites no "
+						     "longer work:")
+				: r;
+}
+
+int ctl_cmd_session_end_occurrence(struct ctl *ctl, const struct ctl_command *cmd, int argc,
+				   char **argv)
+{
 	g_autofree char *path = NULL;
 	json_t *session = NULL;
 	long long id;
@@ -399,12 +436,49 @@ int ctl_cmd_session_end(struct ctl *ctl, const struct ctl_command *cmd, int argc
 	r = ctl_session_by_id(ctl, cmd, argc, argv, &id);
 	if (r != CTL_EXIT_OK)
 		return r;
-	path = g_strdup_printf("/sessions/%lld/end", id);
+	path = g_strdup_printf("/sessions/%lld/occurrences/current/end", id);
 	r = ctl_api(ctl, "POST", path, NULL, &session);
 	return r == CTL_EXIT_OK ? ctl_session_answer(ctl, session,
-						     "ended; its invites no "
-						     "longer work:")
+						     "today's occurrence ended; the series "
+						     "and its invites go on:")
 				: r;
+}
+
+int ctl_cmd_session_occurrences(struct ctl *ctl, const struct ctl_command *cmd, int argc,
+				char **argv)
+{
+	g_autofree char *path = NULL;
+	json_t *answer = NULL, *items;
+	long long id;
+	int r;
+
+	r = ctl_session_by_id(ctl, cmd, argc, argv, &id);
+	if (r != CTL_EXIT_OK)
+		return r;
+	path = g_strdup_printf("/sessions/%lld/occurrences", id);
+	r = ctl_api(ctl, "GET", path, NULL, &answer);
+	if (r != CTL_EXIT_OK)
+		return r;
+	items = json_object_get(answer, "items");
+	if (!json_is_array(items)) {
+		ctl_error("hearthd answered without a list");
+		json_decref(answer);
+		return CTL_EXIT_SERVER;
+	}
+	if (ctl->json) {
+		ctl_print_json(answer);
+	} else {
+		printf("%-22s  %-10s  %-22s  %s\n", "START", "STATE", "FIRST JOIN", "ENDED");
+		for (size_t i = 0; i < json_array_size(items); i++) {
+			const json_t *o = json_array_get(items, i);
+			ctl_print_cell(json_object_get(o, "start"), 22, false);
+			ctl_print_cell(json_object_get(o, "state"), 10, false);
+			ctl_print_cell(json_object_get(o, "first_join_at"), 22, false);
+			ctl_print_cell(json_object_get(o, "ended_at"), 0, true);
+		}
+	}
+	json_decref(answer);
+	return CTL_EXIT_OK;
 }
 
 int ctl_cmd_session_delete(struct ctl *ctl, const struct ctl_command *cmd, int argc, char **argv)

@@ -114,6 +114,10 @@ int ctl_cmd_session_list(struct ctl *ctl, const struct ctl_command *cmd, int arg
 int ctl_cmd_session_show(struct ctl *ctl, const struct ctl_command *cmd, int argc, char **argv);
 int ctl_cmd_session_update(struct ctl *ctl, const struct ctl_command *cmd, int argc, char **argv);
 int ctl_cmd_session_end(struct ctl *ctl, const struct ctl_command *cmd, int argc, char **argv);
+int ctl_cmd_session_end_occurrence(struct ctl *ctl, const struct ctl_command *cmd, int argc,
+				   char **argv);
+int ctl_cmd_session_occurrences(struct ctl *ctl, const struct ctl_command *cmd, int argc,
+				char **argv);
 int ctl_cmd_session_delete(struct ctl *ctl, const struct ctl_command *cmd, int argc, char **argv);
 int ctl_cmd_roster_add(struct ctl *ctl, const struct ctl_command *cmd, int argc, char **argv);
 int ctl_cmd_roster_list(struct ctl *ctl, const struct ctl_command *cmd, int argc, char **argv);

@@ -78,10 +78,8 @@ void sig_ws_turn_tick(struct sig_ws *ws, struct sig_member *m, int64_t now)
 static void sig_ws_refuse(struct sig_ws_conn *conn, const json_t *id,
 			  const struct sig_invite_resolution *res)
 {
-	json_t *extra = NULL;
+	json_t *extra = sig_invite_refusal_extra(res);
 
-	if (res->refusal == SIG_INVITE_NOT_OPEN_YET)
-		extra = json_pack("{s:o}", "opens_at", sig_json_time(res->occurrence.opens_at));
 	if (res->refusal != SIG_INVITE_FAILED)
 		sig_ratelimit_failed(conn->ws->limiter, conn->peer, clock_wall_ms());
 	sig_ws_error(conn, id, sig_invite_refusal_code(res->refusal),
@@ -134,6 +132,7 @@ static void sig_ws_admit(struct sig_ws_conn *conn, const json_t *id,
 		m->name_chosen = true;
 	}
 	m->closes_at = res->occurrence.closes_at;
+	m->occurrence_start = res->occurrence.start;
 	/* The waiting room: only a host's decision (or "admit automatically"
 	 * on the roster entry) lets someone in; a host arriving does not. */
 	m->waiting = res->session.waiting_room && !res->entry.auto_admit;

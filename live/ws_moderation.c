@@ -260,21 +260,31 @@ void sig_ws_on_remove(struct sig_ws_conn *conn, json_t *msg, const json_t *id)
 		 m->participant_id, conn->member->participant_id);
 }
 
-/* A host ends the session for everyone, for good. */
+/* A host ends today's occurrence for everyone: nobody gets back in until
+ * the next one opens; the series and its links stay (a one-off ends for
+ * good). Ending a whole series is the admin API's. */
 void sig_ws_on_end(struct sig_ws_conn *conn, json_t *msg, const json_t *id)
 {
 	int64_t sid = conn->member->session_id;
+	int r;
 
 	(void)msg;
 	if (!sig_ws_moderator(conn, id))
 		return;
 	g_autofree char *actor = sig_ws_actor(conn->member);
-	if (sig_ops_end_session(conn->ws->ops, sid, actor, clock_wall_s(), NULL) < 0) {
+	r = sig_ops_end_occurrence(conn->ws->ops, sid, actor, clock_wall_s(), NULL);
+	if (r == -ESRCH) {
+		sig_ws_error(conn, id, "not_open", "no occurrence of this session is open now",
+			     NULL);
+		return;
+	}
+	if (r < 0) {
 		sig_ws_error(conn, id, "internal", "the server could not end the session", NULL);
 		return;
 	}
 	sig_ws_reply(conn, id, "end", NULL);
-	log_info("session %lld: ended by %s", (long long)sid, conn->member->participant_id);
+	log_info("session %lld: occurrence ended by %s", (long long)sid,
+		 conn->member->participant_id);
 }
 
 #define SIG_WS_CHAT_MAX 2000 /* bytes of one chat message */

@@ -11,6 +11,7 @@
 #include "live/speaker_room.h"
 #include "live/ws_internal.h"
 #include "service/audit.h"
+#include "service/occurrence.h"
 #include "store/store.h"
 
 char *sig_ws_actor(const struct sig_member *m)
@@ -25,6 +26,9 @@ void sig_ws_audit_with(struct sig_ws *ws, const struct sig_member *m, enum sig_a
 {
 	g_autofree char *actor = sig_ws_actor(m);
 
+	/* Every participant row names the occurrence it happened in. */
+	if (m->occurrence_start)
+		extra = sig_occurrence_detail(m->occurrence_start, extra);
 	sig_audit_participant(ws->store, actor, kind, m->session_id, m->roster_entry_id,
 			      m->participant_id, extra);
 }

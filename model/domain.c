@@ -12,13 +12,23 @@ static const char *const role_names[SIG_ROLE_COUNT] = {
 };
 static const char *const policy_names[SIG_PUBLISH_COUNT] = {"everyone", "hosts"};
 static const char *const audit_names[SIG_AUDIT_KIND_COUNT] = {
-    "session_created", "session_updated",
-    "session_deleted", "session_ended",
-    "roster_added",    "roster_updated",
-    "roster_deleted",  "invite_created",
-    "invite_revoked",  "join",
-    "admit",	       "deny",
-    "remove",	       "leave",
+    "session_created",
+    "session_updated",
+    "session_deleted",
+    "session_ended",
+    "roster_added",
+    "roster_updated",
+    "roster_deleted",
+    "invite_created",
+    "invite_revoked",
+    "join",
+    "admit",
+    "deny",
+    "remove",
+    "leave",
+    "occurrence_started",
+    "occurrence_ended",
+    "invite_low",
 };
 static const char *const permission_names[] = {
     "publish_audio", "publish_video", "share_screen", "subscribe", "moderate",
@@ -336,4 +346,16 @@ void sig_audit_event_clear(struct sig_audit_event *event)
 	g_free(event->actor);
 	g_free(event->detail);
 	event->actor = event->detail = NULL;
+}
+
+int sig_invite_remaining(const struct sig_invite *invite)
+{
+	return invite->uses >= invite->max_uses ? 0 : invite->max_uses - invite->uses;
+}
+
+bool sig_invite_nearly_used_up(const struct sig_invite *invite)
+{
+	int threshold = invite->max_uses / 10;
+
+	return sig_invite_remaining(invite) <= (threshold > 2 ? threshold : 2);
 }

@@ -90,10 +90,20 @@ struct sig_invite {
 	uint8_t
 	    token_hash[CRYPTO_SHA256_BYTES]; /* SHA-256 of the token; the token is never stored */
 	int max_uses;			     /* 1..SIG_INVITE_USES_MAX */
-	int uses;
+	int uses;			     /* occurrences joined with it (not joins) */
 	int64_t created_at;
 	int64_t revoked_at;   /* 0 = not revoked */
 	int64_t last_used_at; /* 0 = never */
+};
+
+/* What the store remembers of one occurrence of a session (the
+ * occurrence itself is computed from the schedule, schedule.h): it is keyed
+ * by its scheduled start. */
+struct sig_occurrence_record {
+	int64_t session_id;
+	int64_t start;	       /* the occurrence's scheduled start, Unix s */
+	int64_t first_join_at; /* 0 = nobody joined yet */
+	int64_t ended_at;      /* 0 = not ended; else a host or admin ended it */
 };
 
 /* What the audit log records. Stored by name (the strings below). */
@@ -112,6 +122,9 @@ enum sig_audit_kind {
 	SIG_AUDIT_DENY,
 	SIG_AUDIT_REMOVE,
 	SIG_AUDIT_LEAVE,
+	SIG_AUDIT_OCCURRENCE_STARTED, /* the first join of an occurrence */
+	SIG_AUDIT_OCCURRENCE_ENDED,   /* a host or admin ended the current occurrence */
+	SIG_AUDIT_INVITE_LOW,	      /* an invite became nearly used up (once per invite) */
 	SIG_AUDIT_KIND_COUNT
 };
 
@@ -168,6 +181,12 @@ int sig_display_name_validate(const char *name, char **ret_problem);
 /* Checks display name (as sig_display_name_validate()) and permissions. */
 int sig_roster_entry_validate(const struct sig_roster_entry *entry, const char **ret_field,
 			      char **ret_problem);
+
+/* Uses an invite has left (never below 0), and whether that is "nearly
+ * used up": at most max(2, 10 % of max_uses) left, when the clinic should
+ * issue a new link. */
+int sig_invite_remaining(const struct sig_invite *invite);
+bool sig_invite_nearly_used_up(const struct sig_invite *invite);
 
 /* The hash that chains audit rows: SHA-256 over the previous row's hash and
  * a canonical encoding of every other field of this row. */

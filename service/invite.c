@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "model/domain_json.h"
 #include "service/audit.h"
 
 struct sig_refusal_info {
@@ -19,6 +20,9 @@ static const struct sig_refusal_info refusals[] = {
     [SIG_INVITE_NOT_OPEN_YET] = {"session_not_open_yet", 403, "the session is not open yet"},
     [SIG_INVITE_EXPIRED] = {"invite_expired", 410, "the session this link was for is over"},
     [SIG_INVITE_ENDED] = {"session_ended", 410, "the session has ended"},
+    [SIG_INVITE_OCCURRENCE_ENDED] = {"occurrence_ended", 403,
+				     "today's session has ended; this link works again for the "
+				     "next one"},
     [SIG_INVITE_FAILED] = {"internal", 500, "the server could not check this link"},
 };
 
@@ -37,6 +41,15 @@ const char *sig_invite_refusal_message(enum sig_invite_refusal refusal)
 	return refusals[refusal].message;
 }
 
+json_t *sig_invite_refusal_extra(const struct sig_invite_resolution *res)
+{
+	if (res->refusal == SIG_INVITE_NOT_OPEN_YET)
+		return json_pack("{s:o}", "opens_at", sig_json_time(res->occurrence.opens_at));
+	if (res->refusal == SIG_INVITE_OCCURRENCE_ENDED && res->view.has_next)
+		return json_pack("{s:o}", "opens_at", sig_json_time(res->view.next.opens_at));
+	return NULL;
+}
+
 const char *sig_invite_state(const struct sig_invite *invite)
 {
 	if (invite->revoked_at)
@@ -46,25 +59,37 @@ const char *sig_invite_state(const struct sig_invite *invite)
 	return "active";
 }
 
-/* The refusal that the invite, its entry and its session's schedule give at
- * now, in the order a person would want to hear them. */
-static enum sig_invite_refusal sig_invite_judge(struct sig_invite_resolution *res, int64_t now)
+/* The refusal that the invite, its entry, its session's schedule and the
+ * current occurrence give at now, in the order a person would want to
+ * hear them. */
+static enum sig_invite_refusal sig_invite_judge(struct sig_store *store,
+						struct sig_invite_resolution *res, int64_t now)
 {
+	bool used_now = false;
+
 	if (res->invite.revoked_at || res->entry.removed_at)
 		return SIG_INVITE_REVOKED;
-	if (res->session.ended_at)
+	if (sig_occurrence_view(store, &res->session, now, &res->view) < 0)
+		return SIG_INVITE_FAILED;
+	res->occurrence = res->view.occurrence;
+	switch (res->view.state) {
+	case SIG_OCCURRENCE_SESSION_ENDED:
 		return SIG_INVITE_ENDED;
-	switch (sig_schedule_at(&res->session.schedule, now, &res->occurrence)) {
-	case SIG_SCHEDULE_OVER:
+	case SIG_OCCURRENCE_OVER:
 		return SIG_INVITE_EXPIRED;
-	case SIG_SCHEDULE_NOT_OPEN_YET:
+	case SIG_OCCURRENCE_NOT_OPEN_YET:
 		return SIG_INVITE_NOT_OPEN_YET;
-	case SIG_SCHEDULE_OPEN:
+	case SIG_OCCURRENCE_ENDED:
+		return SIG_INVITE_OCCURRENCE_ENDED;
+	case SIG_OCCURRENCE_OPEN:
 		break;
 	}
-	if (res->invite.uses >= res->invite.max_uses)
-		return SIG_INVITE_USED_UP;
-	return SIG_INVITE_OK;
+	if (res->invite.uses < res->invite.max_uses)
+		return SIG_INVITE_OK;
+	/* Used up, but a rejoin in an occurrence it already paid for is free. */
+	if (sig_store_invite_used_in(store, res->invite.id, res->occurrence.start, &used_now) < 0)
+		return SIG_INVITE_FAILED;
+	return used_now ? SIG_INVITE_OK : SIG_INVITE_USED_UP;
 }
 
 static int sig_invite_load(struct sig_store *store, const char *token,
@@ -104,12 +129,14 @@ enum sig_invite_refusal sig_invite_resolve(struct sig_store *store, const char *
 	else if (r < 0)
 		ret->refusal = SIG_INVITE_FAILED;
 	else
-		ret->refusal = sig_invite_judge(ret, now);
+		ret->refusal = sig_invite_judge(store, ret, now);
 
 	if (consume && ret->refusal == SIG_INVITE_OK) {
-		ret->invite.uses++;
-		ret->invite.last_used_at = now;
-		if (sig_store_invite_update(store, &ret->invite) < 0 || sig_store_commit(store) < 0)
+		g_autofree char *actor =
+		    g_strdup_printf("roster:%lld", (long long)ret->invite.roster_entry_id);
+		if (sig_occurrence_note_join(store, &ret->invite, ret->occurrence.start, now,
+					     actor) < 0 ||
+		    sig_store_commit(store) < 0)
 			ret->refusal = SIG_INVITE_FAILED;
 	}
 	if (consume && ret->refusal != SIG_INVITE_OK)

@@ -5,6 +5,7 @@
 
 #include "service/audit.h"
 #include "service/invite.h"
+#include "model/domain_json.h"
 
 struct sig_ops {
 	struct sig_store *store; /* borrowed */
@@ -56,33 +57,110 @@ static void sig_ops_entry_removed(struct sig_ops *ops, int64_t session_id, int64
 		ops->listener->entry_removed(ops->listener_data, session_id, entry_id);
 }
 
+/* Marks the occurrence open at now (if any, and not ended yet) ended, with
+ * its audit row, inside the operation's transaction. */
+static int sig_ops_close_occurrence(struct sig_ops *ops, const struct sig_session *session,
+				    const struct sig_occurrence_view *view, const char *actor,
+				    int64_t now)
+{
+	bool first = false;
+	int r;
+
+	if (view->state != SIG_OCCURRENCE_OPEN)
+		return 0;
+	r = sig_store_occurrence_end(ops->store, session->id, view->occurrence.start, now, &first);
+	if (r == 0 && first)
+		r = sig_audit_record(ops->store, actor, SIG_AUDIT_OCCURRENCE_ENDED, session->id, 0,
+				     0, sig_occurrence_detail(view->occurrence.start, NULL));
+	return r;
+}
+
+/* Ends the session (the series) for good at now, with its audit row
+ * (detail: scope, and the occurrence open then, if any). */
+static int sig_ops_end_for_good(struct sig_ops *ops, struct sig_session *session,
+				const struct sig_occurrence_view *view, const char *actor,
+				int64_t now)
+{
+	json_t *detail = json_pack("{s:s}", "scope", "series");
+	int r;
+
+	session->ended_at = session->updated_at = now;
+	r = sig_store_session_update(ops->store, session);
+	if (view->state == SIG_OCCURRENCE_OPEN || view->state == SIG_OCCURRENCE_ENDED)
+		json_object_set_new(detail, "occurrence", sig_json_time(view->occurrence.start));
+	if (r == 0)
+		r = sig_audit_record(ops->store, actor, SIG_AUDIT_SESSION_ENDED, session->id, 0, 0,
+				     detail);
+	else
+		json_decref(detail);
+	return r;
+}
+
+/* Loads the session and its occurrences at now, in the operation's
+ * transaction (begun here). */
+static int sig_ops_load(struct sig_ops *ops, int64_t session_id, int64_t now,
+			struct sig_session *session, struct sig_occurrence_view *view)
+{
+	int r = sig_store_begin(ops->store);
+
+	if (r == 0)
+		r = sig_store_session_get(ops->store, session_id, session);
+	if (r == 0)
+		r = sig_occurrence_view(ops->store, session, now, view);
+	return r;
+}
+
+/* The end of an operation that ended something: committed, the people in
+ * the session disconnected (also when it had ended already: nobody stays in
+ * an ended session or occurrence), and the session handed back. */
+static int sig_ops_ended(struct sig_ops *ops, int r, struct sig_session *session,
+			 struct sig_session *ret_session)
+{
+	r = sig_ops_finish(ops, r);
+	if (r < 0) {
+		sig_session_clear(session);
+		return r;
+	}
+	sig_ops_session_ended(ops, session->id, "ended");
+	if (ret_session)
+		*ret_session = *session;
+	else
+		sig_session_clear(session);
+	return 0;
+}
+
 int sig_ops_end_session(struct sig_ops *ops, int64_t session_id, const char *actor, int64_t now,
 			struct sig_session *ret_session)
 {
 	struct sig_session session = {0};
-	int r = sig_store_begin(ops->store);
+	struct sig_occurrence_view view;
+	int r = sig_ops_load(ops, session_id, now, &session, &view);
 
-	if (r == 0)
-		r = sig_store_session_get(ops->store, session_id, &session);
 	if (r == 0 && !session.ended_at) {
-		session.ended_at = session.updated_at = now;
-		r = sig_store_session_update(ops->store, &session);
+		r = sig_ops_close_occurrence(ops, &session, &view, actor, now);
 		if (r == 0)
-			r = sig_audit_record(ops->store, actor, SIG_AUDIT_SESSION_ENDED, session_id,
-					     0, 0, NULL);
+			r = sig_ops_end_for_good(ops, &session, &view, actor, now);
 	}
-	r = sig_ops_finish(ops, r);
-	if (r < 0) {
-		sig_session_clear(&session);
-		return r;
-	}
-	/* Also when it had ended already: nobody stays in an ended session. */
-	sig_ops_session_ended(ops, session_id, "ended");
-	if (ret_session)
-		*ret_session = session;
-	else
-		sig_session_clear(&session);
-	return 0;
+	return sig_ops_ended(ops, r, &session, ret_session);
+}
+
+int sig_ops_end_occurrence(struct sig_ops *ops, int64_t session_id, const char *actor, int64_t now,
+			   struct sig_session *ret_session)
+{
+	struct sig_session session = {0};
+	struct sig_occurrence_view view;
+	int r = sig_ops_load(ops, session_id, now, &session, &view);
+
+	if (r == 0 &&
+	    (view.state == SIG_OCCURRENCE_NOT_OPEN_YET || view.state == SIG_OCCURRENCE_OVER))
+		r = -ESRCH;
+	if (r == 0)
+		r = sig_ops_close_occurrence(ops, &session, &view, actor, now);
+	/* A one-off has no next occurrence: it ends for good, as it always
+	 * did. */
+	if (r == 0 && !session.ended_at && session.schedule.kind == SIG_SCHEDULE_ONCE)
+		r = sig_ops_end_for_good(ops, &session, &view, actor, now);
+	return sig_ops_ended(ops, r, &session, ret_session);
 }
 
 int sig_ops_delete_session(struct sig_ops *ops, int64_t session_id, const char *actor)

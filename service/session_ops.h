@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "model/domain.h"
+#include "service/occurrence.h"
 #include "store/store.h"
 
 /* What the protocol serving the people connected now is told. */
@@ -37,13 +38,25 @@ struct sig_ops *sig_ops_free(struct sig_ops *ops);
 void sig_ops_listen(struct sig_ops *ops, const struct sig_presence_listener *listener,
 		    void *userdata);
 
-/* Ends session_id for good at now (ended_at set, audit row
- * session.ended by actor), unless it had ended already; either way the
- * people in it are disconnected. On success fills ret_session (if not
- * NULL; caller clears). Returns 0, -ENOENT or a store error (rolled
- * back). */
+/* Ends session_id for good at now, the whole series of a weekly session
+ * (ended_at set, audit row session_ended {"scope": "series"} by actor, and
+ * occurrence_ended for an occurrence open then), unless it had ended
+ * already; either way the people in it are disconnected. On success fills
+ * ret_session (if not NULL; caller clears). Returns 0, -ENOENT or a store
+ * error (rolled back). */
 int sig_ops_end_session(struct sig_ops *ops, int64_t session_id, const char *actor, int64_t now,
 			struct sig_session *ret_session);
+
+/* Ends the occurrence of session_id open at now (what a host's "end"
+ * does): recorded ended (audit row occurrence_ended, once), everyone in it
+ * disconnected, and no join until the next occurrence opens; the series
+ * and its invites stay valid. A one-off session ends for good with it, as
+ * sig_ops_end_session() ends it. An occurrence ended already, or a session
+ * ended already, only disconnects. Fills ret_session as
+ * sig_ops_end_session() does. Returns 0, -ENOENT, -ESRCH (no occurrence
+ * is open now) or a store error. */
+int sig_ops_end_occurrence(struct sig_ops *ops, int64_t session_id, const char *actor, int64_t now,
+			   struct sig_session *ret_session);
 
 /* Deletes session_id with everything in it (audit row session.deleted);
  * the people in it are disconnected. Returns 0, -ENOENT or a store

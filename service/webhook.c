@@ -23,6 +23,9 @@ static const struct {
     {SIG_AUDIT_ADMIT, NULL, "participant.admitted"},
     {SIG_AUDIT_REMOVE, NULL, "participant.removed"},
     {SIG_AUDIT_LEAVE, NULL, "participant.left"},
+    {SIG_AUDIT_OCCURRENCE_STARTED, NULL, "occurrence.started"},
+    {SIG_AUDIT_OCCURRENCE_ENDED, NULL, "occurrence.ended"},
+    {SIG_AUDIT_INVITE_LOW, NULL, "invite.nearly_used_up"},
 };
 
 const char *sig_webhook_event_of(enum sig_audit_kind kind, const json_t *detail)

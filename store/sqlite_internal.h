@@ -13,6 +13,7 @@
  *   sqlite_sessions.c  sqlite_roster.c  sqlite_invites.c  sqlite_audit.c
  *   sqlite_seats.c     sqlite_idempotency.c  sqlite_outbox.c
  *                      one entity each: its rows and its part of store.h
+ *   sqlite_occurrences.c  occurrences and the per-occurrence invite uses
  *
  * The audit log is a hash chain (sig_audit_hash()); audit_head records its
  * last row, updated in the same transaction as each append, so that
@@ -64,6 +65,13 @@ enum store_stmt_id {
 	STORE_SEAT_PUT,
 	STORE_SEAT_DELETE,
 	STORE_SEAT_LIST,
+	STORE_OCCURRENCE_GET,
+	STORE_OCCURRENCE_JOINED,
+	STORE_OCCURRENCE_END,
+	STORE_OCCURRENCE_LIST,
+	STORE_INVITE_USE,
+	STORE_INVITE_USED_IN,
+	STORE_INVITE_NOTE_LOW,
 	STORE_AUDIT_HEAD,
 	STORE_AUDIT_INSERT,
 	STORE_AUDIT_HEAD_UPDATE,

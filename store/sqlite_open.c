@@ -175,6 +175,26 @@ static const char *const migrations[] = {
     " next_ms INTEGER NOT NULL"
     ") STRICT;"
     "CREATE INDEX webhook_heads_due ON webhook_heads (next_ms, session_id);",
+    /* 6: occurrences of a session (keyed by their scheduled start): which
+     * were ended by a host, when the first person joined; an invite's uses
+     * are counted once per occurrence (invite_uses), and whether the
+     * "nearly used up" audit row was written (issue 18). Existing invites
+     * keep the uses they counted. */
+    "CREATE TABLE occurrences ("
+    " session_id INTEGER NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,"
+    " start INTEGER NOT NULL,"
+    " first_join_at INTEGER NOT NULL CHECK (first_join_at >= 0),"
+    " ended_at INTEGER NOT NULL CHECK (ended_at >= 0),"
+    " PRIMARY KEY (session_id, start)"
+    ") STRICT, WITHOUT ROWID;"
+    "CREATE TABLE invite_uses ("
+    " invite_id INTEGER NOT NULL REFERENCES invites (id) ON DELETE CASCADE,"
+    " occurrence_start INTEGER NOT NULL,"
+    " at INTEGER NOT NULL,"
+    " PRIMARY KEY (invite_id, occurrence_start)"
+    ") STRICT, WITHOUT ROWID;"
+    "ALTER TABLE invites ADD COLUMN low_noted_at INTEGER NOT NULL DEFAULT 0"
+    " CHECK (low_noted_at >= 0);",
 };
 
 #define SESSION_COLUMNS                                                                            \
@@ -189,6 +209,7 @@ static const char *const migrations[] = {
 #define SEAT_COLUMNS                                                                               \
 	"id, participant_id, session_id, roster_entry_id, resume_hash, waiting, granted, muted, "  \
 	"locked, display_name, closes_at, expires_at"
+#define OCCURRENCE_COLUMNS "session_id, start, first_join_at, ended_at"
 #define AUDIT_COLUMNS                                                                              \
 	"id, at_ms, kind, session_id, roster_entry_id, invite_id, actor, detail, prev_hash, hash"
 #define OUTBOX_COLUMNS                                                                             \
@@ -258,6 +279,23 @@ const char *const store_stmt_sql[STORE_STMT_COUNT] = {
 		       "closes_at = ?7, expires_at = ?8",
     [STORE_SEAT_DELETE] = "DELETE FROM seats WHERE participant_id = ?1",
     [STORE_SEAT_LIST] = "SELECT " SEAT_COLUMNS " FROM seats WHERE id > ?1 ORDER BY id LIMIT ?2",
+    [STORE_OCCURRENCE_GET] = "SELECT " OCCURRENCE_COLUMNS " FROM occurrences "
+			     "WHERE session_id = ?1 AND start = ?2",
+    [STORE_OCCURRENCE_JOINED] =
+	"INSERT INTO occurrences (session_id, start, first_join_at, ended_at) "
+	"VALUES (?1, ?2, ?3, 0) ON CONFLICT (session_id, start) "
+	"DO UPDATE SET first_join_at = excluded.first_join_at WHERE first_join_at = 0",
+    [STORE_OCCURRENCE_END] = "INSERT INTO occurrences (session_id, start, first_join_at, "
+			     "ended_at) VALUES (?1, ?2, 0, ?3) ON CONFLICT (session_id, start) "
+			     "DO UPDATE SET ended_at = excluded.ended_at WHERE ended_at = 0",
+    [STORE_OCCURRENCE_LIST] = "SELECT " OCCURRENCE_COLUMNS " FROM occurrences "
+			      "WHERE session_id = ?3 AND start < ?1 ORDER BY start DESC LIMIT ?2",
+    [STORE_INVITE_USE] = "INSERT OR IGNORE INTO invite_uses (invite_id, occurrence_start, at) "
+			 "VALUES (?1, ?2, ?3)",
+    [STORE_INVITE_USED_IN] = "SELECT 1 FROM invite_uses "
+			     "WHERE invite_id = ?1 AND occurrence_start = ?2",
+    [STORE_INVITE_NOTE_LOW] = "UPDATE invites SET low_noted_at = ?2 "
+			      "WHERE id = ?1 AND low_noted_at = 0",
 
     [STORE_AUDIT_HEAD] = "SELECT last_id, last_hash FROM audit_head WHERE id = 1",
     [STORE_AUDIT_INSERT] = "INSERT INTO audit (" AUDIT_COLUMNS ") "

@@ -104,6 +104,34 @@ void sig_seat_clear(struct sig_seat *seat);
 int sig_store_seat_put(struct sig_store *store, const struct sig_seat *seat);
 int sig_store_seat_delete(struct sig_store *store, const char *participant_id);
 int sig_store_seat_list(struct sig_store *store, int64_t after_id, int limit, GArray *ret_rows);
+/* Occurrences of a session, keyed by their scheduled start (schedule.h
+ * computes them; the store keeps only what happened in one). get: -ENOENT
+ * when nothing happened yet. joined records a join at now; *ret_first
+ * says whether it was the occurrence's first. end marks it ended at now;
+ * *ret_first is false when it had ended already (ended_at kept). list
+ * gives the session's recorded occurrences that start before
+ * before_start, newest first (at most limit), as struct
+ * sig_occurrence_record rows; -ENOENT for no such session. */
+int sig_store_occurrence_get(struct sig_store *store, int64_t session_id, int64_t start,
+			     struct sig_occurrence_record *ret_record);
+int sig_store_occurrence_joined(struct sig_store *store, int64_t session_id, int64_t start,
+				int64_t now, bool *ret_first);
+int sig_store_occurrence_end(struct sig_store *store, int64_t session_id, int64_t start,
+			     int64_t now, bool *ret_first);
+int sig_store_occurrence_list(struct sig_store *store, int64_t session_id, int64_t before_start,
+			      int limit, GArray *ret_rows);
+
+/* An invite's uses, one per occurrence: use records that invite_id was
+ * used in the occurrence starting at occurrence_start (*ret_new: the first
+ * time; the caller then counts it in the invite's uses); used_in asks
+ * whether it was. note_low marks the invite's "nearly used up" audit row
+ * as written (*ret_first: not before). */
+int sig_store_invite_use(struct sig_store *store, int64_t invite_id, int64_t occurrence_start,
+			 int64_t now, bool *ret_new);
+int sig_store_invite_used_in(struct sig_store *store, int64_t invite_id, int64_t occurrence_start,
+			     bool *ret_used);
+int sig_store_invite_note_low(struct sig_store *store, int64_t invite_id, int64_t now,
+			      bool *ret_first);
 
 /* The audit log: append-only. append fills event->id, prev_hash and hash
  * (chained with sig_audit_hash()); the caller fills the rest. list filters

@@ -420,5 +420,219 @@ class AdminApi(unittest.TestCase):
         self.assertNotIn("Unique Name Zq", self.d.log())
 
 
+FAKETIME_LIB = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"
+WEEK = 7 * 86400
+
+
+class Occurrences(unittest.TestCase):
+    """A weekly session's occurrences, with hearthd's wall clock moved a week
+    on by libfaketime (its offset read from a file, monotonic time real): a
+    host's "end" ends today's occurrence only, the series and its links go
+    on next week, uses count once per occurrence, the series ends only with
+    a confirmation, and the audit chain holds."""
+
+    @classmethod
+    def setUpClass(cls):
+        if not os.path.exists(FAKETIME_LIB):
+            raise unittest.SkipTest("libfaketime is not installed (scripts/install-deps --test)")
+        cls.d = Daemon()
+        cls.sock = os.path.join(cls.d.tmp.name, "admin.sock")
+        cls.clock = os.path.join(cls.d.tmp.name, "faketime")
+        cls.set_offset(0)
+        cls.d.env.update({"LD_PRELOAD": FAKETIME_LIB, "FAKETIME_TIMESTAMP_FILE": cls.clock,
+                          "FAKETIME_CACHE_DURATION": "1", "FAKETIME_DONT_FAKE_MONOTONIC": "1"})
+        cls.d.write_config("[storage]\nadmin_socket = %s\n" % cls.sock)
+        cls.d.start()
+
+    @classmethod
+    def tearDownClass(cls):
+        rc, _ = cls.d.stop()
+        log = cls.d.log()
+        cls.d.close()
+        assert rc == 0, "hearthd exited %d:\n%s" % (rc, log)
+
+    @classmethod
+    def set_offset(cls, seconds):
+        with open(cls.clock, "w") as f:
+            f.write("%+d\n" % seconds)
+
+    def wait_for_week(self, sid, start, timeout=5):
+        """Until hearthd's clock (libfaketime re-reads its file at most once
+        a second, lazily) is in the open occurrence of that start."""
+        deadline = time.monotonic() + timeout
+        while True:
+            s = self.admin("GET", "/sessions/%d" % sid)[1]
+            now = (s["status"], (s["current_occurrence"] or {}).get("start"))
+            if now == ("open", iso(start)) or time.monotonic() > deadline:
+                self.assertEqual(now, ("open", iso(start)), s)
+                return s
+            time.sleep(0.2)
+
+    def admin(self, method, path, body=None):
+        from hearthlib import admin_call
+        return admin_call(self.sock, method, path, body)
+
+    def restart(self):
+        rc, _ = self.d.stop()
+        self.assertEqual(rc, 0, self.d.log())
+        with self.d.lock:
+            self.d.lines = []
+        self.d.start()
+
+    def join(self, token):
+        from wsclient import WsClient
+        ws = WsClient(self.d.port)
+        self.addCleanup(ws.sock.close)
+        ws.send({"type": "join", "id": 1, "v": 1, "token": token})
+        return ws, ws.recv()
+
+    def invite_of(self, sid, inv_id):
+        status, inv = self.admin("GET", "/sessions/%d/invites/%d" % (sid, inv_id))
+        self.assertEqual(status, 200, inv)
+        return inv
+
+    def test_weekly_occurrences(self):
+        from wsclient import Closed
+        # This week's occurrence began five minutes ago (UTC wall clock).
+        start = int(time.time()) - 300
+        t = time.gmtime(start)
+        day = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"][t.tm_wday]
+        status, s = self.admin("POST", "/sessions", {
+            "kind": "family", "title": "Weekly family",
+            "schedule": {"type": "weekly", "days": [day],
+                         "start_time": "%02d:%02d" % (t.tm_hour, t.tm_min), "time_zone": "UTC",
+                         "duration_minutes": 60}})
+        self.assertEqual(status, 201, s)
+        sid = s["id"]
+        this_start = s["current_occurrence"]["start"]
+        self.assertEqual(s["status"], "open")
+        self.assertEqual(s["current_occurrence"]["state"], "open")
+        self.assertIsNone(s["current_occurrence"]["first_join_at"])
+        self.assertEqual(s["next_occurrence"]["start"], this_start)
+        people = []
+        for name, role, uses in (("Host", "host", 20), ("Dana", "family", 3)):
+            status, e = self.admin("POST", "/sessions/%d/roster" % sid,
+                                   {"display_name": name, "role": role, "auto_admit": True})
+            self.assertEqual(status, 201, e)
+            status, inv = self.admin("POST", "/sessions/%d/roster/%d/invite" % (sid, e["id"]),
+                                     {"max_uses": uses})
+            self.assertEqual(status, 201, inv)
+            people.append(inv)
+        host_inv, dana_inv = people
+        self.assertEqual(dana_inv["invite"]["remaining_uses"], 3)
+        self.assertFalse(dana_inv["invite"]["nearly_used_up"])
+
+        # Joins, a leave and a rejoin, a dropped socket and another join: one use.
+        host, ok = self.join(host_inv["token"])
+        self.assertEqual(ok["type"], "join.ok", ok)
+        dana, ok = self.join(dana_inv["token"])
+        self.assertEqual(ok["type"], "join.ok", ok)
+        dana.send({"type": "leave", "id": 2})
+        dana.expect_close()
+        dana, ok = self.join(dana_inv["token"])
+        self.assertEqual(ok["type"], "join.ok", ok)
+        dana.sock.close()
+        dana, ok = self.join(dana_inv["token"])
+        self.assertEqual(ok["type"], "join.ok", ok)
+        inv = self.invite_of(sid, dana_inv["invite"]["id"])
+        self.assertEqual(inv["uses"], 1)
+        self.assertEqual(inv["remaining_uses"], 2)
+        self.assertTrue(inv["nearly_used_up"])  # 2 left: max(2, 10 % of 3)
+        status, s = self.admin("GET", "/sessions/%d" % sid)
+        self.assertIsNotNone(s["current_occurrence"]["first_join_at"])
+
+        # The host's in-call end: everyone out, the series stays.
+        host.send({"type": "end", "id": 7})
+        self.assertEqual(host.recv_type("end.ok")["id"], 7)
+        code, seen = dana.expect_close()
+        self.assertIn({"type": "session.ended", "reason": "ended"}, seen)
+        host.expect_close()
+        next_start = iso(calendar_start(this_start) + WEEK)
+        for token in (dana_inv["token"], host_inv["token"]):
+            ws, err = self.join(token)
+            self.assertEqual(err["type"], "error", err)
+            self.assertEqual(err["error"]["code"], "occurrence_ended")
+            # The next occurrence opens a week later, 15 minutes early.
+            self.assertEqual(err["error"]["opens_at"],
+                             iso(calendar_start(this_start) + WEEK - 15 * 60))
+            self.assertRaises(Closed, lambda: [ws.recv() for _ in range(5)])
+        status, s = self.admin("GET", "/sessions/%d" % sid)
+        self.assertEqual(s["status"], "occurrence_ended")
+        self.assertIsNone(s["ended_at"])
+        self.assertEqual(s["current_occurrence"]["state"], "ended")
+        self.assertEqual(s["next_occurrence"]["start"], next_start)
+        status, occ = self.admin("GET", "/sessions/%d/occurrences" % sid)
+        self.assertEqual(status, 200, occ)
+        self.assertEqual([(o["start"], o["state"]) for o in occ["items"]],
+                         [(next_start, "upcoming"), (this_start, "ended")])
+        # Ending it again is harmless; the series needs its confirmation.
+        status, _ = self.admin("POST", "/sessions/%d/occurrences/current/end" % sid)
+        self.assertEqual(status, 200)
+        status, err = self.admin("POST", "/sessions/%d/end" % sid)
+        self.assertEqual(status, 400, err)
+        self.assertEqual(err["error"]["code"], "confirmation_required")
+        self.assertEqual(err["error"]["field"], "confirm")
+        status, err = self.admin("POST", "/sessions/%d/end" % sid, {"confirm": "yes"})
+        self.assertEqual((status, err["error"]["field"]), (400, "confirm"))
+
+        # The ended occurrence stays ended across a restart.
+        self.restart()
+        ws, err = self.join(dana_inv["token"])
+        self.assertEqual(err["error"]["code"], "occurrence_ended")
+
+        # A week later the same links work, and a new occurrence uses one.
+        self.set_offset(WEEK)
+        self.wait_for_week(sid, calendar_start(this_start) + WEEK)
+        dana, ok = self.join(dana_inv["token"])
+        self.assertEqual(ok["type"], "join.ok", ok)
+        dana, ok = self.join(dana_inv["token"])  # a second tab: free
+        self.assertEqual(ok["type"], "join.ok", ok)
+        inv = self.invite_of(sid, dana_inv["invite"]["id"])
+        self.assertEqual((inv["uses"], inv["remaining_uses"]), (2, 1))
+        status, occ = self.admin("GET", "/sessions/%d/occurrences" % sid)
+        self.assertEqual([(o["start"], o["state"]) for o in occ["items"]],
+                         [(next_start, "open"), (this_start, "ended")])
+        # The third week takes the last use; in the fourth the link is used up.
+        self.set_offset(2 * WEEK)
+        self.wait_for_week(sid, calendar_start(this_start) + 2 * WEEK)
+        ws, ok = self.join(dana_inv["token"])
+        self.assertEqual(ok["type"], "join.ok", ok)
+        self.assertEqual(self.invite_of(sid, dana_inv["invite"]["id"])["remaining_uses"], 0)
+        self.set_offset(3 * WEEK)
+        self.wait_for_week(sid, calendar_start(this_start) + 3 * WEEK)
+        ws, err = self.join(dana_inv["token"])
+        self.assertEqual(err["error"]["code"], "invite_used_up")
+        self.assertEqual(self.invite_of(sid, dana_inv["invite"]["id"])["state"], "used_up")
+        status, s = self.admin("POST", "/sessions/%d/end" % sid, {"confirm": "end-series"})
+        self.assertEqual(status, 200, s)
+        self.assertEqual(s["status"], "ended")
+        self.assertIsNotNone(s["ended_at"])
+        ws, err = self.join(host_inv["token"])
+        self.assertEqual(err["error"]["code"], "session_ended")
+
+        # The audit log: occurrences named, no personal data, chain intact.
+        status, page = self.admin("GET", "/audit?session=%d&limit=200" % sid)
+        rows = page["items"]
+        kinds = [r["kind"] for r in rows]
+        self.assertEqual(kinds.count("occurrence_started"), 3)
+        # The first week's by the host, the fourth's (open) with the series.
+        self.assertEqual(kinds.count("occurrence_ended"), 2)
+        self.assertEqual(kinds.count("invite_low"), 1)
+        for r in rows:
+            if r["kind"] in ("join", "leave", "occurrence_started", "occurrence_ended"):
+                self.assertRegex(r["detail"]["occurrence"], r"^\d{4}-\d\d-\d\dT", r)
+            self.assertNotIn("Dana", json.dumps(r))
+        ended = [r for r in rows if r["kind"] == "session_ended"]
+        self.assertEqual(ended[0]["detail"]["scope"], "series")
+        status, verify = self.admin("GET", "/audit/verify")
+        self.assertEqual(status, 200, verify)
+        self.assertTrue(verify["ok"], verify)
+
+
+def calendar_start(text):
+    import calendar
+    return calendar.timegm(time.strptime(text, "%Y-%m-%dT%H:%M:%SZ"))
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -273,6 +273,27 @@ class WithDaemon(unittest.TestCase):
         self.assertEqual(sch["grace_before_minutes"], 10)
         self.assertEqual(sch["grace_after_minutes"], 20)
 
+    def test_weekly_end_needs_series(self):
+        """A weekly session (Tuesdays 19:00 New York: not open while this runs
+        unless it happens to be Tuesday evening there) ends for good only with
+        --series; ending today's occurrence needs one open."""
+        sid = str(self.json_ok("session", "create", "--kind", "family", "--title", "Weekly",
+                               "--weekly", "tue 19:00 America/New_York",
+                               "--duration", "60m")["id"])
+        r = self.expect(EXIT_INVALID, "session", "end", sid)
+        self.assertIn("end-series", r.stderr)
+        self.assertIn("occurrences/current/end", r.stderr)
+        s = self.json_ok("session", "show", sid)
+        self.assertIsNone(s["ended_at"])
+        if s["status"] == "not_open_yet":
+            self.expect(EXIT_CONFLICT, "session", "end-occurrence", sid)
+        r = self.run_ok("session", "occurrences", sid)
+        self.assertRegex(r.stdout, r"START +STATE +FIRST JOIN +ENDED\n")
+        self.assertIn(s["next_occurrence"]["start"], r.stdout)
+        r = self.run_ok("session", "end", sid, "--series")
+        self.assertIn("ended for good", r.stdout)
+        self.assertEqual(self.json_ok("session", "show", sid)["status"], "ended")
+
     def test_session_create_once_with_overrides(self):
         now = int(time.time())
         s = self.json_ok("session", "create", "--kind", "workshop", "--title", "Workshop",

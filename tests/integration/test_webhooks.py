@@ -116,18 +116,19 @@ def make_pair(directory, name):
 
 
 def session(sock, people):
-    """A family session open now; people: (name, role, auto_admit). Returns
+    """A family session open now; people: (name, role, auto_admit[,
+    max_uses]). Returns
     the session id and the invite tokens."""
     status, s = admin_call(sock, "POST", "/sessions", {"kind": "family", "title": "Family",
                                                       "schedule": open_now()})
     assert status == 201, s
     tokens = []
-    for name, role, auto in people:
+    for name, role, auto, *uses in people:
         status, e = admin_call(sock, "POST", "/sessions/%d/roster" % s["id"],
                                {"display_name": name, "role": role, "auto_admit": auto})
         assert status == 201, e
         status, inv = admin_call(sock, "POST", "/sessions/%d/roster/%d/invite" % (s["id"], e["id"]),
-                                 {"max_uses": 5})
+                                 {"max_uses": uses[0] if uses else 5})
         assert status == 201, inv
         tokens.append((e["id"], inv["token"]))
     return s["id"], tokens
@@ -175,22 +176,28 @@ class Webhooks(unittest.TestCase):
             sock = config(d, rx.port)
             d.start()
             sid, people = session(sock, [(NAMES[0], "host", True), (NAMES[1], "family", False),
-                                         (NAMES[2], "family", True)])
+                                         (NAMES[2], "family", True, 3)])
             (host_entry, host_tok), (sam_entry, sam_tok), (dana_entry, dana_tok) = people
             host, host_pid = join(d.port, host_tok)
             sam, sam_pid = join(d.port, sam_tok)
             request(host, {"type": "admit", "participant_id": sam_pid}, "admit.ok")
             request(host, {"type": "remove", "participant_id": sam_pid}, "remove.ok")
+            # Dana's link allows 3: her first use leaves 2, "nearly used up".
             dana, dana_pid = join(d.port, dana_tok)
             request(dana, {"type": "leave"}, "leave.ok")
+            request(host, {"type": "end"}, "end.ok")
 
-            want = [("participant.joined", host_entry, host_pid),
+            want = [("occurrence.started", host_entry, None),
+                    ("participant.joined", host_entry, host_pid),
                     ("participant.waiting", sam_entry, sam_pid),
                     ("participant.admitted", sam_entry, sam_pid),
                     ("participant.removed", sam_entry, sam_pid),
                     ("participant.left", sam_entry, sam_pid),
+                    ("invite.nearly_used_up", dana_entry, None),
                     ("participant.joined", dana_entry, dana_pid),
-                    ("participant.left", dana_entry, dana_pid)]
+                    ("participant.left", dana_entry, dana_pid),
+                    ("occurrence.ended", None, None),
+                    ("participant.left", host_entry, host_pid)]
             got = rx.wait_delivered(len(want))
             self.assertEqual([(e["type"], e["roster_entry_id"], e["participant_id"])
                               for e in got], want)
@@ -231,9 +238,9 @@ class Webhooks(unittest.TestCase):
             host, host_pid = join(d.port, people[0][1])
             dana, dana_pid = join(d.port, people[1][1])
             request(dana, {"type": "leave"}, "leave.ok")
-            # Three events, none delivered (connection refused, retried).
+            # Four events, none delivered (connection refused, retried).
             wait_metric(self, d, 'hearth_webhook_deliveries_total{outcome="failed"}', 1)
-            self.assertEqual(metric(d, "hearth_webhook_outbox_depth"), 3)
+            self.assertEqual(metric(d, "hearth_webhook_outbox_depth"), 4)
             d.proc.kill()
             d.proc.wait()
             host.close()
@@ -243,16 +250,17 @@ class Webhooks(unittest.TestCase):
             with d.lock:
                 d.lines.clear()
             d.start()
-            # The first three (a seat restored at start may add a leave later).
-            got = rx.wait_delivered(3, timeout=20)[:3]
+            # The first four (a seat restored at start may add a leave later).
+            got = rx.wait_delivered(4, timeout=20)[:4]
             self.assertEqual([(e["type"], e["participant_id"]) for e in got],
-                             [("participant.joined", host_pid),
+                             [("occurrence.started", None),
+                              ("participant.joined", host_pid),
                               ("participant.joined", dana_pid),
                               ("participant.left", dana_pid)])
             with rx.lock:
                 for _, headers, body in rx.seen:
                     check_signature(self, headers, body)
-            self.assertEqual(len({e["id"] for e in got}), 3)
+            self.assertEqual(len({e["id"] for e in got}), 4)
             rc, _ = d.stop()
             self.assertEqual(rc, 0, d.log())
 
@@ -274,9 +282,9 @@ class Webhooks(unittest.TestCase):
             rx.close()
             rx = Receiver(port=port, tls=trusted)
             self.addCleanup(rx.close)
-            got = rx.wait_delivered(1)
+            got = rx.wait_delivered(2)
             self.assertEqual([(e["type"], e["participant_id"]) for e in got],
-                             [("participant.joined", host_pid)])
+                             [("occurrence.started", None), ("participant.joined", host_pid)])
             check_signature(self, rx.seen[0][1], rx.seen[0][2])
             host.close()
             rc, _ = d.stop()

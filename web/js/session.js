@@ -360,7 +360,8 @@ export class Session {
       grant: (id) => act('grant', { participant_id: id, publish: ['audio', 'video'] }),
       revoke: (id) => act('revoke', { participant_id: id }),
       end: async () => {
-        if (await confirmDialog('End the session for everyone?', 'End session')) act('end', {});
+        // Ends today's occurrence only: a weekly session and its links go on next time.
+        if (await confirmDialog("End today's session for everyone? Everyone is disconnected; a weekly session meets again as scheduled, with the same links.", 'End session')) act('end', {});
       },
     };
   }

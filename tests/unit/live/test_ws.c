@@ -378,6 +378,43 @@ static void test_waiting_room(struct fixture *f, gconstpointer data)
 	g_assert_true(end_ok);
 }
 
+/* A host's "end" in a weekly session ends today's occurrence only: the
+ * series stays, and nobody gets back in until the next one opens. */
+static void test_end_weekly_occurrence(struct fixture *f, gconstpointer data)
+{
+	struct sig_session s = {0};
+	int64_t now = (int64_t)time(NULL);
+
+	(void)data;
+	g_assert_cmpint(sig_store_session_get(f->store, f->session_id, &s), ==, 0);
+	/* Every day, starting a minute ago (UTC), for an hour. */
+	s.schedule = (struct sig_schedule){.kind = SIG_SCHEDULE_WEEKLY,
+					   .weekdays = 0x7f,
+					   .start_minute = (int)((now % 86400) / 60 + 1439) % 1440,
+					   .duration_minutes = 60,
+					   .time_zone = "UTC",
+					   .grace_before_minutes = 15,
+					   .grace_after_minutes = 15};
+	g_assert_cmpint(sig_store_session_update(f->store, &s), ==, 0);
+	sig_session_clear(&s);
+	struct fake_conn *host = join(f, f->host_token, "admitted");
+	send_text(host, "{\"type\":\"end\",\"id\":3}");
+	g_assert_cmpstr(type_of(last(host)), ==, "session.ended");
+	g_assert_cmpint(host->closed, ==, SIG_WS_CLOSE_NORMAL);
+	g_assert_cmpint(sig_store_session_get(f->store, f->session_id, &s), ==, 0);
+	g_assert_cmpint(s.ended_at, ==, 0);
+	sig_session_clear(&s);
+
+	struct fake_conn *again = open_conn(f);
+	g_autofree char *text =
+	    g_strdup_printf("{\"type\":\"join\",\"id\":4,\"v\":1,\"token\":\"%s\"}", f->host_token);
+	send_text(again, text);
+	assert_error(again, "occurrence_ended", 4);
+	g_assert_true(
+	    json_is_string(json_object_get(json_object_get(last(again), "error"), "opens_at")));
+	g_assert_cmpint(again->closed, ==, SIG_WS_CLOSE_POLICY);
+}
+
 /* An operation from elsewhere (the admin API) disconnects at once. */
 static void test_removed_by_operation(struct fixture *f, gconstpointer data)
 {
@@ -534,5 +571,6 @@ int main(int argc, char **argv)
 	ADD("/live/ws/waiting-room", test_waiting_room);
 	ADD("/live/ws/removed-by-operation", test_removed_by_operation);
 	ADD("/live/ws/restart-keeps-seats", test_restart_keeps_seats);
+	ADD("/live/ws/end-weekly-occurrence", test_end_weekly_occurrence);
 	return g_test_run();
 }

@@ -222,6 +222,34 @@ static void test_audit_hash(void)
 	g_assert_false(memcmp(ha, hb, sizeof(ha)) == 0);
 }
 
+/* Remaining uses and the "nearly used up" warning: max(2, 10 %) left. */
+static void test_invite_low(void)
+{
+	struct sig_invite inv = {.max_uses = 20, .uses = 0};
+
+	g_assert_cmpint(sig_invite_remaining(&inv), ==, 20);
+	g_assert_false(sig_invite_nearly_used_up(&inv));
+	inv.uses = 17; /* 3 left of 20: threshold max(2, 2) = 2 */
+	g_assert_false(sig_invite_nearly_used_up(&inv));
+	inv.uses = 18;
+	g_assert_cmpint(sig_invite_remaining(&inv), ==, 2);
+	g_assert_true(sig_invite_nearly_used_up(&inv));
+	inv.uses = 25; /* more than allowed (max_uses lowered): none left */
+	g_assert_cmpint(sig_invite_remaining(&inv), ==, 0);
+	g_assert_true(sig_invite_nearly_used_up(&inv));
+	inv = (struct sig_invite){.max_uses = 1000, .uses = 899}; /* 101 left of 1000 */
+	g_assert_false(sig_invite_nearly_used_up(&inv));
+	inv.uses = 900; /* 100 left: 10 % */
+	g_assert_true(sig_invite_nearly_used_up(&inv));
+	inv = (struct sig_invite){.max_uses = 2, .uses = 0}; /* small links start low */
+	g_assert_true(sig_invite_nearly_used_up(&inv));
+	/* The new audit kinds have names of their own. */
+	g_assert_cmpstr(sig_audit_kind_name(SIG_AUDIT_OCCURRENCE_STARTED), ==,
+			"occurrence_started");
+	g_assert_cmpstr(sig_audit_kind_name(SIG_AUDIT_OCCURRENCE_ENDED), ==, "occurrence_ended");
+	g_assert_cmpstr(sig_audit_kind_name(SIG_AUDIT_INVITE_LOW), ==, "invite_low");
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -232,5 +260,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/domain/display-name-validation", test_display_name_validation);
 	g_test_add_func("/domain/display-name-invisible", test_display_name_invisible);
 	g_test_add_func("/domain/audit-hash", test_audit_hash);
+	g_test_add_func("/domain/invite-low", test_invite_low);
 	return g_test_run();
 }

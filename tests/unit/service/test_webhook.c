@@ -25,6 +25,12 @@ static void test_event_table(void)
 	g_assert_cmpstr(sig_webhook_event_of(SIG_AUDIT_ADMIT, in), ==, "participant.admitted");
 	g_assert_cmpstr(sig_webhook_event_of(SIG_AUDIT_REMOVE, NULL), ==, "participant.removed");
 	g_assert_cmpstr(sig_webhook_event_of(SIG_AUDIT_LEAVE, in), ==, "participant.left");
+	g_assert_cmpstr(sig_webhook_event_of(SIG_AUDIT_OCCURRENCE_STARTED, NULL), ==,
+			"occurrence.started");
+	g_assert_cmpstr(sig_webhook_event_of(SIG_AUDIT_OCCURRENCE_ENDED, NULL), ==,
+			"occurrence.ended");
+	g_assert_cmpstr(sig_webhook_event_of(SIG_AUDIT_INVITE_LOW, NULL), ==,
+			"invite.nearly_used_up");
 	g_assert_null(sig_webhook_event_of(SIG_AUDIT_SESSION_CREATED, NULL));
 	g_assert_null(sig_webhook_event_of(SIG_AUDIT_INVITE_CREATED, NULL));
 	g_assert_null(sig_webhook_event_of(SIG_AUDIT_DENY, in));

@@ -394,6 +394,9 @@ static void test_upgrade_from_v1(struct fixture *f, gconstpointer data)
 			"ALTER TABLE sessions DROP COLUMN metadata;"
 			"ALTER TABLE roster_entries DROP COLUMN external_id;"
 			"ALTER TABLE roster_entries DROP COLUMN metadata;");
+	/* Each later migration undone, newest first. */
+	raw_exec_ok(db, "DROP TABLE invite_uses; DROP TABLE occurrences;"
+			"ALTER TABLE invites DROP COLUMN low_noted_at;");
 	raw_exec_ok(db, "ALTER TABLE sessions DROP COLUMN names_editable;"
 			"DROP TABLE seats;"
 			"DROP TABLE webhook_outbox; DROP TABLE webhook_heads;" /* migration 5 */
@@ -729,6 +732,74 @@ static void test_invite_list(struct fixture *f, gconstpointer data)
 	g_assert_cmpint(sig_store_invite_list(f->store, sid, 0, 0, 0, rows), ==, -EINVAL);
 	g_assert_cmpuint(rows->len, ==, 1);
 	g_array_unref(rows);
+}
+
+/* ---- occurrences ---- */
+
+static void test_occurrences(struct fixture *f, gconstpointer data)
+{
+	int64_t sid = add_session(f, "Weekly"), entry = add_entry(f, sid, "Gus");
+	int64_t inv = add_invite(f, sid, entry, 4);
+	struct sig_occurrence_record rec = {0};
+	g_autoptr(GArray) rows = g_array_new(FALSE, TRUE, sizeof(struct sig_occurrence_record));
+	bool first = false, used = true;
+
+	(void)data;
+	g_assert_cmpint(sig_store_occurrence_get(f->store, sid, T0, &rec), ==, -ENOENT);
+	/* The first join is remembered, later ones are not firsts. */
+	g_assert_cmpint(sig_store_occurrence_joined(f->store, sid, T0, T0 + 5, &first), ==, 0);
+	g_assert_true(first);
+	g_assert_cmpint(sig_store_occurrence_joined(f->store, sid, T0, T0 + 9, &first), ==, 0);
+	g_assert_false(first);
+	g_assert_cmpint(sig_store_occurrence_get(f->store, sid, T0, &rec), ==, 0);
+	g_assert_cmpint(rec.first_join_at, ==, T0 + 5);
+	g_assert_cmpint(rec.ended_at, ==, 0);
+	/* Ended once; ending again keeps the first time. */
+	g_assert_cmpint(sig_store_occurrence_end(f->store, sid, T0, T0 + 60, &first), ==, 0);
+	g_assert_true(first);
+	g_assert_cmpint(sig_store_occurrence_end(f->store, sid, T0, T0 + 70, &first), ==, 0);
+	g_assert_false(first);
+	g_assert_cmpint(sig_store_occurrence_get(f->store, sid, T0, &rec), ==, 0);
+	g_assert_cmpint(rec.ended_at, ==, T0 + 60);
+	g_assert_cmpint(rec.first_join_at, ==, T0 + 5);
+	/* An occurrence ended before anyone joined; its first join counts. */
+	g_assert_cmpint(sig_store_occurrence_end(f->store, sid, T0 + 604800, T0 + 604800, &first),
+			==, 0);
+	g_assert_cmpint(
+	    sig_store_occurrence_joined(f->store, sid, T0 + 604800, T0 + 604801, &first), ==, 0);
+	g_assert_true(first);
+	g_assert_cmpint(sig_store_occurrence_joined(f->store, 999, T0, T0, &first), ==, -ENOENT);
+	/* Newest first, before a start. */
+	g_assert_cmpint(sig_store_occurrence_list(f->store, sid, INT64_MAX, 10, rows), ==, 0);
+	g_assert_cmpuint(rows->len, ==, 2);
+	g_assert_cmpint(g_array_index(rows, struct sig_occurrence_record, 0).start, ==,
+			T0 + 604800);
+	g_assert_cmpint(g_array_index(rows, struct sig_occurrence_record, 1).start, ==, T0);
+	g_array_set_size(rows, 0);
+	g_assert_cmpint(sig_store_occurrence_list(f->store, sid, T0 + 604800, 10, rows), ==, 0);
+	g_assert_cmpuint(rows->len, ==, 1);
+	g_assert_cmpint(sig_store_occurrence_list(f->store, 999, INT64_MAX, 10, rows), ==, -ENOENT);
+
+	/* An invite's use, once per occurrence. */
+	g_assert_cmpint(sig_store_invite_used_in(f->store, inv, T0, &used), ==, 0);
+	g_assert_false(used);
+	g_assert_cmpint(sig_store_invite_use(f->store, inv, T0, T0 + 5, &first), ==, 0);
+	g_assert_true(first);
+	g_assert_cmpint(sig_store_invite_use(f->store, inv, T0, T0 + 9, &first), ==, 0);
+	g_assert_false(first);
+	g_assert_cmpint(sig_store_invite_used_in(f->store, inv, T0, &used), ==, 0);
+	g_assert_true(used);
+	g_assert_cmpint(sig_store_invite_use(f->store, inv + 100, T0, T0, &first), ==, -ENOENT);
+	g_assert_cmpint(sig_store_invite_note_low(f->store, inv, T0, &first), ==, 0);
+	g_assert_true(first);
+	g_assert_cmpint(sig_store_invite_note_low(f->store, inv, T0 + 1, &first), ==, 0);
+	g_assert_false(first);
+
+	/* They go with their session. */
+	g_assert_cmpint(sig_store_session_delete(f->store, sid), ==, 0);
+	g_assert_cmpint(sig_store_occurrence_get(f->store, sid, T0, &rec), ==, -ENOENT);
+	g_assert_cmpint(sig_store_invite_used_in(f->store, inv, T0, &used), ==, 0);
+	g_assert_false(used);
 }
 
 /* ---- cascades ---- */
@@ -1234,6 +1305,7 @@ int main(int argc, char **argv)
 	ADD("/store/roster/crud", test_roster_crud);
 	ADD("/store/roster/missing-session", test_roster_missing_session);
 	ADD("/store/roster/count-ignores-removed", test_roster_count_ignores_removed);
+	ADD("/store/occurrences", test_occurrences);
 	ADD("/store/invite/crud", test_invite_crud);
 	ADD("/store/invite/refusals", test_invite_refusals);
 	ADD("/store/invite/list", test_invite_list);
