@@ -380,8 +380,22 @@ class AdminIdem(unittest.TestCase):
         v("/sessions/{session_id}", "PATCH", self.api("PATCH", sp, {"title": "Too late"}))
         v("/sessions/{session_id}/roster", "POST", self.api(
             "POST", sp + "/roster", {"display_name": "Late", "role": "family"}))
-        v("/sessions/{session_id}", "DELETE", self.api("DELETE", "/sessions/%d" % weekly["id"]))
-        v("/sessions/{session_id}", "DELETE", self.api("DELETE", "/sessions/%d" % weekly["id"]))
+        wp = "/sessions/%d" % weekly["id"]
+        v("/sessions/{session_id}/occurrences", "GET", self.api("GET", wp + "/occurrences"))
+        v("/sessions/{session_id}/occurrences", "GET", self.api("GET", wp + "/occurrences?limit=99"))
+        v("/sessions/{session_id}/end", "POST", self.api("POST", wp + "/end", {}))
+        v("/sessions/{session_id}/end", "POST", self.api("POST", wp + "/end", {"confirm": "no"}))
+        o = v("/sessions", "POST", self.api("POST", "/sessions", {
+            "kind": "couples", "title": "Today", "schedule": open_now()}))[1]
+        op = "/sessions/%d" % o["id"]
+        got = v("/sessions/{session_id}/occurrences/current/end", "POST",
+                self.api("POST", op + "/occurrences/current/end"))[1]
+        self.assertEqual(got["status"], "ended")  # a one-off ends for good with it
+        v("/sessions/{session_id}/occurrences", "GET", self.api("GET", op + "/occurrences"))
+        v("/sessions/{session_id}/occurrences/current/end", "POST",
+          self.api("POST", "/sessions/999999/occurrences/current/end"))
+        v("/sessions/{session_id}", "DELETE", self.api("DELETE", wp))
+        v("/sessions/{session_id}", "DELETE", self.api("DELETE", wp))
         v("/audit", "GET", self.api("GET", "/audit?session=%d&limit=5" % s["id"]))
         v("/audit", "GET", self.api("GET", "/audit?session=zero"))
         v("/audit/verify", "GET", self.api("GET", "/audit/verify"))
