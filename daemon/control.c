@@ -513,6 +513,13 @@ static void control_reload(struct sig_control *c)
 			log_set_level((enum log_level)fresh.log_level);
 			g_string_append_printf(applied, "%s%s=%s", applied->len ? ", " : "", name,
 					       log_level_name((enum log_level)fresh.log_level));
+		} else if (strcmp(name, "log.format") == 0) {
+			enum log_format format = LOG_FORMAT_TEXT;
+			control_take_string(&c->cfg->log_format, fresh.log_format);
+			if (log_format_parse(fresh.log_format, &format) == 0)
+				log_set_format(format);
+			g_string_append_printf(applied, "%s%s=%s", applied->len ? ", " : "", name,
+					       fresh.log_format);
 		} else if (strcmp(name, "admin.api_keys") == 0) {
 			/* Keys are hashes, but say only how many there are. */
 			g_free(c->cfg->admin_api_keys);
