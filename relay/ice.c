@@ -3,12 +3,29 @@
 #include <netinet/in.h>
 #include <string.h>
 
+#include "core/log.h"
 #include "relay/dtls.h"
 #include "relay/feedback.h"
 #include "relay/send.h"
 #include "relay/stun.h"
 #include "relay/tcp_conn.h"
 #include "relay/transport.h"
+
+/* A bound transport's address changed: counted, and logged with whose it
+ * is (never the address) at most once per RELAY_ICE_MOVED_LOG_US, since a
+ * client may check from two paths in turn as often as it likes. */
+#define RELAY_ICE_MOVED_LOG_US (10 * 1000000LL)
+static void relay_ice_moved(struct relay_worker *w, struct relay_transport *t, int64_t now_us)
+{
+	atomic_fetch_add_explicit(&w->network_changes, 1, memory_order_relaxed);
+	if (t->moved_log_us && now_us - t->moved_log_us < RELAY_ICE_MOVED_LOG_US)
+		return;
+	t->moved_log_us = now_us;
+	log_info_with(t->p.label,
+		      "media transport %llu on worker %u: network changed (a nominated check "
+		      "from a new address)",
+		      (unsigned long long)t->p.id, w->index);
+}
 
 /* A valid check from a new address: the client changed network (or this is
  * the first check). The newest address with valid credentials wins. */
@@ -34,6 +51,8 @@ static void relay_ice_bind(struct relay_worker *w, struct relay_transport *t,
 	    from->ss_family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
 	bool moved = t->bound;
 	t->bound = true;
+	if (moved)
+		relay_ice_moved(w, t, now_us);
 	g_hash_table_insert(w->by_addr, &t->addr_key, t);
 	/* Consent again after it expired (RFC 7675 §5.1): the association
 	 * goes on from here. */
