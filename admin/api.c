@@ -237,7 +237,8 @@ static int sig_api_authenticate(struct sig_api_call *call, char *actor_buf, size
 		call->actor = "admin-socket";
 		return 0;
 	}
-	if (!sig_ratelimit_allowed(call->api->limiter, req->peer, now_ms, &retry_after)) {
+	if (!sig_ratelimit_check(call->api->limiter, SIG_RATELIMIT_API_KEY, req->peer, now_ms,
+				 &retry_after)) {
 		char value[16];
 		snprintf(value, sizeof(value), "%d", retry_after);
 		sig_http_add_header(req, "retry-after:", value);
