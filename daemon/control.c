@@ -20,6 +20,7 @@
 #include "relay/relay.h"
 #include "admin/api.h"
 #include "daemon/certs.h"
+#include "daemon/metrics.h"
 #include "http/http.h"
 #include "http/server.h"
 #include "http/web.h"
@@ -346,6 +347,11 @@ static void control_metrics(void *userdata, struct sig_http_request *req)
 	}
 	control_metrics_bwe(c, out);
 	control_metrics_tcp(c, out);
+	sig_metrics_ops(&(struct sig_metrics_sources){.relay = c->relay,
+						     .ws = c->ws,
+						     .rooms = c->rooms,
+						     .limiter = c->limiter},
+			out);
 	sig_http_respond_text(req, 200, "text/plain; version=0.0.4", out->str);
 }
 
