@@ -1,6 +1,7 @@
 #include "relay/ice.h"
 
 #include <netinet/in.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "core/log.h"
@@ -21,10 +22,13 @@ static void relay_ice_moved(struct relay_worker *w, struct relay_transport *t, i
 	if (t->moved_log_us && now_us - t->moved_log_us < RELAY_ICE_MOVED_LOG_US)
 		return;
 	t->moved_log_us = now_us;
-	log_info_with(t->p.label,
-		      "media transport %llu on worker %u: network changed (a nominated check "
-		      "from a new address)",
-		      (unsigned long long)t->p.id, w->index);
+	if (!log_enabled(LOG_LEVEL_INFO))
+		return;
+	char fields[RELAY_LABEL_MAX + 48];
+	snprintf(fields, sizeof(fields), "%s transport=%llu worker=%u", t->p.label,
+		 (unsigned long long)t->p.id, w->index);
+	log_info_with(fields, "media transport network changed (a nominated check from a new "
+			      "address)");
 }
 
 /* A valid check from a new address: the client changed network (or this is

@@ -14,6 +14,7 @@ import unittest
 
 from hearthlib import Daemon, DaemonTestCase, iso, open_now
 from peer import Peer, measure, wait_flowing
+from test_metrics import scrape, total
 
 WINDOW = 10          # seconds of media measured
 MIN_VIDEO = 0.90     # share of the video frames sent that must be decoded
@@ -344,6 +345,12 @@ class Media(DaemonTestCase):
             self.assertEqual(got, {"video": 0, "audio": 0}, self.diagnose([a, b, m]))
         # The honest ones still get each other's media.
         self.assertGreater(a.decoded_from(b.participant_id)["video"], 100)
+        # Counted by reason, and logged naming the session and whose it was.
+        self.assertGreaterEqual(total(scrape(self.d), "hearth_transport_failures_total",
+                                      reason="dtls_fingerprint"), 1)
+        line = self.d.wait_for_log("certificate does not match the SDP fingerprint")
+        self.assertIn("participant=%s transport=" % m.participant_id, line)
+        self.assertRegex(line, r"session=\d+ participant=")
 
 
 if __name__ == "__main__":
