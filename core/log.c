@@ -76,6 +76,9 @@ enum log_format log_get_format(void)
 }
 
 static void log_vwrite(enum log_level level, const char *fields, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+
+static void log_vwrite(enum log_level level, const char *fields, const char *fmt, va_list ap)
 {
 	char msg[1024], stamp[64] = "", prefix[96] = "", line[LOG_LINE_MAX];
 	enum log_format format = log_get_format();
