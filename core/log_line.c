@@ -215,16 +215,29 @@ static size_t log_line_json(const struct log_line *l, char *buf, size_t cap)
 	return off;
 }
 
+/* Copies n bytes of text to out: a line break or another control character
+ * inside a message would forge or split lines, so it becomes '?'. */
+static void log_copy_plain(char *out, const char *in, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)in[i];
+		out[i] = (c < 0x20 && c != '\t') || c == 0x7f ? '?' : (char)c;
+	}
+}
+
 static size_t log_line_text(const struct log_line *l, char *buf, size_t cap)
 {
 	size_t off = 0, msg_len = l->msg ? l->msg_len : 0;
 	bool whole = log_put(buf, cap - 1, &off, l->prefix ? l->prefix : "");
 
-	if (whole && l->fields && *l->fields)
+	if (whole && l->fields && *l->fields) {
+		size_t start = off;
 		whole = log_put(buf, cap - 1, &off, l->fields) && log_put(buf, cap - 1, &off, ": ");
+		log_copy_plain(buf + start, buf + start, off - start);
+	}
 	if (whole) {
 		size_t n = msg_len < cap - 1 - off ? msg_len : cap - 1 - off;
-		memcpy(buf + off, l->msg, n);
+		log_copy_plain(buf + off, l->msg, n);
 		off += n;
 		whole = n == msg_len;
 	}

@@ -42,10 +42,10 @@ struct log_line {
 	size_t msg_len;
 };
 
-/* Lays out one line in buf, ending in '\n'. A line longer than cap is cut
- * (text: "..." before the newline; JSON: the message is cut and the object
- * stays whole, with "truncated":true). cap must be at least 256. Returns
- * the length including the newline. */
+/* Lays out one line in buf, ending in '\n' (text: control characters of
+ * the fields and the message as '?', so that no line is split or forged). A line longer than cap is
+ * cut (text: "..." before the newline; JSON: the message is cut and the object stays whole, with
+ * "truncated":true). cap must be at least 256. Returns the length including the newline. */
 size_t log_line_format(const struct log_line *line, char *buf, size_t cap);
 
 #endif

@@ -90,12 +90,12 @@ static void sig_metrics_transports(const struct sig_metrics_sources *src, GStrin
 			 "media transports (ICE/DTLS/SRTP) that failed, by reason");
 	for (unsigned i = 0; i < workers; i++)
 		for (unsigned r = 0; r < RELAY_FAILURES; r++)
-			g_string_append_printf(
-			    out,
-			    "hearth_transport_failures_total{worker=\"%u\",port=\"%d\",reason=\"%s\"} "
-			    "%llu\n",
-			    i, relay_worker_port(src->relay, i), reasons[r],
-			    (unsigned long long)st[i].transport_failures[r]);
+			g_string_append_printf(out,
+					       "hearth_transport_failures_total{worker=\"%u\",port="
+					       "\"%d\",reason=\"%s\"} "
+					       "%llu\n",
+					       i, relay_worker_port(src->relay, i), reasons[r],
+					       (unsigned long long)st[i].transport_failures[r]);
 	sig_metrics_head(out, "hearth_transport_network_changes_total", "counter",
 			 "media transports moved to a new address (a network change or ICE "
 			 "restart)");

@@ -73,7 +73,8 @@ int sig_procstat_parse(const char *text, size_t len, struct sig_procstat *ret_st
 		/* Fields 4..24 are numbers; some (ppid of pid 1, priorities)
 		 * may be negative: only the ones used must not be. */
 		if (s[0] == '-' && i != SIG_PROCSTAT_UTIME && i != SIG_PROCSTAT_STIME &&
-		    i != SIG_PROCSTAT_STARTTIME && i != SIG_PROCSTAT_VSIZE && i != SIG_PROCSTAT_RSS) {
+		    i != SIG_PROCSTAT_STARTTIME && i != SIG_PROCSTAT_VSIZE &&
+		    i != SIG_PROCSTAT_RSS) {
 			s++;
 			n--;
 		}
@@ -148,8 +149,8 @@ static long sig_procstat_open_fds(void)
 static void sig_procstat_gauge(GString *out, const char *name, const char *help, const char *type,
 			       double value)
 {
-	g_string_append_printf(out, "# HELP %s %s\n# TYPE %s %s\n%s %.17g\n", name, help, name, type,
-			       name, value);
+	g_string_append_printf(out, "# HELP %s %s\n# TYPE %s %s\n%s %.17g\n", name, help, name,
+			       type, name, value);
 }
 
 void sig_procstat_metrics(GString *out)

@@ -12,10 +12,10 @@
 #include <stdint.h>
 
 struct sig_procstat {
-	uint64_t cpu_ticks;	  /* utime + stime, in clock ticks */
-	uint64_t start_ticks;	  /* started, in clock ticks after boot */
-	uint64_t virtual_bytes;	  /* vsize */
-	uint64_t resident_pages;  /* rss */
+	uint64_t cpu_ticks;	 /* utime + stime, in clock ticks */
+	uint64_t start_ticks;	 /* started, in clock ticks after boot */
+	uint64_t virtual_bytes;	 /* vsize */
+	uint64_t resident_pages; /* rss */
 };
 
 /* Parses the text of /proc/<pid>/stat (proc(5)): "pid (comm) state ppid

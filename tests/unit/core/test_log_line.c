@@ -193,6 +193,14 @@ static void test_text_line(void)
 	n = log_line_format(&l, buf, sizeof(buf));
 	g_assert_cmpint(memcmp(buf, "2026-12-07T02:05:03.123Z info  media", 36), ==, 0);
 
+	/* No line break or control character gets through to split a line. */
+	l.fields = "session=1\nfake";
+	l.msg = "a\nb\r\x1b[31mc\td";
+	l.msg_len = strlen(l.msg);
+	n = log_line_format(&l, buf, sizeof(buf));
+	g_autofree char *clean = g_strndup(buf, n);
+	g_assert_cmpstr(clean + 31, ==, "session=1?fake: a?b??[31mc\td\n");
+
 	char big[1000];
 	memset(big, 'x', sizeof(big));
 	l.msg = big;

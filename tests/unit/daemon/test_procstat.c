@@ -30,7 +30,7 @@ static void test_parse_refused(void)
 {
 	static const char *const bad[] = {
 	    "",
-	    "4242 hearthd S 1",			       /* no comm */
+	    "4242 hearthd S 1",				 /* no comm */
 	    "4242 (hearthd) S 1 4242 4242 0 -1 4194560", /* cut short */
 	    "4242 (hearthd) S 1 4242 4242 0 -1 4194560 5238 0 0 0 x50 37 0 0 20 0 5 0 1 2 3\n",
 	    "4242 (hearthd) S 1 4242 4242 0 -1 4194560 5238 0 0 0 -150 37 0 0 20 0 5 0 1 2 3\n",
