@@ -1195,14 +1195,12 @@ static void sig_media_speaker_sync(struct sig_media *m, int64_t session_id);
 
 void sig_media_on_event(struct sig_media *m, const struct relay_msg *msg)
 {
-	static const char *const reasons[] = {
-	    "removed",
-	    "DTLS did not finish within 30 s of consent (RFC 7675)",
-	    "DTLS failed",
-	    "certificate does not match the SDP fingerprint",
-	    "closed by the peer",
-	    "no valid ICE check within 30 s",
-	    "no SRTP keys from DTLS"};
+	static const char *const reasons[] = {"removed",
+					      "DTLS did not finish: no check for 30 s (RFC 7675)",
+					      "DTLS failed",
+					      "certificate does not match the SDP fingerprint",
+					      "closed by the peer",
+					      "no SRTP keys from DTLS"};
 	struct sig_member *mb = g_hash_table_lookup(m->transports, &msg->arg);
 	long long session = mb ? (long long)mb->session_id : 0;
 	const char *who = mb ? mb->participant_id : "-";

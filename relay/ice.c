@@ -39,6 +39,21 @@ static void relay_ice_moved(struct relay_worker *w, struct relay_transport *t, i
 			      "address)");
 }
 
+void relay_ice_check_timeout(struct relay_worker *w, struct relay_transport *t, int64_t now_us)
+{
+	if (t->state != RELAY_TRANSPORT_NEW || t->bound || t->ice_timed_out ||
+	    now_us - t->consent_us <= RELAY_CONSENT_TIMEOUT_US)
+		return;
+	t->ice_timed_out = true;
+	relay_worker_failed(w, RELAY_FAILURE_ICE_TIMEOUT);
+	if (!log_enabled(LOG_LEVEL_INFO))
+		return;
+	char fields[RELAY_ICE_FIELDS_MAX];
+	relay_ice_fields(w, t, fields);
+	log_info_with(fields, "media transport ICE timeout: no valid check within 30 s (UDP and "
+			      "ICE-TCP blocked, or TURN missing?); kept for an ICE restart");
+}
+
 /* A valid check from a new address: the client changed network (or this is
  * the first check). The newest address with valid credentials wins. */
 static void relay_ice_bind(struct relay_worker *w, struct relay_transport *t,

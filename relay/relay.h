@@ -51,7 +51,6 @@ enum relay_close_reason {
 	RELAY_CLOSE_DTLS_FAILED, /* handshake failed or timed out */
 	RELAY_CLOSE_FINGERPRINT, /* the peer's certificate does not match its SDP */
 	RELAY_CLOSE_PEER_CLOSED, /* DTLS close_notify */
-	RELAY_CLOSE_ICE_TIMEOUT, /* no valid STUN check at all within 30 s of creation */
 	RELAY_CLOSE_SRTP,	 /* DTLS done, but no SRTP keys from it (export, libsrtp) */
 };
 
@@ -59,7 +58,7 @@ enum relay_close_reason {
  * names in RELAY_FAILURE_NAMES (docs/operations.md). Counted once per
  * transport and failure, never per packet. */
 enum relay_failure {
-	RELAY_FAILURE_ICE_TIMEOUT = 0,	/* RELAY_CLOSE_ICE_TIMEOUT */
+	RELAY_FAILURE_ICE_TIMEOUT = 0,	/* no valid check within 30 s of creation (kept) */
 	RELAY_FAILURE_DTLS_TIMEOUT,	/* RELAY_CLOSE_CONSENT: checks stopped mid-handshake */
 	RELAY_FAILURE_DTLS_HANDSHAKE,	/* RELAY_CLOSE_DTLS_FAILED */
 	RELAY_FAILURE_DTLS_FINGERPRINT, /* RELAY_CLOSE_FINGERPRINT */

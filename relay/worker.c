@@ -17,6 +17,7 @@
 #include "relay/congestion.h"
 #include "relay/dtls.h"
 #include "relay/feedback.h"
+#include "relay/ice.h"
 #include "relay/addr.h"
 #include "relay/audio_dup.h"
 #include "relay/budget.h"
@@ -226,9 +227,6 @@ static void relay_worker_rtx_release(struct relay_worker *w, struct relay_pub_st
 static void relay_worker_count_close(struct relay_worker *w, enum relay_close_reason reason)
 {
 	switch (reason) {
-	case RELAY_CLOSE_ICE_TIMEOUT:
-		relay_worker_failed(w, RELAY_FAILURE_ICE_TIMEOUT);
-		break;
 	case RELAY_CLOSE_CONSENT:
 		relay_worker_failed(w, RELAY_FAILURE_DTLS_TIMEOUT);
 		break;
@@ -543,11 +541,9 @@ static bool relay_worker_commands(struct relay_worker *w)
 static void relay_worker_consent_lost(struct relay_worker *w, struct relay_transport *t)
 {
 	if (t->state != RELAY_TRANSPORT_UP) {
-		/* Never a valid check: ICE never got through (a firewall); some,
-		 * then none: DTLS never finished. */
-		relay_worker_close(w, t,
-				   t->state == RELAY_TRANSPORT_NEW ? RELAY_CLOSE_ICE_TIMEOUT
-								   : RELAY_CLOSE_CONSENT);
+		/* Checks came, then none: DTLS never finished (one without any
+		 * check is kept: relay_ice_check_timeout()). */
+		relay_worker_close(w, t, RELAY_CLOSE_CONSENT);
 		return;
 	}
 	if (t->bound) /* else another transport took the address */
@@ -608,6 +604,7 @@ static void relay_worker_tick(struct relay_worker *w, int64_t now)
 			relay_worker_consent_lost(w, t);
 			continue;
 		}
+		relay_ice_check_timeout(w, t, now);
 		/* Once a second, a receiver report to each publisher. */
 		if (w->ticks % 10 == 0)
 			relay_feedback_receiver_report(w, t, now);
