@@ -227,23 +227,27 @@ static void log_copy_plain(char *out, const char *in, size_t n)
 
 static size_t log_line_text(const struct log_line *l, char *buf, size_t cap)
 {
-	size_t off = 0, msg_len = l->msg ? l->msg_len : 0;
-	bool whole = log_put(buf, cap - 1, &off, l->prefix ? l->prefix : "");
+	const char *fields = l->fields && *l->fields ? l->fields : NULL;
+	const struct {
+		const char *text;
+		size_t len;
+	} parts[] = {
+	    {l->prefix ? l->prefix : "", l->prefix ? strlen(l->prefix) : 0},
+	    {fields ? fields : "", fields ? strlen(fields) : 0},
+	    {fields ? ": " : "", fields ? 2 : 0},
+	    {l->msg ? l->msg : "", l->msg ? l->msg_len : 0},
+	};
+	size_t off = 0, room = cap - 4; /* for "...\n" */
+	bool cut = false;
 
-	if (whole && l->fields && *l->fields) {
-		size_t start = off;
-		whole = log_put(buf, cap - 1, &off, l->fields) && log_put(buf, cap - 1, &off, ": ");
-		log_copy_plain(buf + start, buf + start, off - start);
-	}
-	if (whole) {
-		size_t n = msg_len < cap - 1 - off ? msg_len : cap - 1 - off;
-		log_copy_plain(buf + off, l->msg, n);
+	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]) && !cut; i++) {
+		size_t n = parts[i].len < room - off ? parts[i].len : room - off;
+		log_copy_plain(buf + off, parts[i].text, n);
 		off += n;
-		whole = n == msg_len;
+		cut = n < parts[i].len;
 	}
 	/* A line too long for the buffer is cut and marked, never split. */
-	if (!whole) {
-		off = cap - 4;
+	if (cut) {
 		memcpy(buf + off, "...", 3);
 		off += 3;
 	}

@@ -208,6 +208,18 @@ static void test_text_line(void)
 	n = log_line_format(&l, buf, sizeof(buf));
 	g_assert_cmpuint(n, ==, sizeof(buf));
 	g_assert_cmpint(memcmp(buf + n - 4, "...\n", 4), ==, 0);
+
+	/* Fields too long for the line (found by fuzz_log_line): cut like a
+	 * message, every byte of the line written. */
+	char long_fields[400];
+	memset(long_fields, 'f', sizeof(long_fields) - 1);
+	long_fields[sizeof(long_fields) - 1] = '\0';
+	memset(buf, '\n', sizeof(buf));
+	l.fields = long_fields;
+	n = log_line_format(&l, buf, sizeof(buf));
+	g_assert_cmpuint(n, ==, sizeof(buf));
+	g_assert_null(memchr(buf, '\n', n - 1));
+	g_assert_cmpint(memcmp(buf + n - 5, "f...\n", 5), ==, 0);
 }
 
 static void test_format_names(void)
