@@ -347,11 +347,9 @@ static void control_metrics(void *userdata, struct sig_http_request *req)
 	}
 	control_metrics_bwe(c, out);
 	control_metrics_tcp(c, out);
-	sig_metrics_ops(&(struct sig_metrics_sources){.relay = c->relay,
-						     .ws = c->ws,
-						     .rooms = c->rooms,
-						     .limiter = c->limiter},
-			out);
+	struct sig_metrics_sources ops = {
+	    .relay = c->relay, .ws = c->ws, .rooms = c->rooms, .limiter = c->limiter};
+	sig_metrics_ops(&ops, out);
 	sig_http_respond_text(req, 200, "text/plain; version=0.0.4", out->str);
 }
 
