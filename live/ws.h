@@ -57,7 +57,7 @@ void sig_ws_tick(struct sig_ws *ws, int64_t now);
 /* What a join came to, for hearth_joins_total{outcome}: "ok", "waiting",
  * or the error code of docs/protocol.md that refused it; a code not in the
  * list counts as "other" (the label's values stay a fixed set). */
-#define SIG_JOIN_OUTCOMES 16
+#define SIG_JOIN_OUTCOMES 18
 const char *sig_join_outcome_name(unsigned outcome);
 unsigned sig_join_outcome_of(const char *code); /* NULL or unknown: "other" */
 

@@ -8,7 +8,7 @@
 #include "live/ws_internal.h"
 
 /* docs/protocol.md, "Errors": the codes a join can be refused with. */
-static const char *const sig_join_outcomes[SIG_JOIN_OUTCOMES] = {
+static const char *const sig_join_outcomes[] = {
     "ok",
     "waiting",
     "invite_unknown",
@@ -16,16 +16,20 @@ static const char *const sig_join_outcomes[SIG_JOIN_OUTCOMES] = {
     "invite_used_up",
     "invite_expired",
     "session_not_open_yet",
+    "occurrence_ended",
     "session_ended",
     "session_full",
+    "server_restarting",
     "rate_limited",
     "bad_message",
     "forbidden",
     "unsupported_version",
     "already_joined",
     "internal",
-    "other",
+    "other", /* last */
 };
+_Static_assert(sizeof(sig_join_outcomes) / sizeof(sig_join_outcomes[0]) == SIG_JOIN_OUTCOMES,
+	       "SIG_JOIN_OUTCOMES counts the outcomes");
 
 const char *sig_join_outcome_name(unsigned outcome)
 {
