@@ -251,7 +251,8 @@ static int sig_api_authenticate(struct sig_api_call *call, char *actor_buf, size
 		crypto_sha256(SIG_API_SOCKET_SCOPE, strlen(SIG_API_SOCKET_SCOPE), call->scope);
 		return 0;
 	}
-	if (!sig_ratelimit_allowed(call->api->limiter, req->peer, now_ms, &retry_after)) {
+	if (!sig_ratelimit_check(call->api->limiter, SIG_RATELIMIT_API_KEY, req->peer, now_ms,
+				 &retry_after)) {
 		char value[16];
 		snprintf(value, sizeof(value), "%d", retry_after);
 		sig_http_add_header(req, "retry-after:", value);

@@ -217,8 +217,8 @@ void sig_invite_check_handler(void *userdata, struct sig_http_request *req)
 		sig_http_respond_error(req, 405, "method_not_allowed", "use POST");
 		return;
 	}
-	if (!req->admin_socket &&
-	    !sig_ratelimit_allowed(api->limiter, req->peer, now * 1000, &retry_after)) {
+	if (!req->admin_socket && !sig_ratelimit_check(api->limiter, SIG_RATELIMIT_INVITE_CHECK,
+						       req->peer, now * 1000, &retry_after)) {
 		char value[16];
 		snprintf(value, sizeof(value), "%d", retry_after);
 		sig_http_add_header(req, "retry-after:", value);

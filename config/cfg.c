@@ -35,6 +35,7 @@ enum cfg_type {
 	CFG_SHA256,	  /* 64 hex digits */
 	CFG_TURN_URLS,	  /* see cfg_turn_urls_parse() */
 	CFG_SECRET,	  /* free text never shown: not in messages, "(set)" in dumps */
+	CFG_LOG_FORMAT,	  /* text or json (core/log_line.h) */
 };
 
 struct cfg_key {
@@ -88,6 +89,7 @@ static const struct cfg_key cfg_keys[] = {
     KEY("metrics", "listen_port", CFG_INT, metrics_listen_port, 0, 65535, false, false, "9464"),
     KEY("metrics", "key_sha256", CFG_SHA256, metrics_key_sha256, 0, 0, true, true, ""),
     KEY("log", "level", CFG_LEVEL, log_level, 0, 0, false, true, "info"),
+    KEY("log", "format", CFG_LOG_FORMAT, log_format, 0, 0, false, true, "text"),
     KEY("admin", "api_keys", CFG_API_KEYS, admin_api_keys, 0, 0, true, true, ""),
     KEY("turn", "servers", CFG_TURN_URLS, turn_servers, 0, 0, true, false, ""),
     KEY("turn", "secret", CFG_SECRET, turn_secret, 0, 0, true, false, ""),
@@ -257,6 +259,14 @@ static int cfg_store(struct cfg *cfg, const struct cfg_key *key, const char *val
 			return -EINVAL;
 		}
 		break;
+	case CFG_LOG_FORMAT: {
+		enum log_format format;
+		if (log_format_parse(value, &format) < 0) {
+			*ret_problem = g_strdup_printf("\"%s\" is not text or json", value);
+			return -EINVAL;
+		}
+		break;
+	}
 	case CFG_SHA256:
 		if (*value &&
 		    (strlen(value) != 64 || strspn(value, "0123456789abcdefABCDEF") != 64)) {

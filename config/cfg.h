@@ -66,7 +66,8 @@ struct cfg {
 	int metrics_listen_port;
 	char *metrics_key_sha256; /* "": no key (loopback clients only, unless own listener) */
 	/* [log] */
-	int log_level; /* enum log_level */
+	int log_level;	  /* enum log_level */
+	char *log_format; /* "text" or "json" (core/log_line.h) */
 	/* [admin] */
 	char *admin_api_keys; /* "name:sha256hex[:read],..."; see cfg_api_keys_parse() */
 	/* [turn] */

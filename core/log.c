@@ -12,6 +12,7 @@
 #include "core/clock.h"
 
 _Atomic int log_threshold = LOG_LEVEL_INFO;
+static _Atomic int log_output_format = LOG_FORMAT_TEXT;
 
 static bool log_to_journal;
 
@@ -64,44 +65,73 @@ void log_init(void)
 	    (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
 }
 
-void log_write(enum log_level level, const char *fmt, ...)
+void log_set_format(enum log_format format)
 {
-	char line[1024];
-	size_t off = 0;
-	va_list ap;
+	atomic_store_explicit(&log_output_format, (int)format, memory_order_relaxed);
+}
+
+enum log_format log_get_format(void)
+{
+	return (enum log_format)atomic_load_explicit(&log_output_format, memory_order_relaxed);
+}
+
+static void log_vwrite(enum log_level level, const char *fields, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+
+static void log_vwrite(enum log_level level, const char *fields, const char *fmt, va_list ap)
+{
+	char msg[1024], stamp[64] = "", prefix[96] = "", line[LOG_LINE_MAX];
+	enum log_format format = log_get_format();
 	int n;
 
 	if ((unsigned)level > LOG_LEVEL_DEBUG)
 		level = LOG_LEVEL_DEBUG;
 
-	if (log_to_journal) {
-		n = snprintf(line, sizeof(line), "<%d>", level_priorities[level]);
-	} else {
+	if (!log_to_journal || format == LOG_FORMAT_JSON) {
 		int64_t ms = clock_wall_ms();
 		time_t s = (time_t)(ms / 1000);
 		struct tm tm;
 		gmtime_r(&s, &tm);
-		n = snprintf(line, sizeof(line), "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ %-5s ",
-			     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-			     tm.tm_sec, (long)(ms % 1000), level_names[level]);
+		snprintf(stamp, sizeof(stamp), "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ",
+			 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+			 tm.tm_sec, (long)(ms % 1000));
 	}
-	if (n > 0)
-		off = (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1;
+	if (log_to_journal)
+		snprintf(prefix, sizeof(prefix), "<%d>", level_priorities[level]);
+	else if (format == LOG_FORMAT_TEXT)
+		snprintf(prefix, sizeof(prefix), "%s %-5s ", stamp, level_names[level]);
+
+	n = vsnprintf(msg, sizeof(msg), fmt, ap);
+	size_t msg_len = n < 0 ? 0 : (size_t)n < sizeof(msg) ? (size_t)n : sizeof(msg) - 1;
+	struct log_line l = {
+	    .format = format,
+	    .prefix = prefix,
+	    .timestamp = stamp,
+	    .level_name = level_names[level],
+	    .fields = fields,
+	    .msg = msg,
+	    .msg_len = msg_len,
+	};
+	size_t len = log_line_format(&l, line, sizeof(line));
+	/* One write(2) per line keeps lines from different threads whole. */
+	ssize_t w = write(STDERR_FILENO, line, len);
+	(void)w;
+}
+
+void log_write(enum log_level level, const char *fmt, ...)
+{
+	va_list ap;
 
 	va_start(ap, fmt);
-	n = vsnprintf(line + off, sizeof(line) - off, fmt, ap);
+	log_vwrite(level, NULL, fmt, ap);
 	va_end(ap);
-	if (n > 0)
-		off += (size_t)n < sizeof(line) - off ? (size_t)n : sizeof(line) - off - 1;
+}
 
-	/* A line too long for the buffer is cut and marked, never split. */
-	if (off >= sizeof(line) - 2) {
-		off = sizeof(line) - 5;
-		memcpy(line + off, "...", 3);
-		off += 3;
-	}
-	line[off++] = '\n';
-	/* One write(2) per line keeps lines from different threads whole. */
-	ssize_t w = write(STDERR_FILENO, line, off);
-	(void)w;
+void log_write_with(enum log_level level, const char *fields, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vwrite(level, fields, fmt, ap);
+	va_end(ap);
 }

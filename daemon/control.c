@@ -21,6 +21,7 @@
 #include "admin/api.h"
 #include "daemon/certs.h"
 #include "daemon/webhooks.h"
+#include "daemon/metrics.h"
 #include "http/http.h"
 #include "http/server.h"
 #include "http/web.h"
@@ -351,6 +352,9 @@ static void control_metrics(void *userdata, struct sig_http_request *req)
 	control_metrics_bwe(c, out);
 	control_metrics_tcp(c, out);
 	sig_webhooks_metrics(c->webhooks, c->store, out);
+	struct sig_metrics_sources ops = {
+	    .relay = c->relay, .ws = c->ws, .rooms = c->rooms, .limiter = c->limiter};
+	sig_metrics_ops(&ops, out);
 	sig_http_respond_text(req, 200, "text/plain; version=0.0.4", out->str);
 }
 
@@ -518,6 +522,13 @@ static void control_reload(struct sig_control *c)
 			log_set_level((enum log_level)fresh.log_level);
 			g_string_append_printf(applied, "%s%s=%s", applied->len ? ", " : "", name,
 					       log_level_name((enum log_level)fresh.log_level));
+		} else if (strcmp(name, "log.format") == 0) {
+			enum log_format format = LOG_FORMAT_TEXT;
+			control_take_string(&c->cfg->log_format, fresh.log_format);
+			if (log_format_parse(fresh.log_format, &format) == 0)
+				log_set_format(format);
+			g_string_append_printf(applied, "%s%s=%s", applied->len ? ", " : "", name,
+					       fresh.log_format);
 		} else if (strcmp(name, "admin.api_keys") == 0) {
 			/* Keys are hashes, but say only how many there are. */
 			g_free(c->cfg->admin_api_keys);

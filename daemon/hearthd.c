@@ -95,6 +95,9 @@ static int hearthd_serve(struct cfg *cfg, GPtrArray *overrides)
 
 	log_init();
 	log_set_level((enum log_level)cfg->log_level);
+	enum log_format format = LOG_FORMAT_TEXT;
+	if (log_format_parse(cfg->log_format, &format) == 0) /* checked by cfg */
+		log_set_format(format);
 
 	r = sig_control_block_signals();
 	if (r == 0)

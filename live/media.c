@@ -337,6 +337,8 @@ static struct relay_transport_params *sig_media_params(uint64_t id, const struct
 	}
 	p->id = id;
 	p->session_id = (uint64_t)mb->session_id;
+	snprintf(p->label, sizeof(p->label), "session=%lld participant=%s",
+		 (long long)mb->session_id, mb->participant_id);
 	g_strlcpy(p->local_ufrag, ufrag, sizeof(p->local_ufrag));
 	g_strlcpy(p->local_pwd, pwd, sizeof(p->local_pwd));
 	g_strlcpy(p->remote_ufrag, remote->ice_ufrag, sizeof(p->remote_ufrag));
@@ -1193,32 +1195,37 @@ static void sig_media_speaker_sync(struct sig_media *m, int64_t session_id);
 
 void sig_media_on_event(struct sig_media *m, const struct relay_msg *msg)
 {
-	static const char *const reasons[] = {"removed", "consent expired", "DTLS failed",
+	static const char *const reasons[] = {"removed",
+					      "DTLS did not finish: no check for 30 s (RFC 7675)",
+					      "DTLS failed",
 					      "certificate does not match the SDP fingerprint",
-					      "closed by the peer"};
+					      "closed by the peer",
+					      "no SRTP keys from DTLS"};
 	struct sig_member *mb = g_hash_table_lookup(m->transports, &msg->arg);
 	long long session = mb ? (long long)mb->session_id : 0;
 	const char *who = mb ? mb->participant_id : "-";
+	char ids[128]; /* log fields (core/log.h): whose transport, ids only */
 
+	if (mb)
+		snprintf(ids, sizeof(ids), "session=%lld participant=%s transport=%llu worker=%u",
+			 session, who, (unsigned long long)msg->arg, msg->worker);
+	else
+		snprintf(ids, sizeof(ids), "transport=%llu worker=%u", (unsigned long long)msg->arg,
+			 msg->worker);
 	switch (msg->type) {
 	case RELAY_EVT_TRANSPORT_UP:
-		log_info("session %lld: participant %s: media transport %llu %s on worker %u",
-			 session, who, (unsigned long long)msg->arg,
-			 msg->arg2 ? "has consent again" : "up", msg->worker);
+		log_info_with(ids, "media transport %s (ICE and DTLS done, SRTP keyed)",
+			      msg->arg2 ? "has consent again" : "up");
 		break;
 	case RELAY_EVT_TRANSPORT_LOST:
 		/* Kept: the client's ICE restart, once its network is back,
 		 * finds it (relay/README.md). */
-		log_info(
-		    "session %lld: participant %s: media transport %llu lost consent on worker "
-		    "%u (no check for 30 s); kept for an ICE restart",
-		    session, who, (unsigned long long)msg->arg, msg->worker);
+		log_info_with(ids, "media transport lost consent (no check for 30 s); kept for "
+				   "an ICE restart");
 		break;
 	case RELAY_EVT_TRANSPORT_CLOSED:
-		log_info(
-		    "session %lld: participant %s: media transport %llu closed on worker %u: %s",
-		    session, who, (unsigned long long)msg->arg, msg->worker,
-		    msg->arg2 < G_N_ELEMENTS(reasons) ? reasons[msg->arg2] : "?");
+		log_info_with(ids, "media transport closed: %s",
+			      msg->arg2 < G_N_ELEMENTS(reasons) ? reasons[msg->arg2] : "?");
 		if (mb) {
 			g_hash_table_remove(m->transports, &msg->arg);
 			sig_media_closed(m, mb, msg->arg);

@@ -93,6 +93,7 @@ void sig_ws_conn_open(struct sig_ws_conn *conn, struct sig_ws *ws, const struct 
 	conn->ws = ws;
 	conn->io = io;
 	g_strlcpy(conn->peer, peer, sizeof(conn->peer));
+	ws->stats.connections_open++;
 }
 
 static void sig_ws_on_ping(struct sig_ws_conn *conn, json_t *msg, const json_t *id)
@@ -115,7 +116,7 @@ struct sig_ws_handler {
 };
 
 static const struct sig_ws_handler sig_ws_handlers[] = {
-    {"join", sig_ws_on_join, SIG_WS_ANYONE},
+    {"join", sig_ws_on_join_counted, SIG_WS_ANYONE},
     {"resume", sig_ws_on_resume, SIG_WS_ANYONE},
     {"ping", sig_ws_on_ping, SIG_WS_ANYONE},
     {"leave", sig_ws_on_leave, SIG_WS_JOINED},
@@ -205,6 +206,7 @@ void sig_ws_conn_closed(struct sig_ws_conn *conn)
 {
 	struct sig_member *m = conn->member;
 
+	conn->ws->stats.connections_open--;
 	if (!m)
 		return;
 	/* The socket dropped without a leave: the seat (and the media

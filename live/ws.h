@@ -68,4 +68,18 @@ unsigned sig_ws_connected(struct sig_ws *ws);
 #define SIG_WS_END_WARNING_S 300
 void sig_ws_tick(struct sig_ws *ws, int64_t now);
 
+/* What a join came to, for hearth_joins_total{outcome}: "ok", "waiting",
+ * or the error code of docs/protocol.md that refused it; a code not in the
+ * list counts as "other" (the label's values stay a fixed set). */
+#define SIG_JOIN_OUTCOMES 18
+const char *sig_join_outcome_name(unsigned outcome);
+unsigned sig_join_outcome_of(const char *code); /* NULL or unknown: "other" */
+
+/* The client protocol's figures for /metrics (control thread). */
+struct sig_ws_stats {
+	uint64_t connections_open; /* WebSocket connections now */
+	uint64_t joins[SIG_JOIN_OUTCOMES];
+};
+void sig_ws_stats(const struct sig_ws *ws, struct sig_ws_stats *ret_stats);
+
 #endif

@@ -25,6 +25,7 @@ struct sig_ws {
 	bool draining;		       /* the server restarts: no join, no resume */
 	int retry_after_ms;	       /* what draining tells clients to wait */
 	GArray *pending;	       /* of struct sig_ws_eviction: to run once it returns */
+	struct sig_ws_stats stats;     /* for /metrics (ws_stats.c) */
 };
 
 /* Who an operation (service/session_ops.h) disconnects: everyone in a
@@ -69,6 +70,7 @@ struct sig_ws_conn {
 	struct sig_member *member; /* NULL until join.ok, and after leaving */
 	char peer[64];		   /* the client's address, for the rate limits */
 	bool closing;
+	const char *last_error; /* the code of the last error sent (static), for the join count */
 	int64_t window_start_ms;
 	int window_count;
 };
@@ -120,6 +122,8 @@ void sig_ws_run_pending(struct sig_ws *ws);
 
 /* Request handlers of ws_join.c: getting in and out. */
 void sig_ws_on_join(struct sig_ws_conn *conn, json_t *msg, const json_t *id);
+/* sig_ws_on_join, counted by outcome (ws_stats.c). */
+void sig_ws_on_join_counted(struct sig_ws_conn *conn, json_t *msg, const json_t *id);
 void sig_ws_on_resume(struct sig_ws_conn *conn, json_t *msg, const json_t *id);
 void sig_ws_on_leave(struct sig_ws_conn *conn, json_t *msg, const json_t *id);
 /* From the once-a-second tick: m's TURN credentials renewed (ice.servers)

@@ -238,7 +238,8 @@ void sig_ws_on_join(struct sig_ws_conn *conn, json_t *msg, const json_t *id)
 		sig_ws_bad_name(conn, id, "bad_message", "\"display_name\" must be a string");
 		return;
 	}
-	if (!sig_ratelimit_allowed(conn->ws->limiter, conn->peer, clock_wall_ms(), &retry)) {
+	if (!sig_ratelimit_check(conn->ws->limiter, SIG_RATELIMIT_JOIN, conn->peer, clock_wall_ms(),
+				 &retry)) {
 		sig_ws_error(conn, id, "rate_limited", "too many failed attempts; retry later",
 			     json_pack("{s:i}", "retry_after", retry));
 		sig_ws_close(conn, SIG_WS_CLOSE_POLICY);
@@ -296,7 +297,8 @@ void sig_ws_on_resume(struct sig_ws_conn *conn, json_t *msg, const json_t *id)
 		sig_ws_error(conn, id, "bad_message", "resume needs \"resume_token\"", NULL);
 		return;
 	}
-	if (!sig_ratelimit_allowed(ws->limiter, conn->peer, clock_wall_ms(), &retry)) {
+	if (!sig_ratelimit_check(ws->limiter, SIG_RATELIMIT_RESUME, conn->peer, clock_wall_ms(),
+				 &retry)) {
 		sig_ws_error(conn, id, "rate_limited", "too many failed attempts; retry later",
 			     json_pack("{s:i}", "retry_after", retry));
 		sig_ws_close(conn, SIG_WS_CLOSE_POLICY);

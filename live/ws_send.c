@@ -100,6 +100,7 @@ void sig_ws_error(struct sig_ws_conn *conn, const json_t *id, const char *code, 
 	json_t *error = json_pack("{s:s,s:s}", "code", code, "message", message);
 	json_t *msg;
 
+	conn->last_error = code;
 	if (extra)
 		json_object_update(error, extra);
 	json_decref(extra);

@@ -57,7 +57,7 @@ void relay_dtls_on_datagram(struct relay_worker *w, struct relay_transport *t, c
 	}
 	if (r == CRYPTO_DTLS_CONNECTED && t->state != RELAY_TRANSPORT_UP) {
 		if (relay_transport_key_srtp(t) < 0) {
-			relay_worker_close(w, t, RELAY_CLOSE_DTLS_FAILED);
+			relay_worker_close(w, t, RELAY_CLOSE_SRTP);
 			return;
 		}
 		t->state = RELAY_TRANSPORT_UP;

@@ -1,14 +1,58 @@
 #include "relay/ice.h"
 
 #include <netinet/in.h>
+#include <stdio.h>
 #include <string.h>
 
+#include "core/log.h"
 #include "relay/dtls.h"
 #include "relay/feedback.h"
 #include "relay/send.h"
 #include "relay/stun.h"
 #include "relay/tcp_conn.h"
 #include "relay/transport.h"
+
+/* The log fields of t's lines: its label (whose it is) and where it is. */
+#define RELAY_ICE_FIELDS_MAX (RELAY_LABEL_MAX + 48)
+static void relay_ice_fields(const struct relay_worker *w, const struct relay_transport *t,
+			     char out[RELAY_ICE_FIELDS_MAX])
+{
+	snprintf(out, RELAY_ICE_FIELDS_MAX, "%s transport=%llu worker=%u", t->p.label,
+		 (unsigned long long)t->p.id, w->index);
+}
+
+/* A bound transport's address changed: counted, and logged with whose it
+ * is (never the address) at most once per RELAY_ICE_MOVED_LOG_US, since a
+ * client may check from two paths in turn as often as it likes. */
+#define RELAY_ICE_MOVED_LOG_US (10 * 1000000LL)
+static void relay_ice_moved(struct relay_worker *w, struct relay_transport *t, int64_t now_us)
+{
+	atomic_fetch_add_explicit(&w->network_changes, 1, memory_order_relaxed);
+	if (t->moved_log_us && now_us - t->moved_log_us < RELAY_ICE_MOVED_LOG_US)
+		return;
+	t->moved_log_us = now_us;
+	if (!log_enabled(LOG_LEVEL_INFO))
+		return;
+	char fields[RELAY_ICE_FIELDS_MAX];
+	relay_ice_fields(w, t, fields);
+	log_info_with(fields, "media transport network changed (a nominated check from a new "
+			      "address)");
+}
+
+void relay_ice_check_timeout(struct relay_worker *w, struct relay_transport *t, int64_t now_us)
+{
+	if (t->state != RELAY_TRANSPORT_NEW || t->bound || t->ice_timed_out ||
+	    now_us - t->consent_us <= RELAY_CONSENT_TIMEOUT_US)
+		return;
+	t->ice_timed_out = true;
+	relay_worker_failed(w, RELAY_FAILURE_ICE_TIMEOUT);
+	if (!log_enabled(LOG_LEVEL_INFO))
+		return;
+	char fields[RELAY_ICE_FIELDS_MAX];
+	relay_ice_fields(w, t, fields);
+	log_info_with(fields, "media transport ICE timeout: no valid check within 30 s (UDP and "
+			      "ICE-TCP blocked, or TURN missing?); kept for an ICE restart");
+}
 
 /* A valid check from a new address: the client changed network (or this is
  * the first check). The newest address with valid credentials wins. */
@@ -34,6 +78,13 @@ static void relay_ice_bind(struct relay_worker *w, struct relay_transport *t,
 	    from->ss_family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
 	bool moved = t->bound;
 	t->bound = true;
+	if (moved) {
+		relay_ice_moved(w, t, now_us);
+	} else if (t->state == RELAY_TRANSPORT_NEW && log_enabled(LOG_LEVEL_DEBUG)) {
+		char fields[RELAY_ICE_FIELDS_MAX];
+		relay_ice_fields(w, t, fields);
+		log_debug_with(fields, "media transport ICE connected (its first valid check)");
+	}
 	g_hash_table_insert(w->by_addr, &t->addr_key, t);
 	/* Consent again after it expired (RFC 7675 §5.1): the association
 	 * goes on from here. */

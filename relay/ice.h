@@ -17,4 +17,10 @@
 void relay_ice_on_stun(struct relay_worker *w, const uint8_t *pkt, size_t len,
 		       const struct sockaddr_storage *from, int64_t now_us);
 
+/* From the worker's tick: a transport that has had no valid check for
+ * RELAY_CONSENT_TIMEOUT_US since it was made is an ICE timeout, counted
+ * and logged once (it is kept: the client's ICE restart may still reach
+ * it once its path opens). */
+void relay_ice_check_timeout(struct relay_worker *w, struct relay_transport *t, int64_t now_us);
+
 #endif

@@ -63,10 +63,14 @@ void relay_recv_drain(struct relay_worker *w, int fd)
 		if (n <= 0)
 			break;
 		int64_t now = relay_worker_now_us();
+		uint64_t bytes = 0;
 		atomic_fetch_add_explicit(&w->datagrams_received, (uint64_t)n,
 					  memory_order_relaxed);
-		for (int i = 0; i < n; i++)
+		for (int i = 0; i < n; i++) {
+			bytes += msgs[i].msg_len;
 			relay_recv_datagram(w, buffers[i], msgs[i].msg_len, &from[i], now);
+		}
+		atomic_fetch_add_explicit(&w->bytes_received, bytes, memory_order_relaxed);
 		if (n < RELAY_RECV_BATCH)
 			break;
 	}

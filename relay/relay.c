@@ -180,6 +180,13 @@ void relay_worker_stats(const struct relay *relay, unsigned worker,
 	ret_stats->pacers_refused = atomic_load_explicit(&w->pacers_refused, memory_order_relaxed);
 	ret_stats->audio_duplicates =
 	    atomic_load_explicit(&w->audio_duplicates, memory_order_relaxed);
+	for (unsigned i = 0; i < RELAY_FAILURES; i++)
+		ret_stats->transport_failures[i] =
+		    atomic_load_explicit(&w->transport_failures[i], memory_order_relaxed);
+	ret_stats->network_changes =
+	    atomic_load_explicit(&w->network_changes, memory_order_relaxed);
+	ret_stats->bytes_received = atomic_load_explicit(&w->bytes_received, memory_order_relaxed);
+	ret_stats->bytes_sent = atomic_load_explicit(&w->bytes_sent, memory_order_relaxed);
 	relay_tcp_stats(w, ret_stats);
 }
 

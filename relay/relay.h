@@ -51,11 +51,32 @@ enum relay_close_reason {
 	RELAY_CLOSE_DTLS_FAILED, /* handshake failed or timed out */
 	RELAY_CLOSE_FINGERPRINT, /* the peer's certificate does not match its SDP */
 	RELAY_CLOSE_PEER_CLOSED, /* DTLS close_notify */
+	RELAY_CLOSE_SRTP,	 /* DTLS done, but no SRTP keys from it (export, libsrtp) */
 };
+
+/* Why a transport failed, for hearth_transport_failures_total{reason}:
+ * names in RELAY_FAILURE_NAMES (docs/operations.md). Counted once per
+ * transport and failure, never per packet. */
+enum relay_failure {
+	RELAY_FAILURE_ICE_TIMEOUT = 0,	/* no valid check within 30 s of creation (kept) */
+	RELAY_FAILURE_DTLS_TIMEOUT,	/* RELAY_CLOSE_CONSENT: checks stopped mid-handshake */
+	RELAY_FAILURE_DTLS_HANDSHAKE,	/* RELAY_CLOSE_DTLS_FAILED */
+	RELAY_FAILURE_DTLS_FINGERPRINT, /* RELAY_CLOSE_FINGERPRINT */
+	RELAY_FAILURE_SRTP,		/* RELAY_CLOSE_SRTP */
+	RELAY_FAILURE_CONSENT_LOST,	/* RELAY_EVT_TRANSPORT_LOST: consent expired while up */
+	RELAY_FAILURE_SETUP,		/* the transport could not be made (memory, DTLS setup) */
+	RELAY_FAILURES
+};
+#define RELAY_FAILURE_NAMES                                                                        \
+	{                                                                                          \
+		"ice_timeout", "dtls_timeout", "dtls_handshake", "dtls_fingerprint", "srtp",       \
+		    "consent_lost", "setup"                                                        \
+	}
 
 #define RELAY_ICE_UFRAG_MAX   32 /* bytes, ours and theirs (RFC 8839 allows 256; we cap) */
 #define RELAY_ICE_PWD_MAX     64
 #define RELAY_FINGERPRINT_MAX 128
+#define RELAY_LABEL_MAX	      79
 /* Published RTP streams per transport: audio, camera, screen, where the
  * camera and screen may each be up to RELAY_MAX_LAYERS simulcast
  * encodings (each one stream here). */
@@ -136,6 +157,10 @@ struct relay_transport_params {
 	 * own. Ignored by RELAY_CMD_TRANSPORT_UPDATE (DTLS goes on). */
 	struct crypto_dtls_identity *identity;
 	uint64_t session_id;
+	/* Whose it is, for the relay's log lines: log fields of ids only
+	 * (core/log.h, "session=12 participant=p-..."), set by the control
+	 * plane at RELAY_CMD_TRANSPORT_ADD; the relay knows no sessions. */
+	char label[RELAY_LABEL_MAX + 1];
 	char local_ufrag[RELAY_ICE_UFRAG_MAX + 1];
 	char local_pwd[RELAY_ICE_PWD_MAX + 1];
 	char remote_ufrag[RELAY_ICE_UFRAG_MAX + 1];
@@ -252,6 +277,13 @@ struct relay_worker_stats {
 	uint64_t tcp_accepted;
 	uint64_t tcp_refused[RELAY_TCP_REFUSALS];
 	uint64_t tcp_connections;
+	/* Transports' failures by enum relay_failure; valid checks that moved
+	 * a transport to a new address (a network change or an ICE restart);
+	 * payload bytes of the datagrams and ICE-TCP frames received and sent
+	 * (no IP/UDP/TCP headers). */
+	uint64_t transport_failures[RELAY_FAILURES];
+	uint64_t network_changes;
+	uint64_t bytes_received, bytes_sent;
 };
 
 /* Wipes p, drops its identity reference, frees it (transport.c). Any

@@ -41,13 +41,20 @@ static void relay_send_batch_divert(struct relay_worker *w, struct relay_send_ba
 {
 	unsigned kept = 0;
 
+	uint64_t bytes = 0;
+
 	for (unsigned i = 0; i < b->count; i++) {
-		if (relay_tcp_addr_is(&b->to[i]))
+		if (relay_tcp_addr_is(&b->to[i])) {
+			/* Counted as sent once queued (a slow reader's overflow is
+			 * counted apart, as send_dropped). */
+			bytes += b->iov[i].iov_len;
 			relay_tcp_queue(w, &b->to[i], b->buf[i], b->iov[i].iov_len);
-		else
+		} else
 			b->msgs[kept++] = b->msgs[i];
 	}
 	b->count = kept;
+	if (bytes)
+		atomic_fetch_add_explicit(&w->bytes_sent, bytes, memory_order_relaxed);
 	relay_tcp_write_queued(w);
 }
 
@@ -55,6 +62,7 @@ void relay_send_batch_flush(struct relay_worker *w)
 {
 	struct relay_send_batch *b = w->out;
 	unsigned sent = 0, dropped = 0;
+	uint64_t bytes = 0;
 
 	if (relay_tcp_any(w))
 		relay_send_batch_divert(w, b);
@@ -71,6 +79,8 @@ void relay_send_batch_flush(struct relay_worker *w)
 		}
 		int n = sendmmsg(fd, b->msgs + sent, end - sent, MSG_DONTWAIT);
 		if (n > 0) {
+			for (int i = 0; i < n; i++) /* what the kernel took of each */
+				bytes += b->msgs[sent + (unsigned)i].msg_len;
 			sent += (unsigned)n;
 			continue;
 		}
@@ -91,5 +101,7 @@ void relay_send_batch_flush(struct relay_worker *w)
 	}
 	if (dropped)
 		atomic_fetch_add_explicit(&w->send_dropped, dropped, memory_order_relaxed);
+	if (bytes)
+		atomic_fetch_add_explicit(&w->bytes_sent, bytes, memory_order_relaxed);
 	b->count = 0;
 }

@@ -60,6 +60,9 @@ struct relay_worker {
 	_Atomic uint64_t stun_refused;	/* bad integrity, unknown ufrag, malformed */
 	_Atomic uint64_t rtp_forwarded; /* SRTP packets sent to subscribers */
 	_Atomic uint64_t srtp_failures; /* unprotect failed (auth, replay) */
+	_Atomic uint64_t bytes_received, bytes_sent;
+	_Atomic uint64_t network_changes;
+	_Atomic uint64_t transport_failures[RELAY_FAILURES];
 	/* Loss repair (relay_worker_stats says what each counts). */
 	_Atomic uint64_t nacks_received;
 	_Atomic uint64_t rtx_sent;
@@ -125,6 +128,12 @@ static inline void relay_worker_emit(struct relay_worker *w, uint32_t type, uint
 
 	if (relay_queue_push(&w->events, &msg) < 0)
 		atomic_fetch_add_explicit(&w->events_dropped, 1, memory_order_relaxed);
+}
+
+/* Counts one failure of a transport (enum relay_failure). */
+static inline void relay_worker_failed(struct relay_worker *w, enum relay_failure failure)
+{
+	atomic_fetch_add_explicit(&w->transport_failures[failure], 1, memory_order_relaxed);
 }
 
 /* Marks t for closing; worker.c reaps it at the end of this loop

@@ -236,7 +236,7 @@ static bool relay_tcp_frames(struct relay_worker *w, struct relay_tcp_conn *c, i
 	static _Thread_local _Alignas(8) uint8_t pkt[RELAY_FRAMING_MAX];
 	struct sockaddr_storage from;
 	size_t off = 0, len;
-	uint64_t frames = 0;
+	uint64_t frames = 0, bytes = 0;
 	int r;
 
 	while (!c->dead && !c->parked &&
@@ -257,11 +257,14 @@ static bool relay_tcp_frames(struct relay_worker *w, struct relay_tcp_conn *c, i
 			relay_tcp_addr_set(&from, c->slot, c->gen);
 			relay_recv_datagram(w, pkt, len, &from, now);
 			frames++;
+			bytes += len;
 		}
 		off += RELAY_FRAMING_HEADER + len;
 	}
-	if (frames) /* hearth_datagrams_received_total counts frames too */
+	if (frames) { /* hearth_datagrams_received_total counts frames too */
 		atomic_fetch_add_explicit(&w->datagrams_received, frames, memory_order_relaxed);
+		atomic_fetch_add_explicit(&w->bytes_received, bytes, memory_order_relaxed);
+	}
 	memmove(c->rx, c->rx + off, c->rx_len - off);
 	c->rx_len -= off;
 	return true;

@@ -151,7 +151,9 @@ struct relay_transport {
 	enum relay_close_reason close_reason;
 	struct sockaddr_storage remote;
 	socklen_t remote_len;
-	int64_t consent_us; /* monotonic time of the last valid check (creation before any) */
+	int64_t consent_us;   /* monotonic time of the last valid check (creation before any) */
+	int64_t moved_log_us; /* when a network change was last logged (ice.c); 0: never */
+	bool ice_timed_out;   /* no check within 30 s of creation: counted and logged (ice.c) */
 	struct crypto_dtls *dtls;
 	struct crypto_srtp *srtp_in, *srtp_out;
 	struct relay_pub_stream pub[RELAY_MAX_STREAMS]; /* when publishing */

@@ -17,6 +17,7 @@
 #include "relay/congestion.h"
 #include "relay/dtls.h"
 #include "relay/feedback.h"
+#include "relay/ice.h"
 #include "relay/addr.h"
 #include "relay/audio_dup.h"
 #include "relay/budget.h"
@@ -221,6 +222,29 @@ static void relay_worker_rtx_release(struct relay_worker *w, struct relay_pub_st
 	w->rtx_buffers--;
 }
 
+/* hearth_transport_failures_total: what a closing says about failure
+ * (the control plane's removal and the peer's close_notify are none). */
+static void relay_worker_count_close(struct relay_worker *w, enum relay_close_reason reason)
+{
+	switch (reason) {
+	case RELAY_CLOSE_CONSENT:
+		relay_worker_failed(w, RELAY_FAILURE_DTLS_TIMEOUT);
+		break;
+	case RELAY_CLOSE_DTLS_FAILED:
+		relay_worker_failed(w, RELAY_FAILURE_DTLS_HANDSHAKE);
+		break;
+	case RELAY_CLOSE_FINGERPRINT:
+		relay_worker_failed(w, RELAY_FAILURE_DTLS_FINGERPRINT);
+		break;
+	case RELAY_CLOSE_SRTP:
+		relay_worker_failed(w, RELAY_FAILURE_SRTP);
+		break;
+	case RELAY_CLOSE_REMOVED:
+	case RELAY_CLOSE_PEER_CLOSED:
+		break;
+	}
+}
+
 /* Frees the transports marked CLOSING: out of every table, out of every
  * publisher's forwarding list, and the control thread told why. */
 static void relay_worker_reap(struct relay_worker *w)
@@ -250,6 +274,7 @@ static void relay_worker_reap(struct relay_worker *w)
 			t->audio_dup = NULL;
 			w->dups--;
 		}
+		relay_worker_count_close(w, t->close_reason);
 		if (t->close_reason != RELAY_CLOSE_REMOVED)
 			relay_worker_emit(w, RELAY_EVT_TRANSPORT_CLOSED, t->p.id, t->close_reason);
 		g_hash_table_remove(w->by_id, &t->p.id); /* frees t */
@@ -270,6 +295,7 @@ static void relay_worker_add(struct relay_worker *w, struct relay_transport_para
 		relay_transport_params_free(p);
 	}
 	if (!t) {
+		relay_worker_failed(w, RELAY_FAILURE_SETUP);
 		relay_worker_emit(w, RELAY_EVT_TRANSPORT_CLOSED, id, RELAY_CLOSE_DTLS_FAILED);
 		return;
 	}
@@ -515,6 +541,8 @@ static bool relay_worker_commands(struct relay_worker *w)
 static void relay_worker_consent_lost(struct relay_worker *w, struct relay_transport *t)
 {
 	if (t->state != RELAY_TRANSPORT_UP) {
+		/* Checks came, then none: DTLS never finished (one without any
+		 * check is kept: relay_ice_check_timeout()). */
 		relay_worker_close(w, t, RELAY_CLOSE_CONSENT);
 		return;
 	}
@@ -522,6 +550,7 @@ static void relay_worker_consent_lost(struct relay_worker *w, struct relay_trans
 		g_hash_table_remove(w->by_addr, &t->addr_key);
 	t->bound = false;
 	t->state = RELAY_TRANSPORT_LOST;
+	relay_worker_failed(w, RELAY_FAILURE_CONSENT_LOST);
 	relay_worker_emit(w, RELAY_EVT_TRANSPORT_LOST, t->p.id, 0);
 }
 
@@ -575,6 +604,7 @@ static void relay_worker_tick(struct relay_worker *w, int64_t now)
 			relay_worker_consent_lost(w, t);
 			continue;
 		}
+		relay_ice_check_timeout(w, t, now);
 		/* Once a second, a receiver report to each publisher. */
 		if (w->ticks % 10 == 0)
 			relay_feedback_receiver_report(w, t, now);

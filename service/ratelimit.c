@@ -25,6 +25,7 @@ struct sig_ratelimit {
 	GHashTable *buckets; /* key -> struct sig_bucket */
 	GQueue lru;	     /* head: idle the longest */
 	uint64_t refused;
+	uint64_t refused_for[SIG_RATELIMIT_WHATS];
 	guchar salt[16]; /* for the pseudonyms of addresses in log lines */
 };
 
@@ -103,8 +104,8 @@ static struct sig_bucket *sig_ratelimit_find(struct sig_ratelimit *l, const char
 	return g_hash_table_lookup(l->buckets, key);
 }
 
-bool sig_ratelimit_allowed(struct sig_ratelimit *l, const char *address, int64_t now_ms,
-			   int *ret_retry_after_s)
+bool sig_ratelimit_check(struct sig_ratelimit *l, enum sig_ratelimit_what what, const char *address,
+			 int64_t now_ms, int *ret_retry_after_s)
 {
 	struct sig_bucket *b = sig_ratelimit_find(l, address);
 
@@ -118,6 +119,7 @@ bool sig_ratelimit_allowed(struct sig_ratelimit *l, const char *address, int64_t
 	if (ret_retry_after_s)
 		*ret_retry_after_s = retry_after_s;
 	l->refused++;
+	l->refused_for[(unsigned)what < SIG_RATELIMIT_WHATS ? what : SIG_RATELIMIT_OTHER]++;
 	if (!b->logged_ms || now_ms - b->logged_ms >= SIG_RATELIMIT_LOG_EVERY_MS) {
 		b->logged_ms = now_ms ? now_ms : 1;
 		/* A keyed hash, not the address: logs carry no client addresses
@@ -133,9 +135,20 @@ bool sig_ratelimit_allowed(struct sig_ratelimit *l, const char *address, int64_t
 	return false;
 }
 
+bool sig_ratelimit_allowed(struct sig_ratelimit *l, const char *address, int64_t now_ms,
+			   int *ret_retry_after_s)
+{
+	return sig_ratelimit_check(l, SIG_RATELIMIT_OTHER, address, now_ms, ret_retry_after_s);
+}
+
 uint64_t sig_ratelimit_refused(const struct sig_ratelimit *l)
 {
 	return l->refused;
+}
+
+uint64_t sig_ratelimit_refused_for(const struct sig_ratelimit *l, enum sig_ratelimit_what what)
+{
+	return (unsigned)what < SIG_RATELIMIT_WHATS ? l->refused_for[what] : 0;
 }
 
 void sig_ratelimit_failed(struct sig_ratelimit *l, const char *address, int64_t now_ms)

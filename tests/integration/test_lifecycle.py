@@ -2,6 +2,7 @@
 reload, SIGTERM within 2 s, and the sd_notify conversation with systemd."""
 
 import os
+import json
 import re
 import signal
 import socket
@@ -60,6 +61,19 @@ class Lifecycle(unittest.TestCase):
             d.wait_for_log("media.workers changed; it takes effect at the next restart",
                            start=mark)
             self.assertEqual(d.http("GET", "/healthz")[1]["workers"], 3)
+
+            # log.format is reloadable: the line saying so is already in
+            # the new format, either way.
+            mark = len(d.lines)
+            d.write_config("[media]\nworkers = 2\n[log]\nlevel = debug\nformat = json\n")
+            d.signal(signal.SIGHUP)
+            line = d.wait_for_log("log.format=json", start=mark)
+            self.assertIn("log.format=json", json.loads(line)["msg"])
+            self.assertEqual(d.http("GET", "/healthz")[0], 200)
+            d.write_config("[media]\nworkers = 2\n[log]\nlevel = debug\n")
+            d.signal(signal.SIGHUP)
+            line = d.wait_for_log("log.format=text", start=mark)
+            self.assertRegex(line, r"^\d{4}-\d\d-\d\dT[0-9:.]+Z info  reloaded ")
 
             # A broken file on reload keeps the running configuration.
             mark = len(d.lines)

@@ -14,6 +14,7 @@ import unittest
 
 from hearthlib import Daemon, DaemonTestCase, iso, open_now
 from peer import Peer, measure, wait_flowing
+from test_metrics import scrape, total
 
 WINDOW = 10          # seconds of media measured
 MIN_VIDEO = 0.90     # share of the video frames sent that must be decoded
@@ -265,6 +266,7 @@ class Media(DaemonTestCase):
     def test_call_outlives_consent_timeout(self):
         """Past RFC 7675's 30 s, with peers (libnice) that send no consent
         requests: authenticated SRTCP keeps consent."""
+        mark = len(self.d.lines)
         tokens = self.family(["Host", "Dana"])
         host, dana = (self.peer(t, n) for t, n in zip(tokens, ["host", "dana"]))
         for p in (host, dana):
@@ -275,7 +277,8 @@ class Media(DaemonTestCase):
         time.sleep(2)
         after = host.decoded_from(dana.participant_id)
         self.assertGreater(after["video"] - before["video"], 40, (before, after))
-        self.assertNotIn("consent expired", self.d.log())
+        lost = [l for l in self.d.lines[mark:] if "lost consent" in l or "closed: DTLS did" in l]
+        self.assertEqual(lost, [])
 
     def test_three_peers(self):
         tokens = self.family(["Host", "Dana", "Sam"])
@@ -342,6 +345,12 @@ class Media(DaemonTestCase):
             self.assertEqual(got, {"video": 0, "audio": 0}, self.diagnose([a, b, m]))
         # The honest ones still get each other's media.
         self.assertGreater(a.decoded_from(b.participant_id)["video"], 100)
+        # Counted by reason, and logged naming the session and whose it was.
+        self.assertGreaterEqual(total(scrape(self.d), "hearth_transport_failures_total",
+                                      reason="dtls_fingerprint"), 1)
+        line = self.d.wait_for_log("certificate does not match the SDP fingerprint")
+        self.assertIn("participant=%s transport=" % m.participant_id, line)
+        self.assertRegex(line, r"session=\d+ participant=")
 
 
 if __name__ == "__main__":

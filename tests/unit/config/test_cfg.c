@@ -129,7 +129,7 @@ static void test_values_override_defaults(void)
 	g_autofree char *path =
 	    write_temp("[server]\nlisten_address = ::1\nlisten_port = 9443\n"
 		       "[media]\nworkers = 3\nport_min = 50000\nport_max = 50002\n"
-		       "[log]\nlevel = debug\n");
+		       "[log]\nlevel = debug\nformat = json\n");
 	struct cfg cfg;
 
 	cfg_init(&cfg);
@@ -141,6 +141,7 @@ static void test_values_override_defaults(void)
 	g_assert_cmpstr(cfg.public_url, ==, "http://[::1]:9443");
 	g_assert_cmpint(cfg.media_workers, ==, 3);
 	g_assert_cmpint(cfg.log_level, ==, LOG_LEVEL_WARN);
+	g_assert_cmpstr(cfg.log_format, ==, "json");
 	cfg_clear(&cfg);
 	g_unlink(path);
 }
@@ -164,6 +165,8 @@ static const struct bad_case bad_cases[] = {
      "FILE:2: [media] workers: 99999999999999999999 is out of range (0..64)"},
     {"[log]\nlevel = verbose\n",
      "FILE:2: [log] level: \"verbose\" is not a log level (error, warn, info, debug)"},
+    {"[log]\nformat = logfmt\n", "FILE:2: [log] format: \"logfmt\" is not text or json"},
+    {"[log]\nformat =\n", "FILE:2: [log] format: must not be empty"},
     {"[server]\nlisten_address = localhost\n",
      "FILE:2: [server] listen_address: \"localhost\" is not an IPv4 or IPv6 address"},
     {"[server]\nlisten_address =\n", "FILE:2: [server] listen_address: must not be empty"},

@@ -560,6 +560,47 @@ static void test_restart_keeps_seats(struct fixture *f, gconstpointer data)
 	assert_error(gone, "resume_expired", 1);
 }
 
+/* /metrics: joins by outcome (the answer's state, or the code that refused
+ * it) and WebSocket connections open. */
+static void test_join_counts(struct fixture *f, gconstpointer data)
+{
+	struct sig_ws_stats st;
+
+	(void)data;
+	struct fake_conn *host = join(f, f->host_token, "admitted");
+	join(f, f->client_token, "waiting");
+	struct fake_conn *bad = open_conn(f);
+	send_text(bad, "{\"type\":\"join\",\"id\":1,\"v\":1,\"token\":\"not-a-token\"}");
+	assert_error(bad, "invite_unknown", 1);
+	send_text(host, "{\"type\":\"join\",\"id\":9,\"v\":1,\"token\":\"x\"}");
+	assert_error(host, "already_joined", 9);
+	struct fake_conn *old = open_conn(f);
+	send_text(old, "{\"type\":\"join\",\"id\":2,\"v\":7,\"token\":\"x\"}");
+	assert_error(old, "unsupported_version", 2);
+
+	sig_ws_stats(f->ws, &st);
+	g_assert_cmpuint(st.connections_open, ==, 4);
+	g_assert_cmpuint(st.joins[sig_join_outcome_of("ok")], ==, 1);
+	g_assert_cmpuint(st.joins[sig_join_outcome_of("waiting")], ==, 1);
+	g_assert_cmpuint(st.joins[sig_join_outcome_of("invite_unknown")], ==, 1);
+	g_assert_cmpuint(st.joins[sig_join_outcome_of("already_joined")], ==, 1);
+	g_assert_cmpuint(st.joins[sig_join_outcome_of("unsupported_version")], ==, 1);
+	g_assert_cmpuint(st.joins[sig_join_outcome_of("session_full")], ==, 0);
+	/* A code the list does not know is "other", never a new label. */
+	g_assert_cmpstr(sig_join_outcome_name(sig_join_outcome_of("draining")), ==, "other");
+	g_assert_cmpstr(sig_join_outcome_name(sig_join_outcome_of(NULL)), ==, "other");
+	g_assert_cmpstr(sig_join_outcome_name(sig_join_outcome_of("invite_used_up")), ==,
+			"invite_used_up");
+
+	/* The last opened goes (teardown closes the others). */
+	f->nconns--;
+	g_assert_true(&f->conns[f->nconns] == old);
+	sig_ws_conn_closed(&old->conn);
+	g_ptr_array_free(old->got, TRUE);
+	sig_ws_stats(f->ws, &st);
+	g_assert_cmpuint(st.connections_open, ==, 3);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -572,5 +613,6 @@ int main(int argc, char **argv)
 	ADD("/live/ws/removed-by-operation", test_removed_by_operation);
 	ADD("/live/ws/restart-keeps-seats", test_restart_keeps_seats);
 	ADD("/live/ws/end-weekly-occurrence", test_end_weekly_occurrence);
+	ADD("/live/ws/join-counts", test_join_counts);
 	return g_test_run();
 }

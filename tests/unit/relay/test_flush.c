@@ -104,6 +104,8 @@ static void test_batch_reaches_everyone(void)
 	g_assert_cmpuint(w->out->count, ==, 0);
 	g_assert_cmpuint(drain(fa, "aaa") + drain(fb, "bbb"), ==, RELAY_SEND_BATCH + 10);
 	g_assert_cmpuint(atomic_load(&w->send_dropped), ==, 0);
+	/* hearth_media_bytes_total{direction="out"}: what the kernel took. */
+	g_assert_cmpuint(atomic_load(&w->bytes_sent), ==, 4 * (RELAY_SEND_BATCH + 10));
 	worker_free(w);
 	close(fa);
 	close(fb);
@@ -131,6 +133,7 @@ static void test_bad_datagram_skipped(void)
 	relay_send_batch_flush(w);
 	g_assert_cmpuint(drain(fa, "aaa"), ==, 3);
 	g_assert_cmpuint(atomic_load(&w->send_dropped), ==, 2);
+	g_assert_cmpuint(atomic_load(&w->bytes_sent), ==, 3 * 4); /* not the dropped ones */
 	g_assert_cmpuint(w->out->count, ==, 0);
 	worker_free(w);
 	close(fa);

@@ -58,11 +58,34 @@ static void test_bounded_table(void)
 	sig_ratelimit_free(l);
 }
 
+/* Refusals are counted by what was refused; allowed attempts are not. */
+static void test_refusals_by_what(void)
+{
+	struct sig_ratelimit *l = sig_ratelimit_new(1, 60000, 100);
+
+	g_assert_true(sig_ratelimit_check(l, SIG_RATELIMIT_JOIN, "192.0.2.7", 0, NULL));
+	sig_ratelimit_failed(l, "192.0.2.7", 0);
+	g_assert_false(sig_ratelimit_check(l, SIG_RATELIMIT_JOIN, "192.0.2.7", 0, NULL));
+	g_assert_false(sig_ratelimit_check(l, SIG_RATELIMIT_JOIN, "192.0.2.7", 1, NULL));
+	/* One budget for every door. */
+	g_assert_false(sig_ratelimit_check(l, SIG_RATELIMIT_API_KEY, "192.0.2.7", 2, NULL));
+	g_assert_false(sig_ratelimit_allowed(l, "192.0.2.7", 3, NULL));
+	g_assert_true(sig_ratelimit_check(l, SIG_RATELIMIT_RESUME, "192.0.2.8", 3, NULL));
+	g_assert_cmpuint(sig_ratelimit_refused_for(l, SIG_RATELIMIT_JOIN), ==, 2);
+	g_assert_cmpuint(sig_ratelimit_refused_for(l, SIG_RATELIMIT_API_KEY), ==, 1);
+	g_assert_cmpuint(sig_ratelimit_refused_for(l, SIG_RATELIMIT_OTHER), ==, 1);
+	g_assert_cmpuint(sig_ratelimit_refused_for(l, SIG_RATELIMIT_RESUME), ==, 0);
+	g_assert_cmpuint(sig_ratelimit_refused_for(l, SIG_RATELIMIT_WHATS), ==, 0);
+	g_assert_cmpuint(sig_ratelimit_refused(l), ==, 4);
+	sig_ratelimit_free(l);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/ratelimit/budget", test_budget_and_refill);
 	g_test_add_func("/ratelimit/ipv6", test_ipv6_prefix_and_mapped);
 	g_test_add_func("/ratelimit/bounded", test_bounded_table);
+	g_test_add_func("/ratelimit/by-what", test_refusals_by_what);
 	return g_test_run();
 }
