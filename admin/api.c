@@ -24,7 +24,7 @@
 
 struct sig_api_route {
 	const char *method;
-	const char *pattern; /* '#' stands for one numeric id segment */
+	const char *pattern; /* admin/api_path.h */
 	sig_api_handler handler;
 	bool writes;
 	const char *const *query; /* the query arguments it takes; NULL: none */
@@ -54,6 +54,11 @@ static const struct sig_api_route sig_api_routes[] = {
     {"GET", "/sessions/#/invites", sig_api_invites_list, false, sig_api_q_invites},
     {"GET", "/sessions/#/invites/#", sig_api_invites_get, false},
     {"DELETE", "/sessions/#/invites/#", sig_api_invites_revoke, true},
+    {"GET", "/sessions/#/participants", sig_api_participants_list, false},
+    {"POST", "/sessions/#/participants/$/remove", sig_api_participants_remove, true},
+    {"POST", "/sessions/#/participants/$/mute", sig_api_participants_mute, true},
+    {"POST", "/sessions/#/participants/$/to-waiting", sig_api_participants_to_waiting, true},
+    {"POST", "/sessions/#/participants/$/admit", sig_api_participants_admit, true},
     {"GET", "/audit", sig_api_audit_list, false, sig_api_q_audit},
     {"GET", "/audit/verify", sig_api_audit_verify, false},
     {"GET", "/openapi.json", sig_api_openapi_get, false},
@@ -170,17 +175,6 @@ int sig_api_require_body(struct sig_api_call *call, bool allow_empty)
 	return 0;
 }
 
-/* An id: 1 to 15 digits, no leading zero. */
-int sig_api_parse_id(const char *text, size_t len, int64_t *ret_id)
-{
-	uint64_t v;
-
-	if (len == 0 || text[0] == '0' || parse_uint64_n(text, len, 999999999999999, &v) < 0)
-		return -EINVAL;
-	*ret_id = (int64_t)v;
-	return 0;
-}
-
 int sig_api_page(struct sig_api_call *call, int64_t *ret_after, int *ret_limit)
 {
 	char buf[32];
@@ -289,32 +283,13 @@ static int sig_api_authenticate(struct sig_api_call *call, char *actor_buf, size
 	return 0;
 }
 
-/* Matches path (below /api/v1) against pattern; fills ids. */
-static bool sig_api_match(const char *pattern, const char *path, int64_t ids[3])
-{
-	int n = 0;
-
-	while (*pattern && *path) {
-		if (*pattern == '#') {
-			size_t len = strcspn(path, "/");
-			if (n == 3 || sig_api_parse_id(path, len, &ids[n]) < 0)
-				return false;
-			n++;
-			path += len;
-			pattern++;
-		} else if (*pattern++ != *path++) {
-			return false;
-		}
-	}
-	return !*pattern && !*path;
-}
-
 static const struct sig_api_route *sig_api_route(struct sig_api_call *call, const char *path)
 {
 	bool path_known = false;
 
 	for (size_t i = 0; i < G_N_ELEMENTS(sig_api_routes); i++) {
-		if (!sig_api_match(sig_api_routes[i].pattern, path, call->ids))
+		if (!sig_api_path_match(sig_api_routes[i].pattern, path, call->ids,
+					call->participant_id))
 			continue;
 		path_known = true;
 		if (strcmp(sig_api_routes[i].method, call->req->method) == 0)

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "admin/api_path.h"
 #include "config/cfg.h"
 #include "service/audit.h"
 #include "service/occurrence.h"
@@ -33,7 +34,8 @@ struct sig_api {
 struct sig_api_call {
 	struct sig_api *api;
 	struct sig_http_request *req;
-	int64_t ids[3];	   /* the {id} segments of the path, in order */
+	int64_t ids[SIG_API_PATH_IDS]; /* the {id} segments of the path, in order */
+	char participant_id[SIG_API_PARTICIPANT_ID_SIZE]; /* the {participant_id} segment, or "" */
 	json_t *body;	   /* the parsed body object, or NULL when none was sent */
 	const char *actor; /* "admin-socket" or "api-key:<name>" */
 	int64_t now;	   /* Unix seconds, read once per call */
@@ -68,9 +70,6 @@ int sig_api_require_body(struct sig_api_call *call, bool allow_empty);
 /* ?limit= and ?after= for lists; answers 400 and returns -EINVAL when bad. */
 int sig_api_page(struct sig_api_call *call, int64_t *ret_after, int *ret_limit);
 
-/* An id as paths and queries write it: 1 to 15 digits, no leading zero.
- * Returns 0 or -EINVAL. */
-int sig_api_parse_id(const char *text, size_t len, int64_t *ret_id);
 /* {"items": items, "next_after": last id or null}; takes items. */
 void sig_api_respond_page(struct sig_api_call *call, json_t *items, int limit, int64_t last_id);
 
@@ -99,7 +98,7 @@ json_t *sig_api_changed_fields(const json_t *body);
 const char *sig_api_session_status(const struct sig_occurrence_view *view);
 
 /* Handlers, by resource (api_sessions.c, api_roster.c, api_invites.c,
- * api_audit.c). */
+ * api_participants.c, api_audit.c). */
 void sig_api_sessions_create(struct sig_api_call *call);
 void sig_api_sessions_list(struct sig_api_call *call);
 void sig_api_sessions_get(struct sig_api_call *call);
@@ -117,6 +116,11 @@ void sig_api_invites_create(struct sig_api_call *call);
 void sig_api_invites_list(struct sig_api_call *call);
 void sig_api_invites_get(struct sig_api_call *call);
 void sig_api_invites_revoke(struct sig_api_call *call);
+void sig_api_participants_list(struct sig_api_call *call);
+void sig_api_participants_remove(struct sig_api_call *call);
+void sig_api_participants_mute(struct sig_api_call *call);
+void sig_api_participants_to_waiting(struct sig_api_call *call);
+void sig_api_participants_admit(struct sig_api_call *call);
 void sig_api_audit_list(struct sig_api_call *call);
 void sig_api_audit_verify(struct sig_api_call *call);
 

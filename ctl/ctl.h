@@ -126,6 +126,14 @@ int ctl_cmd_roster_remove(struct ctl *ctl, const struct ctl_command *cmd, int ar
 int ctl_cmd_invite_create(struct ctl *ctl, const struct ctl_command *cmd, int argc, char **argv);
 int ctl_cmd_invite_list(struct ctl *ctl, const struct ctl_command *cmd, int argc, char **argv);
 int ctl_cmd_invite_revoke(struct ctl *ctl, const struct ctl_command *cmd, int argc, char **argv);
+int ctl_cmd_participant_list(struct ctl *ctl, const struct ctl_command *cmd, int argc, char **argv);
+int ctl_cmd_participant_remove(struct ctl *ctl, const struct ctl_command *cmd, int argc,
+			       char **argv);
+int ctl_cmd_participant_mute(struct ctl *ctl, const struct ctl_command *cmd, int argc, char **argv);
+int ctl_cmd_participant_to_waiting(struct ctl *ctl, const struct ctl_command *cmd, int argc,
+				   char **argv);
+int ctl_cmd_participant_admit(struct ctl *ctl, const struct ctl_command *cmd, int argc,
+			      char **argv);
 int ctl_cmd_audit_list(struct ctl *ctl, const struct ctl_command *cmd, int argc, char **argv);
 int ctl_cmd_audit_verify(struct ctl *ctl, const struct ctl_command *cmd, int argc, char **argv);
 int ctl_cmd_api_key_generate(struct ctl *ctl, const struct ctl_command *cmd, int argc, char **argv);

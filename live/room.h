@@ -33,6 +33,7 @@ struct sig_member {
 	unsigned locked;	      /* of those, the ones the participant may not lift */
 	int64_t closes_at;	      /* end of the occurrence's window (with grace), Unix s */
 	int64_t occurrence_start;     /* the occurrence joined (its scheduled start), Unix s */
+	int64_t joined_at;	      /* Unix s this visit began (join.ok) */
 	bool warned;		      /* told that the window closes soon */
 	uint8_t resume_hash[32];      /* SHA-256 of the current resume token */
 	int64_t disconnected_us;      /* monotonic time its socket dropped; 0 = connected */

@@ -31,6 +31,7 @@ static void sig_ws_entry_removed(void *userdata, int64_t session_id, int64_t ent
 static const struct sig_presence_listener sig_ws_presence = {
     .session_ended = sig_ws_session_ended,
     .entry_removed = sig_ws_entry_removed,
+    .participants = &sig_ws_participants,
 };
 
 struct sig_ws *sig_ws_new(struct sig_store *store, struct sig_ratelimit *limiter,
@@ -127,6 +128,7 @@ static const struct sig_ws_handler sig_ws_handlers[] = {
     {"deny", sig_ws_on_deny, SIG_WS_JOINED},
     {"mute", sig_ws_on_mute, SIG_WS_JOINED},
     {"remove", sig_ws_on_remove, SIG_WS_JOINED},
+    {"to_waiting", sig_ws_on_to_waiting, SIG_WS_JOINED},
     {"end", sig_ws_on_end, SIG_WS_JOINED},
     {"grant", sig_ws_on_grant, SIG_WS_JOINED},
     {"revoke", sig_ws_on_revoke, SIG_WS_JOINED},

@@ -117,6 +117,19 @@ void sig_ws_audit_with(struct sig_ws *ws, const struct sig_member *m, enum sig_a
 /* "participants" (and for hosts "waiting", "roster") into msg. */
 void sig_ws_add_presence(struct sig_ws *ws, const struct sig_member *m, json_t *msg);
 
+/* The shared operations on one participant (service/participant_ops.h),
+ * as the client protocol does them (ws_participant_ops.c). */
+extern const struct sig_participant_listener sig_ws_participants;
+/* The member of session_id with that participant id (NULL: none, or
+ * participant_id is NULL). */
+struct sig_member *sig_ws_find(struct sig_ws *ws, int64_t session_id, const char *participant_id);
+/* m leaves the waiting room: told, with who is present; the others told. */
+void sig_ws_admit_member(struct sig_ws *ws, struct sig_member *m, const char *actor);
+/* Sets (on) or lifts a host's mute of one kind (a RELAY_MUTE_* bit) and
+ * tells everyone admitted; by: "host" or "self". */
+void sig_ws_apply_mute(struct sig_ws *ws, struct sig_member *m, unsigned bit, bool on, bool lock,
+		       const char *by);
+
 /* Runs the evictions operations asked for while a handler ran. */
 void sig_ws_run_pending(struct sig_ws *ws);
 
@@ -150,6 +163,7 @@ void sig_ws_on_mute(struct sig_ws_conn *conn, json_t *msg, const json_t *id);
 void sig_ws_on_unmute(struct sig_ws_conn *conn, json_t *msg, const json_t *id);
 void sig_ws_on_media_state(struct sig_ws_conn *conn, json_t *msg, const json_t *id);
 void sig_ws_on_remove(struct sig_ws_conn *conn, json_t *msg, const json_t *id);
+void sig_ws_on_to_waiting(struct sig_ws_conn *conn, json_t *msg, const json_t *id);
 void sig_ws_on_end(struct sig_ws_conn *conn, json_t *msg, const json_t *id);
 void sig_ws_on_chat(struct sig_ws_conn *conn, json_t *msg, const json_t *id);
 void sig_ws_on_hand(struct sig_ws_conn *conn, json_t *msg, const json_t *id);

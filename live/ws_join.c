@@ -133,6 +133,7 @@ static void sig_ws_admit(struct sig_ws_conn *conn, const json_t *id,
 	}
 	m->closes_at = res->occurrence.closes_at;
 	m->occurrence_start = res->occurrence.start;
+	m->joined_at = now;
 	/* The waiting room: only a host's decision (or "admit automatically"
 	 * on the roster entry) lets someone in; a host arriving does not. */
 	m->waiting = res->session.waiting_room && !res->entry.auto_admit;

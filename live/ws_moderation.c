@@ -11,6 +11,7 @@
 #include "model/domain_json.h"
 #include "service/audit.h"
 #include "service/ratelimit.h"
+#include "service/participant_ops.h"
 #include "service/session_ops.h"
 #include "store/store.h"
 #include "service/invite.h"
@@ -18,19 +19,6 @@
 #include "live/speaker_room.h"
 #include "live/ws_internal.h"
 #include "core/clock.h"
-
-struct sig_ws_find {
-	const char *participant_id;
-	struct sig_member *found;
-};
-
-static void sig_ws_find_one(struct sig_member *m, void *userdata)
-{
-	struct sig_ws_find *f = userdata;
-
-	if (strcmp(m->participant_id, f->participant_id) == 0)
-		f->found = m;
-}
 
 /* Whether the sender may moderate; answers "forbidden" when not. */
 static bool sig_ws_moderator(struct sig_ws_conn *conn, const json_t *id)
@@ -47,7 +35,7 @@ static struct sig_member *sig_ws_target(struct sig_ws_conn *conn, json_t *msg, c
 					bool waiting)
 {
 	json_t *pid = json_object_get(msg, "participant_id");
-	struct sig_ws_find f = {.participant_id = json_string_value(pid)};
+	struct sig_member *found;
 
 	if (!sig_ws_moderator(conn, id))
 		return NULL;
@@ -55,15 +43,15 @@ static struct sig_member *sig_ws_target(struct sig_ws_conn *conn, json_t *msg, c
 		sig_ws_error(conn, id, "bad_message", "\"participant_id\" must be a string", NULL);
 		return NULL;
 	}
-	sig_rooms_foreach(conn->ws->rooms, conn->member->session_id, sig_ws_find_one, &f);
-	if (!f.found || (waiting && !f.found->waiting)) {
+	found = sig_ws_find(conn->ws, conn->member->session_id, json_string_value(pid));
+	if (!found || (waiting && !found->waiting)) {
 		sig_ws_error(conn, id, "not_found",
 			     waiting ? "nobody of that id is waiting"
 				     : "nobody of that id is in the session",
 			     NULL);
 		return NULL;
 	}
-	return f.found;
+	return found;
 }
 
 /* An audit row of a host's decision about m. */
@@ -83,21 +71,10 @@ void sig_ws_on_admit(struct sig_ws_conn *conn, json_t *msg, const json_t *id)
 
 	if (!m)
 		return;
-	m->waiting = false;
-	sig_ws_seat_save(ws, m);
+	g_autofree char *actor = sig_ws_actor(conn->member);
 	sig_ws_reply(conn, id, "admit", NULL);
-	sig_ws_audit_decision(ws, conn->member, m, SIG_AUDIT_ADMIT);
-	log_info("session %lld: participant %s admitted by %s", (long long)m->session_id,
-		 m->participant_id, conn->member->participant_id);
-	json_t *admitted = json_pack("{s:s}", "type", "admitted");
-	sig_ws_add_presence(ws, m, admitted);
-	sig_ws_send_member(m, admitted);
-	sig_ws_tell_moderators(
-	    ws, m->session_id,
-	    json_pack("{s:s,s:s}", "type", "waiting.removed", "participant_id", m->participant_id));
-	sig_ws_broadcast(ws, m->session_id, m,
-			 json_pack("{s:s,s:o}", "type", "participant.joined", "participant",
-				   sig_member_json(m)));
+	/* Done and audited in service/, as the admin API's admit is. */
+	sig_ops_admit(ws->ops, m->session_id, m->participant_id, actor);
 }
 
 void sig_ws_on_deny(struct sig_ws_conn *conn, json_t *msg, const json_t *id)
@@ -139,8 +116,8 @@ static unsigned sig_ws_kind_bit(struct sig_ws_conn *conn, json_t *msg, const jso
 	return 0;
 }
 
-static void sig_ws_apply_mute(struct sig_ws *ws, struct sig_member *m, unsigned bit, bool on,
-			      bool lock, const char *by)
+void sig_ws_apply_mute(struct sig_ws *ws, struct sig_member *m, unsigned bit, bool on, bool lock,
+		       const char *by)
 {
 	if (on)
 		m->muted |= bit;
@@ -172,11 +149,10 @@ void sig_ws_on_mute(struct sig_ws_conn *conn, json_t *msg, const json_t *id)
 
 	if (!bit)
 		return;
+	g_autofree char *actor = sig_ws_actor(conn->member);
 	sig_ws_reply(conn, id, "mute", NULL);
-	sig_ws_apply_mute(conn->ws, m, bit, true, json_is_true(json_object_get(msg, "lock")),
-			  "host");
-	log_info("session %lld: participant %s muted by %s", (long long)m->session_id,
-		 m->participant_id, conn->member->participant_id);
+	sig_ops_mute(conn->ws->ops, m->session_id, m->participant_id, bit,
+		     json_is_true(json_object_get(msg, "lock")), actor);
 }
 
 /* Lifts a host's mute: a host for anyone; a participant for itself, unless
@@ -260,6 +236,30 @@ void sig_ws_on_remove(struct sig_ws_conn *conn, json_t *msg, const json_t *id)
 		 m->participant_id, conn->member->participant_id);
 }
 
+/* A host sends someone admitted back to the waiting room for a moment
+ * (family therapy): its media stops both ways, the others hear it left,
+ * and admitting it again lets it back in. */
+void sig_ws_on_to_waiting(struct sig_ws_conn *conn, json_t *msg, const json_t *id)
+{
+	struct sig_member *m = sig_ws_target(conn, msg, id, false);
+
+	if (!m)
+		return;
+	if (m == conn->member) {
+		sig_ws_error(conn, id, "bad_message",
+			     "you cannot send yourself to the waiting room", NULL);
+		return;
+	}
+	if (m->waiting) {
+		sig_ws_error(conn, id, "already_waiting", "they are in the waiting room already",
+			     NULL);
+		return;
+	}
+	g_autofree char *actor = sig_ws_actor(conn->member);
+	sig_ws_reply(conn, id, "to_waiting", NULL);
+	sig_ops_to_waiting(conn->ws->ops, m->session_id, m->participant_id, actor);
+}
+
 /* A host ends today's occurrence for everyone: nobody gets back in until
  * the next one opens; the series and its links stay (a one-off ends for
  * good). Ending a whole series is the admin API's. */
@@ -295,7 +295,7 @@ void sig_ws_on_chat(struct sig_ws_conn *conn, json_t *msg, const json_t *id)
 {
 	struct sig_member *m = conn->member;
 	json_t *text = json_object_get(msg, "text"), *to = json_object_get(msg, "to");
-	struct sig_ws_find f = {.participant_id = json_string_value(to)};
+	struct sig_member *found = NULL;
 
 	if (!json_is_string(text) || json_string_length(text) == 0 ||
 	    json_string_length(text) > SIG_WS_CHAT_MAX || (to && !json_is_string(to))) {
@@ -305,8 +305,8 @@ void sig_ws_on_chat(struct sig_ws_conn *conn, json_t *msg, const json_t *id)
 		return;
 	}
 	if (to) {
-		sig_rooms_foreach(conn->ws->rooms, m->session_id, sig_ws_find_one, &f);
-		if (!f.found || f.found->waiting) {
+		found = sig_ws_find(conn->ws, m->session_id, json_string_value(to));
+		if (!found || found->waiting) {
 			sig_ws_error(conn, id, "not_found", "nobody of that id is in the session",
 				     NULL);
 			return;
@@ -315,8 +315,8 @@ void sig_ws_on_chat(struct sig_ws_conn *conn, json_t *msg, const json_t *id)
 	json_t *out = json_pack("{s:s,s:s,s:O,s:b}", "type", "chat", "from", m->participant_id,
 				"text", text, "private", to != NULL);
 	sig_ws_reply(conn, id, "chat", NULL);
-	if (f.found)
-		sig_ws_send_member(f.found, out);
+	if (found)
+		sig_ws_send_member(found, out);
 	else
 		sig_ws_broadcast(conn->ws, m->session_id, m, out);
 }

@@ -25,9 +25,9 @@ void sig_ws_close(struct sig_ws_conn *conn, enum sig_ws_close_code code)
  * path it comes by (docs/protocol.md, "The waiting room"). */
 static bool sig_ws_waiting_may_hear(const json_t *msg)
 {
-	static const char *const own[] = {"error",	    "pong",	  "admitted",
-					  "denied",	    "bye",	  "session.ended",
-					  "session.ending", "ice.servers"};
+	static const char *const own[] = {"error",	    "pong",	   "admitted",
+					  "denied",	    "bye",	   "session.ended",
+					  "session.ending", "ice.servers", "waiting"};
 	const char *type = json_string_value(json_object_get(msg, "type"));
 
 	if (!type)

@@ -29,6 +29,8 @@ static const char *const audit_names[SIG_AUDIT_KIND_COUNT] = {
     "occurrence_started",
     "occurrence_ended",
     "invite_low",
+    "to_waiting",
+    "mute",
 };
 static const char *const permission_names[] = {
     "publish_audio", "publish_video", "share_screen", "subscribe", "moderate",

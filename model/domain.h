@@ -125,6 +125,8 @@ enum sig_audit_kind {
 	SIG_AUDIT_OCCURRENCE_STARTED, /* the first join of an occurrence */
 	SIG_AUDIT_OCCURRENCE_ENDED,   /* a host or admin ended the current occurrence */
 	SIG_AUDIT_INVITE_LOW,	      /* an invite became nearly used up (once per invite) */
+	SIG_AUDIT_TO_WAITING, /* a host sent an admitted participant back to the waiting room */
+	SIG_AUDIT_MUTE,	      /* a host muted a participant (the kinds, locked or not) */
 	SIG_AUDIT_KIND_COUNT
 };
 

@@ -6,12 +6,7 @@
 #include "service/audit.h"
 #include "service/invite.h"
 #include "model/domain_json.h"
-
-struct sig_ops {
-	struct sig_store *store; /* borrowed */
-	const struct sig_presence_listener *listener;
-	void *listener_data;
-};
+#include "service/ops_internal.h"
 
 struct sig_ops *sig_ops_new(struct sig_store *store)
 {

@@ -15,6 +15,8 @@
 #include "service/occurrence.h"
 #include "store/store.h"
 
+struct sig_participant_listener;
+
 /* What the protocol serving the people connected now is told. */
 struct sig_presence_listener {
 	/* Everyone in session_id is told the session ended (reason "ended",
@@ -23,6 +25,9 @@ struct sig_presence_listener {
 	/* The member of roster entry entry_id, if present, is told it was
 	 * removed and disconnected within a second. */
 	void (*entry_removed)(void *userdata, int64_t session_id, int64_t entry_id);
+	/* Who is present and what happens to one of them
+	 * (service/participant_ops.h); NULL: nobody is ever present. */
+	const struct sig_participant_listener *participants;
 };
 
 struct sig_ops;

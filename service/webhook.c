@@ -20,6 +20,7 @@ static const struct {
 } webhook_events[] = {
     {SIG_AUDIT_JOIN, "waiting", "participant.waiting"},
     {SIG_AUDIT_JOIN, NULL, "participant.joined"},
+    {SIG_AUDIT_TO_WAITING, NULL, "participant.waiting"}, /* sent back by a host */
     {SIG_AUDIT_ADMIT, NULL, "participant.admitted"},
     {SIG_AUDIT_REMOVE, NULL, "participant.removed"},
     {SIG_AUDIT_LEAVE, NULL, "participant.left"},

@@ -30,7 +30,7 @@ async function tileAudio(page, name) {
 }
 
 runTests({
-  async 'family session: waiting room, video, mute, remove'() {
+  async 'family session: waiting room, video, mute, back to the waiting room, remove'() {
     const d = await new Daemon().start();
     const browser = await launch();
     try {
@@ -120,6 +120,19 @@ runTests({
       if (after - before > 2) throw new Error(`Sam's audio still arrives at Dana: ${before} -> ${after}`);
       const danaVideo = await expectFlowing(dn.page, ['Sam/video'], 'Sam video after mute');
       console.log(`  Sam's audio at Dana after mute: ${before} -> ${after}; video ${danaVideo['Sam/video']}`);
+
+      // The host sends Sam back to the waiting room for a moment: Sam sees
+      // the waiting screen, Dana's tile of Sam goes, the host sees Sam
+      // waiting; admitted again, Sam's video flows both ways again.
+      await h.page.getByRole('button', { name: 'Send Sam back to the waiting room' }).click();
+      await sm.page.getByText('The host asked you to wait a moment').waitFor({ timeout: 3000 });
+      await until('Sam gone from Dana', async () => (await dn.page.locator('.tile .name', { hasText: /^Sam$/ }).count()) === 0, 3000);
+      const open = await sm.page.evaluate(() => [window.hearthSession.publisher.pc, window.hearthSession.subscriber.pc].filter((pc) => pc).length);
+      if (open) throw new Error(`Sam still has ${open} media connections in the waiting room`);
+      await h.page.getByRole('button', { name: 'Admit Sam' }).click();
+      await sm.page.getByRole('heading', { name: 'E2E family session' }).waitFor();
+      await expectFlowing(sm.page, ['Dr. Reyes/video', 'Dana/video'], 'Sam admitted again');
+      await expectFlowing(dn.page, ['Sam/video'], 'Dana receiving Sam again');
 
       // The host removes Dana: her page says so, her link is refused.
       await h.page.getByRole('button', { name: 'Remove Dana' }).click();

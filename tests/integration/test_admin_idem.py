@@ -16,6 +16,7 @@ import unittest
 import jsonschema
 
 from hearthlib import Daemon, open_now
+from wsclient import WsClient
 
 KEY = "k" * 43
 OTHER_KEY = "o" * 43
@@ -399,6 +400,33 @@ class AdminIdem(unittest.TestCase):
         v("/audit", "GET", self.api("GET", "/audit?session=%d&limit=5" % s["id"]))
         v("/audit", "GET", self.api("GET", "/audit?session=zero"))
         v("/audit/verify", "GET", self.api("GET", "/audit/verify"))
+
+        # Participants: someone present, moderated through the API.
+        fam = self.api("POST", "/sessions", {"kind": "family", "title": "Present",
+                                             "schedule": open_now()})[1]
+        fp = "/sessions/%d" % fam["id"]
+        kid = self.api("POST", fp + "/roster", {"display_name": "Kid", "role": "family"})[1]
+        token = self.api("POST", fp + "/roster/%d/invite" % kid["id"], {})[1]["token"]
+        ws = WsClient(self.d.port)
+        try:
+            ws.send({"type": "join", "id": 1, "v": 1, "token": token})
+            pid = ws.recv_type("join.ok")["you"]["participant_id"]
+            pp = fp + "/participants/" + pid
+            lst = v("/sessions/{session_id}/participants", "GET", self.api("GET", fp + "/participants"))
+            self.assertEqual([p["state"] for p in lst[1]["items"]], ["waiting"])
+            v("/sessions/{session_id}/participants", "GET",
+              self.api("GET", "/sessions/999999/participants"))
+            t = "/sessions/{session_id}/participants/{participant_id}/"
+            v(t + "admit", "POST", self.api("POST", pp + "/admit", idem="admit-1"))
+            v(t + "admit", "POST", self.api("POST", pp + "/admit"))
+            v(t + "mute", "POST", self.api("POST", pp + "/mute", {"kind": "audio", "lock": True}))
+            v(t + "mute", "POST", self.api("POST", pp + "/mute", {"kind": "screen"}))
+            v(t + "to-waiting", "POST", self.api("POST", pp + "/to-waiting"))
+            v(t + "to-waiting", "POST", self.api("POST", pp + "/to-waiting"))
+            v(t + "remove", "POST", self.api("POST", pp + "/remove"))
+            v(t + "remove", "POST", self.api("POST", pp + "/remove"))
+        finally:
+            ws.close()
 
         operations = {(path, method) for path, item in self.doc["paths"].items()
                       for method in item if method in ("get", "post", "patch", "delete")}

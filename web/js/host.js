@@ -1,6 +1,6 @@
 // The host panel: the waiting room (admit, deny), the people present (mute,
-// lock, remove; in workshops, grant a raised hand), who is expected but not
-// here, and ending the session. The server checks every action again.
+// lock, back to the waiting room, remove; in workshops, grant a raised
+// hand), who is expected but not here, and ending the session. The server checks every action again.
 
 function button(label, className, onClick, accessibleName) {
   const b = document.createElement('button');
@@ -44,7 +44,7 @@ function replaceList(list, items) {
 
 export class HostPanel {
   // actions: admit(id), deny(id, name), mute(id, kind, lock), unmute(id, kind),
-  // remove(id, name), grant(id), revoke(id), end()
+  // toWaiting(id), remove(id, name), grant(id), revoke(id), end()
   constructor(root, actions) {
     this.root = root;
     this.actions = actions;
@@ -90,6 +90,7 @@ export class HostPanel {
           if (p.granted) li.append(button('Stop their sharing', '', () => this.actions.revoke(p.participant_id), `Take back ${p.display_name}'s permission to speak`));
           else li.append(button(hand ? 'Let them speak' : 'Invite to speak', hand ? 'primary' : '', () => this.actions.grant(p.participant_id), `Let ${p.display_name} speak`));
         }
+        li.append(button('Back to waiting room', '', () => this.actions.toWaiting(p.participant_id), `Send ${p.display_name} back to the waiting room`));
         li.append(button('Remove', 'danger', () => this.actions.remove(p.participant_id, p.display_name), `Remove ${p.display_name}`));
         return li;
       }),

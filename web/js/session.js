@@ -357,6 +357,7 @@ export class Session {
         if (await confirmDialog(`Remove ${name} from the session? Their link will stop working.`, 'Remove'))
           act('remove', { participant_id: id });
       },
+      toWaiting: (id) => act('to_waiting', { participant_id: id }),
       grant: (id) => act('grant', { participant_id: id, publish: ['audio', 'video'] }),
       revoke: (id) => act('revoke', { participant_id: id }),
       end: async () => {
@@ -369,6 +370,7 @@ export class Session {
   listen() {
     const s = this.signal;
     s.on('admitted', (msg) => this.presence({ ...msg, state: 'admitted' }));
+    s.on('waiting', () => this.backToWaiting());
     s.on('participant.joined', ({ participant }) => {
       this.participants.set(participant.participant_id, participant);
       this.render();
@@ -443,12 +445,35 @@ export class Session {
       this.setIceServers(msg.ice_servers);
       this.showConnection();
       if (msg.state !== 'waiting') this.presence(msg);
+      else if (this.admitted) this.backToWaiting(); // sent back while we were away
       if (msg.renegotiate) this.renewMedia();
       else this.restartBroken();
       this.hints.resend();
     });
     s.on('lost', ({ code }) => this.end(code === 'resume_expired' ? 'resume_expired' : code));
     s.on('closed', () => this.end('resume_expired'));
+  }
+
+  // A host sent us back to the waiting room (docs/protocol.md): the server
+  // cut our media already; we close our connections and show the waiting
+  // screen. Admitted again, we start afresh (presence, enter, startMedia).
+  backToWaiting() {
+    this.admitted = false;
+    this.publisher.close();
+    this.subscriber.close();
+    for (const timer of Object.values(this.restartTimers ?? {})) clearTimeout(timer);
+    this.connections = {};
+    this.wasUp = {};
+    this.controlsObserver?.disconnect();
+    this.reach.stop();
+    for (const map of [this.participants, this.waiting, this.sources]) map.clear();
+    this.hands.clear();
+    this.handRaised = false;
+    this.setStreams([]);
+    for (const key of [...this.grid.tiles.keys()]) if (key !== 'self') this.grid.remove(key);
+    $('#waiting-title').textContent = 'The host asked you to wait a moment';
+    $('#waiting-session').textContent = this.info.title || 'this session';
+    show('waiting');
   }
 
   update(id, fields) {

@@ -14,6 +14,7 @@
 #include "live/room.h"
 #include "live/ws.h"
 #include "live/ws_internal.h"
+#include "service/participant_ops.h"
 #include "service/ratelimit.h"
 #include "service/session_ops.h"
 #include "store/store.h"
@@ -24,7 +25,17 @@ struct fake_conn {
 	GPtrArray *got;		 /* json_t * */
 	int closed;		 /* close code, 0 while open */
 	bool joined;
+	bool gone; /* the server was told its socket closed */
 };
+
+/* The socket closes (libwebsockets tells the server once). */
+static void conn_gone(struct fake_conn *c)
+{
+	if (c->gone)
+		return;
+	c->gone = true;
+	sig_ws_conn_closed(&c->conn);
+}
 
 static int fake_write(struct sig_ws_conn *conn, const char *text, size_t len)
 {
@@ -116,7 +127,7 @@ static void fixture_teardown(struct fixture *f, gconstpointer data)
 {
 	(void)data;
 	for (unsigned i = 0; i < f->nconns; i++) {
-		sig_ws_conn_closed(&f->conns[i].conn);
+		conn_gone(&f->conns[i]);
 		g_ptr_array_free(f->conns[i].got, TRUE);
 	}
 	sig_ws_free(f->ws);
@@ -488,8 +499,8 @@ static void test_restart_keeps_seats(struct fixture *f, gconstpointer data)
 	g_assert_cmpint(host->closed, ==, SIG_WS_CLOSE_RESTART);
 	g_assert_cmpint(client->closed, ==, SIG_WS_CLOSE_RESTART);
 	g_assert_cmpuint(sig_ws_connected(f->ws), ==, 2);
-	sig_ws_conn_closed(&host->conn);
-	sig_ws_conn_closed(&client->conn);
+	conn_gone(host);
+	conn_gone(client);
 	g_assert_cmpuint(sig_ws_connected(f->ws), ==, 0);
 	struct fake_conn *late = open_conn(f);
 	g_autofree char *text = g_strdup_printf(
@@ -498,7 +509,9 @@ static void test_restart_keeps_seats(struct fixture *f, gconstpointer data)
 	assert_error(late, "server_restarting", 1);
 	g_assert_cmpint(late->closed, ==, SIG_WS_CLOSE_RESTART);
 
-	/* The process ends; the next one starts on the same store. */
+	/* The process ends (its sockets gone with it); the next one starts
+	 * on the same store. */
+	conn_gone(late);
 	f->ws = sig_ws_free(f->ws);
 	f->rooms = sig_rooms_free(f->rooms);
 	f->rooms = sig_rooms_new();
@@ -532,8 +545,8 @@ static void test_restart_keeps_seats(struct fixture *f, gconstpointer data)
 
 	/* Once more: the host's seat expired while the daemon was down. */
 	g_autofree char *host_resume2 = token_of(ok);
-	sig_ws_conn_closed(&back->conn);
-	sig_ws_conn_closed(&host2->conn);
+	conn_gone(back);
+	conn_gone(host2);
 	f->ws = sig_ws_free(f->ws);
 	f->rooms = sig_rooms_free(f->rooms);
 	g_autoptr(GArray) seats = g_array_new(FALSE, TRUE, sizeof(struct sig_seat));
@@ -595,10 +608,109 @@ static void test_join_counts(struct fixture *f, gconstpointer data)
 	/* The last opened goes (teardown closes the others). */
 	f->nconns--;
 	g_assert_true(&f->conns[f->nconns] == old);
-	sig_ws_conn_closed(&old->conn);
+	conn_gone(old);
 	g_ptr_array_free(old->got, TRUE);
 	sig_ws_stats(f->ws, &st);
 	g_assert_cmpuint(st.connections_open, ==, 3);
+}
+
+/* Whether c got a message of type (since its cursor *at), moving past it. */
+static bool got_type(struct fake_conn *c, guint *at, const char *type)
+{
+	for (json_t *msg; (msg = next(c, at));)
+		if (g_strcmp0(type_of(msg), type) == 0)
+			return true;
+	return false;
+}
+
+/* Back to the waiting room, by a host and by the operation the admin API
+ * calls: the person hears "waiting" and nothing more of the session, the
+ * others a departure, the hosts see it waiting; admitted again it gets who
+ * is present; the list the admin API shows follows. */
+static void test_back_to_waiting(struct fixture *f, gconstpointer data)
+{
+	char dana_token[CRYPTO_TOKEN_CHARS + 1];
+	int64_t sid = f->session_id;
+
+	(void)data;
+	add_entry(f, SIG_ROLE_FAMILY, true, dana_token);
+	struct fake_conn *host = join(f, f->host_token, "admitted");
+	struct fake_conn *dana = join(f, dana_token, "admitted");
+	struct fake_conn *client = join(f, f->client_token, "waiting");
+	g_autofree char *client_id = g_strdup(json_string_value(
+	    json_object_get(json_object_get(client->got->pdata[0], "you"), "participant_id")));
+	g_autofree char *host_id = g_strdup(json_string_value(
+	    json_object_get(json_object_get(host->got->pdata[0], "you"), "participant_id")));
+	g_assert_cmpint(sig_ops_admit(f->ops, sid, client_id, "admin-socket"), ==, 0);
+	g_assert_cmpstr(type_of(last(client)), ==, "admitted");
+
+	guint hc = host->got->len, dc = dana->got->len, cc = client->got->len;
+	g_autofree char *req = g_strdup_printf(
+	    "{\"type\":\"to_waiting\",\"id\":5,\"participant_id\":\"%s\"}", client_id);
+	send_text(host, req);
+	g_assert_cmpstr(type_of(next(host, &hc)), ==, "to_waiting.ok");
+	g_assert_true(got_type(host, &hc, "participant.left"));
+	json_t *added = next(host, &hc);
+	g_assert_cmpstr(type_of(added), ==, "waiting.added");
+	g_assert_cmpstr(json_string_value(json_object_get(json_object_get(added, "participant"),
+							  "participant_id")),
+			==, client_id);
+	g_assert_true(got_type(dana, &dc, "participant.left"));
+	g_assert_null(next(dana, &dc)); /* only hosts hear who waits */
+	json_t *waiting = next(client, &cc);
+	g_assert_cmpstr(type_of(waiting), ==, "waiting");
+	g_assert_cmpstr(json_string_value(json_object_get(waiting, "reason")), ==, "host");
+	g_assert_null(next(client, &cc));
+
+	/* Waiting again: no chat, no media, nothing of the others. */
+	send_text(client, "{\"type\":\"chat\",\"id\":2,\"text\":\"hi\"}");
+	assert_error(client, "waiting", 2);
+	cc = client->got->len;
+	send_text(dana, "{\"type\":\"chat\",\"id\":2,\"text\":\"hello\"}");
+	g_assert_null(next(client, &cc));
+
+	/* Refusals: twice, oneself, someone who may not moderate. */
+	send_text(host, req);
+	assert_error(host, "already_waiting", 5);
+	g_autofree char *self = g_strdup_printf(
+	    "{\"type\":\"to_waiting\",\"id\":6,\"participant_id\":\"%s\"}", host_id);
+	send_text(host, self);
+	assert_error(host, "bad_message", 6);
+	send_text(dana, self);
+	assert_error(dana, "forbidden", 6);
+	g_assert_cmpint(sig_ops_to_waiting(f->ops, sid, client_id, "admin-socket"), ==, -EALREADY);
+	g_assert_cmpint(sig_ops_to_waiting(f->ops, sid + 1, host_id, "admin-socket"), ==, -ENOENT);
+
+	/* The admin API's view. */
+	json_t *list = sig_ops_participants(f->ops, sid), *p;
+	size_t i;
+	g_assert_cmpuint(json_array_size(list), ==, 3);
+	json_array_foreach(list, i, p)
+	{
+		bool is_client =
+		    strcmp(json_string_value(json_object_get(p, "participant_id")), client_id) == 0;
+		g_assert_cmpstr(json_string_value(json_object_get(p, "state")), ==,
+				is_client ? "waiting" : "admitted");
+		g_assert_true(json_is_true(json_object_get(p, "connected")));
+		g_assert_true(json_is_string(json_object_get(p, "joined_at")));
+	}
+	json_decref(list);
+
+	/* Admitted again by the host: who is present, and the others told. */
+	dc = dana->got->len;
+	g_autofree char *admit =
+	    g_strdup_printf("{\"type\":\"admit\",\"id\":7,\"participant_id\":\"%s\"}", client_id);
+	send_text(host, admit);
+	g_assert_cmpstr(type_of(last(client)), ==, "admitted");
+	g_assert_cmpuint(json_array_size(json_object_get(last(client), "participants")), ==, 2);
+	g_assert_true(got_type(dana, &dc, "participant.joined"));
+
+	/* Muted by the API's operation: everyone admitted hears it, locked. */
+	g_assert_cmpint(sig_ops_mute(f->ops, sid, client_id, SIG_OPS_MUTE_VIDEO, true, "x"), ==, 0);
+	g_assert_cmpstr(type_of(last(dana)), ==, "participant.muted");
+	g_assert_true(json_is_true(json_object_get(last(client), "locked")));
+	send_text(client, "{\"type\":\"unmute\",\"id\":9,\"kind\":\"video\"}");
+	assert_error(client, "locked", 9);
 }
 
 int main(int argc, char **argv)
@@ -614,5 +726,6 @@ int main(int argc, char **argv)
 	ADD("/live/ws/restart-keeps-seats", test_restart_keeps_seats);
 	ADD("/live/ws/end-weekly-occurrence", test_end_weekly_occurrence);
 	ADD("/live/ws/join-counts", test_join_counts);
+	ADD("/live/ws/back-to-waiting", test_back_to_waiting);
 	return g_test_run();
 }

@@ -23,6 +23,9 @@ static void test_event_table(void)
 	g_assert_cmpstr(sig_webhook_event_of(SIG_AUDIT_JOIN, in), ==, "participant.joined");
 	g_assert_cmpstr(sig_webhook_event_of(SIG_AUDIT_JOIN, NULL), ==, "participant.joined");
 	g_assert_cmpstr(sig_webhook_event_of(SIG_AUDIT_ADMIT, in), ==, "participant.admitted");
+	g_assert_cmpstr(sig_webhook_event_of(SIG_AUDIT_TO_WAITING, NULL), ==,
+			"participant.waiting");
+	g_assert_null(sig_webhook_event_of(SIG_AUDIT_MUTE, in));
 	g_assert_cmpstr(sig_webhook_event_of(SIG_AUDIT_REMOVE, NULL), ==, "participant.removed");
 	g_assert_cmpstr(sig_webhook_event_of(SIG_AUDIT_LEAVE, in), ==, "participant.left");
 	g_assert_cmpstr(sig_webhook_event_of(SIG_AUDIT_OCCURRENCE_STARTED, NULL), ==,
