@@ -172,6 +172,19 @@ void sig_rooms_detach(struct sig_rooms *rooms, struct sig_member *member)
 		sig_rooms_forget_if_empty(rooms, member->session_id);
 }
 
+struct sig_member *sig_rooms_find(struct sig_rooms *rooms, int64_t session_id,
+				  const char *participant_id)
+{
+	GPtrArray *members = participant_id ? sig_rooms_members(rooms, session_id, false) : NULL;
+
+	for (guint i = 0; members && i < members->len; i++) {
+		struct sig_member *m = members->pdata[i];
+		if (strcmp(m->participant_id, participant_id) == 0)
+			return m;
+	}
+	return NULL;
+}
+
 void sig_rooms_foreach(struct sig_rooms *rooms, int64_t session_id, sig_member_fn fn,
 		       void *userdata)
 {

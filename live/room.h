@@ -87,6 +87,11 @@ void sig_rooms_foreach_audience(struct sig_rooms *rooms, int64_t session_id, sig
  * caller frees (its members with sig_member_free). */
 GPtrArray *sig_rooms_take(struct sig_rooms *rooms, int64_t session_id, int64_t entry_id);
 
+/* The member of session whose participant id is participant_id (NULL
+ * for none, or for a NULL id). */
+struct sig_member *sig_rooms_find(struct sig_rooms *rooms, int64_t session_id,
+				  const char *participant_id);
+
 unsigned sig_rooms_count(struct sig_rooms *rooms, int64_t session_id);
 
 /* The ids of the sessions with someone present (caller frees the array). */

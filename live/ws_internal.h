@@ -120,9 +120,6 @@ void sig_ws_add_presence(struct sig_ws *ws, const struct sig_member *m, json_t *
 /* The shared operations on one participant (service/participant_ops.h),
  * as the client protocol does them (ws_participant_ops.c). */
 extern const struct sig_participant_listener sig_ws_participants;
-/* The member of session_id with that participant id (NULL: none, or
- * participant_id is NULL). */
-struct sig_member *sig_ws_find(struct sig_ws *ws, int64_t session_id, const char *participant_id);
 /* m leaves the waiting room: told, with who is present; the others told. */
 void sig_ws_admit_member(struct sig_ws *ws, struct sig_member *m, const char *actor);
 /* Sets (on) or lifts a host's mute of one kind (a RELAY_MUTE_* bit) and

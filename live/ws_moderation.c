@@ -43,7 +43,7 @@ static struct sig_member *sig_ws_target(struct sig_ws_conn *conn, json_t *msg, c
 		sig_ws_error(conn, id, "bad_message", "\"participant_id\" must be a string", NULL);
 		return NULL;
 	}
-	found = sig_ws_find(conn->ws, conn->member->session_id, json_string_value(pid));
+	found = sig_rooms_find(conn->ws->rooms, conn->member->session_id, json_string_value(pid));
 	if (!found || (waiting && !found->waiting)) {
 		sig_ws_error(conn, id, "not_found",
 			     waiting ? "nobody of that id is waiting"
@@ -305,7 +305,7 @@ void sig_ws_on_chat(struct sig_ws_conn *conn, json_t *msg, const json_t *id)
 		return;
 	}
 	if (to) {
-		found = sig_ws_find(conn->ws, m->session_id, json_string_value(to));
+		found = sig_rooms_find(conn->ws->rooms, m->session_id, json_string_value(to));
 		if (!found || found->waiting) {
 			sig_ws_error(conn, id, "not_found", "nobody of that id is in the session",
 				     NULL);

@@ -21,28 +21,6 @@
 G_STATIC_ASSERT(SIG_OPS_MUTE_AUDIO == RELAY_MUTE_AUDIO);
 G_STATIC_ASSERT(SIG_OPS_MUTE_VIDEO == RELAY_MUTE_VIDEO);
 
-struct sig_ws_find {
-	const char *participant_id;
-	struct sig_member *found;
-};
-
-static void sig_ws_find_one(struct sig_member *m, void *userdata)
-{
-	struct sig_ws_find *f = userdata;
-
-	if (strcmp(m->participant_id, f->participant_id) == 0)
-		f->found = m;
-}
-
-struct sig_member *sig_ws_find(struct sig_ws *ws, int64_t session_id, const char *participant_id)
-{
-	struct sig_ws_find f = {.participant_id = participant_id};
-
-	if (participant_id)
-		sig_rooms_foreach(ws->rooms, session_id, sig_ws_find_one, &f);
-	return f.found;
-}
-
 void sig_ws_admit_member(struct sig_ws *ws, struct sig_member *m, const char *actor)
 {
 	m->waiting = false;
@@ -124,7 +102,8 @@ static json_t *sig_ws_list(void *userdata, int64_t session_id)
 static int sig_ws_find_entry(void *userdata, int64_t session_id, const char *participant_id,
 			     int64_t *ret_entry_id)
 {
-	struct sig_member *m = sig_ws_find(userdata, session_id, participant_id);
+	struct sig_ws *ws = userdata;
+	struct sig_member *m = sig_rooms_find(ws->rooms, session_id, participant_id);
 
 	if (!m)
 		return -ENOENT;
@@ -136,7 +115,7 @@ static int sig_ws_apply(void *userdata, int64_t session_id, const char *particip
 			const struct sig_participant_change *change, int64_t *ret_entry_id)
 {
 	struct sig_ws *ws = userdata;
-	struct sig_member *m = sig_ws_find(ws, session_id, participant_id);
+	struct sig_member *m = sig_rooms_find(ws->rooms, session_id, participant_id);
 
 	if (!m)
 		return -ENOENT;
