@@ -196,11 +196,17 @@ runTests({
     }
   },
 
-  async 'denied with a reason, leaving, and the host ending the session'() {
+  async 'denied with a reason, leaving, and the host ending today\'s occurrence of a weekly session'() {
     const d = await new Daemon().start();
     const browser = await launch();
     try {
-      const { people } = await d.session('family', FAMILY);
+      // Weekly, in UTC, on the day and at the minute of five minutes ago:
+      // an occurrence open now, the next one a week later.
+      const begun = new Date(Date.now() - 5 * 60 * 1000);
+      const day = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'][begun.getUTCDay()];
+      const hhmm = begun.toISOString().slice(11, 16);
+      const schedule = { type: 'weekly', days: [day], start_time: hhmm, time_zone: 'UTC', duration_minutes: 120 };
+      const { session, people } = await d.session('family', FAMILY, { schedule });
       const pages = [];
       for (const person of people) pages.push((await openPage(browser, person.url)).page);
       const [host, dana, sam] = pages;
@@ -222,9 +228,27 @@ runTests({
       await sam.getByRole('heading', { name: 'E2E family session' }).waitFor();
 
       await host.getByRole('button', { name: 'End session for everyone' }).click();
-      await host.getByRole('dialog').getByRole('button', { name: 'End session' }).click();
+      const dialog = host.getByRole('dialog');
+      if (!/today's session/.test(await dialog.innerText())) throw new Error(`end dialog: ${await dialog.innerText()}`);
+      await dialog.getByRole('button', { name: 'End session' }).click();
       await sam.getByRole('heading', { name: 'The session has ended' }).waitFor();
+      await sam.getByText("The host ended today's session").waitFor();
       await host.getByRole('heading', { name: 'The session has ended' }).waitFor();
+
+      // Only today's occurrence ended: the series and Sam's link go on,
+      // and the link says when it works again.
+      const after = await d.must('GET', `/sessions/${session.id}`, undefined, 200);
+      if (after.status !== 'occurrence_ended') throw new Error(`status ${after.status}`);
+      const nextStart = Date.parse(after.next_occurrence.start);
+      if (Math.abs(nextStart - (begun.getTime() - (begun.getTime() % 60000) + 7 * 86400 * 1000)) > 1000) throw new Error(`next occurrence ${after.next_occurrence.start}`);
+      const invite = await d.must('GET', `/sessions/${session.id}/invites/${people[2].invite.id}`, undefined, 200);
+      if (invite.state !== 'active') throw new Error(`Sam's link: ${invite.state}`);
+      const again = (await openPage(browser, people[2].url)).page;
+      // The page may say so before or after "Join session".
+      const ended = again.getByRole('heading', { name: "Today's session has ended" });
+      await Promise.race([ended.waitFor(), join(again).catch(() => {})]);
+      await ended.waitFor();
+      await again.getByText('Your link works again for the next session').waitFor();
     } finally {
       await browser.close();
       await d.stop();
