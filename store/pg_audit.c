@@ -239,9 +239,11 @@ int pg_store_audit_verify(struct sig_store *store, int64_t *ret_rows, int64_t *r
 	if (r < 0)
 		return r;
 	r = audit_walk_rows(store, &walk);
-	if (r == 0)
-		r = store_audit_check_head(
-		    &walk, audit_read_head(store, false, &head_id, head_hash), head_id, head_hash);
+	if (r == 0) {
+		int read_r = audit_read_head(store, false, &head_id, head_hash);
+
+		r = store_audit_check_head(&walk, read_r, head_id, head_hash);
+	}
 	pg_read_end(store, own);
 	return store_audit_walk_end(&walk, r, ret_rows, ret_first_bad_id, ret_problem);
 }

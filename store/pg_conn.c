@@ -194,7 +194,7 @@ static int pg_fail(const PGresult *res, PGconn *conn, const char *sql)
 static PGresult *pg_run(PGconn *conn, const char *sql, const struct pg_params *p)
 {
 	if (!p)
-		return PQexecParams(conn, sql, 0, NULL, NULL, NULL, NULL, 0);
+		return PQexec(conn, sql); /* no parameters: may be several statements */
 	return PQexecParams(conn, sql, p->n, NULL, p->values, p->lengths, p->formats, 0);
 }
 
@@ -278,15 +278,18 @@ int pg_write(struct sig_store *store, const char *sql, const struct pg_params *p
 int pg_write_changed(struct sig_store *store, const char *sql, const struct pg_params *p,
 		     bool *ret_changed)
 {
+	PGresult *res = NULL;
 	int64_t changed = 0;
 	bool own;
 	int r = pg_write_begin(store, &own);
 
 	if (r < 0)
 		return r;
-	r = pg_change(store, sql, p, &changed);
-	if (r == -ENOENT)
-		r = 0; /* an ignored conflict changes no row, which is no error here */
+	/* An ignored conflict changes no row, which is no error here. */
+	r = pg_exec(store, sql, p, &res);
+	if (r == 0)
+		changed = pg_changed(res);
+	PQclear(res);
 	r = pg_write_end(store, own, r);
 	if (r == 0)
 		*ret_changed = changed > 0;
