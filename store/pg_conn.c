@@ -92,8 +92,10 @@ static int pg_connect(const char *url, const char *password, PGconn **ret_conn)
 	if (!conn)
 		return -ENOMEM;
 	if (PQstatus(conn) != CONNECTION_OK) {
-		/* libpq's message names the host and user, not the password. */
-		log_debug("store: cannot connect to PostgreSQL: %s", PQerrorMessage(conn));
+		/* libpq's message names the host and user, not the password;
+		 * the one message an operator needs from here (the caller
+		 * sees only -EIO). */
+		log_warn("store: cannot connect to PostgreSQL: %s", PQerrorMessage(conn));
 		PQfinish(conn);
 		return -EIO;
 	}
