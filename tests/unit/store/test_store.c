@@ -1364,6 +1364,36 @@ static void test_pg_url(struct fixture *f, gconstpointer data)
 	g_assert_null(store);
 }
 
+/* The server drops the connection (a restart, a failover): the next call
+ * outside a transaction reconnects once and succeeds; inside one, the
+ * transaction is lost and says so, and the store works again after the
+ * rollback. */
+static void test_pg_reconnect(struct fixture *f, gconstpointer data)
+{
+	const char *kill = "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+			   "WHERE application_name = 'hearthd'";
+	struct sig_session got = {0};
+	char *killed;
+	int64_t sid = add_session(f, "Before");
+
+	(void)data;
+	killed = test_backend_pg_text(kill);
+	g_assert_cmpstr(killed, ==, "1");
+	g_free(killed);
+	g_assert_cmpint(sig_store_session_get(f->store, sid, &got), ==, 0);
+	g_assert_cmpstr(got.title, ==, "Before");
+	sig_session_clear(&got);
+
+	g_assert_cmpint(sig_store_begin(f->store), ==, 0);
+	add_session(f, "In the group");
+	killed = test_backend_pg_text(kill);
+	g_free(killed);
+	g_assert_cmpint(sig_store_session_get(f->store, sid, &got), ==, -EIO);
+	g_assert_cmpint(sig_store_commit(f->store), ==, -EIO);
+	g_assert_cmpint(add_session(f, "After"), >, sid);
+	g_assert_cmpint(raw_count(f, "sessions"), ==, 2);
+}
+
 struct pg_writer {
 	const char *where;
 	int r;
@@ -1494,6 +1524,7 @@ int main(int argc, char **argv)
 		ADD("/store/pg/newer-schema-refused", test_pg_newer_schema_refused);
 		ADD("/store/pg/url", test_pg_url);
 		ADD("/store/pg/audit-concurrent", test_pg_audit_concurrent);
+		ADD("/store/pg/reconnect", test_pg_reconnect);
 	} else {
 		/* SQLite's file, PRAGMAs and its own upgrade path. */
 		ADD("/store/open/user-version", test_user_version);
