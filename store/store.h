@@ -50,8 +50,10 @@ struct sig_store *sig_store_close(struct sig_store *store);
 /* The schema version this build writes. */
 int sig_store_schema_version(void);
 
-/* Groups the following calls into one transaction (BEGIN IMMEDIATE). No
- * nesting. */
+/* Groups the following calls into one transaction (SQLite: BEGIN
+ * IMMEDIATE, one writer at a time; PostgreSQL: BEGIN, read committed, so
+ * a group that reads then writes a row another node may write too must
+ * lock it). No nesting. */
 int sig_store_begin(struct sig_store *store);
 int sig_store_commit(struct sig_store *store);
 /* Safe to call when no transaction is open. */
