@@ -713,6 +713,7 @@ int sig_control_new(struct cfg *cfg, char **overrides, struct sig_control **ret_
 		log_error("cannot open the database %s: %s", db_path, strerror(-r));
 		goto fail;
 	}
+	log_info("database: %s, %s", sig_store_backend_name(c->store), db_path);
 	r = crypto_srtp_global_init();
 	if (r < 0) {
 		log_error("cannot initialise libsrtp: %s", strerror(-r));

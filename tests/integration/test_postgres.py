@@ -50,6 +50,7 @@ class Postgres(unittest.TestCase):
         with pg_daemon() as a, pg_daemon() as b:
             a.start(timeout=30)
             b.start(timeout=30)
+            a.wait_for_log("database: postgresql, postgresql:///hearth")
             s, people = self.family(a, "Family on PostgreSQL")
 
             # Node b sees what node a wrote, and its invites work there.
