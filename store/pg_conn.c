@@ -55,9 +55,11 @@ char *sig_store_url_redacted(const char *url)
 	rest = strstr(url, "://") + 3;
 	scheme_len = (size_t)(rest - url);
 	end = rest + strcspn(rest, "/?");
-	at = memchr(rest, '@', (size_t)(end - rest));
+	/* The last '@' of the authority, as libpq reads it: the user (and
+	 * any password) are left out, '@'s in them included. */
+	at = memrchr(rest, '@', (size_t)(end - rest));
 	if (at)
-		rest = at + 1; /* user (and any password) left out */
+		rest = at + 1;
 	end = rest + strcspn(rest, "?");
 	return g_strdup_printf("%.*s%.*s", (int)scheme_len, url, (int)(end - rest), rest);
 }
