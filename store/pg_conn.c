@@ -74,19 +74,28 @@ static void pg_notice_drop(void *arg, const char *message)
 
 static int pg_connect(const char *url, const char *password, PGconn **ret_conn)
 {
-	char timeout[16], options[128];
-	/* Ours first, so that the URL may override them; the password last. */
+	char timeout[16], options[128], user_timeout[16];
+	/* Ours first, so that the URL may override them; the password last.
+	 * Over TCP, keepalives and tcp_user_timeout bound how long a call
+	 * blocks on a server that vanished without a word (statement_timeout
+	 * is the server's, and the server is gone). */
 	const char *keys[] = {"connect_timeout",
 			      "options",
 			      "application_name",
 			      "client_encoding",
+			      "keepalives_idle",
+			      "keepalives_interval",
+			      "keepalives_count",
+			      "tcp_user_timeout",
 			      "dbname",
 			      password ? "password" : NULL,
 			      NULL};
-	const char *values[] = {timeout, options, "hearthd", "UTF8", url, password, NULL};
+	const char *values[] = {timeout, options,      "hearthd", "UTF8",   "10", "5",
+				"3",	 user_timeout, url,	  password, NULL};
 	PGconn *conn;
 
 	snprintf(timeout, sizeof(timeout), "%d", PG_CONNECT_TIMEOUT_S);
+	snprintf(user_timeout, sizeof(user_timeout), "%d", 2 * PG_TIMEOUT_MS);
 	snprintf(options, sizeof(options),
 		 "-c statement_timeout=%d -c lock_timeout=%d -c client_min_messages=warning",
 		 PG_TIMEOUT_MS, PG_TIMEOUT_MS);

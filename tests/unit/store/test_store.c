@@ -1394,6 +1394,38 @@ static void test_pg_reconnect(struct fixture *f, gconstpointer data)
 	g_assert_cmpint(raw_count(f, "sessions"), ==, 2);
 }
 
+static gpointer pg_opener_run(gpointer p)
+{
+	struct sig_store *store = NULL;
+	const char *where = p;
+	int r = test_backend_open(where, &store);
+
+	sig_store_close(store);
+	return GINT_TO_POINTER(r);
+}
+
+/* Two nodes start at once on an empty database: the advisory lock lets one
+ * migrate, the other finds the schema current. */
+static void test_pg_migrate_concurrent(struct fixture *f, gconstpointer data)
+{
+	GThread *threads[3];
+	char *version;
+
+	(void)data;
+	f->store = sig_store_close(f->store);
+	g_free(f->path);
+	f->path = test_backend_where(f->dir, "hearth.db"); /* empty again */
+	for (size_t i = 0; i < G_N_ELEMENTS(threads); i++)
+		threads[i] = g_thread_new("opener", pg_opener_run, f->path);
+	for (size_t i = 0; i < G_N_ELEMENTS(threads); i++)
+		g_assert_cmpint(GPOINTER_TO_INT(g_thread_join(threads[i])), ==, 0);
+	version = test_backend_pg_text("SELECT string_agg(version::text, ',') FROM schema_version");
+	g_assert_cmpint(g_ascii_strtoll(version, NULL, 10), ==, sig_store_schema_version());
+	g_assert_null(strchr(version, ','));
+	g_free(version);
+	g_assert_cmpint(test_backend_open(f->path, &f->store), ==, 0);
+}
+
 struct pg_writer {
 	const char *where;
 	int r;
@@ -1525,6 +1557,7 @@ int main(int argc, char **argv)
 		ADD("/store/pg/url", test_pg_url);
 		ADD("/store/pg/audit-concurrent", test_pg_audit_concurrent);
 		ADD("/store/pg/reconnect", test_pg_reconnect);
+		ADD("/store/pg/migrate-concurrent", test_pg_migrate_concurrent);
 	} else {
 		/* SQLite's file, PRAGMAs and its own upgrade path. */
 		ADD("/store/open/user-version", test_user_version);
