@@ -11,7 +11,8 @@
 /* Whether the tests run against PostgreSQL. */
 bool test_backend_pg(void);
 /* Where the test's store lives (caller frees): dir/name for SQLite, the
- * URL for PostgreSQL, whose schema this empties. */
+ * URL for PostgreSQL, whose tables this empties (or, when a test changed
+ * the schema, drops it for the next open to migrate afresh). */
 char *test_backend_where(const char *dir, const char *name);
 /* sig_store_open_with() with the test cluster's password. */
 int test_backend_open(const char *where, struct sig_store **ret_store);
