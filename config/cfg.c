@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "config/cfg_scan.h"
+#include "config/database_url.h"
 #include "config/turn_urls.h"
 #include "config/webhook_url.h"
 #include "core/netaddr.h"
@@ -70,6 +71,9 @@ static const struct cfg_key cfg_keys[] = {
     KEY("server", "drain_seconds", CFG_INT, drain_seconds, 0, 8, false, false, "2"),
     KEY("storage", "state_directory", CFG_PATH, state_directory, 0, 0, true, false, ""),
     KEY("storage", "admin_socket", CFG_PATH, admin_socket, 0, 0, true, false, ""),
+    KEY("storage", "database_url", CFG_STRING, database_url, 0, 0, true, false, ""),
+    KEY("storage", "database_password_file", CFG_PATH, database_password_file, 0, 0, true, false,
+	""),
     KEY("media", "workers", CFG_INT, media_workers, 0, CFG_MAX_WORKERS, false, false, "0"),
     KEY("media", "bind_address", CFG_ADDRESS_PAIR, media_bind_address, 0, 0, false, false,
 	"127.0.0.1"),
@@ -328,6 +332,9 @@ void cfg_clear(struct cfg *cfg)
 	if (cfg->webhooks_secret_resolved)
 		memset(cfg->webhooks_secret_resolved, 0, strlen(cfg->webhooks_secret_resolved));
 	g_free(cfg->webhooks_secret_resolved);
+	if (cfg->database_password_resolved)
+		memset(cfg->database_password_resolved, 0, strlen(cfg->database_password_resolved));
+	g_free(cfg->database_password_resolved);
 	g_free(cfg->origins);
 	g_free(cfg->path);
 	memset(cfg, 0, sizeof(*cfg));
@@ -745,6 +752,38 @@ static int cfg_resolve_webhooks(struct cfg *cfg, GPtrArray *errors)
 	return 0;
 }
 
+/* [storage]: a database URL of the right form, and the password file it
+ * may use, readable by this service only. */
+static int cfg_resolve_database(struct cfg *cfg, GPtrArray *errors)
+{
+	g_autofree char *problem = NULL;
+	char url_problem[CFG_DATABASE_URL_PROBLEM_MAX];
+	char *password;
+
+	if (cfg_database_url_check(cfg->database_url, url_problem) < 0) {
+		cfg_key_problem(cfg, errors, "storage", "database_url", url_problem);
+		return -EINVAL;
+	}
+	if (!*cfg->database_password_file)
+		return 0;
+	if (!*cfg->database_url) {
+		cfg_key_problem(cfg, errors, "storage", "database_password_file",
+				"a database password needs [storage] database_url");
+		return -EINVAL;
+	}
+	password = cfg_read_secret_file(cfg->database_password_file, &problem);
+	if (!password) {
+		cfg_key_problem(cfg, errors, "storage", "database_password_file", problem);
+		return -EINVAL;
+	}
+	if (cfg->database_password_resolved) {
+		memset(cfg->database_password_resolved, 0, strlen(cfg->database_password_resolved));
+		g_free(cfg->database_password_resolved);
+	}
+	cfg->database_password_resolved = password;
+	return 0;
+}
+
 char *cfg_derive_public_url(const struct cfg *cfg, int port)
 {
 	struct cfg_addr_pair listen = {{0}, {0}};
@@ -799,6 +838,8 @@ int cfg_resolve(struct cfg *cfg, GPtrArray *errors)
 	if (cfg_resolve_turn(cfg, errors) < 0)
 		r = -EINVAL;
 	if (cfg_resolve_webhooks(cfg, errors) < 0)
+		r = -EINVAL;
+	if (cfg_resolve_database(cfg, errors) < 0)
 		r = -EINVAL;
 	if (cfg_resolve_listen(cfg, errors) < 0)
 		r = -EINVAL;

@@ -42,6 +42,11 @@ struct cfg {
 	/* [storage] */
 	char *state_directory;
 	char *admin_socket; /* "" = derived: $RUNTIME_DIRECTORY or state dir */
+	char *database_url; /* "": SQLite in state_directory; else postgresql://, no password */
+	char *database_password_file; /* "": libpq's PGPASSWORD or PGPASSFILE */
+	/* The password read from database_password_file by cfg_resolve();
+	 * NULL otherwise. Wiped by cfg_clear(). */
+	char *database_password_resolved;
 	/* [media] */
 	int media_workers;	  /* 0 = one per core, resolved by cfg_resolve() */
 	char *media_bind_address; /* one IPv4 and/or one IPv6 address */

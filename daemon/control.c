@@ -712,12 +712,19 @@ int sig_control_new(struct cfg *cfg, char **overrides, struct sig_control **ret_
 			  strerror(-r));
 		goto fail;
 	}
-	db_path = g_build_filename(cfg->state_directory, "hearth.db", NULL);
-	r = sig_store_open(db_path, &c->store);
+	if (*cfg->database_url) {
+		db_path = sig_store_url_redacted(cfg->database_url); /* for messages only */
+		r = sig_store_open_with(cfg->database_url, cfg->database_password_resolved,
+					&c->store);
+	} else {
+		db_path = g_build_filename(cfg->state_directory, "hearth.db", NULL);
+		r = sig_store_open(db_path, &c->store);
+	}
 	if (r < 0) {
 		log_error("cannot open the database %s: %s", db_path, strerror(-r));
 		goto fail;
 	}
+	log_info("database: %s, %s", sig_store_backend_name(c->store), db_path);
 	r = crypto_srtp_global_init();
 	if (r < 0) {
 		log_error("cannot initialise libsrtp: %s", strerror(-r));

@@ -4,9 +4,10 @@
  * its verification. */
 #include "store/sqlite_internal.h"
 
+#include "store/audit_walk.h"
+
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <string.h>
 
 #include "core/log.h"
@@ -97,13 +98,8 @@ static int audit_update_head(struct sig_store *store, int64_t last_id,
 	return store_change(store, stmt);
 }
 
-int sig_store_audit_append(struct sig_store *store, struct sig_audit_event *event)
-{
-	return sig_store_audit_append_with(store, event, NULL);
-}
-
-int sig_store_audit_append_with(struct sig_store *store, struct sig_audit_event *event,
-				struct sig_outbox_row *outbox)
+int sqlite_store_audit_append_with(struct sig_store *store, struct sig_audit_event *event,
+				   struct sig_outbox_row *outbox)
 {
 	struct sig_audit_event row = *event; /* borrows actor and detail */
 	int64_t last_id = 0;
@@ -137,8 +133,8 @@ int sig_store_audit_append_with(struct sig_store *store, struct sig_audit_event 
 	return 0;
 }
 
-int sig_store_audit_list(struct sig_store *store, int64_t session_id, int64_t after_id, int limit,
-			 GArray *ret_rows)
+int sqlite_store_audit_list(struct sig_store *store, int64_t session_id, int64_t after_id,
+			    int limit, GArray *ret_rows)
 {
 	sqlite3_stmt *stmt =
 	    store_stmt(store, session_id ? STORE_AUDIT_LIST_SESSION : STORE_AUDIT_LIST);
@@ -152,91 +148,18 @@ int sig_store_audit_list(struct sig_store *store, int64_t session_id, int64_t af
 			  audit_clear_func, ret_rows);
 }
 
-/* The state of a walk along the chain, and the first break found. */
-struct audit_walk {
-	int64_t rows;
-	int64_t last_id; /* 0 before the first row */
-	uint8_t last_hash[CRYPTO_SHA256_BYTES];
-	int64_t bad_id;
-	char *problem;
-};
-
-/* Records the first break; returns -EBADMSG. */
-static int audit_breakf(struct audit_walk *walk, int64_t bad_id, const char *fmt, ...)
-    G_GNUC_PRINTF(3, 4);
-
-static int audit_breakf(struct audit_walk *walk, int64_t bad_id, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	walk->bad_id = bad_id;
-	walk->problem = g_strdup_vprintf(fmt, ap);
-	va_end(ap);
-	return -EBADMSG;
-}
-
-/* Checks the next row against the chain so far. */
-static int audit_check_row(struct audit_walk *walk, const struct sig_audit_event *ev)
-{
-	const long long id = ev->id, expected = walk->last_id + 1;
-	uint8_t hash[CRYPTO_SHA256_BYTES];
-
-	if (id != expected && expected == 1)
-		return audit_breakf(walk, 1, "row 1 is missing (the log starts at row %lld)", id);
-	if (id != expected)
-		return audit_breakf(walk, expected,
-				    "row %lld is missing (row %lld follows row %lld)", expected, id,
-				    expected - 1);
-	if (memcmp(ev->prev_hash, walk->last_hash, CRYPTO_SHA256_BYTES) != 0 && id == 1)
-		return audit_breakf(walk, 1, "row 1: its previous-row hash is not zero");
-	if (memcmp(ev->prev_hash, walk->last_hash, CRYPTO_SHA256_BYTES) != 0)
-		return audit_breakf(walk, id,
-				    "row %lld: its previous-row hash does not match row %lld", id,
-				    id - 1);
-	sig_audit_hash(ev, hash);
-	if (memcmp(hash, ev->hash, CRYPTO_SHA256_BYTES) != 0)
-		return audit_breakf(walk, id, "row %lld: hash does not match its contents", id);
-	walk->rows++;
-	walk->last_id = ev->id;
-	memcpy(walk->last_hash, ev->hash, CRYPTO_SHA256_BYTES);
-	return 0;
-}
-
 /* Checks the recorded head against the last row walked. */
-static int audit_check_head(struct sig_store *store, struct audit_walk *walk)
+static int audit_check_head(struct sig_store *store, struct store_audit_walk *walk)
 {
-	const long long last = walk->last_id;
-	uint8_t head_hash[CRYPTO_SHA256_BYTES];
+	uint8_t head_hash[CRYPTO_SHA256_BYTES] = {0};
 	int64_t head_id = 0;
 	int r = audit_read_head(store, &head_id, head_hash);
-	long long head = head_id;
 
-	if (r == -ENOENT || r == -EBADMSG)
-		return audit_breakf(walk, last + 1,
-				    "the log's head record is missing or malformed");
-	if (r < 0)
-		return r;
-	if (head > last && last == 0)
-		return audit_breakf(walk, 1, "the log is empty but its head records row %lld",
-				    head);
-	if (head > last)
-		return audit_breakf(walk, last + 1,
-				    "the log ends at row %lld but its head records row %lld", last,
-				    head);
-	if (head < last)
-		return audit_breakf(
-		    walk, head + 1,
-		    "the log's head records row %lld but the log goes on to row %lld", head, last);
-	if (memcmp(head_hash, walk->last_hash, CRYPTO_SHA256_BYTES) == 0)
-		return 0;
-	if (last == 0)
-		return audit_breakf(walk, 1, "the log is empty but its head records a hash");
-	return audit_breakf(walk, last, "row %lld: hash does not match the log's head", last);
+	return store_audit_check_head(walk, r, head_id, head_hash);
 }
 
 /* Walks every row in id order; streams, so the log may be long. */
-static int audit_walk_rows(struct sig_store *store, struct audit_walk *walk)
+static int audit_walk_rows(struct sig_store *store, struct store_audit_walk *walk)
 {
 	sqlite3_stmt *stmt = store_stmt(store, STORE_AUDIT_ALL);
 	int r;
@@ -247,11 +170,11 @@ static int audit_walk_rows(struct sig_store *store, struct audit_walk *walk)
 		if (audit_read_row(stmt, &ev) < 0) {
 			long long id = sqlite3_column_int64(stmt, 0);
 
-			r = audit_breakf(walk, id, "row %lld cannot be read (a field is malformed)",
-					 id);
+			r = store_audit_breakf(
+			    walk, id, "row %lld cannot be read (a field is malformed)", id);
 			break;
 		}
-		r = audit_check_row(walk, &ev);
+		r = store_audit_check_row(walk, &ev);
 		sig_audit_event_clear(&ev);
 		if (r < 0)
 			break;
@@ -260,8 +183,8 @@ static int audit_walk_rows(struct sig_store *store, struct audit_walk *walk)
 	return r;
 }
 
-int sig_store_audit_head(struct sig_store *store, int64_t *ret_last_id,
-			 uint8_t ret_last_hash[CRYPTO_SHA256_BYTES])
+int sqlite_store_audit_head(struct sig_store *store, int64_t *ret_last_id,
+			    uint8_t ret_last_hash[CRYPTO_SHA256_BYTES])
 {
 	int64_t id;
 	uint8_t hash[CRYPTO_SHA256_BYTES];
@@ -274,10 +197,10 @@ int sig_store_audit_head(struct sig_store *store, int64_t *ret_last_id,
 	return 0;
 }
 
-int sig_store_audit_verify(struct sig_store *store, int64_t *ret_rows, int64_t *ret_first_bad_id,
-			   char **ret_problem)
+int sqlite_store_audit_verify(struct sig_store *store, int64_t *ret_rows, int64_t *ret_first_bad_id,
+			      char **ret_problem)
 {
-	struct audit_walk walk = {0};
+	struct store_audit_walk walk = {0};
 	bool own;
 	int r = store_read_begin(store, &own); /* one snapshot of rows and head */
 
@@ -287,14 +210,5 @@ int sig_store_audit_verify(struct sig_store *store, int64_t *ret_rows, int64_t *
 	if (r == 0)
 		r = audit_check_head(store, &walk);
 	store_read_end(store, own);
-	if (r == -EBADMSG) {
-		*ret_first_bad_id = walk.bad_id;
-		*ret_problem = walk.problem;
-		return r;
-	}
-	g_free(walk.problem);
-	if (r < 0)
-		return r;
-	*ret_rows = walk.rows;
-	return 0;
+	return store_audit_walk_end(&walk, r, ret_rows, ret_first_bad_id, ret_problem);
 }

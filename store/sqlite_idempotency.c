@@ -25,8 +25,8 @@ static int idempotency_read_row(sqlite3_stmt *stmt, void *ret_row)
 	return 0;
 }
 
-int sig_store_idempotency_get(struct sig_store *store, const uint8_t lookup[CRYPTO_SHA256_BYTES],
-			      int64_t not_before, struct sig_idempotent_answer *ret_answer)
+int sqlite_store_idempotency_get(struct sig_store *store, const uint8_t lookup[CRYPTO_SHA256_BYTES],
+				 int64_t not_before, struct sig_idempotent_answer *ret_answer)
 {
 	sqlite3_stmt *stmt = store_stmt(store, STORE_IDEMPOTENCY_GET);
 	int r = store_bind_hash(store, stmt, 1, lookup);
@@ -72,8 +72,8 @@ static int idempotency_bind(struct sig_store *store, sqlite3_stmt *stmt,
 	return rc == SQLITE_OK ? 0 : store_fail(store, rc, "bind");
 }
 
-int sig_store_idempotency_put(struct sig_store *store, const uint8_t lookup[CRYPTO_SHA256_BYTES],
-			      const struct sig_idempotent_answer *answer, int64_t prune_before)
+int sqlite_store_idempotency_put(struct sig_store *store, const uint8_t lookup[CRYPTO_SHA256_BYTES],
+				 const struct sig_idempotent_answer *answer, int64_t prune_before)
 {
 	sqlite3_stmt *prune = store_stmt(store, STORE_IDEMPOTENCY_PRUNE);
 	sqlite3_stmt *insert = store_stmt(store, STORE_IDEMPOTENCY_INSERT);
@@ -100,13 +100,4 @@ int sig_store_idempotency_put(struct sig_store *store, const uint8_t lookup[CRYP
 		r = store_change(store, insert);
 	store_reset(insert);
 	return store_write_end(store, own, r);
-}
-
-void sig_idempotent_answer_clear(struct sig_idempotent_answer *answer)
-{
-	if (!answer)
-		return;
-	g_free(answer->sealed);
-	answer->sealed = NULL;
-	answer->sealed_len = 0;
 }

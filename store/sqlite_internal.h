@@ -28,6 +28,7 @@
 #include <glib.h>
 #include <sqlite3.h>
 
+#include "store/backend.h"
 #include "store/store.h"
 
 #define STORE_BUSY_TIMEOUT_MS  5000
@@ -98,16 +99,15 @@ enum store_stmt_id {
 	STORE_STMT_COUNT
 };
 
-struct sig_store {
-	sqlite3 *db;
-	sqlite3_stmt *stmt[STORE_STMT_COUNT]; /* prepared at open, reset after each use */
-	bool in_transaction;		      /* opened by sig_store_begin() */
-	int outbox_max;			      /* rows the webhook outbox holds; 0: none */
-	uint64_t outbox_dropped;	      /* pending rows trimmed over the cap */
-};
+/* struct sig_store (backend.h) keeps the connection in db and the
+ * statements, prepared at open and reset after each use, in stmt[]. */
+STORE_OPS(STORE_OP_DECLARE_SQLITE)
+void sqlite_store_rollback(struct sig_store *store);
+void sqlite_store_close(struct sig_store *store);
 
 /* The SQL of each statement (sqlite_open.c). */
 extern const char *const store_stmt_sql[STORE_STMT_COUNT];
+extern const struct store_backend store_sqlite_backend;
 
 /* Reads the current row into *ret_row (a row struct), or returns -EIO. */
 typedef int (*store_row_fn)(sqlite3_stmt *stmt, void *ret_row);

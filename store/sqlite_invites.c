@@ -41,7 +41,7 @@ static int invite_bind(struct sig_store *store, sqlite3_stmt *stmt, const struct
 	return 0;
 }
 
-int sig_store_invite_insert(struct sig_store *store, struct sig_invite *invite)
+int sqlite_store_invite_insert(struct sig_store *store, struct sig_invite *invite)
 {
 	sqlite3_stmt *stmt = store_stmt(store, STORE_INVITE_INSERT);
 	int64_t id;
@@ -58,7 +58,7 @@ int sig_store_invite_insert(struct sig_store *store, struct sig_invite *invite)
 	return 0;
 }
 
-int sig_store_invite_get(struct sig_store *store, int64_t id, struct sig_invite *ret_invite)
+int sqlite_store_invite_get(struct sig_store *store, int64_t id, struct sig_invite *ret_invite)
 {
 	sqlite3_stmt *stmt = store_stmt(store, STORE_INVITE_GET);
 	int r = store_bind_int(store, stmt, 1, id);
@@ -66,8 +66,9 @@ int sig_store_invite_get(struct sig_store *store, int64_t id, struct sig_invite 
 	return r < 0 ? r : store_get(store, stmt, invite_read_row, ret_invite);
 }
 
-int sig_store_invite_find_by_hash(struct sig_store *store, const uint8_t hash[CRYPTO_SHA256_BYTES],
-				  struct sig_invite *ret_invite)
+int sqlite_store_invite_find_by_hash(struct sig_store *store,
+				     const uint8_t hash[CRYPTO_SHA256_BYTES],
+				     struct sig_invite *ret_invite)
 {
 	sqlite3_stmt *stmt = store_stmt(store, STORE_INVITE_BY_HASH);
 	int r = store_bind_hash(store, stmt, 1, hash);
@@ -75,7 +76,7 @@ int sig_store_invite_find_by_hash(struct sig_store *store, const uint8_t hash[CR
 	return r < 0 ? r : store_get(store, stmt, invite_read_row, ret_invite);
 }
 
-int sig_store_invite_update(struct sig_store *store, const struct sig_invite *invite)
+int sqlite_store_invite_update(struct sig_store *store, const struct sig_invite *invite)
 {
 	sqlite3_stmt *stmt = store_stmt(store, STORE_INVITE_UPDATE);
 	int r = invite_bind(store, stmt, invite);
@@ -85,8 +86,8 @@ int sig_store_invite_update(struct sig_store *store, const struct sig_invite *in
 	return r < 0 ? r : store_write(store, stmt, NULL);
 }
 
-int sig_store_invite_list(struct sig_store *store, int64_t session_id, int64_t roster_entry_id,
-			  int64_t after_id, int limit, GArray *ret_rows)
+int sqlite_store_invite_list(struct sig_store *store, int64_t session_id, int64_t roster_entry_id,
+			     int64_t after_id, int limit, GArray *ret_rows)
 {
 	sqlite3_stmt *stmt =
 	    store_stmt(store, roster_entry_id ? STORE_INVITE_LIST_ENTRY : STORE_INVITE_LIST);

@@ -55,8 +55,8 @@ static int occurrence_bind3(struct sig_store *store, sqlite3_stmt *stmt, int64_t
 	return r;
 }
 
-int sig_store_occurrence_get(struct sig_store *store, int64_t session_id, int64_t start,
-			     struct sig_occurrence_record *ret_record)
+int sqlite_store_occurrence_get(struct sig_store *store, int64_t session_id, int64_t start,
+				struct sig_occurrence_record *ret_record)
 {
 	sqlite3_stmt *stmt = store_stmt(store, STORE_OCCURRENCE_GET);
 	int r = store_bind_int(store, stmt, 1, session_id);
@@ -70,8 +70,8 @@ int sig_store_occurrence_get(struct sig_store *store, int64_t session_id, int64_
 	return store_get(store, stmt, occurrence_read_row, ret_record);
 }
 
-int sig_store_occurrence_joined(struct sig_store *store, int64_t session_id, int64_t start,
-				int64_t now, bool *ret_first)
+int sqlite_store_occurrence_joined(struct sig_store *store, int64_t session_id, int64_t start,
+				   int64_t now, bool *ret_first)
 {
 	sqlite3_stmt *stmt = store_stmt(store, STORE_OCCURRENCE_JOINED);
 	int r = occurrence_bind3(store, stmt, session_id, start, now);
@@ -79,8 +79,8 @@ int sig_store_occurrence_joined(struct sig_store *store, int64_t session_id, int
 	return r < 0 ? r : occurrence_write(store, stmt, ret_first);
 }
 
-int sig_store_occurrence_end(struct sig_store *store, int64_t session_id, int64_t start,
-			     int64_t now, bool *ret_first)
+int sqlite_store_occurrence_end(struct sig_store *store, int64_t session_id, int64_t start,
+				int64_t now, bool *ret_first)
 {
 	sqlite3_stmt *stmt = store_stmt(store, STORE_OCCURRENCE_END);
 	int r = occurrence_bind3(store, stmt, session_id, start, now);
@@ -88,8 +88,8 @@ int sig_store_occurrence_end(struct sig_store *store, int64_t session_id, int64_
 	return r < 0 ? r : occurrence_write(store, stmt, ret_first);
 }
 
-int sig_store_occurrence_list(struct sig_store *store, int64_t session_id, int64_t before_start,
-			      int limit, GArray *ret_rows)
+int sqlite_store_occurrence_list(struct sig_store *store, int64_t session_id, int64_t before_start,
+				 int limit, GArray *ret_rows)
 {
 	sqlite3_stmt *stmt = store_stmt(store, STORE_OCCURRENCE_LIST);
 	int r = store_list_check(ret_rows, sizeof(struct sig_occurrence_record), limit);
@@ -106,8 +106,8 @@ int sig_store_occurrence_list(struct sig_store *store, int64_t session_id, int64
 			  NULL, ret_rows);
 }
 
-int sig_store_invite_use(struct sig_store *store, int64_t invite_id, int64_t occurrence_start,
-			 int64_t now, bool *ret_new)
+int sqlite_store_invite_use(struct sig_store *store, int64_t invite_id, int64_t occurrence_start,
+			    int64_t now, bool *ret_new)
 {
 	sqlite3_stmt *stmt = store_stmt(store, STORE_INVITE_USE);
 	int r = occurrence_bind3(store, stmt, invite_id, occurrence_start, now);
@@ -115,8 +115,8 @@ int sig_store_invite_use(struct sig_store *store, int64_t invite_id, int64_t occ
 	return r < 0 ? r : occurrence_write(store, stmt, ret_new);
 }
 
-int sig_store_invite_used_in(struct sig_store *store, int64_t invite_id, int64_t occurrence_start,
-			     bool *ret_used)
+int sqlite_store_invite_used_in(struct sig_store *store, int64_t invite_id,
+				int64_t occurrence_start, bool *ret_used)
 {
 	sqlite3_stmt *stmt = store_stmt(store, STORE_INVITE_USED_IN);
 	int r = store_bind_int(store, stmt, 1, invite_id);
@@ -132,8 +132,8 @@ int sig_store_invite_used_in(struct sig_store *store, int64_t invite_id, int64_t
 	return 0;
 }
 
-int sig_store_invite_note_low(struct sig_store *store, int64_t invite_id, int64_t now,
-			      bool *ret_first)
+int sqlite_store_invite_note_low(struct sig_store *store, int64_t invite_id, int64_t now,
+				 bool *ret_first)
 {
 	sqlite3_stmt *stmt = store_stmt(store, STORE_INVITE_NOTE_LOW);
 	int r = store_bind_int(store, stmt, 1, invite_id);

@@ -349,10 +349,13 @@ const char *const store_stmt_sql[STORE_STMT_COUNT] = {
 
 /* ---- open, configure, migrate ---- */
 
-int sig_store_schema_version(void)
-{
-	return (int)G_N_ELEMENTS(migrations);
-}
+G_STATIC_ASSERT(G_N_ELEMENTS(migrations) == STORE_SCHEMA_VERSION);
+
+const struct store_backend store_sqlite_backend = {
+    .name = "sqlite",
+    STORE_OPS(STORE_OP_INIT_SQLITE).rollback = sqlite_store_rollback,
+    .close = sqlite_store_close,
+};
 
 /* Creates the file private to the daemon before SQLite opens it; SQLite
  * gives its -wal and -shm files the same mode. */
@@ -451,7 +454,7 @@ static int store_apply_migration(struct sig_store *store, int to_version)
  * processes opening a new file do not both migrate it. */
 static int store_migrate(struct sig_store *store)
 {
-	const int latest = sig_store_schema_version();
+	const int latest = STORE_SCHEMA_VERSION;
 
 	for (;;) {
 		int version = 0;
@@ -493,7 +496,7 @@ static int store_prepare(struct sig_store *store)
 	return 0;
 }
 
-int sig_store_open(const char *path, struct sig_store **ret_store)
+int sqlite_store_open(const char *path, struct sig_store **ret_store)
 {
 	const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
 	struct sig_store *store;
@@ -504,6 +507,8 @@ int sig_store_open(const char *path, struct sig_store **ret_store)
 	if (r < 0)
 		return r;
 	store = g_new0(struct sig_store, 1);
+	store->backend = &store_sqlite_backend;
+	store->stmt = g_new0(sqlite3_stmt *, STORE_STMT_COUNT);
 	rc = sqlite3_open_v2(path, &store->db, flags, NULL);
 	if (rc != SQLITE_OK) {
 		log_debug("store: open: %s", store->db ? sqlite3_errmsg(store->db) : "no memory");
@@ -529,16 +534,14 @@ int sig_store_open(const char *path, struct sig_store **ret_store)
 	return 0;
 
 fail:
-	sig_store_close(store);
+	sqlite_store_close(store);
 	return r;
 }
 
-struct sig_store *sig_store_close(struct sig_store *store)
+void sqlite_store_close(struct sig_store *store)
 {
 	int rc;
 
-	if (!store)
-		return NULL;
 	if (store->db && !sqlite3_get_autocommit(store->db) && store->stmt[STORE_ROLLBACK])
 		(void)store_run(store, STORE_ROLLBACK);
 	for (int i = 0; i < STORE_STMT_COUNT; i++)
@@ -546,6 +549,6 @@ struct sig_store *sig_store_close(struct sig_store *store)
 	rc = sqlite3_close(store->db);
 	if (rc != SQLITE_OK)
 		log_debug("store: close: %s", sqlite3_errstr(rc));
+	g_free(store->stmt);
 	g_free(store);
-	return NULL;
 }

@@ -9,31 +9,6 @@
 
 #include "core/log.h"
 
-void sig_outbox_row_clear(struct sig_outbox_row *row)
-{
-	if (!row)
-		return;
-	g_free(row->delivery_id);
-	g_free(row->event);
-	g_free(row->body);
-	memset(row, 0, sizeof(*row));
-}
-
-void sig_store_outbox_limit(struct sig_store *store, int max_rows)
-{
-	store->outbox_max = max_rows > 0 ? max_rows : 0;
-}
-
-bool sig_store_outbox_on(const struct sig_store *store)
-{
-	return store->outbox_max > 0;
-}
-
-uint64_t sig_store_outbox_dropped(const struct sig_store *store)
-{
-	return store->outbox_dropped;
-}
-
 static int outbox_count(struct sig_store *store, int *ret_rows, int *ret_pending)
 {
 	sqlite3_stmt *stmt = store_stmt(store, STORE_OUTBOX_COUNT);
@@ -195,7 +170,8 @@ static int outbox_head_drop(struct sig_store *store, int64_t session_id)
 	return store_write(store, stmt, NULL);
 }
 
-int sig_store_outbox_next(struct sig_store *store, int64_t now_ms, struct sig_outbox_row *ret_row)
+int sqlite_store_outbox_next(struct sig_store *store, int64_t now_ms,
+			     struct sig_outbox_row *ret_row)
 {
 	for (;;) {
 		sqlite3_stmt *stmt = store_stmt(store, STORE_OUTBOX_HEAD_ROW);
@@ -224,7 +200,7 @@ int sig_store_outbox_next(struct sig_store *store, int64_t now_ms, struct sig_ou
 	}
 }
 
-int sig_store_outbox_delivered(struct sig_store *store, int64_t id, int64_t now_ms)
+int sqlite_store_outbox_delivered(struct sig_store *store, int64_t id, int64_t now_ms)
 {
 	bool own;
 	int r;
@@ -244,7 +220,7 @@ int sig_store_outbox_delivered(struct sig_store *store, int64_t id, int64_t now_
 	return store_write_end(store, own, r);
 }
 
-int sig_store_outbox_retry(struct sig_store *store, int64_t id, int attempts, int64_t next_ms)
+int sqlite_store_outbox_retry(struct sig_store *store, int64_t id, int attempts, int64_t next_ms)
 {
 	bool own;
 	int r = store_write_begin(store, &own);
@@ -260,7 +236,7 @@ int sig_store_outbox_retry(struct sig_store *store, int64_t id, int attempts, in
 	return store_write_end(store, own, r);
 }
 
-int sig_store_outbox_delete(struct sig_store *store, int64_t id)
+int sqlite_store_outbox_delete(struct sig_store *store, int64_t id)
 {
 	bool own;
 	int r = store_write_begin(store, &own);
@@ -276,7 +252,7 @@ int sig_store_outbox_delete(struct sig_store *store, int64_t id)
 	return store_write_end(store, own, r);
 }
 
-int sig_store_outbox_prune(struct sig_store *store, int64_t before_ms, int *ret_count)
+int sqlite_store_outbox_prune(struct sig_store *store, int64_t before_ms, int *ret_count)
 {
 	sqlite3_stmt *stmt = store_stmt(store, STORE_OUTBOX_PRUNE);
 	int r = store_bind_int(store, stmt, 1, before_ms);
@@ -293,7 +269,7 @@ int sig_store_outbox_prune(struct sig_store *store, int64_t before_ms, int *ret_
 	return r;
 }
 
-int sig_store_outbox_depth(struct sig_store *store, int *ret_rows, int *ret_pending)
+int sqlite_store_outbox_depth(struct sig_store *store, int *ret_rows, int *ret_pending)
 {
 	int rows = 0, pending = 0;
 	int r = outbox_count(store, &rows, &pending);

@@ -62,7 +62,7 @@ static int roster_bind(struct sig_store *store, sqlite3_stmt *stmt,
 	return 0;
 }
 
-int sig_store_roster_insert(struct sig_store *store, struct sig_roster_entry *entry)
+int sqlite_store_roster_insert(struct sig_store *store, struct sig_roster_entry *entry)
 {
 	sqlite3_stmt *stmt = store_stmt(store, STORE_ROSTER_INSERT);
 	int64_t id;
@@ -80,7 +80,7 @@ int sig_store_roster_insert(struct sig_store *store, struct sig_roster_entry *en
 	return 0;
 }
 
-int sig_store_roster_get(struct sig_store *store, int64_t id, struct sig_roster_entry *ret_entry)
+int sqlite_store_roster_get(struct sig_store *store, int64_t id, struct sig_roster_entry *ret_entry)
 {
 	sqlite3_stmt *stmt = store_stmt(store, STORE_ROSTER_GET);
 	int r = store_bind_int(store, stmt, 1, id);
@@ -88,7 +88,7 @@ int sig_store_roster_get(struct sig_store *store, int64_t id, struct sig_roster_
 	return r < 0 ? r : store_get(store, stmt, roster_read_row, ret_entry);
 }
 
-int sig_store_roster_update(struct sig_store *store, const struct sig_roster_entry *entry)
+int sqlite_store_roster_update(struct sig_store *store, const struct sig_roster_entry *entry)
 {
 	sqlite3_stmt *stmt = store_stmt(store, STORE_ROSTER_UPDATE);
 	int r = roster_bind(store, stmt, entry);
@@ -98,7 +98,7 @@ int sig_store_roster_update(struct sig_store *store, const struct sig_roster_ent
 	return r < 0 ? r : store_write(store, stmt, NULL);
 }
 
-int sig_store_roster_delete(struct sig_store *store, int64_t id)
+int sqlite_store_roster_delete(struct sig_store *store, int64_t id)
 {
 	sqlite3_stmt *stmt = store_stmt(store, STORE_ROSTER_DELETE);
 	int r = store_bind_int(store, stmt, 1, id);
@@ -106,8 +106,8 @@ int sig_store_roster_delete(struct sig_store *store, int64_t id)
 	return r < 0 ? r : store_write(store, stmt, NULL);
 }
 
-int sig_store_roster_list(struct sig_store *store, int64_t session_id, int64_t after_id, int limit,
-			  GArray *ret_rows)
+int sqlite_store_roster_list(struct sig_store *store, int64_t session_id, int64_t after_id,
+			     int limit, GArray *ret_rows)
 {
 	sqlite3_stmt *stmt = store_stmt(store, STORE_ROSTER_LIST);
 	int r = store_list_check(ret_rows, sizeof(struct sig_roster_entry), limit);
@@ -122,7 +122,7 @@ int sig_store_roster_list(struct sig_store *store, int64_t session_id, int64_t a
 			  roster_clear_func, ret_rows);
 }
 
-int sig_store_roster_count(struct sig_store *store, int64_t session_id, int *ret_count)
+int sqlite_store_roster_count(struct sig_store *store, int64_t session_id, int *ret_count)
 {
 	sqlite3_stmt *stmt = store_stmt(store, STORE_ROSTER_COUNT);
 	int count = 0;

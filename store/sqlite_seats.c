@@ -7,14 +7,6 @@
 
 #include "core/log.h"
 
-void sig_seat_clear(struct sig_seat *seat)
-{
-	if (seat) {
-		g_free(seat->display_name);
-		seat->display_name = NULL;
-	}
-}
-
 static int seat_read_row(sqlite3_stmt *stmt, void *ret_row)
 {
 	struct sig_seat seat = {.id = sqlite3_column_int64(stmt, 0)};
@@ -50,7 +42,7 @@ static int seat_read_row(sqlite3_stmt *stmt, void *ret_row)
 	return 0;
 }
 
-int sig_store_seat_put(struct sig_store *store, const struct sig_seat *seat)
+int sqlite_store_seat_put(struct sig_store *store, const struct sig_seat *seat)
 {
 	sqlite3_stmt *stmt = store_stmt(store, STORE_SEAT_PUT);
 	int r;
@@ -72,7 +64,7 @@ int sig_store_seat_put(struct sig_store *store, const struct sig_seat *seat)
 	return store_write(store, stmt, NULL);
 }
 
-int sig_store_seat_delete(struct sig_store *store, const char *participant_id)
+int sqlite_store_seat_delete(struct sig_store *store, const char *participant_id)
 {
 	sqlite3_stmt *stmt = store_stmt(store, STORE_SEAT_DELETE);
 	int r = store_bind_text(store, stmt, 1, participant_id);
@@ -80,7 +72,7 @@ int sig_store_seat_delete(struct sig_store *store, const char *participant_id)
 	return r < 0 ? r : store_write(store, stmt, NULL);
 }
 
-int sig_store_seat_list(struct sig_store *store, int64_t after_id, int limit, GArray *ret_rows)
+int sqlite_store_seat_list(struct sig_store *store, int64_t after_id, int limit, GArray *ret_rows)
 {
 	sqlite3_stmt *stmt = store_stmt(store, STORE_SEAT_LIST);
 	int r = store_list_check(ret_rows, sizeof(struct sig_seat), limit);

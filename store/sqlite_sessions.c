@@ -1,63 +1,24 @@
 /* Sessions in the SQLite backend: rows, the schedule kept as JSON text. */
 #include "store/sqlite_internal.h"
 
+#include "store/schedule_text.h"
+
 #include <errno.h>
 #include <inttypes.h>
-#include <jansson.h>
 #include <string.h>
 
 #include "core/log.h"
 
 /* ---- sessions ---- */
 
-/* The schedule as the JSON text the sessions table holds. Caller frees
- * with free(). */
-static int session_encode_schedule(const struct sig_schedule *schedule, char **ret_text)
-{
-	const char *field = NULL;
-	char *problem = NULL;
-	json_t *json;
-	char *text;
-
-	if (sig_schedule_validate(schedule, &field, &problem) < 0) {
-		g_free(problem);
-		return -EINVAL;
-	}
-	json = sig_schedule_to_json(schedule);
-	if (!json)
-		return -EINVAL;
-	text = json_dumps(json, JSON_COMPACT);
-	json_decref(json);
-	if (!text)
-		return -ENOMEM;
-	*ret_text = text;
-	return 0;
-}
-
 static int session_decode_schedule(sqlite3_stmt *stmt, int col, struct sig_schedule *ret_schedule)
 {
 	const char *text = (const char *)sqlite3_column_text(stmt, col);
 	int len = sqlite3_column_bytes(stmt, col);
-	struct sig_schedule schedule = {0};
-	const char *field = NULL;
-	char *problem = NULL;
-	json_t *json;
-	int r;
 
-	if (!text || len > STORE_SCHEDULE_MAX)
+	if (!text || len < 0)
 		return -EIO;
-	json = json_loadb(text, (size_t)len, JSON_REJECT_DUPLICATES, NULL);
-	if (!json)
-		return -EIO;
-	r = sig_schedule_from_json(json, &schedule, &field, &problem);
-	json_decref(json);
-	if (r < 0) {
-		log_debug("store: a stored schedule does not parse (%s)", field ? field : "?");
-		g_free(problem);
-		return -EIO;
-	}
-	*ret_schedule = schedule;
-	return 0;
+	return store_schedule_decode(text, (size_t)len, ret_schedule);
 }
 
 static int session_read_row(sqlite3_stmt *stmt, void *ret_row)
@@ -119,12 +80,12 @@ static int session_bind(struct sig_store *store, sqlite3_stmt *stmt,
 	return 0;
 }
 
-int sig_store_session_insert(struct sig_store *store, struct sig_session *session)
+int sqlite_store_session_insert(struct sig_store *store, struct sig_session *session)
 {
 	sqlite3_stmt *stmt = store_stmt(store, STORE_SESSION_INSERT);
 	char *schedule = NULL;
 	int64_t id;
-	int r = session_encode_schedule(&session->schedule, &schedule);
+	int r = store_schedule_encode(&session->schedule, &schedule);
 
 	if (r == 0)
 		r = session_bind(store, stmt, session, schedule);
@@ -141,7 +102,7 @@ int sig_store_session_insert(struct sig_store *store, struct sig_session *sessio
 	return 0;
 }
 
-int sig_store_session_get(struct sig_store *store, int64_t id, struct sig_session *ret_session)
+int sqlite_store_session_get(struct sig_store *store, int64_t id, struct sig_session *ret_session)
 {
 	sqlite3_stmt *stmt = store_stmt(store, STORE_SESSION_GET);
 	int r = store_bind_int(store, stmt, 1, id);
@@ -149,11 +110,11 @@ int sig_store_session_get(struct sig_store *store, int64_t id, struct sig_sessio
 	return r < 0 ? r : store_get(store, stmt, session_read_row, ret_session);
 }
 
-int sig_store_session_update(struct sig_store *store, const struct sig_session *session)
+int sqlite_store_session_update(struct sig_store *store, const struct sig_session *session)
 {
 	sqlite3_stmt *stmt = store_stmt(store, STORE_SESSION_UPDATE);
 	char *schedule = NULL;
-	int r = session_encode_schedule(&session->schedule, &schedule);
+	int r = store_schedule_encode(&session->schedule, &schedule);
 
 	if (r == 0)
 		r = session_bind(store, stmt, session, schedule);
@@ -167,7 +128,7 @@ int sig_store_session_update(struct sig_store *store, const struct sig_session *
 	return r;
 }
 
-int sig_store_session_delete(struct sig_store *store, int64_t id)
+int sqlite_store_session_delete(struct sig_store *store, int64_t id)
 {
 	sqlite3_stmt *stmt = store_stmt(store, STORE_SESSION_DELETE);
 	int r = store_bind_int(store, stmt, 1, id);
@@ -175,7 +136,8 @@ int sig_store_session_delete(struct sig_store *store, int64_t id)
 	return r < 0 ? r : store_write(store, stmt, NULL);
 }
 
-int sig_store_session_list(struct sig_store *store, int64_t after_id, int limit, GArray *ret_rows)
+int sqlite_store_session_list(struct sig_store *store, int64_t after_id, int limit,
+			      GArray *ret_rows)
 {
 	sqlite3_stmt *stmt = store_stmt(store, STORE_SESSION_LIST);
 	int r = store_list_check(ret_rows, sizeof(struct sig_session), limit);
@@ -188,8 +150,8 @@ int sig_store_session_list(struct sig_store *store, int64_t after_id, int limit,
 			  session_clear_func, ret_rows);
 }
 
-int sig_store_session_list_external(struct sig_store *store, const char *external_id,
-				    int64_t after_id, int limit, GArray *ret_rows)
+int sqlite_store_session_list_external(struct sig_store *store, const char *external_id,
+				       int64_t after_id, int limit, GArray *ret_rows)
 {
 	sqlite3_stmt *stmt = store_stmt(store, STORE_SESSION_LIST_EXTERNAL);
 	int r = store_list_check(ret_rows, sizeof(struct sig_session), limit);

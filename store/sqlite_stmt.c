@@ -308,7 +308,7 @@ int store_bind_page(struct sig_store *store, sqlite3_stmt *stmt, int64_t after_i
 
 /* ---- transactions the caller groups ---- */
 
-int sig_store_begin(struct sig_store *store)
+int sqlite_store_begin(struct sig_store *store)
 {
 	int r;
 
@@ -321,7 +321,7 @@ int sig_store_begin(struct sig_store *store)
 	return 0;
 }
 
-int sig_store_commit(struct sig_store *store)
+int sqlite_store_commit(struct sig_store *store)
 {
 	int r;
 
@@ -338,7 +338,7 @@ int sig_store_commit(struct sig_store *store)
 	return r;
 }
 
-void sig_store_rollback(struct sig_store *store)
+void sqlite_store_rollback(struct sig_store *store)
 {
 	store->in_transaction = false;
 	if (!sqlite3_get_autocommit(store->db))

@@ -1,16 +1,17 @@
 /* The control plane's storage: sessions, roster entries, invites and the
- * audit log. All access goes through these functions, so that another
- * backend (PostgreSQL, for several relay nodes) can implement them without
- * touching callers. Today's backend is SQLite (sqlite_*.c): one file in
+ * audit log. All access goes through these functions, and two backends
+ * implement them (backend.h): SQLite (sqlite_*.c, the default: one file in
  * the state directory, WAL, foreign keys on, synchronous=FULL, schema
- * version in PRAGMA user_version with migrations in code.
+ * version in PRAGMA user_version with migrations in code) and PostgreSQL
+ * (pg_*.c, through libpq, for several nodes sharing one database: the
+ * same schema, versioned in a schema_version table).
  *
  * Every function that writes runs in its own transaction, unless the caller
  * opened one with sig_store_begin() to group several; a committed change
  * survives kill -9. Errors: -ENOENT (no such row, or the row it refers to is
  * missing), -EEXIST (a unique value taken), -EIO (the database failed; the
- * store logs the SQLite message at debug level only), -EINVAL (a value the
- * schema refuses).
+ * store logs the database's message at debug level only), -EINVAL (a value
+ * the schema refuses).
  *
  * Control thread only; not thread-safe. */
 #ifndef HEARTH_STORE_STORE_H
@@ -27,16 +28,32 @@
 struct sig_store;
 struct sig_outbox_row;
 
-/* Opens (creating and migrating as needed) the database at path. Refuses a
- * database whose schema is newer than this build knows (-EPROTO). */
-int sig_store_open(const char *path, struct sig_store **ret_store);
+/* Opens (creating and migrating as needed) the database at where: a
+ * postgresql:// or postgres:// URL (sig_store_is_url()), else the path of
+ * a SQLite file. Refuses a database whose schema is newer than this build
+ * knows (-EPROTO). For PostgreSQL, password (may be NULL: then libpq's
+ * PGPASSWORD or PGPASSFILE) is used to log in; a URL that carries a
+ * password itself is refused (-EINVAL). */
+int sig_store_open_with(const char *where, const char *password, struct sig_store **ret_store);
+/* The same without a password. */
+int sig_store_open(const char *where, struct sig_store **ret_store);
+bool sig_store_is_url(const char *where);
+/* Checks a PostgreSQL URL's form without connecting: 0, or -EINVAL with
+ * ret_problem (caller frees; names no credentials). */
+int sig_store_url_check(const char *url, char **ret_problem);
+/* The URL with any password and query left out, for logs (caller frees). */
+char *sig_store_url_redacted(const char *url);
+/* "sqlite" or "postgresql". */
+const char *sig_store_backend_name(const struct sig_store *store);
 /* Accepts NULL; returns NULL. */
 struct sig_store *sig_store_close(struct sig_store *store);
 /* The schema version this build writes. */
 int sig_store_schema_version(void);
 
-/* Groups the following calls into one transaction (BEGIN IMMEDIATE). No
- * nesting. */
+/* Groups the following calls into one transaction (SQLite: BEGIN
+ * IMMEDIATE, one writer at a time; PostgreSQL: BEGIN, read committed, so
+ * a group that reads then writes a row another node may write too must
+ * lock it). No nesting. */
 int sig_store_begin(struct sig_store *store);
 int sig_store_commit(struct sig_store *store);
 /* Safe to call when no transaction is open. */

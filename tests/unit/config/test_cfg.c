@@ -223,6 +223,20 @@ static const struct bad_case bad_cases[] = {
     {"[webhooks]\nurl = https://me:pw@hooks.example.org/\nsecret = 0123456789abcdef\n",
      "FILE:2: [webhooks] url: user information (user:password@) is not allowed in the URL; the "
      "secret goes in [webhooks] secret"},
+    {"[storage]\ndatabase_url = mysql://db/hearth\n",
+     "FILE:2: [storage] database_url: not a postgresql:// or postgres:// URL (empty: SQLite)"},
+    {"[storage]\ndatabase_url = postgresql://hearth:s3cret@db/hearth\n",
+     "FILE:2: [storage] database_url: holds a password, which would show in process listings "
+     "and logs: use [storage] database_password_file or PGPASSWORD"},
+    {"[storage]\ndatabase_url = postgresql://db/hearth?password=s3cret\n",
+     "FILE:2: [storage] database_url: holds a password, which would show in process listings "
+     "and logs: use [storage] database_password_file or PGPASSWORD"},
+    {"[storage]\ndatabase_url = postgresql://db/hearth?sslmod=require\n",
+     "FILE:2: [storage] database_url: does not parse as a PostgreSQL connection URL (an "
+     "unknown parameter, or a malformed host, port or percent-escape)"},
+    {"[storage]\ndatabase_password_file = /etc/hostname\n",
+     "FILE:2: [storage] database_password_file: a database password needs [storage] "
+     "database_url"},
     {"[webhooks]\noutbox_max = 10\n",
      "FILE:2: [webhooks] outbox_max: 10 is out of range (100..100000)"},
     /* media.bind_address / public_address: one address of each family. */
@@ -511,11 +525,49 @@ static void test_webhooks_secret(void)
 	g_unlink(secret_path);
 }
 
+/* [storage]: a PostgreSQL URL without a password, the password from a
+ * file only this service reads; the dump shows the URL, never the
+ * password. */
+static void test_database_password(void)
+{
+	g_autoptr(GPtrArray) errors = g_ptr_array_new_with_free_func(g_free);
+	g_autofree char *pw_path = write_temp("pg-pass-7a1c9e\n");
+	g_autofree char *override = g_strdup_printf("storage.database_password_file=%s", pw_path);
+	struct cfg cfg;
+
+	g_assert_cmpint(g_chmod(pw_path, 0640), ==, 0);
+	cfg_init(&cfg);
+	g_assert_cmpint(
+	    cfg_set_override(&cfg, "storage.database_url=postgresql://hearth@db.example/h", errors),
+	    ==, 0);
+	g_assert_cmpint(cfg_set_override(&cfg, override, errors), ==, 0);
+	g_assert_cmpint(cfg_resolve(&cfg, errors), ==, -EINVAL);
+	g_assert_nonnull(strstr(errors->pdata[0], "must be readable by this service only"));
+	g_assert_null(cfg.database_password_resolved);
+	cfg_clear(&cfg);
+
+	g_assert_cmpint(g_chmod(pw_path, 0600), ==, 0);
+	g_ptr_array_set_size(errors, 0);
+	cfg_init(&cfg);
+	g_assert_cmpint(
+	    cfg_set_override(&cfg, "storage.database_url=postgresql://hearth@db.example/h", errors),
+	    ==, 0);
+	g_assert_cmpint(cfg_set_override(&cfg, override, errors), ==, 0);
+	g_assert_cmpint(cfg_resolve(&cfg, errors), ==, 0);
+	g_assert_cmpstr(cfg.database_password_resolved, ==, "pg-pass-7a1c9e");
+	g_autofree char *dump = cfg_dump(&cfg);
+	g_assert_null(strstr(dump, "pg-pass"));
+	g_assert_nonnull(strstr(dump, "postgresql://hearth@db.example/h"));
+	cfg_clear(&cfg);
+	g_unlink(pw_path);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/config/defaults", test_defaults_resolve);
 	g_test_add_func("/config/webhooks-secret", test_webhooks_secret);
+	g_test_add_func("/config/database-password", test_database_password);
 	g_test_add_func("/config/systemd-directories", test_systemd_directories);
 	g_test_add_func("/config/example", test_example_matches_table);
 	g_test_add_func("/config/values", test_values_override_defaults);

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "test_backend.h"
+
 #include "config/cfg.h"
 #include "crypto/token.h"
 #include "crypto/turn.h"
@@ -102,8 +104,8 @@ static void fixture_setup(struct fixture *f, gconstpointer data)
 	(void)data;
 	memset(f, 0, sizeof(*f));
 	f->dir = g_dir_make_tmp("hearth-ws-XXXXXX", NULL);
-	g_autofree char *path = g_build_filename(f->dir, "hearth.db", NULL);
-	g_assert_cmpint(sig_store_open(path, &f->store), ==, 0);
+	g_autofree char *path = test_backend_where(f->dir, "hearth.db");
+	g_assert_cmpint(test_backend_open(path, &f->store), ==, 0);
 	sig_session_defaults(SIG_KIND_FAMILY, &s);
 	s.title = g_strdup("Family");
 	s.waiting_room = true;

@@ -8,6 +8,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include "test_backend.h"
+
 #include "service/invite.h"
 #include "service/session_ops.h"
 
@@ -26,8 +28,8 @@ static void fixture_setup(struct fixture *f, gconstpointer data)
 {
 	(void)data;
 	f->dir = g_dir_make_tmp("hearth-invite-XXXXXX", NULL);
-	g_autofree char *path = g_build_filename(f->dir, "hearth.db", NULL);
-	g_assert_cmpint(sig_store_open(path, &f->store), ==, 0);
+	g_autofree char *path = test_backend_where(f->dir, "hearth.db");
+	g_assert_cmpint(test_backend_open(path, &f->store), ==, 0);
 
 	memset(&f->session, 0, sizeof(f->session));
 	sig_session_defaults(SIG_KIND_FAMILY, &f->session);
@@ -260,8 +262,9 @@ static void test_end_occurrence(struct fixture *f, gconstpointer data)
 	g_assert_cmpint(count_audit(f, SIG_AUDIT_OCCURRENCE_ENDED), ==, 1);
 	/* It stays ended across a restart. */
 	sig_store_close(f->store);
-	g_autofree char *path = g_build_filename(f->dir, "hearth.db", NULL);
-	g_assert_cmpint(sig_store_open(path, &f->store), ==, 0);
+	g_autofree char *path = test_backend_pg() ? g_strdup(g_getenv("HEARTH_TEST_DATABASE_URL"))
+						  : g_build_filename(f->dir, "hearth.db", NULL);
+	g_assert_cmpint(test_backend_open(path, &f->store), ==, 0);
 	sig_ops_free(ops);
 	ops = sig_ops_new(f->store);
 	g_assert_cmpint(resolve(f, f->token, T0 + 900, false), ==, SIG_INVITE_OCCURRENCE_ENDED);

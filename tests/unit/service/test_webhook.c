@@ -5,6 +5,8 @@
 #include "service/audit.h"
 #include "service/webhook.h"
 
+#include "test_backend.h"
+
 #include <errno.h>
 #include <glib.h>
 #include <glib/gstdio.h>
@@ -137,8 +139,8 @@ static void fixture_setup(struct fixture *f, gconstpointer data)
 	(void)data;
 	f->dir = g_dir_make_tmp("hearth-webhook-XXXXXX", &error);
 	g_assert_no_error(error);
-	f->path = g_build_filename(f->dir, "hearth.db", NULL);
-	g_assert_cmpint(sig_store_open(f->path, &f->store), ==, 0);
+	f->path = test_backend_where(f->dir, "hearth.db");
+	g_assert_cmpint(test_backend_open(f->path, &f->store), ==, 0);
 }
 
 static void fixture_teardown(struct fixture *f, gconstpointer data)

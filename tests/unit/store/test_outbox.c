@@ -4,6 +4,8 @@
  * counted), and survive closing the database. */
 #include "store/store.h"
 
+#include "test_backend.h"
+
 #include <errno.h>
 #include <glib.h>
 #include <glib/gstdio.h>
@@ -22,8 +24,8 @@ static void fixture_setup(struct fixture *f, gconstpointer data)
 	(void)data;
 	f->dir = g_dir_make_tmp("hearth-outbox-XXXXXX", &error);
 	g_assert_no_error(error);
-	f->path = g_build_filename(f->dir, "hearth.db", NULL);
-	g_assert_cmpint(sig_store_open(f->path, &f->store), ==, 0);
+	f->path = test_backend_where(f->dir, "hearth.db");
+	g_assert_cmpint(test_backend_open(f->path, &f->store), ==, 0);
 	sig_store_outbox_limit(f->store, 100);
 }
 
@@ -126,7 +128,7 @@ static void test_survives_reopen(struct fixture *f, gconstpointer data)
 	(void)data;
 	a1 = add(f, 1, 100);
 	f->store = sig_store_close(f->store);
-	g_assert_cmpint(sig_store_open(f->path, &f->store), ==, 0);
+	g_assert_cmpint(test_backend_open(f->path, &f->store), ==, 0);
 	/* Off after reopening until the daemon turns it on; the rows wait. */
 	g_assert_false(sig_store_outbox_on(f->store));
 	g_assert_cmpint(next_id(f, 1000), ==, a1);

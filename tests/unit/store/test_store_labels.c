@@ -4,6 +4,8 @@
  * database file in a temporary directory. */
 #include "store/store.h"
 
+#include "test_backend.h"
+
 #include <errno.h>
 #include <glib.h>
 #include <glib/gstdio.h>
@@ -25,8 +27,8 @@ static void fixture_setup(struct fixture *f, gconstpointer data)
 	(void)data;
 	f->dir = g_dir_make_tmp("hearth-labels-XXXXXX", &error);
 	g_assert_no_error(error);
-	f->path = g_build_filename(f->dir, "hearth.db", NULL);
-	g_assert_cmpint(sig_store_open(f->path, &f->store), ==, 0);
+	f->path = test_backend_where(f->dir, "hearth.db");
+	g_assert_cmpint(test_backend_open(f->path, &f->store), ==, 0);
 }
 
 static void fixture_teardown(struct fixture *f, gconstpointer data)
@@ -224,7 +226,16 @@ static void test_idempotency_prune_and_cap(struct fixture *f, gconstpointer data
 	    "INSERT INTO idempotency SELECT randomblob(32), zeroblob(32), 200, zeroblob(28), "
 	    "%d FROM n",
 	    SIG_STORE_IDEMPOTENCY_ROWS_MAX - 1, T0 + 86401);
-	g_assert_cmpint(raw_exec(f, fill), ==, SQLITE_OK);
+	if (test_backend_pg()) {
+		g_autofree char *pg_fill = g_strdup_printf(
+		    "INSERT INTO idempotency SELECT sha256(int8send(i)), "
+		    "decode(repeat('00', 32), 'hex'), 200, decode(repeat('00', 28), 'hex'), %d "
+		    "FROM generate_series(1, %d) AS i",
+		    T0 + 86401, SIG_STORE_IDEMPOTENCY_ROWS_MAX - 1);
+		g_assert_cmpint(test_backend_pg_exec(pg_fill), ==, 0);
+	} else {
+		g_assert_cmpint(raw_exec(f, fill), ==, SQLITE_OK);
+	}
 	lookup[0] = 2;
 	g_assert_cmpint(sig_store_idempotency_put(f->store, lookup, &a, T0 + 1), ==, -ENOSPC);
 	g_assert_cmpint(sig_store_idempotency_put(f->store, lookup, &a, T0 + 86402), ==, 0);
