@@ -12,12 +12,6 @@ int sig_store_schema_version(void)
 	return STORE_SCHEMA_VERSION;
 }
 
-bool sig_store_is_url(const char *where)
-{
-	return where &&
-	       (g_str_has_prefix(where, "postgresql://") || g_str_has_prefix(where, "postgres://"));
-}
-
 int sig_store_open_with(const char *where, const char *password, struct sig_store **ret_store)
 {
 	g_assert(where && ret_store);
