@@ -43,6 +43,14 @@ struct relay_bwe_config {
 	uint32_t max_bps;     /* the cap; 0: none (UINT32_MAX) */
 };
 
+/* A trial (relay_bwe_trial_start): a long cluster judged by the path. */
+enum relay_bwe_trial {
+	RELAY_BWE_TRIAL_NONE = 0,
+	RELAY_BWE_TRIAL_RUNNING, /* being sent, or its feedback awaited */
+	RELAY_BWE_TRIAL_PASSED,	 /* the estimate rose to it; the caller resets to NONE */
+	RELAY_BWE_TRIAL_FAILED,	 /* overuse or loss: the caller stops sending, resets */
+};
+
 /* One packet the feedback told about, in the order sent. */
 struct relay_bwe_packet {
 	int64_t send_us;
@@ -94,6 +102,11 @@ struct relay_bwe {
 	uint32_t probe_first_size, probe_last_size;
 	uint32_t probe_bps;	/* the last cluster's result; 0: none */
 	uint32_t probe_max_bps; /* what the cluster may show at most (its caller's bound) */
+	/* A trial: the cluster above, measured whole, with its verdict. */
+	enum relay_bwe_trial trial;
+	uint32_t trial_media_bps; /* what else the caller sends meanwhile */
+	unsigned trial_sent;	  /* its packets, once all are sent (0: still sending) */
+	unsigned trial_reported, trial_lost;
 };
 
 void relay_bwe_init(struct relay_bwe *b, const struct relay_bwe_config *cfg);
@@ -111,5 +124,22 @@ void relay_bwe_on_feedback(struct relay_bwe *b, const struct relay_bwe_packet *p
  * what one cluster may prove. The one measured before is
  * forgotten. */
 void relay_bwe_probe_start(struct relay_bwe *b, uint8_t id, uint32_t max_bps);
+
+/* Starts a trial, cluster id: padding sent for long enough (the caller's
+ * choice, 0.5-1 s) that a shaper's bucket cannot hide the path's rate
+ * (a 10 KB burst passes a 30 ms cluster whole at 150 kbit/s), judged by
+ * the delay detector: the first overuse fails it at once (the caller
+ * stops sending), as does more than 5 % of its packets lost; one whose
+ * every packet was reported (relay_bwe_trial_end) passes, and the
+ * estimate rises to its rate (the lower of its sending and arrival
+ * rates) plus media_bps, what the caller sends besides, at most max_bps
+ * (0: the cap). The verdict is in b->trial. */
+void relay_bwe_trial_start(struct relay_bwe *b, uint8_t id, uint32_t max_bps, uint32_t media_bps);
+
+/* The trial's last packet was sent: `sent` packets in all (0 fails it). */
+void relay_bwe_trial_end(struct relay_bwe *b, unsigned sent);
+
+/* Fails a running trial (its feedback never came). */
+void relay_bwe_trial_cancel(struct relay_bwe *b);
 
 #endif

@@ -25,6 +25,22 @@
 #define RELAY_PROBE_GAIN_PERCENT 150
 #define RELAY_PROBE_STABLE_US	 (3 * 1000000LL)
 #define RELAY_PROBE_INTERVAL_US	 (5 * 1000000LL) /* 2 s, stable 1 s, while video is paused */
+/* While video is paused for want of room, the cluster is a trial
+ * (relay/bwe.h): padding for this long, so that a shaper's bucket cannot
+ * let it all through and hide the path's rate (the tbf of the e2e tests
+ * lets 10 KB by at once: at 150 kbit/s, a 30 ms cluster read ~330 kbit/s,
+ * video came on and overused at once), at what would bring the paused
+ * videos back (`bwe_resume_bps`) times the margin, media included; it
+ * stops at the first overuse. The next waits the interval and the backoff
+ * per failure in a row, at most the max: a trial at that rate costs
+ * little, and the link may come back any time. */
+#define RELAY_TRIAL_DURATION_US	   (800 * 1000LL)
+#define RELAY_TRIAL_MARGIN_PERCENT 125
+#define RELAY_TRIAL_INTERVAL_US	   (2 * 1000000LL)
+#define RELAY_TRIAL_BACKOFF_US	    (1 * 1000000LL)
+#define RELAY_TRIAL_INTERVAL_MAX_US (4 * 1000000LL)
+/* A trial whose feedback has not all come this long after its end fails. */
+#define RELAY_TRIAL_VERDICT_US (1000 * 1000LL)
 /* No probe while the last feedback says more than this was lost (/256). */
 #define RELAY_PROBE_MAX_LOSS 8
 /* Padding bytes per probe packet (RFC 3550 §5.1: the count is one byte). */
