@@ -386,6 +386,12 @@ static bool relay_bwe_probe_rate(struct relay_bwe *b, unsigned min_packets, uint
 	return true;
 }
 
+/* The answer: the lower of the two rates, within the bounds. */
+static void relay_bwe_estimate(struct relay_bwe *b)
+{
+	b->estimate_bps = clamp_bps(b, b->delay_bps < b->loss_bps ? b->delay_bps : b->loss_bps);
+}
+
 /* Measured: a bound the estimate may rise to, unless the path already
  * says it is overused. */
 static void relay_bwe_probe_apply(struct relay_bwe *b)
@@ -396,6 +402,7 @@ static void relay_bwe_probe_apply(struct relay_bwe *b)
 		b->delay_bps = b->probe_bps, b->have_max = false;
 	if (b->probe_bps > b->loss_bps)
 		b->loss_bps = b->probe_bps;
+	relay_bwe_estimate(b);
 }
 
 static void relay_bwe_probe_result(struct relay_bwe *b)
@@ -484,6 +491,5 @@ void relay_bwe_on_feedback(struct relay_bwe *b, const struct relay_bwe_packet *p
 		relay_bwe_trial_verdict(b);
 	else if (probing && b->trial == RELAY_BWE_TRIAL_NONE)
 		relay_bwe_probe_result(b);
-	b->estimate_bps = b->delay_bps < b->loss_bps ? b->delay_bps : b->loss_bps;
-	b->estimate_bps = clamp_bps(b, b->estimate_bps);
+	relay_bwe_estimate(b);
 }

@@ -98,9 +98,10 @@ static void relay_congestion_trial_verdict(struct relay_worker *w, struct relay_
 	} else if (b->trial_failures < UINT8_MAX) {
 		b->trial_failures++;
 	}
-	int64_t wait = RELAY_TRIAL_INTERVAL_US + RELAY_TRIAL_BACKOFF_US * (int64_t)b->trial_failures;
-	b->next_probe_us = now + (wait < RELAY_TRIAL_INTERVAL_MAX_US ? wait
-								     : RELAY_TRIAL_INTERVAL_MAX_US);
+	int64_t wait =
+	    RELAY_TRIAL_INTERVAL_US + RELAY_TRIAL_BACKOFF_US * (int64_t)b->trial_failures;
+	b->next_probe_us =
+	    now + (wait < RELAY_TRIAL_INTERVAL_MAX_US ? wait : RELAY_TRIAL_INTERVAL_MAX_US);
 	/* Once per trial, for whoever debugs a recovery (no personal data). */
 	log_debug("worker %u: transport %llu: trial at %u bit/s %s (%u packets, %u reported, %u "
 		  "lost; estimate %u)",
@@ -304,6 +305,7 @@ void relay_congestion_probes_due(struct relay_worker *w, int64_t now)
 			if (b->trial) { /* judged when its feedback is in */
 				b->trial_end_us = now;
 				relay_bwe_trial_end(&b->est, b->probe_packets);
+				to->bwe_bps = b->est.estimate_bps;
 				relay_congestion_trial_verdict(w, to, now);
 			}
 			continue;

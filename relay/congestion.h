@@ -34,9 +34,9 @@
  * stops at the first overuse. The next waits the interval and the backoff
  * per failure in a row, at most the max: a trial at that rate costs
  * little, and the link may come back any time. */
-#define RELAY_TRIAL_DURATION_US	   (800 * 1000LL)
-#define RELAY_TRIAL_MARGIN_PERCENT 125
-#define RELAY_TRIAL_INTERVAL_US	   (2 * 1000000LL)
+#define RELAY_TRIAL_DURATION_US	    (800 * 1000LL)
+#define RELAY_TRIAL_MARGIN_PERCENT  125
+#define RELAY_TRIAL_INTERVAL_US	    (2 * 1000000LL)
 #define RELAY_TRIAL_BACKOFF_US	    (1 * 1000000LL)
 #define RELAY_TRIAL_INTERVAL_MAX_US (4 * 1000000LL)
 /* A trial whose feedback has not all come this long after its end fails. */
