@@ -17,7 +17,8 @@
  *   loss-based rate grow 8 % a second.
  * - Probes (padding the caller sends in clusters faster than the
  *   estimate): a cluster's acknowledged rate is a bound the estimate may
- *   rise to.
+ *   rise to. A trial is a long cluster judged by the delay detector (the
+ *   first overuse fails it) and its loss; passed, its rate is the bound.
  * The estimate is the lower of the delay- and loss-based rates, within
  * [min_bps, max_bps].
  *

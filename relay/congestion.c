@@ -205,11 +205,16 @@ void relay_congestion_tick(struct relay_worker *w, struct relay_transport *to, i
 		b->stable_us = now;
 	}
 	uint32_t target = to->bwe_target_bps ? to->bwe_target_bps : b->est.cfg.max_bps;
+	/* Video paused for want of room: a trial, which judges the path
+	 * itself, so it need not wait for the estimate to hold. */
+	bool trial = to->videos_paused && to->bwe_resume_bps;
+	int64_t stable = trial		     ? 0
+			 : to->videos_paused ? RELAY_PROBE_STABLE_US / 3
+					     : RELAY_PROBE_STABLE_US;
 	/* Not while the path loses packets: a probe would only add to it. */
 	if (b->probing || b->trial || to->state != RELAY_TRANSPORT_UP || to->bwe_bps >= target ||
-	    now - b->stable_us <
-		(to->videos_paused ? RELAY_PROBE_STABLE_US / 3 : RELAY_PROBE_STABLE_US) ||
-	    now < b->next_probe_us || b->est.fraction_lost > RELAY_PROBE_MAX_LOSS)
+	    now - b->stable_us < stable || now < b->next_probe_us ||
+	    b->est.fraction_lost > RELAY_PROBE_MAX_LOSS)
 		return;
 	if (!relay_congestion_probe_route(w, to))
 		return;
@@ -218,7 +223,7 @@ void relay_congestion_tick(struct relay_worker *w, struct relay_transport *to, i
 	b->probe_start_us = now;
 	b->probe_bytes = 0;
 	b->probe_packets = 0;
-	if (to->videos_paused && to->bwe_resume_bps) {
+	if (trial) {
 		relay_congestion_trial_start(to, now);
 		if (now < w->next_probe_us)
 			w->next_probe_us = now;

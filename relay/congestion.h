@@ -7,7 +7,8 @@
  * (relay/bwe.h), the estimate in relay_transport.bwe_bps, and probing:
  * short clusters of padding-only RTX packets on a video route's RTX SSRC
  * at twice the estimate, when it has been stable for a few seconds and is
- * below what the subscriber's streams would want. */
+ * below what the subscriber's streams would want; while its video is
+ * paused for want of room, trials: long clusters the estimator judges. */
 #ifndef HEARTH_RELAY_CONGESTION_H
 #define HEARTH_RELAY_CONGESTION_H
 
