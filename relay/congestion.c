@@ -165,10 +165,10 @@ static void relay_congestion_trial_start(struct relay_transport *to, int64_t now
 	struct relay_sub_bwe *b = &to->bwe;
 	uint64_t total = (uint64_t)to->bwe_resume_bps * RELAY_TRIAL_MARGIN_PERCENT / 100;
 	uint64_t media = b->est.acked_bps;
-	uint64_t padding = total > media + total / 4 ? total - media : total / 4;
 
 	if (total > b->est.cfg.max_bps)
 		total = b->est.cfg.max_bps;
+	uint64_t padding = total > media + total / 4 ? total - media : total / 4;
 	b->trial = true;
 	b->probe_bps = padding > UINT32_MAX ? UINT32_MAX : (uint32_t)padding;
 	b->trial_end_us = 0;
