@@ -318,7 +318,15 @@ void relay_congestion_probes_due(struct relay_worker *w, int64_t now)
 		/* What the cluster's rate has made due by now (at least one
 		 * packet at its start). */
 		uint64_t due = (uint64_t)b->probe_bps * (uint64_t)(elapsed + 1000) / 8000000;
-		for (int k = 0; k < 16 && b->probe_bytes < due; k++)
+		/* A trial is judged by the delay trend: a late wake (a busy
+		 * machine) must not catch up in a burst, which arrives spread
+		 * out and reads as a queue growing; what it is behind by is
+		 * skipped, not sent at once. */
+		int burst = b->trial ? RELAY_TRIAL_BURST : 16;
+		uint64_t behind = (uint64_t)burst * RELAY_PROBE_PACKET_BYTES;
+		if (b->trial && due > b->probe_bytes + behind)
+			b->probe_bytes = due - behind;
+		for (int k = 0; k < burst && b->probe_bytes < due; k++)
 			if (!relay_congestion_probe_packet(w, to, out, now))
 				break;
 		/* The next wake: when the next packet is due (a trial at a

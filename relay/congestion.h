@@ -35,17 +35,21 @@
  * stops at the first overuse. The next waits the interval and the backoff
  * per failure in a row, at most the max: a trial at that rate costs
  * little, and the link may come back any time. */
-#define RELAY_TRIAL_DURATION_US	    (800 * 1000LL)
+#define RELAY_TRIAL_DURATION_US (800 * 1000LL)
+/* A trial's packets per wake at most (a late wake skips the rest). */
+#define RELAY_TRIAL_BURST	    2
 #define RELAY_TRIAL_MARGIN_PERCENT  125
 #define RELAY_TRIAL_INTERVAL_US	    (2 * 1000000LL)
-#define RELAY_TRIAL_BACKOFF_US	    (1 * 1000000LL)
-#define RELAY_TRIAL_INTERVAL_MAX_US (4 * 1000000LL)
+#define RELAY_TRIAL_BACKOFF_US	    (500 * 1000LL)
+#define RELAY_TRIAL_INTERVAL_MAX_US (3 * 1000000LL)
 /* A trial whose feedback has not all come this long after its end fails. */
 #define RELAY_TRIAL_VERDICT_US (1000 * 1000LL)
 /* No probe while the last feedback says more than this was lost (/256). */
 #define RELAY_PROBE_MAX_LOSS 8
-/* Padding bytes per probe packet (RFC 3550 §5.1: the count is one byte). */
-#define RELAY_PROBE_PADDING 255
+/* Padding bytes per probe packet (RFC 3550 §5.1: the count is one byte),
+ * and about what one takes on the wire (RTP header, the stamp, SRTP). */
+#define RELAY_PROBE_PADDING	 255
+#define RELAY_PROBE_PACKET_BYTES 300
 
 /* ROUTES_SET: the id the subscriber accepted (0: none); the estimator
  * starts at the first one, within the worker's cap. */
