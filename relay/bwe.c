@@ -103,6 +103,7 @@ static void relay_bwe_detect(struct relay_bwe *b, double send_delta_ms, int64_t 
 			b->over_ms = 0;
 			b->over_count = 0;
 			b->usage = RELAY_BWE_OVERUSE;
+			b->overuses++;
 		}
 	} else if (modified < -b->threshold_ms) {
 		b->over_ms = -1;
@@ -419,6 +420,7 @@ void relay_bwe_trial_start(struct relay_bwe *b, uint8_t id, uint32_t max_bps, ui
 	b->trial = RELAY_BWE_TRIAL_RUNNING;
 	b->trial_media_bps = media_bps;
 	b->trial_sent = b->trial_reported = b->trial_lost = 0;
+	b->trial_overuses = b->overuses;
 }
 
 void relay_bwe_trial_cancel(struct relay_bwe *b)
@@ -437,7 +439,7 @@ static void relay_bwe_trial_verdict(struct relay_bwe *b)
 	    b->trial_reported < b->trial_sent)
 		return;
 	if (b->trial_lost * 100 > b->trial_reported * BWE_TRIAL_LOSS_PCT ||
-	    b->usage == RELAY_BWE_OVERUSE ||
+	    b->overuses != b->trial_overuses ||
 	    !relay_bwe_probe_rate(b, BWE_TRIAL_PACKETS, b->trial_media_bps)) {
 		relay_bwe_trial_cancel(b);
 		return;
@@ -480,8 +482,10 @@ void relay_bwe_on_feedback(struct relay_bwe *b, const struct relay_bwe_packet *p
 		relay_bwe_group(b, p);
 		if (probing)
 			relay_bwe_probe_packet(b, p);
-		/* The path queues: the trial has its answer, at once. */
-		if (trial && b->usage == RELAY_BWE_OVERUSE)
+		/* The path queues: the trial has its answer, at once. An
+		 * overuse declared before it started (the usage stays until
+		 * the next group) is not its answer. */
+		if (trial && b->overuses != b->trial_overuses)
 			relay_bwe_trial_cancel(b);
 	}
 	b->acked_bps = relay_bwe_acked_rate(b);

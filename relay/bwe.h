@@ -81,6 +81,7 @@ struct relay_bwe {
 	double threshold_ms, over_ms;
 	int64_t threshold_us;
 	unsigned over_count;
+	unsigned overuses; /* overuse declared, times (a trial counts new ones) */
 	/* Acknowledged rate: the last received packets. */
 	struct {
 		int64_t arrival_us;
@@ -108,6 +109,7 @@ struct relay_bwe {
 	uint32_t trial_media_bps; /* what else the caller sends meanwhile */
 	unsigned trial_sent;	  /* its packets, once all are sent (0: still sending) */
 	unsigned trial_reported, trial_lost;
+	unsigned trial_overuses; /* `overuses` at its start */
 };
 
 void relay_bwe_init(struct relay_bwe *b, const struct relay_bwe_config *cfg);

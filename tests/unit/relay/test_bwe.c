@@ -498,6 +498,19 @@ static void test_trial_verdicts(void)
 	g_assert_cmpint(b.trial, ==, RELAY_BWE_TRIAL_PASSED);
 	g_assert_cmpuint(b.estimate_bps, ==, 180000);
 
+	/* An overuse declared before the trial started (its usage stays until
+	 * the next group closes) is not the trial's answer. */
+	tb_init(&b, 100000);
+	b.usage = RELAY_BWE_OVERUSE;
+	b.overuses = 1;
+	relay_bwe_trial_start(&b, 3, 0, 0);
+	p[10].arrival_us = S + 120 * MS;
+	p[20].arrival_us = S + 220 * MS;
+	p[30].arrival_us = S + 320 * MS;
+	relay_bwe_on_feedback(&b, p, 40, S + 500 * MS);
+	relay_bwe_trial_end(&b, 40);
+	g_assert_cmpint(b.trial, ==, RELAY_BWE_TRIAL_PASSED);
+
 	tb_init(&b, 100000);
 	relay_bwe_trial_start(&b, 3, 0, 0);
 	relay_bwe_trial_end(&b, 0);
