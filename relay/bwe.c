@@ -394,10 +394,11 @@ static void relay_bwe_estimate(struct relay_bwe *b)
 }
 
 /* Measured: a bound the estimate may rise to, unless the path already
- * says it is overused. */
-static void relay_bwe_probe_apply(struct relay_bwe *b)
+ * says it is overused (a passed trial was judged on the overuse declared
+ * during it: one standing from before does not count). */
+static void relay_bwe_probe_apply(struct relay_bwe *b, bool trial)
 {
-	if (b->usage == RELAY_BWE_OVERUSE)
+	if (b->usage == RELAY_BWE_OVERUSE && !trial)
 		return;
 	if (b->probe_bps > b->delay_bps)
 		b->delay_bps = b->probe_bps, b->have_max = false;
@@ -411,7 +412,7 @@ static void relay_bwe_probe_result(struct relay_bwe *b)
 	if (!relay_bwe_probe_rate(b, BWE_PROBE_PACKETS, 0))
 		return;
 	b->probe_id = 0; /* measured once */
-	relay_bwe_probe_apply(b);
+	relay_bwe_probe_apply(b, false);
 }
 
 void relay_bwe_trial_start(struct relay_bwe *b, uint8_t id, uint32_t max_bps, uint32_t media_bps)
@@ -446,7 +447,7 @@ static void relay_bwe_trial_verdict(struct relay_bwe *b)
 	}
 	b->probe_id = 0;
 	b->trial = RELAY_BWE_TRIAL_PASSED;
-	relay_bwe_probe_apply(b);
+	relay_bwe_probe_apply(b, true);
 }
 
 void relay_bwe_trial_end(struct relay_bwe *b, unsigned sent)

@@ -510,6 +510,7 @@ static void test_trial_verdicts(void)
 	relay_bwe_on_feedback(&b, p, 40, S + 500 * MS);
 	relay_bwe_trial_end(&b, 40);
 	g_assert_cmpint(b.trial, ==, RELAY_BWE_TRIAL_PASSED);
+	g_assert_cmpuint(b.estimate_bps, >=, 200000); /* 40 x 267 bytes in 390 ms */
 
 	tb_init(&b, 100000);
 	relay_bwe_trial_start(&b, 3, 0, 0);
