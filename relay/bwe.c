@@ -25,6 +25,10 @@
 #define BWE_PROBE_PACKETS    5	    /* received before a cluster's rate counts */
 #define BWE_TRIAL_PACKETS    10	    /* ...a trial's */
 #define BWE_TRIAL_LOSS_PCT   5	    /* a trial that lost more of its packets fails */
+/* ...or whose packets queued this much: a timing blip on a busy machine
+ * (the relay's wakes, the browser's arrival stamps) can make the detector
+ * say overuse on a path that carries the trial easily. */
+#define BWE_TRIAL_QUEUE_US 25000
 
 static uint32_t clamp_bps(const struct relay_bwe *b, double bps)
 {
@@ -422,6 +426,32 @@ void relay_bwe_trial_start(struct relay_bwe *b, uint8_t id, uint32_t max_bps, ui
 	b->trial_media_bps = media_bps;
 	b->trial_sent = b->trial_reported = b->trial_lost = 0;
 	b->trial_overuses = b->overuses;
+	b->trial_owd_min = INT64_MAX;
+	b->trial_owd_last = b->trial_last_send = INT64_MIN;
+}
+
+/* What the trial's packets say has queued, microseconds. */
+static int64_t relay_bwe_trial_queue(const struct relay_bwe *b)
+{
+	if (b->trial_owd_min == INT64_MAX || b->trial_owd_last == INT64_MIN)
+		return 0;
+	return b->trial_owd_last - b->trial_owd_min;
+}
+
+static void relay_bwe_trial_packet(struct relay_bwe *b, const struct relay_bwe_packet *p)
+{
+	b->trial_reported++;
+	if (p->arrival_us == INT64_MIN) {
+		b->trial_lost++;
+		return;
+	}
+	int64_t owd = p->arrival_us - p->send_us;
+	if (owd < b->trial_owd_min)
+		b->trial_owd_min = owd;
+	if (p->send_us >= b->trial_last_send) {
+		b->trial_last_send = p->send_us;
+		b->trial_owd_last = owd;
+	}
 }
 
 void relay_bwe_trial_cancel(struct relay_bwe *b)
@@ -440,7 +470,7 @@ static void relay_bwe_trial_verdict(struct relay_bwe *b)
 	    b->trial_reported < b->trial_sent)
 		return;
 	if (b->trial_lost * 100 > b->trial_reported * BWE_TRIAL_LOSS_PCT ||
-	    b->overuses != b->trial_overuses ||
+	    relay_bwe_trial_queue(b) > BWE_TRIAL_QUEUE_US ||
 	    !relay_bwe_probe_rate(b, BWE_TRIAL_PACKETS, b->trial_media_bps)) {
 		relay_bwe_trial_cancel(b);
 		return;
@@ -471,10 +501,8 @@ void relay_bwe_on_feedback(struct relay_bwe *b, const struct relay_bwe_packet *p
 		const struct relay_bwe_packet *p = &pkts[i];
 		bool trial = b->trial == RELAY_BWE_TRIAL_RUNNING;
 		b->loss_total++;
-		if (trial && p->probe && p->probe == b->probe_id) {
-			b->trial_reported++;
-			b->trial_lost += p->arrival_us == INT64_MIN;
-		}
+		if (trial && p->probe && p->probe == b->probe_id)
+			relay_bwe_trial_packet(b, p);
 		if (p->arrival_us == INT64_MIN) {
 			b->loss_lost++;
 			continue;
@@ -485,8 +513,10 @@ void relay_bwe_on_feedback(struct relay_bwe *b, const struct relay_bwe_packet *p
 			relay_bwe_probe_packet(b, p);
 		/* The path queues: the trial has its answer, at once. An
 		 * overuse declared before it started (the usage stays until
-		 * the next group) is not its answer. */
-		if (trial && b->overuses != b->trial_overuses)
+		 * the next group) is not its answer, nor one while its own
+		 * packets show no queue. */
+		if (trial && b->overuses != b->trial_overuses &&
+		    relay_bwe_trial_queue(b) > BWE_TRIAL_QUEUE_US)
 			relay_bwe_trial_cancel(b);
 	}
 	b->acked_bps = relay_bwe_acked_rate(b);

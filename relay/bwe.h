@@ -110,6 +110,9 @@ struct relay_bwe {
 	unsigned trial_sent;	  /* its packets, once all are sent (0: still sending) */
 	unsigned trial_reported, trial_lost;
 	unsigned trial_overuses; /* `overuses` at its start */
+	/* Its packets' one-way delay (arrival minus send time, the clocks'
+	 * offset included): the least, and the last sent's so far. */
+	int64_t trial_owd_min, trial_owd_last, trial_last_send;
 };
 
 void relay_bwe_init(struct relay_bwe *b, const struct relay_bwe_config *cfg);
@@ -131,8 +134,10 @@ void relay_bwe_probe_start(struct relay_bwe *b, uint8_t id, uint32_t max_bps);
 /* Starts a trial, cluster id: padding sent for long enough (the caller's
  * choice, 0.5-1 s) that a shaper's bucket cannot hide the path's rate
  * (a 10 KB burst passes a 30 ms cluster whole at 150 kbit/s), judged by
- * the delay detector: the first overuse fails it at once (the caller
- * stops sending), as does more than 5 % of its packets lost; one whose
+ * the delay detector: an overuse declared while its packets show a queue
+ * (their one-way delay 25 ms above its least) fails it at once (the
+ * caller stops sending), as does more than 5 % of its packets lost or
+ * such a queue at its end; one whose
  * every packet was reported (relay_bwe_trial_end) passes, and the
  * estimate rises to its rate (the lower of its sending and arrival
  * rates) plus media_bps, what the caller sends besides, at most max_bps

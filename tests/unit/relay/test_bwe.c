@@ -530,6 +530,35 @@ static void test_trial_verdicts(void)
 	g_assert_cmpint(b.trial, ==, RELAY_BWE_TRIAL_NONE);
 }
 
+/* A trial's packets whose delay rises by `step_us` each (10 ms apart),
+ * 20 of them, then level: the detector says overuse either way; a rise of
+ * 20 ms in all (a busy machine's timing) passes, one of 40 ms (a queue)
+ * fails. */
+static void test_trial_queue(void)
+{
+	struct relay_bwe b;
+	struct relay_bwe_packet p[40];
+
+	for (int64_t step = 1000; step <= 2000; step += 1000) {
+		tb_init(&b, 100000);
+		relay_bwe_trial_start(&b, 3, 0, 0);
+		for (int i = 0; i < 40; i++)
+			p[i] = (struct relay_bwe_packet){.send_us = S + i * 10 * MS,
+							 .arrival_us = S + 20 * MS + i * 10 * MS +
+								       (i < 20 ? i : 20) * step,
+							 .size = TB_PAD,
+							 .probe = 3};
+		for (int k = 0; k < 4; k++)
+			relay_bwe_on_feedback(&b, p + k * 10, 10, S + (k + 1) * 100 * MS + 20 * MS);
+		relay_bwe_trial_end(&b, 40);
+		g_test_message("rise %lld us a packet: %u overuses, verdict %d", (long long)step,
+			       b.overuses, (int)b.trial);
+		g_assert_cmpuint(b.overuses, >, 0);
+		g_assert_cmpint(b.trial, ==,
+				step == 1000 ? RELAY_BWE_TRIAL_PASSED : RELAY_BWE_TRIAL_FAILED);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -544,5 +573,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/relay/bwe/trial-slow-link-fails", test_trial_slow_link_fails);
 	g_test_add_func("/relay/bwe/trial-fast-link-passes", test_trial_fast_link_passes);
 	g_test_add_func("/relay/bwe/trial-verdicts", test_trial_verdicts);
+	g_test_add_func("/relay/bwe/trial-queue", test_trial_queue);
 	return g_test_run();
 }
