@@ -25,8 +25,9 @@ const CONCEALED_MAX = 2;
 // came on, overused and went off, and each failed try lengthened the wait
 // before the next. Now (relay/README.md, "Trials": while video is paused
 // the relay probes with 800 ms trials that fail at the first overuse, every
-// 2-3 s): 10 runs at load 11-19: 0.8-4.2 s in 9, 6.9 s in 1; no video
-// during the 150 kbit/s phase; audio concealed 0-0.91 %.
+// 2-3 s, stopped at the first overuse while its packets queue): 10 runs
+// at load 3-12: 2.2-6.2 s (median 3.8); no video during the 150 kbit/s
+// phase; audio concealed 0-0.58 %.
 const RESUME_S = 10;
 // While the link is slow the relay tries the path now and then (a trial
 // of padding, not the video); the page keeps the notice until video has
