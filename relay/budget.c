@@ -240,10 +240,11 @@ void relay_budget_tick(struct relay_worker *w, struct relay_transport *to, int64
 	uint64_t share = (uint64_t)low * RELAY_BUDGET_SHARE / 100;
 	uint32_t budget = share > audio ? (uint32_t)(share - audio) : 0;
 	relay_alloc(budget, tracks, n);
-	unsigned paused = 0;
+	unsigned paused = 0, shown = 0;
 	for (unsigned i = 0; i < n; i++) {
 		relay_budget_apply(w, to, &src[i], &tracks[i], proven, now);
 		paused += src[i].out->budget_off && !tracks[i].hidden;
+		shown += !tracks[i].hidden;
 	}
 	/* The page says so (audio only for want of bandwidth), and when it
 	 * is over. */
@@ -259,7 +260,13 @@ void relay_budget_tick(struct relay_worker *w, struct relay_transport *to, int64
 	uint64_t target = (best + audio) * 100 / RELAY_BUDGET_SHARE;
 	to->bwe_target_bps = target > UINT32_MAX ? UINT32_MAX : (uint32_t)target;
 	/* A trial aims at every shown video's lowest encoding (a quarter
-	 * more, as the allocator wants to bring one on) and the sound. */
+	 * more, as the allocator wants to bring one on) and the sound; only
+	 * while every shown video is off (audio only): with some video on, a
+	 * trial's padding rides on top of it, the link's excess is small and
+	 * 800 ms do not drain a shaper's bucket (down600: trials passed at
+	 * 780 kbit/s on 600, the videos came on over the link and froze). */
 	uint64_t resume = (lowest * 5 / 4 + audio) * 100 / RELAY_BUDGET_SHARE;
+	if (!paused || paused < shown)
+		resume = 0;
 	to->bwe_resume_bps = resume > UINT32_MAX ? UINT32_MAX : (uint32_t)resume;
 }

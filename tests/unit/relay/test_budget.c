@@ -172,6 +172,14 @@ static void test_paused_resume(void)
 	struct rig r;
 	int64_t now = 100000 * MS;
 
+	/* One of two videos on (a 200 kbit/s downlink): no trial, its
+	 * padding would ride on the video that is on. */
+	rig_init(&r, now);
+	r.sub->bwe_bps = 200000;
+	now = run(&r, now, 3000);
+	g_assert_cmpuint(r.sub->videos_paused, ==, 1);
+	g_assert_cmpuint(r.sub->bwe_resume_bps, ==, 0);
+	rig_clear(&r);
 	for (int proven = 0; proven < 2; proven++) {
 		rig_init(&r, now);
 		r.sub->bwe_bps = 100000;
