@@ -7,8 +7,8 @@
  * (relay/bwe.h), the estimate in relay_transport.bwe_bps, and probing:
  * short clusters of padding-only RTX packets on a video route's RTX SSRC
  * at twice the estimate, when it has been stable for a few seconds and is
- * below what the subscriber's streams would want; while its video is
- * paused for want of room, trials: long clusters the estimator judges. */
+ * below what the subscriber's streams would want; while it is down to
+ * audio for want of room, trials: long clusters the estimator judges. */
 #ifndef HEARTH_RELAY_CONGESTION_H
 #define HEARTH_RELAY_CONGESTION_H
 
@@ -26,7 +26,8 @@
 #define RELAY_PROBE_GAIN_PERCENT 150
 #define RELAY_PROBE_STABLE_US	 (3 * 1000000LL)
 #define RELAY_PROBE_INTERVAL_US	 (5 * 1000000LL) /* 2 s, stable 1 s, while video is paused */
-/* While video is paused for want of room, the cluster is a trial
+/* While every shown video is paused for want of room (audio only; budget.c
+ * sets `bwe_resume_bps` then), the cluster is a trial
  * (relay/bwe.h): padding for this long, so that a shaper's bucket cannot
  * let it all through and hide the path's rate (the tbf of the e2e tests
  * lets 10 KB by at once: at 150 kbit/s, a 30 ms cluster read ~330 kbit/s,
