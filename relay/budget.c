@@ -81,7 +81,7 @@ static void relay_budget_track(struct relay_alloc_track *t, const struct relay_b
  * has been wanted for RELAY_BUDGET_UP_US. */
 static void relay_budget_apply(struct relay_worker *w, struct relay_transport *to,
 			       const struct relay_budget_src *src,
-			       const struct relay_alloc_track *t, int64_t now)
+			       const struct relay_alloc_track *t, bool proven, int64_t now)
 {
 	struct relay_out *out = src->out;
 	bool layered = src->head->desc.layers > 1;
@@ -98,9 +98,11 @@ static void relay_budget_apply(struct relay_worker *w, struct relay_transport *t
 		/* Video on again after it went off for want of room: at once
 		 * (the estimate has held for the window already), later when
 		 * the last try failed (an estimate that rises while only sound
-		 * flows says little). */
-		int64_t wait = have == RELAY_LAYER_NONE ? RELAY_BUDGET_UP_US * out->off_backoff
-							: RELAY_BUDGET_UP_US;
+		 * flows says little), unless a trial just proved the room
+		 * (congestion.c). */
+		int64_t wait = have != RELAY_LAYER_NONE ? RELAY_BUDGET_UP_US
+			       : proven			? 0
+							: RELAY_BUDGET_UP_US * out->off_backoff;
 		if (!out->up_since_us) {
 			out->up_since_us = now;
 			return;
@@ -178,7 +180,7 @@ void relay_budget_tick(struct relay_worker *w, struct relay_transport *to, int64
 	struct relay_alloc_track tracks[RELAY_MAX_ROUTES];
 	struct relay_budget_src src[RELAY_MAX_ROUTES];
 	unsigned n = 0;
-	uint64_t audio = 0, best = 0;
+	uint64_t audio = 0, best = 0, lowest = 0;
 	GHashTableIter it;
 	gpointer key, value;
 
@@ -205,10 +207,16 @@ void relay_budget_tick(struct relay_worker *w, struct relay_transport *to, int64
 				continue;
 			src[n] = (struct relay_budget_src){.pub = pub, .head = ps, .out = out};
 			relay_budget_track(&tracks[n], &src[n], now);
-			/* The best its tile takes (hidden: nothing). */
+			/* The best its tile takes (hidden: nothing), and its
+			 * lowest encoding being sent. */
 			for (unsigned k = tracks[n].layers; k-- > 0 && !tracks[n].hidden;)
 				if (tracks[n].bps[k] && k <= tracks[n].cap) {
 					best += tracks[n].bps[k];
+					break;
+				}
+			for (unsigned k = 0; k < tracks[n].layers && !tracks[n].hidden; k++)
+				if (tracks[n].bps[k]) {
+					lowest += tracks[n].bps[k];
 					break;
 				}
 			n++;
@@ -216,8 +224,12 @@ void relay_budget_tick(struct relay_worker *w, struct relay_transport *to, int64
 	}
 	/* The lowest estimate of the last 2-4 s: a drop counts at once, a
 	 * rise (a probe through a bursty shaper, the estimate's own
-	 * overshoot) only once it has held. */
-	if (now - to->est_window_us >= RELAY_BUDGET_WINDOW_US) {
+	 * overshoot) only once it has held, or once a trial proved it. */
+	bool proven = to->bwe.trial_passed_us && now - to->bwe.trial_passed_us < RELAY_BUDGET_UP_US;
+	if (to->bwe.trial_passed_us > to->est_window_us) {
+		to->est_low_now = to->est_low_last = to->bwe_bps;
+		to->est_window_us = now;
+	} else if (now - to->est_window_us >= RELAY_BUDGET_WINDOW_US) {
 		to->est_low_last = to->est_low_now ? to->est_low_now : to->bwe_bps;
 		to->est_low_now = to->bwe_bps;
 		to->est_window_us = now;
@@ -228,10 +240,11 @@ void relay_budget_tick(struct relay_worker *w, struct relay_transport *to, int64
 	uint64_t share = (uint64_t)low * RELAY_BUDGET_SHARE / 100;
 	uint32_t budget = share > audio ? (uint32_t)(share - audio) : 0;
 	relay_alloc(budget, tracks, n);
-	unsigned paused = 0;
+	unsigned paused = 0, shown = 0;
 	for (unsigned i = 0; i < n; i++) {
-		relay_budget_apply(w, to, &src[i], &tracks[i], now);
+		relay_budget_apply(w, to, &src[i], &tracks[i], proven, now);
 		paused += src[i].out->budget_off && !tracks[i].hidden;
+		shown += !tracks[i].hidden;
 	}
 	/* The page says so (audio only for want of bandwidth), and when it
 	 * is over. */
@@ -246,4 +259,14 @@ void relay_budget_tick(struct relay_worker *w, struct relay_transport *to, int64
 	/* Probing aims at what would carry every track at its best. */
 	uint64_t target = (best + audio) * 100 / RELAY_BUDGET_SHARE;
 	to->bwe_target_bps = target > UINT32_MAX ? UINT32_MAX : (uint32_t)target;
+	/* A trial aims at every shown video's lowest encoding (a quarter
+	 * more, as the allocator wants to bring one on) and the sound; only
+	 * while every shown video is off (audio only): with some video on, a
+	 * trial's padding rides on top of it, the link's excess is small and
+	 * 800 ms do not drain a shaper's bucket (down600: trials passed at
+	 * 780 kbit/s on 600, the videos came on over the link and froze). */
+	uint64_t resume = (lowest * 5 / 4 + audio) * 100 / RELAY_BUDGET_SHARE;
+	if (!paused || paused < shown)
+		resume = 0;
+	to->bwe_resume_bps = resume > UINT32_MAX ? UINT32_MAX : (uint32_t)resume;
 }

@@ -23,6 +23,12 @@
 #define BWE_DEFAULT_RTT_US   100000
 #define BWE_RESET_MS	     3000.0 /* a delay jump this large: a path change, start over */
 #define BWE_PROBE_PACKETS    5	    /* received before a cluster's rate counts */
+#define BWE_TRIAL_PACKETS    10	    /* ...a trial's */
+#define BWE_TRIAL_LOSS_PCT   5	    /* a trial that lost more of its packets fails */
+/* ...or whose packets queued this much: a timing blip on a busy machine
+ * (the relay's wakes, the browser's arrival stamps) can make the detector
+ * say overuse on a path that carries the trial easily. */
+#define BWE_TRIAL_QUEUE_US 25000
 
 static uint32_t clamp_bps(const struct relay_bwe *b, double bps)
 {
@@ -101,6 +107,7 @@ static void relay_bwe_detect(struct relay_bwe *b, double send_delta_ms, int64_t 
 			b->over_ms = 0;
 			b->over_count = 0;
 			b->usage = RELAY_BWE_OVERUSE;
+			b->overuses++;
 		}
 	} else if (modified < -b->threshold_ms) {
 		b->over_ms = -1;
@@ -337,6 +344,7 @@ void relay_bwe_probe_start(struct relay_bwe *b, uint8_t id, uint32_t max_bps)
 {
 	b->probe_id = id;
 	b->probe_max_bps = max_bps;
+	b->trial = RELAY_BWE_TRIAL_NONE;
 	b->probe_received = 0;
 	b->probe_bytes_sent = b->probe_bytes_received = 0;
 }
@@ -364,29 +372,124 @@ static void relay_bwe_probe_packet(struct relay_bwe *b, const struct relay_bwe_p
 	b->probe_bytes_received += p->size;
 }
 
-static void relay_bwe_probe_result(struct relay_bwe *b)
+/* The cluster's rate, the lower of its sending and arrival rates, plus
+ * `extra`, within the caller's bound; false when too little was measured. */
+static bool relay_bwe_probe_rate(struct relay_bwe *b, unsigned min_packets, uint32_t extra)
 {
-	if (b->probe_received < BWE_PROBE_PACKETS)
-		return;
+	if (b->probe_received < min_packets)
+		return false;
 	int64_t send_us = b->probe_last_send - b->probe_first_send;
 	int64_t recv_us = b->probe_last_arrival - b->probe_first_arrival;
 	if (send_us <= 0 || recv_us <= 0)
-		return;
+		return false;
 	double send_bps = (double)(b->probe_bytes_sent - b->probe_last_size) * 8e6 / send_us;
 	double recv_bps = (double)(b->probe_bytes_received - b->probe_first_size) * 8e6 / recv_us;
-	double bps = send_bps < recv_bps ? send_bps : recv_bps;
+	double bps = (send_bps < recv_bps ? send_bps : recv_bps) + extra;
 	if (b->probe_max_bps && bps > b->probe_max_bps)
 		bps = b->probe_max_bps;
 	b->probe_bps = clamp_bps(b, bps);
-	/* Measured once: a bound the estimate may rise to, unless the path
-	 * already says it is overused. */
-	b->probe_id = 0;
-	if (b->usage == RELAY_BWE_OVERUSE)
+	return true;
+}
+
+/* The answer: the lower of the two rates, within the bounds. */
+static void relay_bwe_estimate(struct relay_bwe *b)
+{
+	b->estimate_bps = clamp_bps(b, b->delay_bps < b->loss_bps ? b->delay_bps : b->loss_bps);
+}
+
+/* Measured: a bound the estimate may rise to, unless the path already
+ * says it is overused (a passed trial was judged on the overuse declared
+ * during it: one standing from before does not count). */
+static void relay_bwe_probe_apply(struct relay_bwe *b, bool trial)
+{
+	if (b->usage == RELAY_BWE_OVERUSE && !trial)
 		return;
 	if (b->probe_bps > b->delay_bps)
 		b->delay_bps = b->probe_bps, b->have_max = false;
 	if (b->probe_bps > b->loss_bps)
 		b->loss_bps = b->probe_bps;
+	relay_bwe_estimate(b);
+}
+
+static void relay_bwe_probe_result(struct relay_bwe *b)
+{
+	if (!relay_bwe_probe_rate(b, BWE_PROBE_PACKETS, 0))
+		return;
+	b->probe_id = 0; /* measured once */
+	relay_bwe_probe_apply(b, false);
+}
+
+void relay_bwe_trial_start(struct relay_bwe *b, uint8_t id, uint32_t max_bps, uint32_t media_bps)
+{
+	relay_bwe_probe_start(b, id, max_bps);
+	b->trial = RELAY_BWE_TRIAL_RUNNING;
+	b->trial_media_bps = media_bps;
+	b->trial_sent = b->trial_reported = b->trial_lost = 0;
+	b->trial_overuses = b->overuses;
+	b->trial_owd_min = INT64_MAX;
+	b->trial_owd_last = b->trial_last_send = INT64_MIN;
+}
+
+/* What the trial's packets say has queued, microseconds. */
+static int64_t relay_bwe_trial_queue(const struct relay_bwe *b)
+{
+	if (b->trial_owd_min == INT64_MAX || b->trial_owd_last == INT64_MIN)
+		return 0;
+	return b->trial_owd_last - b->trial_owd_min;
+}
+
+static void relay_bwe_trial_packet(struct relay_bwe *b, const struct relay_bwe_packet *p)
+{
+	b->trial_reported++;
+	if (p->arrival_us == INT64_MIN) {
+		b->trial_lost++;
+		return;
+	}
+	int64_t owd = p->arrival_us - p->send_us;
+	if (owd < b->trial_owd_min)
+		b->trial_owd_min = owd;
+	if (p->send_us >= b->trial_last_send) {
+		b->trial_last_send = p->send_us;
+		b->trial_owd_last = owd;
+	}
+}
+
+void relay_bwe_trial_cancel(struct relay_bwe *b)
+{
+	if (b->trial != RELAY_BWE_TRIAL_RUNNING)
+		return;
+	b->trial = RELAY_BWE_TRIAL_FAILED;
+	b->probe_id = 0;
+}
+
+/* Every packet of the trial reported: passed when it lost little and its
+ * rate was measured. */
+static void relay_bwe_trial_verdict(struct relay_bwe *b)
+{
+	if (b->trial != RELAY_BWE_TRIAL_RUNNING || !b->trial_sent ||
+	    b->trial_reported < b->trial_sent)
+		return;
+	if (b->trial_lost * 100 > b->trial_reported * BWE_TRIAL_LOSS_PCT ||
+	    relay_bwe_trial_queue(b) > BWE_TRIAL_QUEUE_US ||
+	    !relay_bwe_probe_rate(b, BWE_TRIAL_PACKETS, b->trial_media_bps)) {
+		relay_bwe_trial_cancel(b);
+		return;
+	}
+	b->probe_id = 0;
+	b->trial = RELAY_BWE_TRIAL_PASSED;
+	relay_bwe_probe_apply(b, true);
+}
+
+void relay_bwe_trial_end(struct relay_bwe *b, unsigned sent)
+{
+	if (b->trial != RELAY_BWE_TRIAL_RUNNING)
+		return;
+	if (!sent) {
+		relay_bwe_trial_cancel(b);
+		return;
+	}
+	b->trial_sent = sent;
+	relay_bwe_trial_verdict(b);
 }
 
 void relay_bwe_on_feedback(struct relay_bwe *b, const struct relay_bwe_packet *pkts, unsigned n,
@@ -396,7 +499,10 @@ void relay_bwe_on_feedback(struct relay_bwe *b, const struct relay_bwe_packet *p
 
 	for (unsigned i = 0; i < n; i++) {
 		const struct relay_bwe_packet *p = &pkts[i];
+		bool trial = b->trial == RELAY_BWE_TRIAL_RUNNING;
 		b->loss_total++;
+		if (trial && p->probe && p->probe == b->probe_id)
+			relay_bwe_trial_packet(b, p);
 		if (p->arrival_us == INT64_MIN) {
 			b->loss_lost++;
 			continue;
@@ -405,12 +511,20 @@ void relay_bwe_on_feedback(struct relay_bwe *b, const struct relay_bwe_packet *p
 		relay_bwe_group(b, p);
 		if (probing)
 			relay_bwe_probe_packet(b, p);
+		/* The path queues: the trial has its answer, at once. An
+		 * overuse declared before it started (the usage stays until
+		 * the next group) is not its answer, nor one while its own
+		 * packets show no queue. */
+		if (trial && b->overuses != b->trial_overuses &&
+		    relay_bwe_trial_queue(b) > BWE_TRIAL_QUEUE_US)
+			relay_bwe_trial_cancel(b);
 	}
 	b->acked_bps = relay_bwe_acked_rate(b);
 	relay_bwe_rate(b, now_us);
 	relay_bwe_loss(b, now_us);
-	if (probing)
+	if (b->trial == RELAY_BWE_TRIAL_RUNNING)
+		relay_bwe_trial_verdict(b);
+	else if (probing && b->trial == RELAY_BWE_TRIAL_NONE)
 		relay_bwe_probe_result(b);
-	b->estimate_bps = b->delay_bps < b->loss_bps ? b->delay_bps : b->loss_bps;
-	b->estimate_bps = clamp_bps(b, b->estimate_bps);
+	relay_bwe_estimate(b);
 }

@@ -17,7 +17,8 @@
  *   loss-based rate grow 8 % a second.
  * - Probes (padding the caller sends in clusters faster than the
  *   estimate): a cluster's acknowledged rate is a bound the estimate may
- *   rise to.
+ *   rise to. A trial is a long cluster judged by the delay detector (the
+ *   first overuse fails it) and its loss; passed, its rate is the bound.
  * The estimate is the lower of the delay- and loss-based rates, within
  * [min_bps, max_bps].
  *
@@ -41,6 +42,14 @@ struct relay_bwe_config {
 	uint32_t initial_bps; /* 0: RELAY_BWE_INITIAL_BPS (within the bounds) */
 	uint32_t min_bps;     /* 0: RELAY_BWE_MIN_BPS */
 	uint32_t max_bps;     /* the cap; 0: none (UINT32_MAX) */
+};
+
+/* A trial (relay_bwe_trial_start): a long cluster judged by the path. */
+enum relay_bwe_trial {
+	RELAY_BWE_TRIAL_NONE = 0,
+	RELAY_BWE_TRIAL_RUNNING, /* being sent, or its feedback awaited */
+	RELAY_BWE_TRIAL_PASSED,	 /* the estimate rose to it; the caller resets to NONE */
+	RELAY_BWE_TRIAL_FAILED,	 /* overuse or loss: the caller stops sending, resets */
 };
 
 /* One packet the feedback told about, in the order sent. */
@@ -72,6 +81,7 @@ struct relay_bwe {
 	double threshold_ms, over_ms;
 	int64_t threshold_us;
 	unsigned over_count;
+	unsigned overuses; /* overuse declared, times (a trial counts new ones) */
 	/* Acknowledged rate: the last received packets. */
 	struct {
 		int64_t arrival_us;
@@ -94,6 +104,15 @@ struct relay_bwe {
 	uint32_t probe_first_size, probe_last_size;
 	uint32_t probe_bps;	/* the last cluster's result; 0: none */
 	uint32_t probe_max_bps; /* what the cluster may show at most (its caller's bound) */
+	/* A trial: the cluster above, measured whole, with its verdict. */
+	enum relay_bwe_trial trial;
+	uint32_t trial_media_bps; /* what else the caller sends meanwhile */
+	unsigned trial_sent;	  /* its packets, once all are sent (0: still sending) */
+	unsigned trial_reported, trial_lost;
+	unsigned trial_overuses; /* `overuses` at its start */
+	/* Its packets' one-way delay (arrival minus send time, the clocks'
+	 * offset included): the least, and the last sent's so far. */
+	int64_t trial_owd_min, trial_owd_last, trial_last_send;
 };
 
 void relay_bwe_init(struct relay_bwe *b, const struct relay_bwe_config *cfg);
@@ -111,5 +130,24 @@ void relay_bwe_on_feedback(struct relay_bwe *b, const struct relay_bwe_packet *p
  * what one cluster may prove. The one measured before is
  * forgotten. */
 void relay_bwe_probe_start(struct relay_bwe *b, uint8_t id, uint32_t max_bps);
+
+/* Starts a trial, cluster id: padding sent for long enough (the caller's
+ * choice, 0.5-1 s) that a shaper's bucket cannot hide the path's rate
+ * (a 10 KB burst passes a 30 ms cluster whole at 150 kbit/s), judged by
+ * the delay detector: an overuse declared while its packets show a queue
+ * (their one-way delay 25 ms above its least) fails it at once (the
+ * caller stops sending), as does more than 5 % of its packets lost or
+ * such a queue at its end; one whose
+ * every packet was reported (relay_bwe_trial_end) passes, and the
+ * estimate rises to its rate (the lower of its sending and arrival
+ * rates) plus media_bps, what the caller sends besides, at most max_bps
+ * (0: the cap). The verdict is in b->trial. */
+void relay_bwe_trial_start(struct relay_bwe *b, uint8_t id, uint32_t max_bps, uint32_t media_bps);
+
+/* The trial's last packet was sent: `sent` packets in all (0 fails it). */
+void relay_bwe_trial_end(struct relay_bwe *b, unsigned sent);
+
+/* Fails a running trial (its feedback never came). */
+void relay_bwe_trial_cancel(struct relay_bwe *b);
 
 #endif

@@ -22,6 +22,7 @@ void relay_congestion_routes(struct relay_worker *w, struct relay_transport *to,
 	if (!to->bwe.sent.ext_id) {
 		to->bwe_bps = 0; /* no longer negotiated: no estimate to go by */
 		to->bwe.probing = false;
+		to->bwe.trial = false;
 		return;
 	}
 	if (to->bwe.started)
@@ -77,6 +78,38 @@ static void relay_congestion_on_fb(const struct relay_twcc_fb *fb, void *userdat
 		relay_bwe_on_feedback(&b->est, c->pkts, c->n, c->now);
 }
 
+/* A trial's verdict (relay/bwe.h), once it has one: a pass lets the
+ * budget bring video on at once; a failure stops the cluster, and the
+ * next waits longer (bounded). */
+static void relay_congestion_trial_verdict(struct relay_worker *w, struct relay_transport *to,
+					   int64_t now)
+{
+	struct relay_sub_bwe *b = &to->bwe;
+	enum relay_bwe_trial v = b->est.trial;
+
+	if (!b->trial || v == RELAY_BWE_TRIAL_RUNNING)
+		return;
+	b->trial = false;
+	b->probing = false;
+	b->est.trial = RELAY_BWE_TRIAL_NONE;
+	if (v == RELAY_BWE_TRIAL_PASSED) {
+		b->trial_passed_us = now;
+		b->trial_failures = 0;
+	} else if (b->trial_failures < UINT8_MAX) {
+		b->trial_failures++;
+	}
+	int64_t wait =
+	    RELAY_TRIAL_INTERVAL_US + RELAY_TRIAL_BACKOFF_US * (int64_t)b->trial_failures;
+	b->next_probe_us =
+	    now + (wait < RELAY_TRIAL_INTERVAL_MAX_US ? wait : RELAY_TRIAL_INTERVAL_MAX_US);
+	/* Once per trial, for whoever debugs a recovery (no personal data). */
+	log_debug("worker %u: transport %llu: trial at %u bit/s %s (%u packets, %u reported, %u "
+		  "lost; estimate %u)",
+		  w->index, (unsigned long long)to->p.id, b->probe_bps,
+		  v == RELAY_BWE_TRIAL_PASSED ? "passed" : "failed", b->probe_packets,
+		  b->est.trial_reported, b->est.trial_lost, b->est.estimate_bps);
+}
+
 void relay_congestion_from_subscriber(struct relay_worker *w, struct relay_transport *to,
 				      const uint8_t *pkt, size_t len, int64_t now)
 {
@@ -92,6 +125,7 @@ void relay_congestion_from_subscriber(struct relay_worker *w, struct relay_trans
 	if (relay_twcc_parse(pkt, len, &scratch, relay_congestion_on_fb, &c) <= 0)
 		return;
 	to->bwe_bps = to->bwe.est.estimate_bps;
+	relay_congestion_trial_verdict(w, to, now);
 }
 
 /* The route a probe may go on: a video stream `to` receives with RTX (its
@@ -122,6 +156,26 @@ static struct relay_out *relay_congestion_probe_route(struct relay_worker *w,
 	return NULL;
 }
 
+/* A trial (video paused for want of room): the paused videos' lowest
+ * encodings and the sound, with a margin, media included: the padding is
+ * what the media sent now (what arrived lately) leaves of that, a quarter
+ * of it at least. */
+static void relay_congestion_trial_start(struct relay_transport *to, int64_t now)
+{
+	struct relay_sub_bwe *b = &to->bwe;
+	uint64_t total = (uint64_t)to->bwe_resume_bps * RELAY_TRIAL_MARGIN_PERCENT / 100;
+	uint64_t media = b->est.acked_bps;
+
+	if (total > b->est.cfg.max_bps)
+		total = b->est.cfg.max_bps;
+	uint64_t padding = total > media + total / 4 ? total - media : total / 4;
+	b->trial = true;
+	b->probe_bps = padding > UINT32_MAX ? UINT32_MAX : (uint32_t)padding;
+	b->trial_end_us = 0;
+	relay_bwe_trial_start(&b->est, b->probe_id, (uint32_t)total, (uint32_t)media);
+	b->next_probe_us = now + RELAY_TRIAL_INTERVAL_MAX_US; /* the verdict sets it */
+}
+
 void relay_congestion_tick(struct relay_worker *w, struct relay_transport *to, int64_t now)
 {
 	struct relay_sub_bwe *b = &to->bwe;
@@ -139,6 +193,11 @@ void relay_congestion_tick(struct relay_worker *w, struct relay_transport *to, i
 			  to->pace ? (unsigned long long)to->pace->queued_total : 0,
 			  to->pace ? (unsigned long long)to->pace->dropped_total : 0,
 			  to->pace ? to->pace->count : 0);
+	/* A trial whose feedback did not all come. */
+	if (b->trial && !b->probing && now - b->trial_end_us > RELAY_TRIAL_VERDICT_US) {
+		relay_bwe_trial_cancel(&b->est);
+		relay_congestion_trial_verdict(w, to, now);
+	}
 	/* Stable: within 10 % of where it was when it last moved more. */
 	if (to->bwe_bps > b->stable_bps + b->stable_bps / 10 ||
 	    to->bwe_bps < b->stable_bps - b->stable_bps / 10) {
@@ -146,24 +205,36 @@ void relay_congestion_tick(struct relay_worker *w, struct relay_transport *to, i
 		b->stable_us = now;
 	}
 	uint32_t target = to->bwe_target_bps ? to->bwe_target_bps : b->est.cfg.max_bps;
+	/* Video paused for want of room: a trial, which judges the path
+	 * itself, so it need not wait for the estimate to hold. */
+	bool trial = to->videos_paused && to->bwe_resume_bps;
+	int64_t stable = trial		     ? 0
+			 : to->videos_paused ? RELAY_PROBE_STABLE_US / 3
+					     : RELAY_PROBE_STABLE_US;
 	/* Not while the path loses packets: a probe would only add to it. */
-	if (b->probing || to->state != RELAY_TRANSPORT_UP || to->bwe_bps >= target ||
-	    now - b->stable_us <
-		(to->videos_paused ? RELAY_PROBE_STABLE_US / 3 : RELAY_PROBE_STABLE_US) ||
-	    now < b->next_probe_us || b->est.fraction_lost > RELAY_PROBE_MAX_LOSS)
+	if (b->probing || b->trial || to->state != RELAY_TRANSPORT_UP || to->bwe_bps >= target ||
+	    now - b->stable_us < stable || now < b->next_probe_us ||
+	    b->est.fraction_lost > RELAY_PROBE_MAX_LOSS)
 		return;
 	if (!relay_congestion_probe_route(w, to))
 		return;
 	b->probe_id = b->probe_id == UINT8_MAX ? 1 : b->probe_id + 1;
 	b->probing = true;
+	b->probe_start_us = now;
+	b->probe_bytes = 0;
+	b->probe_packets = 0;
+	if (trial) {
+		relay_congestion_trial_start(to, now);
+		if (now < w->next_probe_us)
+			w->next_probe_us = now;
+		return;
+	}
 	uint64_t rate = (uint64_t)to->bwe_bps * RELAY_PROBE_FACTOR;
 	b->probe_bps = rate > target ? target : (uint32_t)rate;
 	/* Video paused for want of room: what it takes to come back on
 	 * (the lowest encodings, a quarter more, the sound), at least. */
 	if (to->videos_paused && b->probe_bps < (uint64_t)target * 3 / 2)
 		b->probe_bps = (uint32_t)((uint64_t)target * 3 / 2);
-	b->probe_start_us = now;
-	b->probe_bytes = 0;
 	/* Video paused for want of room (budget.c): sooner again, to find
 	 * out when the downlink has room. */
 	b->next_probe_us =
@@ -212,6 +283,7 @@ static bool relay_congestion_probe_packet(struct relay_worker *w, struct relay_t
 	}
 	out->rtx_seq++;
 	relay_send_batch_commit(w, len, &to->remote);
+	to->bwe.probe_packets++;
 	to->bwe.probe_bytes += len + RELAY_SENT_OVERHEAD - CRYPTO_SRTP_MAX_TRAILER;
 	atomic_fetch_add_explicit(&w->probes_sent, 1, memory_order_relaxed);
 	return true;
@@ -221,7 +293,7 @@ void relay_congestion_probes_due(struct relay_worker *w, int64_t now)
 {
 	GHashTableIter it;
 	gpointer key, value;
-	bool more = false;
+	int64_t next = INT64_MAX;
 
 	w->next_probe_us = INT64_MAX;
 	g_hash_table_iter_init(&it, w->by_id);
@@ -232,21 +304,46 @@ void relay_congestion_probes_due(struct relay_worker *w, int64_t now)
 			continue;
 		struct relay_out *out = relay_congestion_probe_route(w, to);
 		int64_t elapsed = now - b->probe_start_us;
-		if (!out || to->state != RELAY_TRANSPORT_UP || elapsed >= RELAY_PROBE_DURATION_US) {
+		int64_t duration = b->trial ? RELAY_TRIAL_DURATION_US : RELAY_PROBE_DURATION_US;
+		if (!out || to->state != RELAY_TRANSPORT_UP || elapsed >= duration) {
 			b->probing = false;
+			if (b->trial) { /* judged when its feedback is in */
+				b->trial_end_us = now;
+				relay_bwe_trial_end(&b->est, b->probe_packets);
+				to->bwe_bps = b->est.estimate_bps;
+				relay_congestion_trial_verdict(w, to, now);
+			}
 			continue;
 		}
 		/* What the cluster's rate has made due by now (at least one
 		 * packet at its start). */
 		uint64_t due = (uint64_t)b->probe_bps * (uint64_t)(elapsed + 1000) / 8000000;
-		for (int k = 0; k < 16 && b->probe_bytes < due; k++)
+		/* A trial is judged by the delay trend: a late wake (a busy
+		 * machine) must not catch up in a burst, which arrives spread
+		 * out and reads as a queue growing; what it is behind by is
+		 * skipped, not sent at once. */
+		int burst = b->trial ? RELAY_TRIAL_BURST : 16;
+		uint64_t behind = (uint64_t)burst * RELAY_PROBE_PACKET_BYTES;
+		if (b->trial && due > b->probe_bytes + behind)
+			b->probe_bytes = due - behind;
+		for (int k = 0; k < burst && b->probe_bytes < due; k++)
 			if (!relay_congestion_probe_packet(w, to, out, now))
 				break;
-		more = true;
+		/* The next wake: when the next packet is due (a trial at a
+		 * few hundred kbit/s: every ~8 ms, not every 1 ms for 800
+		 * ms), 1 ms at least (and when one could not go). */
+		int64_t at = now + 1000;
+		if (b->probe_bytes >= due && b->probe_bps) {
+			int64_t t = b->probe_start_us +
+				    (int64_t)(b->probe_bytes * 8000000 / b->probe_bps) - 1000;
+			if (t > at)
+				at = t;
+		}
+		if (at < next)
+			next = at;
 	}
 	relay_send_batch_flush(w);
-	if (more)
-		w->next_probe_us = now + 1000;
+	w->next_probe_us = next;
 }
 
 void relay_congestion_stats(struct relay_worker *w)

@@ -7,7 +7,8 @@
  * (relay/bwe.h), the estimate in relay_transport.bwe_bps, and probing:
  * short clusters of padding-only RTX packets on a video route's RTX SSRC
  * at twice the estimate, when it has been stable for a few seconds and is
- * below what the subscriber's streams would want. */
+ * below what the subscriber's streams would want; while it is down to
+ * audio for want of room, trials: long clusters the estimator judges. */
 #ifndef HEARTH_RELAY_CONGESTION_H
 #define HEARTH_RELAY_CONGESTION_H
 
@@ -25,10 +26,31 @@
 #define RELAY_PROBE_GAIN_PERCENT 150
 #define RELAY_PROBE_STABLE_US	 (3 * 1000000LL)
 #define RELAY_PROBE_INTERVAL_US	 (5 * 1000000LL) /* 2 s, stable 1 s, while video is paused */
+/* While every shown video is paused for want of room (audio only; budget.c
+ * sets `bwe_resume_bps` then), the cluster is a trial
+ * (relay/bwe.h): padding for this long, so that a shaper's bucket cannot
+ * let it all through and hide the path's rate (the tbf of the e2e tests
+ * lets 10 KB by at once: at 150 kbit/s, a 30 ms cluster read ~330 kbit/s,
+ * video came on and overused at once), at what would bring the paused
+ * videos back (`bwe_resume_bps`) times the margin, media included; it
+ * stops at the first overuse. The next waits the interval and the backoff
+ * per failure in a row, at most the max: a trial at that rate costs
+ * little, and the link may come back any time. */
+#define RELAY_TRIAL_DURATION_US (800 * 1000LL)
+/* A trial's packets per wake at most (a late wake skips the rest). */
+#define RELAY_TRIAL_BURST	    2
+#define RELAY_TRIAL_MARGIN_PERCENT  125
+#define RELAY_TRIAL_INTERVAL_US	    (2 * 1000000LL)
+#define RELAY_TRIAL_BACKOFF_US	    (500 * 1000LL)
+#define RELAY_TRIAL_INTERVAL_MAX_US (3 * 1000000LL)
+/* A trial whose feedback has not all come this long after its end fails. */
+#define RELAY_TRIAL_VERDICT_US (1000 * 1000LL)
 /* No probe while the last feedback says more than this was lost (/256). */
 #define RELAY_PROBE_MAX_LOSS 8
-/* Padding bytes per probe packet (RFC 3550 §5.1: the count is one byte). */
-#define RELAY_PROBE_PADDING 255
+/* Padding bytes per probe packet (RFC 3550 §5.1: the count is one byte),
+ * and about what one takes on the wire (RTP header, the stamp, SRTP). */
+#define RELAY_PROBE_PADDING	 255
+#define RELAY_PROBE_PACKET_BYTES 300
 
 /* ROUTES_SET: the id the subscriber accepted (0: none); the estimator
  * starts at the first one, within the worker's cap. */

@@ -138,6 +138,14 @@ struct relay_sub_bwe {
 	uint32_t probe_bps; /* its rate */
 	int64_t probe_start_us;
 	uint64_t probe_bytes; /* sent of it so far */
+	/* While video is paused the cluster is a trial (bwe.h): its packets
+	 * sent, when the last went, when one last passed (budget.c brings
+	 * video on at once then), and the failures in a row (the wait before
+	 * the next grows with them, bounded). */
+	bool trial;
+	unsigned probe_packets;
+	int64_t trial_end_us, trial_passed_us;
+	uint8_t trial_failures;
 };
 
 struct relay_transport {
@@ -184,6 +192,9 @@ struct relay_transport {
 	 * want (the allocator's to set); below it, a stable estimate is
 	 * probed upwards; 0: the cap. */
 	uint32_t bwe_bps, bwe_target_bps;
+	/* What would bring every shown video back at its lowest encoding
+	 * (budget.c; 0: nothing to bring back): a trial's aim. */
+	uint32_t bwe_resume_bps;
 	struct relay_sub_bwe bwe;
 	/* A subscriber's audio sent twice while it loses (audio_dup.c);
 	 * NULL: none (no transport-cc, or the worker's cap). */

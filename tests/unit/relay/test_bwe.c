@@ -317,6 +317,248 @@ static void test_probe_burst_bounded(void)
 	g_assert_cmpuint(b.estimate_bps, >=, 600000);
 }
 
+/* A trial (relay_bwe_trial_start) through a token-bucket shaper as the
+ * e2e tests' tbf: rate kbit/s, a 10 KB bucket, a queue of 250 ms; audio
+ * (200 bytes every 20 ms, ~80 kbit/s) and, from 1 s on, padding
+ * (267-byte packets) at pad_bps for dur_us; transport-cc feedback every
+ * 50 ms, 20 ms each way. Returns the trial's verdict once it has one
+ * (or RUNNING at 4 s), the padding packets sent in ret_sent. */
+#define TB_BURST 10000
+#define TB_QUEUE (250 * MS)
+#define TB_PAD	 267
+
+struct tb_pkt {
+	int64_t send_us, arrival_us;
+	uint32_t size;
+	uint8_t probe;
+};
+
+static enum relay_bwe_trial tb_trial(struct relay_bwe *b, uint32_t rate, uint32_t pad_bps,
+				     int64_t dur_us, unsigned *ret_sent)
+{
+	static struct tb_pkt pkts[4096];
+	static struct relay_bwe_packet batch[4096];
+	unsigned n = 0, reported = 0, sent = 0;
+	double tokens = TB_BURST;
+	int64_t t_tok = 0, link_free = 0, next_audio = 0, next_pad = S, next_fb = FB_US;
+	bool ended = false, started = false;
+
+	for (int64_t now = 0; now < 4 * S; now += 100) {
+		/* Padding stops at the first failure, as congestion.c does. */
+		if (started && b->trial != RELAY_BWE_TRIAL_RUNNING)
+			ended = true;
+		bool pad = now >= next_pad && !ended && now < S + dur_us;
+		if (!started && now >= S) {
+			relay_bwe_trial_start(b, 5, 0, 80000);
+			started = true;
+		}
+		if (started && !ended && now >= S + dur_us) {
+			relay_bwe_trial_end(b, sent);
+			ended = true;
+		}
+		if (now >= next_audio || pad) {
+			struct tb_pkt *p = &pkts[n++];
+			*p = (struct tb_pkt){
+			    .send_us = now, .size = pad ? TB_PAD : 200, .probe = pad ? 5 : 0};
+			if (pad) {
+				sent++;
+				next_pad = now + (int64_t)TB_PAD * 8 * S / pad_bps;
+			} else {
+				next_audio = now + 20 * MS;
+			}
+			/* The bucket fills at the rate; a packet without tokens
+			 * waits in the queue for them, or is dropped. */
+			int64_t at = now + PROP_US / 2;
+			tokens += (double)(at - t_tok) * rate / 8 / S;
+			if (tokens > TB_BURST)
+				tokens = TB_BURST;
+			t_tok = at;
+			int64_t start = at > link_free ? at : link_free;
+			if (tokens >= p->size && start == at) {
+				tokens -= p->size;
+				p->arrival_us = at + PROP_US / 2;
+			} else {
+				int64_t wait = (int64_t)((p->size - tokens) * 8 * S / rate);
+				int64_t leave = (start > at + wait ? start : at + wait);
+				if (leave - at > TB_QUEUE) {
+					p->arrival_us = INT64_MIN;
+				} else {
+					link_free = leave + (int64_t)p->size * 8 * S / rate;
+					tokens -= p->size; /* in debt until refilled */
+					p->arrival_us = leave + PROP_US / 2;
+				}
+			}
+		}
+		if (now >= next_fb) {
+			unsigned k = 0, last = reported;
+			for (unsigned i = reported; i < n; i++)
+				if (pkts[i].arrival_us != INT64_MIN &&
+				    pkts[i].arrival_us <= now - PROP_US)
+					last = i + 1;
+			for (unsigned i = reported; i < last; i++)
+				batch[k++] = (struct relay_bwe_packet){
+				    .send_us = pkts[i].send_us,
+				    .arrival_us = pkts[i].arrival_us == INT64_MIN
+						      ? INT64_MIN
+						      : pkts[i].arrival_us + RECEIVER_CLOCK,
+				    .size = pkts[i].size,
+				    .probe = pkts[i].probe};
+			reported = last;
+			if (k)
+				relay_bwe_on_feedback(b, batch, k, now);
+			next_fb += FB_US;
+			if (started && b->trial != RELAY_BWE_TRIAL_RUNNING)
+				break;
+		}
+	}
+	*ret_sent = sent;
+	return b->trial;
+}
+
+static void tb_init(struct relay_bwe *b, uint32_t initial)
+{
+	struct relay_bwe_config cfg = {.initial_bps = initial, .max_bps = 5000000};
+
+	relay_bwe_init(b, &cfg);
+	b->rtt_us = 2 * PROP_US;
+}
+
+/* Video paused at 150 kbit/s: what brings it back (~250 kbit/s with the
+ * sound, 1.25 x that for the trial) does not fit, but the shaper's bucket
+ * lets a 30 ms cluster through whole, which reads as room (what turned
+ * video on and off over the link); a trial of 800 ms drains the bucket,
+ * the queue grows, and the first overuse fails it early, before the
+ * queue (250 ms) overflows, and the estimate stays below what video
+ * needs. */
+static void test_trial_slow_link_fails(void)
+{
+	struct relay_bwe b;
+	unsigned sent;
+
+	tb_init(&b, 130000);
+	g_assert_cmpint(tb_trial(&b, 150000, 230000, 800 * MS, &sent), ==, RELAY_BWE_TRIAL_FAILED);
+	g_test_message("failed after %u padding packets; estimate %u", sent, b.estimate_bps);
+	g_assert_cmpuint(sent, <, 800 * MS * 230000 / 8 / TB_PAD / S); /* stopped early */
+	g_assert_cmpuint(b.trial_lost, ==, 0);
+	g_assert_cmpuint(b.estimate_bps, <, 200000);
+	/* A 30 ms cluster (fast enough for the 10 packets a trial needs):
+	 * the bucket lets it through whole and hides the link. */
+	tb_init(&b, 130000);
+	g_assert_cmpint(tb_trial(&b, 150000, 900000, 30 * MS, &sent), ==, RELAY_BWE_TRIAL_PASSED);
+	g_assert_cmpuint(b.estimate_bps, >, 250000);
+}
+
+/* The link back at 2 Mbit/s: the same trial passes and the estimate
+ * rises to its rate, the audio included. */
+static void test_trial_fast_link_passes(void)
+{
+	struct relay_bwe b;
+	unsigned sent;
+
+	tb_init(&b, 130000);
+	g_assert_cmpint(tb_trial(&b, 2000000, 230000, 800 * MS, &sent), ==, RELAY_BWE_TRIAL_PASSED);
+	g_test_message("passed with %u padding packets; estimate %u", sent, b.estimate_bps);
+	g_assert_cmpuint(sent, >=, 80);
+	g_assert_cmpuint(b.estimate_bps, >=, 280000);
+	g_assert_cmpuint(b.estimate_bps, <=, 320000);
+	g_assert_cmpint(b.usage, !=, RELAY_BWE_OVERUSE);
+}
+
+/* Loss of its packets fails a trial (over 5 %); one that sent nothing, or
+ * whose feedback never came, fails; a passed trial's rate is bounded by
+ * the caller's max. */
+static void test_trial_verdicts(void)
+{
+	struct relay_bwe b;
+	struct relay_bwe_packet p[40];
+
+	for (int i = 0; i < 40; i++)
+		p[i] = (struct relay_bwe_packet){.send_us = S + i * 10 * MS,
+						 .arrival_us = S + 20 * MS + i * 10 * MS,
+						 .size = TB_PAD,
+						 .probe = 3};
+	tb_init(&b, 100000);
+	relay_bwe_trial_start(&b, 3, 0, 0);
+	p[10].arrival_us = p[20].arrival_us = p[30].arrival_us = INT64_MIN; /* 7.5 % */
+	relay_bwe_on_feedback(&b, p, 20, S + 300 * MS);
+	g_assert_cmpint(b.trial, ==, RELAY_BWE_TRIAL_RUNNING); /* not all sent yet */
+	relay_bwe_trial_end(&b, 40);
+	g_assert_cmpint(b.trial, ==, RELAY_BWE_TRIAL_RUNNING); /* not all reported */
+	relay_bwe_on_feedback(&b, p + 20, 20, S + 500 * MS);
+	g_assert_cmpint(b.trial, ==, RELAY_BWE_TRIAL_FAILED);
+	g_assert_cmpuint(b.estimate_bps, <, 150000);
+
+	/* One lost of 40: passes, to at most the bound. */
+	tb_init(&b, 100000);
+	relay_bwe_trial_start(&b, 3, 180000, 0);
+	p[10].arrival_us = S + 120 * MS;
+	p[20].arrival_us = S + 220 * MS;
+	relay_bwe_on_feedback(&b, p, 40, S + 500 * MS);
+	relay_bwe_trial_end(&b, 40);
+	g_assert_cmpint(b.trial, ==, RELAY_BWE_TRIAL_PASSED);
+	g_assert_cmpuint(b.estimate_bps, ==, 180000);
+
+	/* An overuse declared before the trial started (its usage stays until
+	 * the next group closes) is not the trial's answer. */
+	tb_init(&b, 100000);
+	b.usage = RELAY_BWE_OVERUSE;
+	b.overuses = 1;
+	relay_bwe_trial_start(&b, 3, 0, 0);
+	p[10].arrival_us = S + 120 * MS;
+	p[20].arrival_us = S + 220 * MS;
+	p[30].arrival_us = S + 320 * MS;
+	relay_bwe_on_feedback(&b, p, 40, S + 500 * MS);
+	relay_bwe_trial_end(&b, 40);
+	g_assert_cmpint(b.trial, ==, RELAY_BWE_TRIAL_PASSED);
+	g_assert_cmpuint(b.estimate_bps, >=, 200000); /* 40 x 267 bytes in 390 ms */
+
+	tb_init(&b, 100000);
+	relay_bwe_trial_start(&b, 3, 0, 0);
+	relay_bwe_trial_end(&b, 0);
+	g_assert_cmpint(b.trial, ==, RELAY_BWE_TRIAL_FAILED);
+
+	tb_init(&b, 100000);
+	relay_bwe_trial_start(&b, 3, 0, 0);
+	relay_bwe_trial_end(&b, 40);
+	relay_bwe_trial_cancel(&b);
+	g_assert_cmpint(b.trial, ==, RELAY_BWE_TRIAL_FAILED);
+	relay_bwe_on_feedback(&b, p, 40, S + 500 * MS); /* too late: nothing changes */
+	g_assert_cmpint(b.trial, ==, RELAY_BWE_TRIAL_FAILED);
+	g_assert_cmpuint(b.estimate_bps, <, 150000);
+	/* A short cluster after it is measured as before. */
+	relay_bwe_probe_start(&b, 4, 0);
+	g_assert_cmpint(b.trial, ==, RELAY_BWE_TRIAL_NONE);
+}
+
+/* A trial's packets whose delay rises by `step_us` each (10 ms apart),
+ * 20 of them, then level: the detector says overuse either way; a rise of
+ * 20 ms in all (a busy machine's timing) passes, one of 40 ms (a queue)
+ * fails. */
+static void test_trial_queue(void)
+{
+	struct relay_bwe b;
+	struct relay_bwe_packet p[40];
+
+	for (int64_t step = 1000; step <= 2000; step += 1000) {
+		tb_init(&b, 100000);
+		relay_bwe_trial_start(&b, 3, 0, 0);
+		for (int i = 0; i < 40; i++)
+			p[i] = (struct relay_bwe_packet){.send_us = S + i * 10 * MS,
+							 .arrival_us = S + 20 * MS + i * 10 * MS +
+								       (i < 20 ? i : 20) * step,
+							 .size = TB_PAD,
+							 .probe = 3};
+		for (int k = 0; k < 4; k++)
+			relay_bwe_on_feedback(&b, p + k * 10, 10, S + (k + 1) * 100 * MS + 20 * MS);
+		relay_bwe_trial_end(&b, 40);
+		g_test_message("rise %lld us a packet: %u overuses, verdict %d", (long long)step,
+			       b.overuses, (int)b.trial);
+		g_assert_cmpuint(b.overuses, >, 0);
+		g_assert_cmpint(b.trial, ==,
+				step == 1000 ? RELAY_BWE_TRIAL_PASSED : RELAY_BWE_TRIAL_FAILED);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -328,5 +570,9 @@ int main(int argc, char **argv)
 	g_test_add_func("/relay/bwe/bounds", test_bounds);
 	g_test_add_func("/relay/bwe/probe", test_probe);
 	g_test_add_func("/relay/bwe/probe-burst-bounded", test_probe_burst_bounded);
+	g_test_add_func("/relay/bwe/trial-slow-link-fails", test_trial_slow_link_fails);
+	g_test_add_func("/relay/bwe/trial-fast-link-passes", test_trial_fast_link_passes);
+	g_test_add_func("/relay/bwe/trial-verdicts", test_trial_verdicts);
+	g_test_add_func("/relay/bwe/trial-queue", test_trial_queue);
 	return g_test_run();
 }
