@@ -23,6 +23,7 @@ struct sig_store_listener {
 	int sock;		 /* conn's socket in epoll_fd, or -1 */
 	int epoll_fd;
 	int64_t tried_ms; /* last connection attempt (the caller's clock) */
+	int64_t lost_ms;  /* when check first found it lost; 0 while up */
 };
 
 static void pg_listen_drop(struct sig_store_listener *l)
@@ -78,11 +79,12 @@ int pg_store_listen(struct sig_store *store, struct sig_store_listener **ret_lis
 		g_free(l);
 		return r;
 	}
+	/* Not connected is no failure: the poll covers, and
+	 * sig_store_listener_check() tries again. */
 	r = pg_listen_connect(l);
-	if (r < 0) {
-		sig_store_listener_free(l);
-		return r;
-	}
+	if (r < 0)
+		log_warn("store: no LISTEN connection to PostgreSQL yet; events arrive by the "
+			 "poll until there is");
 	*ret_listener = l;
 	return 0;
 }
@@ -127,12 +129,17 @@ int sig_store_listener_check(struct sig_store_listener *l, int64_t now_ms, int64
 	if (l->conn && PQstatus(l->conn) == CONNECTION_OK)
 		return 0;
 	pg_listen_drop(l);
-	if (now_ms - l->tried_ms < retry_ms)
+	/* Not at once after a loss (a server restarting refuses for a
+	 * while), then every retry_ms. */
+	if (!l->lost_ms)
+		l->lost_ms = now_ms;
+	if (now_ms - l->lost_ms < retry_ms || now_ms - l->tried_ms < retry_ms)
 		return -ENOTCONN;
 	l->tried_ms = now_ms;
 	r = pg_listen_connect(l);
 	if (r < 0)
 		return -ENOTCONN;
+	l->lost_ms = 0;
 	log_info("store: the LISTEN connection to PostgreSQL is back");
 	return 0;
 }

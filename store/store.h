@@ -204,8 +204,9 @@ int sig_store_event_prune(struct sig_store *store, int64_t keep_ms, int *ret_cou
  * connection's socket): readable when something arrived. read takes what
  * arrived without blocking; *ret_notified: a notification came. A lost
  * connection is reported by read (-ENOTCONN) and by check, which
- * reconnects (blocking up to the connect timeout) at most every
- * retry_ms. */
+ * reconnects (blocking up to the connect timeout) retry_ms after it
+ * first found it lost, and then at most every retry_ms. sig_store_listen succeeds without a
+ * connection too (the database is down): check makes it later. */
 struct sig_store_listener;
 int sig_store_listen(struct sig_store *store, struct sig_store_listener **ret_listener);
 int sig_store_listener_fd(const struct sig_store_listener *listener);

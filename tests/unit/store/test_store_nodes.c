@@ -320,7 +320,10 @@ static void test_listen_pg(struct fixture *f, gconstpointer data)
 			r = sig_store_listener_read(l, &notified);
 	}
 	g_assert_cmpint(r, ==, -ENOTCONN);
-	g_assert_cmpint(sig_store_listener_check(l, 1000, 500), ==, 0);
+	g_assert_cmpint(sig_store_listener_check(l, 1000, 500), ==, -ENOTCONN);
+	g_assert_cmpint(sig_store_listener_check(l, 1400, 500), ==, -ENOTCONN);
+	g_assert_cmpint(sig_store_listener_check(l, 1500, 500), ==, 0);
+	g_assert_cmpint(sig_store_listener_check(l, 1501, 500), ==, 0);
 	g_assert_cmpint(sig_store_listener_fd(l), ==, fd);
 	g_assert_cmpint(sig_store_event_publish(f->other, "node-b", "1 ended 5", NULL), ==, 0);
 	g_assert_true(readable(fd, 2000));
