@@ -32,6 +32,10 @@ struct sig_participant_change;
  * extra (taken) and published in one transaction. */
 int sig_ops_remote_find(struct sig_ops *ops, int64_t session_id, const char *participant_id,
 			int64_t *ret_entry_id);
+/* Appends to list (a JSON array) the participants of session_id whom
+ * another node holds (their stored seats), as the list shows them, with
+ * "other_node": true. */
+void sig_ops_remote_list(struct sig_ops *ops, int64_t session_id, json_t *list);
 int sig_ops_remote_change(struct sig_ops *ops, int64_t session_id, const char *participant_id,
 			  const struct sig_participant_change *change, int audit_kind,
 			  json_t *extra);

@@ -13,8 +13,10 @@ static const struct sig_participant_listener *sig_ops_people(const struct sig_op
 json_t *sig_ops_participants(struct sig_ops *ops, int64_t session_id)
 {
 	const struct sig_participant_listener *people = sig_ops_people(ops);
+	json_t *list = people ? people->list(ops->listener_data, session_id) : json_array();
 
-	return people ? people->list(ops->listener_data, session_id) : json_array();
+	sig_ops_remote_list(ops, session_id, list); /* several nodes: the others' */
+	return list;
 }
 
 /* Applies change and writes its audit row (kind, detail extra: taken). */

@@ -157,10 +157,19 @@ class CrossNode(unittest.TestCase):
             P = lambda pid, op: (lambda: self.admin(  # noqa: E731
                 b, "POST", "/sessions/%d/participants/%s/%s" % (sid, pid, op), {}))
 
-            host, _ = self.join(a, people["Host"][1])
+            host, host_pid = self.join(a, people["Host"][1])
             dana, dana_pid = self.join(a, people["Dana"][1])
             fay, fay_pid = self.join(a, people["Fay"][1])
             eli, eli_pid = self.join(a, people["Eli"][1])
+
+            # Node B lists node A's people from their stored seats.
+            status, got = self.admin(b, "GET", "/sessions/%d/participants" % sid)
+            self.assertEqual(status, 200, got)
+            listed = {p["participant_id"]: p for p in got["items"]}
+            self.assertEqual(set(listed), {host_pid, dana_pid, fay_pid, eli_pid})
+            self.assertEqual(listed[eli_pid]["state"], "waiting")
+            self.assertEqual(listed[dana_pid]["display_name"], "Dana")
+            self.assertTrue(listed[dana_pid]["other_node"])
 
             # Admission: Eli waits on node A; node B's API admits.
             self.timed("admit", P(eli_pid, "admit"), eli, "admitted")
@@ -174,6 +183,11 @@ class CrossNode(unittest.TestCase):
                 b, "POST", "/sessions/%d/participants/%s/mute" % (sid, fay_pid),
                 {"kind": "audio", "lock": True}), fay, "participant.muted")
             self.assertEqual(msg["participant_id"], fay_pid)
+            status, p = self.admin(b, "POST", "/sessions/%d/participants/%s/mute"
+                                   % (sid, fay_pid), {"kind": "video"})
+            self.assertEqual(status, 200, p)  # answered as the local case: the participant
+            self.assertEqual(p["muted"], ["audio", "video"])
+            self.assertEqual(p["locked"], ["audio"])
             # Unknown participant: 404 on either node.
             status, _ = self.admin(b, "POST", "/sessions/%d/participants/p-00000000000000ff/mute"
                                    % sid, {"kind": "audio"})
