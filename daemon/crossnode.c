@@ -11,13 +11,21 @@
 #include "service/session_ops.h"
 #include "store/store.h"
 
-#define CROSSNODE_POLL_US   500000LL /* the fallback poll */
-#define CROSSNODE_WINDOW_MS 15000    /* events older than this are not read again */
-#define CROSSNODE_KEEP_MS   60000    /* events older than this are pruned */
+#define CROSSNODE_POLL_US 500000LL /* the fallback poll */
+/* Events older than this are not read again: longer than any write
+ * transaction lasts between its event's insert and its commit (statements
+ * and lock waits are cut at 5 s), so that one committed late is still
+ * found. */
+#define CROSSNODE_WINDOW_MS 10000
+#define CROSSNODE_KEEP_MS   60000 /* events older than this are pruned */
 #define CROSSNODE_PRUNE_US  (10 * 1000000LL)
 #define CROSSNODE_RETRY_MS  2000 /* a lost LISTEN connection is tried again this often */
-#define CROSSNODE_PAGES	    5	 /* pages of SIG_STORE_LIST_MAX read at most per turn */
-#define CROSSNODE_SEEN	    4096 /* ids remembered as applied */
+/* Pages of SIG_STORE_LIST_MAX read at most per turn: the whole window at
+ * up to 1,000 events a second (a busy cluster has a few). */
+#define CROSSNODE_PAGES 50
+/* Ids remembered as applied: over this many events in the window, some are
+ * applied again, which changes nothing. */
+#define CROSSNODE_SEEN 8192
 
 struct sig_crossnode {
 	struct sig_store *store; /* borrowed */
@@ -30,6 +38,7 @@ struct sig_crossnode {
 	int64_t ring[CROSSNODE_SEEN];
 	unsigned ring_next;
 	int64_t pruned_us;
+	int64_t newest; /* the highest id read */
 	bool listening; /* the LISTEN connection is up */
 	uint64_t applied, malformed, polls_found, notified;
 };
@@ -47,12 +56,11 @@ static bool crossnode_seen(struct sig_crossnode *x, int64_t id)
 	return false;
 }
 
-/* Reads the other nodes' recent events and applies those not applied yet;
- * how many it applied. */
-static unsigned crossnode_fetch(struct sig_crossnode *x)
+/* Reads the other nodes' recent events after id `after` and applies those
+ * not applied yet; how many it applied. */
+static unsigned crossnode_fetch(struct sig_crossnode *x, int64_t after)
 {
 	g_autoptr(GArray) rows = g_array_new(FALSE, TRUE, sizeof(struct sig_store_event));
-	int64_t after = 0;
 	unsigned applied = 0;
 
 	for (int page = 0; page < CROSSNODE_PAGES; page++) {
@@ -67,6 +75,8 @@ static unsigned crossnode_fetch(struct sig_crossnode *x)
 			const struct sig_store_event *ev =
 			    &g_array_index(rows, struct sig_store_event, i);
 			after = ev->id;
+			if (ev->id > x->newest)
+				x->newest = ev->id;
 			if (crossnode_seen(x, ev->id))
 				continue;
 			if (sig_ops_apply_event(x->ops, ev->body, strlen(ev->body)) < 0) {
@@ -92,9 +102,11 @@ static void crossnode_readable(void *userdata)
 
 	if (r == -ENOTCONN)
 		x->listening = false;
+	/* What is new since the last read; one that commits after a newer
+	 * one (ids are taken at insert) is the poll's. */
 	if (notified) {
 		x->notified++;
-		crossnode_fetch(x);
+		crossnode_fetch(x, x->newest);
 	}
 }
 
@@ -107,7 +119,7 @@ static void crossnode_tick(void *userdata)
 	    sig_store_listener_check(x->listener, now_us / 1000, CROSSNODE_RETRY_MS) == 0;
 	/* What the LISTEN connection missed (lost, or a notification that
 	 * came before the row was visible): found here. */
-	x->polls_found += crossnode_fetch(x);
+	x->polls_found += crossnode_fetch(x, 0);
 	if (now_us - x->pruned_us >= CROSSNODE_PRUNE_US) {
 		x->pruned_us = now_us;
 		if (sig_store_event_prune(x->store, CROSSNODE_KEEP_MS, NULL) < 0)

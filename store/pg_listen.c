@@ -100,13 +100,10 @@ int sig_store_listener_read(struct sig_store_listener *l, bool *ret_notified)
 	PGnotify *n;
 
 	*ret_notified = false;
-	/* Level-triggered: take the readiness, or the loop spins. */
-	while (epoll_wait(l->epoll_fd, &ev, 1, 0) > 0 && l->conn) {
-		if (!PQconsumeInput(l->conn))
-			break;
-		if (!PQisBusy(l->conn))
-			break;
-	}
+	/* Level-triggered: take what the socket holds, or the loop spins (a
+	 * failed read leaves the connection CONNECTION_BAD, below). */
+	if (epoll_wait(l->epoll_fd, &ev, 1, 0) > 0 && l->conn)
+		PQconsumeInput(l->conn);
 	if (!l->conn)
 		return -ENOTCONN;
 	if (PQstatus(l->conn) == CONNECTION_BAD) {
