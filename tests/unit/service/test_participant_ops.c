@@ -21,6 +21,7 @@ struct fake_presence {
 	struct sig_participant_change last;
 	int applied;
 	int64_t removed_entry;
+	char ended[16]; /* the reason session_ended was last told */
 };
 
 static json_t *fake_list(void *userdata, int64_t session_id)
@@ -67,9 +68,9 @@ static int fake_apply(void *userdata, int64_t session_id, const char *participan
 
 static void fake_session_ended(void *userdata, int64_t session_id, const char *reason)
 {
-	(void)userdata;
 	(void)session_id;
-	(void)reason;
+	g_strlcpy(((struct fake_presence *)userdata)->ended, reason,
+		  sizeof(((struct fake_presence *)userdata)->ended));
 }
 
 static void fake_entry_removed(void *userdata, int64_t session_id, int64_t entry_id)
@@ -352,6 +353,13 @@ static void test_other_node(struct fixture *f, gconstpointer data)
 
 	/* Node b wrote the audit rows, with its actor. */
 	g_autoptr(GArray) rows = audit_rows(f);
+	/* Ending and deleting on node b end it for node a's people. */
+	g_assert_cmpint(sig_ops_end_session(b, sid, "api-key:s", 1800000200, NULL), ==, 0);
+	g_assert_cmpint(deliver(f, &after), ==, 1);
+	g_assert_cmpstr(f->presence.ended, ==, "ended");
+	g_assert_cmpint(sig_ops_delete_session(b, sid, "api-key:s"), ==, 0);
+	g_assert_cmpint(deliver(f, &after), ==, 1);
+	g_assert_cmpstr(f->presence.ended, ==, "deleted");
 	g_assert_cmpuint(rows->len, ==, 4); /* mute, to_waiting, admit, remove */
 	assert_row(f, &g_array_index(rows, struct sig_audit_event, 0), SIG_AUDIT_MUTE, "api-key:s",
 		   "{\"participant\": \"" PID "\", \"kinds\": [\"video\"], \"locked\": true}");
