@@ -248,6 +248,52 @@ class CrossNode(unittest.TestCase):
                 self.assertEqual(rc, 0, d.log())
                 self.assertNotIn("Dana", d.log())
 
+    def test_removal_on_b_cuts_media_on_a(self):
+        """Real webrtcbin peers on node A, publishing and receiving: a
+        removal through node B's API stops the media both ways within a
+        second."""
+        from peer import Peer
+        with node("127.0.0.1") as a, node("127.0.0.2") as b:
+            a.host, b.host = "127.0.0.1", "127.0.0.2"
+            a.start(timeout=30)
+            b.start(timeout=30)
+            sid, people = self.session(b, [("Host", "host", True), ("Dana", "family", True)])
+            host = Peer(a.port, people["Host"][1], name="host")
+            dana = Peer(a.port, people["Dana"][1], name="dana")
+            try:
+                for p in (host, dana):
+                    self.assertEqual(p.subscribe().get("type"), "subscribe.ok")
+                    self.assertEqual(p.publish().get("type"), "publish.ok")
+                deadline = time.monotonic() + 20
+                while (host.decoded_from(dana.participant_id)["video"] < 10 or
+                       dana.decoded_from(host.participant_id)["video"] < 10):
+                    self.assertLess(time.monotonic(), deadline, "no media between the peers")
+                    time.sleep(0.1)
+                t0 = time.monotonic()
+                status, _ = self.admin(b, "POST", "/sessions/%d/participants/%s/remove"
+                                       % (sid, dana.participant_id), {})
+                self.assertEqual(status, 204)
+                last = {"from": 0.0, "to": 0.0}
+                seen = {"from": host.decoded_from(dana.participant_id),
+                        "to": dana.decoded_from(host.participant_id)}
+                while time.monotonic() - t0 < 2.5:
+                    time.sleep(0.05)
+                    now = {"from": host.decoded_from(dana.participant_id),
+                           "to": dana.decoded_from(host.participant_id)}
+                    for k in now:
+                        if now[k] != seen[k]:
+                            last[k], seen[k] = time.monotonic() - t0, now[k]
+                print("cross-node remove (webrtcbin): last media from Dana %.2f s, to Dana "
+                      "%.2f s after the call on node B" % (last["from"], last["to"]),
+                      file=sys.stderr)
+                self.assertLess(last["from"], LIMIT_S, last)
+                self.assertLess(last["to"], LIMIT_S, last)
+                bye = dana.wait_message(lambda m: m.get("type") == "bye", timeout=2)
+                self.assertEqual(bye.get("reason"), "removed")
+            finally:
+                for p in (host, dana):
+                    p.close()
+
     def test_webhooks_delivered_once_by_two_nodes(self):
         rx = SlowReceiver()
         hook = "[webhooks]\nurl = http://127.0.0.1:%d/hooks\nsecret = %s\n" % (rx.port, SECRET)
