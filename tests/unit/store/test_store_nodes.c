@@ -221,6 +221,63 @@ static void test_invite_last_use(struct fixture *f, gconstpointer data)
 	g_assert_false(is_new);
 }
 
+struct last_use_race {
+	struct sig_store *store;
+	int64_t invite, start;
+	GMutex lock;
+	GCond cond;
+	bool holding; /* the first writer counted its use, not yet committed */
+	int r;
+	bool is_new;
+};
+
+/* The first writer: counts a use and holds the row until it commits. */
+static gpointer last_use_first(gpointer data)
+{
+	struct last_use_race *race = data;
+
+	g_assert_cmpint(sig_store_begin(race->store), ==, 0);
+	race->r = sig_store_invite_use(race->store, race->invite, race->start, race->start,
+				       &race->is_new);
+	g_mutex_lock(&race->lock);
+	race->holding = true;
+	g_cond_signal(&race->cond);
+	g_mutex_unlock(&race->lock);
+	g_usleep(300 * 1000);
+	g_assert_cmpint(sig_store_commit(race->store), ==, 0);
+	return NULL;
+}
+
+/* The same race as test_invite_last_use, at once: the second writer's use
+ * waits for the first one's transaction, then finds the invite used up. */
+static void test_invite_last_use_concurrent(struct fixture *f, gconstpointer data)
+{
+	int64_t sid = add_session(f->store), entry = add_entry(f->store, sid);
+	struct last_use_race race = {.store = f->other, .start = T0};
+	struct sig_invite got = {0};
+	bool is_new = true;
+	GThread *first;
+
+	(void)data;
+	race.invite = add_invite(f->store, sid, entry, 1);
+	g_mutex_init(&race.lock);
+	g_cond_init(&race.cond);
+	first = g_thread_new("first-writer", last_use_first, &race);
+	g_mutex_lock(&race.lock);
+	while (!race.holding)
+		g_cond_wait(&race.cond, &race.lock);
+	g_mutex_unlock(&race.lock);
+	g_assert_cmpint(sig_store_invite_use(f->store, race.invite, T0 + WEEK, T0 + WEEK, &is_new),
+			==, -EDQUOT);
+	g_thread_join(first);
+	g_assert_cmpint(race.r, ==, 0);
+	g_assert_true(race.is_new);
+	g_assert_cmpint(sig_store_invite_get(f->store, race.invite, &got), ==, 0);
+	g_assert_cmpint(got.uses, ==, 1);
+	g_mutex_clear(&race.lock);
+	g_cond_clear(&race.cond);
+}
+
 static int64_t add_outbox(struct sig_store *store, int64_t session, const char *delivery_id)
 {
 	struct sig_audit_event ev = {
@@ -341,6 +398,7 @@ int main(int argc, char **argv)
 	ADD("/store/nodes/event-rolled-back", test_event_rolled_back);
 	ADD("/store/nodes/seat-get", test_seat_get);
 	ADD("/store/nodes/invite-last-use", test_invite_last_use);
+	ADD("/store/nodes/invite-last-use-concurrent", test_invite_last_use_concurrent);
 	if (test_backend_pg()) {
 		ADD("/store/nodes/listen", test_listen_pg);
 		ADD("/store/nodes/outbox-claim", test_outbox_claim);
