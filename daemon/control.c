@@ -20,6 +20,7 @@
 #include "relay/relay.h"
 #include "admin/api.h"
 #include "daemon/certs.h"
+#include "daemon/crossnode.h"
 #include "daemon/webhooks.h"
 #include "daemon/metrics.h"
 #include "http/http.h"
@@ -56,6 +57,7 @@ struct sig_control {
 	struct sig_media *media;
 	struct sig_certs *certs;		     /* TLS and DTLS certificates, reloadable */
 	struct sig_webhooks *webhooks;		     /* NULL without [webhooks] url */
+	struct sig_crossnode *crossnode;	     /* NULL for one node (SQLite) */
 	struct crypto_dtls_identity *relay_identity; /* the workers' default (a reference) */
 	int64_t certs_check_s;			     /* next renewal check, Unix time */
 	int signal_fd;
@@ -352,6 +354,7 @@ static void control_metrics(void *userdata, struct sig_http_request *req)
 	control_metrics_bwe(c, out);
 	control_metrics_tcp(c, out);
 	sig_webhooks_metrics(c->webhooks, c->store, out);
+	sig_crossnode_metrics(c->crossnode, out);
 	struct sig_metrics_sources ops = {
 	    .relay = c->relay, .ws = c->ws, .rooms = c->rooms, .limiter = c->limiter};
 	sig_metrics_ops(&ops, out);
@@ -668,6 +671,11 @@ static int control_start_loop(struct sig_control *c)
 	r = sig_webhooks_new(c->cfg, c->store, c->server, &c->webhooks);
 	if (r < 0)
 		return r;
+	/* Several nodes: effects of operations reach the node whose people
+	 * they concern. */
+	r = sig_crossnode_new(c->store, c->ops, c->server, &c->crossnode);
+	if (r < 0)
+		return r;
 	r = sig_server_watch_fd(c->server, relay_event_fd(c->relay), control_relay_events, c);
 	if (r < 0)
 		return r;
@@ -796,7 +804,8 @@ struct sig_control *sig_control_free(struct sig_control *c)
 	/* Listeners first, so nothing new arrives while the workers stop. */
 	/* Closing the server closes every WebSocket, which leaves its room. */
 	c->server = sig_server_free(c->server);
-	c->webhooks = sig_webhooks_free(c->webhooks); /* after the loop that calls it */
+	c->webhooks = sig_webhooks_free(c->webhooks);	 /* after the loop that calls it */
+	c->crossnode = sig_crossnode_free(c->crossnode); /* after the loop, before ops */
 	c->ws = sig_ws_free(c->ws);
 	c->media = sig_media_free(c->media);
 	c->rooms = sig_rooms_free(c->rooms);

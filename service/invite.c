@@ -134,9 +134,14 @@ enum sig_invite_refusal sig_invite_resolve(struct sig_store *store, const char *
 	if (consume && ret->refusal == SIG_INVITE_OK) {
 		g_autofree char *actor =
 		    g_strdup_printf("roster:%lld", (long long)ret->invite.roster_entry_id);
-		if (sig_occurrence_note_join(store, &ret->invite, ret->occurrence.start, now,
-					     actor) < 0 ||
-		    sig_store_commit(store) < 0)
+		r = sig_occurrence_note_join(store, &ret->invite, ret->occurrence.start, now,
+					     actor);
+		if (r == 0)
+			r = sig_store_commit(store);
+		/* Another node took the last use since the invite was read. */
+		if (r == -EDQUOT)
+			ret->refusal = SIG_INVITE_USED_UP;
+		else if (r < 0)
 			ret->refusal = SIG_INVITE_FAILED;
 	}
 	if (consume && ret->refusal != SIG_INVITE_OK)

@@ -113,9 +113,13 @@ int sig_occurrence_note_join(struct sig_store *store, struct sig_invite *invite,
 	if (r == 0)
 		r = sig_store_invite_use(store, invite->id, start, now, &new_use);
 	if (r < 0)
-		return r;
+		return r; /* -EDQUOT: used up, by another node since it was read */
+	/* The store counted it (sig_store_invite_use); the copy read before
+	 * may be stale when another node counted one meanwhile. */
 	if (new_use)
-		invite->uses++;
+		r = sig_store_invite_get(store, invite->id, invite);
+	if (r < 0)
+		return r;
 	invite->last_used_at = now;
 	r = sig_store_invite_update(store, invite);
 	if (r == 0 && new_use)

@@ -47,7 +47,8 @@ int sig_occurrence_view(struct sig_store *store, const struct sig_session *sessi
  * first join writes occurrence_started; the invite's first join in this
  * occurrence counts one use (invite updated: uses, last_used_at), and a
  * use that leaves it nearly used up writes invite_low (once per invite).
- * A rejoin in the same occurrence only moves last_used_at. */
+ * A rejoin in the same occurrence only moves last_used_at. -EDQUOT: the
+ * invite was used up meanwhile (by another node; nothing recorded). */
 int sig_occurrence_note_join(struct sig_store *store, struct sig_invite *invite, int64_t start,
 			     int64_t now, const char *actor);
 

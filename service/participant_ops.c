@@ -13,8 +13,10 @@ static const struct sig_participant_listener *sig_ops_people(const struct sig_op
 json_t *sig_ops_participants(struct sig_ops *ops, int64_t session_id)
 {
 	const struct sig_participant_listener *people = sig_ops_people(ops);
+	json_t *list = people ? people->list(ops->listener_data, session_id) : json_array();
 
-	return people ? people->list(ops->listener_data, session_id) : json_array();
+	sig_ops_remote_list(ops, session_id, list); /* several nodes: the others' */
+	return list;
 }
 
 /* Applies change and writes its audit row (kind, detail extra: taken). */
@@ -28,6 +30,10 @@ static int sig_ops_change(struct sig_ops *ops, int64_t session_id, const char *p
 				       &entry_id)
 		       : -ENOENT;
 
+	/* Not here: connected to another node, which is asked to do it. */
+	if (r == -ENOENT)
+		return sig_ops_remote_change(ops, session_id, participant_id, change, (int)kind,
+					     extra);
 	if (r < 0) {
 		json_decref(extra);
 		return r;
@@ -81,6 +87,8 @@ int sig_ops_remove_participant(struct sig_ops *ops, int64_t session_id, const ch
 	int r = people ? people->find(ops->listener_data, session_id, participant_id, &entry_id)
 		       : -ENOENT;
 
+	if (r == -ENOENT) /* connected to another node: the removal reaches it */
+		r = sig_ops_remote_find(ops, session_id, participant_id, &entry_id);
 	if (r < 0)
 		return r;
 	return sig_ops_remove_entry(ops, session_id, entry_id, actor, now, participant_id);

@@ -6,6 +6,7 @@
 #include "service/audit.h"
 #include "service/invite.h"
 #include "model/domain_json.h"
+#include "service/node_event.h"
 #include "service/ops_internal.h"
 
 struct sig_ops *sig_ops_new(struct sig_store *store)
@@ -27,6 +28,35 @@ void sig_ops_listen(struct sig_ops *ops, const struct sig_presence_listener *lis
 {
 	ops->listener = listener;
 	ops->listener_data = userdata;
+}
+
+void sig_ops_share(struct sig_ops *ops, const char *node_id)
+{
+	g_strlcpy(ops->node_id, node_id ? node_id : "", sizeof(ops->node_id));
+}
+
+int sig_ops_publish(struct sig_ops *ops, const struct sig_node_event *ev)
+{
+	char body[SIG_STORE_EVENT_BODY_MAX + 1];
+	int n;
+
+	if (!*ops->node_id)
+		return 0;
+	n = sig_node_event_encode(ev, body, sizeof(body));
+	if (n < 0)
+		return n;
+	return sig_store_event_publish(ops->store, ops->node_id, body, NULL);
+}
+
+/* Publishes that session_id ended (or was deleted), or that entry_id of it
+ * was removed (entry_id not 0), when r is 0. */
+static int sig_ops_publish_gone(struct sig_ops *ops, int r, enum sig_node_event_kind kind,
+				int64_t session_id, int64_t entry_id)
+{
+	const struct sig_node_event ev = {
+	    .kind = kind, .session_id = session_id, .entry_id = entry_id};
+
+	return r == 0 ? sig_ops_publish(ops, &ev) : r;
 }
 
 /* Ends the transaction the operation began: commits when r is 0, else
@@ -136,6 +166,7 @@ int sig_ops_end_session(struct sig_ops *ops, int64_t session_id, const char *act
 		if (r == 0)
 			r = sig_ops_end_for_good(ops, &session, &view, actor, now);
 	}
+	r = sig_ops_publish_gone(ops, r, SIG_NODE_EVENT_ENDED, session_id, 0);
 	return sig_ops_ended(ops, r, &session, ret_session);
 }
 
@@ -155,6 +186,7 @@ int sig_ops_end_occurrence(struct sig_ops *ops, int64_t session_id, const char *
 	 * did. */
 	if (r == 0 && !session.ended_at && session.schedule.kind == SIG_SCHEDULE_ONCE)
 		r = sig_ops_end_for_good(ops, &session, &view, actor, now);
+	r = sig_ops_publish_gone(ops, r, SIG_NODE_EVENT_ENDED, session_id, 0);
 	return sig_ops_ended(ops, r, &session, ret_session);
 }
 
@@ -167,6 +199,7 @@ int sig_ops_delete_session(struct sig_ops *ops, int64_t session_id, const char *
 	if (r == 0)
 		r = sig_audit_record(ops->store, actor, SIG_AUDIT_SESSION_DELETED, session_id, 0, 0,
 				     NULL);
+	r = sig_ops_publish_gone(ops, r, SIG_NODE_EVENT_DELETED, session_id, 0);
 	r = sig_ops_finish(ops, r);
 	if (r == 0)
 		sig_ops_session_ended(ops, session_id, "deleted");
@@ -194,6 +227,7 @@ int sig_ops_remove_entry(struct sig_ops *ops, int64_t session_id, int64_t entry_
 		r = sig_audit_record(ops->store, actor, SIG_AUDIT_REMOVE, session_id, entry_id, 0,
 				     sig_audit_participant_detail(participant_id, NULL));
 	sig_roster_entry_clear(&entry);
+	r = sig_ops_publish_gone(ops, r, SIG_NODE_EVENT_REMOVED, session_id, entry_id);
 	r = sig_ops_finish(ops, r);
 	if (r == 0)
 		sig_ops_entry_removed(ops, session_id, entry_id);
@@ -210,6 +244,7 @@ int sig_ops_delete_entry(struct sig_ops *ops, int64_t session_id, int64_t entry_
 	if (r == 0)
 		r = sig_audit_record(ops->store, actor, SIG_AUDIT_ROSTER_DELETED, session_id,
 				     entry_id, 0, NULL);
+	r = sig_ops_publish_gone(ops, r, SIG_NODE_EVENT_REMOVED, session_id, entry_id);
 	r = sig_ops_finish(ops, r);
 	if (r == 0)
 		sig_ops_entry_removed(ops, session_id, entry_id);

@@ -43,6 +43,23 @@ struct sig_ops *sig_ops_free(struct sig_ops *ops);
 void sig_ops_listen(struct sig_ops *ops, const struct sig_presence_listener *listener,
 		    void *userdata);
 
+/* Several nodes on one database: from now on each operation also
+ * publishes what it did to the people concerned (service/node_event.h) in
+ * its transaction, as node_id (at most SIG_STORE_EVENT_ORIGIN_MAX bytes),
+ * and the participant operations reach people connected to another node
+ * through their stored seats (participant_ops.h). Without it (one node, the
+ * SQLite default) nothing is published. */
+void sig_ops_share(struct sig_ops *ops, const char *node_id);
+
+/* Applies an event another node published (the len bytes at body): what
+ * the operation that published it does to the people connected here: the
+ * session's people disconnected, a removed entry's member disconnected, a
+ * participant admitted, sent back to the waiting room or muted. Writes
+ * nothing (the node that published it wrote the store and the audit row);
+ * applying one twice, or one about nobody here, changes nothing. Returns 0,
+ * or -EINVAL for a text no node makes. */
+int sig_ops_apply_event(struct sig_ops *ops, const char *body, size_t len);
+
 /* Ends session_id for good at now, the whole series of a weekly session
  * (ended_at set, audit row session_ended {"scope": "series"} by actor, and
  * occurrence_ended for an occurrence open then), unless it had ended

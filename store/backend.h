@@ -20,7 +20,7 @@
 /* The schema version both backends migrate to: each has exactly this many
  * migrations (a static assertion in sqlite_open.c and pg_schema.c), so a
  * migration added to one and not the other does not build. */
-#define STORE_SCHEMA_VERSION 6
+#define STORE_SCHEMA_VERSION 7
 
 #define STORE_OPS(X)                                                                               \
 	X(int, begin, (struct sig_store * store), (store))                                         \
@@ -72,6 +72,19 @@
 	X(int, seat_list,                                                                          \
 	  (struct sig_store * store, int64_t after_id, int limit, GArray *ret_rows),               \
 	  (store, after_id, limit, ret_rows))                                                      \
+	X(int, seat_get,                                                                           \
+	  (struct sig_store * store, const char *participant_id, struct sig_seat *ret),            \
+	  (store, participant_id, ret))                                                            \
+	X(int, event_publish,                                                                      \
+	  (struct sig_store * store, const char *origin, const char *body, int64_t *ret_id),       \
+	  (store, origin, body, ret_id))                                                           \
+	X(int, event_list,                                                                         \
+	  (struct sig_store * store, const char *origin, int64_t window_ms, int64_t after_id,      \
+	   int limit, GArray *ret_rows),                                                           \
+	  (store, origin, window_ms, after_id, limit, ret_rows))                                   \
+	X(int, event_prune, (struct sig_store * store, int64_t keep_ms, int *ret_count),           \
+	  (store, keep_ms, ret_count))                                                             \
+	X(int, listen, (struct sig_store * store, struct sig_store_listener * *ret), (store, ret)) \
 	X(int, occurrence_get,                                                                     \
 	  (struct sig_store * store, int64_t session_id, int64_t start,                            \
 	   struct sig_occurrence_record * ret),                                                    \

@@ -15,8 +15,9 @@
  *   pg_schema.c   the migrations (the same schema as sqlite_open.c's),
  *                 applied under an advisory lock
  *   pg_sessions.c pg_roster.c pg_invites.c pg_occurrences.c pg_audit.c
- *   pg_seats.c    pg_idempotency.c pg_outbox.c
+ *   pg_seats.c    pg_idempotency.c pg_outbox.c pg_events.c
  *                 one entity each, as the SQLite backend's files
+ *   pg_listen.c   the second connection, which only LISTENs for events
  *
  * The audit log: sig_audit_hash() chains the rows; each append locks the
  * head row (SELECT ... FOR UPDATE) in its transaction, so that appends
@@ -40,10 +41,13 @@
 #define PG_AUDIT_ACTOR_MAX   128
 #define PG_AUDIT_DETAIL_MAX  4096
 #define PG_OUTBOX_BODY_MAX   8192
+#define PG_OUTBOX_CLAIM_MS   30000 /* a node's hold on the head it delivers */
 
 struct pg_store {
 	PGconn *conn;
-	bool tx_open; /* a transaction is open on conn (ours or the caller's) */
+	bool tx_open;	/* a transaction is open on conn (ours or the caller's) */
+	char *url;	/* for the LISTEN connection (pg_listen.c) */
+	char *password; /* may be NULL; wiped at close */
 };
 
 extern const struct store_backend store_pg_backend;
@@ -131,6 +135,13 @@ int pg_write_end(struct sig_store *store, bool own, int r);
  * group is open. */
 int pg_read_begin(struct sig_store *store, bool *ret_own);
 void pg_read_end(struct sig_store *store, bool own);
+
+/* ---- pg_open.c ---- */
+
+/* A connection with hearthd's timeouts, named application_name in
+ * pg_stat_activity. */
+int pg_connect(const char *url, const char *password, const char *application_name,
+	       PGconn **ret_conn);
 
 /* ---- pg_schema.c ---- */
 

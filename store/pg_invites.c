@@ -89,11 +89,15 @@ int pg_store_invite_update(struct sig_store *store, const struct sig_invite *inv
 {
 	struct pg_params p = {0};
 
-	invite_params(&p, invite);
+	/* Not uses: pg_store_invite_use() counts them in the database, so
+	 * that a stale copy read on another node cannot undo a use. */
+	pg_param_int(&p, invite->max_uses);
+	pg_param_int(&p, invite->revoked_at);
+	pg_param_int(&p, invite->last_used_at);
 	pg_param_int(&p, invite->id);
 	return pg_write(store,
-			"UPDATE invites SET max_uses = $1, uses = $2, revoked_at = $3, "
-			"last_used_at = $4 WHERE id = $5",
+			"UPDATE invites SET max_uses = $1, revoked_at = $2, last_used_at = $3 "
+			"WHERE id = $4",
 			&p, NULL);
 }
 

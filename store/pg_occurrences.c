@@ -93,13 +93,35 @@ int pg_store_occurrence_list(struct sig_store *store, int64_t session_id, int64_
 int pg_store_invite_use(struct sig_store *store, int64_t invite_id, int64_t occurrence_start,
 			int64_t now, bool *ret_new)
 {
-	struct pg_params p = {0};
+	struct pg_params p = {0}, q = {0};
+	int64_t changed = -1; /* set only when the INSERT ran */
+	bool own;
+	int r = pg_write_begin(store, &own);
 
+	if (r < 0)
+		return r;
 	params3(&p, invite_id, occurrence_start, now);
-	return pg_write_changed(store,
-				"INSERT INTO invite_uses (invite_id, occurrence_start, at) "
-				"VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-				&p, ret_new);
+	r = pg_change(store,
+		      "INSERT INTO invite_uses (invite_id, occurrence_start, at) "
+		      "VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+		      &p, &changed);
+	if (r == -ENOENT && changed == 0)
+		r = 0; /* used in this occurrence already */
+	/* One statement checks and counts: a second node's UPDATE waits for
+	 * this row's lock and then sees the new count (read committed
+	 * re-checks the WHERE on the row it waited for). */
+	if (r == 0 && changed > 0) {
+		pg_param_int(&q, invite_id);
+		r = pg_change(
+		    store, "UPDATE invites SET uses = uses + 1 WHERE id = $1 AND uses < max_uses",
+		    &q, NULL);
+		if (r == -ENOENT)
+			r = -EDQUOT;
+	}
+	r = pg_write_end(store, own, r);
+	if (r == 0)
+		*ret_new = changed > 0;
+	return r;
 }
 
 int pg_store_invite_used_in(struct sig_store *store, int64_t invite_id, int64_t occurrence_start,

@@ -19,7 +19,8 @@ static void pg_notice_drop(void *arg, const char *message)
 	(void)message; /* NOTICEs (e.g. "already exists") are not errors */
 }
 
-static int pg_connect(const char *url, const char *password, PGconn **ret_conn)
+int pg_connect(const char *url, const char *password, const char *application_name,
+	       PGconn **ret_conn)
 {
 	char timeout[16], options[128], user_timeout[16];
 	/* Ours first, so that the URL may override them; the password last.
@@ -37,8 +38,8 @@ static int pg_connect(const char *url, const char *password, PGconn **ret_conn)
 			      "dbname",
 			      password ? "password" : NULL,
 			      NULL};
-	const char *values[] = {timeout, options,      "hearthd", "UTF8",   "10", "5",
-				"3",	 user_timeout, url,	  password, NULL};
+	const char *values[] = {timeout,      options, application_name, "UTF8", "10", "5", "3",
+				user_timeout, url,     password,	 NULL};
 	PGconn *conn;
 
 	snprintf(timeout, sizeof(timeout), "%d", PG_CONNECT_TIMEOUT_S);
@@ -77,7 +78,11 @@ int pg_store_open(const char *url, const char *password, struct sig_store **ret_
 	store = g_new0(struct sig_store, 1);
 	store->backend = &store_pg_backend;
 	store->pg = g_new0(struct pg_store, 1);
-	r = pg_connect(url, password, &store->pg->conn);
+	/* Kept for the LISTEN connection (pg_listen.c); the password is
+	 * wiped at close. */
+	store->pg->url = g_strdup(url);
+	store->pg->password = g_strdup(password);
+	r = pg_connect(url, password, "hearthd", &store->pg->conn);
 	if (r == 0)
 		r = pg_migrate(store);
 	if (r < 0) {
@@ -93,6 +98,10 @@ void pg_store_close(struct sig_store *store)
 	if (store->pg) {
 		if (store->pg->conn)
 			PQfinish(store->pg->conn); /* an open transaction rolls back */
+		if (store->pg->password)
+			explicit_bzero(store->pg->password, strlen(store->pg->password));
+		g_free(store->pg->password);
+		g_free(store->pg->url);
 		g_free(store->pg);
 	}
 	g_free(store);

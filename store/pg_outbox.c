@@ -158,8 +158,14 @@ static int outbox_read_row(const PGresult *res, int row, void *ret_row)
 	return 0;
 }
 
-/* The session whose head is due first at now_ms: 1, 0 for none, or a
- * negative errno. */
+/* The session whose head is due first at now_ms, claimed: 1, 0 for none,
+ * or a negative errno. Several nodes deliver from one outbox: taking a
+ * head moves it PG_OUTBOX_CLAIM_MS ahead in the same statement (a head
+ * another node is taking is skipped, not waited for), so that one node
+ * delivers each event; delivered or retry then sets when it is due again.
+ * A node that dies holding a claim delays that session's events by the
+ * claim (30 s, past http/post.c's timeout), and the next node delivers them (at least once:
+ * receivers dedupe by delivery id). */
 static int outbox_head_due(struct sig_store *store, int64_t now_ms, int64_t *ret_session,
 			   int64_t *ret_next_ms)
 {
@@ -168,9 +174,13 @@ static int outbox_head_due(struct sig_store *store, int64_t now_ms, int64_t *ret
 	int r;
 
 	pg_param_int(&p, now_ms);
+	pg_param_int(&p, now_ms + PG_OUTBOX_CLAIM_MS);
 	r = pg_exec(store,
-		    "SELECT session_id, next_ms FROM webhook_heads WHERE next_ms <= $1 "
-		    "ORDER BY next_ms, session_id LIMIT 1",
+		    "WITH due AS (SELECT session_id, next_ms FROM webhook_heads "
+		    "WHERE next_ms <= $1 ORDER BY next_ms, session_id LIMIT 1 "
+		    "FOR UPDATE SKIP LOCKED) "
+		    "UPDATE webhook_heads h SET next_ms = $2 FROM due "
+		    "WHERE h.session_id = due.session_id RETURNING due.session_id, due.next_ms",
 		    &p, &res);
 	if (r < 0)
 		return r;

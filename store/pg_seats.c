@@ -99,3 +99,15 @@ int pg_store_seat_list(struct sig_store *store, int64_t after_id, int limit, GAr
 		       &p, seat_read_row, sizeof(struct sig_seat), (GDestroyNotify)sig_seat_clear,
 		       ret_rows);
 }
+
+int pg_store_seat_get(struct sig_store *store, const char *participant_id, struct sig_seat *ret)
+{
+	struct pg_params p = {0};
+
+	pg_param_text(&p, participant_id);
+	return pg_get(store,
+		      "SELECT id, participant_id, session_id, roster_entry_id, resume_hash, "
+		      "waiting, granted, muted, locked, display_name, closes_at, expires_at "
+		      "FROM seats WHERE participant_id = $1",
+		      &p, seat_read_row, ret);
+}

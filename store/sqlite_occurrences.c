@@ -110,9 +110,36 @@ int sqlite_store_invite_use(struct sig_store *store, int64_t invite_id, int64_t 
 			    int64_t now, bool *ret_new)
 {
 	sqlite3_stmt *stmt = store_stmt(store, STORE_INVITE_USE);
+	bool own, changed = false;
 	int r = occurrence_bind3(store, stmt, invite_id, occurrence_start, now);
 
-	return r < 0 ? r : occurrence_write(store, stmt, ret_new);
+	if (r == 0)
+		r = store_write_begin(store, &own);
+	if (r < 0) {
+		store_reset(stmt);
+		return r;
+	}
+	r = store_step(store, stmt, sqlite3_sql(stmt));
+	store_reset(stmt);
+	if (r > 0)
+		r = -EIO; /* writes return no rows */
+	if (r == 0)
+		changed = sqlite3_changes(store->db) > 0;
+	/* A new use counts, unless the invite is used up: then nothing. */
+	if (r == 0 && changed) {
+		stmt = store_stmt(store, STORE_INVITE_COUNT_USE);
+		r = store_bind_int(store, stmt, 1, invite_id);
+		if (r == 0)
+			r = store_change(store, stmt);
+		else
+			store_reset(stmt);
+		if (r == -ENOENT)
+			r = -EDQUOT;
+	}
+	r = store_write_end(store, own, r);
+	if (r == 0)
+		*ret_new = changed;
+	return r;
 }
 
 int sqlite_store_invite_used_in(struct sig_store *store, int64_t invite_id,

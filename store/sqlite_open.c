@@ -195,6 +195,16 @@ static const char *const migrations[] = {
     ") STRICT, WITHOUT ROWID;"
     "ALTER TABLE invites ADD COLUMN low_noted_at INTEGER NOT NULL DEFAULT 0"
     " CHECK (low_noted_at >= 0);",
+    /* 7: events between nodes sharing a database (service/node_event.h):
+     * ids only, dated by the database's clock, pruned after a minute. One
+     * node on SQLite publishes none, but the schema is the same. */
+    "CREATE TABLE node_events ("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " created_ms INTEGER NOT NULL,"
+    " origin TEXT NOT NULL CHECK (length(origin) BETWEEN 1 AND 32),"
+    " body TEXT NOT NULL CHECK (length(body) BETWEEN 1 AND 256)"
+    ") STRICT;"
+    "CREATE INDEX node_events_by_time ON node_events (created_ms, id);",
 };
 
 #define SESSION_COLUMNS                                                                            \
@@ -262,8 +272,9 @@ const char *const store_stmt_sql[STORE_STMT_COUNT] = {
 			    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     [STORE_INVITE_GET] = "SELECT " INVITE_COLUMNS " FROM invites WHERE id = ?1",
     [STORE_INVITE_BY_HASH] = "SELECT " INVITE_COLUMNS " FROM invites WHERE token_hash = ?1",
-    [STORE_INVITE_UPDATE] = "UPDATE invites SET max_uses = ?1, uses = ?2, revoked_at = ?3, "
-			    "last_used_at = ?4 WHERE id = ?5",
+    /* uses (?2) is invite_use's alone: counted in the database. */
+    [STORE_INVITE_UPDATE] = "UPDATE invites SET max_uses = ?1, revoked_at = ?3, "
+			    "last_used_at = ?4 WHERE id = ?5 AND ?2 IS NOT NULL",
     [STORE_INVITE_LIST] = "SELECT " INVITE_COLUMNS " FROM invites "
 			  "WHERE session_id = ?3 AND id > ?1 ORDER BY id LIMIT ?2",
     [STORE_INVITE_LIST_ENTRY] =
@@ -279,6 +290,7 @@ const char *const store_stmt_sql[STORE_STMT_COUNT] = {
 		       "closes_at = ?7, expires_at = ?8",
     [STORE_SEAT_DELETE] = "DELETE FROM seats WHERE participant_id = ?1",
     [STORE_SEAT_LIST] = "SELECT " SEAT_COLUMNS " FROM seats WHERE id > ?1 ORDER BY id LIMIT ?2",
+    [STORE_SEAT_GET] = "SELECT " SEAT_COLUMNS " FROM seats WHERE participant_id = ?1",
     [STORE_OCCURRENCE_GET] = "SELECT " OCCURRENCE_COLUMNS " FROM occurrences "
 			     "WHERE session_id = ?1 AND start = ?2",
     [STORE_OCCURRENCE_JOINED] =
@@ -292,6 +304,8 @@ const char *const store_stmt_sql[STORE_STMT_COUNT] = {
 			      "WHERE session_id = ?3 AND start < ?1 ORDER BY start DESC LIMIT ?2",
     [STORE_INVITE_USE] = "INSERT OR IGNORE INTO invite_uses (invite_id, occurrence_start, at) "
 			 "VALUES (?1, ?2, ?3)",
+    [STORE_INVITE_COUNT_USE] = "UPDATE invites SET uses = uses + 1 "
+			       "WHERE id = ?1 AND uses < max_uses",
     [STORE_INVITE_USED_IN] = "SELECT 1 FROM invite_uses "
 			     "WHERE invite_id = ?1 AND occurrence_start = ?2",
     [STORE_INVITE_NOTE_LOW] = "UPDATE invites SET low_noted_at = ?2 "
@@ -343,6 +357,13 @@ const char *const store_stmt_sql[STORE_STMT_COUNT] = {
     [STORE_OUTBOX_RETRY] = "UPDATE webhook_outbox SET attempts = ?2 "
 			   "WHERE id = ?1 AND delivered_ms = 0",
     [STORE_OUTBOX_DELETE] = "DELETE FROM webhook_outbox WHERE id = ?1",
+    [STORE_EVENT_INSERT] = "INSERT INTO node_events (created_ms, origin, body) VALUES ("
+			   "CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER), ?1, ?2)",
+    [STORE_EVENT_LIST] = "SELECT id, origin, body FROM node_events WHERE id > ?1 "
+			 "AND created_ms >= CAST((julianday('now') - 2440587.5) * 86400000.0 "
+			 "AS INTEGER) - ?3 AND origin <> ?4 ORDER BY id LIMIT ?2",
+    [STORE_EVENT_PRUNE] = "DELETE FROM node_events WHERE created_ms < "
+			  "CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER) - ?1",
     [STORE_OUTBOX_PRUNE] = "DELETE FROM webhook_outbox WHERE delivered_ms > 0 "
 			   "AND delivered_ms < ?1",
 };

@@ -84,3 +84,16 @@ int sqlite_store_seat_list(struct sig_store *store, int64_t after_id, int limit,
 	return store_list(store, stmt, seat_read_row, sizeof(struct sig_seat),
 			  (GDestroyNotify)sig_seat_clear, ret_rows);
 }
+
+int sqlite_store_seat_get(struct sig_store *store, const char *participant_id,
+			  struct sig_seat *ret_seat)
+{
+	sqlite3_stmt *stmt = store_stmt(store, STORE_SEAT_GET);
+	int r = store_bind_text(store, stmt, 1, participant_id);
+
+	if (r < 0) {
+		store_reset(stmt);
+		return r;
+	}
+	return store_get(store, stmt, seat_read_row, ret_seat);
+}

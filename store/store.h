@@ -92,6 +92,8 @@ int sig_store_invite_insert(struct sig_store *store, struct sig_invite *invite);
 int sig_store_invite_get(struct sig_store *store, int64_t id, struct sig_invite *ret_invite);
 int sig_store_invite_find_by_hash(struct sig_store *store, const uint8_t hash[CRYPTO_SHA256_BYTES],
 				  struct sig_invite *ret_invite);
+/* Writes every field but uses, which only sig_store_invite_use() counts
+ * (atomically, so that nodes sharing the database lose no use). */
 int sig_store_invite_update(struct sig_store *store, const struct sig_invite *invite);
 int sig_store_invite_list(struct sig_store *store, int64_t session_id, int64_t roster_entry_id,
 			  int64_t after_id, int limit, GArray *ret_rows);
@@ -121,6 +123,9 @@ void sig_seat_clear(struct sig_seat *seat);
 int sig_store_seat_put(struct sig_store *store, const struct sig_seat *seat);
 int sig_store_seat_delete(struct sig_store *store, const char *participant_id);
 int sig_store_seat_list(struct sig_store *store, int64_t after_id, int limit, GArray *ret_rows);
+/* The seat of participant_id, or -ENOENT (caller clears ret_seat). */
+int sig_store_seat_get(struct sig_store *store, const char *participant_id,
+		       struct sig_seat *ret_seat);
 /* Occurrences of a session, keyed by their scheduled start (schedule.h
  * computes them; the store keeps only what happened in one). get: -ENOENT
  * when nothing happened yet. joined records a join at now; *ret_first
@@ -139,8 +144,10 @@ int sig_store_occurrence_list(struct sig_store *store, int64_t session_id, int64
 			      int limit, GArray *ret_rows);
 
 /* An invite's uses, one per occurrence: use records that invite_id was
- * used in the occurrence starting at occurrence_start (*ret_new: the first
- * time; the caller then counts it in the invite's uses); used_in asks
+ * used in the occurrence starting at occurrence_start and, the first time
+ * (*ret_new), counts it in the invite's uses in the same statement as the
+ * check uses < max_uses, so that two nodes cannot both take the last use:
+ * -EDQUOT (nothing recorded) when the invite is used up. used_in asks
  * whether it was. note_low marks the invite's "nearly used up" audit row
  * as written (*ret_first: not before). */
 int sig_store_invite_use(struct sig_store *store, int64_t invite_id, int64_t occurrence_start,
@@ -168,6 +175,46 @@ int sig_store_audit_head(struct sig_store *store, int64_t *ret_last_id,
 			 uint8_t ret_last_hash[CRYPTO_SHA256_BYTES]);
 int sig_store_audit_verify(struct sig_store *store, int64_t *ret_rows, int64_t *ret_first_bad_id,
 			   char **ret_problem);
+
+/* Events between nodes sharing one database (service/node_event.h encodes
+ * the body: ids only, never personal data). publish inserts one in the
+ * caller's transaction (or its own) and, on PostgreSQL, NOTIFYs channel
+ * SIG_STORE_EVENT_CHANNEL with the event's id: the notification leaves at
+ * commit, and not at all for a write rolled back. list gives the events
+ * the database's clock dated within the last window_ms that origin did not
+ * publish, id > after_id, oldest first (at most limit), as struct
+ * sig_store_event rows; prune deletes those older than keep_ms. */
+#define SIG_STORE_EVENT_CHANNEL	   "hearth_events"
+#define SIG_STORE_EVENT_ORIGIN_MAX 32
+#define SIG_STORE_EVENT_BODY_MAX   256
+struct sig_store_event {
+	int64_t id;
+	char origin[SIG_STORE_EVENT_ORIGIN_MAX + 1];
+	char body[SIG_STORE_EVENT_BODY_MAX + 1];
+};
+int sig_store_event_publish(struct sig_store *store, const char *origin, const char *body,
+			    int64_t *ret_id);
+int sig_store_event_list(struct sig_store *store, const char *origin, int64_t window_ms,
+			 int64_t after_id, int limit, GArray *ret_rows);
+int sig_store_event_prune(struct sig_store *store, int64_t keep_ms, int *ret_count);
+
+/* A second connection, used only to LISTEN on SIG_STORE_EVENT_CHANNEL
+ * (PostgreSQL; -EOPNOTSUPP for SQLite, which serves one node). Its fd
+ * stays the same across reconnections (an epoll descriptor that holds the
+ * connection's socket): readable when something arrived. read takes what
+ * arrived without blocking; *ret_notified: a notification came. A lost
+ * connection is reported by read (-ENOTCONN) and by check, which
+ * reconnects (blocking up to the connect timeout) retry_ms after it
+ * first found it lost, and then at most every retry_ms. sig_store_listen succeeds without a
+ * connection too (the database is down): check makes it later. */
+struct sig_store_listener;
+int sig_store_listen(struct sig_store *store, struct sig_store_listener **ret_listener);
+int sig_store_listener_fd(const struct sig_store_listener *listener);
+int sig_store_listener_read(struct sig_store_listener *listener, bool *ret_notified);
+/* 0 when connected (again), -ENOTCONN while it is not. */
+int sig_store_listener_check(struct sig_store_listener *listener, int64_t now_ms, int64_t retry_ms);
+/* Accepts NULL; returns NULL. */
+struct sig_store_listener *sig_store_listener_free(struct sig_store_listener *listener);
 
 /* The admin API's idempotent answers (admin/api_idempotency.c), each under
  * a 32-byte lookup key. The store sees only MACs and sealed bytes. */
@@ -213,7 +260,10 @@ void sig_store_outbox_limit(struct sig_store *store, int max_rows);
 bool sig_store_outbox_on(const struct sig_store *store);
 uint64_t sig_store_outbox_dropped(const struct sig_store *store);
 /* The next row to try at now_ms: the oldest pending row due whose session
- * has no older row pending (in order per session). -ENOENT when none. */
+ * has no older row pending (in order per session). -ENOENT when none. On
+ * PostgreSQL the row's session is claimed: no node's next gives a row of
+ * it for half a minute, or until delivered or retry says when it is due (so
+ * that of several nodes, one delivers each event). */
 int sig_store_outbox_next(struct sig_store *store, int64_t now_ms, struct sig_outbox_row *ret_row);
 /* Marks a pending row delivered (-ENOENT if it is not pending). */
 int sig_store_outbox_delivered(struct sig_store *store, int64_t id, int64_t now_ms);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "service/participant_ops.h"
+#include "store/store.h"
 
 #define PID "p-00112233445566aa"
 
@@ -20,6 +21,7 @@ struct fake_presence {
 	struct sig_participant_change last;
 	int applied;
 	int64_t removed_entry;
+	char ended[16]; /* the reason session_ended was last told */
 };
 
 static json_t *fake_list(void *userdata, int64_t session_id)
@@ -66,9 +68,9 @@ static int fake_apply(void *userdata, int64_t session_id, const char *participan
 
 static void fake_session_ended(void *userdata, int64_t session_id, const char *reason)
 {
-	(void)userdata;
 	(void)session_id;
-	(void)reason;
+	g_strlcpy(((struct fake_presence *)userdata)->ended, reason,
+		  sizeof(((struct fake_presence *)userdata)->ended));
 }
 
 static void fake_entry_removed(void *userdata, int64_t session_id, int64_t entry_id)
@@ -240,6 +242,130 @@ static void test_list_and_remove(struct fixture *f, gconstpointer data)
 	g_assert_cmpuint(rows->len, ==, 1);
 }
 
+static json_t *nobody_list(void *userdata, int64_t session_id)
+{
+	(void)userdata;
+	(void)session_id;
+	return json_array();
+}
+
+static int nobody_find(void *userdata, int64_t session_id, const char *participant_id,
+		       int64_t *ret_entry_id)
+{
+	(void)userdata;
+	(void)session_id;
+	(void)participant_id;
+	(void)ret_entry_id;
+	return -ENOENT;
+}
+
+static int nobody_apply(void *userdata, int64_t session_id, const char *participant_id,
+			const struct sig_participant_change *change, int64_t *ret_entry_id)
+{
+	(void)change;
+	return nobody_find(userdata, session_id, participant_id, ret_entry_id);
+}
+
+static const struct sig_participant_listener nobody_people = {
+    .list = nobody_list, .find = nobody_find, .apply = nobody_apply};
+static const struct sig_presence_listener nobody_listener = {.session_ended = fake_session_ended,
+							     .entry_removed = fake_entry_removed,
+							     .participants = &nobody_people};
+
+/* Applies on node a (f->ops) what node b published since *after. */
+static int deliver(struct fixture *f, int64_t *after)
+{
+	g_autoptr(GArray) rows = g_array_new(FALSE, TRUE, sizeof(struct sig_store_event));
+	int n = 0;
+
+	g_assert_cmpint(sig_store_event_list(f->store, "node-a", 60000, *after, 10, rows), ==, 0);
+	for (guint i = 0; i < rows->len; i++) {
+		const struct sig_store_event *ev = &g_array_index(rows, struct sig_store_event, i);
+		g_assert_cmpstr(ev->origin, ==, "node-b");
+		g_assert_cmpint(sig_ops_apply_event(f->ops, ev->body, strlen(ev->body)), ==, 0);
+		*after = ev->id;
+		n++;
+	}
+	return n;
+}
+
+/* Two nodes: node a (f->ops) holds PID, node b (nobody here) acts on it by
+ * its stored seat; what b does reaches a as an event, and b's refusals
+ * are those a would give. Without sharing, b knows nobody. */
+static void test_other_node(struct fixture *f, gconstpointer data)
+{
+	struct fake_presence none = {0};
+	struct sig_ops *b = sig_ops_new(f->store);
+	struct sig_seat seat = {.session_id = f->presence.session,
+				.roster_entry_id = f->presence.entry,
+				.expires_at = 1800003600};
+	int64_t sid = f->presence.session, after = 0;
+	json_t *list;
+
+	(void)data;
+	sig_ops_listen(b, &nobody_listener, &none);
+	g_strlcpy(seat.participant_id, PID, sizeof(seat.participant_id));
+	g_assert_cmpint(sig_store_seat_put(f->store, &seat), ==, 0);
+	/* One node alone: nobody of that id. */
+	g_assert_cmpint(sig_ops_mute(b, sid, PID, SIG_OPS_MUTE_AUDIO, false, "api-key:s"), ==,
+			-ENOENT);
+	sig_ops_share(f->ops, "node-a");
+	sig_ops_share(b, "node-b");
+
+	list = sig_ops_participants(b, sid);
+	g_assert_cmpuint(json_array_size(list), ==, 1);
+	g_assert_cmpstr(json_string_value(json_object_get(json_array_get(list, 0), "display_name")),
+			==, "Robin");
+	g_assert_true(json_is_true(json_object_get(json_array_get(list, 0), "other_node")));
+	json_decref(list);
+	/* Node a lists its own, once. */
+	list = sig_ops_participants(f->ops, sid);
+	g_assert_cmpuint(json_array_size(list), ==, 1);
+	json_decref(list);
+
+	g_assert_cmpint(sig_ops_mute(b, sid, PID, SIG_OPS_MUTE_VIDEO, true, "api-key:s"), ==, 0);
+	g_assert_cmpint(f->presence.applied, ==, 0);
+	g_assert_cmpint(deliver(f, &after), ==, 1);
+	g_assert_cmpint(f->presence.applied, ==, 1);
+	g_assert_cmpint(f->presence.last.op, ==, SIG_PARTICIPANT_MUTE);
+	g_assert_cmpuint(f->presence.last.mute, ==, SIG_OPS_MUTE_VIDEO);
+	g_assert_true(f->presence.last.lock);
+
+	g_assert_cmpint(sig_ops_to_waiting(b, sid, PID, "api-key:s"), ==, 0);
+	g_assert_cmpint(sig_ops_to_waiting(b, sid, PID, "api-key:s"), ==, -EALREADY);
+	g_assert_cmpint(deliver(f, &after), ==, 1);
+	g_assert_true(f->presence.waiting);
+	g_assert_cmpint(sig_ops_admit(b, sid, PID, "api-key:s"), ==, 0);
+	g_assert_cmpint(deliver(f, &after), ==, 1);
+	g_assert_false(f->presence.waiting);
+	/* Another session's id, and an unknown one: nobody. */
+	g_assert_cmpint(sig_ops_admit(b, sid + 1, PID, "api-key:s"), ==, -ENOENT);
+	g_assert_cmpint(sig_ops_mute(b, sid, "p-ffffffffffffffff", 1, false, "api-key:s"), ==,
+			-ENOENT);
+
+	g_assert_cmpint(sig_ops_remove_participant(b, sid, PID, "api-key:s", 1800000100), ==, 0);
+	g_assert_cmpint(f->presence.removed_entry, ==, 0);
+	g_assert_cmpint(deliver(f, &after), ==, 1);
+	g_assert_cmpint(f->presence.removed_entry, ==, f->presence.entry);
+	/* Applying again changes nothing; a text no node makes is refused. */
+	g_assert_cmpint(sig_ops_apply_event(f->ops, "1 removed 1 1", 13), ==, 0);
+	g_assert_cmpint(sig_ops_apply_event(f->ops, "1 kick 1", 8), ==, -EINVAL);
+
+	/* Node b wrote the audit rows, with its actor. */
+	g_autoptr(GArray) rows = audit_rows(f);
+	/* Ending and deleting on node b end it for node a's people. */
+	g_assert_cmpint(sig_ops_end_session(b, sid, "api-key:s", 1800000200, NULL), ==, 0);
+	g_assert_cmpint(deliver(f, &after), ==, 1);
+	g_assert_cmpstr(f->presence.ended, ==, "ended");
+	g_assert_cmpint(sig_ops_delete_session(b, sid, "api-key:s"), ==, 0);
+	g_assert_cmpint(deliver(f, &after), ==, 1);
+	g_assert_cmpstr(f->presence.ended, ==, "deleted");
+	g_assert_cmpuint(rows->len, ==, 4); /* mute, to_waiting, admit, remove */
+	assert_row(f, &g_array_index(rows, struct sig_audit_event, 0), SIG_AUDIT_MUTE, "api-key:s",
+		   "{\"participant\": \"" PID "\", \"kinds\": [\"video\"], \"locked\": true}");
+	sig_ops_free(b);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -247,5 +373,6 @@ int main(int argc, char **argv)
 	ADD("/service/participant-ops/to-waiting-and-admit", test_to_waiting_and_admit);
 	ADD("/service/participant-ops/mute", test_mute);
 	ADD("/service/participant-ops/list-and-remove", test_list_and_remove);
+	ADD("/service/participant-ops/other-node", test_other_node);
 	return g_test_run();
 }
