@@ -874,6 +874,9 @@ int cfg_resolve(struct cfg *cfg, GPtrArray *errors)
 		r = -EINVAL;
 	if (cfg_resolve_node_id(cfg, errors) < 0)
 		r = -EINVAL;
+	/* Invite links append "/join/…" to it, as to public_url. */
+	for (size_t n = strlen(cfg->cluster_entry_url); n > 0 && cfg->cluster_entry_url[n - 1] == '/';)
+		cfg->cluster_entry_url[--n] = '\0';
 	if (*cfg->metrics_listen_address && cfg->metrics_listen_port != 0 &&
 	    cfg->metrics_listen_port == cfg->listen_port &&
 	    cfg_listen_includes(cfg, cfg->metrics_listen_address)) {
