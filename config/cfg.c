@@ -831,7 +831,6 @@ static int cfg_resolve_node_id(struct cfg *cfg, GPtrArray *errors)
 	return 0;
 }
 
-
 /* The HTTP listener's addresses: one IPv4 and/or one IPv6. */
 static int cfg_resolve_listen(struct cfg *cfg, GPtrArray *errors)
 {
@@ -875,7 +874,8 @@ int cfg_resolve(struct cfg *cfg, GPtrArray *errors)
 	if (cfg_resolve_node_id(cfg, errors) < 0)
 		r = -EINVAL;
 	/* Invite links append "/join/…" to it, as to public_url. */
-	for (size_t n = strlen(cfg->cluster_entry_url); n > 0 && cfg->cluster_entry_url[n - 1] == '/';)
+	for (size_t n = strlen(cfg->cluster_entry_url);
+	     n > 0 && cfg->cluster_entry_url[n - 1] == '/';)
 		cfg->cluster_entry_url[--n] = '\0';
 	if (*cfg->metrics_listen_address && cfg->metrics_listen_port != 0 &&
 	    cfg->metrics_listen_port == cfg->listen_port &&

@@ -50,8 +50,8 @@ static int sig_nodes_load(struct sig_nodes *n)
 
 static void sig_nodes_beat(struct sig_nodes *n)
 {
-	int r = sig_cluster_beat(n->cluster, clock_wall_ms(), sig_nodes_load(n), sig_nodes_present,
-				 n);
+	int r =
+	    sig_cluster_beat(n->cluster, clock_wall_ms(), sig_nodes_load(n), sig_nodes_present, n);
 
 	if (r < 0 && !n->failing)
 		log_warn("cluster: heartbeat failed (%s): this node's leases expire unless the "
@@ -66,10 +66,10 @@ struct sig_nodes *sig_nodes_new(const struct cfg *cfg, struct sig_store *store,
 				struct sig_rooms *rooms, bool tls)
 {
 	struct sig_nodes *n = g_new0(struct sig_nodes, 1);
-	const struct cfg_addr_pair *media = *cfg->media_public_address ? &cfg->media_public
-								       : &cfg->media_bind;
-	g_autofree char *addresses = g_strdup_printf(
-	    "%s%s%s", media->v4, *media->v4 && *media->v6 ? "," : "", media->v6);
+	const struct cfg_addr_pair *media =
+	    *cfg->media_public_address ? &cfg->media_public : &cfg->media_bind;
+	g_autofree char *addresses =
+	    g_strdup_printf("%s%s%s", media->v4, *media->v4 && *media->v6 ? "," : "", media->v6);
 	bool sole = strcmp(sig_store_backend_name(store), "sqlite") == 0;
 
 	n->store = store;

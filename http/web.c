@@ -44,8 +44,8 @@ static void sig_web_respond(struct sig_http_request *req, bool tls, const char *
 
 	memcpy(headers, sig_web_headers, sizeof(headers));
 	if (origins && *origins && strlen(origins) <= SIG_WEB_CSP_ORIGINS_MAX) {
-		csp = g_strdup_printf("default-src 'self'; connect-src 'self' %s; " SIG_WEB_CSP_TAIL,
-				      origins);
+		csp = g_strdup_printf(
+		    "default-src 'self'; connect-src 'self' %s; " SIG_WEB_CSP_TAIL, origins);
 		headers[0].value = csp;
 	}
 

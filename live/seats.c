@@ -156,7 +156,8 @@ static bool sig_ws_seat_homed_here(struct sig_ws *ws, const struct sig_seat *sea
 static int sig_ws_restore(struct sig_ws *ws, int64_t session_id, int64_t now)
 {
 	g_autoptr(GArray) rows = g_array_new(FALSE, TRUE, sizeof(struct sig_seat));
-	g_autoptr(GHashTable) homes = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
+	g_autoptr(GHashTable) homes =
+	    g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
 	unsigned restored = 0, dropped = 0;
 	int64_t after = 0;
 	int r;

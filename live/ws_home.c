@@ -21,8 +21,7 @@ void sig_ws_use_cluster(struct sig_ws *ws, struct sig_cluster *cluster)
 	ws->cluster = cluster;
 }
 
-int sig_ws_lease(struct sig_ws *ws, const struct sig_session *session, int64_t now,
-		 char **ret_url)
+int sig_ws_lease(struct sig_ws *ws, const struct sig_session *session, int64_t now, char **ret_url)
 {
 	struct sig_occurrence_view view;
 	int r;
@@ -33,8 +32,8 @@ int sig_ws_lease(struct sig_ws *ws, const struct sig_session *session, int64_t n
 	r = sig_occurrence_view(ws->store, session, now, &view);
 	if (r < 0)
 		return r;
-	return sig_cluster_home(ws->cluster, session->id, view.occurrence.start,
-				clock_wall_ms(), ret_url);
+	return sig_cluster_home(ws->cluster, session->id, view.occurrence.start, clock_wall_ms(),
+				ret_url);
 }
 
 /* Answers that the session is served elsewhere, then closes: the client

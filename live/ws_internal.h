@@ -159,8 +159,7 @@ int sig_ws_restore_session_seats(struct sig_ws *ws, int64_t session_id, int64_t 
  * is returned. sig_ws_resume_home: for a resume token no member here
  * holds: 0 when it is not another node's (its seats restored here if this
  * node took the session over), 1 when the client was answered. */
-int sig_ws_lease(struct sig_ws *ws, const struct sig_session *session, int64_t now,
-		 char **ret_url);
+int sig_ws_lease(struct sig_ws *ws, const struct sig_session *session, int64_t now, char **ret_url);
 int sig_ws_home(struct sig_ws_conn *conn, const json_t *id, const struct sig_session *session);
 int sig_ws_resume_home(struct sig_ws_conn *conn, const json_t *id,
 		       const uint8_t hash[CRYPTO_SHA256_BYTES]);

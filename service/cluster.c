@@ -176,8 +176,9 @@ void sig_cluster_leave(struct sig_cluster *c)
 	int r = sig_store_node_leave(c->store, c->self.id);
 
 	if (r < 0)
-		log_warn("cluster: could not release this node's leases (%s): they expire in %lld s",
-			 strerror(-r), (long long)(c->lease_ms / 1000));
+		log_warn(
+		    "cluster: could not release this node's leases (%s): they expire in %lld s",
+		    strerror(-r), (long long)(c->lease_ms / 1000));
 	else
 		log_info("cluster: %u leases released", c->held->len);
 	g_array_set_size(c->held, 0);

@@ -53,8 +53,8 @@ enum sig_cluster_home {
  * sig_cluster_home, with *ret_url (caller frees) the holder's public URL
  * for SIG_CLUSTER_ELSEWHERE; or a negative errno (-ENOENT: no such
  * session; -ENOSPC: SIG_CLUSTER_HELD_MAX held). */
-int sig_cluster_home(struct sig_cluster *cluster, int64_t session_id, int64_t start,
-		     int64_t now_ms, char **ret_url);
+int sig_cluster_home(struct sig_cluster *cluster, int64_t session_id, int64_t start, int64_t now_ms,
+		     char **ret_url);
 
 /* Drain: every lease released and this node's row deleted, so that the
  * others take its sessions at once. */
