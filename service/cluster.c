@@ -19,9 +19,10 @@ struct sig_cluster {
 	struct sig_store *store; /* borrowed */
 	struct sig_node self;	 /* id, public_url, media (owned) */
 	int64_t lease_ms;
-	bool sole;	/* SQLite: the only node, the home of everything */
-	GArray *held;	/* of struct sig_cluster_lease */
-	GString *peers; /* the other live nodes' origins */
+	bool sole;	    /* SQLite: the only node, the home of everything */
+	int64_t beat_ok_ms; /* when the last beat renewed every lease held */
+	GArray *held;	    /* of struct sig_cluster_lease */
+	GString *peers;	    /* the other live nodes' origins */
 };
 
 struct sig_cluster *sig_cluster_new(struct sig_store *store, const char *node_id,
@@ -74,17 +75,25 @@ static int sig_cluster_find(const struct sig_cluster *c, int64_t session_id, int
 	return -1;
 }
 
-/* "scheme://host[:port]" of url, or NULL when it has no such shape. */
+/* "scheme://host[:port]" of an http(s) url, or NULL when it has no such
+ * shape (or characters a CSP source could not hold). */
 static char *sig_cluster_origin(const char *url)
 {
-	const char *rest = strstr(url, "://");
+	static const char host_chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+					 "0123456789.-:[]";
+	const char *rest;
 	size_t n;
 
-	if (!rest || rest == url)
+	if (g_str_has_prefix(url, "http://"))
+		rest = url + 7;
+	else if (g_str_has_prefix(url, "https://"))
+		rest = url + 8;
+	else
 		return NULL;
-	rest += 3;
 	n = strcspn(rest, "/?#");
-	return n ? g_strndup(url, (size_t)(rest - url) + n) : NULL;
+	if (n == 0 || strspn(rest, host_chars) < n)
+		return NULL;
+	return g_strndup(url, (size_t)(rest - url) + n);
 }
 
 /* The other live nodes, as origins the page may open WebSockets to. */
@@ -130,8 +139,10 @@ int sig_cluster_beat(struct sig_cluster *c, int64_t now_ms, int load,
 	c->self.load = load;
 	c->self.heartbeat_ms = now_ms;
 	r = sig_store_node_beat(c->store, &c->self, now_ms + c->lease_ms);
-	if (r == 0)
+	if (r == 0) {
+		c->beat_ok_ms = now_ms;
 		sig_cluster_list_peers(c, now_ms);
+	}
 	return r;
 }
 
@@ -144,6 +155,10 @@ int sig_cluster_home(struct sig_cluster *c, int64_t session_id, int64_t start, i
 
 	if (held < 0 && c->held->len >= SIG_CLUSTER_HELD_MAX)
 		return -ENOSPC;
+	/* Held, and renewed by a beat less than half a lease ago: it is still
+	 * this node's for at least that long, no need to ask the database. */
+	if (held >= 0 && c->beat_ok_ms && now_ms - c->beat_ok_ms < c->lease_ms / 2)
+		return SIG_CLUSTER_HERE;
 	r = sig_store_lease_take(c->store, session_id, start, c->self.id,
 				 c->sole ? INT64_MAX : now_ms, now_ms + c->lease_ms, &holder);
 	if (r < 0)

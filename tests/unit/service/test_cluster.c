@@ -104,6 +104,14 @@ static void test_home_beat_expire(struct fixture *f, gconstpointer data)
 	g_assert_cmpint(home(f, f->a, T0_MS + 10, NULL), ==, SIG_CLUSTER_HERE);
 	g_assert_cmpint(home(f, f->b, T0_MS + 20, "http://127.0.0.2:8080"), ==,
 			SIG_CLUSTER_ELSEWHERE);
+	/* A bad URL in a node's row is no CSP source. */
+	struct sig_node odd = {.public_url = (char *)"http://x;script-src *",
+			       .media = (char *)"",
+			       .heartbeat_ms = T0_MS};
+	g_strlcpy(odd.id, "node-odd", sizeof(odd.id));
+	g_assert_cmpint(sig_store_node_beat(f->store, &odd, T0_MS), ==, 0);
+	g_assert_cmpint(sig_cluster_beat(f->b, T0_MS + 2, 0, present_yes, NULL), ==, 0);
+	g_assert_cmpstr(sig_cluster_peer_origins(f->b), ==, "ws://127.0.0.2:8080");
 	/* A's beats renew it while someone is there. */
 	g_assert_cmpint(sig_cluster_beat(f->a, T0_MS + 6000, 3, present_yes, NULL), ==, 0);
 	g_assert_cmpint(home(f, f->b, T0_MS + 12000, "http://127.0.0.2:8080"), ==,
