@@ -75,9 +75,7 @@ static int sig_cluster_find(const struct sig_cluster *c, int64_t session_id, int
 	return -1;
 }
 
-/* "scheme://host[:port]" of an http(s) url, or NULL when it has no such
- * shape (or characters a CSP source could not hold). */
-static char *sig_cluster_origin(const char *url)
+char *sig_cluster_origin(const char *url)
 {
 	static const char host_chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 					 "0123456789.-:[]";

@@ -60,6 +60,11 @@ int sig_cluster_home(struct sig_cluster *cluster, int64_t session_id, int64_t st
  * others take its sessions at once. */
 void sig_cluster_leave(struct sig_cluster *cluster);
 
+/* "scheme://host[:port]" of an http(s) URL (a node's public URL, read from
+ * the database), or NULL when it has no such shape or holds characters a
+ * CSP source could not (caller frees). Pure; fuzzed. */
+char *sig_cluster_origin(const char *url);
+
 /* The origins (scheme://host:port) of the other live nodes as of the last
  * beat, space-separated, "" for none; borrowed until the next beat. */
 const char *sig_cluster_peer_origins(const struct sig_cluster *cluster);
