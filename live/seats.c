@@ -177,6 +177,9 @@ static int sig_ws_restore(struct sig_ws *ws, int64_t session_id, int64_t now)
 			after = seat->id;
 			if (!session_id && !sig_ws_seat_homed_here(ws, seat, now, homes))
 				continue;
+			/* Someone present here already (their own seat). */
+			if (sig_rooms_find(ws->rooms, seat->session_id, seat->participant_id))
+				continue;
 			if (sig_ws_seat_restore(ws, seat, now) == 0)
 				restored++;
 			else

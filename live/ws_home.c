@@ -73,7 +73,10 @@ int sig_ws_home(struct sig_ws_conn *conn, const json_t *id, const struct sig_ses
 		sig_ws_home_unknown(conn, id, session->id, r);
 		return r;
 	}
-	if (r == SIG_CLUSTER_TAKEN)
+	/* Taken with nobody here: from a node that died or left, whose seats
+	 * come back here. With people here, this node served the session
+	 * already (a new occurrence's lease, or one it had let go). */
+	if (r == SIG_CLUSTER_TAKEN && sig_rooms_count(ws->rooms, session->id) == 0)
 		(void)sig_ws_restore_session_seats(ws, session->id, now);
 	return 0;
 }
