@@ -664,7 +664,8 @@ static int control_start_loop(struct sig_control *c)
 		c->cfg->public_url = cfg_derive_public_url(c->cfg, sig_server_port(c->server));
 	}
 	/* This node registered (its public URL known) before it serves. */
-	c->nodes = sig_nodes_new(c->cfg, c->store, c->rooms, *c->cfg->tls_certificate != '\0');
+	c->nodes =
+	    sig_nodes_new(c->cfg, c->store, c->rooms, c->ws, *c->cfg->tls_certificate != '\0');
 	sig_ws_use_cluster(c->ws, sig_nodes_cluster(c->nodes));
 	/* Seats of open sessions from before a restart (of the sessions this
 	 * node serves): their clients resume. */

@@ -10,12 +10,14 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "live/room.h"
+#include "live/ws.h"
 #include "service/cluster.h"
 #include "store/store.h"
 
 struct sig_nodes {
 	struct sig_store *store; /* borrowed */
 	struct sig_rooms *rooms; /* borrowed */
+	struct sig_ws *ws;	 /* borrowed: told of sessions another node took over */
 	struct sig_cluster *cluster;
 	struct sig_web_peers peers;
 	int64_t beat_due_us; /* monotonic; 0: left, no more beats */
@@ -27,6 +29,13 @@ static bool sig_nodes_present(void *userdata, int64_t session_id)
 	struct sig_nodes *n = userdata;
 
 	return sig_rooms_count(n->rooms, session_id) > 0;
+}
+
+static void sig_nodes_lost(void *userdata, int64_t session_id)
+{
+	struct sig_nodes *n = userdata;
+
+	sig_ws_session_moved(n->ws, session_id);
 }
 
 static const char *sig_nodes_origins(void *userdata)
@@ -50,8 +59,8 @@ static int sig_nodes_load(struct sig_nodes *n)
 
 static void sig_nodes_beat(struct sig_nodes *n)
 {
-	int r =
-	    sig_cluster_beat(n->cluster, clock_wall_ms(), sig_nodes_load(n), sig_nodes_present, n);
+	int r = sig_cluster_beat(n->cluster, clock_wall_ms(), sig_nodes_load(n), sig_nodes_present,
+				 sig_nodes_lost, n);
 
 	if (r < 0 && !n->failing)
 		log_warn("cluster: heartbeat failed (%s): this node's leases expire unless the "
@@ -63,7 +72,7 @@ static void sig_nodes_beat(struct sig_nodes *n)
 }
 
 struct sig_nodes *sig_nodes_new(const struct cfg *cfg, struct sig_store *store,
-				struct sig_rooms *rooms, bool tls)
+				struct sig_rooms *rooms, struct sig_ws *ws, bool tls)
 {
 	struct sig_nodes *n = g_new0(struct sig_nodes, 1);
 	const struct cfg_addr_pair *media =
@@ -74,6 +83,7 @@ struct sig_nodes *sig_nodes_new(const struct cfg *cfg, struct sig_store *store,
 
 	n->store = store;
 	n->rooms = rooms;
+	n->ws = ws;
 	n->cluster = sig_cluster_new(store, cfg->cluster_node_id, cfg->public_url, addresses,
 				     cfg->cluster_lease_seconds, sole);
 	n->peers = (struct sig_web_peers){.tls = tls, .origins = sig_nodes_origins, .userdata = n};

@@ -15,12 +15,14 @@ struct cfg;
 struct sig_cluster;
 struct sig_rooms;
 struct sig_store;
+struct sig_ws;
 struct sig_nodes;
 
-/* cfg, store and rooms are borrowed. Beats once at once (the node row is
- * there before anyone is sent here): a failure is logged, not fatal. */
+/* cfg, store, rooms and ws are borrowed (ws: told when a session moved to
+ * another node). Beats once at once (the node row is there before anyone
+ * is sent here): a failure is logged, not fatal. */
 struct sig_nodes *sig_nodes_new(const struct cfg *cfg, struct sig_store *store,
-				struct sig_rooms *rooms, bool tls);
+				struct sig_rooms *rooms, struct sig_ws *ws, bool tls);
 struct sig_nodes *sig_nodes_free(struct sig_nodes *nodes);
 
 struct sig_cluster *sig_nodes_cluster(struct sig_nodes *nodes);

@@ -46,6 +46,13 @@ void sig_ws_use_turn(struct sig_ws *ws, const struct cfg *cfg);
 struct sig_cluster;
 void sig_ws_use_cluster(struct sig_ws *ws, struct sig_cluster *cluster);
 
+/* This node lost session_id's lease to another (service/cluster.h,
+ * sig_cluster_lost_fn): its members here are let go without a departure
+ * (their seats are the new home's); the connected ones are told the
+ * server restarts, and their resume, answered wrong_node here, takes them
+ * to the new home. */
+void sig_ws_session_moved(struct sig_ws *ws, int64_t session_id);
+
 /* The client protocol as http/ serves it (SIG_WS_PROTOCOL on /ws), for
  * sig_server_new(); its callbacks find ws again. */
 void sig_ws_protocol(struct sig_ws *ws, struct sig_server_protocol *ret_protocol);

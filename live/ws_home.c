@@ -11,10 +11,13 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "crypto/token.h"
+#include "live/media.h"
 #include "live/ws_internal.h"
 #include "service/cluster.h"
 #include "service/occurrence.h"
 #include "store/store.h"
+
+#define SIG_WS_MOVED_RETRY_MS 500 /* a session moved: resume (and be sent on) soon */
 
 void sig_ws_use_cluster(struct sig_ws *ws, struct sig_cluster *cluster)
 {
@@ -79,6 +82,28 @@ int sig_ws_home(struct sig_ws_conn *conn, const json_t *id, const struct sig_ses
 	if (r == SIG_CLUSTER_TAKEN && sig_rooms_count(ws->rooms, session->id) == 0)
 		(void)sig_ws_restore_session_seats(ws, session->id, now);
 	return 0;
+}
+
+void sig_ws_session_moved(struct sig_ws *ws, int64_t session_id)
+{
+	GPtrArray *taken = sig_rooms_take(ws->rooms, session_id, 0);
+
+	for (guint i = 0; i < taken->len; i++) {
+		struct sig_member *m = taken->pdata[i];
+
+		if (ws->media)
+			sig_media_member_left(ws->media, m);
+		if (m->conn) {
+			sig_ws_send(m->conn, json_pack("{s:s,s:i}", "type", "server.restarting",
+						       "retry_after_ms", SIG_WS_MOVED_RETRY_MS));
+			sig_ws_close(m->conn, SIG_WS_CLOSE_RESTART);
+			m->conn->member = NULL;
+		}
+		sig_member_free(m);
+	}
+	log_warn("session %lld: served by another node now: %u participants sent there",
+		 (long long)session_id, taken->len);
+	g_ptr_array_free(taken, TRUE);
 }
 
 int sig_ws_resume_home(struct sig_ws_conn *conn, const json_t *id,

@@ -116,8 +116,41 @@ static void sig_cluster_list_peers(struct sig_cluster *c, int64_t now_ms)
 	}
 }
 
+/* After a lease's time without a beat that worked: which leases are still
+ * this node's (each re-taken: renewed if it is, taken again if it expired
+ * untouched); the others are forgotten and told to lost. */
+static int sig_cluster_recheck(struct sig_cluster *c, int64_t now_ms, sig_cluster_lost_fn lost,
+			       void *userdata)
+{
+	for (guint i = c->held->len; i-- > 0;) {
+		struct sig_cluster_lease l = g_array_index(c->held, struct sig_cluster_lease, i);
+		struct sig_lease holder = {0};
+		int r = sig_store_lease_take(c->store, l.session_id, l.start, c->self.id,
+					     c->sole ? INT64_MAX : now_ms, now_ms + c->lease_ms,
+					     &holder);
+
+		if (r == -ENOENT) { /* the session was deleted */
+			g_array_remove_index_fast(c->held, i);
+			continue;
+		}
+		if (r < 0)
+			return r;
+		if (strcmp(holder.node_id, c->self.id) != 0) {
+			g_array_remove_index_fast(c->held, i);
+			log_warn(
+			    "cluster: session %lld: node %s took it over while this node could "
+			    "not beat",
+			    (long long)l.session_id, holder.node_id);
+			if (lost)
+				lost(userdata, l.session_id);
+		}
+		sig_lease_clear(&holder);
+	}
+	return 0;
+}
+
 int sig_cluster_beat(struct sig_cluster *c, int64_t now_ms, int load,
-		     sig_cluster_present_fn present, void *userdata)
+		     sig_cluster_present_fn present, sig_cluster_lost_fn lost, void *userdata)
 {
 	int r;
 
@@ -134,6 +167,10 @@ int sig_cluster_beat(struct sig_cluster *c, int64_t now_ms, int load,
 		log_debug("cluster: session %lld: lease released (nobody here)",
 			  (long long)l.session_id);
 	}
+	/* Until then, the leases were this node's whoever asked. */
+	if (c->beat_ok_ms && now_ms - c->beat_ok_ms >= c->lease_ms &&
+	    (r = sig_cluster_recheck(c, now_ms, lost, userdata)) < 0)
+		return r;
 	c->self.load = load;
 	c->self.heartbeat_ms = now_ms;
 	r = sig_store_node_beat(c->store, &c->self, now_ms + c->lease_ms);

@@ -36,12 +36,19 @@ int64_t sig_cluster_beat_interval_ms(const struct sig_cluster *cluster);
  * this node. */
 typedef bool (*sig_cluster_present_fn)(void *userdata, int64_t session_id);
 
+/* This node no longer holds session_id's lease: another took it over while
+ * this one could not beat (a partition, a stalled database). */
+typedef void (*sig_cluster_lost_fn)(void *userdata, int64_t session_id);
+
 /* The heartbeat: leases of sessions nobody is present in any more are
- * released, then this node's row is written (load: participants present)
- * and its other leases renewed, in one transaction. Also refreshes the
- * live nodes' list (sig_cluster_peer_origins). 0 or a store error. */
+ * released; after a lease's time without a beat that worked, each lease
+ * held is checked, and the ones another node took are forgotten and told
+ * to lost (may be NULL); then this node's row is written (load:
+ * participants present) and its other leases renewed, in one transaction.
+ * Also refreshes the live nodes' list (sig_cluster_peer_origins). 0 or a
+ * store error. */
 int sig_cluster_beat(struct sig_cluster *cluster, int64_t now_ms, int load,
-		     sig_cluster_present_fn present, void *userdata);
+		     sig_cluster_present_fn present, sig_cluster_lost_fn lost, void *userdata);
 
 enum sig_cluster_home {
 	SIG_CLUSTER_HERE = 0,	  /* this node holds the lease already */

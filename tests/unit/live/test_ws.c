@@ -603,8 +603,8 @@ static void test_two_nodes(struct fixture *f, gconstpointer data)
 	(void)data;
 	sig_ws_use_cluster(ws_a, ca);
 	sig_ws_use_cluster(ws_b, cb);
-	g_assert_cmpint(sig_cluster_beat(ca, clock_wall_ms(), 0, present_yes, NULL), ==, 0);
-	g_assert_cmpint(sig_cluster_beat(cb, clock_wall_ms(), 0, present_yes, NULL), ==, 0);
+	g_assert_cmpint(sig_cluster_beat(ca, clock_wall_ms(), 0, present_yes, NULL, NULL), ==, 0);
+	g_assert_cmpint(sig_cluster_beat(cb, clock_wall_ms(), 0, present_yes, NULL, NULL), ==, 0);
 	struct fake_conn *host = join(f, f->host_token, "admitted");
 	g_autofree char *host_resume = token_of(host->got->pdata[0]);
 
@@ -632,6 +632,15 @@ static void test_two_nodes(struct fixture *f, gconstpointer data)
 	g_assert_cmpstr(json_string_value(json_object_get(ok, "state")), ==, "admitted");
 	g_assert_true(json_is_true(json_object_get(ok, "renegotiate")));
 	g_assert_cmpuint(sig_rooms_count(rooms_b, f->session_id), ==, 1);
+	/* Node a learns (at its next beat that works) that b took it over: its
+	 * memory of the host goes, with no departure: the seat stays, b's. */
+	g_assert_cmpuint(sig_rooms_count(f->rooms, f->session_id), ==, 1);
+	sig_ws_session_moved(ws_a, f->session_id);
+	g_assert_cmpuint(sig_rooms_count(f->rooms, f->session_id), ==, 0);
+	g_autoptr(GArray) seats = g_array_new(FALSE, TRUE, sizeof(struct sig_seat));
+	g_array_set_clear_func(seats, (GDestroyNotify)sig_seat_clear);
+	g_assert_cmpint(sig_store_seat_list_session(f->store, f->session_id, 0, 10, seats), ==, 0);
+	g_assert_cmpuint(seats->len, ==, 1);
 
 	conn_gone(client);
 	conn_gone(back);

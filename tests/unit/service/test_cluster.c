@@ -93,10 +93,10 @@ static void test_home_beat_expire(struct fixture *f, gconstpointer data)
 {
 	(void)data;
 	g_assert_cmpint(sig_cluster_beat_interval_ms(f->a), ==, 2000);
-	g_assert_cmpint(sig_cluster_beat(f->a, T0_MS, 0, present_yes, NULL), ==, 0);
-	g_assert_cmpint(sig_cluster_beat(f->b, T0_MS, 0, present_yes, NULL), ==, 0);
+	g_assert_cmpint(sig_cluster_beat(f->a, T0_MS, 0, present_yes, NULL, NULL), ==, 0);
+	g_assert_cmpint(sig_cluster_beat(f->b, T0_MS, 0, present_yes, NULL, NULL), ==, 0);
 	/* Each lists the other as an origin its page may open a WebSocket to. */
-	g_assert_cmpint(sig_cluster_beat(f->a, T0_MS + 1, 0, present_yes, NULL), ==, 0);
+	g_assert_cmpint(sig_cluster_beat(f->a, T0_MS + 1, 0, present_yes, NULL, NULL), ==, 0);
 	g_assert_cmpstr(sig_cluster_peer_origins(f->a), ==, "wss://b.example");
 	g_assert_cmpstr(sig_cluster_peer_origins(f->b), ==, "ws://127.0.0.2:8080");
 
@@ -110,10 +110,10 @@ static void test_home_beat_expire(struct fixture *f, gconstpointer data)
 			       .heartbeat_ms = T0_MS};
 	g_strlcpy(odd.id, "node-odd", sizeof(odd.id));
 	g_assert_cmpint(sig_store_node_beat(f->store, &odd, T0_MS), ==, 0);
-	g_assert_cmpint(sig_cluster_beat(f->b, T0_MS + 2, 0, present_yes, NULL), ==, 0);
+	g_assert_cmpint(sig_cluster_beat(f->b, T0_MS + 2, 0, present_yes, NULL, NULL), ==, 0);
 	g_assert_cmpstr(sig_cluster_peer_origins(f->b), ==, "ws://127.0.0.2:8080");
 	/* A's beats renew it while someone is there. */
-	g_assert_cmpint(sig_cluster_beat(f->a, T0_MS + 6000, 3, present_yes, NULL), ==, 0);
+	g_assert_cmpint(sig_cluster_beat(f->a, T0_MS + 6000, 3, present_yes, NULL, NULL), ==, 0);
 	g_assert_cmpint(home(f, f->b, T0_MS + 12000, "http://127.0.0.2:8080"), ==,
 			SIG_CLUSTER_ELSEWHERE);
 	/* A dies: after the lease, B takes the session over. */
@@ -122,16 +122,45 @@ static void test_home_beat_expire(struct fixture *f, gconstpointer data)
 	g_assert_cmpint(home(f, f->a, T0_MS + 14002, "https://b.example"), ==,
 			SIG_CLUSTER_ELSEWHERE);
 	/* Nobody left on B: its next beat releases the lease; A may take it. */
-	g_assert_cmpint(sig_cluster_beat(f->b, T0_MS + 15000, 0, present_no, NULL), ==, 0);
+	g_assert_cmpint(sig_cluster_beat(f->b, T0_MS + 15000, 0, present_no, NULL, NULL), ==, 0);
 	g_assert_cmpint(home(f, f->a, T0_MS + 15001, NULL), ==, SIG_CLUSTER_TAKEN);
 	/* A drains: released at once, and A is no longer listed. */
 	sig_cluster_leave(f->a);
 	g_assert_cmpint(home(f, f->b, T0_MS + 15002, NULL), ==, SIG_CLUSTER_TAKEN);
-	g_assert_cmpint(sig_cluster_beat(f->b, T0_MS + 15003, 1, present_yes, NULL), ==, 0);
+	g_assert_cmpint(sig_cluster_beat(f->b, T0_MS + 15003, 1, present_yes, NULL, NULL), ==, 0);
 	g_assert_cmpstr(sig_cluster_peer_origins(f->b), ==, "");
 	/* No such session. */
 	g_autofree char *url = NULL;
 	g_assert_cmpint(sig_cluster_home(f->a, f->sid + 1000, T0, T0_MS, &url), ==, -ENOENT);
+}
+
+static void note_lost(void *userdata, int64_t session_id)
+{
+	g_array_append_val((GArray *)userdata, session_id);
+}
+
+/* A node that could not beat for a lease's time (a partition) finds, at its
+ * next beat that works, which of its sessions another node took over, and
+ * lets them go. */
+static void test_lost(struct fixture *f, gconstpointer data)
+{
+	g_autoptr(GArray) lost = g_array_new(FALSE, FALSE, sizeof(int64_t));
+
+	(void)data;
+	g_assert_cmpint(sig_cluster_beat(f->a, T0_MS, 0, present_yes, note_lost, lost), ==, 0);
+	g_assert_cmpint(sig_cluster_beat(f->b, T0_MS, 0, present_yes, note_lost, lost), ==, 0);
+	g_assert_cmpint(home(f, f->a, T0_MS, NULL), ==, SIG_CLUSTER_TAKEN);
+	g_assert_cmpint(home(f, f->b, T0_MS + 8001, NULL), ==, SIG_CLUSTER_TAKEN);
+	g_assert_cmpint(sig_cluster_beat(f->a, T0_MS + 9000, 1, present_yes, note_lost, lost), ==,
+			0);
+	g_assert_cmpuint(lost->len, ==, 1);
+	g_assert_cmpint(g_array_index(lost, int64_t, 0), ==, f->sid);
+	g_assert_cmpint(home(f, f->a, T0_MS + 9001, "https://b.example"), ==,
+			SIG_CLUSTER_ELSEWHERE);
+	/* B, beating all along, loses nothing. */
+	g_assert_cmpint(sig_cluster_beat(f->b, T0_MS + 9002, 1, present_yes, note_lost, lost), ==,
+			0);
+	g_assert_cmpuint(lost->len, ==, 1);
 }
 
 /* The sole node (SQLite) takes a lease whoever held it: a node id changed
@@ -142,7 +171,7 @@ static void test_sole(struct fixture *f, gconstpointer data)
 	    sig_cluster_new(f->store, "renamed", "http://127.0.0.1:8080", "", 8, true);
 
 	(void)data;
-	g_assert_cmpint(sig_cluster_beat(f->a, T0_MS, 0, present_yes, NULL), ==, 0);
+	g_assert_cmpint(sig_cluster_beat(f->a, T0_MS, 0, present_yes, NULL, NULL), ==, 0);
 	g_assert_cmpint(home(f, f->a, T0_MS, NULL), ==, SIG_CLUSTER_TAKEN);
 	g_assert_cmpint(home(f, sole, T0_MS + 1, NULL), ==, SIG_CLUSTER_TAKEN);
 	g_assert_cmpint(home(f, sole, T0_MS + 2, NULL), ==, SIG_CLUSTER_HERE);
@@ -156,5 +185,6 @@ int main(int argc, char **argv)
 	g_test_init(&argc, &argv, NULL);
 	ADD("/cluster/home-beat-expire", test_home_beat_expire);
 	ADD("/cluster/sole", test_sole);
+	ADD("/cluster/lost", test_lost);
 	return g_test_run();
 }
