@@ -26,7 +26,7 @@ static void fixture_setup(struct fixture *f, gconstpointer data)
 	GError *error = NULL;
 
 	(void)data;
-	f->dir = g_dir_make_tmp("hearth-nodes-XXXXXX", &error);
+	f->dir = g_dir_make_tmp("hearth-leases-XXXXXX", &error);
 	g_assert_no_error(error);
 	f->path = test_backend_where(f->dir, "hearth.db");
 	g_assert_cmpint(test_backend_open(f->path, &f->store), ==, 0);
@@ -213,8 +213,8 @@ static void test_seats_by_session(struct fixture *f, gconstpointer data)
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
-	ADD("/store/nodes/beat-list", test_node_beat_list);
-	ADD("/store/nodes/lease", test_lease);
-	ADD("/store/nodes/seats-by-session", test_seats_by_session);
+	ADD("/store/leases/beat-list", test_node_beat_list);
+	ADD("/store/leases/lease", test_lease);
+	ADD("/store/leases/seats-by-session", test_seats_by_session);
 	return g_test_run();
 }
