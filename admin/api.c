@@ -324,7 +324,10 @@ void sig_api_reload(struct sig_api *api, const struct cfg *cfg)
 	/* The configuration was validated when loaded. */
 	api->key_count = n < 0 ? 0 : n;
 	g_free(api->public_url);
-	api->public_url = g_strdup(cfg->public_url);
+	/* Several nodes: invite links name the cluster's entry (the load
+	 * balancer), which sends each join to its session's node. */
+	api->public_url =
+	    g_strdup(*cfg->cluster_entry_url ? cfg->cluster_entry_url : cfg->public_url);
 }
 
 int sig_api_new(struct sig_store *store, struct sig_ratelimit *limiter, struct sig_ops *ops,

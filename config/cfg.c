@@ -74,6 +74,9 @@ static const struct cfg_key cfg_keys[] = {
     KEY("storage", "database_url", CFG_STRING, database_url, 0, 0, true, false, ""),
     KEY("storage", "database_password_file", CFG_PATH, database_password_file, 0, 0, true, false,
 	""),
+    KEY("cluster", "node_id", CFG_STRING, cluster_node_id, 0, 0, true, false, ""),
+    KEY("cluster", "lease_seconds", CFG_INT, cluster_lease_seconds, 4, 10, false, false, "10"),
+    KEY("cluster", "entry_url", CFG_URL, cluster_entry_url, 0, 0, true, false, ""),
     KEY("media", "workers", CFG_INT, media_workers, 0, CFG_MAX_WORKERS, false, false, "0"),
     KEY("media", "bind_address", CFG_ADDRESS_PAIR, media_bind_address, 0, 0, false, false,
 	"127.0.0.1"),
@@ -803,6 +806,31 @@ static void cfg_replace(char **slot, char *value)
 	*slot = value;
 }
 
+/* [cluster] node_id: 1..64 of A-Z a-z 0-9 . _ -; empty: the host name
+ * (what of it fits) and the listen port, so that two nodes on one machine
+ * differ. */
+static int cfg_resolve_node_id(struct cfg *cfg, GPtrArray *errors)
+{
+	static const char allowed[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+				      "0123456789._-";
+	size_t len = strlen(cfg->cluster_node_id);
+
+	if (len == 0) {
+		GString *id = g_string_new(NULL);
+		for (const char *c = g_get_host_name(); *c && id->len < CFG_NODE_ID_MAX - 6; c++)
+			g_string_append_c(id, strchr(allowed, *c) ? *c : '-');
+		g_string_append_printf(id, "-%d", cfg->listen_port);
+		cfg_replace(&cfg->cluster_node_id, g_string_free(id, FALSE));
+		return 0;
+	}
+	if (len > CFG_NODE_ID_MAX || strspn(cfg->cluster_node_id, allowed) != len) {
+		cfg_key_problem(cfg, errors, "cluster", "node_id",
+				"must be 1..64 of A-Z a-z 0-9 . _ -");
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /* The HTTP listener's addresses: one IPv4 and/or one IPv6. */
 static int cfg_resolve_listen(struct cfg *cfg, GPtrArray *errors)
 {
@@ -843,6 +871,12 @@ int cfg_resolve(struct cfg *cfg, GPtrArray *errors)
 		r = -EINVAL;
 	if (cfg_resolve_listen(cfg, errors) < 0)
 		r = -EINVAL;
+	if (cfg_resolve_node_id(cfg, errors) < 0)
+		r = -EINVAL;
+	/* Invite links append "/join/…" to it, as to public_url. */
+	for (size_t n = strlen(cfg->cluster_entry_url);
+	     n > 0 && cfg->cluster_entry_url[n - 1] == '/';)
+		cfg->cluster_entry_url[--n] = '\0';
 	if (*cfg->metrics_listen_address && cfg->metrics_listen_port != 0 &&
 	    cfg->metrics_listen_port == cfg->listen_port &&
 	    cfg_listen_includes(cfg, cfg->metrics_listen_address)) {

@@ -20,6 +20,7 @@
 #define CFG_EXIT_CONFIG 78
 
 #define CFG_MAX_WORKERS 64
+#define CFG_NODE_ID_MAX 64 /* bytes of [cluster] node_id */
 
 struct cfg_origin {
 	const char *file; /* interned with g_intern_string(); NULL = default */
@@ -47,6 +48,10 @@ struct cfg {
 	/* The password read from database_password_file by cfg_resolve();
 	 * NULL otherwise. Wiped by cfg_clear(). */
 	char *database_password_resolved;
+	/* [cluster] */
+	char *cluster_node_id;	   /* this node's unique name; derived when empty */
+	int cluster_lease_seconds; /* an occurrence's lease lasts this long unrenewed */
+	char *cluster_entry_url;   /* "": clients fall back to the page's origin */
 	/* [media] */
 	int media_workers;	  /* 0 = one per core, resolved by cfg_resolve() */
 	char *media_bind_address; /* one IPv4 and/or one IPv6 address */

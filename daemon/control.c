@@ -21,6 +21,7 @@
 #include "admin/api.h"
 #include "daemon/certs.h"
 #include "daemon/crossnode.h"
+#include "daemon/nodes.h"
 #include "daemon/webhooks.h"
 #include "daemon/metrics.h"
 #include "http/http.h"
@@ -54,6 +55,7 @@ struct sig_control {
 	struct sig_api *api;
 	struct sig_rooms *rooms;
 	struct sig_ws *ws;
+	struct sig_nodes *nodes; /* this node among several (daemon/nodes.h) */
 	struct sig_media *media;
 	struct sig_certs *certs;		     /* TLS and DTLS certificates, reloadable */
 	struct sig_webhooks *webhooks;		     /* NULL without [webhooks] url */
@@ -422,6 +424,8 @@ static void control_tick(void *userdata)
 
 	if (c->ws)
 		sig_ws_tick(c->ws, now_s);
+	if (c->nodes)
+		sig_nodes_tick(c->nodes, now_us);
 	if (now_s >= c->certs_check_s) {
 		c->certs_check_s = now_s + CONTROL_CERT_CHECK_S;
 		if (sig_certs_renew(c->certs, now_s) > 0)
@@ -564,6 +568,10 @@ static void control_stop(struct sig_control *c, const char *what)
 {
 	if (c->stopping)
 		return;
+	/* The other nodes take this one's sessions at once, not after the
+	 * lease. */
+	if (c->nodes)
+		sig_nodes_leave(c->nodes);
 	if (c->drain_until_us || c->cfg->drain_seconds == 0 || !c->ws ||
 	    sig_ws_connected(c->ws) == 0) {
 		log_info("received %s: stopping", what);
@@ -636,10 +644,6 @@ static int control_start_loop(struct sig_control *c)
 				 sig_ws_tell, NULL);
 	c->ws = sig_ws_new(c->store, c->limiter, c->rooms, c->ops, c->media);
 	sig_ws_use_turn(c->ws, c->cfg);
-	/* Seats of open sessions from before a restart: their clients resume. */
-	r = sig_ws_restore_seats(c->ws, clock_wall_s());
-	if (r < 0)
-		return r;
 	sig_ws_protocol(c->ws, &ws_protocol);
 	r = sig_server_new(c->cfg, &ws_protocol, 1, &c->server);
 	if (r < 0)
@@ -657,14 +661,23 @@ static int control_start_loop(struct sig_control *c)
 	r = sig_server_route(c->server, "/metrics", control_metrics, c);
 	if (r < 0)
 		return r;
-	r = sig_web_register(c->server, *c->cfg->tls_certificate != '\0');
-	if (r < 0)
-		return r;
 	/* Port 0 took a free port: links must name the real one. */
 	if (c->cfg->public_url_derived && c->cfg->listen_port == 0) {
 		g_free(c->cfg->public_url);
 		c->cfg->public_url = cfg_derive_public_url(c->cfg, sig_server_port(c->server));
 	}
+	/* This node registered (its public URL known) before it serves. */
+	c->nodes =
+	    sig_nodes_new(c->cfg, c->store, c->rooms, c->ws, *c->cfg->tls_certificate != '\0');
+	sig_ws_use_cluster(c->ws, sig_nodes_cluster(c->nodes));
+	/* Seats of open sessions from before a restart (of the sessions this
+	 * node serves): their clients resume. */
+	r = sig_ws_restore_seats(c->ws, clock_wall_s());
+	if (r < 0)
+		return r;
+	r = sig_web_register_peers(c->server, sig_nodes_web_peers(c->nodes));
+	if (r < 0)
+		return r;
 	r = sig_api_new(c->store, c->limiter, c->ops, c->cfg, c->server, &c->api);
 	if (r < 0)
 		return r;
@@ -807,6 +820,7 @@ struct sig_control *sig_control_free(struct sig_control *c)
 	c->webhooks = sig_webhooks_free(c->webhooks);	 /* after the loop that calls it */
 	c->crossnode = sig_crossnode_free(c->crossnode); /* after the loop, before ops */
 	c->ws = sig_ws_free(c->ws);
+	c->nodes = sig_nodes_free(c->nodes); /* after ws, which borrows its cluster */
 	c->media = sig_media_free(c->media);
 	c->rooms = sig_rooms_free(c->rooms);
 	c->api = sig_api_free(c->api);

@@ -82,7 +82,7 @@ int sig_server_route(struct sig_server *server, const char *path, sig_http_handl
 /* Calls cb on the loop whenever fd is readable. The server watches a
  * duplicate of fd: the caller keeps and closes its own. At most
  * SIG_SERVER_MAX_WATCHES descriptors. */
-#define SIG_SERVER_MAX_WATCHES 8
+#define SIG_SERVER_MAX_WATCHES 12
 int sig_server_watch_fd(struct sig_server *server, int fd, sig_fd_callback cb, void *userdata);
 
 /* Calls cb every interval_us, starting one interval from now. At most

@@ -1,5 +1,6 @@
 #include "http/web.h"
 
+#include <glib.h>
 #include <string.h>
 
 #include "http/server.h"
@@ -9,10 +10,13 @@
 
 /* Everything comes from this origin; nothing may frame the page. The page's
  * media elements take MediaStreams through srcObject, which needs no
- * source. */
-#define SIG_WEB_CSP                                                                                \
-	"default-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; "             \
-	"frame-ancestors 'none'"
+ * source. With several nodes, the page may open its WebSocket to the
+ * other live nodes too (a session homed there: docs/protocol.md, "Several
+ * nodes"): connect-src names them, from the last heartbeat. */
+#define SIG_WEB_CSP_TAIL                                                                           \
+	"object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+#define SIG_WEB_CSP		"default-src 'self'; " SIG_WEB_CSP_TAIL
+#define SIG_WEB_CSP_ORIGINS_MAX 16384 /* bytes of peer origins named at most */
 
 static const struct sig_http_header sig_web_headers[] = {
     {"content-security-policy:", SIG_WEB_CSP},
@@ -31,11 +35,19 @@ static const struct sig_web_asset *sig_web_find(const char *path)
 	return NULL;
 }
 
-static void sig_web_serve(void *userdata, struct sig_http_request *req)
+static void sig_web_respond(struct sig_http_request *req, bool tls, const char *origins)
 {
-	bool tls = userdata != NULL;
-	size_t nheaders = sizeof(sig_web_headers) / sizeof(sig_web_headers[0]) - (tls ? 0 : 1);
+	struct sig_http_header headers[G_N_ELEMENTS(sig_web_headers)];
+	size_t nheaders = G_N_ELEMENTS(sig_web_headers) - (tls ? 0 : 1);
+	g_autofree char *csp = NULL;
 	const char *path = req->path;
+
+	memcpy(headers, sig_web_headers, sizeof(headers));
+	if (origins && *origins && strlen(origins) <= SIG_WEB_CSP_ORIGINS_MAX) {
+		csp = g_strdup_printf(
+		    "default-src 'self'; connect-src 'self' %s; " SIG_WEB_CSP_TAIL, origins);
+		headers[0].value = csp;
+	}
 
 	if (strcmp(req->method, "GET") != 0) {
 		sig_http_add_header(req, "allow:", "GET");
@@ -51,19 +63,39 @@ static void sig_web_serve(void *userdata, struct sig_http_request *req)
 		sig_http_respond_error(req, 404, "not_found", "no such resource");
 		return;
 	}
-	sig_http_respond_static(req, 200, asset->mime, asset->data, asset->len, sig_web_headers,
-				nheaders);
+	sig_http_respond_static(req, 200, asset->mime, asset->data, asset->len, headers, nheaders);
 }
 
-int sig_web_register(struct sig_server *server, bool tls)
+static void sig_web_serve(void *userdata, struct sig_http_request *req)
+{
+	sig_web_respond(req, userdata != NULL, NULL);
+}
+
+static void sig_web_serve_peers(void *userdata, struct sig_http_request *req)
+{
+	const struct sig_web_peers *peers = userdata;
+
+	sig_web_respond(req, peers->tls, peers->origins(peers->userdata));
+}
+
+static int sig_web_routes(struct sig_server *server, sig_http_handler handler, void *userdata)
 {
 	static const char *const paths[] = {"/", "/join/", "/app/"};
-	void *flag = tls ? (void *)server : NULL;
 
 	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
-		int r = sig_server_route(server, paths[i], sig_web_serve, flag);
+		int r = sig_server_route(server, paths[i], handler, userdata);
 		if (r < 0)
 			return r;
 	}
 	return 0;
+}
+
+int sig_web_register(struct sig_server *server, bool tls)
+{
+	return sig_web_routes(server, sig_web_serve, tls ? (void *)server : NULL);
+}
+
+int sig_web_register_peers(struct sig_server *server, const struct sig_web_peers *peers)
+{
+	return sig_web_routes(server, sig_web_serve_peers, (void *)peers);
 }

@@ -13,4 +13,14 @@ struct sig_server;
  * or a negative errno. */
 int sig_web_register(struct sig_server *server, bool tls);
 
+/* The same, and the page's CSP lets it open WebSockets to origins() too:
+ * the other live nodes ("ws://host:port ...", "" for none). peers is
+ * borrowed until the server is freed. */
+struct sig_web_peers {
+	bool tls;
+	const char *(*origins)(void *userdata);
+	void *userdata;
+};
+int sig_web_register_peers(struct sig_server *server, const struct sig_web_peers *peers);
+
 #endif

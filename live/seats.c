@@ -2,7 +2,9 @@
  * seat event (join, admission, resume, a host's mute or grant) writes the
  * member's state to the store, each departure deletes it, and at start the
  * seats of sessions still open come back as disconnected members whose
- * resume window starts now. The resume token is stored only as its
+ * resume window starts now (with several nodes: of the sessions this node
+ * takes the lease of; another node's come back there, or here when this
+ * node takes a session over: sig_ws_restore_session_seats). The resume token is stored only as its
  * SHA-256, as the member keeps it. */
 #include <errno.h>
 #include <glib.h>
@@ -13,6 +15,7 @@
 #include "live/media.h"
 #include "live/room.h"
 #include "live/ws_internal.h"
+#include "service/cluster.h"
 #include "service/audit.h"
 #include "store/store.h"
 
@@ -122,9 +125,39 @@ out:
 	return r;
 }
 
-int sig_ws_restore_seats(struct sig_ws *ws, int64_t now)
+/* At start with several nodes: whether this node serves the seat's
+ * session (it takes the lease of its occurrence, or holds it). A session
+ * another node serves keeps its seats stored for that node. homes caches
+ * the answer per session for this pass. */
+static bool sig_ws_seat_homed_here(struct sig_ws *ws, const struct sig_seat *seat, int64_t now,
+				   GHashTable *homes)
+{
+	struct sig_session session = {0};
+	g_autofree char *url = NULL;
+	gpointer cached;
+	int r;
+
+	if (!ws->cluster)
+		return true;
+	if (g_hash_table_lookup_extended(homes, &seat->session_id, NULL, &cached))
+		return GPOINTER_TO_INT(cached);
+	/* A session that cannot be read is left to sig_ws_seat_check. */
+	r = sig_store_session_get(ws->store, seat->session_id, &session);
+	bool here = r < 0 || (r = sig_ws_lease(ws, &session, now, &url)) == SIG_CLUSTER_HERE ||
+		    r == SIG_CLUSTER_TAKEN;
+	sig_session_clear(&session);
+	g_hash_table_insert(homes, g_memdup2(&seat->session_id, sizeof(int64_t)),
+			    GINT_TO_POINTER(here));
+	return here;
+}
+
+/* The stored seats of session_id (0: of every session this node serves)
+ * back as members who are reconnecting. */
+static int sig_ws_restore(struct sig_ws *ws, int64_t session_id, int64_t now)
 {
 	g_autoptr(GArray) rows = g_array_new(FALSE, TRUE, sizeof(struct sig_seat));
+	g_autoptr(GHashTable) homes =
+	    g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
 	unsigned restored = 0, dropped = 0;
 	int64_t after = 0;
 	int r;
@@ -132,7 +165,9 @@ int sig_ws_restore_seats(struct sig_ws *ws, int64_t now)
 	g_array_set_clear_func(rows, (GDestroyNotify)sig_seat_clear);
 	do {
 		g_array_set_size(rows, 0);
-		r = sig_store_seat_list(ws->store, after, SIG_STORE_LIST_MAX, rows);
+		r = session_id ? sig_store_seat_list_session(ws->store, session_id, after,
+							     SIG_STORE_LIST_MAX, rows)
+			       : sig_store_seat_list(ws->store, after, SIG_STORE_LIST_MAX, rows);
 		if (r < 0) {
 			log_error("cannot read the stored seats: %s", strerror(-r));
 			return r;
@@ -140,6 +175,11 @@ int sig_ws_restore_seats(struct sig_ws *ws, int64_t now)
 		for (guint i = 0; i < rows->len; i++) {
 			struct sig_seat *seat = &g_array_index(rows, struct sig_seat, i);
 			after = seat->id;
+			if (!session_id && !sig_ws_seat_homed_here(ws, seat, now, homes))
+				continue;
+			/* Someone present here already (their own seat). */
+			if (sig_rooms_find(ws->rooms, seat->session_id, seat->participant_id))
+				continue;
 			if (sig_ws_seat_restore(ws, seat, now) == 0)
 				restored++;
 			else
@@ -147,7 +187,19 @@ int sig_ws_restore_seats(struct sig_ws *ws, int64_t now)
 		}
 	} while (rows->len == SIG_STORE_LIST_MAX);
 	if (restored || dropped)
-		log_info("seats: %u held for a resume for %d s, %u no longer valid", restored,
-			 SIG_WS_RESUME_S, dropped);
+		log_info("seats%s: %u held for a resume for %d s, %u no longer valid",
+			 session_id ? " of a session taken over" : "", restored, SIG_WS_RESUME_S,
+			 dropped);
 	return (int)restored;
+}
+
+int sig_ws_restore_seats(struct sig_ws *ws, int64_t now)
+{
+	return sig_ws_restore(ws, 0, now);
+}
+
+int sig_ws_restore_session_seats(struct sig_ws *ws, int64_t session_id, int64_t now)
+{
+	g_assert(session_id > 0);
+	return sig_ws_restore(ws, session_id, now);
 }

@@ -39,6 +39,20 @@ struct sig_ws *sig_ws_free(struct sig_ws *ws);
 struct cfg;
 void sig_ws_use_turn(struct sig_ws *ws, const struct cfg *cfg);
 
+/* Routes joins and resumes by the leases of cluster (borrowed,
+ * service/cluster.h): a session another node serves is answered
+ * wrong_node with its URL. Without a cluster, every session is served
+ * here. */
+struct sig_cluster;
+void sig_ws_use_cluster(struct sig_ws *ws, struct sig_cluster *cluster);
+
+/* This node lost session_id's lease to another (service/cluster.h,
+ * sig_cluster_lost_fn): its members here are let go without a departure
+ * (their seats are the new home's); the connected ones are told the
+ * server restarts, and their resume, answered wrong_node here, takes them
+ * to the new home. */
+void sig_ws_session_moved(struct sig_ws *ws, int64_t session_id);
+
 /* The client protocol as http/ serves it (SIG_WS_PROTOCOL on /ws), for
  * sig_server_new(); its callbacks find ws again. */
 void sig_ws_protocol(struct sig_ws *ws, struct sig_server_protocol *ret_protocol);
@@ -71,7 +85,7 @@ void sig_ws_tick(struct sig_ws *ws, int64_t now);
 /* What a join came to, for hearth_joins_total{outcome}: "ok", "waiting",
  * or the error code of docs/protocol.md that refused it; a code not in the
  * list counts as "other" (the label's values stay a fixed set). */
-#define SIG_JOIN_OUTCOMES 18
+#define SIG_JOIN_OUTCOMES 19
 const char *sig_join_outcome_name(unsigned outcome);
 unsigned sig_join_outcome_of(const char *code); /* NULL or unknown: "other" */
 

@@ -21,6 +21,7 @@ struct sig_ws {
 	struct sig_media *media;       /* borrowed; NULL: no media plane */
 	struct sig_ops *ops;	       /* borrowed: the operations both protocols share */
 	struct sig_turn *turn;	       /* owned; NULL: no TURN servers */
+	struct sig_cluster *cluster;   /* borrowed; NULL: one node, no leases */
 	bool dispatching;	       /* a request handler is running */
 	bool draining;		       /* the server restarts: no join, no resume */
 	int retry_after_ms;	       /* what draining tells clients to wait */
@@ -144,6 +145,24 @@ void sig_ws_turn_tick(struct sig_ws *ws, struct sig_member *m, int64_t now);
  * host's mute or grant), or deleted (departure). Failures are logged. */
 void sig_ws_seat_save(struct sig_ws *ws, const struct sig_member *m);
 void sig_ws_seat_forget(struct sig_ws *ws, const struct sig_member *m);
+
+/* seats.c: the stored seats of one session come back (a node took its
+ * lease), as sig_ws_restore_seats does for all at start. */
+int sig_ws_restore_session_seats(struct sig_ws *ws, int64_t session_id, int64_t now);
+
+/* ws_home.c: which node serves a session (service/cluster.h).
+ * sig_ws_lease: an enum sig_cluster_home for session's current occurrence
+ * (SIG_CLUSTER_HERE without a cluster), *ret_url for ELSEWHERE; or a
+ * negative errno. sig_ws_home: 0 when this node serves session (its seats
+ * restored if it took the lease now); else the client was answered
+ * (wrong_node, or try again) and the socket closes, and a negative errno
+ * is returned. sig_ws_resume_home: for a resume token no member here
+ * holds: 0 when it is not another node's (its seats restored here if this
+ * node took the session over), 1 when the client was answered. */
+int sig_ws_lease(struct sig_ws *ws, const struct sig_session *session, int64_t now, char **ret_url);
+int sig_ws_home(struct sig_ws_conn *conn, const json_t *id, const struct sig_session *session);
+int sig_ws_resume_home(struct sig_ws_conn *conn, const json_t *id,
+		       const uint8_t hash[CRYPTO_SHA256_BYTES]);
 
 /* Request handlers of ws_media.c: media negotiation. */
 void sig_ws_on_publish(struct sig_ws_conn *conn, json_t *msg, const json_t *id);

@@ -249,7 +249,8 @@ void sig_ws_on_join(struct sig_ws_conn *conn, json_t *msg, const json_t *id)
 	const char *text = json_string_value(token);
 	if (sig_invite_resolve(conn->ws->store, text, clock_wall_s(), false, &res) != SIG_INVITE_OK)
 		sig_ws_refuse(conn, id, &res);
-	else if (!name || sig_ws_chosen_name(conn, id, &res.session, name) == 0)
+	else if ((!name || sig_ws_chosen_name(conn, id, &res.session, name) == 0) &&
+		 sig_ws_home(conn, id, &res.session) == 0)
 		sig_ws_admit(conn, id, &res, text, json_string_value(name));
 	sig_invite_resolution_clear(&res);
 }
@@ -276,6 +277,15 @@ static void sig_ws_resume_one(struct sig_member *m, void *userdata)
 
 	if (crypto_equal(m->resume_hash, f->hash, sizeof(f->hash)))
 		f->found = m;
+}
+
+static void sig_ws_resume_find(struct sig_ws *ws, struct sig_ws_resume_find *f)
+{
+	GArray *ids = sig_rooms_sessions(ws->rooms);
+
+	for (guint i = 0; i < ids->len && !f->found; i++)
+		sig_rooms_foreach(ws->rooms, g_array_index(ids, int64_t, i), sig_ws_resume_one, f);
+	g_array_free(ids, TRUE);
 }
 
 /* Takes a seat back after the socket dropped: same participant, same
@@ -306,10 +316,13 @@ void sig_ws_on_resume(struct sig_ws_conn *conn, json_t *msg, const json_t *id)
 		return;
 	}
 	crypto_sha256(json_string_value(token), json_string_length(token), f.hash);
-	GArray *ids = sig_rooms_sessions(ws->rooms);
-	for (guint i = 0; i < ids->len && !f.found; i++)
-		sig_rooms_foreach(ws->rooms, g_array_index(ids, int64_t, i), sig_ws_resume_one, &f);
-	g_array_free(ids, TRUE);
+	sig_ws_resume_find(ws, &f);
+	/* Not here: another node's, or a node's that died (taken over now). */
+	if (!f.found) {
+		if (sig_ws_resume_home(conn, id, f.hash) > 0)
+			return;
+		sig_ws_resume_find(ws, &f);
+	}
 	if (!f.found) {
 		sig_ratelimit_failed(ws->limiter, conn->peer, clock_wall_ms());
 		sig_ws_error(conn, id, "resume_expired", "join again with your link", NULL);

@@ -20,6 +20,7 @@ static const char *const sig_join_outcomes[] = {
     "session_ended",
     "session_full",
     "server_restarting",
+    "wrong_node",
     "rate_limited",
     "bad_message",
     "forbidden",

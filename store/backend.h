@@ -20,7 +20,7 @@
 /* The schema version both backends migrate to: each has exactly this many
  * migrations (a static assertion in sqlite_open.c and pg_schema.c), so a
  * migration added to one and not the other does not build. */
-#define STORE_SCHEMA_VERSION 7
+#define STORE_SCHEMA_VERSION 8
 
 #define STORE_OPS(X)                                                                               \
 	X(int, begin, (struct sig_store * store), (store))                                         \
@@ -85,6 +85,28 @@
 	X(int, event_prune, (struct sig_store * store, int64_t keep_ms, int *ret_count),           \
 	  (store, keep_ms, ret_count))                                                             \
 	X(int, listen, (struct sig_store * store, struct sig_store_listener * *ret), (store, ret)) \
+	X(int, seat_list_session,                                                                  \
+	  (struct sig_store * store, int64_t session_id, int64_t after_id, int limit,              \
+	   GArray *ret_rows),                                                                      \
+	  (store, session_id, after_id, limit, ret_rows))                                          \
+	X(int, seat_find,                                                                          \
+	  (struct sig_store * store, const uint8_t resume_hash[CRYPTO_SHA256_BYTES],               \
+	   struct sig_seat *ret_seat),                                                             \
+	  (store, resume_hash, ret_seat))                                                          \
+	X(int, node_beat,                                                                          \
+	  (struct sig_store * store, const struct sig_node *node, int64_t lease_until_ms),         \
+	  (store, node, lease_until_ms))                                                           \
+	X(int, node_leave, (struct sig_store * store, const char *node_id), (store, node_id))      \
+	X(int, node_list,                                                                          \
+	  (struct sig_store * store, int64_t alive_since_ms, int limit, GArray *ret_rows),         \
+	  (store, alive_since_ms, limit, ret_rows))                                                \
+	X(int, lease_take,                                                                         \
+	  (struct sig_store * store, int64_t session_id, int64_t start, const char *node_id,       \
+	   int64_t now_ms, int64_t expires_ms, struct sig_lease *ret_holder),                      \
+	  (store, session_id, start, node_id, now_ms, expires_ms, ret_holder))                     \
+	X(int, lease_release,                                                                      \
+	  (struct sig_store * store, int64_t session_id, int64_t start, const char *node_id),      \
+	  (store, session_id, start, node_id))                                                     \
 	X(int, occurrence_get,                                                                     \
 	  (struct sig_store * store, int64_t session_id, int64_t start,                            \
 	   struct sig_occurrence_record * ret),                                                    \

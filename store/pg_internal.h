@@ -15,7 +15,7 @@
  *   pg_schema.c   the migrations (the same schema as sqlite_open.c's),
  *                 applied under an advisory lock
  *   pg_sessions.c pg_roster.c pg_invites.c pg_occurrences.c pg_audit.c
- *   pg_seats.c    pg_idempotency.c pg_outbox.c pg_events.c
+ *   pg_seats.c    pg_idempotency.c pg_outbox.c pg_events.c pg_nodes.c
  *                 one entity each, as the SQLite backend's files
  *   pg_listen.c   the second connection, which only LISTENs for events
  *
@@ -153,6 +153,10 @@ int pg_migrate(struct sig_store *store);
 
 /* -ENOENT unless the session exists, for the per-session lists. */
 int pg_session_exists(struct sig_store *store, int64_t id);
+
+/* ---- pg_seats.c ---- */
+
+int pg_seat_read_row(const PGresult *res, int row, void *ret_row);
 
 /* ---- pg_outbox.c ---- */
 

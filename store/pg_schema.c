@@ -170,6 +170,24 @@ static const char *const pg_migrations[] = {
     " body TEXT NOT NULL CHECK (octet_length(body) BETWEEN 1 AND 256)"
     ");"
     "CREATE INDEX node_events_by_time ON node_events (created_ms, id);",
+    /* 8: nodes and the leases that home occurrences on them (issue 19);
+     * seats found by their resume token's hash. */
+    "CREATE TABLE nodes ("
+    " id TEXT PRIMARY KEY CHECK (octet_length(id) BETWEEN 1 AND 64),"
+    " public_url TEXT NOT NULL CHECK (octet_length(public_url) BETWEEN 1 AND 512),"
+    " media TEXT NOT NULL CHECK (octet_length(media) <= 512),"
+    " load INTEGER NOT NULL CHECK (load >= 0),"
+    " heartbeat_ms BIGINT NOT NULL"
+    ");"
+    "CREATE TABLE leases ("
+    " session_id BIGINT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,"
+    " occurrence_start BIGINT NOT NULL,"
+    " node_id TEXT NOT NULL CHECK (octet_length(node_id) BETWEEN 1 AND 64),"
+    " expires_ms BIGINT NOT NULL,"
+    " PRIMARY KEY (session_id, occurrence_start)"
+    ");"
+    "CREATE INDEX leases_by_node ON leases (node_id);"
+    "CREATE INDEX seats_by_resume ON seats (resume_hash);",
 };
 
 G_STATIC_ASSERT(G_N_ELEMENTS(pg_migrations) == STORE_SCHEMA_VERSION);

@@ -7,7 +7,7 @@
 
 #include "model/domain.h"
 
-static int seat_read_row(const PGresult *res, int row, void *ret_row)
+int pg_seat_read_row(const PGresult *res, int row, void *ret_row)
 {
 	struct sig_seat seat = {0};
 	int waiting = 0, granted = 0, muted = 0, locked = 0;
@@ -96,8 +96,40 @@ int pg_store_seat_list(struct sig_store *store, int64_t after_id, int limit, GAr
 		       "SELECT id, participant_id, session_id, roster_entry_id, resume_hash, "
 		       "waiting, granted, muted, locked, display_name, closes_at, expires_at "
 		       "FROM seats WHERE id > $1 ORDER BY id LIMIT $2",
-		       &p, seat_read_row, sizeof(struct sig_seat), (GDestroyNotify)sig_seat_clear,
-		       ret_rows);
+		       &p, pg_seat_read_row, sizeof(struct sig_seat),
+		       (GDestroyNotify)sig_seat_clear, ret_rows);
+}
+
+#define PG_SEAT_COLUMNS                                                                            \
+	"id, participant_id, session_id, roster_entry_id, resume_hash, waiting, granted, muted, "  \
+	"locked, display_name, closes_at, expires_at"
+
+int pg_store_seat_list_session(struct sig_store *store, int64_t session_id, int64_t after_id,
+			       int limit, GArray *ret_rows)
+{
+	struct pg_params p = {0};
+	int r = pg_list_check(ret_rows, sizeof(struct sig_seat), limit);
+
+	if (r < 0)
+		return r;
+	pg_param_int(&p, after_id);
+	pg_param_int(&p, limit);
+	pg_param_int(&p, session_id);
+	return pg_list(store,
+		       "SELECT " PG_SEAT_COLUMNS " FROM seats WHERE session_id = $3 AND id > $1 "
+		       "ORDER BY id LIMIT $2",
+		       &p, pg_seat_read_row, sizeof(struct sig_seat),
+		       (GDestroyNotify)sig_seat_clear, ret_rows);
+}
+
+int pg_store_seat_find(struct sig_store *store, const uint8_t resume_hash[CRYPTO_SHA256_BYTES],
+		       struct sig_seat *ret_seat)
+{
+	struct pg_params p = {0};
+
+	pg_param_bytes(&p, resume_hash, CRYPTO_SHA256_BYTES);
+	return pg_get(store, "SELECT " PG_SEAT_COLUMNS " FROM seats WHERE resume_hash = $1 LIMIT 1",
+		      &p, pg_seat_read_row, ret_seat);
 }
 
 int pg_store_seat_get(struct sig_store *store, const char *participant_id, struct sig_seat *ret)
@@ -109,5 +141,5 @@ int pg_store_seat_get(struct sig_store *store, const char *participant_id, struc
 		      "SELECT id, participant_id, session_id, roster_entry_id, resume_hash, "
 		      "waiting, granted, muted, locked, display_name, closes_at, expires_at "
 		      "FROM seats WHERE participant_id = $1",
-		      &p, seat_read_row, ret);
+		      &p, pg_seat_read_row, ret);
 }

@@ -14,6 +14,8 @@
  *   sqlite_seats.c     sqlite_idempotency.c  sqlite_outbox.c
  *                      one entity each: its rows and its part of store.h
  *   sqlite_occurrences.c  occurrences and the per-occurrence invite uses
+ *   sqlite_nodes.c     nodes, their heartbeats and the leases that home
+ *                      occurrences on them
  *
  * The audit log is a hash chain (sig_audit_hash()); audit_head records its
  * last row, updated in the same transaction as each append, so that
@@ -67,6 +69,16 @@ enum store_stmt_id {
 	STORE_SEAT_DELETE,
 	STORE_SEAT_LIST,
 	STORE_SEAT_GET,
+	STORE_SEAT_LIST_SESSION,
+	STORE_SEAT_FIND,
+	STORE_NODE_PUT,
+	STORE_NODE_DELETE,
+	STORE_NODE_LIST,
+	STORE_LEASE_RENEW,
+	STORE_LEASE_DROP_NODE,
+	STORE_LEASE_TAKE,
+	STORE_LEASE_HOLDER,
+	STORE_LEASE_RELEASE,
 	STORE_OCCURRENCE_GET,
 	STORE_OCCURRENCE_JOINED,
 	STORE_OCCURRENCE_END,
@@ -188,6 +200,10 @@ int store_column_labels(sqlite3_stmt *stmt, int col, char **ret_external_id, cha
 /* Inserts row (an audit append's companion) in the open transaction and
  * trims the outbox to its cap. */
 int store_outbox_insert(struct sig_store *store, struct sig_outbox_row *row);
+
+/* ---- sqlite_seats.c ---- */
+
+int store_seat_read_row(sqlite3_stmt *stmt, void *ret_row);
 
 /* ---- sqlite_sessions.c ---- */
 

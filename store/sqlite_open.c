@@ -205,6 +205,26 @@ static const char *const migrations[] = {
     " body TEXT NOT NULL CHECK (length(body) BETWEEN 1 AND 256)"
     ") STRICT;"
     "CREATE INDEX node_events_by_time ON node_events (created_ms, id);",
+    /* 8: several nodes on one database (issue 19): each node's row, kept
+     * fresh by its heartbeat, and the lease that homes an open occurrence
+     * on one node; seats found by their resume token's hash, for a resume
+     * that reaches the node that takes a session over. */
+    "CREATE TABLE nodes ("
+    " id TEXT PRIMARY KEY CHECK (length(id) BETWEEN 1 AND 64),"
+    " public_url TEXT NOT NULL CHECK (length(public_url) BETWEEN 1 AND 512),"
+    " media TEXT NOT NULL CHECK (length(media) <= 512),"
+    " load INTEGER NOT NULL CHECK (load >= 0),"
+    " heartbeat_ms INTEGER NOT NULL"
+    ") STRICT, WITHOUT ROWID;"
+    "CREATE TABLE leases ("
+    " session_id INTEGER NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,"
+    " occurrence_start INTEGER NOT NULL,"
+    " node_id TEXT NOT NULL CHECK (length(node_id) BETWEEN 1 AND 64),"
+    " expires_ms INTEGER NOT NULL,"
+    " PRIMARY KEY (session_id, occurrence_start)"
+    ") STRICT, WITHOUT ROWID;"
+    "CREATE INDEX leases_by_node ON leases (node_id);"
+    "CREATE INDEX seats_by_resume ON seats (resume_hash);",
 };
 
 #define SESSION_COLUMNS                                                                            \
@@ -291,6 +311,29 @@ const char *const store_stmt_sql[STORE_STMT_COUNT] = {
     [STORE_SEAT_DELETE] = "DELETE FROM seats WHERE participant_id = ?1",
     [STORE_SEAT_LIST] = "SELECT " SEAT_COLUMNS " FROM seats WHERE id > ?1 ORDER BY id LIMIT ?2",
     [STORE_SEAT_GET] = "SELECT " SEAT_COLUMNS " FROM seats WHERE participant_id = ?1",
+    [STORE_SEAT_LIST_SESSION] = "SELECT " SEAT_COLUMNS " FROM seats "
+				"WHERE session_id = ?3 AND id > ?1 ORDER BY id LIMIT ?2",
+    [STORE_SEAT_FIND] = "SELECT " SEAT_COLUMNS " FROM seats WHERE resume_hash = ?1",
+    [STORE_NODE_PUT] = "INSERT INTO nodes (id, public_url, media, load, heartbeat_ms) "
+		       "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (id) DO UPDATE SET "
+		       "public_url = ?2, media = ?3, load = ?4, heartbeat_ms = ?5",
+    [STORE_NODE_DELETE] = "DELETE FROM nodes WHERE id = ?1",
+    [STORE_NODE_LIST] = "SELECT id, public_url, media, load, heartbeat_ms FROM nodes "
+			"WHERE heartbeat_ms >= ?1 ORDER BY id LIMIT ?2",
+    [STORE_LEASE_RENEW] = "UPDATE leases SET expires_ms = ?2 WHERE node_id = ?1",
+    [STORE_LEASE_DROP_NODE] = "DELETE FROM leases WHERE node_id = ?1",
+    /* Inserted, renewed by its holder, or taken over once expired; else
+     * nothing changes (the write transaction around it makes it atomic). */
+    [STORE_LEASE_TAKE] = "INSERT INTO leases (session_id, occurrence_start, node_id, "
+			 "expires_ms) VALUES (?1, ?2, ?3, ?5) "
+			 "ON CONFLICT (session_id, occurrence_start) DO UPDATE SET "
+			 "node_id = excluded.node_id, expires_ms = excluded.expires_ms "
+			 "WHERE leases.node_id = excluded.node_id OR leases.expires_ms < ?4",
+    [STORE_LEASE_HOLDER] = "SELECT l.node_id, coalesce(n.public_url, ''), l.expires_ms "
+			   "FROM leases l LEFT JOIN nodes n ON n.id = l.node_id "
+			   "WHERE l.session_id = ?1 AND l.occurrence_start = ?2",
+    [STORE_LEASE_RELEASE] = "DELETE FROM leases WHERE session_id = ?1 "
+			    "AND occurrence_start = ?2 AND node_id = ?3",
     [STORE_OCCURRENCE_GET] = "SELECT " OCCURRENCE_COLUMNS " FROM occurrences "
 			     "WHERE session_id = ?1 AND start = ?2",
     [STORE_OCCURRENCE_JOINED] =

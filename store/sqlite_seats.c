@@ -7,7 +7,7 @@
 
 #include "core/log.h"
 
-static int seat_read_row(sqlite3_stmt *stmt, void *ret_row)
+int store_seat_read_row(sqlite3_stmt *stmt, void *ret_row)
 {
 	struct sig_seat seat = {.id = sqlite3_column_int64(stmt, 0)};
 	const unsigned char *pid = sqlite3_column_text(stmt, 1);
@@ -81,7 +81,7 @@ int sqlite_store_seat_list(struct sig_store *store, int64_t after_id, int limit,
 		r = store_bind_page(store, stmt, after_id, limit, 0);
 	if (r < 0)
 		return r;
-	return store_list(store, stmt, seat_read_row, sizeof(struct sig_seat),
+	return store_list(store, stmt, store_seat_read_row, sizeof(struct sig_seat),
 			  (GDestroyNotify)sig_seat_clear, ret_rows);
 }
 
@@ -95,5 +95,28 @@ int sqlite_store_seat_get(struct sig_store *store, const char *participant_id,
 		store_reset(stmt);
 		return r;
 	}
-	return store_get(store, stmt, seat_read_row, ret_seat);
+	return store_get(store, stmt, store_seat_read_row, ret_seat);
+}
+
+int sqlite_store_seat_list_session(struct sig_store *store, int64_t session_id, int64_t after_id,
+				   int limit, GArray *ret_rows)
+{
+	sqlite3_stmt *stmt = store_stmt(store, STORE_SEAT_LIST_SESSION);
+	int r = store_list_check(ret_rows, sizeof(struct sig_seat), limit);
+
+	if (r == 0)
+		r = store_bind_page(store, stmt, after_id, limit, session_id);
+	if (r < 0)
+		return r;
+	return store_list(store, stmt, store_seat_read_row, sizeof(struct sig_seat),
+			  (GDestroyNotify)sig_seat_clear, ret_rows);
+}
+
+int sqlite_store_seat_find(struct sig_store *store, const uint8_t resume_hash[CRYPTO_SHA256_BYTES],
+			   struct sig_seat *ret_seat)
+{
+	sqlite3_stmt *stmt = store_stmt(store, STORE_SEAT_FIND);
+	int r = store_bind_hash(store, stmt, 1, resume_hash);
+
+	return r < 0 ? r : store_get(store, stmt, store_seat_read_row, ret_seat);
 }

@@ -79,6 +79,23 @@ void sig_seat_clear(struct sig_seat *seat)
 	}
 }
 
+void sig_node_clear(struct sig_node *node)
+{
+	if (!node)
+		return;
+	g_free(node->public_url);
+	g_free(node->media);
+	node->public_url = node->media = NULL;
+}
+
+void sig_lease_clear(struct sig_lease *lease)
+{
+	if (!lease)
+		return;
+	g_free(lease->public_url);
+	lease->public_url = NULL;
+}
+
 void sig_outbox_row_clear(struct sig_outbox_row *row)
 {
 	if (!row)

@@ -126,6 +126,62 @@ int sig_store_seat_list(struct sig_store *store, int64_t after_id, int limit, GA
 /* The seat of participant_id, or -ENOENT (caller clears ret_seat). */
 int sig_store_seat_get(struct sig_store *store, const char *participant_id,
 		       struct sig_seat *ret_seat);
+/* The same, only the seats of one session (its resume window follows it to
+ * whichever node takes its lease). */
+int sig_store_seat_list_session(struct sig_store *store, int64_t session_id, int64_t after_id,
+				int limit, GArray *ret_rows);
+/* The seat whose resume token hashes to resume_hash; -ENOENT for none. */
+int sig_store_seat_find(struct sig_store *store, const uint8_t resume_hash[CRYPTO_SHA256_BYTES],
+			struct sig_seat *ret_seat);
+
+/* Nodes and leases (several hearthd on one database; service/cluster.c):
+ * each node beats (its row, with when it last did, and its leases renewed
+ * in the same transaction); an open occurrence is homed on one node by a
+ * lease that expires unless renewed. Times are Unix milliseconds of the
+ * nodes' clocks (kept in step by NTP). */
+#define SIG_NODE_ID_MAX	   64  /* bytes: [A-Za-z0-9._-] */
+#define SIG_NODE_URL_MAX   512 /* bytes of a node's public URL */
+#define SIG_NODE_MEDIA_MAX 512 /* bytes of its media addresses, as text */
+struct sig_node {
+	char id[SIG_NODE_ID_MAX + 1];
+	char *public_url; /* owned */
+	char *media;	  /* owned: "addr[,addr]", what its SDP offers */
+	int load;	  /* participants present */
+	int64_t heartbeat_ms;
+};
+void sig_node_clear(struct sig_node *node);
+
+/* Who holds a lease: the node, its public URL ("" when its row is gone),
+ * until when. */
+struct sig_lease {
+	char node_id[SIG_NODE_ID_MAX + 1];
+	char *public_url; /* owned */
+	int64_t expires_ms;
+};
+void sig_lease_clear(struct sig_lease *lease);
+
+/* One transaction: node's row inserted or replaced, and every lease it
+ * holds renewed until lease_until_ms. */
+int sig_store_node_beat(struct sig_store *store, const struct sig_node *node,
+			int64_t lease_until_ms);
+/* A node leaving (drain): its leases released and its row deleted. */
+int sig_store_node_leave(struct sig_store *store, const char *node_id);
+/* The nodes that beat at or after alive_since_ms, by id, at most limit
+ * (1..SIG_STORE_LIST_MAX), as struct sig_node rows. */
+int sig_store_node_list(struct sig_store *store, int64_t alive_since_ms, int limit,
+			GArray *ret_rows);
+/* Takes the lease of the occurrence (session_id, start) for node_id until
+ * expires_ms, in one atomic step: inserted when there is none, renewed
+ * when node_id holds it, taken over when it expired before now_ms; else
+ * left to its holder. ret_holder says who holds it afterwards (node_id
+ * when taken). */
+int sig_store_lease_take(struct sig_store *store, int64_t session_id, int64_t start,
+			 const char *node_id, int64_t now_ms, int64_t expires_ms,
+			 struct sig_lease *ret_holder);
+/* Releases the lease if node_id holds it (-ENOENT otherwise). */
+int sig_store_lease_release(struct sig_store *store, int64_t session_id, int64_t start,
+			    const char *node_id);
+
 /* Occurrences of a session, keyed by their scheduled start (schedule.h
  * computes them; the store keeps only what happened in one). get: -ENOENT
  * when nothing happened yet. joined records a join at now; *ret_first

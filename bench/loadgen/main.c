@@ -59,7 +59,7 @@ static void on_wake(void)
 		for (size_t i = 0; i < run.n; i++) {
 			struct lg_participant *p = &run.p[i];
 			if (run.phase_started == 1) {
-				p->ws = lg_ws_connect(run.port, run.proto->path,
+				p->ws = lg_ws_connect("127.0.0.1", run.port, run.proto->path,
 						      run.proto->subprotocol, run.proto->ws_ops, p);
 				if (!p->ws)
 					lg_participant_fail(p, "cannot connect");

@@ -30,6 +30,11 @@ struct lg_participant {
 	struct lg_transport *pub, *sub;
 	int next_id;
 	bool failed;
+	/* Several nodes: a wrong_node answer names the node serving the
+	 * session; the next tick connects there and joins again. */
+	bool moving;
+	char node_host[64];
+	int node_port;
 	int64_t sub_requested_ns;
 	/* Janus */
 	uint64_t j_session, j_pub_handle, j_sub_handle, j_feed;

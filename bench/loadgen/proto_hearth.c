@@ -1,6 +1,7 @@
 /* Hearth's client protocol (docs/protocol.md, subprotocol hearth.v1): join
  * with the invite token, publish (we offer), subscribe (Hearth offers, we
  * answer each version). */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -93,6 +94,30 @@ static void on_subscribe_offer(struct lg_participant *p, json_t *msg)
 		send_hints(p, sdp);
 }
 
+/* "http://host[:port]" (a node's public URL, IPv4 or a name) into p's
+ * node to move to. */
+static int parse_node_url(struct lg_participant *p, const char *url)
+{
+	const char *host = url && strncmp(url, "http://", 7) == 0 ? url + 7 : NULL;
+	size_t n = host ? strcspn(host, ":/") : 0;
+	long port = 80;
+
+	if (!n || n >= sizeof(p->node_host))
+		return -EINVAL;
+	if (host[n] == ':') {
+		char *end;
+		errno = 0;
+		port = strtol(host + n + 1, &end, 10);
+		if (errno || end == host + n + 1 || (*end && *end != '/') || port < 1 ||
+		    port > 65535)
+			return -EINVAL;
+	}
+	memcpy(p->node_host, host, n);
+	p->node_host[n] = '\0';
+	p->node_port = (int)port;
+	return 0;
+}
+
 static void on_message(void *user, json_t *msg)
 {
 	struct lg_participant *p = user;
@@ -111,6 +136,12 @@ static void on_message(void *user, json_t *msg)
 		on_subscribe_offer(p, msg);
 	} else if (strcmp(type, "error") == 0) {
 		json_t *e = json_object_get(msg, "error");
+		const char *code = json_string_value(json_object_get(e, "code"));
+		if (code && strcmp(code, "wrong_node") == 0 && !p->moving &&
+		    parse_node_url(p, json_string_value(json_object_get(e, "url"))) == 0) {
+			p->moving = true; /* the server closes this socket */
+			return;
+		}
 		lg_participant_fail(p, "error %s: %s",
 				    json_string_value(json_object_get(e, "code")) ?: "?",
 				    json_string_value(json_object_get(e, "message")) ?: "");
@@ -122,6 +153,8 @@ static void on_message(void *user, json_t *msg)
 static void on_close(void *user, const char *why)
 {
 	struct lg_participant *p = user;
+	if (p->moving)
+		return; /* after wrong_node: the next tick connects to the node named */
 	lg_participant_fail(p, "WebSocket: %s", why);
 }
 
@@ -133,8 +166,16 @@ static void subscribe(struct lg_participant *p)
 
 static void tick(struct lg_participant *p, int64_t now)
 {
-	(void)p;
 	(void)now; /* the server pings; libwebsockets answers */
+	if (!p->moving || p->failed)
+		return;
+	/* Not from the old socket's own callback: it is freed here. */
+	p->moving = false;
+	p->ws = lg_ws_free(p->ws);
+	p->ws = lg_ws_connect(p->node_host, p->node_port, lg_proto_hearth.path,
+			      lg_proto_hearth.subprotocol, lg_proto_hearth.ws_ops, p);
+	if (!p->ws)
+		lg_participant_fail(p, "cannot connect to the node serving the session");
 }
 
 static const struct lg_ws_ops hearth_ws_ops = {

@@ -182,7 +182,7 @@ void lg_ws_global_done(void)
 	context = NULL;
 }
 
-struct lg_ws *lg_ws_connect(int port, const char *path, const char *subprotocol,
+struct lg_ws *lg_ws_connect(const char *host, int port, const char *path, const char *subprotocol,
 			    const struct lg_ws_ops *ops, void *user)
 {
 	struct lg_ws *ws = calloc(1, sizeof(*ws));
@@ -193,11 +193,11 @@ struct lg_ws *lg_ws_connect(int port, const char *path, const char *subprotocol,
 	struct lws_client_connect_info ci;
 	memset(&ci, 0, sizeof(ci));
 	ci.context = context;
-	ci.address = "127.0.0.1";
+	ci.address = host;
 	ci.port = port;
 	ci.path = path;
-	ci.host = "127.0.0.1";
-	ci.origin = "127.0.0.1";
+	ci.host = host;
+	ci.origin = host;
 	ci.protocol = subprotocol;
 	ci.local_protocol_name = "lg";
 	ci.opaque_user_data = ws;

@@ -27,9 +27,9 @@ void lg_ws_stop(void);
 void lg_ws_wake(void);
 void lg_ws_global_done(void);
 
-/* Connects to ws://127.0.0.1:port/path with subprotocol. Returns NULL on
- * failure. */
-struct lg_ws *lg_ws_connect(int port, const char *path, const char *subprotocol,
+/* Connects to ws://host:port/path with subprotocol (host: an address,
+ * borrowed until the connection is up). Returns NULL on failure. */
+struct lg_ws *lg_ws_connect(const char *host, int port, const char *path, const char *subprotocol,
 			    const struct lg_ws_ops *ops, void *user);
 /* Serializes and queues msg (borrowed). Returns 0 or a negative errno. */
 int lg_ws_send(struct lg_ws *ws, json_t *msg);

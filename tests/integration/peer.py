@@ -39,6 +39,7 @@ import re
 import sys
 import threading
 import time
+import urllib.parse
 
 import gi
 
@@ -665,18 +666,38 @@ class Peer:
         self.subscriber = None
         self.closed = False
         self.ids = itertools.count(2)
-        self.ws = WsClient(port, host=ws_host)
-        self.ws.send({"type": "join", "id": 1, "v": 1, "token": token})
-        self.join_reply = self.ws.recv(timeout)
+        # Several nodes: where the peer came in (tried again after its node
+        # died), and the nodes a wrong_node answer sent it to.
+        self.entry = (ws_host, port)
+        self.port, self.ws_host = port, ws_host
+        self.redirects = []
+        self.join_reply = self._ask({"type": "join", "id": 1, "v": 1, "token": token}, timeout)
         if self.join_reply.get("type") != "join.ok":
             self.ws.close()
             raise PeerError("%s: join refused: %r" % (name, self.join_reply))
         self.participant_id = self.join_reply["you"]["participant_id"]
         self.resume_token = self.join_reply.get("resume_token")
-        self.port, self.ws_host = port, ws_host
         self.loop = Loop(name)
         self.loop.tcp_only = tcp_only  # ICE over TCP only (Endpoint reads it)
         self._read()
+
+    def _ask(self, msg, timeout):
+        """A new socket to the current node that sends msg and returns the
+        answer, following wrong_node answers (docs/protocol.md, "Several
+        nodes") to the node that serves the session, as the browser does."""
+        for _ in range(4):
+            self.ws = WsClient(self.port, host=self.ws_host)
+            self.ws.send(msg)
+            reply = self.ws.recv(timeout)
+            err = reply.get("error") or {}
+            if reply.get("type") != "error" or err.get("code") != "wrong_node":
+                return reply
+            self.ws.close()
+            url = urllib.parse.urlsplit(err["url"])
+            self.ws_host, self.port = url.hostname, url.port or 80
+            self.redirects.append(err["url"])
+            log(self.name, "wrong_node: to %s", err["url"])
+        raise PeerError("%s: redirected in circles: %r" % (self.name, self.redirects))
 
     def _read(self):
         ws = self.ws  # a reader of a replaced socket (reconnect) no longer counts
@@ -758,12 +779,17 @@ class Peer:
         in it, the media connections are gone: publish() and subscribe()
         again make new ones."""
         self.ws.close()
-        self.ws = WsClient(self.port, host=self.ws_host)
         with self.cond:
             self.messages, self.sub_offers, self.answered, self.errors = [], [], {}, []
             self.ws_closed = None
-        self.ws.send({"type": "resume", "id": 1, "resume_token": self.resume_token})
-        reply = self.ws.recv(timeout)
+        msg = {"type": "resume", "id": 1, "resume_token": self.resume_token}
+        try:
+            reply = self._ask(msg, timeout)
+        except OSError:
+            # The node is gone: back to where the peer came in, which
+            # serves the session now or sends it on.
+            self.ws_host, self.port = self.entry
+            reply = self._ask(msg, timeout)
         if reply.get("resume_token"):
             self.resume_token = reply["resume_token"]
         if reply.get("type") == "resume.ok" and reply.get("renegotiate"):

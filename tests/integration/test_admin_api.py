@@ -620,6 +620,7 @@ class Occurrences(unittest.TestCase):
         self.assertEqual(kinds.count("invite_low"), 1)
         for r in rows:
             if r["kind"] in ("join", "leave", "occurrence_started", "occurrence_ended"):
+                self.assertIn("occurrence", r["detail"], r)
                 self.assertRegex(r["detail"]["occurrence"], r"^\d{4}-\d\d-\d\dT", r)
             self.assertNotIn("Dana", json.dumps(r))
         ended = [r for r in rows if r["kind"] == "session_ended"]

@@ -140,7 +140,7 @@ class PreJoin {
       await signal.connect();
       const name = $('#display-name').value.trim();
       rename = this.invite.session.names_editable && name && name !== this.invite.participant.display_name;
-      joined = await signal.request('join', rename ? { v: 1, token: this.token, display_name: name } : { v: 1, token: this.token });
+      joined = await signal.requestRouted('join', rename ? { v: 1, token: this.token, display_name: name } : { v: 1, token: this.token });
     } catch (err) {
       signal.close();
       button.disabled = false;

@@ -11,6 +11,8 @@ const RESTART_RETRY_MS = 500;
 const HEARTBEAT_MS = 5000;
 // Events after which the server closes the socket for good: no resume.
 const FINAL_EVENTS = new Set(['bye', 'denied', 'session.ended']);
+// Several nodes: wrong_node answers followed in a row at most.
+const MAX_HOPS = 3;
 
 export class SignalError extends Error {
   constructor(error) {
@@ -23,6 +25,19 @@ export class SignalError extends Error {
 function wsUrl() {
   const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
   return `${scheme}//${location.host}/ws`;
+}
+
+// The WebSocket of the node a wrong_node answer names (its public URL), or
+// null for anything but an http(s) URL.
+function nodeWsUrl(url) {
+  let u;
+  try {
+    u = new URL(url);
+  } catch {
+    return null;
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') return null;
+  return `${u.protocol === 'https:' ? 'wss:' : 'ws:'}//${u.host}/ws`;
 }
 
 function sleep(ms) {
@@ -40,6 +55,11 @@ export class Signal extends EventTarget {
     this.trace = [];
     this.finished = false; // left, removed, denied, ended: never resume
     this.restartAfterMs = null; // the server said it restarts: wait this, retry often
+    // Several nodes (docs/protocol.md, "Several nodes"): the node serving
+    // this session, and the page's own origin (the cluster's entry), which
+    // a resume goes back to when that node is gone.
+    this.entryUrl = wsUrl();
+    this.url = this.entryUrl;
   }
 
   on(type, handler) {
@@ -52,7 +72,7 @@ export class Signal extends EventTarget {
 
   connect() {
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(wsUrl(), PROTOCOL);
+      const ws = new WebSocket(this.url, PROTOCOL);
       ws.onopen = () => {
         this.ws = ws;
         this.heartbeat(ws);
@@ -104,6 +124,9 @@ export class Signal extends EventTarget {
     this.trace.push(`${msg.type}${msg.version ? ' v' + msg.version : ''}${msg.error ? ' ' + msg.error.code : ''}`);
     if (this.trace.length > 40) this.trace.shift();
     const waiter = msg.id !== undefined ? this.pending.get(msg.id) : undefined;
+    // Another node serves the session: this socket is done (the server
+    // closes it), and its closing is no drop to resume from.
+    if (msg.type === 'error' && msg.error?.code === 'wrong_node') this.detach();
     if (waiter) {
       this.pending.delete(msg.id);
       if (msg.type === 'error') waiter.reject(new SignalError(msg.error));
@@ -113,6 +136,27 @@ export class Signal extends EventTarget {
     if (FINAL_EVENTS.has(msg.type)) this.finished = true;
     if (msg.type === 'server.restarting') this.restartAfterMs = Math.min(Math.max(Number(msg.retry_after_ms) || 0, 0), 5000);
     this.emit(msg.type, msg);
+  }
+
+  detach() {
+    clearInterval(this.beat);
+    const ws = this.ws;
+    this.ws = null;
+    if (ws) ws.onclose = null;
+  }
+
+  // A join or resume, followed to the node that serves the session.
+  async requestRouted(type, fields = {}) {
+    for (let hop = 0; ; hop++) {
+      try {
+        return await this.request(type, fields);
+      } catch (err) {
+        const next = err.code === 'wrong_node' ? nodeWsUrl(err.detail?.url) : null;
+        if (!next || hop >= MAX_HOPS) throw err;
+        this.url = next;
+        await this.connect();
+      }
+    }
   }
 
   failPending(code, message) {
@@ -149,16 +193,20 @@ export class Signal extends EventTarget {
       try {
         await this.connect();
       } catch {
+        // The node may be gone for good: back to the entry, where a live
+        // node takes the session over once its lease expired.
+        this.url = this.entryUrl;
         continue;
       }
       try {
-        const ok = await this.request('resume', { resume_token: this.resumeToken });
+        const ok = await this.requestRouted('resume', { resume_token: this.resumeToken });
         this.restartAfterMs = null;
         this.emit('resumed', ok);
         return;
       } catch (err) {
         // Still the old process, draining: the next one takes the resume.
         if (err.code === 'server_restarting') this.restartAfterMs ??= RESTART_RETRY_MS;
+        else if (err.code === 'unreachable' || err.code === 'wrong_node') this.url = this.entryUrl;
         else if (err.code !== 'disconnected') {
           this.finished = true;
           this.close();

@@ -16,6 +16,8 @@
 #include "live/room.h"
 #include "live/ws.h"
 #include "live/ws_internal.h"
+#include "core/clock.h"
+#include "service/cluster.h"
 #include "service/participant_ops.h"
 #include "service/ratelimit.h"
 #include "service/session_ops.h"
@@ -575,6 +577,81 @@ static void test_restart_keeps_seats(struct fixture *f, gconstpointer data)
 	assert_error(gone, "resume_expired", 1);
 }
 
+static bool present_yes(void *userdata, int64_t session_id)
+{
+	(void)userdata;
+	(void)session_id;
+	return true;
+}
+
+/* Two nodes on one store (docs/protocol.md, "Several nodes"): a join that
+ * reaches the node not serving the session is sent to the one that does
+ * (wrong_node, its URL; no invite use there); when that node dies, its
+ * lease expires and the other takes the session over with its seats: the
+ * host's resume works there, without a second admission. */
+static void test_two_nodes(struct fixture *f, gconstpointer data)
+{
+	struct sig_cluster *ca =
+	    sig_cluster_new(f->store, "node-a", "http://a.example", "", 1, false);
+	struct sig_cluster *cb =
+	    sig_cluster_new(f->store, "node-b", "http://b.example", "", 1, false);
+	struct sig_rooms *rooms_b = sig_rooms_new();
+	struct sig_ops *ops_b = sig_ops_new(f->store);
+	struct sig_ws *ws_a = f->ws;
+	struct sig_ws *ws_b = sig_ws_new(f->store, f->limiter, rooms_b, ops_b, NULL);
+
+	(void)data;
+	sig_ws_use_cluster(ws_a, ca);
+	sig_ws_use_cluster(ws_b, cb);
+	g_assert_cmpint(sig_cluster_beat(ca, clock_wall_ms(), 0, present_yes, NULL, NULL), ==, 0);
+	g_assert_cmpint(sig_cluster_beat(cb, clock_wall_ms(), 0, present_yes, NULL, NULL), ==, 0);
+	struct fake_conn *host = join(f, f->host_token, "admitted");
+	g_autofree char *host_resume = token_of(host->got->pdata[0]);
+
+	f->ws = ws_b;
+	struct fake_conn *client = open_conn(f);
+	g_autofree char *text = g_strdup_printf(
+	    "{\"type\":\"join\",\"id\":1,\"v\":1,\"token\":\"%s\"}", f->client_token);
+	send_text(client, text);
+	assert_error(client, "wrong_node", 1);
+	g_assert_cmpstr(
+	    json_string_value(json_object_get(json_object_get(last(client), "error"), "url")), ==,
+	    "http://a.example");
+	g_assert_cmpint(client->closed, ==, SIG_WS_CLOSE_NORMAL);
+	g_assert_cmpint(invite_uses(f, f->client_entry), ==, 0);
+
+	/* Node a dies (no more beats); its lease ends a second later. */
+	conn_gone(host);
+	g_usleep(1100 * 1000);
+	struct fake_conn *back = open_conn(f);
+	g_autofree char *resume =
+	    g_strdup_printf("{\"type\":\"resume\",\"id\":1,\"resume_token\":\"%s\"}", host_resume);
+	send_text(back, resume);
+	json_t *ok = last(back);
+	g_assert_cmpstr(type_of(ok), ==, "resume.ok");
+	g_assert_cmpstr(json_string_value(json_object_get(ok, "state")), ==, "admitted");
+	g_assert_true(json_is_true(json_object_get(ok, "renegotiate")));
+	g_assert_cmpuint(sig_rooms_count(rooms_b, f->session_id), ==, 1);
+	/* Node a learns (at its next beat that works) that b took it over: its
+	 * memory of the host goes, with no departure: the seat stays, b's. */
+	g_assert_cmpuint(sig_rooms_count(f->rooms, f->session_id), ==, 1);
+	sig_ws_session_moved(ws_a, f->session_id);
+	g_assert_cmpuint(sig_rooms_count(f->rooms, f->session_id), ==, 0);
+	g_autoptr(GArray) seats = g_array_new(FALSE, TRUE, sizeof(struct sig_seat));
+	g_array_set_clear_func(seats, (GDestroyNotify)sig_seat_clear);
+	g_assert_cmpint(sig_store_seat_list_session(f->store, f->session_id, 0, 10, seats), ==, 0);
+	g_assert_cmpuint(seats->len, ==, 1);
+
+	conn_gone(client);
+	conn_gone(back);
+	f->ws = ws_a;
+	sig_ws_free(ws_b);
+	sig_ops_free(ops_b);
+	sig_rooms_free(rooms_b);
+	sig_cluster_free(ca);
+	sig_cluster_free(cb);
+}
+
 /* /metrics: joins by outcome (the answer's state, or the code that refused
  * it) and WebSocket connections open. */
 static void test_join_counts(struct fixture *f, gconstpointer data)
@@ -729,5 +806,6 @@ int main(int argc, char **argv)
 	ADD("/live/ws/end-weekly-occurrence", test_end_weekly_occurrence);
 	ADD("/live/ws/join-counts", test_join_counts);
 	ADD("/live/ws/back-to-waiting", test_back_to_waiting);
+	ADD("/live/ws/two-nodes", test_two_nodes);
 	return g_test_run();
 }

@@ -397,6 +397,7 @@ static void test_upgrade_from_v1(struct fixture *f, gconstpointer data)
 			"ALTER TABLE roster_entries DROP COLUMN external_id;"
 			"ALTER TABLE roster_entries DROP COLUMN metadata;");
 	/* Each later migration undone, newest first. */
+	raw_exec_ok(db, "DROP TABLE leases; DROP TABLE nodes;"); /* migration 8 */
 	raw_exec_ok(db, "DROP TABLE node_events;" /* migration 7 */
 			"DROP TABLE invite_uses; DROP TABLE occurrences;"
 			"ALTER TABLE invites DROP COLUMN low_noted_at;");
@@ -1311,8 +1312,8 @@ static void test_pg_migrate_empty(struct fixture *f, gconstpointer data)
 	    "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public' AND "
 	    "table_name IN ('sessions', 'roster_entries', 'invites', 'audit', 'audit_head', "
 	    "'seats', 'idempotency', 'webhook_outbox', 'webhook_heads', 'occurrences', "
-	    "'invite_uses')");
-	g_assert_cmpstr(version, ==, "11");
+	    "'invite_uses', 'nodes', 'leases')");
+	g_assert_cmpstr(version, ==, "13");
 	g_free(version);
 }
 
