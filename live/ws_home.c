@@ -19,26 +19,6 @@
 
 #define SIG_WS_MOVED_RETRY_MS 500 /* a session moved: resume (and be sent on) soon */
 
-void sig_ws_use_cluster(struct sig_ws *ws, struct sig_cluster *cluster)
-{
-	ws->cluster = cluster;
-}
-
-int sig_ws_lease(struct sig_ws *ws, const struct sig_session *session, int64_t now, char **ret_url)
-{
-	struct sig_occurrence_view view;
-	int r;
-
-	if (!ws->cluster)
-		return SIG_CLUSTER_HERE;
-	/* The occurrence a join now would be in names the lease. */
-	r = sig_occurrence_view(ws->store, session, now, &view);
-	if (r < 0)
-		return r;
-	return sig_cluster_home(ws->cluster, session->id, view.occurrence.start, clock_wall_ms(),
-				ret_url);
-}
-
 /* Answers that the session is served elsewhere, then closes: the client
  * opens a WebSocket to url and asks again there. */
 static void sig_ws_wrong_node(struct sig_ws_conn *conn, const json_t *id, int64_t session_id,

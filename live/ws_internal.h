@@ -150,8 +150,8 @@ void sig_ws_seat_forget(struct sig_ws *ws, const struct sig_member *m);
  * lease), as sig_ws_restore_seats does for all at start. */
 int sig_ws_restore_session_seats(struct sig_ws *ws, int64_t session_id, int64_t now);
 
-/* ws_home.c: which node serves a session (service/cluster.h).
- * sig_ws_lease: an enum sig_cluster_home for session's current occurrence
+/* ws_lease.c and ws_home.c: which node serves a session
+ * (service/cluster.h). sig_ws_lease: an enum sig_cluster_home for session's current occurrence
  * (SIG_CLUSTER_HERE without a cluster), *ret_url for ELSEWHERE; or a
  * negative errno. sig_ws_home: 0 when this node serves session (its seats
  * restored if it took the lease now); else the client was answered

@@ -398,7 +398,7 @@ static void test_upgrade_from_v1(struct fixture *f, gconstpointer data)
 			"ALTER TABLE roster_entries DROP COLUMN metadata;");
 	/* Each later migration undone, newest first. */
 	raw_exec_ok(db, "DROP TABLE leases; DROP TABLE nodes;"); /* migration 8 */
-	raw_exec_ok(db, "DROP TABLE node_events;" /* migration 7 */
+	raw_exec_ok(db, "DROP TABLE node_events;"		 /* migration 7 */
 			"DROP TABLE invite_uses; DROP TABLE occurrences;"
 			"ALTER TABLE invites DROP COLUMN low_noted_at;");
 	raw_exec_ok(db, "ALTER TABLE sessions DROP COLUMN names_editable;"
