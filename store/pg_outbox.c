@@ -174,7 +174,9 @@ static int outbox_head_due(struct sig_store *store, int64_t now_ms, int64_t *ret
 	int r;
 
 	pg_param_int(&p, now_ms);
-	pg_param_int(&p, now_ms + PG_OUTBOX_CLAIM_MS);
+	/* Saturating: callers may ask for "everything due" with INT64_MAX. */
+	pg_param_int(&p, now_ms > INT64_MAX - PG_OUTBOX_CLAIM_MS ? INT64_MAX
+								 : now_ms + PG_OUTBOX_CLAIM_MS);
 	r = pg_exec(store,
 		    "WITH due AS (SELECT session_id, next_ms FROM webhook_heads "
 		    "WHERE next_ms <= $1 ORDER BY next_ms, session_id LIMIT 1 "
