@@ -71,7 +71,10 @@ runTests({
       await dn.page.screenshot({ path: screenshotPath('chromium-waiting-room') });
 
       // The host admits them from the waiting list.
+      // One at a time: the waiting list is drawn anew after each admission
+      // (a click while it redraws can land on the old list).
       await h.page.getByRole('button', { name: 'Admit Dana' }).click();
+      await h.page.getByRole('button', { name: 'Admit Dana' }).waitFor({ state: 'detached' });
       await h.page.getByRole('button', { name: 'Admit Sam' }).click();
       for (const p of [dn.page, sm.page]) await p.getByRole('heading', { name: 'E2E family session' }).waitFor();
 
