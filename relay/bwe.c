@@ -5,6 +5,8 @@
 
 /* draft-ietf-rmcat-gcc-02 and libwebrtc's goog_cc. */
 #define BWE_GROUP_US	     5000   /* §5.2: a group is what was sent in 5 ms */
+#define BWE_BURST_US	     5000   /* ...or arrived within 5 ms of it, faster than sent */
+#define BWE_BURST_MAX_US     100000 /* ...for at most 100 ms */
 #define BWE_SMOOTHING	     0.9    /* the accumulated delay's smoothing */
 #define BWE_TREND_GAIN	     4.0    /* the slope's gain against the threshold */
 #define BWE_TREND_DELTAS_MAX 60	    /* ...times the groups seen, up to this */
@@ -164,12 +166,31 @@ static void relay_bwe_group_delta(struct relay_bwe *b, int64_t send_delta_us,
 	relay_bwe_detect(b, (double)send_delta_us / 1000.0, arrival_us);
 }
 
-/* A received packet: into its send-time group, or it closes the group. */
+/* Whether p arrived in a burst with the open group: within 5 ms of its
+ * last arrival, sooner after it than it was sent, and within 100 ms of
+ * the group's first arrival. A receiver that stamps arrivals as it reads
+ * them (a browser whose network thread waited for the CPU) stamps a
+ * backlog within a millisecond: as groups of their own, the backlog's
+ * first would show the wait as a queue and the rest draining it, a
+ * slope the detector takes for overuse; as one group, the wait is not
+ * seen (libwebrtc's inter-arrival does the same). */
+static bool relay_bwe_burst(const struct relay_bwe *b, const struct relay_bwe_packet *p)
+{
+	int64_t arrival_delta = p->arrival_us - b->group_arrival;
+	int64_t send_delta = p->send_us - b->group_send;
+
+	return arrival_delta - send_delta < 0 && arrival_delta <= BWE_BURST_US &&
+	       p->arrival_us - b->group_first_arrival < BWE_BURST_MAX_US;
+}
+
+/* A received packet: into its send-time group (or, arriving in a burst
+ * with it, the open group), or it closes the group. */
 static void relay_bwe_group(struct relay_bwe *b, const struct relay_bwe_packet *p)
 {
 	if (b->group_open && p->send_us < b->group_first_send)
 		return; /* sent before the group it would join: reordered */
-	if (b->group_open && p->send_us - b->group_first_send <= BWE_GROUP_US) {
+	if (b->group_open &&
+	    (p->send_us - b->group_first_send <= BWE_GROUP_US || relay_bwe_burst(b, p))) {
 		if (p->send_us > b->group_send)
 			b->group_send = p->send_us;
 		if (p->arrival_us > b->group_arrival)
@@ -186,7 +207,7 @@ static void relay_bwe_group(struct relay_bwe *b, const struct relay_bwe_packet *
 	}
 	b->group_open = true;
 	b->group_first_send = b->group_send = p->send_us;
-	b->group_arrival = p->arrival_us;
+	b->group_first_arrival = b->group_arrival = p->arrival_us;
 }
 
 static void relay_bwe_acked_add(struct relay_bwe *b, const struct relay_bwe_packet *p)

@@ -4,7 +4,9 @@
  * sent (send time, arrival time, size per packet), how many bits per
  * second the path to the subscriber carries.
  *
- * - Delay: packets sent within 5 ms make a group; the variation of each
+ * - Delay: packets sent within 5 ms make a group (and so do packets that
+ *   arrive in a burst, within 5 ms and faster than they were sent: a
+ *   receiver reading a backlog late); the variation of each
  *   group's inter-arrival time against its inter-departure time is
  *   accumulated, smoothed, and a least-squares slope over the last 20
  *   groups (the trendline) is compared with an adaptive threshold:
@@ -68,9 +70,9 @@ struct relay_bwe {
 	uint32_t delay_bps, loss_bps, acked_bps;
 	enum relay_bwe_usage usage;
 	int64_t rtt_us; /* the caller's (0: 100 ms is assumed) */
-	/* Packet groups (5 ms of send time). */
+	/* Packet groups (5 ms of send time, or a burst of arrivals). */
 	bool group_open, prev_group;
-	int64_t group_first_send, group_send, group_arrival;
+	int64_t group_first_send, group_send, group_first_arrival, group_arrival;
 	int64_t prev_send, prev_arrival;
 	/* Trendline. */
 	double acc_ms, smoothed_ms, prev_trend, trend;

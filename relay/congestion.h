@@ -45,8 +45,14 @@
 #define RELAY_TRIAL_INTERVAL_MAX_US (3 * 1000000LL)
 /* A trial whose feedback has not all come this long after its end fails. */
 #define RELAY_TRIAL_VERDICT_US (1000 * 1000LL)
-/* No probe while the last feedback says more than this was lost (/256). */
-#define RELAY_PROBE_MAX_LOSS 8
+/* No probe while the last feedback says more than this was lost (/256):
+ * about the 10 % over which the loss-based rate is cut (relay/bwe.h).
+ * Random loss below it (a poor home link: 2-5 %) is not congestion, and
+ * a probe is the only way past 1.5 x the acknowledged rate: at 3 % (8)
+ * an estimate that a delay spike on a busy machine had cut below a
+ * second video's lowest layer stayed there, the video paused for 10 s
+ * and more (e2e_impaired_loss2 with a busy-loop beside the browsers). */
+#define RELAY_PROBE_MAX_LOSS 26
 /* Padding bytes per probe packet (RFC 3550 §5.1: the count is one byte),
  * and about what one takes on the wire (RTP header, the stamp, SRTP). */
 #define RELAY_PROBE_PADDING	 255

@@ -26,6 +26,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { CHROMIUM_ARGS, sleep, until } from '../../tests/e2e/lib.mjs';
+import { cpuBetween, cpuSnapshot, describeCpu } from './cpu.mjs';
 import { NetDaemon, RoutedNet, openPage, run } from '../../tests/e2e/netns.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -353,6 +354,7 @@ function markdown(result) {
     `${o.lossUdpOnly ? ' (UDP only lost)' : ''}${o.outage ? `; UDP blocked both ways ${o.outageAt}–${o.outageAt + o.outage} s into the window` : ''}`);
   lines.push(`- Window: ${f1(result.windowSeconds)} s after media flowed everywhere and a ${o.warmup} s warm-up; one sample per second`);
   lines.push(`- Machine: ${result.machine.cpus} CPUs (${result.machine.cpuModel}); load average ${result.machine.loadBefore.join(' ')} before, ${result.machine.loadAfter.join(' ')} after`);
+  if (result.machine.cpu) lines.push(`- CPU during the window: ${describeCpu(result.machine.cpu, result.machine.cpus)}`);
   lines.push(`- Delay program: ${result.nfqDelay.length ? result.nfqDelay.join('; ') : 'none'}`, '');
   lines.push('## Video received', '');
   lines.push(`| direction | sender → receiver | frozen % | freezes (s) | stalled s | frames/s | < ${SLOW_FPS} frames/s % | NACK sent | PLI sent | lost | rtx recv | kbit/s | size |`);
@@ -404,6 +406,7 @@ function printSummary(result) {
         console.log(`    ${s.sender} -> ${s.receiver} audio: concealed ${f1(s.concealedPct)} %, NACK ${s.nackCount}, lost ${s.packetsLost}`);
     }
   }
+  console.log(`  CPU during the window: ${describeCpu(result.machine.cpu, result.machine.cpus)}`);
   console.log('  senders (video):');
   for (const [name, s] of Object.entries(result.senders))
     if (s.video)
@@ -486,6 +489,7 @@ async function main() {
       }));
       return s;
     };
+    const cpuStart = cpuSnapshot();
     const t0 = Date.now();
     const outage = opts.outage ? { startMs: null, endMs: null } : null;
     let outageWatch = null;
@@ -548,6 +552,7 @@ async function main() {
       samples.push(await sampleAll());
       if (i % 10 === 0) log(`${i} s of ${opts.duration}`);
     }
+    const cpu = cpuBetween(cpuStart, cpuSnapshot());
     if (outageWatch) await outageWatch;
     const windowMs = samples.at(-1).t - samples[0].t;
 
@@ -570,7 +575,7 @@ async function main() {
       chromium: chromiumVersion,
       command: `bench/impair/run ${process.argv.slice(2).join(' ')}`,
       options: opts,
-      machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? '?', loadBefore, loadAfter: loadavg().map((x) => x.toFixed(2)) },
+      machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? '?', loadBefore, loadAfter: loadavg().map((x) => x.toFixed(2)), cpu },
       windowSeconds: windowMs / 1000,
       streams,
       senders,

@@ -37,9 +37,32 @@ function measure(preset) {
   }
 }
 
+// The members other than her are on clean links: their video to each
+// other freezing means the machine starved the browsers (a busy CI host),
+// and then the window says nothing about the link. Such a window is
+// measured again, once; the limits apply to a window whose control held.
+const CONTROL_FROZEN_MAX = 1;
+const ATTEMPTS = 2;
+
+function controlProblem(r) {
+  const control = r.streams.filter((s) => s.kind === 'video' && s.receiver !== IMPAIRED && s.sender !== IMPAIRED);
+  const worst = control.reduce((a, s) => (s.frozenPct > (a?.frozenPct ?? -1) ? s : a), null);
+  if (!control.length) return 'no control streams measured';
+  if (!(worst.frozenPct <= CONTROL_FROZEN_MAX))
+    return `${worst.sender} → ${worst.receiver} (both on clean links) froze ${worst.frozenPct?.toFixed(1)} % (CPU: ${r.machine.cpu?.busyPct?.toFixed(0)} % busy)`;
+  return null;
+}
+
 function check(preset) {
   const { frozenMax, concealedMax } = LIMITS[preset];
-  const r = measure(preset);
+  let r;
+  for (let attempt = 1; ; attempt++) {
+    r = measure(preset);
+    const starved = controlProblem(r);
+    if (!starved) break;
+    if (attempt === ATTEMPTS) throw new Error(`the machine could not carry the call in ${ATTEMPTS} windows: ${starved}`);
+    console.log(`  window ${attempt} void, measured again: ${starved}`);
+  }
   const problems = [];
   const hers = r.streams.filter((s) => s.receiver === IMPAIRED || s.sender === IMPAIRED);
   for (const s of hers) {
