@@ -62,15 +62,7 @@ export class RoutedNet {
     for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.once(sig, () => process.exit(130));
     ip('netns', 'add', this.router);
     ip('netns', 'add', this.client);
-    // IPv4 only: an IPv6 link-local address finishing its duplicate address
-    // detection a second after the link is up is a "network change" to a
-    // Chromium already started (its page load fails ERR_NETWORK_CHANGED).
-    for (const ns of [null, this.router, this.client])
-      for (const key of ['all', 'default']) {
-        const sysctl = ['sysctl', '-q', '-w', `net.ipv6.conf.${key}.disable_ipv6=1`];
-        if (ns) run('ip', ['netns', 'exec', ns, ...sysctl]);
-        else run(sysctl[0], sysctl.slice(1));
-      }
+    ipv4Only([null, this.router, this.client]);
     const { addr, dev } = this;
     ip('link', 'add', dev.relay, 'type', 'veth', 'peer', 'name', dev.r0, 'netns', this.router);
     ip('-n', this.router, 'link', 'add', dev.r1, 'type', 'veth', 'peer', 'name', dev.client, 'netns', this.client);
@@ -205,6 +197,20 @@ export class NetDaemon extends Daemon {
 }
 
 // A page in a new context of browser, at url, collecting its errors.
+// IPv4 only in these network namespaces (null: this one), before any link
+// is added: an IPv6 link-local address finishing its duplicate address
+// detection a second after the link is up is a "network change" to a
+// Chromium already started (its page load fails ERR_NETWORK_CHANGED, and
+// the page never shows its "Join session" button).
+export function ipv4Only(namespaces) {
+  for (const ns of namespaces)
+    for (const key of ['all', 'default']) {
+      const sysctl = ['sysctl', '-q', '-w', `net.ipv6.conf.${key}.disable_ipv6=1`];
+      if (ns) run('ip', ['netns', 'exec', ns, ...sysctl]);
+      else run(sysctl[0], sysctl.slice(1));
+    }
+}
+
 export async function openPage(browser, url, viewport = { width: 1000, height: 700 }, initScript = null) {
   const context = await browser.newContext({ viewport });
   const page = await context.newPage();

@@ -15,7 +15,7 @@ import path from 'node:path';
 import { chromium } from 'playwright-core';
 
 import { CHROMIUM_ARGS, expectFlowing, inboundVideo, runTests, screenshotPath, sleep, until } from './lib.mjs';
-import { NetDaemon, openPage } from './netns.mjs';
+import { NetDaemon, ipv4Only, openPage } from './netns.mjs';
 
 const RELAY_ADDR = '10.99.0.1';
 const CLIENT_ADDR = '10.99.0.2';
@@ -53,6 +53,7 @@ class ClientNet {
     process.on('exit', this.cleanup);
     for (const sig of ['SIGINT', 'SIGTERM']) process.once(sig, () => process.exit(130));
     ip('netns', 'add', this.ns);
+    ipv4Only([null, this.ns]);
     ip('link', 'add', 'hearth-relay', 'type', 'veth', 'peer', 'name', 'hearth-client', 'netns', this.ns);
     ip('addr', 'add', `${RELAY_ADDR}/24`, 'dev', 'hearth-relay');
     ip('link', 'set', 'hearth-relay', 'up');
