@@ -24,9 +24,10 @@ static struct relay_out *relay_budget_out_to(struct relay_pub_stream *ps,
 
 /* The bitrate of an encoding being sent (at least 1: sent, however
  * little), 0 when it is not. */
-static uint32_t relay_budget_bps(const struct relay_pub_stream *ps, int64_t now)
+static uint32_t relay_budget_bps(struct relay_transport *pub, const struct relay_pub_stream *ps,
+				 int64_t now)
 {
-	if (!ps || !ps->last_rtp_us || now - ps->last_rtp_us >= RELAY_LAYER_ACTIVE_US)
+	if (!relay_layers_active(pub, ps, now))
 		return 0;
 	uint32_t bps = relay_layers_bitrate(ps);
 	return bps ? bps : 1;
@@ -44,7 +45,7 @@ static uint8_t relay_budget_cap(const struct relay_budget_src *src, int64_t now)
 		return RELAY_LAYER_NONE;
 	for (uint8_t k = 0; k < src->head->desc.layers; k++) {
 		const struct relay_pub_stream *st = relay_layers_stream(src->pub, src->head, k);
-		if (!st || !st->height || !relay_budget_bps(st, now))
+		if (!st || !st->height || !relay_budget_bps(src->pub, st, now))
 			continue;
 		if (st->height >= want)
 			return k;
@@ -65,7 +66,7 @@ static void relay_budget_track(struct relay_alloc_track *t, const struct relay_b
 	    .layer = RELAY_LAYER_NONE,
 	};
 	for (uint8_t k = 0; k < t->layers; k++)
-		t->bps[k] = relay_budget_bps(relay_layers_stream(src->pub, head, k), now);
+		t->bps[k] = relay_budget_bps(src->pub, relay_layers_stream(src->pub, head, k), now);
 	t->hidden = src->out->max_height == RELAY_HEIGHT_HIDDEN;
 	/* What people look at: the one speaking, and what is being shown. */
 	t->priority = head->desc.screen || src->pub->speaking;

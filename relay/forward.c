@@ -16,6 +16,7 @@
 #include "relay/rtp.h"
 #include "relay/send.h"
 #include "relay/simulcast.h"
+#include "relay/switching.h"
 #include "relay/transport.h"
 #include "relay/twcc.h"
 
@@ -162,7 +163,10 @@ static void relay_forward_rtp(struct relay_worker *w, struct relay_transport *pu
 	} else {
 		relay_rx_stats_update(&ps->rx, h.seq, h.timestamp, now,
 				      ps->desc.kind == RELAY_STREAM_AUDIO ? 48000 : 90000);
-		relay_layers_on_packet(ps, pkt + h.header_len, h.payload_len, h.marker, now);
+		int64_t dropped =
+		    relay_layers_on_packet(ps, pkt + h.header_len, h.payload_len, h.marker, now);
+		if (relay_layers_stops_above(pub, ps, dropped))
+			relay_switching_tick(w, pub, now);
 	}
 	if (!relay_repair_on_packet(w, pub, ps, pkt, len, &h, now))
 		return;

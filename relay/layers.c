@@ -106,15 +106,32 @@ struct relay_pub_stream *relay_layers_keyframe_stream(struct relay_transport *t,
 	return ps ? ps : (struct relay_pub_stream *)head;
 }
 
-static bool relay_layers_sent(const struct relay_pub_stream *ps, int64_t now)
-{
-	return ps && ps->last_rtp_us && now - ps->last_rtp_us < RELAY_LAYER_ACTIVE_US;
-}
-
 /* Frames a second over the last whole window. */
 static unsigned relay_layers_fps(const struct relay_pub_stream *ps)
 {
 	return (unsigned)(ps->frames_last * 1000000LL / RELAY_LAYER_WINDOW_US);
+}
+
+/* Whether an encoding below ps (its track's) ended RELAY_LAYER_OVERTAKEN
+ * frames since ps's last packet. */
+static bool relay_layers_overtaken(struct relay_transport *t, const struct relay_pub_stream *ps)
+{
+	if (ps->desc.layers < 2 || ps->desc.layer == 0)
+		return false;
+	const struct relay_pub_stream *head = relay_layers_head(t, ps);
+	for (uint8_t k = 0; head && k < ps->desc.layer; k++) {
+		const struct relay_pub_stream *below = relay_layers_stream(t, head, k);
+		/* The oldest of its last frame ends (the next to be replaced). */
+		if (below && below->frame_end_us[below->frame_end_head] > ps->last_rtp_us)
+			return true;
+	}
+	return false;
+}
+
+bool relay_layers_active(struct relay_transport *t, const struct relay_pub_stream *ps, int64_t now)
+{
+	return ps && ps->last_rtp_us && now - ps->last_rtp_us < RELAY_LAYER_ACTIVE_US &&
+	       !relay_layers_overtaken(t, ps);
 }
 
 uint8_t relay_layers_best(struct relay_transport *t, const struct relay_pub_stream *head,
@@ -126,13 +143,13 @@ uint8_t relay_layers_best(struct relay_transport *t, const struct relay_pub_stre
 		top = max_layer;
 	for (int layer = top; layer >= 0; layer--) {
 		const struct relay_pub_stream *ps = relay_layers_stream(t, head, (uint8_t)layer);
-		if (!relay_layers_sent(ps, now))
+		if (!relay_layers_active(t, ps, now))
 			continue;
 		/* Compared with the best one below that is being sent. */
 		const struct relay_pub_stream *below = NULL;
 		for (int k = layer - 1; k >= 0 && !below; k--) {
 			below = relay_layers_stream(t, head, (uint8_t)k);
-			if (!relay_layers_sent(below, now))
+			if (!relay_layers_active(t, below, now))
 				below = NULL;
 		}
 		unsigned fps = relay_layers_fps(ps);
@@ -142,16 +159,40 @@ uint8_t relay_layers_best(struct relay_transport *t, const struct relay_pub_stre
 	return top;
 }
 
-void relay_layers_on_packet(struct relay_pub_stream *ps, const uint8_t *payload, size_t len,
-			    bool marker, int64_t now)
+int64_t relay_layers_on_packet(struct relay_pub_stream *ps, const uint8_t *payload, size_t len,
+			       bool marker, int64_t now)
 {
+	int64_t dropped = -1;
+
 	ps->last_rtp_us = now;
+	if (marker) {
+		dropped = ps->frame_end_us[ps->frame_end_head];
+		ps->frame_end_us[ps->frame_end_head] = now;
+		ps->frame_end_head = (uint8_t)((ps->frame_end_head + 1) % RELAY_LAYER_OVERTAKEN);
+	}
 	if (marker && ps->frames_now < UINT16_MAX)
 		ps->frames_now++;
 	if (len < UINT32_MAX - ps->bytes_now)
 		ps->bytes_now += (uint32_t)len;
 	if (ps->desc.codec == RELAY_CODEC_VP8)
 		relay_rtp_vp8_size(payload, len, &ps->width, &ps->height);
+	return dropped;
+}
+
+bool relay_layers_stops_above(struct relay_transport *t, const struct relay_pub_stream *ps,
+			      int64_t dropped_us)
+{
+	if (ps->desc.layers < 2 || dropped_us < 0)
+		return false;
+	const struct relay_pub_stream *head = relay_layers_head(t, ps);
+	int64_t oldest = ps->frame_end_us[ps->frame_end_head];
+	for (uint8_t k = (uint8_t)(ps->desc.layer + 1); head && k < ps->desc.layers; k++) {
+		const struct relay_pub_stream *above = relay_layers_stream(t, head, k);
+		if (above && above->last_rtp_us && dropped_us <= above->last_rtp_us &&
+		    above->last_rtp_us < oldest)
+			return true;
+	}
+	return false;
 }
 
 uint32_t relay_layers_bitrate(const struct relay_pub_stream *ps)

@@ -4,7 +4,7 @@
  * routes name the track's group SSRC and hang on its layer-0 stream, each
  * with a relay_simulcast_out (relay/simulcast.h) saying which encoding it
  * receives. Which encoding that is: the best one the publisher is sending
- * (packets within RELAY_LAYER_ACTIVE_US), at most the out's max_layer,
+ * (relay_layers_active), at most the out's max_layer,
  * chosen at each tick by relay/switching.c. No allocation, no log per
  * packet. */
 #ifndef HEARTH_RELAY_LAYERS_H
@@ -18,8 +18,14 @@
 
 struct relay_out;
 
-/* An encoding without packets for this long is not being sent (the
- * publisher dropped it: its uplink, or nobody needs it). */
+/* An encoding is not being sent (the publisher dropped it: its uplink,
+ * or nobody needs it) when it has had no packet for this long, or when an
+ * encoding below it of the same track has ended RELAY_LAYER_OVERTAKEN
+ * frames since its last packet: at 20 frames/s a stopped encoding is
+ * known 200 ms after its last packet, not 0.5 s (a subscriber's picture
+ * stood still 557-586 ms at such a switch, over issue 16's 500 ms), and a
+ * publisher that stalls whole (a busy CPU) stops every encoding together,
+ * which switches nobody. */
 #define RELAY_LAYER_ACTIVE_US (500 * 1000LL)
 /* Frame rates are counted over windows of this length (the tick rotates
  * them). An encoding above the lowest is worth receiving only at half the
@@ -39,6 +45,10 @@ bool relay_layers_probe(struct relay_transport *t, uint32_t ssrc);
  * (or RTX SSRC) becomes the packet's. Returns 0, or -ENOENT when it names
  * none (the caller drops it). */
 int relay_layers_learn(struct relay_transport *t, const uint8_t *pkt, size_t len);
+
+/* Whether the publisher (transport t) is sending ps now (see
+ * RELAY_LAYER_ACTIVE_US). */
+bool relay_layers_active(struct relay_transport *t, const struct relay_pub_stream *ps, int64_t now);
 
 /* The stream of t carrying ps's subscribers: ps itself unless it is a
  * simulcast encoding above the lowest; NULL if that is gone. */
@@ -62,9 +72,17 @@ uint8_t relay_layers_best(struct relay_transport *t, const struct relay_pub_stre
 			  uint8_t max_layer, int64_t now);
 
 /* A packet of ps arrived (its payload; marker: the last of a frame):
- * counted for its frame rate and bitrate; a VP8 keyframe's size noted. */
-void relay_layers_on_packet(struct relay_pub_stream *ps, const uint8_t *payload, size_t len,
-			    bool marker, int64_t now);
+ * counted for its frame rate and bitrate; a VP8 keyframe's size noted.
+ * Returns the frame end it forgot (relay_layers_stops_above; 0: its ring
+ * was not full yet), -1 when this packet ended no frame. */
+int64_t relay_layers_on_packet(struct relay_pub_stream *ps, const uint8_t *payload, size_t len,
+			       bool marker, int64_t now);
+
+/* Whether the frame end of ps that made it forget `dropped_us` stopped an
+ * encoding above it (relay_layers_active): its subscribers are switched
+ * then, not at the next tick (up to 100 ms later). */
+bool relay_layers_stops_above(struct relay_transport *t, const struct relay_pub_stream *ps,
+			      int64_t dropped_us);
 
 /* ps's bitrate over the last two whole windows (payload bits a second). */
 uint32_t relay_layers_bitrate(const struct relay_pub_stream *ps);

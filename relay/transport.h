@@ -92,6 +92,10 @@ static inline bool relay_out_video_off(const struct relay_out *out)
 
 #define RELAY_MAX_OUTS RELAY_MAX_SUBSCRIBERS
 
+/* Frames of a lower encoding after which a silent one above it is
+ * stopped (relay/layers.h). */
+#define RELAY_LAYER_OVERTAKEN 4
+
 struct relay_pub_stream {
 	struct relay_stream desc;
 	struct relay_rx_stats rx; /* for the relay's receiver reports */
@@ -106,6 +110,11 @@ struct relay_pub_stream {
 	 * RELAY_LAYER_WINDOW_US: an encoding sent at a few frames a second is
 	 * not worth more than a smaller one at full rate. */
 	uint16_t frames_now, frames_last;
+	/* ...and when its last RELAY_LAYER_OVERTAKEN frames ended (a ring:
+	 * an encoding above it that sent nothing meanwhile is stopped,
+	 * relay/layers.h). */
+	int64_t frame_end_us[RELAY_LAYER_OVERTAKEN];
+	uint8_t frame_end_head;
 	uint32_t bytes_now, bytes_last, bytes_before; /* payload bytes, the same windows */
 	uint16_t width, height;			      /* of its last VP8 keyframe; 0: none seen */
 	/* Dynacast (a simulcast track's layer-0 stream): how many encodings

@@ -183,6 +183,28 @@ static void test_best(void)
 	/* f stopped: h. */
 	f->last_rtp_us = now - RELAY_LAYER_ACTIVE_US;
 	g_assert_cmpuint(relay_layers_best(t, h, RELAY_LAYER_NONE, now), ==, 0);
+	/* Stopped: silent 0.5 s, or while h ended RELAY_LAYER_OVERTAKEN frames
+	 * (four at 20 frames/s: 200 ms); a publisher silent whole (its CPU)
+	 * stops nothing before 0.5 s. */
+	f->last_rtp_us = now - 300 * MS;
+	g_assert_true(relay_layers_active(t, f, now));
+	for (int i = 0; i < RELAY_LAYER_OVERTAKEN - 1; i++) {
+		int64_t dropped =
+		    relay_layers_on_packet(h, key, sizeof(key), true, now - (150 - 50 * i) * MS);
+		g_assert_false(relay_layers_stops_above(t, h, dropped));
+	}
+	g_assert_true(relay_layers_active(t, f, now)); /* three frames of h */
+	int64_t dropped = relay_layers_on_packet(h, key, sizeof(key), true, now);
+	g_assert_false(relay_layers_active(t, f, now));		/* four */
+	g_assert_true(relay_layers_stops_above(t, h, dropped)); /* just now */
+	dropped = relay_layers_on_packet(h, key, sizeof(key), true, now + 50 * MS);
+	g_assert_false(relay_layers_stops_above(t, h, dropped)); /* not again */
+	g_assert_cmpuint(relay_layers_best(t, h, RELAY_LAYER_NONE, now), ==, 0);
+	g_assert_true(relay_layers_active(t, h, now)); /* the lowest: time only */
+	relay_layers_on_packet(f, key + 1, sizeof(key) - 1, false, now);
+	g_assert_true(relay_layers_active(t, f, now)); /* back */
+	f->last_rtp_us = now - RELAY_LAYER_ACTIVE_US;
+	g_assert_false(relay_layers_active(t, f, now));
 
 	/* A keyframe is asked of the encoding an out is to receive. */
 	struct relay_out out = {0};
