@@ -53,6 +53,9 @@ struct lg_media_packet {
 	uint16_t len;
 	uint32_t offset_us;
 	const uint8_t *rtp;
+	/* Video: this packet's place in its frame (0: first), and how many
+	 * packets the frame has (--layer-sizes cuts lower encodings' frames). */
+	uint16_t frame_at, frame_packets;
 };
 
 struct lg_media {
@@ -157,6 +160,7 @@ struct lg_ctx {
 	const struct lg_media *media;
 	struct crypto_dtls_identity *identity;
 	int decrypt_every; /* unprotect one received packet in N (1: all) */
+	bool layer_sizes;  /* --layer-sizes: lower encodings smaller, as a browser's */
 	int period_us;	   /* the media loop runs once per period */
 
 	/* Counters the main thread watches. */

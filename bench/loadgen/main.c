@@ -5,14 +5,18 @@
  *   hearth-loadgen --server hearth|janus --port N --media FILE --plan FILE
  *                  [--duration S] [--warmup S] [--setup-timeout S]
  *                  [--decrypt-every N] [--room-base N] [--local-address IPV4]
- *                  [--period-us N] [--simulcast N] [--extra-publishers N] [--peers]
+ *                  [--period-us N] [--simulcast N] [--layer-sizes] [--extra-publishers N]
+ *                  [--peers]
  *
  * The plan has one line per participant: "<session> <publishes 0|1>
  * <subscribes 0|1> <invite token, or - for Janus> [videos shown]" (with
  * the fifth field it sends Hearth the hints the browser client would: that
  * many videos shown, the others hidden). --simulcast N: each publisher
  * sends its video as N encodings (rids, as Chromium offers them; each the
- * recorded stream under its own SSRC). --extra-publishers N: each session
+ * recorded stream under its own SSRC). --layer-sizes: the lower encodings
+ * carry as many packets as a browser's (the quarter-scale one the first
+ * eighth of each frame's packets, the half-scale one the first third),
+ * not the whole stream again. --extra-publishers N: each session
  * has N publishers outside the plan (browsers), whose streams subscribers
  * also wait for. --peers: one "PEER <json>" line per subscriber before the
  * result, with the streams it received in the window. SIGUSR1 ends the
@@ -173,7 +177,8 @@ static void usage(void)
 	fprintf(stderr, "usage: hearth-loadgen --server hearth|janus --port N --media FILE "
 			"--plan FILE [--duration S] [--warmup S] [--setup-timeout S] "
 			"[--decrypt-every N] [--room-base N] [--local-address IPV4] "
-			"[--period-us N] [--simulcast N] [--extra-publishers N] [--peers]\n");
+			"[--period-us N] [--simulcast N] [--layer-sizes] [--extra-publishers N] "
+			"[--peers]\n");
 	exit(2);
 }
 
@@ -192,6 +197,7 @@ int main(int argc, char **argv)
 	    {"local-address", required_argument, NULL, 'a'},
 	    {"period-us", required_argument, NULL, 'u'},
 	    {"simulcast", required_argument, NULL, 'S'},
+	    {"layer-sizes", no_argument, NULL, 'L'},
 	    {"extra-publishers", required_argument, NULL, 'x'},
 	    {"peers", no_argument, NULL, 'P'},
 	    {NULL, 0, NULL, 0},
@@ -252,6 +258,9 @@ int main(int argc, char **argv)
 			break;
 		case 'P':
 			peers = true;
+			continue;
+		case 'L':
+			ctx.layer_sizes = true;
 			continue;
 		default:
 			usage();

@@ -59,6 +59,37 @@ static uint32_t be32(const uint8_t *p)
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
+/* Each video packet's place in its frame and the frame's packet count: a
+ * frame is the video packets in a row (audio between them aside) with one
+ * RTP timestamp. */
+static void mark_frames(struct lg_media_packet *pk, size_t count)
+{
+	uint32_t ts_prev = 0;
+	uint16_t at = 0;
+	bool any = false;
+	for (size_t i = 0; i < count; i++) {
+		if (pk[i].kind != LG_VIDEO)
+			continue;
+		uint32_t ts = be32(pk[i].rtp + 4);
+		at = any && ts == ts_prev && at < UINT16_MAX - 1 ? (uint16_t)(at + 1) : 0;
+		pk[i].frame_at = at;
+		ts_prev = ts;
+		any = true;
+	}
+	uint16_t n = 0;
+	any = false;
+	for (size_t i = count; i-- > 0;) {
+		if (pk[i].kind != LG_VIDEO)
+			continue;
+		uint32_t ts = be32(pk[i].rtp + 4);
+		if (!any || ts != ts_prev)
+			n = (uint16_t)(pk[i].frame_at + 1);
+		pk[i].frame_packets = n;
+		ts_prev = ts;
+		any = true;
+	}
+}
+
 static int read_all(const char *path, uint8_t **ret, size_t *ret_len)
 {
 	FILE *f = fopen(path, "rbe");
@@ -130,6 +161,7 @@ int lg_media_load(const char *path, struct lg_media *ret)
 			goto bad_free;
 		at += 8 + pk[i].len;
 	}
+	mark_frames(pk, count);
 	/* One more frame interval after the last packet before the loop restarts:
 	 * 20 ms of Opus (960 at 48 kHz), one frame at 30 fps (3000 at 90 kHz). */
 	m.ts_span[LG_AUDIO] = ts_last[LG_AUDIO] - m.ts_first[LG_AUDIO] + 960;
