@@ -78,11 +78,32 @@ static void relay_budget_track(struct relay_alloc_track *t, const struct relay_b
 	}
 }
 
+/* A simulcast track's step from one encoding to another: a step down
+ * soon after a step up, on a budget smaller than it was then, is a step
+ * up that did not hold. */
+static void relay_budget_step(struct relay_out *out, bool up, uint32_t budget, int64_t now)
+{
+	if (up) {
+		out->raised_us = now;
+		out->raised_budget_bps = budget;
+		return;
+	}
+	bool failed = out->raised_us && now - out->raised_us < RELAY_BUDGET_STAYED_US &&
+		      budget < out->raised_budget_bps;
+	if (!failed)
+		out->up_backoff = 0;
+	else if (out->up_backoff < RELAY_BUDGET_UP_BACKOFF_MAX)
+		out->up_backoff++;
+	out->raised_us = 0;
+}
+
 /* What the allocator chose, applied: down (or off) at once, up once it
- * has been wanted for RELAY_BUDGET_UP_US. */
+ * has been wanted for RELAY_BUDGET_UP_US (<< up_backoff for a better
+ * encoding). */
 static void relay_budget_apply(struct relay_worker *w, struct relay_transport *to,
 			       const struct relay_budget_src *src,
-			       const struct relay_alloc_track *t, bool proven, int64_t now)
+			       const struct relay_alloc_track *t, uint32_t budget, bool proven,
+			       int64_t now)
 {
 	struct relay_out *out = src->out;
 	bool layered = src->head->desc.layers > 1;
@@ -101,7 +122,7 @@ static void relay_budget_apply(struct relay_worker *w, struct relay_transport *t
 		 * the last try failed (an estimate that rises while only sound
 		 * flows says little), unless a trial just proved the room
 		 * (congestion.c). */
-		int64_t wait = have != RELAY_LAYER_NONE ? RELAY_BUDGET_UP_US
+		int64_t wait = have != RELAY_LAYER_NONE ? RELAY_BUDGET_UP_US << out->up_backoff
 			       : proven			? 0
 							: RELAY_BUDGET_UP_US * out->off_backoff;
 		if (!out->up_since_us) {
@@ -127,6 +148,8 @@ static void relay_budget_apply(struct relay_worker *w, struct relay_transport *t
 	} else if (!out->budget_off && was_off) {
 		out->on_since_us = now;
 	}
+	if (layered && !out->budget_off && !was_off && have != RELAY_LAYER_NONE)
+		relay_budget_step(out, rank_want > rank_have, budget, now);
 	if (layered && !out->budget_off)
 		out->max_layer = want;
 	/* One encoding on again: at its next keyframe (a simulcast track's
@@ -243,7 +266,7 @@ void relay_budget_tick(struct relay_worker *w, struct relay_transport *to, int64
 	relay_alloc(budget, tracks, n);
 	unsigned paused = 0, shown = 0;
 	for (unsigned i = 0; i < n; i++) {
-		relay_budget_apply(w, to, &src[i], &tracks[i], proven, now);
+		relay_budget_apply(w, to, &src[i], &tracks[i], budget, proven, now);
 		paused += src[i].out->budget_off && !tracks[i].hidden;
 		shown += !tracks[i].hidden;
 	}

@@ -7,7 +7,8 @@
  * less the audio it receives. The answer caps each simulcast out
  * (`max_layer`, which relay_layers_tick() then follows, switching at a
  * keyframe): down at once, up only once the allocator has wanted it for
- * RELAY_BUDGET_UP_US. What all its tracks would want at their best is
+ * RELAY_BUDGET_UP_US (longer after steps up that did not hold). What all
+ * its tracks would want at their best is
  * the estimator's probing target (`bwe_target_bps`). */
 #ifndef HEARTH_RELAY_BUDGET_H
 #define HEARTH_RELAY_BUDGET_H
@@ -23,8 +24,18 @@
  * a row, up to BACKOFF_MAX. */
 #define RELAY_BUDGET_STAYED_US	 (20 * 1000000LL)
 #define RELAY_BUDGET_BACKOFF_MAX 2
-#define RELAY_BUDGET_SHARE	 90 /* % of the estimate for media */
-#define RELAY_BUDGET_EVERY_US	 (200 * 1000LL)
+/* A better encoding is the same: when the budget fell and the track went
+ * down again within RELAY_BUDGET_STAYED_US of going up, the next step up
+ * waits RELAY_BUDGET_UP_US << failures in a row, up to this (16 s): each
+ * step up asks for a keyframe (Chromium then makes one on every
+ * encoding), a burst that a downlink at the boundary pays for in delay.
+ * On the down600 bench, probes through the shaper's bucket raise the
+ * estimate to ~1.2 Mbit/s on 600 and a step up followed every ~20 s;
+ * with the backoff, after 18 s, 22 s and 22 s. A step down for a priority
+ * that moved (a new speaker) is no failure. */
+#define RELAY_BUDGET_UP_BACKOFF_MAX 3
+#define RELAY_BUDGET_SHARE	    90 /* % of the estimate for media */
+#define RELAY_BUDGET_EVERY_US	    (200 * 1000LL)
 /* The budget follows the lowest estimate over two such windows. */
 #define RELAY_BUDGET_WINDOW_US (2000 * 1000LL)
 

@@ -69,6 +69,12 @@ struct relay_out {
 	int64_t up_since_us;
 	int64_t on_since_us; /* when it last came on again */
 	uint8_t off_backoff; /* the wait to come on is RELAY_BUDGET_UP_US << this */
+	/* When max_layer last went up, and the budget then: down again soon
+	 * on a smaller budget (the step did not fit), the next step up waits
+	 * RELAY_BUDGET_UP_US << up_backoff. */
+	int64_t raised_us;
+	uint32_t raised_budget_bps;
+	uint8_t up_backoff;
 	/* The subscriber's hint (RELAY_CMD_HINT, hint.c): RELAY_HEIGHT_HIDDEN
 	 * sends nothing; shown again, it resumes at a keyframe, its sequence
 	 * numbers going on from the last sent (seq_skip: how many it missed). */

@@ -466,6 +466,11 @@ static void relay_worker_routes(struct relay_worker *w, struct relay_routes *rou
 				out->max_layer = was[i].max_layer;
 				out->budget_off = was[i].budget_off;
 				out->up_since_us = was[i].up_since_us;
+				out->on_since_us = was[i].on_since_us;
+				out->off_backoff = was[i].off_backoff;
+				out->raised_us = was[i].raised_us;
+				out->raised_budget_bps = was[i].raised_budget_bps;
+				out->up_backoff = was[i].up_backoff;
 			} else {
 				relay_simulcast_init(
 				    &out->sc, ps->desc.codec == RELAY_CODEC_VP8,

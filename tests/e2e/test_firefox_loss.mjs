@@ -8,9 +8,17 @@
 // sends her audio twice while her downlink loses (relay/audio_dup.c):
 // concealed 0.39 % (lost 17 of 3046 at 2 % loss); with
 // media.audio_duplicate = 0, as on main before it: 1.0-4.1 %, run to run.
-// From her, only her Opus in-band FEC covers her uplink's losses, which
-// no relay can repair: 1.8 % measured; that limit below only shows that
-// her audio plays (broken audio conceals everything).
+// From her, only her Opus in-band FEC could cover her uplink's losses,
+// which no relay can repair, and here it cannot either: Firefox codes its
+// fake microphone's tone as music, in Opus's CELT mode, which has no
+// in-band FEC (every one of 3000 packets counted at the relay had a CELT
+// TOC, 161 bytes each, 2026-12-07); speech is coded in SILK or hybrid
+// mode, which carries it. Measured 1.3-1.9 %; the limit below only shows
+// that her audio plays (broken audio conceals everything). Feeding her a
+// voice instead did not work headless: no AudioContext runs without an
+// audio output device, and a captured media element sends silence when
+// its file comes from puppeteer's interception (and data:/blob: are
+// outside the page's media-src 'self').
 //
 // Firefox is driven by puppeteer over WebDriver BiDi, a WebSocket on its
 // own loopback, so it stays in this namespace; hearthd and the host's

@@ -9,7 +9,18 @@
 // - her audio, both ways, concealed at most 1 %,
 // - NACKs sent by her subscriber connection and retransmissions by her
 //   publisher (the repair really ran on both hops).
-// Usage (inside tests/e2e/offline): node test_impaired_link.mjs loss2|loss5
+// down600 (issue 16): her downlink alone is poor, 600 kbit/s with 1 %
+// loss: what she receives frozen at most 3 %, her audio concealed at most
+// 1 %, her own video reaching the others (within the same limits), and the
+// two on clean links receiving each other's full 640x480 without a freeze
+// (the relay sends her lower layers, never them). No uplink repair to
+// check there: her uplink loses nothing. Not in meson's suite yet: her
+// sound is concealed 0.5-1.1 % there (2026-12-07, five runs), too near
+// its limit for CI (relay/README.md, budget.c: probes through her
+// shaper's bucket raise her estimate to ~1.2 Mbit/s, a step up to the
+// full encoding follows, and each one asks the publisher for a keyframe,
+// which Chromium makes on every encoding, hers too).
+// Usage (inside tests/e2e/offline): node test_impaired_link.mjs loss2|loss5|down600
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,10 +32,12 @@ import { runTests } from './lib.mjs';
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const RUN = path.resolve(HERE, '../../bench/impair/run.mjs');
 const IMPAIRED = 'Dana';
-// The issue's limits per condition: 2 % loss + 40 ms, 5 % loss + 80 ms.
+// The issues' limits per condition: 2 % loss + 40 ms, 5 % loss + 80 ms
+// (issue 15), a 600 kbit/s downlink with 1 % loss (issue 16).
 const LIMITS = {
-  loss2: { frozenMax: 2, concealedMax: 1 },
-  loss5: { frozenMax: 5, concealedMax: 1 },
+  loss2: { frozenMax: 2, concealedMax: 1, uplinkRepair: true },
+  loss5: { frozenMax: 5, concealedMax: 1, uplinkRepair: true },
+  down600: { frozenMax: 3, concealedMax: 1, uplinkRepair: false, controlSize: '640x480' },
 };
 
 function measure(preset) {
@@ -44,21 +57,30 @@ function measure(preset) {
 const CONTROL_FROZEN_MAX = 1;
 const ATTEMPTS = 2;
 
-function controlProblem(r) {
-  const control = r.streams.filter((s) => s.kind === 'video' && s.receiver !== IMPAIRED && s.sender !== IMPAIRED);
+function controlStreams(r) {
+  return r.streams.filter((s) => s.kind === 'video' && s.receiver !== IMPAIRED && s.sender !== IMPAIRED);
+}
+
+// down600's control must not freeze at all (the issue's "no freeze"): a
+// window where it did is void too, and the one measured again must hold.
+function controlProblem(r, frozenMax) {
+  const control = controlStreams(r);
   const worst = control.reduce((a, s) => (s.frozenPct > (a?.frozenPct ?? -1) ? s : a), null);
   if (!control.length) return 'no control streams measured';
-  if (!(worst.frozenPct <= CONTROL_FROZEN_MAX))
+  const froze = control.find((s) => s.freezeCount > 0);
+  if (frozenMax === 0 && froze)
+    return `${froze.sender} → ${froze.receiver} (both on clean links) froze ${froze.freezeCount} times (CPU: ${r.machine.cpu?.busyPct?.toFixed(0)} % busy)`;
+  if (!(worst.frozenPct <= frozenMax))
     return `${worst.sender} → ${worst.receiver} (both on clean links) froze ${worst.frozenPct?.toFixed(1)} % (CPU: ${r.machine.cpu?.busyPct?.toFixed(0)} % busy)`;
   return null;
 }
 
 function check(preset) {
-  const { frozenMax, concealedMax } = LIMITS[preset];
+  const { frozenMax, concealedMax, uplinkRepair, controlSize } = LIMITS[preset];
   let r;
   for (let attempt = 1; ; attempt++) {
     r = measure(preset);
-    const starved = controlProblem(r);
+    const starved = controlProblem(r, controlSize ? 0 : CONTROL_FROZEN_MAX);
     if (!starved) break;
     if (attempt === ATTEMPTS) throw new Error(`the machine could not carry the call in ${ATTEMPTS} windows: ${starved}`);
     console.log(`  window ${attempt} void, measured again: ${starved}`);
@@ -75,7 +97,14 @@ function check(preset) {
   const nacks = hers.filter((s) => s.kind === 'video' && s.receiver === IMPAIRED).reduce((n, s) => n + (s.nackCount || 0), 0);
   if (!(nacks > 0)) problems.push(`${IMPAIRED} sent no NACK`);
   const resent = r.senders[IMPAIRED]?.video?.retransmittedPacketsSent;
-  if (!(resent > 0)) problems.push(`${IMPAIRED}'s publisher retransmitted nothing`);
+  if (uplinkRepair && !(resent > 0)) problems.push(`${IMPAIRED}'s publisher retransmitted nothing`);
+  for (const s of controlSize ? controlStreams(r) : []) {
+    if (s.frameSize !== controlSize)
+      problems.push(`${s.sender} → ${s.receiver} (clean links) received at ${s.frameSize}, not ${controlSize}`);
+  }
+  for (const s of hers.filter((x) => x.kind === 'video' && x.sender === IMPAIRED))
+    if (!(s.framesDecodedPerSecond > 10))
+      problems.push(`${IMPAIRED}'s video reached ${s.receiver} at ${s.framesDecodedPerSecond?.toFixed(1)} frames/s`);
   const rtx = hers.filter((s) => s.kind === 'video' && s.receiver === IMPAIRED).reduce((n, s) => n + (s.retransmittedPacketsReceived || 0), 0);
   if (!(rtx > 0)) problems.push(`${IMPAIRED} received no retransmission`);
   console.log(`  ${preset}: ${hers.length} streams to and from ${IMPAIRED}; machine load ${r.machine.loadBefore.join(' ')} before, ${r.machine.loadAfter.join(' ')} after`);

@@ -206,11 +206,63 @@ static void test_paused_resume(void)
 	}
 }
 
+/* Publisher i's track back at its best: the time it took (ms), the room
+ * back all along. */
+static int64_t ms_until_best(struct rig *r, int64_t *now, unsigned i)
+{
+	int64_t start = *now;
+	while (max_layer(r, i) != 1 && *now - start < 60000 * MS)
+		*now = run(r, *now, 200);
+	return (*now - start) / MS;
+}
+
+/* An estimate that falls each time the speaker's track steps up (as a
+ * keyframe burst on a downlink at the boundary makes it): each step up
+ * that did not hold makes the next wait twice as long, up to 16 s; a
+ * step down for a new speaker is no failure, and resets it. */
+static void test_up_backoff(void)
+{
+	struct rig r;
+	int64_t now = 100000 * MS;
+	int64_t took[4];
+
+	rig_init(&r, now);
+	relay_budget_speaker(&r.w, SESSION, r.pub[1]->p.id);
+	now = run(&r, now, 3000);
+	g_assert_cmpuint(max_layer(&r, 1), ==, 1);
+	for (unsigned k = 0; k < 4; k++) {
+		r.sub->bwe_bps = 900000; /* both lowest, not one best */
+		now = run(&r, now, 200);
+		g_assert_cmpuint(max_layer(&r, 1), ==, 0);
+		g_assert_cmpuint(r.pub[1]->pub[0].outs[0].up_backoff, ==, k < 3 ? k + 1 : 3);
+		r.sub->bwe_bps = 1500000;
+		took[k] = ms_until_best(&r, &now, 1);
+	}
+	/* 4, 8, 16, 16 s, after the estimate's window (up to 4 s). */
+	static const int64_t wait[4] = {4000, 8000, 16000, 16000};
+	for (unsigned k = 0; k < 4; k++) {
+		g_assert_cmpint(took[k], >=, wait[k]);
+		g_assert_cmpint(took[k], <=, wait[k] + 4400);
+	}
+	/* Held past RELAY_BUDGET_STAYED_US, then down for a new speaker: the
+	 * wait is back to 2 s. */
+	now = run(&r, now, 21000);
+	relay_budget_speaker(&r.w, SESSION, r.pub[0]->p.id);
+	now = run(&r, now, 200);
+	g_assert_cmpuint(max_layer(&r, 1), ==, 0);
+	g_assert_cmpuint(r.pub[1]->pub[0].outs[0].up_backoff, ==, 0);
+	relay_budget_speaker(&r.w, SESSION, r.pub[1]->p.id);
+	now = run(&r, now, 200);
+	g_assert_cmpint(ms_until_best(&r, &now, 1), <=, 2800);
+	rig_clear(&r);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/relay/budget/speaker-first", test_speaker_first);
 	g_test_add_func("/relay/budget/screen-first", test_screen_first);
 	g_test_add_func("/relay/budget/paused-resume", test_paused_resume);
+	g_test_add_func("/relay/budget/up-backoff", test_up_backoff);
 	return g_test_run();
 }
