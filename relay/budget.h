@@ -30,8 +30,9 @@
  * step up asks for a keyframe (Chromium then makes one on every
  * encoding), a burst that a downlink at the boundary pays for in delay.
  * On the down600 bench, probes through the shaper's bucket raise the
- * estimate to ~1.2 Mbit/s on 600 and a step up followed every ~20 s;
- * with the backoff, after 18 s, 22 s and 22 s. A step down for a priority
+ * estimate to ~1.2 Mbit/s on 600 and a step up follows every ~20 s,
+ * backoff or not (the estimate takes that long to climb back): the
+ * backoff stops a faster flap, not that one. A step down for a priority
  * that moved (a new speaker) is no failure. */
 #define RELAY_BUDGET_UP_BACKOFF_MAX 3
 #define RELAY_BUDGET_SHARE	    90 /* % of the estimate for media */
