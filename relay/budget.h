@@ -27,8 +27,8 @@
 /* A better encoding is the same: when the budget fell and the track went
  * down again within RELAY_BUDGET_STAYED_US of going up, the next step up
  * waits RELAY_BUDGET_UP_US << failures in a row, up to this (16 s): each
- * step up asks for a keyframe (Chromium then makes one on every
- * encoding), a burst that a downlink at the boundary pays for in delay.
+ * step up asks for a keyframe, a burst that a downlink at the boundary
+ * pays for in delay.
  * On the down600 bench, probes through the shaper's bucket raise the
  * estimate to ~1.2 Mbit/s on 600 and a step up follows every ~20 s,
  * backoff or not (the estimate takes that long to climb back): the
