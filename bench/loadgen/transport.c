@@ -379,7 +379,7 @@ static bool lower_layer_carries(const struct lg_media_packet *p, int k, int n, b
 {
 	static const unsigned share[LG_MAX_LAYERS] = {8, 3, 1}; /* one in */
 	unsigned d = share[LG_MAX_LAYERS - n + k];
-	unsigned keep = p->frame_packets ? (p->frame_packets + d - 1) / d : 1;
+	unsigned keep = (p->frame_packets + d - 1) / d; /* frame_packets >= 1 */
 	*ret_end = keep < p->frame_packets && p->frame_at == keep - 1;
 	return p->frame_at < keep;
 }
