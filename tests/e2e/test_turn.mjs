@@ -16,7 +16,7 @@
 //    ways: media comes back over TURN within 10 s, in the same session, and
 //    the page never says the network is blocking it.
 // 3. No TURN configured and UDP dropped: the page says, in plain words and
-//    as an alert, that the network is blocking video calls, within 12 s;
+//    as an alert, that the network is blocking video calls, 10 s after it joined;
 //    once UDP is back and media flows, the message goes.
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -31,7 +31,12 @@ import { NetDaemon, RoutedNet, openPage } from './netns.mjs';
 const TURN_SECRET = 'e2e-turn-secret-0123456789';
 const JOIN_WITHIN_MS = 10000;
 const BACK_WITHIN_MS = 10000;
-const EXPLAINED_WITHIN_MS = 12000;
+// The page's clock (web/js/reach.js, 10 s) starts once it has joined;
+// from the click that adds the join itself, which took up to 2.1 s under
+// ASan+UBSan on a loaded CI machine. Never before the page's 10 s: a slow
+// path is not a blocked one.
+const EXPLAINED_AFTER_MS = 10000;
+const EXPLAINED_WITHIN_MS = 14000;
 const BLOCKED_TEXT = 'Your network is blocking video calls';
 
 // The test's CA, turnserver's certificate for address, and an NSS database
@@ -270,7 +275,7 @@ runTests({
     }
   },
 
-  async 'no TURN and UDP blocked: the page explains within 12 s, and stops once media flows'() {
+  async 'no TURN and UDP blocked: the page explains after 10 s (within 14 s of the click), and stops once media flows'() {
     const env = await setUp('turnnone', 'tn', '10.94', { turn: false });
     try {
       env.net.udpOff();
@@ -282,6 +287,7 @@ runTests({
       const badge = await env.c.locator('#connection').textContent();
       console.log(`  explained ${(took / 1000).toFixed(1)} s after "Join session"; badge "${badge}"`);
       if (took > EXPLAINED_WITHIN_MS) throw new Error(`the explanation came after ${took} ms (limit ${EXPLAINED_WITHIN_MS})`);
+      if (took < EXPLAINED_AFTER_MS) throw new Error(`the explanation came already after ${took} ms (the page waits ${EXPLAINED_AFTER_MS})`);
       if (badge !== 'No video connection') throw new Error(`badge says "${badge}"`);
       if (await blockedShown(env.h)) throw new Error("the host's page, whose media flows, says it is blocked");
       env.net.udpOn();
