@@ -18,18 +18,34 @@
 #define RELAY_TWCC_PACKET_MAX 1200
 _Static_assert(RELAY_TWCC_PACKET_MAX + CRYPTO_SRTP_MAX_TRAILER <= RELAY_SEND_SLOT, "fits a slot");
 
-/* Keyframe requests reach publishers at most every RELAY_PLI_INTERVAL_US. */
+/* The stream whose last_pli_us limits ps's requests: its track's. */
+static struct relay_pub_stream *relay_feedback_pli_track(struct relay_transport *pub,
+							 struct relay_pub_stream *ps)
+{
+	struct relay_pub_stream *head = relay_layers_head(pub, ps);
+	return head ? head : ps;
+}
+
+/* Keyframe requests reach a publisher's track at most every
+ * RELAY_PLI_INTERVAL_US. */
 static void relay_feedback_pli(struct relay_worker *w, struct relay_transport *pub,
 			       struct relay_pub_stream *ps, int64_t now)
 {
+	struct relay_pub_stream *track = relay_feedback_pli_track(pub, ps);
 	uint8_t *slot;
 	size_t len;
 
 	if (pub->state != RELAY_TRANSPORT_UP)
 		return;
 	/* At most one request per interval; one asked for meanwhile (another
-	 * subscriber coming up) is sent when the interval ends, not lost. */
-	if (now - ps->last_pli_us < RELAY_PLI_INTERVAL_US) {
+	 * subscriber coming up, another encoding) is sent when the interval
+	 * ends unless its keyframe came first (forward.c), not lost. */
+	if (now - track->last_pli_us < RELAY_PLI_INTERVAL_US) {
+		if (!ps->pli_pending)
+			log_debug("worker %u: transport %llu: keyframe request held (%lld ms after the "
+				  "last)",
+				  w->index, (unsigned long long)pub->p.id,
+				  (long long)((now - track->last_pli_us) / 1000));
 		ps->pli_pending = true;
 		return;
 	}
@@ -39,7 +55,7 @@ static void relay_feedback_pli(struct relay_worker *w, struct relay_transport *p
 	len = (size_t)relay_rtcp_build_pli(slot, RELAY_SEND_SLOT, RELAY_OWN_SSRC, ps->desc.ssrc);
 	if (crypto_srtp_protect_rtcp(pub->srtp_out, slot, &len, RELAY_SEND_SLOT) < 0)
 		return;
-	ps->last_pli_us = now;
+	track->last_pli_us = now;
 	ps->pli_pending = false;
 	relay_send_batch_commit(w, len, &pub->remote);
 }
@@ -48,7 +64,8 @@ void relay_feedback_pending_plis(struct relay_worker *w, struct relay_transport 
 {
 	for (unsigned s = 0; s < pub->p.stream_count; s++)
 		if (pub->pub[s].pli_pending &&
-		    now - pub->pub[s].last_pli_us >= RELAY_PLI_INTERVAL_US)
+		    now - relay_feedback_pli_track(pub, &pub->pub[s])->last_pli_us >=
+			RELAY_PLI_INTERVAL_US)
 			relay_feedback_pli(w, pub, &pub->pub[s], now);
 }
 

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "core/log.h"
 #include "crypto/srtp.h"
 #include "relay/audio_dup.h"
 #include "relay/audio_level.h"
@@ -175,6 +176,11 @@ static void relay_forward_rtp(struct relay_worker *w, struct relay_transport *pu
 	bool layered = ps->desc.layers > 1;
 	struct relay_pub_stream *head = relay_layers_head(pub, ps);
 	int keyframe = -1; /* not looked at yet */
+	/* A keyframe request held back (feedback.c) is not sent once a
+	 * keyframe came: the answer to the request before it. */
+	if (ps->pli_pending && ps->desc.kind == RELAY_STREAM_VIDEO &&
+	    (keyframe = relay_transport_is_keyframe(ps, pkt, &h)) > 0)
+		ps->pli_pending = false;
 	for (unsigned o = 0; head && o < head->out_count; o++) {
 		struct relay_out *out = &head->outs[o];
 		struct relay_transport *to = out->to;
@@ -201,8 +207,13 @@ static void relay_forward_rtp(struct relay_worker *w, struct relay_transport *pu
 		    !relay_simulcast_accept(&out->sc, ps->desc.layer, &h, pkt + h.header_len,
 					    h.payload_len, keyframe > 0, now))
 			continue;
-		if (out->sc.switches != switches && switches)
+		if (out->sc.switches != switches && switches) {
 			atomic_fetch_add_explicit(&w->layer_switches, 1, memory_order_relaxed);
+			log_debug("worker %u: transport %llu: on layer %u, %lld ms after its keyframe "
+				  "was asked",
+				  w->index, (unsigned long long)out->to->p.id, ps->desc.layer,
+				  (long long)((now - out->layer_asked_us) / 1000));
+		}
 		if (out->keyframe_asked_us && keyframe > 0)
 			out->keyframe_asked_us = 0;
 		uint8_t *slot = relay_send_batch_slot(w);

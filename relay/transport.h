@@ -28,7 +28,13 @@ struct relay_pace;
 /* RFC 7675 §5.1: consent expires 30 s after the last valid check (or
  * authenticated SRTP/SRTCP) from the bound address. */
 #define RELAY_CONSENT_TIMEOUT_US (30 * 1000000LL)
-/* A subscriber's PLI/FIR reaches the publisher at most this often. */
+/* Keyframe requests reach a publisher's track at most this often, all
+ * of a simulcast track's encodings together: libwebrtc's sender ignores
+ * one that comes within 300 ms of the last it took, whichever encoding
+ * it names (and then makes a keyframe of every encoding, unless its
+ * per-layer field trial is on). Asked for separately, a switch to
+ * another encoding of a track whose top a subscriber had just asked for
+ * went unanswered and was asked again a second later: frozen ~1.2 s. */
 #define RELAY_PLI_INTERVAL_US (500 * 1000LL)
 
 enum relay_transport_state {
@@ -107,7 +113,7 @@ struct relay_pub_stream {
 	struct relay_rx_stats rx; /* for the relay's receiver reports */
 	unsigned out_count;
 	struct relay_out outs[RELAY_MAX_OUTS];
-	int64_t last_pli_us;
+	int64_t last_pli_us;	      /* the track's: on its layer-0 stream */
 	bool pli_pending;	      /* asked for within the interval: sent when it ends */
 	struct relay_rtx_buffer *rtx; /* owned; video only, NULL when none (worker's cap) */
 	struct relay_nack_gen nack;   /* video: what to ask the publisher for again */

@@ -61,7 +61,8 @@ export class Daemon {
       `[server]\nlisten_address = ${listen}\nlisten_port = 0\n` + (this.tlsConfig || '') +
         `[storage]\nstate_directory = ${path.join(this.dir, 'state')}\nadmin_socket = ${this.socket}\n` +
         '[media]\nworkers = 2\nport_min = 0\nport_max = 0\n' +
-        config,
+        config +
+        (process.env.HEARTH_E2E_LOG_LEVEL ? `\n[log]\nlevel = ${process.env.HEARTH_E2E_LOG_LEVEL}\n` : ''),
     );
     this.argsBefore = argsBefore;
     this.log = [];
