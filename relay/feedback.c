@@ -42,10 +42,11 @@ static void relay_feedback_pli(struct relay_worker *w, struct relay_transport *p
 	 * ends unless its keyframe came first (forward.c), not lost. */
 	if (now - track->last_pli_us < RELAY_PLI_INTERVAL_US) {
 		if (!ps->pli_pending)
-			log_debug("worker %u: transport %llu: keyframe request held (%lld ms after the "
-				  "last)",
-				  w->index, (unsigned long long)pub->p.id,
-				  (long long)((now - track->last_pli_us) / 1000));
+			log_debug(
+			    "worker %u: transport %llu: keyframe request held (%lld ms after the "
+			    "last)",
+			    w->index, (unsigned long long)pub->p.id,
+			    (long long)((now - track->last_pli_us) / 1000));
 		ps->pli_pending = true;
 		return;
 	}

@@ -209,10 +209,11 @@ static void relay_forward_rtp(struct relay_worker *w, struct relay_transport *pu
 			continue;
 		if (out->sc.switches != switches && switches) {
 			atomic_fetch_add_explicit(&w->layer_switches, 1, memory_order_relaxed);
-			log_debug("worker %u: transport %llu: on layer %u, %lld ms after its keyframe "
-				  "was asked",
-				  w->index, (unsigned long long)out->to->p.id, ps->desc.layer,
-				  (long long)((now - out->layer_asked_us) / 1000));
+			log_debug(
+			    "worker %u: transport %llu: on layer %u, %lld ms after its keyframe "
+			    "was asked",
+			    w->index, (unsigned long long)out->to->p.id, ps->desc.layer,
+			    (long long)((now - out->layer_asked_us) / 1000));
 		}
 		if (out->keyframe_asked_us && keyframe > 0)
 			out->keyframe_asked_us = 0;

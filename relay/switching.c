@@ -47,10 +47,10 @@ void relay_switching_tick(struct relay_worker *w, struct relay_transport *t, int
 			out->layer_asked_us = now;
 			/* At most once a RELAY_KEYFRAME_WAIT_US per subscriber
 			 * and track, for whoever debugs a switch. */
-			log_debug("worker %u: transport %llu: layer %d to %u, keyframe asked%s", w->index,
-				  (unsigned long long)out->to->p.id,
-				  out->sc.current == RELAY_LAYER_NONE ? -1 : out->sc.current, target,
-				  changed ? "" : " again");
+			log_debug("worker %u: transport %llu: layer %d to %u, keyframe asked%s",
+				  w->index, (unsigned long long)out->to->p.id,
+				  out->sc.current == RELAY_LAYER_NONE ? -1 : out->sc.current,
+				  target, changed ? "" : " again");
 			relay_feedback_keyframe(w, t, ps, now);
 		}
 	}
