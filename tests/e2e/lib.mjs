@@ -40,6 +40,13 @@ export async function until(what, fn, timeoutMs = 15000, everyMs = 200) {
   throw new Error(`timed out waiting for ${what} (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`);
 }
 
+// HEARTH_E2E_LOG_LEVEL (e.g. debug) as a [log] section, unless the test's
+// own config has one.
+export function logSection(config) {
+  const level = process.env.HEARTH_E2E_LOG_LEVEL;
+  return level && !config.includes('[log]') ? `\n[log]\nlevel = ${level}\n` : '';
+}
+
 export class Daemon {
   // tls: serve HTTPS with a fresh self-signed certificate for 127.0.0.1.
   // listen: server.listen_address (the page's address is the first bound).
@@ -62,7 +69,7 @@ export class Daemon {
         `[storage]\nstate_directory = ${path.join(this.dir, 'state')}\nadmin_socket = ${this.socket}\n` +
         '[media]\nworkers = 2\nport_min = 0\nport_max = 0\n' +
         config +
-        (process.env.HEARTH_E2E_LOG_LEVEL ? `\n[log]\nlevel = ${process.env.HEARTH_E2E_LOG_LEVEL}\n` : ''),
+        logSection(config),
     );
     this.argsBefore = argsBefore;
     this.log = [];

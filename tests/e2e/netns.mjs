@@ -18,7 +18,7 @@ import path from 'node:path';
 
 import { chromium } from 'playwright-core';
 
-import { CHROMIUM_ARGS, Daemon, expectFlowing, sleep } from './lib.mjs';
+import { CHROMIUM_ARGS, Daemon, expectFlowing, logSection, sleep } from './lib.mjs';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 
@@ -185,7 +185,8 @@ export class NetDaemon extends Daemon {
       `[server]\nlisten_address = ${address}\nlisten_port = 0\n` +
         `[storage]\nstate_directory = ${path.join(this.dir, 'state')}\nadmin_socket = ${this.socket}\n` +
         `[media]\nworkers = 2\nport_min = 0\nport_max = 0\nbind_address = ${address}\n` +
-        extra,
+        extra +
+        logSection(extra),
     );
   }
 
