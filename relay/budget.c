@@ -99,17 +99,19 @@ static void relay_budget_step(struct relay_out *out, bool up, uint32_t budget, i
 
 /* What the allocator chose, applied: down (or off) at once, up once it
  * has been wanted for RELAY_BUDGET_UP_US (<< up_backoff for a better
- * encoding). */
-static void relay_budget_apply(struct relay_worker *w, struct relay_transport *to,
+ * encoding) and, for a better encoding, once the path has shown it
+ * carries what the subscriber would then receive (`room`: carried lately
+ * or a trial passed). False when a step up waits for that proof. */
+static bool relay_budget_apply(struct relay_worker *w, struct relay_transport *to,
 			       const struct relay_budget_src *src,
 			       const struct relay_alloc_track *t, uint32_t budget, bool proven,
-			       int64_t now)
+			       bool room, int64_t now)
 {
 	struct relay_out *out = src->out;
 	bool layered = src->head->desc.layers > 1;
 
 	if (t->hidden) /* its subscriber's choice, not the downlink's */
-		return;
+		return true;
 	uint8_t have = out->budget_off ? RELAY_LAYER_NONE : layered ? out->max_layer : 0;
 	uint8_t want = t->layer;
 	/* RELAY_LAYER_NONE is "nothing" here, below every layer. */
@@ -127,14 +129,20 @@ static void relay_budget_apply(struct relay_worker *w, struct relay_transport *t
 							: RELAY_BUDGET_UP_US * out->off_backoff;
 		if (!out->up_since_us) {
 			out->up_since_us = now;
-			return;
+			return true;
 		}
 		if (now - out->up_since_us < wait)
-			return;
+			return true;
+		/* A better encoding on an estimate only probes raised: a
+		 * shaper's bucket lets a 30 ms probe through at any rate
+		 * (down600: ~1.2 Mbit/s read on 600), and a step up over the
+		 * link costs a keyframe burst that the sound waits behind. */
+		if (have != RELAY_LAYER_NONE && !room)
+			return false;
 	}
 	out->up_since_us = 0;
 	if (rank_want == rank_have)
-		return;
+		return true;
 	bool was_off = out->budget_off;
 	out->budget_off = want == RELAY_LAYER_NONE;
 	if (out->budget_off && !was_off) {
@@ -156,6 +164,39 @@ static void relay_budget_apply(struct relay_worker *w, struct relay_transport *t
 	 * outs are switched on by layers.c). */
 	if (!layered && was_off && !relay_out_video_off(out))
 		relay_hint_resume(w, to, src->pub, src->head, out, now);
+	return true;
+}
+
+/* The most media the path carried lately: the media acknowledged as
+ * received over each second (probes and trials not counted: a 30 ms
+ * cluster passes a shaper's bucket whole), the highest of this and the
+ * last window; an overuse forgets it (the path queued at what it
+ * carried). */
+static uint32_t relay_budget_carried(struct relay_transport *to, int64_t now)
+{
+	const struct relay_bwe *est = &to->bwe.est;
+
+	if (est->overuses != to->carried_overuses || !to->carried_mark_us) {
+		to->carried_overuses = est->overuses;
+		to->carried_now = to->carried_last = 0;
+		to->carried_window_us = to->carried_mark_us = now;
+		to->carried_mark_bytes = est->media_acked_bytes;
+		return 0;
+	}
+	if (now - to->carried_mark_us >= 1000000) {
+		uint64_t bps = (est->media_acked_bytes - to->carried_mark_bytes) * 8000000 /
+			       (uint64_t)(now - to->carried_mark_us);
+		to->carried_mark_us = now;
+		to->carried_mark_bytes = est->media_acked_bytes;
+		if (bps > to->carried_now)
+			to->carried_now = bps > UINT32_MAX ? UINT32_MAX : (uint32_t)bps;
+	}
+	if (now - to->carried_window_us >= RELAY_BUDGET_CARRIED_US) {
+		to->carried_last = to->carried_now;
+		to->carried_now = 0;
+		to->carried_window_us = now;
+	}
+	return to->carried_now > to->carried_last ? to->carried_now : to->carried_last;
 }
 
 /* Once a second, for whoever debugs an allocation (no personal data):
@@ -180,9 +221,11 @@ static void relay_budget_log(const struct relay_worker *w, const struct relay_tr
 		    src[i].out->budget_off ? " off" : "", t[i].hidden ? " hidden" : "");
 	}
 	log_debug(
-	    "worker %u: transport %llu: budget %u kbit/s (estimate %u, lately %u, audio %u):%s",
+	    "worker %u: transport %llu: budget %u kbit/s (estimate %u, lately %u, carried %u, "
+	    "audio %u):%s",
 	    w->index, (unsigned long long)to->p.id, budget / 1000, to->bwe_bps / 1000,
 	    (to->est_low_now < to->est_low_last ? to->est_low_now : to->est_low_last) / 1000,
+	    (to->carried_now > to->carried_last ? to->carried_now : to->carried_last) / 1000,
 	    audio / 1000, text->str);
 }
 
@@ -264,12 +307,24 @@ void relay_budget_tick(struct relay_worker *w, struct relay_transport *to, int64
 	uint64_t share = (uint64_t)low * RELAY_BUDGET_SHARE / 100;
 	uint32_t budget = share > audio ? (uint32_t)(share - audio) : 0;
 	relay_alloc(budget, tracks, n);
+	/* What the subscriber would receive as allocated, and the estimate
+	 * that takes (the budget's share of it). */
+	uint64_t wanted = audio;
+	for (unsigned i = 0; i < n; i++)
+		if (!tracks[i].hidden && tracks[i].layer != RELAY_LAYER_NONE)
+			wanted += tracks[i].bps[tracks[i].layer];
+	uint64_t needed = wanted * 100 / RELAY_BUDGET_SHARE;
+	bool room = proven || needed <= relay_budget_carried(to, now);
+	bool step = false;
 	unsigned paused = 0, shown = 0;
 	for (unsigned i = 0; i < n; i++) {
-		relay_budget_apply(w, to, &src[i], &tracks[i], budget, proven, now);
+		step |= !relay_budget_apply(w, to, &src[i], &tracks[i], budget, proven, room, now);
 		paused += src[i].out->budget_off && !tracks[i].hidden;
 		shown += !tracks[i].hidden;
 	}
+	/* A step up waiting for proof: a trial at what it would take
+	 * (congestion.c). */
+	to->bwe_step_bps = !step ? 0 : needed > UINT32_MAX ? UINT32_MAX : (uint32_t)needed;
 	/* The page says so (audio only for want of bandwidth), and when it
 	 * is over. */
 	if (paused != to->videos_paused) {

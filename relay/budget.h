@@ -35,8 +35,15 @@
  * backoff stops a faster flap, not that one. A step down for a priority
  * that moved (a new speaker) is no failure. */
 #define RELAY_BUDGET_UP_BACKOFF_MAX 3
-#define RELAY_BUDGET_SHARE	    90 /* % of the estimate for media */
-#define RELAY_BUDGET_EVERY_US	    (200 * 1000LL)
+/* A step up that would have the subscriber receive more than the path
+ * carried (its acknowledged rate, no overuse since) in the last one or
+ * two of these windows waits for a trial at that rate to pass
+ * (congestion.c): probes alone raise the estimate through a shaper's
+ * bucket. A step back to what it carried (a publisher's encoding that
+ * paused and resumed, a speaker that changed) goes at once. */
+#define RELAY_BUDGET_CARRIED_US (10 * 1000000LL)
+#define RELAY_BUDGET_SHARE	90 /* % of the estimate for media */
+#define RELAY_BUDGET_EVERY_US	(200 * 1000LL)
 /* The budget follows the lowest estimate over two such windows. */
 #define RELAY_BUDGET_WINDOW_US (2000 * 1000LL)
 

@@ -529,6 +529,8 @@ void relay_bwe_on_feedback(struct relay_bwe *b, const struct relay_bwe_packet *p
 			continue;
 		}
 		relay_bwe_acked_add(b, p);
+		if (!p->probe)
+			b->media_acked_bytes += p->size;
 		relay_bwe_group(b, p);
 		if (probing)
 			relay_bwe_probe_packet(b, p);

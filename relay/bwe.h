@@ -90,6 +90,7 @@ struct relay_bwe {
 		uint32_t size;
 	} acked[RELAY_BWE_ACKED_HISTORY];
 	unsigned acked_head, acked_n;
+	uint64_t media_acked_bytes; /* received and not a probe's, ever */
 	/* AIMD. */
 	int64_t rate_us, decrease_us;
 	bool have_max;

@@ -92,21 +92,28 @@ static void relay_congestion_trial_verdict(struct relay_worker *w, struct relay_
 	b->trial = false;
 	b->probing = false;
 	b->est.trial = RELAY_BWE_TRIAL_NONE;
+	uint8_t *failures = b->trial_step ? &b->step_failures : &b->trial_failures;
 	if (v == RELAY_BWE_TRIAL_PASSED) {
 		b->trial_passed_us = now;
-		b->trial_failures = 0;
-	} else if (b->trial_failures < UINT8_MAX) {
-		b->trial_failures++;
+		*failures = 0;
+	} else if (*failures < UINT8_MAX) {
+		(*failures)++;
 	}
 	int64_t wait =
 	    RELAY_TRIAL_INTERVAL_US + RELAY_TRIAL_BACKOFF_US * (int64_t)b->trial_failures;
 	b->next_probe_us =
 	    now + (wait < RELAY_TRIAL_INTERVAL_MAX_US ? wait : RELAY_TRIAL_INTERVAL_MAX_US);
+	if (b->trial_step) {
+		unsigned shift = b->step_failures ? b->step_failures - 1u : 0;
+		if (shift > RELAY_STEP_TRIAL_BACKOFF_MAX)
+			shift = RELAY_STEP_TRIAL_BACKOFF_MAX;
+		b->next_step_us = now + (b->step_failures ? RELAY_STEP_TRIAL_WAIT_US << shift : 0);
+	}
 	/* Once per trial, for whoever debugs a recovery (no personal data). */
-	log_debug("worker %u: transport %llu: trial at %u bit/s %s (%u packets, %u reported, %u "
+	log_debug("worker %u: transport %llu: %strial at %u bit/s %s (%u packets, %u reported, %u "
 		  "lost; estimate %u)",
-		  w->index, (unsigned long long)to->p.id, b->probe_bps,
-		  v == RELAY_BWE_TRIAL_PASSED ? "passed" : "failed", b->probe_packets,
+		  w->index, (unsigned long long)to->p.id, b->trial_step ? "step " : "",
+		  b->probe_bps, v == RELAY_BWE_TRIAL_PASSED ? "passed" : "failed", b->probe_packets,
 		  b->est.trial_reported, b->est.trial_lost, b->est.estimate_bps);
 }
 
@@ -156,20 +163,23 @@ static struct relay_out *relay_congestion_probe_route(struct relay_worker *w,
 	return NULL;
 }
 
-/* A trial (video paused for want of room): the paused videos' lowest
- * encodings and the sound, with a margin, media included: the padding is
- * what the media sent now (what arrived lately) leaves of that, a quarter
- * of it at least. */
-static void relay_congestion_trial_start(struct relay_transport *to, int64_t now)
+/* A trial at `total` bit/s, media included: the padding is what the
+ * media sent now (what arrived lately) leaves of that, a quarter of it
+ * at least. Video paused for want of room: the paused videos' lowest
+ * encodings and the sound, with a margin; a step up: what the subscriber
+ * would receive after it (budget.c), the budget's share its margin. */
+static void relay_congestion_trial_start(struct relay_transport *to, bool step, int64_t now)
 {
 	struct relay_sub_bwe *b = &to->bwe;
-	uint64_t total = (uint64_t)to->bwe_resume_bps * RELAY_TRIAL_MARGIN_PERCENT / 100;
+	uint64_t total = step ? to->bwe_step_bps
+			      : (uint64_t)to->bwe_resume_bps * RELAY_TRIAL_MARGIN_PERCENT / 100;
 	uint64_t media = b->est.acked_bps;
 
 	if (total > b->est.cfg.max_bps)
 		total = b->est.cfg.max_bps;
 	uint64_t padding = total > media + total / 4 ? total - media : total / 4;
 	b->trial = true;
+	b->trial_step = step;
 	b->probe_bps = padding > UINT32_MAX ? UINT32_MAX : (uint32_t)padding;
 	b->trial_end_us = 0;
 	relay_bwe_trial_start(&b->est, b->probe_id, (uint32_t)total, (uint32_t)media);
@@ -205,16 +215,21 @@ void relay_congestion_tick(struct relay_worker *w, struct relay_transport *to, i
 		b->stable_us = now;
 	}
 	uint32_t target = to->bwe_target_bps ? to->bwe_target_bps : b->est.cfg.max_bps;
-	/* Video paused for want of room: a trial, which judges the path
-	 * itself, so it need not wait for the estimate to hold. */
-	bool trial = to->videos_paused && to->bwe_resume_bps;
+	/* Video paused for want of room, or a step up the path has not
+	 * carried (budget.c): a trial, which judges the path itself, so it
+	 * need not wait for the estimate to hold (nor, for a step, for the
+	 * estimate to be below what is wanted: probes may have raised it
+	 * past what the path carries). */
+	bool resume = to->videos_paused && to->bwe_resume_bps;
+	bool step = !resume && to->bwe_step_bps && now >= b->next_step_us;
+	bool trial = resume || step;
 	int64_t stable = trial		     ? 0
 			 : to->videos_paused ? RELAY_PROBE_STABLE_US / 3
 					     : RELAY_PROBE_STABLE_US;
 	/* Not while the path loses packets: a probe would only add to it. */
-	if (b->probing || b->trial || to->state != RELAY_TRANSPORT_UP || to->bwe_bps >= target ||
-	    now - b->stable_us < stable || now < b->next_probe_us ||
-	    b->est.fraction_lost > RELAY_PROBE_MAX_LOSS)
+	if (b->probing || b->trial || to->state != RELAY_TRANSPORT_UP ||
+	    (!step && to->bwe_bps >= target) || now - b->stable_us < stable ||
+	    (!step && now < b->next_probe_us) || b->est.fraction_lost > RELAY_PROBE_MAX_LOSS)
 		return;
 	if (!relay_congestion_probe_route(w, to))
 		return;
@@ -224,7 +239,7 @@ void relay_congestion_tick(struct relay_worker *w, struct relay_transport *to, i
 	b->probe_bytes = 0;
 	b->probe_packets = 0;
 	if (trial) {
-		relay_congestion_trial_start(to, now);
+		relay_congestion_trial_start(to, step, now);
 		if (now < w->next_probe_us)
 			w->next_probe_us = now;
 		return;

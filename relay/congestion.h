@@ -43,6 +43,10 @@
 #define RELAY_TRIAL_INTERVAL_US	    (2 * 1000000LL)
 #define RELAY_TRIAL_BACKOFF_US	    (500 * 1000LL)
 #define RELAY_TRIAL_INTERVAL_MAX_US (3 * 1000000LL)
+/* A trial for a step up (budget.c) that failed: the next waits this
+ * long, doubled per failure in a row up to << BACKOFF_MAX (80 s). */
+#define RELAY_STEP_TRIAL_WAIT_US     (10 * 1000000LL)
+#define RELAY_STEP_TRIAL_BACKOFF_MAX 3
 /* A trial whose feedback has not all come this long after its end fails. */
 #define RELAY_TRIAL_VERDICT_US (1000 * 1000LL)
 /* No probe while the last feedback says more than this was lost (/256):

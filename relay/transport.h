@@ -167,6 +167,12 @@ struct relay_sub_bwe {
 	unsigned probe_packets;
 	int64_t trial_end_us, trial_passed_us;
 	uint8_t trial_failures;
+	/* A trial for a step up (budget.c's bwe_step_bps) rather than for
+	 * paused video: its failures in a row, and when the next may start
+	 * (RELAY_STEP_TRIAL_WAIT_US << failures, bounded). */
+	bool trial_step;
+	uint8_t step_failures;
+	int64_t next_step_us;
 };
 
 struct relay_transport {
@@ -216,6 +222,17 @@ struct relay_transport {
 	/* What would bring every shown video back at its lowest encoding
 	 * (budget.c; 0: nothing to bring back): a trial's aim. */
 	uint32_t bwe_resume_bps;
+	/* A better encoding the allocator wants that the path has not
+	 * carried lately (budget.c; 0: none): what the subscriber would then
+	 * receive, over the budget's share: a trial's aim. */
+	uint32_t bwe_step_bps;
+	/* The most media the path carried a second (no overuse since) in
+	 * this and the last window of RELAY_BUDGET_CARRIED_US; the media
+	 * bytes acknowledged, when the second began, the overuses counted. */
+	uint32_t carried_now, carried_last;
+	int64_t carried_window_us, carried_mark_us;
+	uint64_t carried_mark_bytes;
+	unsigned carried_overuses;
 	struct relay_sub_bwe bwe;
 	/* A subscriber's audio sent twice while it loses (audio_dup.c);
 	 * NULL: none (no transport-cc, or the worker's cap). */

@@ -22,6 +22,7 @@
 struct rig {
 	struct relay_worker w;
 	struct relay_transport *pub[2], *sub;
+	uint32_t carried_bps; /* media the subscriber's feedback acknowledges */
 };
 
 /* Publisher id with one video track in two encodings: 150 and 800 kbit/s,
@@ -75,6 +76,7 @@ static void rig_init(struct rig *r, int64_t now)
 	/* 90 %: 1.35 Mbit/s: both lowest (300 k) and one best with its
 	 * headroom (800 k + 25 %), not two. */
 	r->sub->bwe_bps = 1500000;
+	r->carried_bps = 1500000; /* the path carried it: steps up need no trial */
 	for (unsigned i = 0; i < 2; i++) {
 		r->pub[i] = publisher(r->sub, 1 + i, now);
 		g_hash_table_insert(r->w.by_id, &r->pub[i]->p.id, r->pub[i]);
@@ -98,11 +100,14 @@ static uint8_t max_layer(const struct rig *r, unsigned i)
 	return r->pub[i]->pub[0].outs[0].max_layer;
 }
 
-/* The allocation every 200 ms for `ms`, the streams still sent. */
+/* The allocation every 200 ms for `ms`, the streams still sent, the
+ * subscriber's feedback acknowledging carried_bps of media. */
 static int64_t run(struct rig *r, int64_t now, int64_t ms)
 {
 	for (int64_t end = now + ms * MS; now < end;) {
 		now += RELAY_BUDGET_EVERY_US;
+		r->sub->bwe.est.media_acked_bytes +=
+		    (uint64_t)r->carried_bps * RELAY_BUDGET_EVERY_US / 8000000;
 		for (unsigned i = 0; i < 2; i++)
 			for (unsigned k = 0; k < 2; k++)
 				r->pub[i]->pub[k].last_rtp_us = now;
@@ -257,6 +262,44 @@ static void test_up_backoff(void)
 	rig_clear(&r);
 }
 
+/* A path that carried both lowest encodings and an estimate that probes
+ * alone raised (a shaper's bucket lets a 30 ms cluster through): the
+ * speaker's step up waits for a trial at what it would take (150 + 800
+ * kbit/s over the 90 % share), and goes once one passed; an overuse
+ * forgets what the path carried. */
+static void test_step_trial(void)
+{
+	struct rig r;
+	int64_t now = 100000 * MS;
+
+	rig_init(&r, now);
+	r.carried_bps = 350000;
+	relay_budget_speaker(&r.w, SESSION, r.pub[1]->p.id);
+	now = run(&r, now, 6000);
+	g_assert_cmpuint(max_layer(&r, 1), ==, 0);
+	g_assert_cmpuint(r.sub->bwe_step_bps, ==, 1055555);
+	/* A path that carried that much lately needs no trial... */
+	r.carried_bps = 1100000;
+	now = run(&r, now, 1200);
+	g_assert_cmpuint(max_layer(&r, 1), ==, 1);
+	g_assert_cmpuint(r.sub->bwe_step_bps, ==, 0);
+	/* ...until an overuse: down, and up again only after a trial. */
+	r.carried_bps = 350000;
+	r.sub->bwe.est.overuses++;
+	r.sub->bwe_bps = 900000;
+	now = run(&r, now, 200);
+	g_assert_cmpuint(max_layer(&r, 1), ==, 0);
+	r.sub->bwe_bps = 1500000;
+	now = run(&r, now, 30000);
+	g_assert_cmpuint(max_layer(&r, 1), ==, 0);
+	g_assert_cmpuint(r.sub->bwe_step_bps, ==, 1055555);
+	r.sub->bwe.trial_passed_us = now;
+	now = run(&r, now, 200);
+	g_assert_cmpuint(max_layer(&r, 1), ==, 1);
+	g_assert_cmpuint(r.sub->bwe_step_bps, ==, 0);
+	rig_clear(&r);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -264,5 +307,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/relay/budget/screen-first", test_screen_first);
 	g_test_add_func("/relay/budget/paused-resume", test_paused_resume);
 	g_test_add_func("/relay/budget/up-backoff", test_up_backoff);
+	g_test_add_func("/relay/budget/step-trial", test_step_trial);
 	return g_test_run();
 }
