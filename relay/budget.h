@@ -7,7 +7,9 @@
  * less the audio it receives. The answer caps each simulcast out
  * (`max_layer`, which relay_layers_tick() then follows, switching at a
  * keyframe): down at once, up only once the allocator has wanted it for
- * RELAY_BUDGET_UP_US (longer after steps up that did not hold). What all
+ * RELAY_BUDGET_UP_US (longer after steps up that did not hold) and, when
+ * it takes more than the path carried lately, once a trial at that rate
+ * passed (`bwe_step_bps`, congestion.c). What all
  * its tracks would want at their best is
  * the estimator's probing target (`bwe_target_bps`). */
 #ifndef HEARTH_RELAY_BUDGET_H
@@ -30,10 +32,10 @@
  * step up asks for a keyframe, a burst that a downlink at the boundary
  * pays for in delay.
  * On the down600 bench, probes through the shaper's bucket raise the
- * estimate to ~1.2 Mbit/s on 600 and a step up follows every ~20 s,
+ * estimate to ~1.2 Mbit/s on 600 and a step up followed every ~20 s,
  * backoff or not (the estimate takes that long to climb back): the
- * backoff stops a faster flap, not that one. A step down for a priority
- * that moved (a new speaker) is no failure. */
+ * backoff stops a faster flap, not that one; the trial below does. A
+ * step down for a priority that moved (a new speaker) is no failure. */
 #define RELAY_BUDGET_UP_BACKOFF_MAX 3
 /* A step up that would have the subscriber receive more than the path
  * carried (its acknowledged rate, no overuse since) in the last one or

@@ -14,13 +14,12 @@
 // 1 %, her own video reaching the others (within the same limits), and the
 // two on clean links receiving each other's full 640x480 without a freeze
 // (the relay sends her lower layers, never them). No uplink repair to
-// check there: her uplink loses nothing. Not in meson's suite yet: her
-// sound is concealed 0.5-1.1 % there (2026-12-07, five runs), too near
-// its limit for CI (relay/README.md, budget.c: probes through her
-// shaper's bucket raise her estimate to ~1.2 Mbit/s and a step up to
-// the full encoding is tried every ~20 s, asking the publisher for a
-// keyframe; she received 11-12 keyframes a minute of a stream she asked
-// none of, each a burst her sound waits behind).
+// check there: her uplink loses nothing. Her sound was concealed
+// 0.5-1.1 % there (2026-12-07, five runs) while a step up over her link
+// was tried every ~20 s (probes through her shaper's bucket raised her
+// estimate to ~1.2 Mbit/s), 0.3-0.4 s of it at each step; a step up past
+// what her link carried now waits for a trial (relay/README.md, "step
+// trial"): 0.0-0.5 % in eight runs.
 // Usage (inside tests/e2e/offline): node test_impaired_link.mjs loss2|loss5|down600
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
