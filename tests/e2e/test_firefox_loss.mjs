@@ -15,7 +15,8 @@
 // in Opus's CELT mode, which has no in-band FEC (every one of 3000
 // packets counted at the relay had a CELT TOC, 2026-12-07), and her
 // sound was concealed 1.3-1.9 % at the host; speech goes in SILK or
-// hybrid mode, whose FEC the host's NetEq uses: 0.49-0.64 % (2026-12-07).
+// hybrid mode, whose FEC the host's NetEq uses: 0.30-0.65 % in six runs,
+// 1.05 % in one with a process spinning beside it (2026-12-07).
 // The host checks that it hears her voice (its audio energy), not silence.
 //
 // Firefox is driven by puppeteer over WebDriver BiDi, a WebSocket on its
@@ -56,7 +57,7 @@ const STATS_SCRIPT = `(async () => {
       out[(p ? p.display_name : info.participantId) + '/' + r.kind] = {
         frames: r.framesDecoded ?? 0, samples: r.totalSamplesReceived, concealed: r.concealedSamples,
         nack: r.nackCount ?? 0, lost: r.packetsLost ?? 0, packets: r.packetsReceived ?? 0,
-        energy: r.totalAudioEnergy, duration: r.totalSamplesDuration,
+        energy: r.totalAudioEnergy, duration: r.totalSamplesDuration, silent: r.silentConcealedSamples,
       };
     }
   }
@@ -137,7 +138,8 @@ runTests({
         const concealed = samples > 0 ? (100 * ((a1.concealed ?? 0) - (a0.concealed ?? 0))) / samples : NaN;
         console.log(`  ${dir}: video frozen ${frozen.toFixed(1)} % (${stalled[dir]} s of ${WINDOW_S} without a new frame), ` +
           `${fps.toFixed(1)} frames/s, NACKs ${v1.nack - v0.nack}, lost ${v1.lost - v0.lost} of ${v1.packets - v0.packets}; ` +
-          `audio concealed ${concealed.toFixed(2)} %, lost ${a1.lost - a0.lost} of ${a1.packets - a0.packets}`);
+          `audio concealed ${concealed.toFixed(2)} % (of it silent ${((100 * ((a1.silent ?? 0) - (a0.silent ?? 0))) / samples).toFixed(2)} %), ` +
+          `lost ${a1.lost - a0.lost} of ${a1.packets - a0.packets}`);
         if (frozen > FROZEN_MAX) problems.push(`${dir}: video frozen ${frozen.toFixed(1)} % (limit ${FROZEN_MAX} %)`);
         if (!(concealed <= CONCEALED_MAX)) problems.push(`${dir}: audio concealed ${concealed} % (limit ${CONCEALED_MAX} %)`);
         if (from === 'Dana') {
