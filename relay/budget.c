@@ -100,18 +100,19 @@ static void relay_budget_step(struct relay_out *out, bool up, uint32_t budget, i
 /* What the allocator chose, applied: down (or off) at once, up once it
  * has been wanted for RELAY_BUDGET_UP_US (<< up_backoff for a better
  * encoding) and, for a better encoding, once the path has shown it
- * carries what the subscriber would then receive (`room`: carried lately
- * or a trial passed). False when a step up waits for that proof. */
-static bool relay_budget_apply(struct relay_worker *w, struct relay_transport *to,
-			       const struct relay_budget_src *src,
-			       const struct relay_alloc_track *t, uint32_t budget, bool proven,
-			       bool room, int64_t now)
+ * carries what the step adds (over the budget's share): `*room`, what it
+ * carried lately beyond what is sent now, which a step taken uses up.
+ * Returns 0, or what a step that waits for that proof would add. */
+static uint64_t relay_budget_apply(struct relay_worker *w, struct relay_transport *to,
+				   const struct relay_budget_src *src,
+				   const struct relay_alloc_track *t, uint32_t budget, bool proven,
+				   uint64_t *room, int64_t now)
 {
 	struct relay_out *out = src->out;
 	bool layered = src->head->desc.layers > 1;
 
 	if (t->hidden) /* its subscriber's choice, not the downlink's */
-		return true;
+		return 0;
 	uint8_t have = out->budget_off ? RELAY_LAYER_NONE : layered ? out->max_layer : 0;
 	uint8_t want = t->layer;
 	/* RELAY_LAYER_NONE is "nothing" here, below every layer. */
@@ -129,20 +130,25 @@ static bool relay_budget_apply(struct relay_worker *w, struct relay_transport *t
 							: RELAY_BUDGET_UP_US * out->off_backoff;
 		if (!out->up_since_us) {
 			out->up_since_us = now;
-			return true;
+			return 0;
 		}
 		if (now - out->up_since_us < wait)
-			return true;
+			return 0;
 		/* A better encoding on an estimate only probes raised: a
 		 * shaper's bucket lets a 30 ms probe through at any rate
 		 * (down600: ~1.2 Mbit/s read on 600), and a step up over the
 		 * link costs a keyframe burst that the sound waits behind. */
-		if (have != RELAY_LAYER_NONE && !room)
-			return false;
+		if (have != RELAY_LAYER_NONE) {
+			uint32_t from = t->bps[have] < t->bps[want] ? t->bps[have] : t->bps[want];
+			uint64_t cost = (uint64_t)(t->bps[want] - from) * 100 / RELAY_BUDGET_SHARE;
+			if (cost > *room)
+				return cost ? cost : 1;
+			*room -= cost;
+		}
 	}
 	out->up_since_us = 0;
 	if (rank_want == rank_have)
-		return true;
+		return 0;
 	bool was_off = out->budget_off;
 	out->budget_off = want == RELAY_LAYER_NONE;
 	if (out->budget_off && !was_off) {
@@ -164,14 +170,14 @@ static bool relay_budget_apply(struct relay_worker *w, struct relay_transport *t
 	 * outs are switched on by layers.c). */
 	if (!layered && was_off && !relay_out_video_off(out))
 		relay_hint_resume(w, to, src->pub, src->head, out, now);
-	return true;
+	return 0;
 }
 
 /* The most media the path carried lately: the media acknowledged as
  * received over each second (probes and trials not counted: a 30 ms
- * cluster passes a shaper's bucket whole), the highest of this and the
- * last window; an overuse forgets it (the path queued at what it
- * carried). */
+ * cluster passes a shaper's bucket whole), or a trial's whole rate once
+ * it passed, the highest of this and the last window; an overuse forgets
+ * it (the path queued at what it carried). */
 static uint32_t relay_budget_carried(struct relay_transport *to, int64_t now)
 {
 	const struct relay_bwe *est = &to->bwe.est;
@@ -181,7 +187,11 @@ static uint32_t relay_budget_carried(struct relay_transport *to, int64_t now)
 		to->carried_now = to->carried_last = 0;
 		to->carried_window_us = to->carried_mark_us = now;
 		to->carried_mark_bytes = est->media_acked_bytes;
-		return 0;
+	}
+	if (to->bwe.trial_passed_us > to->carried_trial_us) {
+		to->carried_trial_us = to->bwe.trial_passed_us;
+		if (to->bwe.trial_total_bps > to->carried_now)
+			to->carried_now = to->bwe.trial_total_bps;
 	}
 	if (now - to->carried_mark_us >= 1000000) {
 		uint64_t bps = (est->media_acked_bytes - to->carried_mark_bytes) * 8000000 /
@@ -300,31 +310,49 @@ void relay_budget_tick(struct relay_worker *w, struct relay_transport *to, int64
 		to->est_low_last = to->est_low_now ? to->est_low_now : to->bwe_bps;
 		to->est_low_now = to->bwe_bps;
 		to->est_window_us = now;
-	} else if (!to->est_low_now || to->bwe_bps < to->est_low_now) {
+	} else if ((!to->est_low_now || to->bwe_bps < to->est_low_now) &&
+		   !(to->bwe.trial && to->bwe.trial_step)) {
+		/* (Not during a step trial: a cut its own queue made before
+		 * it failed is undone when it fails, congestion.c.) */
 		to->est_low_now = to->bwe_bps;
 	}
 	uint32_t low = to->est_low_now < to->est_low_last ? to->est_low_now : to->est_low_last;
 	uint64_t share = (uint64_t)low * RELAY_BUDGET_SHARE / 100;
 	uint32_t budget = share > audio ? (uint32_t)(share - audio) : 0;
 	relay_alloc(budget, tracks, n);
-	/* What the subscriber would receive as allocated, and the estimate
-	 * that takes (the budget's share of it). */
-	uint64_t wanted = audio;
-	for (unsigned i = 0; i < n; i++)
-		if (!tracks[i].hidden && tracks[i].layer != RELAY_LAYER_NONE)
-			wanted += tracks[i].bps[tracks[i].layer];
-	uint64_t needed = wanted * 100 / RELAY_BUDGET_SHARE;
-	bool room = proven || needed <= relay_budget_carried(to, now);
-	bool step = false;
+	/* What the subscriber receives now, over the budget's share, and
+	 * the room the path has shown beyond it for steps up. */
+	uint64_t sent = audio;
+	for (unsigned i = 0; i < n; i++) {
+		const struct relay_out *out = src[i].out;
+		uint8_t have = src[i].head->desc.layers > 1 ? out->max_layer : 0;
+		if (!tracks[i].hidden && !out->budget_off && have < tracks[i].layers)
+			sent += tracks[i].bps[have];
+	}
+	uint64_t sent_needed = sent * 100 / RELAY_BUDGET_SHARE;
+	uint64_t carried = relay_budget_carried(to, now);
+	uint64_t room = carried > sent_needed ? carried - sent_needed : 0, room_before = room;
+	/* Priority tracks first to the room, and a trial for the smallest
+	 * step that waits (one step at a time: all of them at once could
+	 * be twice what a link at the boundary takes). */
+	uint64_t waiting = 0;
+	for (int pass = 0; pass < 2; pass++)
+		for (unsigned i = 0; i < n; i++) {
+			if (tracks[i].priority != (pass == 0))
+				continue;
+			uint64_t cost = relay_budget_apply(w, to, &src[i], &tracks[i], budget,
+							   proven, &room, now);
+			if (cost && (!waiting || cost < waiting))
+				waiting = cost;
+		}
 	unsigned paused = 0, shown = 0;
 	for (unsigned i = 0; i < n; i++) {
-		step |= !relay_budget_apply(w, to, &src[i], &tracks[i], budget, proven, room, now);
 		paused += src[i].out->budget_off && !tracks[i].hidden;
 		shown += !tracks[i].hidden;
 	}
-	/* A step up waiting for proof: a trial at what it would take
-	 * (congestion.c). */
-	to->bwe_step_bps = !step ? 0 : needed > UINT32_MAX ? UINT32_MAX : (uint32_t)needed;
+	/* What is sent once the steps taken now are, and the next one. */
+	uint64_t step = waiting ? sent_needed + (room_before - room) + waiting : 0;
+	to->bwe_step_bps = step > UINT32_MAX ? UINT32_MAX : (uint32_t)step;
 	/* The page says so (audio only for want of bandwidth), and when it
 	 * is over. */
 	if (paused != to->videos_paused) {

@@ -501,6 +501,13 @@ static void relay_bwe_trial_verdict(struct relay_bwe *b)
 	relay_bwe_probe_apply(b, true);
 }
 
+void relay_bwe_floor(struct relay_bwe *b, uint32_t bps)
+{
+	if (b->delay_bps < bps)
+		b->delay_bps = bps;
+	relay_bwe_estimate(b);
+}
+
 void relay_bwe_trial_end(struct relay_bwe *b, unsigned sent)
 {
 	if (b->trial != RELAY_BWE_TRIAL_RUNNING)

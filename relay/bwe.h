@@ -153,4 +153,8 @@ void relay_bwe_trial_end(struct relay_bwe *b, unsigned sent);
 /* Fails a running trial (its feedback never came). */
 void relay_bwe_trial_cancel(struct relay_bwe *b);
 
+/* The delay-based rate raised to bps at least (what the path carried
+ * before a trial whose own padding made the queue that failed it). */
+void relay_bwe_floor(struct relay_bwe *b, uint32_t bps);
+
 #endif

@@ -103,6 +103,14 @@ static void relay_congestion_trial_verdict(struct relay_worker *w, struct relay_
 	    RELAY_TRIAL_INTERVAL_US + RELAY_TRIAL_BACKOFF_US * (int64_t)b->trial_failures;
 	b->next_probe_us =
 	    now + (wait < RELAY_TRIAL_INTERVAL_MAX_US ? wait : RELAY_TRIAL_INTERVAL_MAX_US);
+	/* A step trial's queue was its own padding's: the overuse that
+	 * failed it cut the estimate below what the media alone had carried
+	 * before it, and the budget would pause a video for that (down600:
+	 * a 2.2 s freeze after a failed trial). */
+	if (b->trial_step && v != RELAY_BWE_TRIAL_PASSED) {
+		relay_bwe_floor(&b->est, b->est.trial_media_bps);
+		to->bwe_bps = b->est.estimate_bps;
+	}
 	if (b->trial_step) {
 		unsigned shift = b->step_failures ? b->step_failures - 1u : 0;
 		if (shift > RELAY_STEP_TRIAL_BACKOFF_MAX)
@@ -180,6 +188,7 @@ static void relay_congestion_trial_start(struct relay_transport *to, bool step, 
 	uint64_t padding = total > media + total / 4 ? total - media : total / 4;
 	b->trial = true;
 	b->trial_step = step;
+	b->trial_total_bps = (uint32_t)total;
 	b->probe_bps = padding > UINT32_MAX ? UINT32_MAX : (uint32_t)padding;
 	b->trial_end_us = 0;
 	relay_bwe_trial_start(&b->est, b->probe_id, (uint32_t)total, (uint32_t)media);

@@ -171,6 +171,7 @@ struct relay_sub_bwe {
 	 * paused video: its failures in a row, and when the next may start
 	 * (RELAY_STEP_TRIAL_WAIT_US << failures, bounded). */
 	bool trial_step;
+	uint32_t trial_total_bps; /* the last trial's rate, media included */
 	uint8_t step_failures;
 	int64_t next_step_us;
 };
@@ -230,7 +231,7 @@ struct relay_transport {
 	 * this and the last window of RELAY_BUDGET_CARRIED_US; the media
 	 * bytes acknowledged, when the second began, the overuses counted. */
 	uint32_t carried_now, carried_last;
-	int64_t carried_window_us, carried_mark_us;
+	int64_t carried_window_us, carried_mark_us, carried_trial_us;
 	uint64_t carried_mark_bytes;
 	unsigned carried_overuses;
 	struct relay_sub_bwe bwe;

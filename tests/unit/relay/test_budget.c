@@ -293,10 +293,41 @@ static void test_step_trial(void)
 	now = run(&r, now, 30000);
 	g_assert_cmpuint(max_layer(&r, 1), ==, 0);
 	g_assert_cmpuint(r.sub->bwe_step_bps, ==, 1055555);
+	/* A trial that passed at less than the step takes: still waiting. */
 	r.sub->bwe.trial_passed_us = now;
+	r.sub->bwe.trial_total_bps = 1000000;
+	now = run(&r, now, 200);
+	g_assert_cmpuint(max_layer(&r, 1), ==, 0);
+	r.sub->bwe.trial_passed_us = now;
+	r.sub->bwe.trial_total_bps = 1055555;
 	now = run(&r, now, 200);
 	g_assert_cmpuint(max_layer(&r, 1), ==, 1);
 	g_assert_cmpuint(r.sub->bwe_step_bps, ==, 0);
+	rig_clear(&r);
+}
+
+/* Both tracks want their best (no speaker, room for both in the
+ * estimate): the trial is for one step at a time, the smaller, not both
+ * at once; each passed trial brings one. */
+static void test_step_one_at_a_time(void)
+{
+	struct rig r;
+	int64_t now = 100000 * MS;
+
+	rig_init(&r, now);
+	r.sub->bwe_bps = 3000000;
+	r.carried_bps = 350000;
+	now = run(&r, now, 6000);
+	g_assert_cmpuint(max_layer(&r, 0), ==, 0);
+	g_assert_cmpuint(max_layer(&r, 1), ==, 0);
+	/* 300 sent, 650 more: (300 + 650) / 0.9 */
+	g_assert_cmpuint(r.sub->bwe_step_bps, ==, 1055555);
+	r.sub->bwe.trial_passed_us = now;
+	r.sub->bwe.trial_total_bps = r.sub->bwe_step_bps;
+	now = run(&r, now, 200);
+	g_assert_cmpuint(max_layer(&r, 0) + max_layer(&r, 1), ==, 1);
+	/* 950 sent, 650 more. */
+	g_assert_cmpuint(r.sub->bwe_step_bps, ==, 1777777);
 	rig_clear(&r);
 }
 
@@ -308,5 +339,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/relay/budget/paused-resume", test_paused_resume);
 	g_test_add_func("/relay/budget/up-backoff", test_up_backoff);
 	g_test_add_func("/relay/budget/step-trial", test_step_trial);
+	g_test_add_func("/relay/budget/step-one-at-a-time", test_step_one_at_a_time);
 	return g_test_run();
 }
