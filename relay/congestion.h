@@ -8,7 +8,8 @@
  * short clusters of padding-only RTX packets on a video route's RTX SSRC
  * at twice the estimate, when it has been stable for a few seconds and is
  * below what the subscriber's streams would want; while it is down to
- * audio for want of room, trials: long clusters the estimator judges. */
+ * audio for want of room, and before a step up past what the path
+ * carried (budget.c), trials: long clusters the estimator judges. */
 #ifndef HEARTH_RELAY_CONGESTION_H
 #define HEARTH_RELAY_CONGESTION_H
 

@@ -224,8 +224,9 @@ struct relay_transport {
 	 * (budget.c; 0: nothing to bring back): a trial's aim. */
 	uint32_t bwe_resume_bps;
 	/* A better encoding the allocator wants that the path has not
-	 * carried lately (budget.c; 0: none): what the subscriber would then
-	 * receive, over the budget's share: a trial's aim. */
+	 * carried lately (budget.c; 0: none): what the subscriber receives
+	 * now plus the smallest such step, over the budget's share: a
+	 * trial's aim. */
 	uint32_t bwe_step_bps;
 	/* The most media the path carried a second (no overuse since) in
 	 * this and the last window of RELAY_BUDGET_CARRIED_US; the media
