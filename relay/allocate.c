@@ -1,8 +1,6 @@
 #include "relay/allocate.h"
 
-/* The lowest encoding of t being sent; 0 when none is (it costs nothing
- * until it is). */
-static uint8_t relay_alloc_lowest(const struct relay_alloc_track *t)
+uint8_t relay_alloc_lowest(const struct relay_alloc_track *t)
 {
 	for (uint8_t k = 0; k < t->layers; k++)
 		if (t->bps[k])

@@ -32,6 +32,10 @@ struct relay_alloc_track {
 	uint8_t layer;
 };
 
+/* The lowest encoding of t being sent; 0 when none is (it costs nothing
+ * until it is). */
+uint8_t relay_alloc_lowest(const struct relay_alloc_track *t);
+
 /* Chooses every track's layer within budget_bps. Returns the bitrate
  * allocated. */
 uint32_t relay_alloc(uint32_t budget_bps, struct relay_alloc_track *tracks, unsigned n);

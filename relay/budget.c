@@ -97,24 +97,61 @@ static void relay_budget_step(struct relay_out *out, bool up, uint32_t budget, i
 	out->raised_us = 0;
 }
 
-/* What the allocator chose, applied: down (or off) at once, up once it
- * has been wanted for RELAY_BUDGET_UP_US (<< up_backoff for a better
- * encoding) and, for a better encoding, once the path has shown it
- * carries what the step adds (over the budget's share): `*room`, what it
- * carried lately beyond what is sent now, which a step taken uses up.
+/* One allocation's facts, as relay_budget_apply() takes them. */
+struct relay_budget_pass {
+	struct relay_worker *w;
+	struct relay_transport *to;
+	uint32_t budget;
+	bool proven;   /* a trial just proved the room (congestion.c) */
+	bool hold_off; /* a shown video keeps its lowest encoding instead of going off */
+	bool held;     /* ...and one did */
+	uint64_t room; /* what the path carried lately beyond what is sent now */
+	int64_t now;
+};
+
+/* Whether a shown video the allocator would switch off for want of room
+ * keeps its lowest encoding instead. After an overuse the estimate is
+ * cut below what arrived (0.85 x, bwe.c): by design below what is sent,
+ * for the queue to drain, and on a link at the boundary (down600: the
+ * budget ~10 % above both lowest encodings) that cut alone would switch
+ * a video off for the budget's 2-4 s window and then wait for its
+ * keyframe: a freeze of 3-5 s for a link that carried it all. So it
+ * stays on while the path carried what it is sent (the media
+ * acknowledged over the last second, RELAY_BUDGET_OFF_CARRIED_PERCENT),
+ * little was lost, the estimate is not far below it (a link that
+ * collapsed), and for RELAY_BUDGET_OFF_HOLD_US at most. */
+static bool relay_budget_hold_off(const struct relay_transport *to, uint64_t sent, int64_t now)
+{
+	uint64_t acked = to->acked_second_bps;
+	bool carried = acked * 100 >= sent * RELAY_BUDGET_OFF_CARRIED_PERCENT;
+	bool lossless = to->bwe.est.fraction_lost <= RELAY_BUDGET_OFF_MAX_LOSS;
+	bool near = (uint64_t)to->bwe_bps * 100 >= sent * RELAY_BUDGET_OFF_DEEP_PERCENT;
+	bool fresh = !to->off_held_us || now - to->off_held_us < RELAY_BUDGET_OFF_HOLD_US;
+
+	return acked && carried && lossless && near && fresh;
+}
+
+/* What the allocator chose, applied: down (or off) at once (off held
+ * back as relay_budget_hold_off() says), up once it has been wanted for
+ * RELAY_BUDGET_UP_US (<< up_backoff for a better encoding) and, for a
+ * better encoding, once the path has shown it carries what the step adds
+ * (over the budget's share): `room`, which a step taken uses up.
  * Returns 0, or what a step that waits for that proof would add. */
-static uint64_t relay_budget_apply(struct relay_worker *w, struct relay_transport *to,
-				   const struct relay_budget_src *src,
-				   const struct relay_alloc_track *t, uint32_t budget, bool proven,
-				   uint64_t *room, int64_t now)
+static uint64_t relay_budget_apply(struct relay_budget_pass *p, const struct relay_budget_src *src,
+				   const struct relay_alloc_track *t)
 {
 	struct relay_out *out = src->out;
 	bool layered = src->head->desc.layers > 1;
+	int64_t now = p->now;
 
 	if (t->hidden) /* its subscriber's choice, not the downlink's */
 		return 0;
 	uint8_t have = out->budget_off ? RELAY_LAYER_NONE : layered ? out->max_layer : 0;
 	uint8_t want = t->layer;
+	if (want == RELAY_LAYER_NONE && have != RELAY_LAYER_NONE && p->hold_off) {
+		want = relay_alloc_lowest(t);
+		p->held = true;
+	}
 	/* RELAY_LAYER_NONE is "nothing" here, below every layer. */
 	int rank_have = have == RELAY_LAYER_NONE ? -1 : have;
 	int rank_want = want == RELAY_LAYER_NONE ? -1 : want;
@@ -126,7 +163,7 @@ static uint64_t relay_budget_apply(struct relay_worker *w, struct relay_transpor
 		 * flows says little), unless a trial just proved the room
 		 * (congestion.c). */
 		int64_t wait = have != RELAY_LAYER_NONE ? RELAY_BUDGET_UP_US << out->up_backoff
-			       : proven			? 0
+			       : p->proven		? 0
 							: RELAY_BUDGET_UP_US * out->off_backoff;
 		if (!out->up_since_us) {
 			out->up_since_us = now;
@@ -141,9 +178,9 @@ static uint64_t relay_budget_apply(struct relay_worker *w, struct relay_transpor
 		if (have != RELAY_LAYER_NONE) {
 			uint32_t from = t->bps[have] < t->bps[want] ? t->bps[have] : t->bps[want];
 			uint64_t cost = (uint64_t)(t->bps[want] - from) * 100 / RELAY_BUDGET_SHARE;
-			if (cost > *room)
+			if (cost > p->room)
 				return cost ? cost : 1;
-			*room -= cost;
+			p->room -= cost;
 		}
 	}
 	out->up_since_us = 0;
@@ -163,13 +200,13 @@ static uint64_t relay_budget_apply(struct relay_worker *w, struct relay_transpor
 		out->on_since_us = now;
 	}
 	if (layered && !out->budget_off && !was_off && have != RELAY_LAYER_NONE)
-		relay_budget_step(out, rank_want > rank_have, budget, now);
+		relay_budget_step(out, rank_want > rank_have, p->budget, now);
 	if (layered && !out->budget_off)
 		out->max_layer = want;
 	/* One encoding on again: at its next keyframe (a simulcast track's
 	 * outs are switched on by layers.c). */
 	if (!layered && was_off && !relay_out_video_off(out))
-		relay_hint_resume(w, to, src->pub, src->head, out, now);
+		relay_hint_resume(p->w, p->to, src->pub, src->head, out, now);
 	return 0;
 }
 
@@ -198,6 +235,7 @@ static uint32_t relay_budget_carried(struct relay_transport *to, int64_t now)
 			       (uint64_t)(now - to->carried_mark_us);
 		to->carried_mark_us = now;
 		to->carried_mark_bytes = est->media_acked_bytes;
+		to->acked_second_bps = bps > UINT32_MAX ? UINT32_MAX : (uint32_t)bps;
 		if (bps > to->carried_now)
 			to->carried_now = bps > UINT32_MAX ? UINT32_MAX : (uint32_t)bps;
 	}
@@ -232,11 +270,12 @@ static void relay_budget_log(const struct relay_worker *w, const struct relay_tr
 	}
 	log_debug(
 	    "worker %u: transport %llu: budget %u kbit/s (estimate %u, lately %u, carried %u, "
-	    "audio %u):%s",
+	    "acked %u, audio %u%s):%s",
 	    w->index, (unsigned long long)to->p.id, budget / 1000, to->bwe_bps / 1000,
 	    (to->est_low_now < to->est_low_last ? to->est_low_now : to->est_low_last) / 1000,
 	    (to->carried_now > to->carried_last ? to->carried_now : to->carried_last) / 1000,
-	    audio / 1000, text->str);
+	    to->acked_second_bps / 1000, audio / 1000, to->off_held_us ? ", off held" : "",
+	    text->str);
 }
 
 void relay_budget_speaker(struct relay_worker *w, uint64_t session, uint64_t speaker)
@@ -331,7 +370,16 @@ void relay_budget_tick(struct relay_worker *w, struct relay_transport *to, int64
 	}
 	uint64_t sent_needed = sent * 100 / RELAY_BUDGET_SHARE;
 	uint64_t carried = relay_budget_carried(to, now);
-	uint64_t room = carried > sent_needed ? carried - sent_needed : 0, room_before = room;
+	struct relay_budget_pass p = {
+	    .w = w,
+	    .to = to,
+	    .budget = budget,
+	    .proven = proven,
+	    .hold_off = relay_budget_hold_off(to, sent, now),
+	    .room = carried > sent_needed ? carried - sent_needed : 0,
+	    .now = now,
+	};
+	uint64_t room_before = p.room;
 	/* Priority tracks first to the room, and a trial for the smallest
 	 * step that waits (one step at a time: all of them at once could
 	 * be twice what a link at the boundary takes). */
@@ -340,18 +388,21 @@ void relay_budget_tick(struct relay_worker *w, struct relay_transport *to, int64
 		for (unsigned i = 0; i < n; i++) {
 			if (tracks[i].priority != (pass == 0))
 				continue;
-			uint64_t cost = relay_budget_apply(w, to, &src[i], &tracks[i], budget,
-							   proven, &room, now);
+			uint64_t cost = relay_budget_apply(&p, &src[i], &tracks[i]);
 			if (cost && (!waiting || cost < waiting))
 				waiting = cost;
 		}
+	if (!p.held)
+		to->off_held_us = 0;
+	else if (!to->off_held_us)
+		to->off_held_us = now;
 	unsigned paused = 0, shown = 0;
 	for (unsigned i = 0; i < n; i++) {
 		paused += src[i].out->budget_off && !tracks[i].hidden;
 		shown += !tracks[i].hidden;
 	}
 	/* What is sent once the steps taken now are, and the next one. */
-	uint64_t step = waiting ? sent_needed + (room_before - room) + waiting : 0;
+	uint64_t step = waiting ? sent_needed + (room_before - p.room) + waiting : 0;
 	to->bwe_step_bps = step > UINT32_MAX ? UINT32_MAX : (uint32_t)step;
 	/* The page says so (audio only for want of bandwidth), and when it
 	 * is over. */

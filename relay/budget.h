@@ -44,8 +44,19 @@
  * bucket. A step back to what it carried (a publisher's encoding that
  * paused and resumed, a speaker that changed) goes at once. */
 #define RELAY_BUDGET_CARRIED_US (10 * 1000000LL)
-#define RELAY_BUDGET_SHARE	90 /* % of the estimate for media */
-#define RELAY_BUDGET_EVERY_US	(200 * 1000LL)
+/* A shown video the budget has no room for goes off (audio only) only
+ * when the path did not carry what it is sent: the media acknowledged
+ * over the last second under this share of it, more lost than
+ * RELAY_BUDGET_OFF_MAX_LOSS (/256: ~5 %), or the estimate under
+ * RELAY_BUDGET_OFF_DEEP_PERCENT of it; or once held back this long (the
+ * estimate cut after an overuse, 0.85 x what arrived, is by design below
+ * what is sent until the queue drained; budget.c). */
+#define RELAY_BUDGET_OFF_CARRIED_PERCENT 90
+#define RELAY_BUDGET_OFF_MAX_LOSS	 13
+#define RELAY_BUDGET_OFF_DEEP_PERCENT	 60
+#define RELAY_BUDGET_OFF_HOLD_US	 (6 * 1000000LL)
+#define RELAY_BUDGET_SHARE		 90 /* % of the estimate for media */
+#define RELAY_BUDGET_EVERY_US		 (200 * 1000LL)
 /* The budget follows the lowest estimate over two such windows. */
 #define RELAY_BUDGET_WINDOW_US (2000 * 1000LL)
 

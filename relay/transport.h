@@ -235,6 +235,12 @@ struct relay_transport {
 	int64_t carried_window_us, carried_mark_us, carried_trial_us;
 	uint64_t carried_mark_bytes;
 	unsigned carried_overuses;
+	/* The media acknowledged over the last whole second (0: not
+	 * measured yet), and since when a shown video's switch-off for want
+	 * of room has been held back while the path carried what it was sent
+	 * (budget.c; 0: none is). */
+	uint32_t acked_second_bps;
+	int64_t off_held_us;
 	struct relay_sub_bwe bwe;
 	/* A subscriber's audio sent twice while it loses (audio_dup.c);
 	 * NULL: none (no transport-cc, or the worker's cap). */

@@ -180,14 +180,14 @@ static void test_paused_resume(void)
 	/* One of two videos on (a 200 kbit/s downlink): no trial, its
 	 * padding would ride on the video that is on. */
 	rig_init(&r, now);
-	r.sub->bwe_bps = 200000;
+	r.sub->bwe_bps = r.carried_bps = 200000;
 	now = run(&r, now, 3000);
 	g_assert_cmpuint(r.sub->videos_paused, ==, 1);
 	g_assert_cmpuint(r.sub->bwe_resume_bps, ==, 0);
 	rig_clear(&r);
 	for (int proven = 0; proven < 2; proven++) {
 		rig_init(&r, now);
-		r.sub->bwe_bps = 100000;
+		r.sub->bwe_bps = r.carried_bps = 100000;
 		now = run(&r, now, 3000);
 		g_assert_cmpuint(r.sub->videos_paused, ==, 2);
 		g_assert_true(r.pub[0]->pub[0].outs[0].budget_off);
@@ -331,6 +331,44 @@ static void test_step_one_at_a_time(void)
 	rig_clear(&r);
 }
 
+/* Both lowest encodings sent (300 kbit/s), and the estimate cut under
+ * what the budget needs to keep them (0.85 x what arrived, as after an
+ * overuse: 90 % of 280 leaves 252, less than 150 and 4/5 of 150): while the path carried what it is
+ * sent, neither goes off, for RELAY_BUDGET_OFF_HOLD_US at most; but at
+ * once when it did not carry it, when much was lost, or when the
+ * estimate is far below it. */
+static void test_off_held(void)
+{
+	struct rig r;
+	int64_t now = 100000 * MS;
+
+	for (int why = 0; why < 4; why++) {
+		rig_init(&r, now);
+		r.sub->bwe_bps = 400000;
+		r.carried_bps = 330000;
+		now = run(&r, now, 3000);
+		g_assert_cmpuint(r.sub->videos_paused, ==, 0);
+		r.sub->bwe_bps = 280000;
+		if (why == 1) {
+			r.carried_bps = 200000;
+			now = run(&r, now, 2000); /* a whole second measured */
+		} else if (why == 2) {
+			r.sub->bwe.est.fraction_lost = RELAY_BUDGET_OFF_MAX_LOSS + 1;
+		} else if (why == 3) {
+			r.sub->bwe_bps = 150000;
+		}
+		now = run(&r, now, 200);
+		g_assert_cmpuint(r.sub->videos_paused, ==, why ? 1 : 0);
+		if (!why) {
+			now = run(&r, now, RELAY_BUDGET_OFF_HOLD_US / MS - 400);
+			g_assert_cmpuint(r.sub->videos_paused, ==, 0);
+			now = run(&r, now, 400);
+			g_assert_cmpuint(r.sub->videos_paused, ==, 1);
+		}
+		rig_clear(&r);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -340,5 +378,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/relay/budget/up-backoff", test_up_backoff);
 	g_test_add_func("/relay/budget/step-trial", test_step_trial);
 	g_test_add_func("/relay/budget/step-one-at-a-time", test_step_one_at_a_time);
+	g_test_add_func("/relay/budget/off-held", test_off_held);
 	return g_test_run();
 }
