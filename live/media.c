@@ -26,6 +26,13 @@ G_STATIC_ASSERT(SIG_CAPACITY_MAX - 1 <= RELAY_MAX_SUBSCRIBERS);
  * sequence number it stamps on their packets (relay/congestion.c); the
  * one-byte form's range (1..14), apart from the others it offers. */
 #define SIG_MEDIA_SUB_TWCC_EXT_ID 3
+/* ...and for abs-send-time, which it stamps instead for a subscriber that
+ * answers goog-remb but not transport-cc (REMB: the subscriber's browser
+ * estimates its downlink and says so). Chromium's own numbers, 3 and 2. */
+#define SIG_MEDIA_SUB_ABS_SEND_TIME_EXT_ID 2
+G_STATIC_ASSERT(SIG_MEDIA_SUB_ABS_SEND_TIME_EXT_ID != SIG_MEDIA_SUB_TWCC_EXT_ID);
+G_STATIC_ASSERT(SIG_MEDIA_SUB_ABS_SEND_TIME_EXT_ID >= 1 &&
+		SIG_MEDIA_SUB_ABS_SEND_TIME_EXT_ID <= 14);
 
 /* One m-line of a member's subscribe connection: a stream of another. */
 struct sig_media_slot {
@@ -877,14 +884,18 @@ static void sig_media_send_offer(struct sig_media *m, struct sig_member *mb)
 		streams[i].inactive = s->gone;
 		/* Send-side bandwidth estimation of the subscriber: every
 		 * stream carries the relay's transport-wide sequence number,
-		 * and the subscriber's transport-cc feedback reports it. */
+		 * and the subscriber's transport-cc feedback reports it; a
+		 * subscriber that answers only abs-send-time and goog-remb
+		 * gets that stamped and tells its estimate in REMB. */
 		streams[i].ext_id[SIG_SDP_EXT_TWCC] = SIG_MEDIA_SUB_TWCC_EXT_ID;
-		streams[i].codec.rtcp_fb |= SIG_SDP_FB_TRANSPORT_CC;
+		streams[i].ext_id[SIG_SDP_EXT_ABS_SEND_TIME] = SIG_MEDIA_SUB_ABS_SEND_TIME_EXT_ID;
+		streams[i].codec.rtcp_fb |= SIG_SDP_FB_TRANSPORT_CC | SIG_SDP_FB_GOOG_REMB;
 	}
 	sig_media_local(m, peer->worker, peer->sub_identity, peer->sub_ufrag, peer->sub_pwd,
 			peer->sub_sdp_id, (uint64_t)peer->version + 1, cand, &local);
-	local.extensions |= SIG_SDP_EXT_BIT(SIG_SDP_EXT_TWCC);
-	local.rtcp_fb |= SIG_SDP_FB_TRANSPORT_CC;
+	local.extensions |=
+	    SIG_SDP_EXT_BIT(SIG_SDP_EXT_TWCC) | SIG_SDP_EXT_BIT(SIG_SDP_EXT_ABS_SEND_TIME);
+	local.rtcp_fb |= SIG_SDP_FB_TRANSPORT_CC | SIG_SDP_FB_GOOG_REMB;
 	g_autofree char *sdp =
 	    sig_sdp_build_subscribe_offer(&local, streams, peer->slot_count, &problem);
 	if (!sdp) {
@@ -986,6 +997,30 @@ int sig_media_subscribe(struct sig_media *m, struct sig_member *mb)
 	return 0;
 }
 
+/* How the relay learns the subscriber's downlink, from what its answer
+ * accepted: transport-cc (the relay's own estimate), else abs-send-time
+ * with goog-remb (the subscriber's REMB), else nothing. The extensions
+ * are transport-wide: accepted on any m-line (browsers accept them on all
+ * of a BUNDLE group or none). */
+static void sig_media_routes_estimation(struct relay_routes *routes,
+					const struct sig_sdp_desc *answer, size_t n)
+{
+	bool twcc = false, abs = false, remb = false;
+
+	for (size_t i = 0; i < n && i < answer->n_mlines; i++) {
+		const struct sig_sdp_mline *ml = &answer->mlines[i];
+		if (ml->rejected)
+			continue;
+		twcc |= ml->ext_id[SIG_SDP_EXT_TWCC] == SIG_MEDIA_SUB_TWCC_EXT_ID;
+		abs |= ml->ext_id[SIG_SDP_EXT_ABS_SEND_TIME] == SIG_MEDIA_SUB_ABS_SEND_TIME_EXT_ID;
+		for (size_t c = 0; c < ml->n_codecs; c++)
+			remb |= (ml->codecs[c].rtcp_fb & SIG_SDP_FB_GOOG_REMB) != 0;
+	}
+	routes->twcc_ext_id = twcc ? SIG_MEDIA_SUB_TWCC_EXT_ID : 0;
+	routes->abs_send_time_ext_id =
+	    !twcc && abs && remb ? SIG_MEDIA_SUB_ABS_SEND_TIME_EXT_ID : 0;
+}
+
 /* Routes for the slots the client accepted. */
 static struct relay_routes *sig_media_routes(const struct sig_media_peer *peer,
 					     const struct sig_sdp_desc *answer)
@@ -994,14 +1029,11 @@ static struct relay_routes *sig_media_routes(const struct sig_media_peer *peer,
 
 	if (!routes)
 		return NULL;
+	sig_media_routes_estimation(routes, answer, peer->offered_count);
 	routes->to = peer->sub_id;
 	for (unsigned i = 0; i < peer->offered_count && i < answer->n_mlines; i++) {
 		const struct sig_media_slot *s = &peer->slots[i];
 		const struct sig_sdp_mline *ml = &answer->mlines[i];
-		/* The sequence number is transport-wide: accepted on any m-line
-		 * (browsers accept it on all of a BUNDLE group or none). */
-		if (!ml->rejected && ml->ext_id[SIG_SDP_EXT_TWCC] == SIG_MEDIA_SUB_TWCC_EXT_ID)
-			routes->twcc_ext_id = SIG_MEDIA_SUB_TWCC_EXT_ID;
 		if (s->gone || s->fresh || ml->rejected || !ml->n_codecs ||
 		    routes->count == RELAY_MAX_ROUTES)
 			continue;

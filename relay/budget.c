@@ -219,6 +219,12 @@ static uint32_t relay_budget_carried(struct relay_transport *to, int64_t now)
 {
 	const struct relay_bwe *est = &to->bwe.est;
 
+	/* A REMB subscriber (congestion.c) sends the relay no feedback to
+	 * judge a step trial by: its browser's estimate, windowed as the
+	 * budget's, is what the path carries, and steps up follow it (no
+	 * step trial: bwe_step_bps stays 0). */
+	if (to->bwe.abs_ext_id)
+		return to->est_low_now < to->est_low_last ? to->est_low_now : to->est_low_last;
 	if (est->overuses != to->carried_overuses || !to->carried_mark_us) {
 		to->carried_overuses = est->overuses;
 		to->carried_now = to->carried_last = 0;

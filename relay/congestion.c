@@ -7,6 +7,7 @@
 #include "relay/bwe.h"
 #include "relay/pace.h"
 #include "relay/pacing.h"
+#include "relay/remb.h"
 #include "relay/rtp.h"
 #include "relay/send.h"
 #include "relay/sent.h"
@@ -15,16 +16,25 @@
 #define TWCC_REF_US 64000 /* the feedback's reference time counts 64 ms */
 
 void relay_congestion_routes(struct relay_worker *w, struct relay_transport *to,
-			     uint8_t twcc_ext_id)
+			     uint8_t twcc_ext_id, uint8_t abs_ext_id)
 {
-	/* One-byte header form only: that is what the stamp writes. */
+	bool was_remb = to->bwe.abs_ext_id != 0;
+
+	/* One-byte header form only: that is what the stamps write. REMB
+	 * only where transport-cc was not accepted. */
 	to->bwe.sent.ext_id = twcc_ext_id <= 14 ? twcc_ext_id : 0;
-	if (!to->bwe.sent.ext_id) {
-		to->bwe_bps = 0; /* no longer negotiated: no estimate to go by */
+	to->bwe.abs_ext_id = !to->bwe.sent.ext_id && abs_ext_id <= 14 ? abs_ext_id : 0;
+	if (was_remb != (to->bwe.abs_ext_id != 0) ||
+	    (!to->bwe.sent.ext_id && !to->bwe.abs_ext_id)) {
+		/* Not negotiated any more, or the other way now: no estimate
+		 * to go by until the new way gives one. */
+		to->bwe_bps = 0;
 		to->bwe.probing = false;
 		to->bwe.trial = false;
-		return;
+		to->bwe.remb_padding = false;
 	}
+	if (!to->bwe.sent.ext_id && !to->bwe.abs_ext_id)
+		return;
 	if (to->bwe.started)
 		return;
 	struct relay_bwe_config cfg = {.max_bps = w->bwe_max_bps};
@@ -125,12 +135,34 @@ static void relay_congestion_trial_verdict(struct relay_worker *w, struct relay_
 		  b->est.trial_reported, b->est.trial_lost, b->est.estimate_bps);
 }
 
+/* A REMB subscriber's estimate: the REMB its browser sends (the first of
+ * a compound packet), within the worker's cap and above the estimator's
+ * floor (0 would read as no estimate). */
+static void relay_congestion_remb(struct relay_worker *w, struct relay_transport *to,
+				  const uint8_t *pkt, size_t len)
+{
+	uint64_t bps;
+
+	if (relay_remb_parse(pkt, len, &bps) < 0)
+		return;
+	atomic_fetch_add_explicit(&w->remb_received, 1, memory_order_relaxed);
+	if (w->bwe_max_bps && bps > w->bwe_max_bps)
+		bps = w->bwe_max_bps;
+	if (bps < RELAY_BWE_MIN_BPS)
+		bps = RELAY_BWE_MIN_BPS;
+	to->bwe_bps = (uint32_t)bps;
+}
+
 void relay_congestion_from_subscriber(struct relay_worker *w, struct relay_transport *to,
 				      const uint8_t *pkt, size_t len, int64_t now)
 {
 	static _Thread_local struct relay_twcc_fb scratch;
 	static _Thread_local struct relay_congestion_ctx c;
 
+	if (to->bwe.abs_ext_id) {
+		relay_congestion_remb(w, to, pkt, len);
+		return;
+	}
 	if (!to->bwe.started || !to->bwe.sent.ext_id)
 		return;
 	c.w = w;
@@ -195,10 +227,67 @@ static void relay_congestion_trial_start(struct relay_transport *to, bool step, 
 	b->next_probe_us = now + RELAY_TRIAL_INTERVAL_MAX_US; /* the verdict sets it */
 }
 
+/* A REMB subscriber has no feedback the relay could judge a probe or a
+ * trial by: its browser estimates (libwebrtc's receive side: AIMD over
+ * abs-send-time), and raises its REMB only to about 1.5 x what arrives.
+ * With every shown video paused for want of room (budget.c sets
+ * bwe_resume_bps only then), only the sound arrives, the REMB stays
+ * where the sound is, and the videos would never come back. So padding
+ * fills what is sent up to the REMB, no more: the receiver sees traffic
+ * at its own estimate and may raise it (by its ~8 % a second) as long as
+ * the link carries it, while a link that does not (150 kbit/s) never gets
+ * more than its receiver said it takes. Once a video is on, the media
+ * arrives instead, and the padding stops. */
+static void relay_congestion_remb_tick(struct relay_worker *w, struct relay_transport *to,
+				       int64_t now)
+{
+	struct relay_sub_bwe *b = &to->bwe;
+
+	/* The media sent (sound, mostly, while paused), over each window. */
+	if (!b->remb_mark_us || now - b->remb_mark_us >= RELAY_REMB_MEDIA_US) {
+		if (b->remb_mark_us)
+			b->remb_media_bps = (uint32_t)((b->remb_media_bytes - b->remb_mark_bytes) *
+						       8000000 / (uint64_t)(now - b->remb_mark_us));
+		b->remb_mark_us = now;
+		b->remb_mark_bytes = b->remb_media_bytes;
+	}
+	/* Once a second, for whoever debugs an estimate (no personal data). */
+	if (w->ticks % 10 == 0)
+		log_debug("worker %u: transport %llu: REMB %u bit/s (media %u, padding %u)",
+			  w->index, (unsigned long long)to->p.id, to->bwe_bps, b->remb_media_bps,
+			  b->remb_padding ? b->probe_bps : 0);
+	bool pad = to->videos_paused && to->bwe_resume_bps && to->bwe_bps > b->remb_media_bps &&
+		   to->state == RELAY_TRANSPORT_UP && relay_congestion_probe_route(w, to);
+	uint32_t rate = pad ? to->bwe_bps - b->remb_media_bps : 0;
+	if (!pad) {
+		if (b->remb_padding)
+			b->probing = false; /* video is on (or nothing to pad on) */
+		b->remb_padding = false;
+		return;
+	}
+	/* A cluster already under way at about this rate goes on. */
+	if (b->probing && b->remb_padding && rate <= b->probe_bps + b->probe_bps / 10 &&
+	    rate >= b->probe_bps - b->probe_bps / 10)
+		return;
+	b->probe_id = b->probe_id == UINT8_MAX ? 1 : b->probe_id + 1;
+	b->remb_padding = true;
+	b->probing = true;
+	b->probe_start_us = now;
+	b->probe_bytes = 0;
+	b->probe_packets = 0;
+	b->probe_bps = rate;
+	if (now < w->next_probe_us)
+		w->next_probe_us = now;
+}
+
 void relay_congestion_tick(struct relay_worker *w, struct relay_transport *to, int64_t now)
 {
 	struct relay_sub_bwe *b = &to->bwe;
 
+	if (!to->p.publishing && b->abs_ext_id) {
+		relay_congestion_remb_tick(w, to, now);
+		return;
+	}
 	if (to->p.publishing || !b->started || !b->sent.ext_id || !to->bwe_bps)
 		return;
 	/* Once a second, for whoever debugs an estimate (no personal data). */
@@ -299,8 +388,7 @@ static bool relay_congestion_probe_packet(struct relay_worker *w, struct relay_t
 	relay_rtp_wr32(slot + 8, out->rtx_ssrc);
 	slot[12 + RELAY_PROBE_PADDING - 1] = RELAY_PROBE_PADDING;
 	size_t len = 12 + RELAY_PROBE_PADDING;
-	relay_sent_stamp(&to->bwe.sent, slot, &len, RELAY_SEND_SLOT - CRYPTO_SRTP_MAX_TRAILER, now,
-			 to->bwe.probe_id);
+	relay_pacing_stamp(to, slot, &len, now, to->bwe.probe_id);
 	if (crypto_srtp_protect_rtp(to->srtp_out, slot, &len, RELAY_SEND_SLOT) < 0) {
 		to->dropped++;
 		return false;
@@ -328,7 +416,9 @@ void relay_congestion_probes_due(struct relay_worker *w, int64_t now)
 			continue;
 		struct relay_out *out = relay_congestion_probe_route(w, to);
 		int64_t elapsed = now - b->probe_start_us;
-		int64_t duration = b->trial ? RELAY_TRIAL_DURATION_US : RELAY_PROBE_DURATION_US;
+		int64_t duration = b->trial	     ? RELAY_TRIAL_DURATION_US
+				   : b->remb_padding ? RELAY_REMB_PADDING_US
+						     : RELAY_PROBE_DURATION_US;
 		if (!out || to->state != RELAY_TRANSPORT_UP || elapsed >= duration) {
 			b->probing = false;
 			if (b->trial) { /* judged when its feedback is in */

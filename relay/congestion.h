@@ -63,12 +63,20 @@
 #define RELAY_PROBE_PADDING	 255
 #define RELAY_PROBE_PACKET_BYTES 300
 
-/* ROUTES_SET: the id the subscriber accepted (0: none); the estimator
- * starts at the first one, within the worker's cap. */
-void relay_congestion_routes(struct relay_worker *w, struct relay_transport *to,
-			     uint8_t twcc_ext_id);
+/* A REMB subscriber: its media rate (what the padding tops up) is
+ * measured over windows of this, and a padding cluster lasts this long
+ * (the tick starts the next, or another at a new rate, before it ends). */
+#define RELAY_REMB_MEDIA_US   (500 * 1000LL)
+#define RELAY_REMB_PADDING_US (300 * 1000LL)
 
-/* A subscriber's (unprotected) RTCP: its transport-cc feedback. */
+/* ROUTES_SET: the ids the subscriber accepted (0: none), transport-cc's
+ * and, used only without it, abs-send-time's (REMB); the estimator starts
+ * at the first transport-cc one, within the worker's cap. */
+void relay_congestion_routes(struct relay_worker *w, struct relay_transport *to,
+			     uint8_t twcc_ext_id, uint8_t abs_ext_id);
+
+/* A subscriber's (unprotected) RTCP: its transport-cc feedback, or for a
+ * REMB subscriber its REMB (the estimate, within the worker's cap). */
 void relay_congestion_from_subscriber(struct relay_worker *w, struct relay_transport *to,
 				      const uint8_t *pkt, size_t len, int64_t now);
 

@@ -18,7 +18,7 @@ _Static_assert(RELAY_PACE_PACKET_MAX <= RELAY_SEND_SLOT - CRYPTO_SRTP_MAX_TRAILE
 
 void relay_pacing_routes(struct relay_worker *w, struct relay_transport *to)
 {
-	if (to->pace || to->p.publishing || !to->bwe.sent.ext_id)
+	if (to->pace || to->p.publishing || (!to->bwe.sent.ext_id && !to->bwe.abs_ext_id))
 		return;
 	if (w->pacers >= RELAY_PACERS_PER_WORKER || !(to->pace = malloc(sizeof(*to->pace)))) {
 		atomic_fetch_add_explicit(&w->pacers_refused, 1, memory_order_relaxed);
@@ -44,12 +44,24 @@ static void relay_pacing_rate(struct relay_pace *p, const struct relay_transport
 		relay_pace_set_estimate(p, to->bwe_bps, now);
 }
 
+void relay_pacing_stamp(struct relay_transport *to, uint8_t *slot, size_t *len, int64_t now,
+			uint8_t probe)
+{
+	size_t cap = RELAY_SEND_SLOT - CRYPTO_SRTP_MAX_TRAILER;
+
+	if (!to->bwe.abs_ext_id) {
+		relay_sent_stamp(&to->bwe.sent, slot, len, cap, now, probe);
+		return;
+	}
+	if (relay_sent_stamp_abs(to->bwe.abs_ext_id, slot, len, cap, now) == 0 && !probe)
+		to->bwe.remb_media_bytes += *len + RELAY_SENT_OVERHEAD;
+}
+
 /* The copy in slot, stamped as leaving now, protected, into the batch. */
 static int relay_pacing_out(struct relay_worker *w, struct relay_transport *to, uint8_t *slot,
 			    size_t len, int64_t now)
 {
-	relay_sent_stamp(&to->bwe.sent, slot, &len, RELAY_SEND_SLOT - CRYPTO_SRTP_MAX_TRAILER, now,
-			 0);
+	relay_pacing_stamp(to, slot, &len, now, 0);
 	if (crypto_srtp_protect_rtp(to->srtp_out, slot, &len, RELAY_SEND_SLOT) < 0)
 		return -EIO;
 	relay_send_batch_commit(w, len, &to->remote);

@@ -46,6 +46,14 @@ void relay_pacing_release(struct relay_worker *w, struct relay_transport *to);
 int relay_pacing_send(struct relay_worker *w, struct relay_transport *to, uint8_t *slot, size_t len,
 		      bool video, int64_t now);
 
+/* Stamps the unprotected copy of *len bytes in a send slot for to's
+ * estimation as it leaves at now (*len grows): the transport-wide number,
+ * noted as sent in probe cluster probe (0: media; relay/sent.h), or, for a
+ * REMB subscriber (congestion.c), abs-send-time, its media bytes counted.
+ * Nothing for a subscriber with neither. */
+void relay_pacing_stamp(struct relay_transport *to, uint8_t *slot, size_t *len, int64_t now,
+			uint8_t probe);
+
 /* Whether something waits to go to `to` (a probe must not overtake it). */
 bool relay_pacing_busy(const struct relay_transport *to);
 

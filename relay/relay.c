@@ -168,6 +168,7 @@ void relay_worker_stats(const struct relay *relay, unsigned worker,
 	ret_stats->layer_switches = atomic_load_explicit(&w->layer_switches, memory_order_relaxed);
 	ret_stats->twcc_feedback_received =
 	    atomic_load_explicit(&w->twcc_feedback_received, memory_order_relaxed);
+	ret_stats->remb_received = atomic_load_explicit(&w->remb_received, memory_order_relaxed);
 	ret_stats->probes_sent = atomic_load_explicit(&w->probes_sent, memory_order_relaxed);
 	for (unsigned i = 0; i < RELAY_BWE_BUCKETS; i++)
 		ret_stats->bwe_subscribers[i] =

@@ -196,6 +196,10 @@ struct relay_routes {
 	 * wide sequence number: the relay stamps every packet to it and reads
 	 * its transport-cc feedback (relay/congestion.c); 0: not negotiated. */
 	uint8_t twcc_ext_id;
+	/* Without it: the id (1..14) it accepted for abs-send-time, with
+	 * goog-remb: the relay stamps that on every packet to it, and its
+	 * REMB is the estimate (relay/congestion.c); 0: not negotiated. */
+	uint8_t abs_send_time_ext_id;
 	unsigned count;
 	struct relay_route routes[RELAY_MAX_ROUTES];
 };
@@ -260,6 +264,7 @@ struct relay_worker_stats {
 	uint64_t layer_switches; /* a subscriber switched to another encoding of a track */
 	/* Send-side bandwidth estimation of subscribers (relay/congestion.c): */
 	uint64_t twcc_feedback_received; /* subscribers' RTPFB FMT=15 packets read */
+	uint64_t remb_received;		 /* REMB subscribers' PSFB REMB packets read */
 	uint64_t probes_sent;		 /* padding-only RTX probe packets sent */
 	/* Subscribers with an estimate, by estimate: bucket i counts those at
 	 * or below RELAY_BWE_BUCKET_BOUNDS[i] (the last: all), once a second. */

@@ -4,7 +4,8 @@
  * (draft-holmer-rmcat-transport-wide-cc-extensions-01) gets the
  * subscriber transport's own next number in a header extension, and its
  * send time and size are kept here until the subscriber's transport-cc
- * feedback says when it arrived.
+ * feedback says when it arrived. A subscriber that does REMB instead gets
+ * abs-send-time stamped (relay_sent_stamp_abs), and nothing is kept.
  *
  * One log per subscriber transport (fixed memory, ~48 KB). Pure: no
  * allocation, no clock of its own (the caller passes the time), no
@@ -19,7 +20,7 @@
 /* Packets remembered (a power of two): ~2 s of 10 Mbit/s in 1,200-byte
  * packets, many feedback intervals. Older ones are not matched. */
 #define RELAY_SENT_HISTORY 2048
-/* Bytes the stamp adds: an RFC 8285 one-byte-header block of one word. */
+/* Bytes a stamp adds: an RFC 8285 one-byte-header block of one word. */
 #define RELAY_SENT_EXT_BYTES 8
 /* Bytes each packet costs on the wire beyond its RTP bytes: the SRTP
  * tag (16, GCM; HMAC-SHA1-80's is 10) and IPv4 + UDP headers (28). The
@@ -58,6 +59,19 @@ struct relay_sent_log {
  * (untouched, not noted). */
 int relay_sent_stamp(struct relay_sent_log *log, uint8_t *pkt, size_t *len, size_t cap,
 		     int64_t now_us, uint8_t probe);
+
+/* The 24-bit abs-send-time of a time in microseconds: 6.18 fixed-point
+ * seconds, wrapping every 64 s (webrtc.org/experiments/rtp-hdrext/
+ * abs-send-time). */
+uint32_t relay_sent_abs_send_time(int64_t now_us);
+
+/* For a subscriber that does REMB instead of transport-cc (congestion.c):
+ * adds abs-send-time at now_us, RFC 8285 one-byte element with id (1..14),
+ * to an unprotected RTP packet as relay_sent_stamp() adds its number
+ * (RELAY_SENT_EXT_BYTES more), noting nothing: the subscriber estimates
+ * from it itself. Returns 0; -ENOENT for an id outside 1..14, -EEXIST,
+ * -ENOBUFS, -EINVAL as relay_sent_stamp() (untouched). */
+int relay_sent_stamp_abs(uint8_t id, uint8_t *pkt, size_t *len, size_t cap, int64_t now_us);
 
 /* The packet sent with this 16-bit transport-wide sequence number, if it
  * is still in the history (the newest with that number); NULL if not. */

@@ -78,6 +78,7 @@ struct relay_worker {
 	_Atomic uint64_t ssrcs_learnt;
 	/* Subscribers' bandwidth estimation (relay/congestion.c). */
 	_Atomic uint64_t twcc_feedback_received;
+	_Atomic uint64_t remb_received;
 	_Atomic uint64_t probes_sent;
 	_Atomic uint64_t bwe_subscribers[RELAY_BWE_BUCKETS];
 	uint32_t bwe_max_bps;  /* the cap of every subscriber's estimate */

@@ -407,7 +407,7 @@ static void relay_worker_routes(struct relay_worker *w, struct relay_routes *rou
 
 	if (!to || !was)
 		goto out;
-	relay_congestion_routes(w, to, routes->twcc_ext_id);
+	relay_congestion_routes(w, to, routes->twcc_ext_id, routes->abs_send_time_ext_id);
 	relay_pacing_routes(w, to);
 	relay_worker_audio_dup_routes(w, to);
 	/* Which routes the subscriber had already: a new one needs a keyframe

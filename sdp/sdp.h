@@ -108,7 +108,8 @@ enum sig_sdp_ext {
  * The transport-wide sequence number is answered to publishers only
  * (live/media.c), with rtcp-fb transport-cc: the relay sends them its
  * feedback (relay/twcc.c); abs-send-time, with rtcp-fb goog-remb, to
- * publishers that offer no transport-cc (relay/remb.c). */
+ * publishers that offer no transport-cc (relay/remb.c). Subscribe offers
+ * carry both pairs (the relay stamps one, relay/congestion.c). */
 #define SIG_SDP_EXTS_HANDLED                                                                       \
 	(SIG_SDP_EXT_BIT(SIG_SDP_EXT_MID) | SIG_SDP_EXT_BIT(SIG_SDP_EXT_AUDIO_LEVEL))
 
@@ -119,7 +120,7 @@ enum sig_sdp_ext {
 #define SIG_SDP_FB_TRANSPORT_CC (1u << 3) /* transport-cc */
 #define SIG_SDP_FB_GOOG_REMB	(1u << 4) /* goog-remb */
 /* What the relay handles for every stream: loss recovery and key frame
- * requests (transport-cc and goog-remb: publishers only, see above). */
+ * requests (transport-cc and goog-remb: as the extensions, see above). */
 #define SIG_SDP_FB_HANDLED (SIG_SDP_FB_NACK | SIG_SDP_FB_NACK_PLI | SIG_SDP_FB_CCM_FIR)
 
 struct sig_sdp_codec {

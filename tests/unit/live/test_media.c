@@ -28,6 +28,9 @@ struct sink {
 	struct relay_stream streams[RELAY_MAX_STREAMS];
 	uint8_t audio_level_ext_id[RELAY_MAX_STREAMS]; /* RFC 6464 */
 	uint8_t kind[RELAY_MAX_STREAMS];
+	/* The estimation ids of the last ROUTES_SET, and how many came. */
+	unsigned routes_sets;
+	uint8_t routes_twcc_ext_id, routes_abs_send_time_ext_id;
 };
 
 static int sink_send(void *userdata, unsigned worker, const struct relay_msg *msg)
@@ -48,8 +51,15 @@ static int sink_send(void *userdata, unsigned worker, const struct relay_msg *ms
 			k->kind[s] = p->streams[s].kind;
 		}
 		relay_transport_params_free(msg->payload);
-	} else
+	} else {
+		if (msg->type == RELAY_CMD_ROUTES_SET) {
+			const struct relay_routes *r = msg->payload;
+			k->routes_sets++;
+			k->routes_twcc_ext_id = r->twcc_ext_id;
+			k->routes_abs_send_time_ext_id = r->abs_send_time_ext_id;
+		}
 		g_free(msg->payload);
+	}
 	copy.payload = NULL;
 	g_array_append_val(k->cmds, copy);
 	return 0;
@@ -732,8 +742,9 @@ static unsigned hints_since(struct fixture *f, guint from, struct relay_msg *ret
 }
 
 /* The client's answer to the last subscribe offer: Chromium's audio and
- * video sections, one per m-line of the offer, with its mids. */
-static void answer_ok(struct fixture *f, int who)
+ * video sections, one per m-line of the offer, with its mids, and the
+ * lines of extra (NULL: none) in every section, before a=recvonly. */
+static void answer_with(struct fixture *f, int who, const char *extra)
 {
 	json_t *offer = last_told(f, who, "subscribe.offer");
 	const char *osdp = json_string_value(json_object_get(offer, "sdp"));
@@ -752,6 +763,12 @@ static void answer_ok(struct fixture *f, int who)
 		g_string_append(section, audio ? parts[1] : parts[2]);
 		g_string_replace(section, audio ? "a=mid:a0" : "a=mid:v0", "", 0);
 		g_string_append_printf(section, "a=mid:%s\r\n", id);
+		if (extra) /* (its audio level's id is the relay's abs-send-time's) */
+			g_string_replace(
+			    section, "a=extmap:2 urn:ietf:params:rtp-hdrext:ssrc-audio-level\r\n",
+			    "", 0);
+		if (extra)
+			g_string_replace(section, "a=recvonly\r\n", extra, 0);
 		g_string_append(sdp, section->str);
 		g_string_append_printf(bundle, " %s", id);
 	}
@@ -763,6 +780,57 @@ static void answer_ok(struct fixture *f, int who)
 				       json_integer_value(json_object_get(offer, "version")),
 				       sdp->str, sdp->len, &code, &problem),
 	    ==, 0);
+}
+
+static void answer_ok(struct fixture *f, int who)
+{
+	answer_with(f, who, NULL);
+}
+
+#define ABS_SEND_TIME_URI "http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time"
+
+/* How the relay learns a subscriber's downlink: every m-line of a
+ * subscribe offer carries transport-cc (id 3) and abs-send-time (id 2),
+ * with rtcp-fb transport-cc and goog-remb; the answer decides (data):
+ * transport-cc accepted: the relay's own estimate (the worker gets id 3,
+ * no abs-send-time); abs-send-time and goog-remb only: REMB (id 2); the
+ * extension without goog-remb, or nothing: neither. */
+static void test_subscriber_estimation(struct fixture *f, gconstpointer data)
+{
+	(void)data;
+	publish_ok(f, 0, f->offer);
+	g_assert_cmpint(sig_media_subscribe(f->media, f->members[1]), ==, 0);
+	g_assert_cmpint(sig_media_subscribe(f->media, f->members[2]), ==, 0);
+	g_assert_cmpint(sig_media_subscribe(f->media, f->members[3]), ==, 0);
+	const char *offer =
+	    json_string_value(json_object_get(last_told(f, 1, "subscribe.offer"), "sdp"));
+	unsigned n = occurrences(offer, "m=");
+	g_assert_cmpuint(n, >=, 3);
+	g_assert_cmpuint(occurrences(offer, "a=extmap:2 " ABS_SEND_TIME_URI "\r\n"), ==, n);
+	g_assert_cmpuint(occurrences(offer, "a=extmap:3 " TWCC_URI "\r\n"), ==, n);
+	g_assert_cmpuint(occurrences(offer, " goog-remb\r\n"), ==, n);
+	g_assert_cmpuint(occurrences(offer, " transport-cc\r\n"), ==, n);
+
+	const char *abs = "a=extmap:2 " ABS_SEND_TIME_URI "\r\na=recvonly\r\n"
+			  "a=rtcp-fb:96 goog-remb\r\na=rtcp-fb:111 goog-remb\r\n";
+	/* (rtcp-fb lines of a payload type the section does not have are
+	 * ignored: each section gets both.) */
+	answer_with(f, 1, abs);
+	g_assert_cmpuint(f->sink.routes_sets, ==, 1);
+	g_assert_cmpuint(f->sink.routes_twcc_ext_id, ==, 0);
+	g_assert_cmpuint(f->sink.routes_abs_send_time_ext_id, ==, 2);
+
+	g_autofree char *both =
+	    g_strdup_printf("a=extmap:3 %s\r\n%sa=rtcp-fb:96 transport-cc\r\n", TWCC_URI, abs);
+	answer_with(f, 2, both);
+	g_assert_cmpuint(f->sink.routes_sets, ==, 2);
+	g_assert_cmpuint(f->sink.routes_twcc_ext_id, ==, 3);
+	g_assert_cmpuint(f->sink.routes_abs_send_time_ext_id, ==, 0);
+
+	answer_with(f, 3, "a=extmap:2 " ABS_SEND_TIME_URI "\r\na=recvonly\r\n");
+	g_assert_cmpuint(f->sink.routes_sets, ==, 3);
+	g_assert_cmpuint(f->sink.routes_twcc_ext_id, ==, 0);
+	g_assert_cmpuint(f->sink.routes_abs_send_time_ext_id, ==, 0);
 }
 
 /* Visibility hints: checked against the subscriber's m-lines (all or
@@ -931,6 +999,7 @@ int main(int argc, char **argv)
 	ADD("/live/media/slots", test_slots);
 	ADD("/live/media/congestion-feedback", test_congestion_feedback);
 	ADD("/live/media/remb", test_remb);
+	ADD("/live/media/subscriber-estimation", test_subscriber_estimation);
 	ADD("/live/media/outage", test_outage);
 	ADD("/live/media/active-speaker", test_active_speaker);
 	ADD("/live/media/speaker-to-relay", test_speaker_to_relay);

@@ -1,11 +1,13 @@
 /* Unit tests of relay/sent: the transport-wide sequence number stamped
  * into a subscriber's copy (RFC 8285 one-byte form, after the CSRCs, the
  * payload moved intact), what is noted per packet, lookup across the
- * 16-bit wrap and out of the history, and the refusals. */
+ * 16-bit wrap and out of the history, and the refusals; abs-send-time
+ * for a REMB subscriber. */
 #include <errno.h>
 #include <glib.h>
 #include <string.h>
 
+#include "relay/remb.h"
 #include "relay/sent.h"
 #include "relay/twcc.h"
 
@@ -76,10 +78,51 @@ static void test_wrap_and_history(void)
 	g_assert_cmpuint(log.stamped, ==, 70000);
 }
 
+/* abs-send-time for a REMB subscriber: 6.18 fixed-point seconds of the
+ * relay's clock, wrapping at 64 s, as a 3-byte one-byte-form element in
+ * one word (no padding), read back by the parser remb.c has for
+ * publishers'; refusals as the transport-wide stamp's. */
+static void test_stamp_abs(void)
+{
+	g_assert_cmphex(relay_sent_abs_send_time(0), ==, 0);
+	g_assert_cmphex(relay_sent_abs_send_time(1000000), ==, 1u << 18);
+	g_assert_cmphex(relay_sent_abs_send_time(500000), ==, 1u << 17);
+	g_assert_cmphex(relay_sent_abs_send_time(63999999), ==, 0xffffff);
+	g_assert_cmphex(relay_sent_abs_send_time(64000000), ==, 0);
+	/* Any clock: no overflow after years (2^18 x this would). */
+	int64_t years = (int64_t)40 * 365 * 86400 * 1000000 + 250000;
+	g_assert_cmphex(relay_sent_abs_send_time(years), ==,
+			relay_sent_abs_send_time(years % 64000000));
+
+	/* One CSRC, marker, payload type 96, payload "vp8!". */
+	uint8_t pkt[64] = {0x81, 0xe0, 0x12, 0x34, 0, 0, 0,   9,   0xaa, 0xbb,
+			   0xcc, 0xdd, 0,    0,	   0, 7, 'v', 'p', '8',	 '!'};
+	/* 1.25 s: 0x050000 (2^18 + 2^16). */
+	const uint8_t want[] = {0x91, 0xe0, 0x12, 0x34, 0,   0,	  0,	9,    0xaa, 0xbb,
+				0xcc, 0xdd, 0,	  0,	0,   7,	  0xbe, 0xde, 0,    1,
+				0x22, 0x05, 0x00, 0x00, 'v', 'p', '8',	'!'};
+	size_t len = 20;
+	uint32_t abs = 0;
+
+	g_assert_cmpint(relay_sent_stamp_abs(0, pkt, &len, sizeof(pkt), 1250000), ==, -ENOENT);
+	g_assert_cmpint(relay_sent_stamp_abs(15, pkt, &len, sizeof(pkt), 1250000), ==, -ENOENT);
+	g_assert_cmpint(relay_sent_stamp_abs(2, pkt, &len, 27, 1250000), ==, -ENOBUFS);
+	g_assert_cmpuint(len, ==, 20);
+	g_assert_cmpint(relay_sent_stamp_abs(2, pkt, &len, sizeof(pkt), 1250000), ==, 0);
+	g_assert_cmpmem(pkt, len, want, sizeof(want));
+	g_assert_cmpint(relay_remb_abs_send_time(pkt, len, 2, &abs), ==, 0);
+	g_assert_cmphex(abs, ==, 0x050000);
+	g_assert_cmpint(relay_sent_stamp_abs(2, pkt, &len, sizeof(pkt), 0), ==, -EEXIST);
+	uint8_t bad[12] = {0x40};
+	len = sizeof(bad);
+	g_assert_cmpint(relay_sent_stamp_abs(2, bad, &len, sizeof(bad), 0), ==, -EINVAL);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/relay/sent/stamp", test_stamp);
 	g_test_add_func("/relay/sent/wrap-and-history", test_wrap_and_history);
+	g_test_add_func("/relay/sent/stamp-abs", test_stamp_abs);
 	return g_test_run();
 }

@@ -1272,6 +1272,70 @@ static void test_subscribe_transport_cc(void)
 	g_assert_false(d.mlines[0].codecs[0].rtcp_fb & SIG_SDP_FB_TRANSPORT_CC);
 }
 
+/* ...and REMB for subscribers that do not do transport-cc: the same offer
+ * with abs-send-time (another id) and a=rtcp-fb goog-remb on every stream
+ * offers both pairs; an answer that keeps only abs-send-time and
+ * goog-remb is read with them. */
+static void test_subscribe_remb(void)
+{
+	struct sig_sdp_local both = local;
+	struct sig_sdp_stream s[3];
+	struct sig_sdp_desc d;
+	gsize len;
+
+	memcpy(s, streams, sizeof(s));
+	for (int i = 0; i < 3; i++) {
+		memset(s[i].ext_id, 0, sizeof(s[i].ext_id));
+		s[i].ext_id[SIG_SDP_EXT_TWCC] = 3;
+		s[i].ext_id[SIG_SDP_EXT_ABS_SEND_TIME] = 2;
+		s[i].codec.rtcp_fb |= SIG_SDP_FB_TRANSPORT_CC | SIG_SDP_FB_GOOG_REMB;
+	}
+	both.extensions =
+	    SIG_SDP_EXT_BIT(SIG_SDP_EXT_TWCC) | SIG_SDP_EXT_BIT(SIG_SDP_EXT_ABS_SEND_TIME);
+	both.rtcp_fb = SIG_SDP_FB_HANDLED | SIG_SDP_FB_TRANSPORT_CC | SIG_SDP_FB_GOOG_REMB;
+	g_autofree char *text = sig_sdp_build_subscribe_offer(&both, s, 3, NULL);
+	g_assert_nonnull(text);
+	GstSDPMessage *msg = gst_parse(text);
+	for (guint i = 0; i < 3; i++) {
+		const GstSDPMedia *m = gst_sdp_message_get_media(msg, i);
+		g_autofree char *fb =
+		    g_strdup_printf("%s goog-remb", gst_sdp_media_get_format(m, 0));
+		bool found = false;
+		g_assert_cmpuint(count_attr(m, "extmap"), ==, 2);
+		g_assert_cmpint(offered_ext_id(m, sig_sdp_ext_uri(SIG_SDP_EXT_ABS_SEND_TIME)), ==,
+				2);
+		g_assert_cmpint(offered_ext_id(m, sig_sdp_ext_uri(SIG_SDP_EXT_TWCC)), ==, 3);
+		for (guint k = 0; gst_sdp_media_get_attribute_val_n(m, "rtcp-fb", k); k++)
+			found |=
+			    strcmp(gst_sdp_media_get_attribute_val_n(m, "rtcp-fb", k), fb) == 0;
+		g_assert_true(found);
+	}
+	gst_sdp_message_free(msg);
+	/* Two streams with one id: refused. */
+	s[1].ext_id[SIG_SDP_EXT_ABS_SEND_TIME] = 3;
+	g_assert_null(sig_sdp_build_subscribe_offer(&both, s, 3, NULL));
+
+	/* Chromium's answer without transport-cc (the e2e test's munged
+	 * one): abs-send-time on each m-line, goog-remb for each codec. */
+	g_autofree char *answer = read_data("chromium-subscribe-answer.sdp", &len);
+	GString *with = g_string_new(answer);
+	g_string_replace(with, "a=extmap:2 urn:ietf:params:rtp-hdrext:ssrc-audio-level\r\n", "", 0);
+	g_string_replace(with, "a=recvonly\r\n",
+			 "a=extmap:2 http://www.webrtc.org/experiments/rtp-hdrext/"
+			 "abs-send-time\r\na=recvonly\r\n",
+			 0);
+	g_string_replace(with, "a=rtcp-fb:96 nack pli\r\n",
+			 "a=rtcp-fb:96 nack pli\r\na=rtcp-fb:96 goog-remb\r\n", 0);
+	g_assert_cmpint(sig_sdp_parse_answer(with->str, with->len, 3, &d, NULL), ==, 0);
+	for (size_t i = 0; i < 3; i++) {
+		g_assert_cmpuint(d.mlines[i].ext_id[SIG_SDP_EXT_ABS_SEND_TIME], ==, 2);
+		g_assert_cmpuint(d.mlines[i].ext_id[SIG_SDP_EXT_TWCC], ==, 0);
+	}
+	g_assert_true(d.mlines[1].codecs[0].rtcp_fb & SIG_SDP_FB_GOOG_REMB);
+	g_assert_false(d.mlines[1].codecs[0].rtcp_fb & SIG_SDP_FB_TRANSPORT_CC);
+	g_string_free(with, TRUE);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -1300,6 +1364,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/sdp/answer/transport-cc", test_answer_transport_cc);
 	g_test_add_func("/sdp/subscribe-offer", test_subscribe_offer);
 	g_test_add_func("/sdp/subscribe-transport-cc", test_subscribe_transport_cc);
+	g_test_add_func("/sdp/subscribe-remb", test_subscribe_remb);
 	g_test_add_func("/sdp/build/refusals", test_build_refusals);
 	g_test_add_func("/sdp/red", test_red);
 	g_test_add_func("/sdp/simulcast", test_simulcast);
