@@ -9,7 +9,17 @@
  * at twice the estimate, when it has been stable for a few seconds and is
  * below what the subscriber's streams would want; while it is down to
  * audio for want of room, and before a step up past what the path
- * carried (budget.c), trials: long clusters the estimator judges. */
+ * carried (budget.c), trials: long clusters the estimator judges.
+ *
+ * A subscriber whose answer has abs-send-time and goog-remb but not
+ * transport-cc (REMB; transport-cc wins when both are accepted) gets
+ * abs-send-time stamped instead (the relay's clock, by the same hook), and
+ * its REMB is relay_transport.bwe_bps (within the worker's cap): nothing to
+ * match, no estimator of the relay's, no probes or trials (nothing would
+ * judge them); only, while every shown video is paused for want of room,
+ * padding on the same route that tops what is sent up to the REMB, so
+ * that the subscriber's receive-side estimator sees enough arrive to
+ * raise it. */
 #ifndef HEARTH_RELAY_CONGESTION_H
 #define HEARTH_RELAY_CONGESTION_H
 

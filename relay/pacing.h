@@ -6,7 +6,8 @@
  * One hook on the send path: a finished, unprotected RTP copy in the send
  * batch's slot goes to relay_pacing_send() instead of being stamped,
  * protected and committed there. What goes at once is stamped with the
- * transport-wide sequence number (sent.c), protected and committed as
+ * transport-wide sequence number (sent.c; abs-send-time for a REMB
+ * subscriber, relay_pacing_stamp()), protected and committed as
  * before; video that must wait is copied into the subscriber's queue and
  * gets its stamp, send time and SRTP protection when it leaves
  * (relay_pacing_due(), from the worker loop at next_pace_us): the

@@ -18,7 +18,7 @@ import path from 'node:path';
 
 import { chromium } from 'playwright-core';
 
-import { CHROMIUM_ARGS, Daemon, expectFlowing, logSection, sleep } from './lib.mjs';
+import { CHROMIUM_ARGS, Daemon, expectFlowing, inboundVideo, logSection, sleep, until } from './lib.mjs';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 
@@ -227,8 +227,9 @@ export async function openPage(browser, url, viewport = { width: 1000, height: 7
 // joined and each receiving the other's video. The browsers go into
 // `browsers` (the caller closes them, whatever happens). danaInit: a
 // script run in Dana's page before the client's (e.g. to change what her
-// browser offers).
-export async function hostAndDana(net, d, browsers, viewport = { width: 900, height: 600 }, danaInit = null) {
+// browser offers). danaFlowing false: her video need only have started
+// (the caller judges the rest).
+export async function hostAndDana(net, d, browsers, viewport = { width: 900, height: 600 }, danaInit = null, danaFlowing = true) {
   const { people } = await d.session('family', [['Dr. Reyes', 'host'], ['Dana', 'family', { auto_admit: true }]]);
   const [host, dana] = people;
   const args = [...CHROMIUM_ARGS, `--unsafely-treat-insecure-origin-as-secure=${d.base}`];
@@ -241,6 +242,7 @@ export async function hostAndDana(net, d, browsers, viewport = { width: 900, hei
   const danaPage = await openPage(remote, dana.url, viewport, danaInit);
   for (const p of [hostPage, danaPage]) await p.getByRole('button', { name: 'Join session' }).click();
   await expectFlowing(hostPage, [`${dana.name}/video`], 'host', 60000);
-  await expectFlowing(danaPage, [`${host.name}/video`], dana.name, 60000);
+  if (danaFlowing) await expectFlowing(danaPage, [`${host.name}/video`], dana.name, 60000);
+  else await until(`${dana.name}: ${host.name}/video arriving`, async () => (await inboundVideo(danaPage))[`${host.name}/video`] > 0 || null, 60000);
   return { host, dana, hostPage, danaPage };
 }
