@@ -22,10 +22,13 @@ struct relay_out;
  * or nobody needs it) when it has had no packet for this long, or when an
  * encoding below it of the same track has ended RELAY_LAYER_OVERTAKEN
  * frames since its last packet: at 20 frames/s a stopped encoding is
- * known 200 ms after its last packet, not 0.5 s (a subscriber's picture
- * stood still 557-586 ms at such a switch, over issue 16's 500 ms), and a
+ * known 150 ms after its last packet, not 0.5 s (a subscriber's picture
+ * stood still 557-586 ms at such a switch, over issue 16's 500 ms; with
+ * four frames, 200 ms, 375-486 ms from a Chromium publisher), and a
  * publisher that stalls whole (a busy CPU) stops every encoding together,
- * which switches nobody. */
+ * which switches nobody. Fewer frames would take an encoding whose
+ * frames lag the one below it in the publisher's pacer (a large
+ * keyframe) for stopped. */
 #define RELAY_LAYER_ACTIVE_US (500 * 1000LL)
 /* Frame rates are counted over windows of this length (the tick rotates
  * them). An encoding above the lowest is worth receiving only at half the

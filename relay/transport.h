@@ -106,7 +106,7 @@ static inline bool relay_out_video_off(const struct relay_out *out)
 
 /* Frames of a lower encoding after which a silent one above it is
  * stopped (relay/layers.h). */
-#define RELAY_LAYER_OVERTAKEN 4
+#define RELAY_LAYER_OVERTAKEN 3
 
 struct relay_pub_stream {
 	struct relay_stream desc;
