@@ -97,6 +97,20 @@ static void relay_budget_step(struct relay_out *out, bool up, uint32_t budget, i
 	out->raised_us = 0;
 }
 
+/* The encoding out may get now (RELAY_LAYER_NONE: nothing): its cap, or
+ * the best when it has none yet ("any": no allocation capped it, and the
+ * first may want it off: a REMB subscriber's first estimate, 105 kbit/s
+ * on a 600 kbit/s link, left it the best encoding, 2 Mbit/s, for 10 s). */
+static uint8_t relay_budget_have(const struct relay_out *out, const struct relay_alloc_track *t,
+				 bool layered)
+{
+	if (out->budget_off)
+		return RELAY_LAYER_NONE;
+	if (!layered)
+		return 0;
+	return out->max_layer < t->layers ? out->max_layer : (uint8_t)(t->layers - 1);
+}
+
 /* One allocation's facts, as relay_budget_apply() takes them. */
 struct relay_budget_pass {
 	struct relay_worker *w;
@@ -146,7 +160,7 @@ static uint64_t relay_budget_apply(struct relay_budget_pass *p, const struct rel
 
 	if (t->hidden) /* its subscriber's choice, not the downlink's */
 		return 0;
-	uint8_t have = out->budget_off ? RELAY_LAYER_NONE : layered ? out->max_layer : 0;
+	uint8_t have = relay_budget_have(out, t, layered);
 	uint8_t want = t->layer;
 	if (want == RELAY_LAYER_NONE && have != RELAY_LAYER_NONE && p->hold_off) {
 		want = relay_alloc_lowest(t);
@@ -370,8 +384,8 @@ void relay_budget_tick(struct relay_worker *w, struct relay_transport *to, int64
 	uint64_t sent = audio;
 	for (unsigned i = 0; i < n; i++) {
 		const struct relay_out *out = src[i].out;
-		uint8_t have = src[i].head->desc.layers > 1 ? out->max_layer : 0;
-		if (!tracks[i].hidden && !out->budget_off && have < tracks[i].layers)
+		uint8_t have = relay_budget_have(out, &tracks[i], src[i].head->desc.layers > 1);
+		if (!tracks[i].hidden && have != RELAY_LAYER_NONE)
 			sent += tracks[i].bps[have];
 	}
 	uint64_t sent_needed = sent * 100 / RELAY_BUDGET_SHARE;

@@ -32,6 +32,7 @@ void relay_congestion_routes(struct relay_worker *w, struct relay_transport *to,
 		to->bwe.probing = false;
 		to->bwe.trial = false;
 		to->bwe.remb_padding = false;
+		to->bwe.remb_first_us = 0;
 	}
 	if (!to->bwe.sent.ext_id && !to->bwe.abs_ext_id)
 		return;
@@ -136,16 +137,21 @@ static void relay_congestion_trial_verdict(struct relay_worker *w, struct relay_
 }
 
 /* A REMB subscriber's estimate: the REMB its browser sends (the first of
- * a compound packet), within the worker's cap and above the estimator's
- * floor (0 would read as no estimate). */
+ * a compound packet), from RELAY_REMB_SETTLE_US after its first, within
+ * the worker's cap and above the estimator's floor (0 would read as no
+ * estimate). */
 static void relay_congestion_remb(struct relay_worker *w, struct relay_transport *to,
-				  const uint8_t *pkt, size_t len)
+				  const uint8_t *pkt, size_t len, int64_t now)
 {
 	uint64_t bps;
 
 	if (relay_remb_parse(pkt, len, &bps) < 0)
 		return;
 	atomic_fetch_add_explicit(&w->remb_received, 1, memory_order_relaxed);
+	if (!to->bwe.remb_first_us)
+		to->bwe.remb_first_us = now;
+	if (now - to->bwe.remb_first_us < RELAY_REMB_SETTLE_US)
+		return;
 	if (w->bwe_max_bps && bps > w->bwe_max_bps)
 		bps = w->bwe_max_bps;
 	if (bps < RELAY_BWE_MIN_BPS)
@@ -160,7 +166,7 @@ void relay_congestion_from_subscriber(struct relay_worker *w, struct relay_trans
 	static _Thread_local struct relay_congestion_ctx c;
 
 	if (to->bwe.abs_ext_id) {
-		relay_congestion_remb(w, to, pkt, len);
+		relay_congestion_remb(w, to, pkt, len, now);
 		return;
 	}
 	if (!to->bwe.started || !to->bwe.sent.ext_id)

@@ -78,6 +78,14 @@
  * (the tick starts the next, or another at a new rate, before it ends). */
 #define RELAY_REMB_MEDIA_US   (500 * 1000LL)
 #define RELAY_REMB_PADDING_US (300 * 1000LL)
+/* A REMB subscriber's REMBs count from this long after its first: a
+ * receiver's first estimate is of the stream just starting (Chromium:
+ * 68 and 184 kbit/s on a 600 kbit/s link, then ~450 a second later), and
+ * taken as the estimate it paused the video for the budget's 2-4 s
+ * window, or for good: a receiver raises its REMB only to ~1.5 x what
+ * arrives. Until then there is no estimate (bwe_bps 0: no allocation,
+ * as before the first transport-cc feedback). */
+#define RELAY_REMB_SETTLE_US (2 * 1000000LL)
 
 /* ROUTES_SET: the ids the subscriber accepted (0: none), transport-cc's
  * and, used only without it, abs-send-time's (REMB); the estimator starts

@@ -183,6 +183,7 @@ struct relay_sub_bwe {
 	uint64_t remb_media_bytes, remb_mark_bytes;
 	int64_t remb_mark_us;
 	uint32_t remb_media_bps;
+	int64_t remb_first_us; /* its first REMB (0: none yet) */
 };
 
 struct relay_transport {

@@ -369,6 +369,27 @@ static void test_off_held(void)
 	}
 }
 
+/* Outs no allocation capped yet (max_layer "any": the best encoding)
+ * and a first estimate with no room for video: off at the first
+ * allocation; with room for the lowest only: down to it at once. */
+static void test_first_allocation(void)
+{
+	struct rig r;
+	int64_t now = 100000 * MS;
+
+	for (int room = 0; room < 2; room++) {
+		rig_init(&r, now);
+		for (unsigned i = 0; i < 2; i++)
+			r.pub[i]->pub[0].outs[0].max_layer = RELAY_LAYER_NONE;
+		r.sub->bwe_bps = r.carried_bps = room ? 400000 : 105000;
+		now = run(&r, now, 200);
+		g_assert_cmpuint(r.sub->videos_paused, ==, room ? 0 : 2);
+		for (unsigned i = 0; i < 2 && room; i++)
+			g_assert_cmpuint(max_layer(&r, i), ==, 0);
+		rig_clear(&r);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -379,5 +400,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/relay/budget/step-trial", test_step_trial);
 	g_test_add_func("/relay/budget/step-one-at-a-time", test_step_one_at_a_time);
 	g_test_add_func("/relay/budget/off-held", test_off_held);
+	g_test_add_func("/relay/budget/first-allocation", test_first_allocation);
 	return g_test_run();
 }

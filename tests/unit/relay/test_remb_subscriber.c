@@ -94,16 +94,24 @@ static void rig_clear(struct rig *r)
 	g_free(r->sub);
 }
 
-/* The subscriber's RTCP: a receiver report (no blocks), then a REMB of
- * bps, as Chromium sends them together. */
-static void remb_from_subscriber(struct rig *r, uint64_t bps)
+/* The subscriber's RTCP at now: a receiver report (no blocks), then a
+ * REMB of bps, as Chromium sends them together. */
+static void remb_from_subscriber(struct rig *r, uint64_t bps, int64_t now)
 {
 	uint8_t pkt[64] = {0x80, 201, 0, 1, 0, 0, 0, 7};
 	uint32_t ssrc = 24;
 	int n = relay_remb_build(pkt + 8, sizeof(pkt) - 8, 7, bps, &ssrc, 1);
 
 	g_assert_cmpint(n, >, 0);
-	relay_congestion_from_subscriber(&r->w, r->sub, pkt, 8 + (size_t)n, 0);
+	relay_congestion_from_subscriber(&r->w, r->sub, pkt, 8 + (size_t)n, now);
+}
+
+/* Its first REMB, RELAY_REMB_SETTLE_US before now: of the stream just
+ * starting, not taken. */
+static void remb_first(struct rig *r, int64_t now)
+{
+	remb_from_subscriber(r, 68000, now - RELAY_REMB_SETTLE_US);
+	g_assert_cmpuint(r->sub->bwe_bps, ==, 0);
 }
 
 static uint64_t rembs(struct rig *r)
@@ -112,16 +120,18 @@ static uint64_t rembs(struct rig *r)
 }
 
 /* transport-cc when the answer has it; REMB only without it; the
- * estimate is the REMB, within [the estimator's floor, the cap]. */
+ * estimate is the REMB, from RELAY_REMB_SETTLE_US after the first, within
+ * [the estimator's floor, the cap]. */
 static void test_remb_estimate(void)
 {
 	struct rig r;
+	int64_t now = 100000 * MS;
 
 	rig_init(&r, 0);
 	relay_congestion_routes(&r.w, r.sub, 3, 2);
 	g_assert_cmpuint(r.sub->bwe.sent.ext_id, ==, 3);
 	g_assert_cmpuint(r.sub->bwe.abs_ext_id, ==, 0);
-	remb_from_subscriber(&r, 450000); /* not REMB's to say */
+	remb_from_subscriber(&r, 450000, now); /* not REMB's to say */
 	g_assert_cmpuint(r.sub->bwe_bps, ==, 0);
 	g_assert_cmpuint(rembs(&r), ==, 0);
 
@@ -129,19 +139,23 @@ static void test_remb_estimate(void)
 	g_assert_cmpuint(r.sub->bwe.sent.ext_id, ==, 0);
 	g_assert_cmpuint(r.sub->bwe.abs_ext_id, ==, 2);
 	g_assert_cmpuint(r.sub->bwe_bps, ==, 0); /* none until its first REMB */
-	remb_from_subscriber(&r, 450000);
+	/* ...and the REMBs of RELAY_REMB_SETTLE_US from its first. */
+	remb_from_subscriber(&r, 68000, now - RELAY_REMB_SETTLE_US);
+	remb_from_subscriber(&r, 184000, now - 1);
+	g_assert_cmpuint(r.sub->bwe_bps, ==, 0);
+	remb_from_subscriber(&r, 450000, now);
 	g_assert_cmpuint(r.sub->bwe_bps, ==, 450000);
-	remb_from_subscriber(&r, 9000000);
+	remb_from_subscriber(&r, 9000000, now);
 	g_assert_cmpuint(r.sub->bwe_bps, ==, CAP_BPS);
-	remb_from_subscriber(&r, 0);
+	remb_from_subscriber(&r, 0, now);
 	g_assert_cmpuint(r.sub->bwe_bps, ==, RELAY_BWE_MIN_BPS);
-	g_assert_cmpuint(rembs(&r), ==, 3);
+	g_assert_cmpuint(rembs(&r), ==, 5);
 	/* RTCP without a REMB, or a malformed one: nothing changes. */
 	uint8_t rr[8] = {0x80, 201, 0, 1, 0, 0, 0, 7};
-	relay_congestion_from_subscriber(&r.w, r.sub, rr, sizeof(rr), 0);
-	relay_congestion_from_subscriber(&r.w, r.sub, rr, 5, 0);
+	relay_congestion_from_subscriber(&r.w, r.sub, rr, sizeof(rr), now);
+	relay_congestion_from_subscriber(&r.w, r.sub, rr, 5, now);
 	g_assert_cmpuint(r.sub->bwe_bps, ==, RELAY_BWE_MIN_BPS);
-	g_assert_cmpuint(rembs(&r), ==, 3);
+	g_assert_cmpuint(rembs(&r), ==, 5);
 	/* A renegotiation that keeps it keeps the estimate; an id out of the
 	 * one-byte range is none. */
 	relay_congestion_routes(&r.w, r.sub, 0, 2);
@@ -202,7 +216,8 @@ static void test_padding(void)
 
 	rig_init(&r, now);
 	relay_congestion_routes(&r.w, r.sub, 0, 2);
-	remb_from_subscriber(&r, 200000);
+	remb_first(&r, now);
+	remb_from_subscriber(&r, 200000, now);
 	now = tick(&r, now, 1000, 40000);
 	g_assert_false(r.sub->bwe.probing); /* video on */
 	g_assert_cmpuint(r.sub->bwe.remb_media_bps, ==, 40000);
@@ -216,14 +231,14 @@ static void test_padding(void)
 	g_assert_cmpuint(r.sub->bwe.probe_bps, ==, 160000);
 	g_assert_cmpint(r.w.next_probe_us, <=, now);
 	/* The REMB rises: the padding with it. */
-	remb_from_subscriber(&r, 300000);
+	remb_from_subscriber(&r, 300000, now);
 	now = tick(&r, now, 100, 40000);
 	g_assert_cmpuint(r.sub->bwe.probe_bps, ==, 260000);
 	/* The sound alone is at the REMB: nothing to add. */
-	remb_from_subscriber(&r, 40000);
+	remb_from_subscriber(&r, 40000, now);
 	now = tick(&r, now, 100, 40000);
 	g_assert_false(r.sub->bwe.probing);
-	remb_from_subscriber(&r, 300000);
+	remb_from_subscriber(&r, 300000, now);
 	now = tick(&r, now, 100, 40000);
 	g_assert_true(r.sub->bwe.probing);
 	/* A video on: the padding stops at once. */
@@ -245,7 +260,8 @@ static void test_budget_steps_on_remb(void)
 
 	rig_init(&r, now);
 	relay_congestion_routes(&r.w, r.sub, 0, 2);
-	remb_from_subscriber(&r, 1500000);
+	remb_first(&r, now);
+	remb_from_subscriber(&r, 1500000, now);
 	for (int64_t end = now + 3000 * MS; now < end;) {
 		now += RELAY_BUDGET_EVERY_US;
 		for (unsigned k = 0; k < 2; k++)
