@@ -19,10 +19,12 @@
 // was tried every ~20 s (probes through her shaper's bucket raised her
 // estimate to ~1.2 Mbit/s), 0.3-0.4 s of it at each step; a step up past
 // what her link carried now waits for a trial (relay/README.md, "step
-// trial"): 0.0-0.7 % over the session's windows. Not in meson's suite:
-// in 3 of 4 windows after the last change one of her videos froze
-// 4.3-4.8 s (nothing of that track reached her for ~3 s while its lower
-// encoding flowed to the others), cause not found yet.
+// trial"): 0.0-0.7 % over the session's windows. One of her videos froze
+// 4.3-4.8 s in 1-3 windows of ~12 (nothing of that track reached her for
+// ~3 s while its lower encoding flowed to the others): the estimate's cut
+// after an overuse switched it off for the budget's window; a video goes
+// off now only when her link did not carry what it was sent
+// (relay/budget.c, relay_budget_hold_off).
 // Usage (inside tests/e2e/offline): node test_impaired_link.mjs loss2|loss5|down600
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
