@@ -119,9 +119,25 @@ struct relay_budget_pass {
 	bool proven;   /* a trial just proved the room (congestion.c) */
 	bool hold_off; /* a shown video keeps its lowest encoding instead of going off */
 	bool held;     /* ...and one did */
+	bool resume;   /* a REMB subscriber at audio only: one video on at its lowest */
 	uint64_t room; /* what the path carried lately beyond what is sent now */
 	int64_t now;
 };
+
+/* A REMB subscriber's receiver saw no congestion lately: its REMB has
+ * not fallen for RELAY_BUDGET_REMB_CALM_US. Its REMB grows only to ~1.5 x
+ * what arrives (libwebrtc's AIMD; padding does not count: at audio only
+ * with padding up to it, Chromium's REMB stayed at 1.5 x the sound +
+ * 10 kbit/s, 103 kbit/s, for 30 s), so a video the budget has no room
+ * for stays on at its lowest while it is calm, and at audio only one
+ * comes on at its lowest (after the off backoff): the REMB then grows
+ * with what arrives, or falls (the link does not carry it) and the video
+ * goes off. */
+static bool relay_budget_remb_calm(const struct relay_transport *to, int64_t now)
+{
+	return to->bwe.remb_last_bps &&
+	       (!to->bwe.remb_fell_us || now - to->bwe.remb_fell_us >= RELAY_BUDGET_REMB_CALM_US);
+}
 
 /* Whether a shown video the allocator would switch off for want of room
  * keeps its lowest encoding instead. After an overuse the estimate is
@@ -136,6 +152,8 @@ struct relay_budget_pass {
  * collapsed), and for RELAY_BUDGET_OFF_HOLD_US at most. */
 static bool relay_budget_hold_off(const struct relay_transport *to, uint64_t sent, int64_t now)
 {
+	if (to->bwe.abs_ext_id)
+		return relay_budget_remb_calm(to, now);
 	uint64_t acked = to->acked_second_bps;
 	bool carried = acked * 100 >= sent * RELAY_BUDGET_OFF_CARRIED_PERCENT;
 	bool lossless = to->bwe.est.fraction_lost <= RELAY_BUDGET_OFF_MAX_LOSS;
@@ -165,6 +183,9 @@ static uint64_t relay_budget_apply(struct relay_budget_pass *p, const struct rel
 	if (want == RELAY_LAYER_NONE && have != RELAY_LAYER_NONE && p->hold_off) {
 		want = relay_alloc_lowest(t);
 		p->held = true;
+	} else if (want == RELAY_LAYER_NONE && have == RELAY_LAYER_NONE && p->resume) {
+		want = relay_alloc_lowest(t);
+		p->resume = false;
 	}
 	/* RELAY_LAYER_NONE is "nothing" here, below every layer. */
 	int rank_have = have == RELAY_LAYER_NONE ? -1 : have;
@@ -396,6 +417,8 @@ void relay_budget_tick(struct relay_worker *w, struct relay_transport *to, int64
 	    .budget = budget,
 	    .proven = proven,
 	    .hold_off = relay_budget_hold_off(to, sent, now),
+	    /* (bwe_resume_bps: every shown video was off at the last) */
+	    .resume = to->bwe.abs_ext_id && to->bwe_resume_bps && relay_budget_remb_calm(to, now),
 	    .room = carried > sent_needed ? carried - sent_needed : 0,
 	    .now = now,
 	};

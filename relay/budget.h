@@ -55,8 +55,11 @@
 #define RELAY_BUDGET_OFF_MAX_LOSS	 13
 #define RELAY_BUDGET_OFF_DEEP_PERCENT	 60
 #define RELAY_BUDGET_OFF_HOLD_US	 (6 * 1000000LL)
-#define RELAY_BUDGET_SHARE		 90 /* % of the estimate for media */
-#define RELAY_BUDGET_EVERY_US		 (200 * 1000LL)
+/* A REMB subscriber: its REMB has not fallen for this long (budget.c,
+ * relay_budget_remb_calm). */
+#define RELAY_BUDGET_REMB_CALM_US (2 * 1000000LL)
+#define RELAY_BUDGET_SHARE	  90 /* % of the estimate for media */
+#define RELAY_BUDGET_EVERY_US	  (200 * 1000LL)
 /* The budget follows the lowest estimate over two such windows. */
 #define RELAY_BUDGET_WINDOW_US (2000 * 1000LL)
 

@@ -33,6 +33,8 @@ void relay_congestion_routes(struct relay_worker *w, struct relay_transport *to,
 		to->bwe.trial = false;
 		to->bwe.remb_padding = false;
 		to->bwe.remb_first_us = 0;
+		to->bwe.remb_last_bps = 0;
+		to->bwe.remb_fell_us = 0;
 	}
 	if (!to->bwe.sent.ext_id && !to->bwe.abs_ext_id)
 		return;
@@ -156,6 +158,9 @@ static void relay_congestion_remb(struct relay_worker *w, struct relay_transport
 		bps = w->bwe_max_bps;
 	if (bps < RELAY_BWE_MIN_BPS)
 		bps = RELAY_BWE_MIN_BPS;
+	if (bps * 100 < (uint64_t)to->bwe.remb_last_bps * RELAY_REMB_FELL_PERCENT)
+		to->bwe.remb_fell_us = now;
+	to->bwe.remb_last_bps = (uint32_t)bps;
 	to->bwe_bps = (uint32_t)bps;
 }
 

@@ -86,6 +86,10 @@
  * arrives. Until then there is no estimate (bwe_bps 0: no allocation,
  * as before the first transport-cc feedback). */
 #define RELAY_REMB_SETTLE_US (2 * 1000000LL)
+/* A REMB this much below the last one (%) is its receiver's overuse: it
+ * cuts to 0.85 x what arrives; rising, it grows ~8 % a second up to
+ * 1.5 x what arrives (budget.c). */
+#define RELAY_REMB_FELL_PERCENT 97
 
 /* ROUTES_SET: the ids the subscriber accepted (0: none), transport-cc's
  * and, used only without it, abs-send-time's (REMB); the estimator starts

@@ -184,6 +184,10 @@ struct relay_sub_bwe {
 	int64_t remb_mark_us;
 	uint32_t remb_media_bps;
 	int64_t remb_first_us; /* its first REMB (0: none yet) */
+	/* The last REMB taken, and when one last fell below it by more than
+	 * RELAY_REMB_FELL_PERCENT (0: never): its receiver saw congestion. */
+	uint32_t remb_last_bps;
+	int64_t remb_fell_us;
 };
 
 struct relay_transport {

@@ -250,6 +250,18 @@ static void test_padding(void)
 	rig_clear(&r);
 }
 
+/* The budget's allocations for ms, the encodings still sent. */
+static int64_t allocate(struct rig *r, int64_t now, int64_t ms)
+{
+	for (int64_t end = now + ms * MS; now < end;) {
+		now += RELAY_BUDGET_EVERY_US;
+		for (unsigned k = 0; k < 2; k++)
+			r->pub->pub[k].last_rtp_us = now;
+		relay_budget_tick(&r->w, r->sub, now);
+	}
+	return now;
+}
+
 /* The budget on a REMB: a step up to the better encoding once wanted for
  * RELAY_BUDGET_UP_US, no step trial (no feedback would judge it), though
  * nothing was acknowledged. */
@@ -262,14 +274,40 @@ static void test_budget_steps_on_remb(void)
 	relay_congestion_routes(&r.w, r.sub, 0, 2);
 	remb_first(&r, now);
 	remb_from_subscriber(&r, 1500000, now);
-	for (int64_t end = now + 3000 * MS; now < end;) {
-		now += RELAY_BUDGET_EVERY_US;
-		for (unsigned k = 0; k < 2; k++)
-			r.pub->pub[k].last_rtp_us = now;
-		relay_budget_tick(&r.w, r.sub, now);
+	for (int i = 0; i < 15; i++) {
+		now = allocate(&r, now, 200);
 		g_assert_cmpuint(r.sub->bwe_step_bps, ==, 0);
 	}
 	g_assert_cmpuint(r.pub->pub[0].outs[0].max_layer, ==, 1);
+	rig_clear(&r);
+}
+
+/* A REMB at 1.5 x the sound (103 kbit/s, no room for the 150 kbit/s
+ * video): the video stays on at its lowest while the REMB does not fall;
+ * at audio only it comes on again while calm; a REMB that falls (its
+ * receiver's overuse) switches it off. */
+static void test_remb_calm(void)
+{
+	struct rig r;
+	int64_t now = 100000 * MS;
+
+	rig_init(&r, now);
+	relay_congestion_routes(&r.w, r.sub, 0, 2);
+	remb_first(&r, now);
+	remb_from_subscriber(&r, 103000, now);
+	now = allocate(&r, now, 3000);
+	g_assert_cmpuint(r.sub->videos_paused, ==, 0);
+	g_assert_cmpuint(r.pub->pub[0].outs[0].max_layer, ==, 0);
+	/* It falls: off. */
+	remb_from_subscriber(&r, 90000, now);
+	now = allocate(&r, now, 200);
+	g_assert_cmpuint(r.sub->videos_paused, ==, 1);
+	/* Calm again for 2 s: on at its lowest. */
+	now = allocate(&r, now, RELAY_BUDGET_REMB_CALM_US / MS - 400);
+	g_assert_cmpuint(r.sub->videos_paused, ==, 1);
+	now = allocate(&r, now, 1000);
+	g_assert_cmpuint(r.sub->videos_paused, ==, 0);
+	g_assert_cmpuint(r.pub->pub[0].outs[0].max_layer, ==, 0);
 	rig_clear(&r);
 }
 
@@ -280,5 +318,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/relay/remb-subscriber/stamp", test_stamp);
 	g_test_add_func("/relay/remb-subscriber/padding", test_padding);
 	g_test_add_func("/relay/remb-subscriber/budget-steps", test_budget_steps_on_remb);
+	g_test_add_func("/relay/remb-subscriber/calm", test_remb_calm);
 	return g_test_run();
 }
