@@ -119,7 +119,8 @@ struct relay_budget_pass {
 	bool proven;   /* a trial just proved the room (congestion.c) */
 	bool hold_off; /* a shown video keeps its lowest encoding instead of going off */
 	bool held;     /* ...and one did */
-	bool resume;   /* a REMB subscriber at audio only: one video on at its lowest */
+	bool remb;     /* a REMB subscriber (congestion.c) */
+	bool resume;   /* ...at audio only: one video on at its lowest */
 	uint64_t room; /* what the path carried lately beyond what is sent now */
 	int64_t now;
 };
@@ -199,7 +200,8 @@ static uint64_t relay_budget_apply(struct relay_budget_pass *p, const struct rel
 		 * (congestion.c). */
 		int64_t wait = have != RELAY_LAYER_NONE ? RELAY_BUDGET_UP_US << out->up_backoff
 			       : p->proven		? 0
-							: RELAY_BUDGET_UP_US * out->off_backoff;
+			       : p->remb ? RELAY_BUDGET_REMB_RESUME_US << out->off_backoff
+					 : RELAY_BUDGET_UP_US * out->off_backoff;
 		if (!out->up_since_us) {
 			out->up_since_us = now;
 			return 0;
@@ -418,6 +420,7 @@ void relay_budget_tick(struct relay_worker *w, struct relay_transport *to, int64
 	    .proven = proven,
 	    .hold_off = relay_budget_hold_off(to, sent, now),
 	    /* (bwe_resume_bps: every shown video was off at the last) */
+	    .remb = to->bwe.abs_ext_id != 0,
 	    .resume = to->bwe.abs_ext_id && to->bwe_resume_bps && relay_budget_remb_calm(to, now),
 	    .room = carried > sent_needed ? carried - sent_needed : 0,
 	    .now = now,

@@ -58,8 +58,12 @@
 /* A REMB subscriber: its REMB has not fallen for this long (budget.c,
  * relay_budget_remb_calm). */
 #define RELAY_BUDGET_REMB_CALM_US (2 * 1000000LL)
-#define RELAY_BUDGET_SHARE	  90 /* % of the estimate for media */
-#define RELAY_BUDGET_EVERY_US	  (200 * 1000LL)
+/* ...and one at audio only brings a video back (as media: its receiver
+ * counts nothing else) after this, << the failures in a row (5, 10,
+ * 20 s): a link that does not carry it pays ~1 s of overload each time. */
+#define RELAY_BUDGET_REMB_RESUME_US (5 * 1000000LL)
+#define RELAY_BUDGET_SHARE	    90 /* % of the estimate for media */
+#define RELAY_BUDGET_EVERY_US	    (200 * 1000LL)
 /* The budget follows the lowest estimate over two such windows. */
 #define RELAY_BUDGET_WINDOW_US (2000 * 1000LL)
 

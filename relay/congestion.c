@@ -31,7 +31,6 @@ void relay_congestion_routes(struct relay_worker *w, struct relay_transport *to,
 		to->bwe_bps = 0;
 		to->bwe.probing = false;
 		to->bwe.trial = false;
-		to->bwe.remb_padding = false;
 		to->bwe.remb_first_us = 0;
 		to->bwe.remb_last_bps = 0;
 		to->bwe.remb_fell_us = 0;
@@ -240,15 +239,12 @@ static void relay_congestion_trial_start(struct relay_transport *to, bool step, 
 
 /* A REMB subscriber has no feedback the relay could judge a probe or a
  * trial by: its browser estimates (libwebrtc's receive side: AIMD over
- * abs-send-time), and raises its REMB only to about 1.5 x what arrives.
- * With every shown video paused for want of room (budget.c sets
- * bwe_resume_bps only then), only the sound arrives, the REMB stays
- * where the sound is, and the videos would never come back. So padding
- * fills what is sent up to the REMB, no more: the receiver sees traffic
- * at its own estimate and may raise it (by its ~8 % a second) as long as
- * the link carries it, while a link that does not (150 kbit/s) never gets
- * more than its receiver said it takes. Once a video is on, the media
- * arrives instead, and the padding stops. */
+ * abs-send-time), and raises its REMB only to about 1.5 x what arrives,
+ * padding not counted (Chromium 156: at audio only with padding up to
+ * its REMB, the REMB stayed at 1.5 x the sound + 10 kbit/s for 30 s). So
+ * it gets no probes, trials or padding: budget.c brings its video back
+ * as media (relay_budget_remb_calm). Here only the media rate it is sent,
+ * for the debug line. */
 static void relay_congestion_remb_tick(struct relay_worker *w, struct relay_transport *to,
 				       int64_t now)
 {
@@ -264,31 +260,8 @@ static void relay_congestion_remb_tick(struct relay_worker *w, struct relay_tran
 	}
 	/* Once a second, for whoever debugs an estimate (no personal data). */
 	if (w->ticks % 10 == 0)
-		log_debug("worker %u: transport %llu: REMB %u bit/s (media %u, padding %u)",
-			  w->index, (unsigned long long)to->p.id, to->bwe_bps, b->remb_media_bps,
-			  b->remb_padding ? b->probe_bps : 0);
-	bool pad = to->videos_paused && to->bwe_resume_bps && to->bwe_bps > b->remb_media_bps &&
-		   to->state == RELAY_TRANSPORT_UP && relay_congestion_probe_route(w, to);
-	uint32_t rate = pad ? to->bwe_bps - b->remb_media_bps : 0;
-	if (!pad) {
-		if (b->remb_padding)
-			b->probing = false; /* video is on (or nothing to pad on) */
-		b->remb_padding = false;
-		return;
-	}
-	/* A cluster already under way at about this rate goes on. */
-	if (b->probing && b->remb_padding && rate <= b->probe_bps + b->probe_bps / 10 &&
-	    rate >= b->probe_bps - b->probe_bps / 10)
-		return;
-	b->probe_id = b->probe_id == UINT8_MAX ? 1 : b->probe_id + 1;
-	b->remb_padding = true;
-	b->probing = true;
-	b->probe_start_us = now;
-	b->probe_bytes = 0;
-	b->probe_packets = 0;
-	b->probe_bps = rate;
-	if (now < w->next_probe_us)
-		w->next_probe_us = now;
+		log_debug("worker %u: transport %llu: REMB %u bit/s (media %u)", w->index,
+			  (unsigned long long)to->p.id, to->bwe_bps, b->remb_media_bps);
 }
 
 void relay_congestion_tick(struct relay_worker *w, struct relay_transport *to, int64_t now)
@@ -427,9 +400,7 @@ void relay_congestion_probes_due(struct relay_worker *w, int64_t now)
 			continue;
 		struct relay_out *out = relay_congestion_probe_route(w, to);
 		int64_t elapsed = now - b->probe_start_us;
-		int64_t duration = b->trial	     ? RELAY_TRIAL_DURATION_US
-				   : b->remb_padding ? RELAY_REMB_PADDING_US
-						     : RELAY_PROBE_DURATION_US;
+		int64_t duration = b->trial ? RELAY_TRIAL_DURATION_US : RELAY_PROBE_DURATION_US;
 		if (!out || to->state != RELAY_TRANSPORT_UP || elapsed >= duration) {
 			b->probing = false;
 			if (b->trial) { /* judged when its feedback is in */

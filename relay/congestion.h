@@ -14,12 +14,11 @@
  * A subscriber whose answer has abs-send-time and goog-remb but not
  * transport-cc (REMB; transport-cc wins when both are accepted) gets
  * abs-send-time stamped instead (the relay's clock, by the same hook), and
- * its REMB is relay_transport.bwe_bps (within the worker's cap): nothing to
- * match, no estimator of the relay's, no probes or trials (nothing would
- * judge them); only, while every shown video is paused for want of room,
- * padding on the same route that tops what is sent up to the REMB, so
- * that the subscriber's receive-side estimator sees enough arrive to
- * raise it. */
+ * its REMB is relay_transport.bwe_bps (within the worker's cap), from
+ * RELAY_REMB_SETTLE_US after its first: nothing to match, no estimator of
+ * the relay's, no probes, trials or padding (nothing would judge them,
+ * and its receiver does not count padding as arriving: budget.c brings
+ * its video back as media). */
 #ifndef HEARTH_RELAY_CONGESTION_H
 #define HEARTH_RELAY_CONGESTION_H
 
@@ -73,11 +72,9 @@
 #define RELAY_PROBE_PADDING	 255
 #define RELAY_PROBE_PACKET_BYTES 300
 
-/* A REMB subscriber: its media rate (what the padding tops up) is
- * measured over windows of this, and a padding cluster lasts this long
- * (the tick starts the next, or another at a new rate, before it ends). */
-#define RELAY_REMB_MEDIA_US   (500 * 1000LL)
-#define RELAY_REMB_PADDING_US (300 * 1000LL)
+/* A REMB subscriber: the media rate it is sent is measured over windows
+ * of this (the debug line). */
+#define RELAY_REMB_MEDIA_US (500 * 1000LL)
 /* A REMB subscriber's REMBs count from this long after its first: a
  * receiver's first estimate is of the stream just starting (Chromium:
  * 68 and 184 kbit/s on a 600 kbit/s link, then ~450 a second later), and

@@ -177,9 +177,8 @@ struct relay_sub_bwe {
 	/* REMB instead of transport-cc (congestion.c): the abs-send-time id
 	 * stamped on every packet to it (1..14; 0: not REMB), the media
 	 * bytes stamped (RTP, not padding), their rate over the last
-	 * RELAY_REMB_MEDIA_US, and whether padding fills up to its REMB. */
+	 * RELAY_REMB_MEDIA_US. */
 	uint8_t abs_ext_id;
-	bool remb_padding;
 	uint64_t remb_media_bytes, remb_mark_bytes;
 	int64_t remb_mark_us;
 	uint32_t remb_media_bps;

@@ -222,6 +222,25 @@ export async function openPage(browser, url, viewport = { width: 1000, height: 7
   return page;
 }
 
+// Dana's page: every answer it makes (and sends) without transport-cc,
+// neither the extension nor the feedback type, as a browser that does only
+// REMB answers; abs-send-time and goog-remb stay as Chromium answers them.
+export const NO_TRANSPORT_CC = `(() => {
+  const strip = (sdp) => sdp.split('\\r\\n').filter((l) =>
+    !/^a=extmap:\\d+ .*transport-wide-cc/.test(l) && !/^a=rtcp-fb:\\S+ transport-cc$/.test(l)).join('\\r\\n');
+  const P = RTCPeerConnection.prototype;
+  const createAnswer = P.createAnswer;
+  P.createAnswer = async function (...args) {
+    const a = await createAnswer.apply(this, args);
+    return { type: a.type, sdp: strip(a.sdp) };
+  };
+  const setLocal = P.setLocalDescription;
+  P.setLocalDescription = function (d, ...rest) {
+    if (d && d.type === 'answer') d = { type: 'answer', sdp: strip(d.sdp) };
+    return setLocal.call(this, d, ...rest);
+  };
+})();`;
+
 // A two-person family session through net and daemon d: the host's
 // Debian Chromium on this side, Dana's in the client namespace, both
 // joined and each receiving the other's video. The browsers go into
