@@ -108,8 +108,16 @@ class Metrics(DaemonTestCase):
                 return v
             time.sleep(0.1)
 
+    def cpu_seconds(self):
+        # utime + stime of the daemon, /proc/PID/stat fields 14 and 15.
+        with open("/proc/%d/stat" % self.d.proc.pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def test_build_and_process(self):
+        cpu_before = self.cpu_seconds()
         m = scrape(self.d)
+        cpu_after = self.cpu_seconds()
         info = [l for (n, l), v in m.items() if n == "hearth_build_info" and v == 1]
         self.assertEqual(len(info), 1, info)
         labels = dict(info[0])
@@ -117,7 +125,10 @@ class Metrics(DaemonTestCase):
         self.assertRegex(labels["commit"], r"^([0-9a-f]{7,40}|unknown)$")
         # The figures of the daemon's own process, checked against /proc.
         pid = self.d.proc.pid
-        self.assertGreater(total(m, "process_cpu_seconds_total"), 0)
+        # (A daemon this fresh may have used less than one clock tick: 0.)
+        cpu = total(m, "process_cpu_seconds_total")
+        self.assertGreaterEqual(cpu, cpu_before)
+        self.assertLessEqual(cpu, cpu_after)
         rss = total(m, "process_resident_memory_bytes")
         self.assertGreater(rss, 1 << 20)
         self.assertGreater(total(m, "process_virtual_memory_bytes"), rss)
